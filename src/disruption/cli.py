@@ -1,0 +1,254 @@
+"""The ``disruption`` command line: the only place logging is configured.
+
+Every command exits 0 on success, 1 when ``run`` had a rejected line, and 2 with a one-line
+message on bad input (a missing file, an unreadable store, an invalid date); never with a
+traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from disruption import logs
+from disruption.clock import SystemClock, london_date
+from disruption.commands import Command
+from disruption.engine import Engine
+from disruption.exceptions import CommandError, DisruptionError, InputError
+from disruption.standard import STANDARD
+from disruption.store import open_store
+from disruption.views import case_json, overdue_json
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="disruption",
+    help="The placement disruption procedure as a durable case workflow.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+case_app = typer.Typer(help="Look at cases.", no_args_is_help=True)
+app.add_typer(case_app, name="case")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="SQLite file path or database URL (sqlite:///..., postgresql://...)."
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"error: {message}", markup=False)
+    return typer.Exit(2)
+
+
+def _friendly(command: F) -> F:
+    """Turn the library's errors and OS errors into a message and exit code 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (DisruptionError, OSError) as error:
+            raise _fail(str(error)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _parse_date(value: str | None, option: str) -> date:
+    if value is None:
+        return london_date(SystemClock().now())
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date as YYYY-MM-DD", param_hint=option
+        ) from None
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False) + "\n")
+
+
+@app.callback()
+def _main(
+    log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "warning",
+    log_json: Annotated[bool, typer.Option(help="Log one JSON object per line.")] = False,
+) -> None:
+    if log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise typer.BadParameter("must be debug, info, warning or error", param_hint="--log-level")
+    logs.configure(log_level, json=log_json)
+
+
+def _lines(path: str) -> Iterator[str]:
+    if path == "-":
+        yield from sys.stdin
+        return
+    with open(path, encoding="utf-8") as handle:
+        yield from handle
+
+
+def _apply_line(engine: Engine, text: str, number: int) -> dict[str, Any]:
+    result: dict[str, Any] = {"line": number, "case": None, "command": None}
+    try:
+        obj = json.loads(text)
+    except ValueError as error:
+        obj = error
+    try:
+        if isinstance(obj, ValueError):
+            raise InputError(f"not valid JSON ({obj})", line=number)
+        if isinstance(obj, dict):
+            result["case"], result["command"] = obj.get("case"), obj.get("command")
+        command = Command.from_json(obj, line=number)
+        outcome = engine.handle(command)
+        return {**result, "ok": True, "state": outcome.case.state}
+    except (CommandError, InputError) as error:
+        current = engine.load(result["case"]) if isinstance(result["case"], str) else None
+        return {
+            **result,
+            "ok": False,
+            "state": None if current is None else current.state,
+            "error": {"type": type(error).__name__, "message": str(error)},
+        }
+
+
+@app.command()
+@_friendly
+def run(
+    commands: Annotated[str, typer.Argument(help="A JSON Lines file of commands, or - for stdin.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Apply commands in order (in memory without --db); exit 1 if any line was rejected."""
+    store = open_store(db)
+    rejected = 0
+    try:
+        engine = Engine(store)
+        for number, text in enumerate(_lines(commands), start=1):
+            if not text.strip():
+                continue
+            result = _apply_line(engine, text, number)
+            rejected += not result["ok"]
+            if as_json:
+                _print_json(result)
+            elif result["ok"]:
+                out.print(
+                    f"{number}: {result['case']} {result['command']} -> {result['state']}",
+                    markup=False,
+                )
+            else:
+                error = result["error"]
+                out.print(
+                    f"{number}: {result['case']} {result['command']} REJECTED "
+                    f"{error['type']}: {error['message']}",
+                    markup=False,
+                )
+    finally:
+        store.close()
+    if rejected:
+        raise typer.Exit(1)
+
+
+@case_app.command("show")
+@_friendly
+def case_show(
+    case: Annotated[str, typer.Argument(help="The case reference.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Print a case: state, placement, deadlines and history."""
+    store = open_store(db, must_exist=True)
+    try:
+        engine = Engine(store)
+        view = case_json(engine.case(case), engine.history(case))
+    finally:
+        store.close()
+    if as_json:
+        _print_json(view)
+        return
+    out.print(
+        f"[bold]{view['case']}[/] ({view['procedure']['name']} "
+        f"v{view['procedure']['version']}): [bold]{view['state']}[/]"
+    )
+    p = view["placement"]
+    out.print(
+        f"placement {p['id']}: {p['type']} / {p['provider']} from {p['start']}, {p['location']}",
+        markup=False,
+    )
+    table = Table("deadline", "due", "status", title="Deadlines")
+    for d in view["deadlines"]:
+        table.add_row(d["name"], d["due"], d["status"])
+    out.print(table)
+    history = Table("#", "at", "event", "by", "to state", title="History")
+    for e in view["history"]:
+        history.add_row(str(e["seq"]), e["at"], e["type"], e["actor"]["role"], e["to_state"])
+    out.print(history)
+
+
+@app.command()
+@_friendly
+def overdue(
+    db: DbOption = None,
+    on: Annotated[str | None, typer.Option(help="YYYY-MM-DD; today by default.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List open deadlines due before a date."""
+    when = _parse_date(on, "--on")
+    store = open_store(db, must_exist=True)
+    try:
+        items = [overdue_json(o) for o in Engine(store).overdue(when)]
+    finally:
+        store.close()
+    if as_json:
+        _print_json(items)
+        return
+    table = Table("case", "state", "deadline", "due", title=f"Overdue on {when}")
+    for item in items:
+        table.add_row(item["case"], item["state"], item["name"], item["due"])
+    out.print(table)
+
+
+@app.command()
+def diagram() -> None:
+    """Print the procedure as a Mermaid state diagram."""
+    sys.stdout.write(STANDARD.diagram() + "\n")
+
+
+@app.command()
+@_friendly
+def demo(
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same run.")] = 7,
+    db: Annotated[Path, typer.Option(help="SQLite file to create (replaced if it exists).")] = Path(
+        "disruption-demo/demo.sqlite"
+    ),
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo's outputs.")] = Path(
+        "disruption-demo"
+    ),
+) -> None:
+    """Run a synthetic authority's cases through the procedure on SQLite and summarise them."""
+    from disruption.demo import print_summary, run_demo
+
+    summary = run_demo(seed=seed, db=db, out=out_dir)
+    print_summary(summary, out)
+
+
+def main() -> None:
+    """Entry point of the ``disruption`` console command."""
+    app()

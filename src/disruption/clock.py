@@ -1,0 +1,84 @@
+"""Time as data: clocks to inject, and the one place the library turns an instant into a date.
+
+The core never reads the system clock. The engine takes a :class:`Clock`; tests pass a
+:class:`FixedClock`, applications the :class:`SystemClock`.
+
+>>> from datetime import datetime, timezone
+>>> clock = FixedClock(datetime(2025, 12, 23, 23, 30, tzinfo=timezone.utc))
+>>> london_date(clock.now())
+datetime.date(2025, 12, 23)
+>>> london_date(datetime(2025, 6, 30, 23, 30, tzinfo=timezone.utc))  # BST: already 1 July
+datetime.date(2025, 7, 1)
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+import attrs
+import pendulum
+
+__all__ = ["LONDON", "Clock", "FixedClock", "SystemClock", "london_date"]
+
+LONDON = ZoneInfo("Europe/London")
+"""The time zone in which an instant's date is read (children's services in England and Wales)."""
+
+
+class Clock(Protocol):
+    """Anything that tells the current instant, as an aware datetime."""
+
+    def now(self) -> datetime:
+        """Return the current instant (timezone-aware)."""
+        ...
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{value!r} has no time zone; give an offset such as +00:00")
+    return value
+
+
+@attrs.frozen
+class FixedClock:
+    """A clock stopped at one instant; move it with :meth:`advanced`.
+
+    Args:
+        at: The instant it always tells; must carry a time zone.
+    """
+
+    at: datetime = attrs.field(validator=lambda _i, _a, v: _aware(v))
+
+    def now(self) -> datetime:
+        """Return the fixed instant."""
+        return self.at
+
+    def advanced(self, **delta: float) -> FixedClock:
+        """Return a clock moved on by a ``timedelta``'s keyword arguments (``days=1``)."""
+        from datetime import timedelta
+
+        return FixedClock(self.at + timedelta(**delta))
+
+
+class SystemClock:
+    """The machine's clock, in UTC. For the application shell only."""
+
+    def now(self) -> datetime:
+        """Return the current instant in UTC."""
+        return pendulum.now("UTC")
+
+    def __repr__(self) -> str:
+        return "SystemClock()"
+
+
+def london_date(at: datetime) -> date:
+    """Return the calendar date of an instant in Europe/London.
+
+    Args:
+        at: A timezone-aware instant.
+
+    Returns:
+        The date on a London wall calendar at that instant.
+    """
+    return at.astimezone(LONDON).date()

@@ -1,0 +1,201 @@
+"""The pure core: decide a command against a case into events.
+
+``decide`` reads no clock and writes nothing: given the procedure, the case (or ``None``),
+the command, a working-day calendar and the instant of recording, it returns the events and
+the free text to keep apart, or raises a :class:`~disruption.exceptions.CommandError` that
+names the case, the command and the state.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import attrs
+
+from disruption.calendar import WorkingCalendar
+from disruption.clock import london_date
+from disruption.commands import Command, Fields
+from disruption.definition import CommandSpec, Context, Procedure
+from disruption.events import DeadlineChange, Event, PersonalText
+from disruption.exceptions import (
+    CommandError,
+    CommandNotAllowed,
+    DateOutOfOrder,
+    DuplicateCase,
+    InvalidData,
+    PermissionRefused,
+    UnknownCase,
+)
+from disruption.fold import evolve
+from disruption.model import Case
+from disruption.payloads import to_event_data
+
+__all__ = ["Decision", "decide"]
+
+_DONE_ON = ("held_on", "sent_on")
+"""Payload fields that record when a clearing step was done (else the date of ``at``)."""
+
+
+@attrs.frozen
+class Decision:
+    """What a command decided: its events, the free text split off, and the new case."""
+
+    events: tuple[Event, ...]
+    texts: tuple[PersonalText, ...]
+    case: Case
+
+
+def decide(
+    procedure: Procedure,
+    case: Case | None,
+    command: Command,
+    *,
+    calendar: WorkingCalendar,
+    recorded_at: datetime,
+) -> Decision:
+    """Decide a command against a case.
+
+    Args:
+        procedure: The definition the case is decided by.
+        case: The case, or ``None`` if no case has the command's reference.
+        command: The command.
+        calendar: The working-day calendar for timescales.
+        recorded_at: When the command is being entered.
+
+    Returns:
+        The decision.
+
+    Raises:
+        CommandError: Any refusal, with ``case``, ``command`` and ``state`` filled in.
+    """
+    try:
+        return _decide(procedure, case, command, calendar, recorded_at)
+    except CommandError as err:
+        state = None if case is None else case.state
+        raise err.in_context(case=command.case, command=command.name, state=state) from None
+
+
+def _decide(
+    procedure: Procedure,
+    case: Case | None,
+    command: Command,
+    calendar: WorkingCalendar,
+    recorded_at: datetime,
+) -> Decision:
+    spec = procedure.command(command.name)
+    _check_existence(spec, case, command)
+    state = procedure.initial_state if case is None else case.state
+    if case is not None and not procedure.machine.acts_in(case.state, command.name):
+        allowed = ", ".join(procedure.machine.commands_in(case.state)) or "none"
+        raise CommandNotAllowed(
+            f"{command.name} does not act in state {case.state} (allowed: {allowed})"
+        )
+    if spec.roles is not None and command.actor.role not in spec.roles:
+        raise PermissionRefused(
+            f"role {command.actor.role} may not {command.name} "
+            f"(allowed: {', '.join(sorted(spec.roles))})",
+            role=command.actor.role,
+        )
+    fields = Fields(command.data)
+    payload = spec.read(fields)
+    fields.close()
+    ctx = Context(
+        case=case, command=command, payload=payload, on=london_date(command.at), procedure=procedure
+    )
+    if case is not None and command.at < case.updated_at:
+        raise DateOutOfOrder(
+            f"{command.at.isoformat()} is before the case's last step "
+            f"({case.updated_at.isoformat()})",
+            field="at",
+        )
+    for guard in spec.guards:
+        guard(ctx)
+    dest = state if case is None else procedure.machine.resolve(case.state, command.name, ctx)
+    if dest is None:
+        raise CommandNotAllowed(f"no transition of {command.name} applies in state {state}")
+    seq = 1 if case is None else case.version + 1
+    child = payload.child if case is None else case.child
+    data, texts = to_event_data(payload, case=command.case, seq=seq, child=child)
+    if case is None:
+        data["procedure"] = {"name": procedure.name, "version": procedure.version}
+    placement_type = payload.placement.type if case is None else case.placement.type
+    event = Event(
+        case=command.case,
+        seq=seq,
+        type=spec.event,
+        command=command.name,
+        at=command.at,
+        recorded_at=recorded_at,
+        actor=command.actor,
+        data=data,
+        from_state=None if case is None else case.state,
+        to_state=dest,
+        deadlines=_deadlines(procedure, spec, ctx, dest, seq, calendar, placement_type),
+        command_id=command.id,
+    )
+    return Decision((event,), texts, evolve(case, event, procedure.records))
+
+
+def _check_existence(spec: CommandSpec, case: Case | None, command: Command) -> None:
+    if spec.creates and case is not None:
+        raise DuplicateCase(f"case {command.case} exists already")
+    if not spec.creates and case is None:
+        raise UnknownCase(f"no case {command.case}")
+
+
+def _done_on(ctx: Context) -> date:
+    for name in _DONE_ON:
+        value = getattr(ctx.payload, name, None)
+        if isinstance(value, date):
+            return value
+    return ctx.on
+
+
+def _deadlines(
+    procedure: Procedure,
+    spec: CommandSpec,
+    ctx: Context,
+    dest: str,
+    seq: int,
+    calendar: WorkingCalendar,
+    placement_type: str,
+) -> tuple[DeadlineChange, ...]:
+    changes: list[DeadlineChange] = []
+    opening = {o.deadline for o in spec.opens if o.when is None or o.when(ctx)}
+    if ctx.case is not None:
+        clears = procedure.clears(spec.name)
+        ending = dest in procedure.final_states and ctx.case.state not in procedure.final_states
+        done_on = _done_on(ctx)
+        for d in ctx.case.open_deadlines():
+            if d.name in clears:
+                if d.earliest is not None and done_on < d.earliest:
+                    raise DateOutOfOrder(
+                        f"{d.name} cannot be cleared before {d.earliest} ({done_on})",
+                        field=next((n for n in _DONE_ON if hasattr(ctx.payload, n)), "at"),
+                    )
+                met = done_on <= d.due
+                changes.append(DeadlineChange(d.id, d.name, "met" if met else "late", on=done_on))
+            elif ending or d.name in opening:
+                changes.append(DeadlineChange(d.id, d.name, "cancelled", on=ctx.on))
+    for opens in spec.opens:
+        if opens.deadline not in opening:
+            continue
+        rule = procedure.deadline(opens.deadline)
+        anchor: date = ctx.on if opens.anchor == "at" else getattr(ctx.payload, opens.anchor)
+        explicit: Any = getattr(ctx.payload, opens.due_field) if opens.due_field else None
+        try:
+            due = explicit or calendar.add_working_days(anchor, rule.days_for(placement_type))
+            earliest = (
+                None
+                if rule.earliest_working_days is None
+                else calendar.add_working_days(anchor, rule.earliest_working_days)
+            )
+        except ValueError as err:  # a date outside the working-day calendar's years
+            raise InvalidData(str(err), field=opens.anchor) from None
+        changes.append(
+            DeadlineChange(
+                f"{rule.name}-{seq}", rule.name, "open", due=due, earliest=earliest, on=anchor
+            )
+        )
+    return tuple(changes)

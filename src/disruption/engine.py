@@ -1,0 +1,180 @@
+"""The engine: the imperative shell around the pure core.
+
+It only loads a case (a replay of its stored events), decides the command, appends the events
+and publishes them to subscribers after they are stored.
+
+>>> from datetime import datetime, timezone
+>>> from disruption import Command, Engine, FixedClock, MemoryStore
+>>> at = datetime(2025, 12, 23, 10, tzinfo=timezone.utc)
+>>> engine = Engine(MemoryStore(), clock=FixedClock(at))
+>>> sw = {"id": "sw-17", "role": "social_worker"}
+>>> engine.handle(Command.from_json({"case": "P-1", "command": "open_case",
+...     "at": at.isoformat(), "actor": sw, "data": {"child": "C-1", "placement": {
+...     "id": "PL-1", "type": "U1", "provider": "PR1", "start": "2025-01-06",
+...     "location": "in_borough"}}})).case.state
+'placed'
+>>> outcome = engine.handle(Command.from_json({"case": "P-1", "command": "raise_concern",
+...     "at": at.isoformat(), "actor": sw,
+...     "data": {"category": "carer_difficulty", "raised_by": "carer"}}))
+>>> outcome.case.state, [(d.name, d.due.isoformat()) for d in outcome.case.open_deadlines()]
+('concern_raised', [('screening', '2025-12-29')])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+
+import attrs
+import structlog
+
+from disruption.calendar import DEFAULT_CALENDAR, WorkingCalendar
+from disruption.clock import Clock, SystemClock
+from disruption.commands import Command
+from disruption.decide import decide
+from disruption.definition import Procedure
+from disruption.events import Event
+from disruption.exceptions import CommandError, UnknownCase
+from disruption.fold import replay
+from disruption.model import Case, ProcedureRef
+from disruption.standard import STANDARD
+from disruption.store.base import CaseStore, OverdueDeadline
+
+__all__ = ["Engine", "Outcome", "Subscriber"]
+
+logger = structlog.get_logger("disruption.engine")
+
+Subscriber = Callable[[Event], None]
+"""Called with each event once it is stored."""
+
+
+@attrs.frozen
+class Outcome:
+    """The result of a command: the case after it, and the events it appended.
+
+    Attributes:
+        duplicate: ``True`` when the command's id had been applied before, so nothing was
+            appended and ``events`` are the original ones.
+    """
+
+    case: Case
+    events: tuple[Event, ...]
+    duplicate: bool = False
+
+
+class Engine:
+    """Runs commands against cases in a store.
+
+    Args:
+        store: Where cases are kept.
+        procedure: The current procedure: new cases are opened under it.
+        procedures: Older versions that cases opened earlier are still decided by.
+        calendar: Working days for timescales.
+        clock: Tells when commands are recorded.
+    """
+
+    def __init__(
+        self,
+        store: CaseStore,
+        *,
+        procedure: Procedure = STANDARD,
+        procedures: Iterable[Procedure] = (),
+        calendar: WorkingCalendar = DEFAULT_CALENDAR,
+        clock: Clock | None = None,
+    ) -> None:
+        self.store = store
+        self.procedure = procedure
+        self._procedures = {(p.name, p.version): p for p in (*procedures, procedure)}
+        self.calendar = calendar
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self._subscribers: list[Subscriber] = []
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        """Call ``subscriber`` with every event after it is stored."""
+        self._subscribers.append(subscriber)
+
+    def procedure_of(self, ref: ProcedureRef) -> Procedure:
+        """Return the definition a case was opened under.
+
+        Raises:
+            KeyError: When the engine was not given that version.
+        """
+        return self._procedures[(ref.name, ref.version)]
+
+    def handle(self, command: Command) -> Outcome:
+        """Decide a command and store its events; a refused command writes nothing.
+
+        Args:
+            command: The command.
+
+        Returns:
+            The case after the command and the events appended.
+
+        Raises:
+            CommandError: When the command is refused (the case is unchanged).
+        """
+        if command.id is not None:
+            earlier = self.store.events_of_command(command.id)
+            if earlier:
+                return Outcome(self.case(earlier[0].case), tuple(earlier), duplicate=True)
+        case = self.load(command.case)
+        procedure = self.procedure if case is None else self.procedure_of(case.procedure)
+        try:
+            decision = decide(
+                procedure, case, command, calendar=self.calendar, recorded_at=self.clock.now()
+            )
+        except CommandError as err:
+            logger.info(
+                "command.refused",
+                case=command.case,
+                command=command.name,
+                state=err.state,
+                error=type(err).__name__,
+            )
+            raise
+        self.store.append(
+            decision.case,
+            decision.events,
+            decision.texts,
+            expected_version=0 if case is None else case.version,
+        )
+        logger.info(
+            "command.applied",
+            case=command.case,
+            command=command.name,
+            from_state=None if case is None else case.state,
+            to_state=decision.case.state,
+            version=decision.case.version,
+        )
+        for event in decision.events:
+            for subscriber in self._subscribers:
+                subscriber(event)
+        return Outcome(decision.case, decision.events)
+
+    def load(self, case_id: str) -> Case | None:
+        """Return a case rebuilt from its stored events, or ``None`` if there is none."""
+        events = self.store.events(case_id)
+        if not events:
+            return None
+        first = events[0].data["procedure"]
+        procedure = self.procedure_of(ProcedureRef(first["name"], first["version"]))
+        return replay(events, procedure.records)
+
+    def case(self, case_id: str) -> Case:
+        """Return a case.
+
+        Raises:
+            UnknownCase: When there is no such case.
+        """
+        case = self.load(case_id)
+        if case is None:
+            raise UnknownCase(f"no case {case_id}", case=case_id)
+        return case
+
+    def history(self, case_id: str) -> Sequence[Event]:
+        """Return a case's events, oldest first."""
+        return self.store.events(case_id)
+
+    def overdue(self, on: date) -> Sequence[OverdueDeadline]:
+        """Return the open deadlines due before ``on``, from the stored deadlines."""
+        return self.store.overdue(on)

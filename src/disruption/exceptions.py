@@ -1,0 +1,274 @@
+"""Every error the library raises, under one root.
+
+The tree::
+
+    DisruptionError
+    ├── CommandError                  a command was refused; carries case, command, state
+    │   ├── UnknownCommand            the definition has no such command
+    │   ├── CommandNotAllowed         the command does not act in the case's state
+    │   ├── InvalidData (ValueError)  a field is missing or invalid; carries ``field``
+    │   │   ├── UnknownCode           not a code of that SSDA903 list (in that year)
+    │   │   └── DateOutOfOrder        a date before or after the one it must follow
+    │   ├── PermissionRefused         the actor's role may not issue the command
+    │   ├── ChairNotIndependent       the chair has acted as the case's social worker
+    │   ├── UnknownCase               no case with that reference
+    │   ├── DuplicateCase             a case with that reference exists already
+    │   └── ConcurrencyError          the case changed since it was read
+    ├── InputError (ValueError)       a line of a command file cannot be read; carries ``line``
+    ├── DefinitionError               a procedure definition is invalid; carries ``problems``
+    └── StoreError                    the store cannot be opened or used
+        └── SchemaError               the store's schema is missing, foreign or newer
+
+Errors carry data as attributes, not only text, so that integrations can act on them:
+
+>>> from disruption.exceptions import InvalidData
+>>> err = InvalidData("must be a date", field="end", case="P-1", command="end_placement")
+>>> (err.field, err.case, err.command, str(err))
+('end', 'P-1', 'end_placement', 'end: must be a date')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "ChairNotIndependent",
+    "CommandError",
+    "CommandNotAllowed",
+    "ConcurrencyError",
+    "DateOutOfOrder",
+    "DefinitionError",
+    "DisruptionError",
+    "DuplicateCase",
+    "InputError",
+    "InvalidData",
+    "PermissionRefused",
+    "SchemaError",
+    "StoreError",
+    "UnknownCase",
+    "UnknownCode",
+    "UnknownCommand",
+]
+
+
+class DisruptionError(Exception):
+    """Root of every error raised by ``disruption``."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class CommandError(DisruptionError):
+    """A command was refused; nothing was written.
+
+    Attributes:
+        case: The case reference the command addressed, when known.
+        command: The command's name, when known.
+        state: The case's state when the command was refused (``None`` for a new case).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        case: str | None = None,
+        command: str | None = None,
+        state: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.case = case
+        self.command = command
+        self.state = state
+
+    def in_context(self, *, case: str, command: str, state: str | None) -> CommandError:
+        """Fill in the case, command and state where the raiser did not know them.
+
+        Args:
+            case: The case reference.
+            command: The command name.
+            state: The case's state, ``None`` for a case not yet opened.
+
+        Returns:
+            This same error, for ``raise err.in_context(...)``.
+        """
+        self.case = self.case if self.case is not None else case
+        self.command = self.command if self.command is not None else command
+        self.state = self.state if self.state is not None else state
+        return self
+
+
+class UnknownCommand(CommandError):
+    """The procedure definition has no command of that name."""
+
+
+class CommandNotAllowed(CommandError):
+    """The command exists but does not act in the case's current state."""
+
+
+class InvalidData(CommandError, ValueError):
+    """A field of a command is missing or invalid.
+
+    Attributes:
+        field: Dotted path of the offending field, for example ``placement.start``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str,
+        case: str | None = None,
+        command: str | None = None,
+        state: str | None = None,
+    ) -> None:
+        super().__init__(f"{field}: {message}", case=case, command=command, state=state)
+        self.field = field
+        self.reason = message
+
+
+class UnknownCode(InvalidData):
+    """A value is not a code of its SSDA903 list, or not valid in that collection year.
+
+    Attributes:
+        code: The value given.
+        code_list: The list's name, for example ``PLACE``.
+        year: The collection year checked against (year ending 31 March), or ``None``.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        code_list: str,
+        *,
+        field: str,
+        year: int | None = None,
+        case: str | None = None,
+        command: str | None = None,
+        state: str | None = None,
+    ) -> None:
+        when = f" in collection year {year - 1}-{year % 100:02d}" if year is not None else ""
+        super().__init__(
+            f"{code!r} is not a {code_list} code{when}",
+            field=field,
+            case=case,
+            command=command,
+            state=state,
+        )
+        self.code = code
+        self.code_list = code_list
+        self.year = year
+
+
+class DateOutOfOrder(InvalidData):
+    """A date is before (or after) the date it must follow (or precede)."""
+
+
+class PermissionRefused(CommandError):
+    """The actor's role may not issue this command (in this state).
+
+    Attributes:
+        role: The role that was refused.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        role: str,
+        case: str | None = None,
+        command: str | None = None,
+        state: str | None = None,
+    ) -> None:
+        super().__init__(message, case=case, command=command, state=state)
+        self.role = role
+
+
+class ChairNotIndependent(CommandError):
+    """The proposed chair has acted on the case as its social worker.
+
+    Attributes:
+        chair: The chair's actor id.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        chair: str,
+        case: str | None = None,
+        command: str | None = None,
+        state: str | None = None,
+    ) -> None:
+        super().__init__(message, case=case, command=command, state=state)
+        self.chair = chair
+
+
+class UnknownCase(CommandError):
+    """No case with that reference exists."""
+
+
+class DuplicateCase(CommandError):
+    """A case with that reference exists already."""
+
+
+class ConcurrencyError(CommandError):
+    """The case was changed by another writer since it was read; nothing was written.
+
+    Attributes:
+        expected: The version the write was based on.
+        actual: The version found in the store, when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        expected: int,
+        actual: int | None = None,
+        case: str | None = None,
+        command: str | None = None,
+        state: str | None = None,
+    ) -> None:
+        super().__init__(message, case=case, command=command, state=state)
+        self.expected = expected
+        self.actual = actual
+
+
+class InputError(DisruptionError, ValueError):
+    """A line of command input cannot be read as a command.
+
+    Attributes:
+        line: 1-based line number in the input, when known.
+        field: The offending field, when known.
+    """
+
+    def __init__(self, message: str, *, line: int | None = None, field: str | None = None) -> None:
+        where = f"line {line}: " if line is not None else ""
+        super().__init__(f"{where}{message}")
+        self.line = line
+        self.field = field
+
+
+class DefinitionError(DisruptionError):
+    """A procedure definition is invalid.
+
+    Attributes:
+        problems: Every problem found, one sentence each.
+    """
+
+    def __init__(self, name: str, problems: Sequence[str]) -> None:
+        listed = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"procedure {name!r} is invalid:\n{listed}")
+        self.problems = tuple(problems)
+
+
+class StoreError(DisruptionError):
+    """The case store cannot be opened or used."""
+
+
+class SchemaError(StoreError):
+    """The store's schema is missing, not a ``disruption`` store, or newer than this library."""

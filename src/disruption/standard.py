@@ -1,0 +1,365 @@
+"""The standard placement disruption procedure, as a declarative definition.
+
+concern raised -> support offered -> stability meeting -> stabilised or ended, and after an
+unplanned ending written notice and a learning review. See ``docs/procedure.md``.
+
+>>> STANDARD.initial_state, sorted(STANDARD.final_states)
+('placed', ['ended'])
+>>> STANDARD.machine.commands_in("concern_raised")
+('convene_meeting', 'end_placement', 'no_further_action', 'offer_support')
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from disruption.codes import RESIDENTIAL_PLACEMENTS
+from disruption.commands import Fields
+from disruption.definition import (
+    CommandSpec,
+    Context,
+    DeadlineSpec,
+    Opens,
+    Procedure,
+    State,
+    Transition,
+)
+from disruption.exceptions import (
+    ChairNotIndependent,
+    CommandNotAllowed,
+    DateOutOfOrder,
+    InvalidData,
+    PermissionRefused,
+)
+from disruption.model import MANAGER_ROLES, Actor, MeetingDecision, Role
+from disruption.standard_data import (
+    FACTORS,
+    ConveneMeeting,
+    EndPlacement,
+    NoFurtherAction,
+    OfferSupport,
+    OpenCase,
+    RaiseConcern,
+    RecordLearningReview,
+    RecordMeeting,
+    RecordNotice,
+    Stabilise,
+)
+from disruption.standard_records import RECORDS
+
+__all__ = ["CHAIR_ROLES", "STANDARD", "decision_is", "not_after_today", "on_or_after"]
+
+CHAIR_ROLES = frozenset({*MANAGER_ROLES, Role.IRO})
+"""Roles that may chair a stability meeting or a learning review."""
+
+ACTIVE = (
+    "placed",
+    "concern_raised",
+    "support_offered",
+    "disruption_meeting",
+    "move_planned",
+    "stabilised",
+)
+
+
+def _case(ctx: Context) -> Any:
+    assert ctx.case is not None, "guard used on a command that opens a case"
+    return ctx.case
+
+
+def on_or_after(field: str, earliest: Any, what: str) -> Any:
+    """A guard: the payload's date ``field`` is on or after ``earliest(ctx)``.
+
+    Args:
+        field: The payload's date field.
+        earliest: A function of the context giving the earliest allowed date, or ``None``.
+        what: Words naming that earliest date, for the error.
+
+    Returns:
+        The guard.
+    """
+
+    def guard(ctx: Context) -> None:
+        value: date | None = getattr(ctx.payload, field)
+        bound: date | None = earliest(ctx)
+        if value is not None and bound is not None and value < bound:
+            raise DateOutOfOrder(f"{value} is before {what} ({bound})", field=field)
+
+    guard.__qualname__ = guard.__name__ = f"{field}_on_or_after_{what.replace(' ', '_')}"
+    return guard
+
+
+def not_after_today(field: str) -> Any:
+    """A guard: the payload's date ``field`` is not after the date of the command's ``at``."""
+
+    def guard(ctx: Context) -> None:
+        value: date | None = getattr(ctx.payload, field)
+        if value is not None and value > ctx.on:
+            raise DateOutOfOrder(f"{value} is after the command's date ({ctx.on})", field=field)
+
+    guard.__qualname__ = guard.__name__ = f"{field}_not_after_today"
+    return guard
+
+
+def decision_is(decision: MeetingDecision) -> Any:
+    """A condition: the meeting's decision is ``decision``."""
+
+    def condition(ctx: Context) -> bool:
+        return bool(ctx.payload.decision is decision)
+
+    condition.__qualname__ = condition.__name__ = f"decision_is_{decision.value}"
+    return condition
+
+
+def is_unplanned(ctx: Context) -> bool:
+    """A condition: the ending was not planned."""
+    return not ctx.payload.planned
+
+
+def _start_not_after_today(ctx: Context) -> None:
+    start: date = ctx.payload.placement.start
+    if start > ctx.on:
+        raise DateOutOfOrder(
+            f"{start} is after the command's date ({ctx.on})", field="placement.start"
+        )
+
+
+def _enters_concern_raised(ctx: Context) -> bool:
+    return _case(ctx).state in ("placed", "stabilised")
+
+
+def _independent_chair(ctx: Context) -> None:
+    chair: Actor | None = ctx.payload.chair
+    if chair is None:
+        return
+    if chair.role not in CHAIR_ROLES:
+        roles = ", ".join(sorted(CHAIR_ROLES))
+        raise InvalidData(f"a chair's role must be one of {roles}", field="chair.role")
+    actor = ctx.command.actor
+    acting_as_social_worker = actor.role is Role.SOCIAL_WORKER and actor.id == chair.id
+    if chair.id in _case(ctx).social_workers or acting_as_social_worker:
+        raise ChairNotIndependent(
+            f"{chair.id} has acted on this case as its social worker", chair=chair.id
+        )
+
+
+def _waiver_by_manager(ctx: Context) -> None:
+    if ctx.payload.waived is not None and ctx.command.actor.role not in MANAGER_ROLES:
+        raise PermissionRefused(
+            f"role {ctx.command.actor.role} may not waive a learning review (managers only)",
+            role=ctx.command.actor.role,
+        )
+
+
+def _once(attribute: str, what: str) -> Any:
+    def guard(ctx: Context) -> None:
+        if getattr(_case(ctx), attribute) is not None:
+            raise CommandNotAllowed(f"{what} has already been recorded")
+
+    guard.__qualname__ = guard.__name__ = f"{attribute}_not_yet_recorded"
+    return guard
+
+
+def _with_factors(reader: Any) -> Any:
+    def read(fields: Fields) -> Any:
+        return reader(fields, FACTORS)
+
+    return read
+
+
+def _ended_on(ctx: Context) -> date | None:
+    ending = _case(ctx).ending
+    return None if ending is None else ending.end
+
+
+def _last_convened(ctx: Context) -> date | None:
+    meetings = _case(ctx).meetings
+    return meetings[-1].date if meetings else None
+
+
+_STATES = (
+    State("placed", "Living in the placement; no open concern."),
+    State("concern_raised", "A concern was raised; awaiting management screening."),
+    State("support_offered", "Support is offered to the fragile placement."),
+    State("disruption_meeting", "A stability (disruption) meeting is convened."),
+    State("move_planned", "The meeting planned a managed move."),
+    State("stabilised", "The placement has been stabilised."),
+    State("ended", "The placement has ended.", final=True),
+)
+
+_DEADLINES = (
+    DeadlineSpec(
+        "screening",
+        2,
+        {"no_further_action", "offer_support", "convene_meeting", "end_placement"},
+        description="Screening of a concern by a manager.",
+    ),
+    DeadlineSpec(
+        "meeting",
+        7,
+        {"record_meeting"},
+        by_placement_type=dict.fromkeys(sorted(RESIDENTIAL_PLACEMENTS), 3),
+        description="The stability meeting is held.",
+    ),
+    DeadlineSpec(
+        "support_review",
+        20,
+        {"stabilise", "convene_meeting", "end_placement"},
+        description="The support offer is reviewed.",
+    ),
+    DeadlineSpec(
+        "termination_notice",
+        10,
+        {"record_notice"},
+        description="Written notice after an unplanned ending (Regulation 14(4)).",
+    ),
+    DeadlineSpec(
+        "learning_review",
+        30,
+        {"record_learning_review"},
+        description="Learning review after an unplanned ending.",
+    ),
+)
+
+_COMMANDS = (
+    CommandSpec(
+        "open_case",
+        "CaseOpened",
+        OpenCase.read,
+        [Transition((), "placed")],
+        creates=True,
+        guards=[_start_not_after_today],
+        description="Open a case for a placement.",
+    ),
+    CommandSpec(
+        "raise_concern",
+        "ConcernRaised",
+        RaiseConcern.read,
+        [
+            Transition(("placed", "stabilised"), "concern_raised"),
+            Transition(("support_offered", "disruption_meeting")),
+        ],
+        opens=[Opens("screening", when=_enters_concern_raised)],
+        description="Record a concern about the placement.",
+    ),
+    CommandSpec(
+        "no_further_action",
+        "NoFurtherActionDecided",
+        NoFurtherAction.read,
+        [Transition("concern_raised", "placed")],
+        roles=MANAGER_ROLES,
+        description="Screening found no further action needed.",
+    ),
+    CommandSpec(
+        "offer_support",
+        "SupportOffered",
+        OfferSupport.read,
+        [Transition("concern_raised", "support_offered")],
+        roles=MANAGER_ROLES,
+        guards=[on_or_after("review_by", lambda ctx: ctx.on, "the command's date")],
+        opens=[Opens("support_review", due_field="review_by")],
+        description="Offer support to the fragile placement.",
+    ),
+    CommandSpec(
+        "convene_meeting",
+        "MeetingConvened",
+        ConveneMeeting.read,
+        [Transition(("concern_raised", "support_offered"), "disruption_meeting")],
+        guards=[_independent_chair, on_or_after("date", lambda ctx: ctx.on, "the command's date")],
+        opens=[Opens("meeting")],
+        description="Convene a placement stability meeting.",
+    ),
+    CommandSpec(
+        "record_meeting",
+        "MeetingRecorded",
+        _with_factors(RecordMeeting.read),
+        [
+            Transition(
+                "disruption_meeting",
+                "support_offered",
+                decision_is(MeetingDecision.CONTINUE_SUPPORT),
+            ),
+            Transition("disruption_meeting", "stabilised", decision_is(MeetingDecision.STABILISE)),
+            Transition(
+                "disruption_meeting", "move_planned", decision_is(MeetingDecision.PLAN_MOVE)
+            ),
+        ],
+        guards=[
+            not_after_today("held_on"),
+            on_or_after("held_on", _last_convened, "the convened date"),
+        ],
+        opens=[
+            Opens(
+                "support_review",
+                anchor="held_on",
+                when=decision_is(MeetingDecision.CONTINUE_SUPPORT),
+            )
+        ],
+        description="Record the meeting's attendance, views, factors and decision.",
+    ),
+    CommandSpec(
+        "stabilise",
+        "PlacementStabilised",
+        Stabilise.read,
+        [Transition("support_offered", "stabilised")],
+        roles=MANAGER_ROLES,
+        description="Record that the supported placement is stable.",
+    ),
+    CommandSpec(
+        "end_placement",
+        "PlacementEnded",
+        EndPlacement.read,
+        [Transition(ACTIVE, "ended")],
+        guards=[
+            not_after_today("end"),
+            on_or_after("end", lambda ctx: _case(ctx).placement.start, "the placement's start"),
+        ],
+        opens=[
+            Opens("termination_notice", anchor="end", when=is_unplanned),
+            Opens("learning_review", anchor="end", when=is_unplanned),
+        ],
+        description="End the placement, with its SSDA903 reason.",
+    ),
+    CommandSpec(
+        "record_notice",
+        "NoticeRecorded",
+        RecordNotice.read,
+        [Transition("ended")],
+        follow_up=True,
+        guards=[
+            _once("notice_sent_on", "written notice"),
+            not_after_today("sent_on"),
+            on_or_after("sent_on", _ended_on, "the ending"),
+        ],
+        description="Record that written notice of the ending was sent.",
+    ),
+    CommandSpec(
+        "record_learning_review",
+        "LearningReviewRecorded",
+        _with_factors(RecordLearningReview.read),
+        [Transition("ended")],
+        follow_up=True,
+        guards=[
+            _once("review", "a learning review"),
+            _waiver_by_manager,
+            _independent_chair,
+            not_after_today("held_on"),
+            on_or_after("held_on", _ended_on, "the ending"),
+        ],
+        description="Record the learning review, or a manager's waiver.",
+    ),
+)
+
+
+STANDARD = Procedure(
+    name="standard",
+    version=1,
+    states=_STATES,
+    commands=_COMMANDS,
+    deadlines=_DEADLINES,
+    records=RECORDS,
+    factors=FACTORS,
+    description="The standard placement disruption procedure.",
+)
+"""The standard procedure, version 1."""

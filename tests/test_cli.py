@@ -1,0 +1,182 @@
+"""The command line: JSON contract, exit codes, and no tracebacks on bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from disruption.cli import app
+
+runner = CliRunner()
+SW = {"id": "sw-17", "role": "social_worker"}
+OPEN = {
+    "case": "P-0001",
+    "command": "open_case",
+    "at": "2025-12-22T09:00:00+00:00",
+    "actor": SW,
+    "data": {
+        "child": "C-1",
+        "placement": {
+            "id": "PL-1",
+            "type": "K2",
+            "provider": "PR4",
+            "start": "2025-06-02",
+            "location": "in_borough",
+        },
+    },
+}
+CONCERN = {
+    "case": "P-0001",
+    "command": "raise_concern",
+    "at": "2025-12-23T10:00:00+00:00",
+    "actor": SW,
+    "data": {"category": "carer_difficulty", "raised_by": "carer"},
+}
+STABILISE = {
+    "case": "P-0001",
+    "command": "stabilise",
+    "at": "2025-12-23T11:00:00+00:00",
+    "actor": SW,
+    "data": {},
+}
+
+
+def write(path: Path, *lines: Any) -> Path:
+    path.write_text("".join((x if isinstance(x, str) else json.dumps(x)) + "\n" for x in lines))
+    return path
+
+
+def invoke(*args: str) -> Any:
+    return runner.invoke(app, list(args))
+
+
+def test_run_prints_one_object_per_line_and_exits_1_on_a_rejection(tmp_path: Path) -> None:
+    result = invoke("run", str(write(tmp_path / "c.jsonl", OPEN, CONCERN, STABILISE)), "--json")
+    assert result.exit_code == 1
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert answers[0] == {
+        "line": 1,
+        "case": "P-0001",
+        "command": "open_case",
+        "ok": True,
+        "state": "placed",
+    }
+    assert answers[1]["state"] == "concern_raised"
+    assert answers[1]["ok"] is True
+    assert answers[2]["ok"] is False
+    assert answers[2]["state"] == "concern_raised"
+    assert answers[2]["error"]["type"] == "CommandNotAllowed"
+    assert "stabilise" in answers[2]["error"]["message"]
+
+
+def test_run_exits_0_when_every_line_applies(tmp_path: Path) -> None:
+    result = invoke("run", str(write(tmp_path / "c.jsonl", OPEN, "", CONCERN)), "--json")
+    assert result.exit_code == 0
+    assert [json.loads(x)["line"] for x in result.stdout.splitlines()] == [1, 3]
+
+
+def test_run_rejects_a_line_that_is_not_json_and_goes_on(tmp_path: Path) -> None:
+    result = invoke(
+        "run", str(write(tmp_path / "c.jsonl", "{nope", OPEN, {"case": "P-2"})), "--json"
+    )
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.exit_code == 1
+    assert answers[0]["error"]["type"] == "InputError"
+    assert answers[0]["error"]["message"].startswith("line 1:")
+    assert answers[1]["ok"] is True
+    assert answers[2]["error"]["type"] == "InputError"
+    assert "command" in answers[2]["error"]["message"]
+
+
+def test_run_persists_to_sqlite_and_case_show_reads_it(tmp_path: Path) -> None:
+    db = str(tmp_path / "cases.sqlite")
+    assert invoke("run", str(write(tmp_path / "c.jsonl", OPEN, CONCERN)), "--db", db).exit_code == 0
+    shown = invoke("case", "show", "P-0001", "--db", db, "--json")
+    assert shown.exit_code == 0
+    view = json.loads(shown.stdout)
+    assert view["state"] == "concern_raised"
+    assert view["placement"]["type"] == "K2"
+    assert view["deadlines"] == [
+        {
+            "id": "screening-2",
+            "name": "screening",
+            "due": "2025-12-29",
+            "earliest": None,
+            "met": None,
+            "status": "open",
+            "opened_on": "2025-12-23",
+            "closed_on": None,
+        }
+    ]
+    assert [e["type"] for e in view["history"]] == ["CaseOpened", "ConcernRaised"]
+    human = invoke("case", "show", "P-0001", "--db", db)
+    assert human.exit_code == 0
+    assert "concern_raised" in human.stdout
+
+
+def test_overdue_lists_deadlines_due_strictly_before_the_date(tmp_path: Path) -> None:
+    db = str(tmp_path / "cases.sqlite")
+    invoke("run", str(write(tmp_path / "c.jsonl", OPEN, CONCERN)), "--db", db)
+    on_due = json.loads(invoke("overdue", "--db", db, "--on", "2025-12-29", "--json").stdout)
+    after = json.loads(invoke("overdue", "--db", db, "--on", "2025-12-30", "--json").stdout)
+    assert on_due == []
+    assert [(o["case"], o["name"], o["due"], o["state"]) for o in after] == [
+        ("P-0001", "screening", "2025-12-29", "concern_raised")
+    ]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "missing.jsonl"],
+        ["case", "show", "P-9", "--db", "missing.sqlite"],
+        ["overdue", "--db", "missing.sqlite", "--on", "2025-01-01"],
+        ["overdue", "--db", "x.sqlite", "--on", "31/12/2025"],
+    ],
+)
+def test_bad_input_gives_a_message_and_exit_2_without_traceback(
+    args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "missing.sqlite").exists()
+
+
+def test_case_show_of_an_unknown_case_exits_2(tmp_path: Path) -> None:
+    db = str(tmp_path / "cases.sqlite")
+    invoke("run", str(write(tmp_path / "c.jsonl", OPEN)), "--db", db)
+    result = invoke("case", "show", "P-404", "--db", db)
+    assert result.exit_code == 2
+    assert "P-404" in result.stderr
+
+
+def test_a_file_that_is_not_a_store_exits_2(tmp_path: Path) -> None:
+    bogus = tmp_path / "bogus.sqlite"
+    bogus.write_bytes(b"this is not a database" * 100)
+    result = invoke("case", "show", "P-1", "--db", str(bogus))
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert bogus.read_bytes() == b"this is not a database" * 100
+
+
+def test_diagram_prints_mermaid() -> None:
+    result = invoke("diagram")
+    assert result.exit_code == 0
+    assert "stateDiagram-v2" in result.stdout
+    assert "concern_raised --> support_offered: offer_support" in result.stdout
+
+
+def test_demo_runs_on_sqlite_and_summarises(tmp_path: Path) -> None:
+    db = tmp_path / "demo.sqlite"
+    result = invoke("demo", "--db", str(db), "--out", str(tmp_path / "out"), "--seed", "3")
+    assert result.exit_code == 0, result.output
+    assert db.exists()
+    assert "Why placements ended" in result.stdout
+    again = invoke("demo", "--db", str(db), "--out", str(tmp_path / "out"), "--seed", "3")
+    assert again.stdout == result.stdout

@@ -1,0 +1,48 @@
+"""Everything documented runs: module docstrings, README.md and docs/*.md are doctests."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+from pathlib import Path
+
+import pytest
+import structlog
+
+import disruption
+
+ROOT = Path(__file__).resolve().parents[1]
+FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+MODULES = sorted(
+    m.name
+    for m in pkgutil.walk_packages(disruption.__path__, "disruption.")
+    if m.name not in {"disruption.__main__"}
+)
+DOCUMENTS = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_module_docstrings(name: str) -> None:
+    module = importlib.import_module(name)
+    with structlog.testing.capture_logs():
+        result = doctest.testmod(module, optionflags=FLAGS)
+    assert result.failed == 0
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: p.name)
+def test_documents(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    with structlog.testing.capture_logs():
+        result = doctest.testfile(str(path), module_relative=False, optionflags=FLAGS)
+    assert result.failed == 0
+
+
+def test_the_documented_modules_have_examples() -> None:
+    finder = doctest.DocTestFinder()
+    with_examples = {
+        name
+        for name in MODULES
+        if any(t.examples for t in finder.find(importlib.import_module(name)))
+    }
+    assert {"disruption.engine", "disruption.commands", "disruption.calendar"} <= with_examples
