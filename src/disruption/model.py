@@ -3,8 +3,7 @@
 Everything here is plain data. A :class:`Case` is never changed in place: the fold in
 :mod:`disruption.fold` builds the next one from an event.
 
->>> import datetime as dt
-from datetime import date, datetime
+>>> from datetime import date
 >>> Placement(id="PL-1", type="u1", provider="PR1", start=date(2024, 5, 1),
 ...           location="in_borough").type
 'U1'
