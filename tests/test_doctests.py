@@ -46,3 +46,11 @@ def test_the_documented_modules_have_examples() -> None:
         if any(t.examples for t in finder.find(importlib.import_module(name)))
     }
     assert {"disruption.engine", "disruption.commands", "disruption.calendar"} <= with_examples
+
+
+def test_the_documented_diagram_is_the_one_drawn() -> None:
+    from disruption import STANDARD
+
+    page = (ROOT / "docs" / "procedure.md").read_text(encoding="utf-8")
+    block = page.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    assert block.strip() == STANDARD.diagram().strip()

@@ -110,6 +110,12 @@ class _Script:
         self.day += timedelta(days=self.rng.randint(low, high))
         return self.day
 
+    def _next_at(self) -> datetime:
+        at = _at(self.day, self.rng)
+        if self.commands and at <= self.commands[-1].at:
+            at = self.commands[-1].at + timedelta(minutes=10)
+        return at
+
     def add(self, name: str, data: dict[str, Any], actor: dict[str, str] | None = None) -> None:
         """Add a command happening on the current day."""
         self.commands.append(
@@ -117,7 +123,7 @@ class _Script:
                 {
                     "case": self.case,
                     "command": name,
-                    "at": _at(self.day, self.rng).isoformat(),
+                    "at": self._next_at().isoformat(),
                     "actor": actor or self.sw,
                     "data": data,
                 }
@@ -172,8 +178,10 @@ def _journey(s: _Script) -> None:
         return
     convened = s.wait(5, 25)
     chair = {"id": f"tm-{rng.randint(5, 6)}", "role": "team_manager"}
-    s.add("convene_meeting", {"date": (convened + timedelta(days=3)).isoformat(), "chair": chair})
-    held = s.wait(1, 12)
+    planned_for = convened + timedelta(days=rng.randint(1, 10))
+    s.add("convene_meeting", {"date": planned_for.isoformat(), "chair": chair})
+    held = planned_for + timedelta(days=rng.choice((0, 0, 0, 1, 3)))
+    s.day = held
     s.wait(0, 2)
     decision = rng.choice(("stabilise", "plan_move", "plan_move", "continue_support"))
     views = (
@@ -321,6 +329,8 @@ def print_summary(summary: DemoSummary, console: Console) -> None:
         row = [str(counts[s]) for s in ("met", "late", "open")]
         deadlines.add_row(name, *row, str(overdue), str(counts["cancelled"]))
     console.print(deadlines)
+    if summary.rejected:
+        console.print(f"{summary.rejected} commands were refused by the procedure's rules.")
     console.print(
         f"Look at a case: disruption case show {cases[0].id} --db {summary.db}"
         if cases
