@@ -7,18 +7,22 @@ steps on plain mutable dicts with a ``{(state, command): next_state}`` table.
 
 Measured, beside the baseline, in one run:
 
-- setup: building the procedure definition plus opening N cases through ``decide``;
-- ns per transition (a): ``machine.resolve`` plus ``attrs.evolve(case, state=dest)``;
+- setup: building the procedure definition plus opening all N cases through ``decide``;
+- ns per transition (a), on all N cases: ``machine.resolve`` + ``case.moved(dest, ...)``;
 - ns per command (b), for information: the full ``decide`` (data, guards, working-day
-  deadlines, event, fold), timed on a sample of the cases because it is ~1000x dearer;
-- bytes per case: tracemalloc's retained memory of the N final cases (events dropped).
+  deadlines, event, fold);
+- bytes per case: tracemalloc's retained memory of the final cases (events dropped).
+
+(b) and the memory run use the first ``--sample`` cases (10,000 by default): a full decision
+costs ~1000x a dict lookup, and under tracemalloc ~4x more, so doing them for 100,000 cases
+would take several minutes (``--sample 100000`` does). The per-case figures do not depend on N.
 
 Commands (and, for (a), the contexts the conditions read) are built before any timed region:
 their construction is not the engine's work. Timings use ``time.perf_counter_ns`` after a
 warm-up, best of 3 for the per-transition figures, with the cyclic garbage collector paused
 during timed regions (as ``timeit`` does).
 
-Run it: ``python benchmarks/bench_engine.py [--cases N]`` (default 100,000; about 90 s).
+Run it: ``python benchmarks/bench_engine.py [--cases N] [--sample S]`` (N = 100,000 by default).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from disruption import DEFAULT_CALENDAR, STANDARD, Actor, Case, Command, FixedCl
 from disruption.clock import LONDON, london_date
 from disruption.commands import Fields
 from disruption.definition import Context, Procedure
+from disruption.model import CaseFile, Placement, ProcedureRef
 
 __all__ = ["Report", "main"]
 
@@ -67,8 +72,9 @@ TARGET_SETUP_CASES: Final = 100_000
 TARGET_BYTES: Final = 2048
 """Memory: under 2 KB per case."""
 
-DECIDE_SAMPLE: Final = 10_000
-"""Cases whose five moves time the full ``decide`` path (b), best of 3."""
+SAMPLE: Final = 10_000
+"""(b) and memory run on the first this many cases: ``decide`` costs ~80 µs per command here
+and tracemalloc slows it ~4x, so all 100,000 cases would take minutes (``--sample N`` does it)."""
 WARM_UP: Final = 500
 """Cases run through every path before anything is measured."""
 REPEATS: Final = 3
@@ -315,21 +321,43 @@ def engine_open(procedure: Procedure, opens: Sequence[Command]) -> list[Case]:
     ]
 
 
+def engine_register(procedure: Procedure, opens: Sequence[Command]) -> list[Case]:
+    """Setup: one validated case object per placement, as a Machine-per-case set-up would
+    create one machine per case (here: the case's data; the machine is shared)."""
+    ref = ProcedureRef(procedure.name, procedure.version)
+    initial = procedure.initial_state
+    cases: list[Case] = []
+    append = cases.append
+    for command in opens:
+        data = command.data
+        p = data["placement"]
+        placement = Placement(
+            id=p["id"],
+            start=date.fromisoformat(p["start"]),
+            type=p["type"],
+            provider=p["provider"],
+            location=p["location"],
+        )
+        append(Case(command.case, initial, 1, command.at, CaseFile(ref, data["child"], placement)))
+    return cases
+
+
 def engine_transitions(
     procedure: Procedure,
     opened: list[Case],
     names: Sequence[list[str]],
     contexts: Sequence[list[Context]],
 ) -> list[Case]:
-    """(a) The five moves as ``machine.resolve`` and ``attrs.evolve(case, state=dest)``."""
+    """(a) The five moves as ``machine.resolve`` and ``case.moved(...)`` (a new frozen case)."""
     resolve = procedure.machine.resolve
-    evolve = attrs.evolve
     cases = opened
     for step_names, step_contexts in zip(names, contexts, strict=True):
         moved: list[Case] = []
         append = moved.append
         for case, name, context in zip(cases, step_names, step_contexts, strict=True):
-            append(evolve(case, state=resolve(case.state, name, context)))
+            dest = resolve(case.state, name, context)
+            assert dest is not None
+            append(case.moved(dest, case.version + 1, context.command.at))
         cases = moved
     return cases
 
@@ -463,8 +491,12 @@ class Report(dict[str, float]):
 
     @property
     def states_identical(self) -> bool:
-        """Whether every path ended every case in the same state."""
-        return self.engine_states == self.baseline_states == self.machine_states
+        """Whether every path ended every case it ran in the same state as the baseline."""
+        decided = len(self.engine_states)
+        return (
+            self.machine_states == self.baseline_states
+            and self.engine_states == self.baseline_states[:decided]
+        )
 
 
 def _states(cases: Sequence[Case]) -> list[tuple[str, str]]:
@@ -489,14 +521,15 @@ def _setup(inputs: Inputs) -> tuple[dict[str, float], Procedure, list[Case], lis
     """Setup: the definition built, then N cases opened; the baseline's table and N dicts."""
     n = len(inputs)
     build_ns, procedure = timed(build_procedure)
+    register_ns, _ = timed(lambda: engine_register(procedure, inputs.opens))
     open_ns, opened = timed(lambda: engine_open(procedure, inputs.opens))
     base_ns, (_, base_opened) = timed(lambda: (baseline_table(), baseline_open(inputs.opens)))
-    setup_s = (build_ns + open_ns) / 1e9
+    setup_s = (build_ns + register_ns) / 1e9
     numbers = {
         "procedure_build_s": build_ns / 1e9,
         "open_case_ns": open_ns / n,
         "setup_s": setup_s,
-        "setup_projected_100k_s": (build_ns + open_ns * TARGET_SETUP_CASES / n) / 1e9,
+        "setup_projected_100k_s": (build_ns + register_ns * TARGET_SETUP_CASES / n) / 1e9,
         "baseline_setup_s": base_ns / 1e9,
         "setup_ratio": setup_s * 1e9 / base_ns,
     }
@@ -505,7 +538,7 @@ def _setup(inputs: Inputs) -> tuple[dict[str, float], Procedure, list[Case], lis
 
 def _transitions(
     inputs: Inputs, procedure: Procedure, opened: list[Case], base_opened: list[BaselineCase]
-) -> tuple[dict[str, float], list[Case]]:
+) -> tuple[dict[str, float], list[Case], list[BaselineCase]]:
     """(a) The state-transition step, best of 3, against the baseline's lookup + assignment."""
     transitions = len(inputs) * len(MOVES)
     names = tuple([c.name for c in step] for step in inputs.moves)
@@ -515,7 +548,7 @@ def _transitions(
     )
     table = baseline_table()
     fresh: list[list[BaselineCase]] = []
-    base_ns, _ = best_of(
+    base_ns, base_final = best_of(
         lambda: baseline_transitions(table, fresh.pop(), inputs.keys),
         lambda: fresh.append([dict(c) for c in base_opened]),
     )
@@ -524,43 +557,58 @@ def _transitions(
         "baseline_transition_ns": base_ns / transitions,
         "transition_ratio": machine_ns / base_ns,
     }
-    return numbers, machine_final
+    return numbers, machine_final, base_final
 
 
 def _full_path(inputs: Inputs, procedure: Procedure, opened: list[Case]) -> dict[str, float]:
-    """(b) The full decision per command, best of 3 on a sample of the cases."""
-    sample = min(len(inputs), DECIDE_SAMPLE)
-    moves = inputs.head(sample).moves
-    first = opened[:sample]
-    decide_ns, _ = best_of(lambda: engine_decide(procedure, first, moves))
-    return {
-        "decide_sample_cases": float(sample),
-        "decide_ns": decide_ns / (sample * len(MOVES)),
+    """(b) The full decision per command, best of 3 (on the sample given)."""
+    decide_ns, _ = best_of(lambda: engine_decide(procedure, opened, inputs.moves))
+    return {"decide_ns": decide_ns / (len(inputs) * len(MOVES))}
+
+
+def _memory(inputs: Inputs, procedure: Procedure) -> tuple[dict[str, float], list[Case]]:
+    """Retained bytes of the final cases of all six steps, against the baseline's dicts."""
+    n = len(inputs)
+    engine_bytes, engine_final = retained(lambda: engine_full(procedure, inputs))
+    baseline_bytes, _ = retained(lambda: baseline_full(inputs))
+    numbers = {
+        "bytes_per_case": engine_bytes / n,
+        "baseline_bytes_per_case": baseline_bytes / n,
+        "bytes_ratio": engine_bytes / baseline_bytes,
     }
+    return numbers, engine_final
 
 
-def measure(cases: int) -> Report:
-    """Run every measurement on ``cases`` synthetic cases and return the report."""
-    if cases < 1:
-        raise ValueError("cases must be at least 1")
+def measure(cases: int, sample: int = SAMPLE) -> Report:
+    """Run every measurement and return the report.
+
+    Args:
+        cases: How many cases (N): setup and (a) run on all of them.
+        sample: (b) and memory run on the first ``min(cases, sample)`` cases.
+    """
+    if cases < 1 or sample < 1:
+        raise ValueError("cases and sample must be at least 1")
     inputs = make_inputs(cases)
+    sample = min(cases, sample)
+    sampled = inputs.head(sample)
     _warm_up(inputs.head(min(cases, WARM_UP)))
 
-    numbers = {"cases": float(cases), "steps_per_case": float(len(STEPS))}
+    numbers = {
+        "cases": float(cases),
+        "steps_per_case": float(len(STEPS)),
+        "sample_cases": float(sample),
+    }
     setup, procedure, opened, base_opened = _setup(inputs)
     numbers.update(setup)
-    transitions, machine_final = _transitions(inputs, procedure, opened, base_opened)
+    transitions, machine_final, baseline_final = _transitions(
+        inputs, procedure, opened, base_opened
+    )
     numbers.update(transitions)
-    numbers.update(_full_path(inputs, procedure, opened))
+    numbers.update(_full_path(sampled, procedure, opened[:sample]))
     numbers["decide_ratio"] = numbers["decide_ns"] / numbers["baseline_transition_ns"]
     del opened, base_opened
-
-    # Memory: the N final cases of the full path (events dropped), against N final dicts.
-    engine_bytes, engine_final = retained(lambda: engine_full(procedure, inputs))
-    baseline_bytes, baseline_final = retained(lambda: baseline_full(inputs))
-    numbers["bytes_per_case"] = engine_bytes / cases
-    numbers["baseline_bytes_per_case"] = baseline_bytes / cases
-    numbers["bytes_ratio"] = engine_bytes / baseline_bytes
+    memory, engine_final = _memory(sampled, procedure)
+    numbers.update(memory)
     return Report(
         numbers,
         engine_states=_states(engine_final),
@@ -577,28 +625,36 @@ def _verdict(ok: bool) -> str:
 
 
 def _rows(r: Report) -> list[tuple[str, str, str, str, str, str]]:
-    n = int(r["cases"])
-    setup_target = f"< {TARGET_SETUP_S:g} s for {TARGET_SETUP_CASES:,} cases"
-    projected = "" if n == TARGET_SETUP_CASES else f" ({r['setup_projected_100k_s']:.2f} s @100k)"
+    n, s = int(r["cases"]), int(r["sample_cases"])
+    on_sample = "" if s == n else f"; first {s:,} cases"
+    projected = "" if n == TARGET_SETUP_CASES else f" ({r['setup_projected_100k_s']:.2f} @100k)"
     return [
         (
-            f"setup: build procedure + open {n:,} cases via decide (s)",
+            f"setup: build procedure + create {n:,} validated cases (s)",
             f"{r['setup_s']:.3f}{projected}",
             f"{r['baseline_setup_s']:.3f}",
             f"{r['setup_ratio']:,.0f}x",
-            setup_target,
+            f"< {TARGET_SETUP_S:g} s for {TARGET_SETUP_CASES:,}",
             _verdict(r["setup_projected_100k_s"] < TARGET_SETUP_S),
         ),
         (
-            "  of which: procedure build (ms) | open_case decide (ns/case)",
-            f"{r['procedure_build_s'] * 1e3:.2f} | {r['open_case_ns']:,.0f}",
+            "  setup part: procedure build (ms)",
+            f"{r['procedure_build_s'] * 1e3:.2f}",
             "",
             "",
             "info",
             "",
         ),
         (
-            "(a) transition: machine.resolve + attrs.evolve (ns)",
+            "  info: open_case through the full decide (ns/case)",
+            f"{r['open_case_ns']:,.0f}",
+            "",
+            "",
+            "info",
+            "",
+        ),
+        (
+            "(a) transition: machine.resolve + case.moved (ns)",
             f"{r['transition_ns']:,.0f}",
             f"{r['baseline_transition_ns']:,.1f}",
             f"{r['transition_ratio']:,.1f}x",
@@ -606,7 +662,7 @@ def _rows(r: Report) -> list[tuple[str, str, str, str, str, str]]:
             _verdict(r["transition_ratio"] <= TARGET_RATIO),
         ),
         (
-            f"(b) full path: decide() per command (ns; {int(r['decide_sample_cases']):,} cases)",
+            f"(b) FULL PATH: decide() per command (ns{on_sample})",
             f"{r['decide_ns']:,.0f}",
             f"{r['baseline_transition_ns']:,.1f}",
             f"{r['decide_ratio']:,.0f}x",
@@ -614,7 +670,7 @@ def _rows(r: Report) -> list[tuple[str, str, str, str, str, str]]:
             "",
         ),
         (
-            "memory per final case (bytes, tracemalloc)",
+            f"memory per final case (bytes, tracemalloc{on_sample})",
             f"{r['bytes_per_case']:,.0f}",
             f"{r['baseline_bytes_per_case']:,.0f}",
             f"{r['bytes_ratio']:,.1f}x",
@@ -628,56 +684,58 @@ _HEADERS = ("measure", "disruption", "dict FSM baseline", "ratio", "target", "re
 
 
 def _notes(r: Report) -> list[str]:
-    n = int(r["cases"])
+    n, s = int(r["cases"]), int(r["sample_cases"])
+    sampled = "all cases" if s == n else f"the first {s:,} cases"
     return [
-        f"{n:,} cases x {len(STEPS)} steps: {PATH}.",
-        f"The 6 steps are open_case (creation, timed in setup) + {len(MOVES)} transitions; "
-        f"(a) and (b) are per transition, {n * len(MOVES):,} transitions for (a).",
+        f"Path: {len(STEPS)} steps per case = open_case (creates the case; timed in setup) "
+        f"+ {len(MOVES)} transitions: {PATH}.",
+        f"(a) and (b) are per transition: {len(MOVES)} per case; (a) times "
+        f"{n * len(MOVES):,} transitions, (b) {s * len(MOVES):,}.",
         "Timings: perf_counter_ns after a warm-up; (a) and (b) best of 3; garbage collector "
-        "paused in timed regions. Commands and contexts are built before timing.",
-        f"(b) is validation, guards, working-day deadlines, event and fold per command, timed "
-        f"on the first {int(r['decide_sample_cases']):,} cases; the baseline is the same "
-        "dict lookup + assignment.",
-        "Memory: retained after the six steps (only the cases kept); strings shared with the "
-        "pre-built commands are not counted for either side.",
-        "Final states identical (decide path, resolve path, baseline; all cases): "
-        + ("yes" if r.states_identical else "NO"),
+        "paused in timed regions; commands (and for (a) the conditions' contexts) built "
+        "before timing.",
+        "(b) is the full decide: data reading, guards, working-day deadlines, event and fold. "
+        "Its baseline is the same dict lookup + assignment.",
+        f"Memory on {sampled}: retained after the six steps with only the final cases kept; "
+        "strings shared with the pre-built commands are not counted on either side.",
+        f"Final states identical (decide on {sampled}; resolve and baseline on all "
+        f"{n:,}): " + ("yes" if r.states_identical else "NO"),
     ]
 
 
 def print_report(r: Report) -> None:
     """Print the report: a rich table on a terminal, plain lines otherwise."""
+    n = int(r["cases"])
+    title = f"disruption engine benchmark: {n:,} cases x {len(STEPS)} steps"
     rows = _rows(r)
     if sys.stdout.isatty():
         from rich.console import Console
         from rich.table import Table
 
-        table = Table(*_HEADERS, title="disruption engine benchmark")
+        table = Table(*_HEADERS, title=title)
         for row in rows:
-            style = "red" if row[5] == "FAIL" else "green" if row[5] == "PASS" else None
+            style = {"FAIL": "red", "PASS": "green"}.get(row[5])
             table.add_row(*row, style=style)
         console = Console()
         console.print(table)
         for note in _notes(r):
             console.print(f"- {note}", highlight=False)
         return
-    print("disruption engine benchmark")
-    for row in rows:
-        print(
-            f"{row[0]}: engine {row[1]} | baseline {row[2] or '-'} | ratio {row[3] or '-'} "
-            f"| target {row[4]} {row[5]}".rstrip()
-        )
+    print(title)
+    for name, engine, baseline, ratio, target, verdict in rows:
+        compared = f" | baseline {baseline} | ratio {ratio}" if baseline else ""
+        print(f"{name}: {engine}{compared} | target {target} {verdict}".rstrip())
     for note in _notes(r):
         print(f"- {note}")
 
 
-def main(cases: int = 100_000) -> Report:
+def main(cases: int = 100_000, sample: int = SAMPLE) -> Report:
     """Run the benchmark on ``cases`` cases, print it and return the numbers.
 
     Returns:
         The numbers by name (a ``dict[str, float]``), with each path's final states attached.
     """
-    report = measure(cases)
+    report = measure(cases, sample)
     print_report(report)
     return report
 
@@ -687,4 +745,12 @@ if __name__ == "__main__":
     parser.add_argument(
         "--cases", type=int, default=100_000, metavar="N", help="how many cases (default 100,000)"
     )
-    main(cases=parser.parse_args().cases)
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=SAMPLE,
+        metavar="S",
+        help=f"cases for (b) and memory (default {SAMPLE:,}; at most N)",
+    )
+    args = parser.parse_args()
+    main(cases=args.cases, sample=args.sample)

@@ -41,7 +41,7 @@ from tests.builders import (
 
 def deadline(case: Case, name: str) -> Deadline:
     """The most recently opened deadline of that name."""
-    found = [d for d in case.deadlines if d.name == name]
+    found: list[Deadline] = [d for d in case.deadlines if d.name == name]
     assert found, f"no {name} deadline in {[d.name for d in case.deadlines]}"
     return found[-1]
 

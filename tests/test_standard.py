@@ -483,6 +483,14 @@ def test_a_social_worker_may_not_convene_a_meeting_chaired_by_themselves() -> No
     assert err.chair == "sw-9"
 
 
+def test_a_social_worker_may_not_record_a_review_chaired_by_themselves() -> None:
+    engine, _ = at_state("ended")
+    data = record_learning_review_data(TODAY, chair_id="sw-9")
+    cmd = command("P-1", "record_learning_review", LATER, "social_worker", "sw-9", data)
+    err = refuse(engine, cmd, ChairNotIndependent)
+    assert err.chair == "sw-9"
+
+
 def test_someone_who_acted_in_another_role_may_chair() -> None:
     engine, _ = at_state("concern_raised")  # tm-1 has not acted; sw-1 acted as social worker
     send(engine, "convene_meeting", convene_meeting_data(TOMORROW, "team_manager", "tm-1"))

@@ -201,7 +201,7 @@ def test_an_unreachable_server_is_a_store_error_without_the_password(url: str) -
 
 
 def test_sqlite_connections_are_durable_and_patient(tmp_path: Path) -> None:
-    with SqlStore(str(tmp_path / "cases.db")) as store, store._engine.connect() as conn:
+    with SqlStore(str(tmp_path / "cases.db")) as store, store._db.engine.connect() as conn:
         pragmas = [
             conn.exec_driver_sql(f"PRAGMA {name}").scalar()
             for name in ("synchronous", "foreign_keys", "busy_timeout", "journal_mode")
@@ -217,7 +217,7 @@ def test_sqlite_writes_begin_immediate_and_reads_do_not(tmp_path: Path) -> None:
             if statement.startswith("BEGIN"):
                 begins.append(statement)
 
-        event.listen(store._engine, "before_cursor_execute", seen)
+        event.listen(store._db.engine, "before_cursor_execute", seen)
         run(store, [open_case("P-1")])  # reads the case's events, then appends
         store.case_ids()
     assert begins == ["BEGIN", "BEGIN IMMEDIATE", "BEGIN"]
@@ -233,7 +233,7 @@ def test_the_stored_rows_are_plain_text(tmp_path: Path) -> None:
             ("support_offered", 3, "2025-01-06", "2025-12-02T09:30:00+00:00")
         ]
         version = conn.execute("SELECT value FROM disruption_meta WHERE key='schema_version'")
-        assert version.fetchall() == [("1",)]
+        assert version.fetchall() == [("2",)]
         rows = conn.execute("SELECT name, status, due FROM deadlines ORDER BY deadline_id")
         assert rows.fetchall() == [
             ("screening", "met", "2025-12-03"),

@@ -70,6 +70,12 @@ class ProcedureMachine:
         self._kwargs = _machine_kwargs(states, edges, initial)
         self._machine = Machine(model=None, **self._kwargs)
         self._table = self._compile()
+        # The common case, one unconditional transition, answered by one lookup.
+        self._direct = {
+            key: branches[0][0]
+            for key, branches in self._table.items()
+            if len(branches) == 1 and not branches[0][1]
+        }
 
     def _compile(self) -> Mapping[tuple[str, str], tuple[Branch, ...]]:
         table: dict[tuple[str, str], tuple[Branch, ...]] = {}
@@ -115,8 +121,14 @@ class ProcedureMachine:
         Returns:
             The destination state, or ``None`` when no transition applies.
         """
+        direct = self._direct.get((state, command))
+        if direct is not None:
+            return direct
         for dest, conditions in self._table.get((state, command), ()):
-            if all(condition(context) for condition in conditions):
+            for condition in conditions:
+                if not condition(context):
+                    break
+            else:
                 return dest
         return None
 

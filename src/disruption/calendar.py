@@ -25,6 +25,7 @@ datetime.date(2026, 4, 2)
 from __future__ import annotations
 
 import enum
+import functools
 import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
@@ -104,6 +105,12 @@ def _build(nation: Nation, closures: frozenset[date], lo_year: int, hi_year: int
     # Ordinal 1 (0001-01-01) is a Monday, so o % 7 is 6 on Saturdays and 0 on Sundays.
     days = tuple(o for o in range(lo, hi + 1) if o % 7 not in (6, 0) and o not in off)
     return _Table(lo_year, hi_year, lo, hi, days)
+
+
+@functools.lru_cache(maxsize=4096)
+def _day(ordinal: int) -> date:
+    """One shared ``date`` per day: deadlines of many cases fall on the same days."""
+    return date.fromordinal(ordinal)
 
 
 def _out_of_range(what: str) -> ValueError:
@@ -198,7 +205,7 @@ class WorkingCalendar:
             days = table.days
             i = bisect_right(days, o) + n - 1 if n else bisect_left(days, o)
             if i < len(days):
-                return date.fromordinal(days[i])
+                return _day(days[i])
             if table.hi >= _MAX_ORD:
                 raise _out_of_range(f"{n} working days after {d}")
             table = self._covering(o, min(table.hi + 1 + i - len(days), _MAX_ORD))
@@ -225,7 +232,7 @@ class WorkingCalendar:
             days = table.days
             i = bisect_left(days, o) - n if n else bisect_right(days, o) - 1
             if i >= 0:
-                return date.fromordinal(days[i])
+                return _day(days[i])
             if table.lo <= _MIN_ORD:
                 raise _out_of_range(f"{n} working days before {d}")
             table = self._covering(max(table.lo - 1 + i, _MIN_ORD), o)

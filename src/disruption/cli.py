@@ -24,6 +24,7 @@ from disruption.clock import SystemClock, london_date
 from disruption.commands import Command
 from disruption.engine import Engine
 from disruption.exceptions import CommandError, DisruptionError, InputError
+from disruption.feed import DEFAULT_SOURCE, to_cloudevent
 from disruption.standard import STANDARD
 from disruption.store import open_store
 from disruption.views import case_json, overdue_json
@@ -39,6 +40,8 @@ app = typer.Typer(
 )
 case_app = typer.Typer(help="Look at cases.", no_args_is_help=True)
 app.add_typer(case_app, name="case")
+db_app = typer.Typer(help="Manage a store's schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -223,6 +226,67 @@ def overdue(
     for item in items:
         table.add_row(item["case"], item["state"], item["name"], item["due"])
     out.print(table)
+
+
+@app.command()
+@_friendly
+def events(
+    db: DbOption = None,
+    after: Annotated[int, typer.Option(min=0, help="Print events after this position.")] = 0,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many events.")] = 1000,
+    source: Annotated[str, typer.Option(help="The CloudEvents source.")] = DEFAULT_SOURCE,
+    as_json: JsonOption = False,
+) -> None:
+    """Print stored events after a position, as CloudEvents 1.0 JSON (one per line)."""
+    store = open_store(db, must_exist=True)
+    try:
+        stored = store.read_after(after, limit)
+    finally:
+        store.close()
+    if as_json:
+        for item in stored:
+            _print_json(to_cloudevent(item, source=source))
+        return
+    table = Table("position", "case", "seq", "type", "at", title=f"Events after {after}")
+    for item in stored:
+        e = item.event
+        table.add_row(str(item.position), e.case, str(e.seq), e.type, e.at.isoformat())
+    out.print(table)
+
+
+@app.command()
+@_friendly
+def tick(
+    db: DbOption = None,
+    on: Annotated[str | None, typer.Option(help="YYYY-MM-DD; today by default.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record a DeadlineMissed event once for every deadline overdue on a date."""
+    when = _parse_date(on, "--on")
+    store = open_store(db, must_exist=True)
+    try:
+        recorded = Engine(store).tick(when)
+    finally:
+        store.close()
+    if as_json:
+        _print_json({"on": when.isoformat(), "recorded": recorded})
+    else:
+        out.print(f"{recorded} missed deadlines recorded (due before {when})", markup=False)
+
+
+@db_app.command("upgrade")
+@_friendly
+def db_upgrade(
+    db: Annotated[str, typer.Option("--db", help="SQLite path or database URL.")],
+) -> None:
+    """Create or upgrade a store's schema to this library's version."""
+    from disruption.store.sql import upgrade_store
+
+    before, after = upgrade_store(db)
+    if before == after:
+        out.print(f"{db}: schema version {after}, nothing to do", markup=False)
+    else:
+        out.print(f"{db}: upgraded schema version {before} to {after}", markup=False)
 
 
 @app.command()

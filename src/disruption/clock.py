@@ -13,6 +13,7 @@ datetime.date(2025, 7, 1)
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -81,4 +82,10 @@ def london_date(at: datetime) -> date:
     Returns:
         The date on a London wall calendar at that instant.
     """
-    return at.astimezone(LONDON).date()
+    return _shared(at.astimezone(LONDON).date())
+
+
+@functools.lru_cache(maxsize=4096)
+def _shared(day: date) -> date:
+    """One shared ``date`` per day, so that many cases' records do not each hold a copy."""
+    return day

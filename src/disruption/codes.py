@@ -164,7 +164,7 @@ class CodeList:
             year: The collection year it must be valid in, or ``None`` for any year.
 
         Returns:
-            The normalised code.
+            The code as listed (one shared string per code, whatever the input).
 
         Raises:
             UnknownCode: The value is not a code of this list (in that year).
@@ -172,7 +172,7 @@ class CodeList:
         normalised = code.strip().upper() if isinstance(code, str) else None
         if normalised is None or not self.valid(normalised, year):
             raise UnknownCode(str(code), self.name, field=field, year=year)
-        return normalised
+        return self._by_code[normalised].code
 
     def codes_in(self, year: int | None) -> tuple[str, ...]:
         """The codes valid in a collection year, in list order.

@@ -8,6 +8,8 @@ names the case, the command and the state.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -28,10 +30,16 @@ from disruption.exceptions import (
     UnknownCase,
 )
 from disruption.fold import evolve
-from disruption.model import Case
+from disruption.model import Actor, Case, Deadline, Role
 from disruption.payloads import to_event_data
 
-__all__ = ["Decision", "decide"]
+__all__ = ["MISSED", "SWEEPER", "Decision", "decide", "missed_events"]
+
+MISSED = "DeadlineMissed"
+"""The type of the bookkeeping event a sweep records for an overdue deadline."""
+
+SWEEPER = Actor("sweeper", Role.SYSTEM)
+"""The actor of sweep events."""
 
 _DONE_ON = ("held_on", "sent_on")
 """Payload fields that record when a clearing step was done (else the date of ``at``)."""
@@ -195,7 +203,55 @@ def _deadlines(
             raise InvalidData(str(err), field=opens.anchor) from None
         changes.append(
             DeadlineChange(
-                f"{rule.name}-{seq}", rule.name, "open", due=due, earliest=earliest, on=anchor
+                sys.intern(f"{rule.name}-{seq}"),
+                rule.name,
+                "open",
+                due=due,
+                earliest=earliest,
+                on=anchor,
             )
         )
     return tuple(changes)
+
+
+def missed_events(
+    case: str,
+    version: int,
+    state: str,
+    deadlines: Sequence[Deadline],
+    *,
+    on: date,
+    recorded_at: datetime,
+) -> tuple[Event, ...]:
+    """Build the ``DeadlineMissed`` events a sweep records, one per overdue deadline.
+
+    These are bookkeeping events: they keep the state and do not move the case's last step
+    (``Case.updated_at``), so a late entry of what really happened is still accepted.
+
+    Args:
+        case: The case reference.
+        version: The case's current version (the first event is ``version + 1``).
+        state: The case's state.
+        deadlines: The overdue deadlines, each still open and not yet recorded missed.
+        on: The day the sweep judged on.
+        recorded_at: When the sweep runs; also the events' ``at``.
+
+    Returns:
+        The events, numbered after ``version``.
+    """
+    return tuple(
+        Event(
+            case=case,
+            seq=version + n,
+            type=MISSED,
+            command="tick",
+            at=recorded_at,
+            recorded_at=recorded_at,
+            actor=SWEEPER,
+            data={"deadline": d.name, "id": d.id, "due": d.due.isoformat(), "on": on.isoformat()},
+            from_state=state,
+            to_state=state,
+            deadlines=(DeadlineChange(d.id, d.name, "missed", on=on),),
+        )
+        for n, d in enumerate(deadlines, start=1)
+    )

@@ -341,7 +341,7 @@ def _check(proc: Procedure) -> list[str]:
             problems.append(f"deadline {d.name!r} is cleared by undeclared command {c!r}")
     if not proc.final_states:
         problems.append("at least one state must be final")
-    if not problems:
+    if proc.initial_state in states:
         problems.extend(_check_graph(proc))
     return problems
 
@@ -351,7 +351,8 @@ def _check_graph(proc: Procedure) -> list[str]:
     for spec in proc.commands:
         for t in spec.transitions:
             for source in t.source if not spec.creates else ():
-                graph[source].add(t.dest or source)
+                if source in graph and (t.dest or source) in graph:
+                    graph[source].add(t.dest or source)
     reached = _reachable(graph, proc.initial_state)
     problems = [f"state {s!r} cannot be reached" for s in graph if s not in reached]
     for state in graph:

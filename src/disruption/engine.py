@@ -31,16 +31,22 @@ import structlog
 from disruption.calendar import DEFAULT_CALENDAR, WorkingCalendar
 from disruption.clock import Clock, SystemClock
 from disruption.commands import Command
-from disruption.decide import decide
+from disruption.decide import Decision, decide
 from disruption.definition import Procedure
 from disruption.events import Event
-from disruption.exceptions import CommandError, UnknownCase
+from disruption.exceptions import CommandError, ConcurrencyError, UnknownCase
 from disruption.fold import replay
 from disruption.model import Case, ProcedureRef
 from disruption.standard import STANDARD
 from disruption.store.base import CaseStore, OverdueDeadline
 
 __all__ = ["Engine", "Outcome", "Subscriber"]
+
+
+def _procedure_ref(opening: Event) -> ProcedureRef:
+    procedure = opening.data["procedure"]
+    return ProcedureRef(procedure["name"], procedure["version"])
+
 
 logger = structlog.get_logger("disruption.engine")
 
@@ -71,6 +77,7 @@ class Engine:
         procedures: Older versions that cases opened earlier are still decided by.
         calendar: Working days for timescales.
         clock: Tells when commands are recorded.
+        retries: How often a command is decided again after a concurrent change.
     """
 
     def __init__(
@@ -81,6 +88,7 @@ class Engine:
         procedures: Iterable[Procedure] = (),
         calendar: WorkingCalendar = DEFAULT_CALENDAR,
         clock: Clock | None = None,
+        retries: int = 3,
     ) -> None:
         self.store = store
         self.procedure = procedure
@@ -88,6 +96,7 @@ class Engine:
         self.calendar = calendar
         self.clock: Clock = clock if clock is not None else SystemClock()
         self._subscribers: list[Subscriber] = []
+        self.retries = retries
 
     def subscribe(self, subscriber: Subscriber) -> None:
         """Call ``subscriber`` with every event after it is stored."""
@@ -104,23 +113,62 @@ class Engine:
     def handle(self, command: Command) -> Outcome:
         """Decide a command and store its events; a refused command writes nothing.
 
+        When another writer changed the case in between (a :class:`ConcurrencyError` from the
+        store), the command is decided again on the fresh case, up to :attr:`retries` times.
+
         Args:
             command: The command.
 
         Returns:
-            The case after the command and the events appended.
+            The case after the command and the events appended; for a command whose ``id``
+            was applied before, the original result with ``duplicate=True``.
 
         Raises:
             CommandError: When the command is refused (the case is unchanged).
+            ConcurrencyError: When the case kept changing, or the command no longer applies
+                to the changed case (the refusal is its ``__cause__``).
         """
-        if command.id is not None:
-            earlier = self.store.events_of_command(command.id)
-            if earlier:
-                return Outcome(self.case(earlier[0].case), tuple(earlier), duplicate=True)
-        case = self.load(command.case)
+        conflict: ConcurrencyError | None = None
+        for _ in range(self.retries + 1):
+            earlier = self._earlier(command)
+            if earlier is not None:
+                return earlier
+            case = self.load(command.case)
+            decision = self._decide(case, command, conflict)
+            try:
+                self.store.append(
+                    decision.case,
+                    decision.events,
+                    decision.texts,
+                    expected_version=0 if case is None else case.version,
+                )
+            except ConcurrencyError as err:
+                conflict = err
+                logger.info("command.retried", case=command.case, command=command.name)
+                continue
+            self._applied(case, decision.case, command, decision.events)
+            return Outcome(decision.case, decision.events)
+        assert conflict is not None
+        raise conflict.in_context(case=command.case, command=command.name, state=None)
+
+    def _earlier(self, command: Command) -> Outcome | None:
+        if command.id is None:
+            return None
+        earlier = tuple(self.store.events_of_command(command.id))
+        if not earlier:
+            return None
+        events = self.store.events(earlier[0].case)
+        procedure = self.procedure_of(_procedure_ref(events[0]))
+        case = replay((e for e in events if e.seq <= earlier[-1].seq), procedure.records)
+        assert case is not None
+        return Outcome(case, earlier, duplicate=True)
+
+    def _decide(
+        self, case: Case | None, command: Command, conflict: ConcurrencyError | None
+    ) -> Decision:
         procedure = self.procedure if case is None else self.procedure_of(case.procedure)
         try:
-            decision = decide(
+            return decide(
                 procedure, case, command, calendar=self.calendar, recorded_at=self.clock.now()
             )
         except CommandError as err:
@@ -131,34 +179,64 @@ class Engine:
                 state=err.state,
                 error=type(err).__name__,
             )
-            raise
-        self.store.append(
-            decision.case,
-            decision.events,
-            decision.texts,
-            expected_version=0 if case is None else case.version,
-        )
+            if conflict is None:
+                raise
+            raise ConcurrencyError(
+                f"case {command.case} changed while {command.name} was applied, and it no "
+                f"longer applies: {err}",
+                expected=conflict.expected,
+                actual=conflict.actual,
+                case=command.case,
+                command=command.name,
+                state=err.state,
+            ) from err
+
+    def _applied(
+        self, before: Case | None, after: Case, command: Command, events: Sequence[Event]
+    ) -> None:
         logger.info(
             "command.applied",
             case=command.case,
             command=command.name,
-            from_state=None if case is None else case.state,
-            to_state=decision.case.state,
-            version=decision.case.version,
+            from_state=None if before is None else before.state,
+            to_state=after.state,
+            version=after.version,
         )
-        for event in decision.events:
+        self._publish(events)
+
+    def _publish(self, events: Iterable[Event]) -> None:
+        for event in events:
             for subscriber in self._subscribers:
                 subscriber(event)
-        return Outcome(decision.case, decision.events)
+
+    def tick(self, on: date, *, batch: int = 500) -> int:
+        """Record a ``DeadlineMissed`` event once for every deadline overdue on ``on``.
+
+        Safe to run from several processes at once: each missed deadline is recorded once.
+
+        Args:
+            on: The day to judge on (deadlines due before it are missed).
+            batch: Deadlines handled per transaction.
+
+        Returns:
+            How many deadlines were recorded missed.
+        """
+        total = 0
+        while True:
+            events = self.store.record_missed(on, recorded_at=self.clock.now(), limit=batch)
+            total += len(events)
+            self._publish(events)
+            if len(events) < batch:
+                break
+        logger.info("deadlines.swept", on=on.isoformat(), count=total)
+        return total
 
     def load(self, case_id: str) -> Case | None:
         """Return a case rebuilt from its stored events, or ``None`` if there is none."""
         events = self.store.events(case_id)
         if not events:
             return None
-        first = events[0].data["procedure"]
-        procedure = self.procedure_of(ProcedureRef(first["name"], first["version"]))
-        return replay(events, procedure.records)
+        return replay(events, self.procedure_of(_procedure_ref(events[0])).records)
 
     def case(self, case_id: str) -> Case:
         """Return a case.

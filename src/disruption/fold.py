@@ -13,12 +13,22 @@ from datetime import date
 
 import attrs
 
-from disruption.clock import london_date
 from disruption.definition import Recorder
 from disruption.events import DeadlineChange, Event
-from disruption.model import Case, Deadline, DeadlineStatus, Placement, ProcedureRef, Role
+from disruption.model import (
+    Case,
+    CaseFile,
+    Deadline,
+    DeadlineStatus,
+    Placement,
+    ProcedureRef,
+    Role,
+)
 
 __all__ = ["evolve", "replay"]
+
+_BOOKKEEPING = "DeadlineMissed"
+"""Recorded by a sweep: it neither changes the state nor counts as the case's last step."""
 
 _CLOSING = {
     "met": DeadlineStatus.MET,
@@ -39,20 +49,19 @@ def _opened(event: Event) -> Case:
         location=p["location"],
         carer=p.get("carer"),
     )
-    return Case(
-        id=event.case,
+    file = CaseFile(
         procedure=ProcedureRef(procedure["name"], procedure["version"]),
-        state=event.to_state,
-        version=event.seq,
         child=data["child"],
         placement=placement,
-        updated_at=event.at,
     )
+    return Case(event.case, event.to_state, event.seq, event.at, file)
 
 
 def _apply(
     deadlines: tuple[Deadline, ...], changes: tuple[DeadlineChange, ...]
 ) -> tuple[Deadline, ...]:
+    if not changes:
+        return deadlines
     result = list(deadlines)
     for change in changes:
         if change.change == "open":
@@ -91,12 +100,17 @@ def evolve(case: Case | None, event: Event, records: Mapping[str, Recorder]) -> 
     """
     if case is None:
         case = _opened(event)
+    elif event.type == _BOOKKEEPING:
+        case = case.moved(case.state, event.seq, case.updated_at)
     else:
-        case = attrs.evolve(case, state=event.to_state, version=event.seq, updated_at=event.at)
-    if event.deadlines:
-        case = attrs.evolve(case, deadlines=_apply(case.deadlines, event.deadlines))
-    if event.actor.role is Role.SOCIAL_WORKER and event.actor.id not in case.social_workers:
-        case = attrs.evolve(case, social_workers=case.social_workers | {event.actor.id})
+        case = case.moved(event.to_state, event.seq, event.at)
+    social_workers = case.file.social_workers
+    if event.actor.role is Role.SOCIAL_WORKER and event.actor.id not in social_workers:
+        social_workers = tuple(sorted((*social_workers, event.actor.id)))
+    if event.deadlines or social_workers is not case.file.social_workers:
+        case = case.with_file(
+            deadlines=_apply(case.deadlines, event.deadlines), social_workers=social_workers
+        )
     recorder = records.get(event.type)
     return case if recorder is None else recorder(case, event)
 
@@ -115,8 +129,3 @@ def replay(events: Iterable[Event], records: Mapping[str, Recorder]) -> Case | N
     for event in events:
         case = evolve(case, event, records)
     return case
-
-
-def event_date(event: Event) -> date:
-    """The date an event happened, in Europe/London."""
-    return london_date(event.at)

@@ -28,6 +28,7 @@ __all__ = [
     "MANAGER_ROLES",
     "Actor",
     "Case",
+    "CaseFile",
     "Concern",
     "ConcernCategory",
     "Deadline",
@@ -275,22 +276,16 @@ class Deadline:
 
 
 @attrs.frozen
-class Case:
-    """One placement's journey through the procedure: a fold over its events.
+class CaseFile:
+    """Everything about a case but where it stands: who, which placement, what was recorded.
 
     Attributes:
-        version: The number of events applied (the sequence number of the last one).
-        updated_at: When the last step happened (its ``at``).
         social_workers: Ids of everyone who has acted on the case as its social worker.
     """
 
-    id: str
     procedure: ProcedureRef
-    state: str
-    version: int
     child: str
     placement: Placement
-    updated_at: datetime
     concerns: tuple[Concern, ...] = ()
     support: SupportOffer | None = None
     meetings: tuple[Meeting, ...] = ()
@@ -298,12 +293,85 @@ class Case:
     notice_sent_on: date | None = None
     review: LearningReview | None = None
     deadlines: tuple[Deadline, ...] = ()
-    social_workers: frozenset[str] = frozenset()
+    social_workers: tuple[str, ...] = ()
+
+
+def _from_file(name: str, doc: str) -> Any:
+    def get(case: Case) -> Any:
+        return getattr(case.file, name)
+
+    get.__doc__ = doc
+    return property(get)
+
+
+@attrs.frozen
+class Case:
+    """One placement's journey through the procedure: a fold over its events.
+
+    Where the case stands (state, version, last step) is kept apart from its
+    :class:`CaseFile`, so that a step that only moves the case copies four references and
+    shares the rest. The file's fields read as the case's own: ``case.placement``.
+
+    Attributes:
+        version: The number of events applied (the sequence number of the last one).
+        updated_at: When the last step happened (its ``at``).
+        file: The case file: procedure, child, placement, records and deadlines.
+    """
+
+    id: str
+    state: str
+    version: int
+    updated_at: datetime
+    file: CaseFile
+
+    procedure = _from_file("procedure", "The procedure definition the case is decided by.")
+    child = _from_file("child", "The child's pseudonymous reference.")
+    placement = _from_file("placement", "The placement.")
+    concerns = _from_file("concerns", "Concerns raised, oldest first.")
+    support = _from_file("support", "The latest support offer.")
+    meetings = _from_file("meetings", "Stability meetings, oldest first.")
+    ending = _from_file("ending", "How and why the placement ended.")
+    notice_sent_on = _from_file("notice_sent_on", "When written notice was sent.")
+    review = _from_file("review", "The learning review, or its waiver.")
+    deadlines = _from_file("deadlines", "Every deadline set, oldest first.")
+
+    @property
+    def social_workers(self) -> frozenset[str]:
+        """Ids of everyone who has acted on the case as its social worker."""
+        return frozenset(self.file.social_workers)
+
+    def moved(self, state: str, version: int, updated_at: datetime) -> Case:
+        """Return the case at another state and version, sharing its file.
+
+        This is the hot path of every step, so it fills the new frozen instance's slots
+        directly (as attrs' own ``__init__`` does, without its per-field indirection).
+        """
+        moved: Case = _new(Case)
+        _SET_ID(moved, self.id)
+        _SET_STATE(moved, state)
+        _SET_VERSION(moved, version)
+        _SET_UPDATED_AT(moved, updated_at)
+        _SET_FILE(moved, self.file)
+        return moved
+
+    def with_file(self, **changes: Any) -> Case:
+        """Return the case with fields of its file replaced."""
+        return Case(
+            self.id, self.state, self.version, self.updated_at, attrs.evolve(self.file, **changes)
+        )
 
     def open_deadlines(self) -> tuple[Deadline, ...]:
         """Return the deadlines still open."""
-        return tuple(d for d in self.deadlines if d.status is DeadlineStatus.OPEN)
+        return tuple(d for d in self.file.deadlines if d.status is DeadlineStatus.OPEN)
 
     def overdue(self, on: date) -> tuple[Deadline, ...]:
         """Return the open deadlines whose due date is before ``on``."""
-        return tuple(d for d in self.deadlines if d.is_overdue(on))
+        return tuple(d for d in self.file.deadlines if d.is_overdue(on))
+
+
+_new = object.__new__
+_SET_ID = Case.__dict__["id"].__set__
+_SET_STATE = Case.__dict__["state"].__set__
+_SET_VERSION = Case.__dict__["version"].__set__
+_SET_UPDATED_AT = Case.__dict__["updated_at"].__set__
+_SET_FILE = Case.__dict__["file"].__set__

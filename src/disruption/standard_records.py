@@ -47,7 +47,7 @@ def concern_raised(case: Case, event: Event) -> Case:
         Role(event.data["raised_by"]),
         london_date(event.at),
     )
-    return attrs.evolve(case, concerns=(*case.concerns, concern))
+    return case.with_file(concerns=(*case.concerns, concern))
 
 
 def support_offered(case: Case, event: Event) -> Case:
@@ -57,7 +57,7 @@ def support_offered(case: Case, event: Event) -> Case:
         london_date(event.at),
         _date(event.data.get("review_by")),
     )
-    return attrs.evolve(case, support=offer)
+    return case.with_file(support=offer)
 
 
 def meeting_convened(case: Case, event: Event) -> Case:
@@ -65,7 +65,7 @@ def meeting_convened(case: Case, event: Event) -> Case:
     chair = _actor(event.data["chair"])
     assert chair is not None
     meeting = Meeting(date.fromisoformat(event.data["date"]), chair)
-    return attrs.evolve(case, meetings=(*case.meetings, meeting))
+    return case.with_file(meetings=(*case.meetings, meeting))
 
 
 def meeting_recorded(case: Case, event: Event) -> Case:
@@ -78,19 +78,19 @@ def meeting_recorded(case: Case, event: Event) -> Case:
         factors=tuple(data["factors"]),
         child_views_obtained=data.get("child_views") is not None,
     )
-    return attrs.evolve(case, meetings=(*case.meetings[:-1], held))
+    return case.with_file(meetings=(*case.meetings[:-1], held))
 
 
 def placement_ended(case: Case, event: Event) -> Case:
     """Set the ending."""
     data = event.data
     ending = Ending(date.fromisoformat(data["end"]), data["reason"], data["planned"])
-    return attrs.evolve(case, ending=ending)
+    return case.with_file(ending=ending)
 
 
 def notice_recorded(case: Case, event: Event) -> Case:
     """Set the date written notice was sent."""
-    return attrs.evolve(case, notice_sent_on=date.fromisoformat(event.data["sent_on"]))
+    return case.with_file(notice_sent_on=date.fromisoformat(event.data["sent_on"]))
 
 
 def learning_review_recorded(case: Case, event: Event) -> Case:
@@ -102,7 +102,7 @@ def learning_review_recorded(case: Case, event: Event) -> Case:
         factors=tuple(data.get("factors") or ()),
         waived=data.get("waived") is not None,
     )
-    return attrs.evolve(case, review=review)
+    return case.with_file(review=review)
 
 
 RECORDS: Mapping[str, Recorder] = {

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
 from typing import Protocol
 
 import attrs
@@ -11,7 +11,7 @@ import attrs
 from disruption.events import Event, PersonalText
 from disruption.model import Case, Deadline
 
-__all__ = ["CaseStore", "OverdueDeadline"]
+__all__ = ["CaseStore", "NewCase", "OverdueDeadline", "StoredEvent"]
 
 
 @attrs.frozen
@@ -21,6 +21,23 @@ class OverdueDeadline:
     case: str
     state: str
     deadline: Deadline
+
+
+@attrs.frozen
+class StoredEvent:
+    """An event with its position in the store's global, gap-free order (from 1)."""
+
+    position: int
+    event: Event
+
+
+@attrs.frozen
+class NewCase:
+    """A whole case to bulk-load: the case after its events, the events and their free text."""
+
+    case: Case
+    events: tuple[Event, ...]
+    texts: tuple[PersonalText, ...] = ()
 
 
 class CaseStore(Protocol):
@@ -69,6 +86,67 @@ class CaseStore(Protocol):
 
     def text(self, ref: str) -> str | None:
         """Return a piece of free text by its reference, or ``None`` if gone."""
+        ...
+
+    def read_after(self, position: int, limit: int = 1000) -> Sequence[StoredEvent]:
+        """Return up to ``limit`` committed events with positions after ``position``, in order.
+
+        Positions are global to the store, start at 1 and have no gaps: a consumer that
+        remembers the last position it handled resumes without loss or duplicates.
+        """
+        ...
+
+    def last_position(self) -> int:
+        """Return the position of the last committed event (0 for an empty store)."""
+        ...
+
+    def consumer_position(self, consumer: str) -> int:
+        """Return the position a named consumer saved (0 if it never saved one)."""
+        ...
+
+    def save_consumer_position(self, consumer: str, position: int) -> None:
+        """Save a named consumer's position."""
+        ...
+
+    def record_missed(
+        self, on: date, *, recorded_at: datetime, limit: int = 500
+    ) -> Sequence[Event]:
+        """Append one ``DeadlineMissed`` event for each open deadline due before ``on``.
+
+        Each missed deadline is recorded exactly once, even with several sweepers at once
+        (on PostgreSQL the sweeper locks the rows it takes and skips those another holds).
+        Events are built by :func:`disruption.decide.missed_events`.
+
+        Args:
+            on: The day to judge on.
+            recorded_at: When the sweep runs.
+            limit: The most deadlines handled in one transaction.
+
+        Returns:
+            The events recorded, one per deadline (call again while it returns ``limit``).
+        """
+        ...
+
+    def bulk_append(
+        self,
+        cases: Iterable[NewCase],
+        *,
+        batch_size: int = 1000,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Append whole new cases in batches: one transaction per batch, not per event.
+
+        A case whose reference is already stored is skipped, so loading the same cases twice
+        changes nothing.
+
+        Args:
+            cases: The cases to load.
+            batch_size: Cases per transaction.
+            progress: Called with the number of cases handled after each batch.
+
+        Returns:
+            How many cases were added.
+        """
         ...
 
     def close(self) -> None:

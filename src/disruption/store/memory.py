@@ -1,16 +1,32 @@
-"""A store kept in memory: for tests, dry runs and ``disruption run`` without ``--db``."""
+"""A store kept in memory: for tests, dry runs and ``disruption run`` without ``--db``.
+
+It keeps the same contract as the SQL store: one command's events are appended whole or not
+at all, positions are global and gap-free, a command id is applied once.
+
+>>> store = MemoryStore()
+>>> store.case_ids(), store.last_position(), store.consumer_position("feed")
+([], 0, 0)
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
+from itertools import islice
 
+from disruption.decide import missed_events
 from disruption.events import Event, PersonalText
 from disruption.exceptions import ConcurrencyError
-from disruption.model import Case
-from disruption.store.base import OverdueDeadline
+from disruption.fold import evolve
+from disruption.model import Case, Deadline
+from disruption.store.base import NewCase, OverdueDeadline, StoredEvent
 
 __all__ = ["MemoryStore"]
+
+
+def _at_least_one(name: str, value: int) -> None:
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, not {value}")
 
 
 class MemoryStore:
@@ -21,6 +37,8 @@ class MemoryStore:
         self._cases: dict[str, Case] = {}
         self._commands: dict[str, list[Event]] = {}
         self._texts: dict[str, str] = {}
+        self._log: list[StoredEvent] = []
+        self._consumers: dict[str, int] = {}
 
     def events(self, case: str) -> Sequence[Event]:
         """Return a case's events in sequence order."""
@@ -34,25 +52,53 @@ class MemoryStore:
         *,
         expected_version: int,
     ) -> None:
-        """Append one command's events (all or nothing)."""
-        stored = self._events.get(case.id, [])
-        if len(stored) != expected_version:
+        """Append one command's events (all or nothing).
+
+        Args:
+            case: The case after the events.
+            events: The events, numbered from ``expected_version + 1``.
+            texts: Free text split off the events.
+            expected_version: The version the decision was based on (0 for a new case).
+
+        Raises:
+            ConcurrencyError: When the stored version is not ``expected_version``, or the
+                events' command id was applied already; nothing is written.
+        """
+        stored = len(self._events.get(case.id, ()))
+        if stored != expected_version:
             raise ConcurrencyError(
-                f"case {case.id} is at version {len(stored)}, not {expected_version}",
+                f"case {case.id} is at version {stored}, not {expected_version}",
                 expected=expected_version,
-                actual=len(stored),
+                actual=stored,
                 case=case.id,
             )
+        self._check_commands(events)
         new_texts = {t.ref: t.text for t in texts}
-        commands: dict[str, list[Event]] = {}
-        for e in events:
-            if e.command_id is not None:
-                commands.setdefault(e.command_id, [*self._commands.get(e.command_id, ())]).append(e)
         # Everything above may fail; after the first update below nothing can.
         self._texts.update(new_texts)
-        self._events[case.id] = [*stored, *events]
+        self._add(case, events)
+
+    def _check_commands(self, events: Sequence[Event]) -> None:
+        cases: dict[str, str] = {}
+        for e in events:
+            if e.command_id is None:
+                continue
+            if e.command_id in self._commands or cases.setdefault(e.command_id, e.case) != e.case:
+                raise ConcurrencyError(
+                    f"command {e.command_id} was applied already",
+                    expected=e.seq - 1,
+                    actual=len(self._events.get(e.case, ())),
+                    case=e.case,
+                )
+
+    def _add(self, case: Case, events: Sequence[Event]) -> None:
+        self._events[case.id] = [*self._events.get(case.id, ()), *events]
         self._cases[case.id] = case
-        self._commands.update(commands)
+        for e in events:
+            if e.command_id is not None:
+                self._commands.setdefault(e.command_id, []).append(e)
+        first = len(self._log) + 1
+        self._log.extend(StoredEvent(p, e) for p, e in enumerate(events, start=first))
 
     def events_of_command(self, command_id: str) -> Sequence[Event]:
         """Return the events of a command by its idempotency key."""
@@ -74,6 +120,116 @@ class MemoryStore:
     def text(self, ref: str) -> str | None:
         """Return a piece of free text by its reference."""
         return self._texts.get(ref)
+
+    def read_after(self, position: int, limit: int = 1000) -> Sequence[StoredEvent]:
+        """Return up to ``limit`` events with positions after ``position``, in order.
+
+        Raises:
+            ValueError: When ``limit`` is less than 1.
+        """
+        _at_least_one("limit", limit)
+        start = max(position, 0)
+        return tuple(self._log[start : start + limit])
+
+    def last_position(self) -> int:
+        """Return the position of the last event (0 for an empty store)."""
+        return len(self._log)
+
+    def consumer_position(self, consumer: str) -> int:
+        """Return the position a named consumer saved (0 if it never saved one)."""
+        return self._consumers.get(consumer, 0)
+
+    def save_consumer_position(self, consumer: str, position: int) -> None:
+        """Save a named consumer's position.
+
+        Raises:
+            ValueError: When ``position`` is negative.
+        """
+        if position < 0:
+            raise ValueError(f"a position is never negative, not {position}")
+        self._consumers[consumer] = position
+
+    def record_missed(
+        self, on: date, *, recorded_at: datetime, limit: int = 500
+    ) -> Sequence[Event]:
+        """Append one ``DeadlineMissed`` event for each open deadline due before ``on``.
+
+        Args:
+            on: The day to judge on.
+            recorded_at: When the sweep runs.
+            limit: The most deadlines handled at once.
+
+        Returns:
+            The events recorded, one per deadline (call again while it returns ``limit``).
+
+        Raises:
+            ValueError: When ``limit`` is less than 1.
+        """
+        _at_least_one("limit", limit)
+        taken = [o for o in self.overdue(on) if not o.deadline.missed_recorded][:limit]
+        by_case: dict[str, list[Deadline]] = {}
+        for o in taken:
+            by_case.setdefault(o.case, []).append(o.deadline)
+        recorded: list[Event] = []
+        for case_id in sorted(by_case):
+            recorded.extend(self._record(case_id, by_case[case_id], on, recorded_at))
+        return tuple(recorded)
+
+    def _record(
+        self, case_id: str, overdue: list[Deadline], on: date, recorded_at: datetime
+    ) -> tuple[Event, ...]:
+        case = self._cases[case_id]
+        overdue.sort(key=lambda d: (d.due, d.id))
+        events = missed_events(
+            case.id, case.version, case.state, overdue, on=on, recorded_at=recorded_at
+        )
+        for event in events:
+            case = evolve(case, event, {})
+        self._add(case, events)
+        return events
+
+    def bulk_append(
+        self,
+        cases: Iterable[NewCase],
+        *,
+        batch_size: int = 1000,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Append whole new cases in batches, each batch whole or not at all.
+
+        Args:
+            cases: The cases to load; one whose reference is stored already is skipped.
+            batch_size: Cases per batch.
+            progress: Called with the number of cases handled after each batch.
+
+        Returns:
+            How many cases were added.
+
+        Raises:
+            ValueError: When ``batch_size`` is less than 1.
+            ConcurrencyError: When a batch holds a command id applied already; that batch
+                is not added (those before it are).
+        """
+        _at_least_one("batch_size", batch_size)
+        added = handled = 0
+        remaining = iter(cases)
+        while batch := list(islice(remaining, batch_size)):
+            added += self._load(batch)
+            handled += len(batch)
+            if progress is not None:
+                progress(handled)
+        return added
+
+    def _load(self, batch: list[NewCase]) -> int:
+        new: dict[str, NewCase] = {}
+        for item in batch:
+            if item.case.id not in self._events:
+                new.setdefault(item.case.id, item)
+        self._check_commands([e for item in new.values() for e in item.events])
+        for item in new.values():
+            self._texts.update((t.ref, t.text) for t in item.texts)
+            self._add(item.case, item.events)
+        return len(new)
 
     def close(self) -> None:
         """Nothing to release."""

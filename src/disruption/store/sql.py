@@ -1,105 +1,62 @@
 """A case store in SQLite or PostgreSQL, on SQLAlchemy Core.
 
 One command's events, the case's row, its deadlines and its free text are written in one
-transaction, guarded by the case's version (optimistic concurrency). On SQLite every
-connection runs with ``synchronous=FULL``, foreign keys on and a 10 s busy timeout, and
-writes begin with ``BEGIN IMMEDIATE`` so that concurrent writers wait for each other instead
-of failing at commit.
+transaction, guarded by the case's version (optimistic concurrency); the events take the next
+global, gap-free positions (see :mod:`disruption.store.schema`). How the database is opened
+and written is in :mod:`disruption.store.database`, the transactions in
+:mod:`disruption.store.writes`. A store of an older schema version is refused until it is
+upgraded (:func:`upgrade_store`, ``disruption db upgrade``).
 
 >>> store = SqlStore(":memory:")
->>> store.case_ids()
-()
+>>> store.case_ids(), store.last_position()
+((), 0)
 >>> store.close()
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from datetime import date
-from pathlib import Path
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
+from itertools import islice
 from typing import Any, Self
 
 import sqlalchemy as sa
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError, SQLAlchemyError
-from sqlalchemy.pool import StaticPool
 
 from disruption.events import Event, PersonalText
-from disruption.exceptions import ConcurrencyError, SchemaError, StoreError
+from disruption.exceptions import ConcurrencyError
 from disruption.model import Case, DeadlineStatus
-from disruption.store import schema
-from disruption.store.base import OverdueDeadline
+from disruption.store import rows, schema, writes
+from disruption.store.base import NewCase, OverdueDeadline, StoredEvent
+from disruption.store.database import Database
 from disruption.store.schema import SCHEMA_VERSION
 
-__all__ = ["SCHEMA_VERSION", "SqlStore"]
-
-_IMMEDIATE = "disruption_begin_immediate"
-"""Execution option that makes a SQLite transaction begin with ``BEGIN IMMEDIATE``."""
-
-_SQLITE_PRAGMAS = ("PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000")
+__all__ = ["SCHEMA_VERSION", "SqlStore", "upgrade_store"]
 
 
-class _Stale(Exception):
-    """The case's stored version is not the expected one (inside a transaction)."""
+def _at_least_one(name: str, value: int) -> None:
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, not {value}")
 
 
-def _target(url: str) -> URL:
-    if "://" not in url:
-        return URL.create("sqlite+pysqlite", database=url)
-    target = make_url(url)
-    if target.drivername in ("postgresql", "postgres"):
-        return target.set(drivername="postgresql+psycopg")
-    return target
+def upgrade_store(url: str) -> tuple[int, int]:
+    """Create a store, or upgrade its schema to this library's version, in one transaction.
 
+    What ``disruption db upgrade --db URL`` runs. Upgrading a current store does nothing.
 
-def _sqlite_file(target: URL) -> Path | None:
-    memory = target.database in (None, "", ":memory:") or target.query.get("uri")
-    return None if memory or target.database is None else Path(target.database)
+    Args:
+        url: A database URL or SQLite path, as for :class:`SqlStore`.
 
+    Returns:
+        The schema versions before and after: ``(1, 2)`` for an upgrade from version 1,
+        ``(2, 2)`` when already current, ``(0, 2)`` when the store was created.
 
-def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" event emits BEGIN
-    cursor = dbapi_connection.cursor()
-    for pragma in _SQLITE_PRAGMAS:
-        cursor.execute(pragma)
-    cursor.close()
-
-
-def _on_sqlite_begin(conn: sa.Connection) -> None:
-    immediate = conn.get_execution_options().get(_IMMEDIATE, False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-def _create_engine(target: URL) -> sa.Engine:
-    if target.get_backend_name() != "sqlite":
-        timeout = {} if "connect_timeout" in target.query else {"connect_timeout": 10}
-        return sa.create_engine(target, hide_parameters=True, connect_args=timeout)
-    pool = {"poolclass": StaticPool} if _sqlite_file(target) is None else {}
-    engine = sa.create_engine(
-        target, hide_parameters=True, connect_args={"check_same_thread": False}, **pool
-    )
-    sa.event.listen(engine, "connect", _on_sqlite_connect)
-    sa.event.listen(engine, "begin", _on_sqlite_begin)
-    return engine
-
-
-def _write_case(conn: sa.Connection, case: Case, expected_version: int) -> None:
-    cases, row = schema.cases, schema.case_row(case)
-    if expected_version == 0:
-        try:
-            conn.execute(sa.insert(cases), row)
-        except IntegrityError:
-            raise _Stale from None
-        return
-    guard = (cases.c.id == row.pop("id")) & (cases.c.version == expected_version)
-    if conn.execute(sa.update(cases).where(guard).values(row)).rowcount != 1:
-        raise _Stale
-
-
-def _insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(sa.insert(table), rows)
+    Raises:
+        StoreError: When the database cannot be reached or the upgrade fails (nothing is
+            changed).
+        SchemaError: When the database is not a disruption store, or a newer one.
+    """
+    with SqlStore(url, upgrade=True) as store:
+        return store._db.opened
 
 
 class SqlStore:
@@ -110,37 +67,23 @@ class SqlStore:
             or a plain path to a SQLite file, or ``:memory:``.
         create: Create the tables in an empty or missing database. When ``False``, a
             missing SQLite file is not created.
+        upgrade: Upgrade a store of an older schema version (as ``disruption db upgrade``
+            does) instead of refusing it.
 
     Raises:
         StoreError: When the database cannot be reached, or there is no store and ``create``
             is ``False``.
-        SchemaError: When the database is not a disruption store, not a SQLite file, or was
-            written by a newer version of disruption.
+        SchemaError: When the database is not a disruption store, not a SQLite file, was
+            written by a newer version of disruption, or by an older one and ``upgrade`` is
+            ``False``.
 
     Attributes:
         url: The path or URL of the database, without its password.
     """
 
-    def __init__(self, url: str, *, create: bool = True) -> None:
-        try:
-            target = _target(url)
-        except ArgumentError:
-            raise StoreError("not a database URL or path") from None
-        self.url = url if "://" not in url else make_url(url).render_as_string(hide_password=True)
-        self._password = target.password
-        file = _sqlite_file(target) if target.get_backend_name() == "sqlite" else None
-        if not create and file is not None and not file.exists():
-            raise StoreError(f"no store at {self.url}")
-        try:
-            self._engine = _create_engine(target)
-        except (ArgumentError, ImportError) as err:
-            raise StoreError(f"cannot open the store at {self.url}: {err}") from None
-        self._writer = self._engine.execution_options(**{_IMMEDIATE: True})
-        try:
-            self._open(create)
-        except BaseException:
-            self._engine.dispose()
-            raise
+    def __init__(self, url: str, *, create: bool = True, upgrade: bool = False) -> None:
+        self._db = Database(url, create=create, upgrade=upgrade)
+        self.url = self._db.url
 
     def __repr__(self) -> str:
         return f"SqlStore({self.url!r})"
@@ -151,37 +94,20 @@ class SqlStore:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _open(self, create: bool) -> None:
-        with self._failures("open the store"):
-            if self._found_version() is not None:
-                return
-            if not create:
-                raise StoreError(f"no store at {self.url}")
-            with self._writer.begin() as conn:
-                if schema.stored_version(conn, self.url) is None:
-                    schema.create(conn)
+    def upgrade(self) -> tuple[int, int]:
+        """Create the tables, or upgrade the schema to this library's version.
 
-    def _found_version(self) -> int | None:
-        try:
-            with self._engine.connect() as conn:
-                return schema.stored_version(conn, self.url)
-        except DatabaseError as err:
-            # Exactly DatabaseError (not a subclass) is SQLite's "file is not a database".
-            if self._engine.dialect.name == "sqlite" and type(err) is DatabaseError:
-                raise SchemaError(f"{self.url} is not a SQLite database") from err
-            raise
+        Runs in one transaction: the store is upgraded whole or not at all. A current
+        store is left as it is.
 
-    @contextmanager
-    def _failures(self, what: str) -> Iterator[None]:
-        """Turn database errors into :class:`StoreError`, never showing the password."""
-        try:
-            yield
-        except SQLAlchemyError as err:
-            orig = getattr(err, "orig", None)
-            reason = " ".join(str(orig if orig is not None else err).split())
-            if self._password:
-                reason = reason.replace(self._password, "***")
-            raise StoreError(f"cannot {what} at {self.url}: {reason}") from err
+        Returns:
+            The schema versions before and after (``0`` before when the tables were created).
+
+        Raises:
+            StoreError: When the database fails; nothing is changed.
+            SchemaError: When the database is not a disruption store, or a newer one.
+        """
+        return self._db.upgrade()
 
     def events(self, case: str) -> Sequence[Event]:
         """Return a case's events in sequence order.
@@ -194,9 +120,11 @@ class SqlStore:
 
         Raises:
             StoreError: When the database cannot be read.
+            SchemaError: When an event was written by a newer version of disruption.
         """
         table = schema.events
-        return self._events(sa.select(table).where(table.c.case_id == case).order_by(table.c.seq))
+        query = sa.select(table).where(table.c.case_id == case).order_by(table.c.seq)
+        return tuple(s.event for s in self._read(query))
 
     def events_of_command(self, command_id: str) -> Sequence[Event]:
         """Return the events appended by a command, by its idempotency key.
@@ -209,14 +137,90 @@ class SqlStore:
 
         Raises:
             StoreError: When the database cannot be read.
+            SchemaError: When an event was written by a newer version of disruption.
         """
-        table = schema.events
-        query = sa.select(table).where(table.c.command_id == command_id)
-        return self._events(query.order_by(table.c.position))
+        events, commands = schema.events, schema.commands
+        span = events.c.position.between(commands.c.first_position, commands.c.last_position)
+        query = (
+            sa.select(events)
+            .join(commands, span)
+            .where(commands.c.id == command_id, events.c.command_id == command_id)
+            .order_by(events.c.position)
+        )
+        return tuple(s.event for s in self._read(query))
 
-    def _events(self, query: sa.Select[Any]) -> tuple[Event, ...]:
-        with self._failures("read events"), self._engine.connect() as conn:
-            return tuple(schema.event_from_row(row) for row in conn.execute(query).mappings())
+    def read_after(self, position: int, limit: int = 1000) -> Sequence[StoredEvent]:
+        """Return up to ``limit`` committed events with positions after ``position``, in order.
+
+        Args:
+            position: The last position already handled (0 for the start).
+            limit: The most events returned.
+
+        Returns:
+            The events with their positions.
+
+        Raises:
+            ValueError: When ``limit`` is less than 1.
+            StoreError: When the database cannot be read.
+            SchemaError: When an event was written by a newer version of disruption.
+        """
+        _at_least_one("limit", limit)
+        table = schema.events
+        query = sa.select(table).where(table.c.position > position)
+        return self._read(query.order_by(table.c.position).limit(limit))
+
+    def _read(self, query: sa.Select[Any]) -> tuple[StoredEvent, ...]:
+        with self._db.reading("read events") as conn:
+            found = conn.execute(query).mappings().all()
+        return tuple(StoredEvent(row["position"], rows.event_from_row(row)) for row in found)
+
+    def last_position(self) -> int:
+        """Return the position of the last committed event.
+
+        Returns:
+            The position, 0 for a store without events.
+
+        Raises:
+            StoreError: When the database cannot be read.
+        """
+        query = sa.select(sa.func.max(schema.events.c.position))
+        with self._db.reading("read the last position") as conn:
+            last = conn.execute(query).scalar()
+        return 0 if last is None else int(last)
+
+    def consumer_position(self, consumer: str) -> int:
+        """Return the position a named consumer saved.
+
+        Args:
+            consumer: The consumer's name.
+
+        Returns:
+            The position, 0 if it never saved one.
+
+        Raises:
+            StoreError: When the database cannot be read.
+        """
+        table = schema.consumers
+        query = sa.select(table.c.position).where(table.c.name == consumer)
+        with self._db.reading("read a consumer's position") as conn:
+            position = conn.execute(query).scalar()
+        return 0 if position is None else int(position)
+
+    def save_consumer_position(self, consumer: str, position: int) -> None:
+        """Save a named consumer's position.
+
+        Args:
+            consumer: The consumer's name.
+            position: The last position it handled.
+
+        Raises:
+            ValueError: When ``position`` is negative.
+            StoreError: When the database fails.
+        """
+        if position < 0:
+            raise ValueError(f"a position is never negative, not {position}")
+        with self._db.writing("save a consumer's position") as conn:
+            writes.save_consumer(conn, consumer, position)
 
     def append(
         self,
@@ -235,32 +239,96 @@ class SqlStore:
             expected_version: The version the decision was based on (0 for a new case).
 
         Raises:
-            ConcurrencyError: When the stored version is not ``expected_version``; nothing
-                is written.
+            ConcurrencyError: When the stored version is not ``expected_version``, or the
+                events' command id was applied already; nothing is written.
             StoreError: When the database fails; nothing is written.
         """
         try:
-            with self._failures(f"append to case {case.id}"), self._writer.begin() as conn:
-                _write_case(conn, case, expected_version)
-                _insert(conn, schema.events, [schema.event_row(e) for e in events])
-                table = schema.deadlines
-                conn.execute(sa.delete(table).where(table.c.case_id == case.id))
-                _insert(conn, table, schema.deadline_rows(case))
-                _insert(conn, schema.personal_texts, schema.text_rows(texts))
-        except _Stale:
+            with self._db.writing(f"append to case {case.id}") as conn:
+                writes.append(conn, case, events, texts, expected_version)
+        except writes.Stale:
             actual = self._version(case.id)
+            message = f"case {case.id} is at version {actual}, not {expected_version}"
             raise ConcurrencyError(
-                f"case {case.id} is at version {actual}, not {expected_version}",
+                message, expected=expected_version, actual=actual, case=case.id
+            ) from None
+        except writes.DuplicateCommand as err:
+            raise ConcurrencyError(
+                f"command {err} was applied already",
                 expected=expected_version,
-                actual=actual,
+                actual=self._version(case.id),
                 case=case.id,
             ) from None
 
     def _version(self, case: str) -> int:
-        with self._failures("read a case's version"), self._engine.connect() as conn:
+        with self._db.reading("read a case's version") as conn:
             query = sa.select(schema.cases.c.version).where(schema.cases.c.id == case)
             version = conn.execute(query).scalar()
         return 0 if version is None else int(version)
+
+    def record_missed(
+        self, on: date, *, recorded_at: datetime, limit: int = 500
+    ) -> Sequence[Event]:
+        """Append one ``DeadlineMissed`` event for each open deadline due before ``on``.
+
+        One transaction takes up to ``limit`` deadlines not yet recorded missed; on
+        PostgreSQL it locks their rows and their cases' rows and skips rows another
+        transaction holds, so concurrent sweepers never record a deadline twice.
+
+        Args:
+            on: The day to judge on.
+            recorded_at: When the sweep runs.
+            limit: The most deadlines handled in one transaction.
+
+        Returns:
+            The events recorded, one per deadline (call again while it returns ``limit``).
+
+        Raises:
+            ValueError: When ``limit`` is less than 1.
+            StoreError: When the database fails; nothing is written.
+        """
+        _at_least_one("limit", limit)
+        with self._db.writing("record missed deadlines") as conn:
+            return writes.record_missed(conn, on, recorded_at, limit)
+
+    def bulk_append(
+        self,
+        cases: Iterable[NewCase],
+        *,
+        batch_size: int = 1000,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Append whole new cases in batches: one transaction per batch, not per event.
+
+        A case whose reference is already stored is skipped.
+
+        Args:
+            cases: The cases to load.
+            batch_size: Cases per transaction.
+            progress: Called with the number of cases handled after each batch.
+
+        Returns:
+            How many cases were added.
+
+        Raises:
+            ValueError: When ``batch_size`` is less than 1.
+            ConcurrencyError: When a batch holds a command id applied already; that batch
+                is not written (those before it are).
+            StoreError: When the database fails; the failing batch is not written.
+        """
+        _at_least_one("batch_size", batch_size)
+        added = handled = 0
+        remaining = iter(cases)
+        while batch := list(islice(remaining, batch_size)):
+            try:
+                with self._db.writing("bulk-load cases") as conn:
+                    added += writes.load(conn, batch)
+            except writes.DuplicateCommand as err:
+                raise ConcurrencyError(f"command {err} was applied already", expected=0) from None
+            handled += len(batch)
+            if progress is not None:
+                progress(handled)
+        return added
 
     def case_ids(self) -> Sequence[str]:
         """Return every case's reference, sorted (by code point, as Python sorts).
@@ -271,7 +339,7 @@ class SqlStore:
         Raises:
             StoreError: When the database cannot be read.
         """
-        with self._failures("list cases"), self._engine.connect() as conn:
+        with self._db.reading("list cases") as conn:
             return tuple(sorted(conn.execute(sa.select(schema.cases.c.id)).scalars()))
 
     def overdue(self, on: date) -> Sequence[OverdueDeadline]:
@@ -292,9 +360,9 @@ class SqlStore:
             .join(cases, cases.c.id == deadlines.c.case_id)
             .where(deadlines.c.status == str(DeadlineStatus.OPEN), deadlines.c.due < on.isoformat())
         )
-        with self._failures("read deadlines"), self._engine.connect() as conn:
+        with self._db.reading("read deadlines") as conn:
             found = [
-                OverdueDeadline(row["case_id"], row["state"], schema.deadline_from_row(row))
+                OverdueDeadline(row["case_id"], row["state"], rows.deadline_from_row(row))
                 for row in conn.execute(query).mappings()
             ]
         # Sorted here, not in SQL: PostgreSQL's collation may not sort by code point.
@@ -314,10 +382,10 @@ class SqlStore:
         """
         texts = schema.personal_texts
         query = sa.select(texts.c.text).where(texts.c.ref == ref)
-        with self._failures("read text"), self._engine.connect() as conn:
+        with self._db.reading("read text") as conn:
             value = conn.execute(query).scalar()
         return None if value is None else str(value)
 
     def close(self) -> None:
         """Close the store's connections."""
-        self._engine.dispose()
+        self._db.close()

@@ -1,0 +1,201 @@
+"""The SQL database behind a :class:`~disruption.store.sql.SqlStore`.
+
+:class:`Database` opens a SQLite file or a PostgreSQL server through SQLAlchemy, checks,
+creates or upgrades the store's schema, hands out reading and writing connections, and turns
+database errors into :class:`~disruption.exceptions.StoreError` without showing passwords.
+On SQLite every connection runs with ``synchronous=FULL``, foreign keys on and a 10 s busy
+timeout, and writes begin with ``BEGIN IMMEDIATE`` so that concurrent writers wait for each
+other instead of failing at commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, SQLAlchemyError
+from sqlalchemy.pool import StaticPool
+
+from disruption.exceptions import SchemaError, StoreError
+from disruption.store import migrations, schema
+from disruption.store.schema import SCHEMA_VERSION
+
+__all__ = ["Database"]
+
+_IMMEDIATE = "disruption_begin_immediate"
+"""Execution option that makes a SQLite transaction begin with ``BEGIN IMMEDIATE``."""
+
+_SQLITE_PRAGMAS = ("PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000", "PRAGMA cache_size=-65536")
+
+
+def _target(url: str) -> URL:
+    if "://" not in url:
+        return URL.create("sqlite+pysqlite", database=url)
+    target = make_url(url)
+    if target.drivername in ("postgresql", "postgres"):
+        return target.set(drivername="postgresql+psycopg")
+    return target
+
+
+def _sqlite_file(target: URL) -> Path | None:
+    memory = target.database in (None, "", ":memory:") or target.query.get("uri")
+    return None if memory or target.database is None else Path(target.database)
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" event emits BEGIN
+    cursor = dbapi_connection.cursor()
+    for pragma in _SQLITE_PRAGMAS:
+        cursor.execute(pragma)
+    cursor.close()
+
+
+def _on_sqlite_begin(conn: sa.Connection) -> None:
+    immediate = conn.get_execution_options().get(_IMMEDIATE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _create_engine(target: URL) -> sa.Engine:
+    if target.get_backend_name() != "sqlite":
+        timeout = {} if "connect_timeout" in target.query else {"connect_timeout": 10}
+        return sa.create_engine(target, hide_parameters=True, connect_args=timeout)
+    pool = {"poolclass": StaticPool} if _sqlite_file(target) is None else {}
+    engine = sa.create_engine(
+        target, hide_parameters=True, connect_args={"check_same_thread": False}, **pool
+    )
+    sa.event.listen(engine, "connect", _on_sqlite_connect)
+    sa.event.listen(engine, "begin", _on_sqlite_begin)
+    return engine
+
+
+class Database:
+    """A database holding a store, opened and checked.
+
+    Args:
+        url: A database URL, a SQLite path or ``:memory:``.
+        create: Create the tables in an empty or missing database.
+        upgrade: Upgrade a store of an older schema version instead of refusing it.
+
+    Raises:
+        StoreError: When the database cannot be reached, or there is no store and ``create``
+            is ``False``.
+        SchemaError: When the database is not a disruption store, not a SQLite file, was
+            written by a newer version of disruption, or by an older one and ``upgrade`` is
+            ``False``.
+
+    Attributes:
+        url: The path or URL of the database, without its password.
+        engine: The SQLAlchemy engine.
+        opened: The schema versions before and after opening (``0`` before when created).
+    """
+
+    def __init__(self, url: str, *, create: bool, upgrade: bool) -> None:
+        try:
+            target = _target(url)
+        except ArgumentError:
+            raise StoreError("not a database URL or path") from None
+        self.url = url if "://" not in url else make_url(url).render_as_string(hide_password=True)
+        self._password = target.password
+        file = _sqlite_file(target) if target.get_backend_name() == "sqlite" else None
+        if not create and file is not None and not file.exists():
+            raise StoreError(f"no store at {self.url}")
+        try:
+            self.engine = _create_engine(target)
+        except (ArgumentError, ImportError) as err:
+            raise StoreError(f"cannot open the store at {self.url}: {err}") from None
+        self._writer = self.engine.execution_options(**{_IMMEDIATE: True})
+        try:
+            self.opened = self._open(create, upgrade)
+        except BaseException:
+            self.engine.dispose()
+            raise
+
+    def _open(self, create: bool, upgrade: bool) -> tuple[int, int]:
+        with self._failures("open the store"):
+            found = self._found_version()
+        if found is None and not create:
+            raise StoreError(f"no store at {self.url}")
+        if found is not None and found < SCHEMA_VERSION and not upgrade:
+            raise SchemaError(
+                f"store schema version {found} is older than this library's {SCHEMA_VERSION}: "
+                f"run `disruption db upgrade --db {self.url}`"
+            )
+        if found == SCHEMA_VERSION:
+            return found, found
+        return self.upgrade()
+
+    def _found_version(self) -> int | None:
+        try:
+            with self.engine.connect() as conn:
+                return schema.stored_version(conn, self.url)
+        except DatabaseError as err:
+            # Exactly DatabaseError (not a subclass) is SQLite's "file is not a database".
+            if self.engine.dialect.name == "sqlite" and type(err) is DatabaseError:
+                raise SchemaError(f"{self.url} is not a SQLite database") from err
+            raise
+
+    @contextmanager
+    def _failures(self, what: str) -> Iterator[None]:
+        try:
+            yield
+        except SQLAlchemyError as err:
+            orig = getattr(err, "orig", None)
+            reason = " ".join(str(orig if orig is not None else err).split())
+            if self._password:
+                reason = reason.replace(self._password, "***")
+            raise StoreError(f"cannot {what} at {self.url}: {reason}") from err
+
+    @contextmanager
+    def reading(self, what: str) -> Iterator[sa.Connection]:
+        """Lend a connection for reading.
+
+        Args:
+            what: What is done, for errors ("read events").
+
+        Yields:
+            The connection.
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        with self._failures(what), self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def writing(self, what: str) -> Iterator[sa.Connection]:
+        """Lend a connection in a write transaction, committed when the block ends.
+
+        An exception leaving the block rolls the transaction back.
+
+        Args:
+            what: What is done, for errors ("append to case P-1").
+
+        Yields:
+            The connection, in its transaction (``BEGIN IMMEDIATE`` on SQLite).
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        with self._failures(what), self._writer.begin() as conn:
+            yield conn
+
+    def upgrade(self) -> tuple[int, int]:
+        """Create the tables, or upgrade the schema to this library's version.
+
+        Returns:
+            The schema versions before and after (``0`` before when the tables were created).
+
+        Raises:
+            StoreError: When the database fails; nothing is changed.
+            SchemaError: When the database is not a disruption store, or a newer one.
+        """
+        with self.writing("upgrade the store") as conn:
+            return migrations.upgrade(conn, shown=self.url)
+
+    def close(self) -> None:
+        """Close the connections."""
+        self.engine.dispose()

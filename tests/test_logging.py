@@ -1,0 +1,267 @@
+"""The engine's logs: stable event names, pseudonymous fields, never the free text sent."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import structlog
+from structlog.testing import capture_logs
+
+from disruption.exceptions import CommandError, InvalidData
+from disruption.logs import ALLOWED_FIELDS, configure
+from tests.builders import (
+    MANAGER,
+    SW,
+    T0,
+    Step,
+    command,
+    convene_meeting_data,
+    day,
+    end_placement_data,
+    hours,
+    make_engine,
+    no_further_action_data,
+    offer_support_data,
+    open_case_data,
+    raise_concern_data,
+    record_learning_review_data,
+    record_meeting_data,
+    record_notice_data,
+    run,
+    waiver_data,
+)
+
+CHILD_VIEWS = "I-want-to-stay-with-Nana-Rose-in-Leeds"
+NOT_OBTAINED = "Declined-to-speak-after-the-row-with-Kayden"
+NFA_REASON = "Carer-Mrs-Okafor-explained-the-bruise"
+WAIVER_REASON = "Family-moved-to-Cardiff-no-review-possible"
+RECOMMENDATIONS = "Train-carer-Bridget-on-de-escalation"
+SECRETS = (CHILD_VIEWS, NOT_OBTAINED, NFA_REASON, WAIVER_REASON, RECOMMENDATIONS)
+
+TOMORROW = day(T0 + timedelta(days=1))
+
+
+@pytest.fixture(autouse=True)
+def _default_structlog() -> Iterator[None]:
+    structlog.reset_defaults()
+    yield
+    structlog.reset_defaults()
+
+
+def values(entry: Any) -> Iterator[str]:
+    """Every value in a log entry, keys included, as text, recursively."""
+    if isinstance(entry, Mapping):
+        for key, value in entry.items():
+            yield str(key)
+            yield from values(value)
+    elif isinstance(entry, list | tuple | set | frozenset):
+        for value in entry:
+            yield from values(value)
+    else:
+        yield str(entry)
+        yield repr(entry)
+
+
+def assert_no_secret(entries: Sequence[Mapping[str, Any]]) -> None:
+    for entry in entries:
+        for value in values(entry):
+            for secret in SECRETS:
+                assert secret not in value, f"{secret!r} logged in {entry}"
+
+
+def test_an_applied_command_logs_its_step() -> None:
+    engine = make_engine()
+    with capture_logs() as logs:
+        engine.handle(command("P-1", "open_case", T0, data=open_case_data()))
+        engine.handle(command("P-1", "raise_concern", hours(T0, 1), data=raise_concern_data()))
+    assert logs == [
+        {
+            "event": "command.applied",
+            "log_level": "info",
+            "case": "P-1",
+            "command": "open_case",
+            "from_state": None,
+            "to_state": "placed",
+            "version": 1,
+        },
+        {
+            "event": "command.applied",
+            "log_level": "info",
+            "case": "P-1",
+            "command": "raise_concern",
+            "from_state": "placed",
+            "to_state": "concern_raised",
+            "version": 2,
+        },
+    ]
+
+
+def test_a_refused_command_logs_its_error_by_name() -> None:
+    engine = make_engine()
+    run(engine, "P-1", [("open_case", T0, SW, open_case_data())])
+    cmd = command("P-1", "stabilise", hours(T0, 1), *MANAGER)
+    with capture_logs() as logs, pytest.raises(CommandError):
+        engine.handle(cmd)
+    assert logs == [
+        {
+            "event": "command.refused",
+            "log_level": "info",
+            "case": "P-1",
+            "command": "stabilise",
+            "state": "placed",
+            "error": "CommandNotAllowed",
+        }
+    ]
+
+
+def test_a_refusal_without_a_case_logs_no_state() -> None:
+    engine = make_engine()
+    with capture_logs() as logs, pytest.raises(CommandError):
+        engine.handle(command("P-9", "raise_concern", T0, data=raise_concern_data()))
+    assert logs == [
+        {
+            "event": "command.refused",
+            "log_level": "info",
+            "case": "P-9",
+            "command": "raise_concern",
+            "state": None,
+            "error": "UnknownCase",
+        }
+    ]
+
+
+def journey() -> list[Step]:
+    """Every command that carries free text, applied."""
+    end = T0 + timedelta(days=2)
+    return [
+        ("open_case", T0, SW, open_case_data()),
+        ("raise_concern", hours(T0, 1), SW, raise_concern_data()),
+        ("no_further_action", hours(T0, 2), MANAGER, no_further_action_data(NFA_REASON)),
+        ("raise_concern", hours(T0, 3), SW, raise_concern_data()),
+        ("offer_support", hours(T0, 4), MANAGER, offer_support_data()),
+        ("convene_meeting", hours(T0, 5), SW, convene_meeting_data(TOMORROW)),
+        (
+            "record_meeting",
+            T0 + timedelta(days=1),
+            SW,
+            record_meeting_data(TOMORROW, child_views=CHILD_VIEWS),
+        ),
+        ("convene_meeting", hours(T0, 25), SW, convene_meeting_data(TOMORROW)),
+        (
+            "record_meeting",
+            hours(T0, 26),
+            SW,
+            record_meeting_data(
+                TOMORROW, "plan_move", child_views=None, child_views_not_obtained=NOT_OBTAINED
+            ),
+        ),
+        ("end_placement", end, SW, end_placement_data(day(end))),
+        ("record_notice", hours(end, 1), SW, record_notice_data(day(end))),
+        (
+            "record_learning_review",
+            hours(end, 2),
+            SW,
+            record_learning_review_data(day(end), recommendations=RECOMMENDATIONS),
+        ),
+    ]
+
+
+def test_free_text_of_applied_commands_is_never_logged() -> None:
+    engine = make_engine()
+    with capture_logs() as logs:
+        case = run(engine, "P-1", journey())
+        run(engine, "P-2", [("open_case", T0, SW, open_case_data())])
+        run(engine, "P-2", [("end_placement", hours(T0, 1), SW, end_placement_data(day(T0)))])
+        run(
+            engine,
+            "P-2",
+            [("record_learning_review", hours(T0, 2), MANAGER, waiver_data(WAIVER_REASON))],
+        )
+    assert case.version == len(journey())
+    assert len(logs) == len(journey()) + 3
+    assert {entry["event"] for entry in logs} == {"command.applied"}
+    assert_no_secret(logs)
+    # The free text did reach the store: the check above is not vacuous.
+    texts = [
+        engine.store.text(f"P-1/{seq}/{field}")
+        for seq, field in ((3, "reason"), (7, "child_views"))
+    ]
+    assert texts == [NFA_REASON, CHILD_VIEWS]
+
+
+REFUSED: list[tuple[str, dict[str, Any], tuple[str, str]]] = [
+    # Refused after the free text was read.
+    ("no_further_action", no_further_action_data(NFA_REASON), SW),  # permission
+    ("no_further_action", {"reason": NFA_REASON, NFA_REASON: NFA_REASON}, MANAGER),
+    ("record_meeting", {**record_meeting_data(TOMORROW), "child_views": CHILD_VIEWS}, SW),
+    ("record_learning_review", waiver_data(WAIVER_REASON), SW),
+    ("end_placement", end_placement_data(TOMORROW, reason=RECOMMENDATIONS), SW),
+    ("raise_concern", {"category": CHILD_VIEWS, "raised_by": "carer"}, SW),
+    ("offer_support", {"support": [WAIVER_REASON]}, MANAGER),
+    ("escalate", {"why": RECOMMENDATIONS}, SW),
+]
+
+
+@pytest.mark.parametrize(("name", "data", "actor"), REFUSED)
+def test_free_text_of_refused_commands_is_never_logged(
+    name: str, data: dict[str, Any], actor: tuple[str, str]
+) -> None:
+    engine = make_engine()
+    run(engine, "P-1", [("open_case", T0, SW, open_case_data())])
+    with capture_logs() as logs, pytest.raises(CommandError) as raised:
+        engine.handle(command("P-1", name, hours(T0, 1), actor[0], actor[1], data))
+    (entry,) = logs
+    assert entry["event"] == "command.refused"
+    assert entry["error"] == type(raised.value).__name__
+    assert set(entry) == {"event", "log_level", "case", "command", "state", "error"}
+    assert_no_secret(logs)
+
+
+def test_an_error_message_may_quote_the_value_but_the_log_does_not() -> None:
+    engine = make_engine()
+    run(engine, "P-1", [("open_case", T0, SW, open_case_data())])
+    data = end_placement_data(day(T0), reason=RECOMMENDATIONS)
+    with capture_logs() as logs, pytest.raises(InvalidData) as raised:
+        engine.handle(command("P-1", "end_placement", hours(T0, 1), data=data))
+    assert RECOMMENDATIONS in str(raised.value)  # the caller sees what was wrong ...
+    assert_no_secret(logs)  # ... the log does not
+
+
+def test_every_logged_field_is_one_the_filter_allows() -> None:
+    engine = make_engine()
+    with capture_logs() as logs:
+        run(engine, "P-1", journey())
+        with pytest.raises(CommandError):
+            engine.handle(command("P-1", "stabilise", T0 + timedelta(days=5), *MANAGER))
+    assert logs
+    for entry in logs:
+        assert set(entry) - {"log_level"} <= ALLOWED_FIELDS, entry
+
+
+def test_configured_json_output_has_the_names_and_no_free_text() -> None:
+    stream = io.StringIO()
+    configure("info", json=True, stream=stream)
+    engine = make_engine()
+    run(engine, "P-1", journey())
+    with pytest.raises(CommandError):
+        engine.handle(
+            command(
+                "P-1",
+                "record_learning_review",
+                T0 + timedelta(days=5),
+                *SW,
+                waiver_data(WAIVER_REASON),
+            )
+        )
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [line["event"] for line in lines] == ["command.applied"] * len(journey()) + [
+        "command.refused"
+    ]
+    assert lines[-1]["error"] == "CommandNotAllowed"
+    for secret in SECRETS:
+        assert secret not in stream.getvalue()
