@@ -2,7 +2,8 @@
 
 A backend's test module subclasses :class:`StoreContract` (as ``Test...``) and overrides
 the ``make_store`` fixture, and ``break_text_writes`` to make the free-text write fail.
-Events are made by the real engine running the standard procedure.
+Events are made by the real engine running the standard procedure; cases to bulk-load are
+made by running commands on a scratch :class:`~disruption.store.memory.MemoryStore`.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from disruption.clock import FixedClock
 from disruption.commands import Command
 from disruption.decide import Decision, decide
 from disruption.engine import Engine
-from disruption.events import Event
+from disruption.events import Event, PersonalText
 from disruption.exceptions import ConcurrencyError
 from disruption.fold import replay
 from disruption.model import Case, DeadlineStatus
 from disruption.standard import STANDARD
-from disruption.store.base import CaseStore, OverdueDeadline
+from disruption.store.base import CaseStore, NewCase, OverdueDeadline, StoredEvent
+from disruption.store.memory import MemoryStore
 
 StoreFactory = Callable[[], CaseStore]
 
@@ -168,7 +170,57 @@ def stale_decision(store: CaseStore, case: str, version: int, cmd: Command) -> D
 def snapshot(store: CaseStore, on: date) -> tuple[object, ...]:
     """Everything a store shows, to check that a failed write changed nothing."""
     ids = tuple(store.case_ids())
-    return (ids, tuple(tuple(store.events(c)) for c in ids), tuple(store.overdue(on)))
+    return (
+        ids,
+        tuple(tuple(store.events(c)) for c in ids),
+        tuple(store.overdue(on)),
+        tuple(store.read_after(0, limit=100_000)),
+    )
+
+
+class _KeepsTexts(MemoryStore):
+    """A scratch store that also keeps the free text appended, whole."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[PersonalText] = []
+
+    def append(
+        self,
+        case: Case,
+        events: Sequence[Event],
+        texts: Sequence[PersonalText],
+        *,
+        expected_version: int,
+    ) -> None:
+        super().append(case, events, texts, expected_version=expected_version)
+        self.texts.extend(texts)
+
+
+def new_cases(commands: Sequence[Command]) -> tuple[list[NewCase], MemoryStore]:
+    """Run commands on a scratch store; return its cases to bulk-load, and the store."""
+    scratch = _KeepsTexts()
+    run(scratch, commands)
+    loaded = [
+        NewCase(
+            case_of(scratch, case),
+            tuple(scratch.events(case)),
+            tuple(t for t in scratch.texts if t.case == case),
+        )
+        for case in dict.fromkeys(c.case for c in commands)
+    ]
+    return loaded, scratch
+
+
+SWEPT = datetime(2025, 12, 6, 2, 0, tzinfo=UTC)
+"""When the sweep in the tests runs: a Saturday night, after screening fell due."""
+
+
+def overdue_cases(store: CaseStore) -> None:
+    """P-1 and P-2: screening due Wednesday 3 December; P-3: due Monday 8 December."""
+    for n, case in enumerate(("P-2", "P-1")):
+        run(store, [open_case(case, child=f"C-{n}"), raise_concern(case, T0 + timedelta(hours=1))])
+    run(store, [open_case("P-3", child="C-3"), raise_concern("P-3", T0 + timedelta(days=3))])
 
 
 class StoreContract:
@@ -357,6 +409,183 @@ class StoreContract:
         assert snapshot(store, on) == before
         assert list(store.events_of_command("nfa-1")) == []
         assert store.text("P-1/3/reason") is None
+        assert store.last_position() == 2
         (event,) = run(store, [cmd])
         assert event.seq == 3
         assert store.text("P-1/3/reason") == TEXT
+        assert list(store.read_after(0))[-1] == StoredEvent(3, event)  # no gap left
+
+    def test_a_command_id_applied_already_raises_and_writes_nothing(self, store: CaseStore) -> None:
+        first = run(store, [open_case("P-1"), raise_concern("P-1", T0, command_id="c-1")])
+        run(store, [open_case("P-2", child="C-2")])
+        # Another process decided the same command for another case before seeing the first.
+        again = decide(
+            STANDARD,
+            case_of(store, "P-2"),
+            raise_concern("P-2", T0 + timedelta(hours=1), command_id="c-1"),
+            calendar=DEFAULT_CALENDAR,
+            recorded_at=T0 + timedelta(hours=1),
+        )
+        before = snapshot(store, date(2026, 1, 1))
+        with pytest.raises(ConcurrencyError) as raised:
+            store.append(again.case, again.events, again.texts, expected_version=1)
+        assert raised.value.case == "P-2"
+        assert snapshot(store, date(2026, 1, 1)) == before
+        assert tuple(store.events_of_command("c-1")) == first[1:]
+        assert store.last_position() == 3
+
+    def test_positions_are_global_gap_free_and_in_append_order(self, store: CaseStore) -> None:
+        assert (store.last_position(), list(store.read_after(0))) == (0, [])
+        appended = run(
+            store,
+            [
+                open_case("P-1"),
+                open_case("P-2", child="C-2"),
+                raise_concern("P-2", T0 + timedelta(hours=1)),
+                raise_concern("P-1", T0 + timedelta(hours=2)),
+                *journey("P-3", T0),
+            ],
+        )
+        stored = store.read_after(0)
+        assert [s.position for s in stored] == list(range(1, len(appended) + 1))
+        assert tuple(s.event for s in stored) == appended
+        assert store.last_position() == len(appended)
+        assert [s.position for s in store.read_after(4, limit=2)] == [5, 6]
+        assert list(store.read_after(len(appended))) == []
+
+    def test_a_consumer_reading_in_pages_misses_and_repeats_nothing(self, store: CaseStore) -> None:
+        seen: list[StoredEvent] = []
+
+        def catch_up() -> None:
+            position = store.consumer_position("feed")
+            while page := store.read_after(position, limit=3):
+                seen.extend(page)
+                position = page[-1].position
+                store.save_consumer_position("feed", position)
+
+        run(store, journey("P-1", T0))
+        catch_up()
+        run(store, [*journey("P-2", T0)[:4], open_case("P-3", child="C-3")])
+        catch_up()
+        catch_up()
+        assert seen == list(store.read_after(0))
+        assert [s.position for s in seen] == list(range(1, 14))
+        assert store.consumer_position("feed") == store.last_position() == 13
+
+    def test_consumer_positions_are_kept_by_name(self, store: CaseStore) -> None:
+        assert store.consumer_position("feed") == 0
+        store.save_consumer_position("feed", 3)
+        store.save_consumer_position("audit", 7)
+        store.save_consumer_position("feed", 5)
+        assert [store.consumer_position(c) for c in ("feed", "audit", "other")] == [5, 7, 0]
+
+    def test_limits_and_positions_are_checked(self, store: CaseStore) -> None:
+        with pytest.raises(ValueError, match="limit"):
+            store.read_after(0, limit=0)
+        with pytest.raises(ValueError, match="limit"):
+            store.record_missed(date(2026, 1, 1), recorded_at=SWEPT, limit=0)
+        with pytest.raises(ValueError, match="batch_size"):
+            store.bulk_append([], batch_size=0)
+        with pytest.raises(ValueError, match="negative"):
+            store.save_consumer_position("feed", -1)
+
+    def test_a_sweep_records_each_missed_deadline_once(self, store: CaseStore) -> None:
+        overdue_cases(store)
+        on, last = date(2025, 12, 6), store.last_position()
+        before = {c: case_of(store, c) for c in store.case_ids()}
+        recorded = store.record_missed(on, recorded_at=SWEPT)
+        assert [(e.case, e.seq, e.type) for e in recorded] == [
+            ("P-1", 3, "DeadlineMissed"),
+            ("P-2", 3, "DeadlineMissed"),
+        ]
+        assert list(store.read_after(last)) == [
+            StoredEvent(last + 1, recorded[0]),
+            StoredEvent(last + 2, recorded[1]),
+        ]
+        assert list(store.record_missed(on, recorded_at=SWEPT + timedelta(hours=1))) == []
+        assert store.last_position() == last + 2
+        for case in ("P-1", "P-2"):
+            after = case_of(store, case)
+            assert store.events(case)[-1] == recorded[0 if case == "P-1" else 1]
+            assert (after.state, after.version) == (before[case].state, 3)
+            assert after.updated_at == before[case].updated_at
+            assert [d.missed_recorded for d in after.deadlines] == [True]
+        assert case_of(store, "P-3") == before["P-3"]
+        found = store.overdue(on)
+        assert found == [
+            OverdueDeadline(c, "concern_raised", case_of(store, c).deadlines[0])
+            for c in ("P-1", "P-2")
+        ]
+
+    def test_a_sweep_takes_at_most_its_limit(self, store: CaseStore) -> None:
+        overdue_cases(store)
+        on = date(2025, 12, 10)
+        taken = [
+            [e.case for e in store.record_missed(on, recorded_at=SWEPT, limit=2)] for _ in range(3)
+        ]
+        assert taken == [["P-1", "P-2"], ["P-3"], []]
+
+    def test_a_late_entry_after_a_sweep_is_accepted(self, store: CaseStore) -> None:
+        overdue_cases(store)
+        store.record_missed(date(2025, 12, 6), recorded_at=SWEPT)
+        (late,) = run(store, [no_further_action("P-1", T0 + timedelta(days=2))])
+        assert (late.seq, late.to_state) == (4, case_of(store, "P-1").state)
+        assert late.at < SWEPT
+        assert [d.status for d in case_of(store, "P-1").deadlines] == [DeadlineStatus.MET]
+        assert [o.case for o in store.overdue(date(2025, 12, 6))] == ["P-2"]
+
+    def test_bulk_append_loads_whole_cases(self, store: CaseStore) -> None:
+        loaded, scratch = new_cases(
+            [
+                *journey("P-1", T0),
+                open_case("P-2", child="C-2"),
+                raise_concern("P-2", T0 + timedelta(hours=1), command_id="c-2"),
+                *journey("P-3", T0 + timedelta(days=1))[:3],
+            ]
+        )
+        progress: list[int] = []
+        assert store.bulk_append(loaded, batch_size=2, progress=progress.append) == 3
+        assert progress == [2, 3]
+        for item in loaded:
+            assert tuple(store.events(item.case.id)) == item.events
+            assert case_of(store, item.case.id) == item.case
+        assert all(store.text(t.ref) == t.text for item in loaded for t in item.texts)
+        assert store.text("P-1/5/child_views") == TEXT
+        stored, total = store.read_after(0), sum(len(item.events) for item in loaded)
+        assert [s.position for s in stored] == list(range(1, total + 1)) == list(range(1, 14))
+        assert [s.event for s in stored] == [e for item in loaded for e in item.events]
+        assert tuple(store.events_of_command("c-2")) == loaded[1].events[1:]
+        on = date(2026, 6, 1)
+        assert store.overdue(on) == scratch.overdue(on)
+        (event,) = run(store, [no_further_action("P-2", T0 + timedelta(hours=2))])
+        assert event.seq == 3
+        assert list(store.read_after(total)) == [StoredEvent(total + 1, event)]
+
+    def test_bulk_append_skips_cases_already_stored(self, store: CaseStore) -> None:
+        first = run(store, [open_case("P-1")])
+        loaded, _ = new_cases([*journey("P-1", T0)[:2], open_case("P-2", child="C-2")])
+        assert store.bulk_append(loaded) == 1
+        before = snapshot(store, date(2026, 1, 1))
+        assert store.bulk_append(loaded, batch_size=1) == 0
+        assert snapshot(store, date(2026, 1, 1)) == before
+        assert tuple(store.events("P-1")) == first
+        assert tuple(store.events("P-2")) == loaded[1].events
+        assert store.last_position() == 2
+
+    def test_bulk_append_of_a_command_applied_already_writes_nothing_of_its_batch(
+        self, store: CaseStore
+    ) -> None:
+        run(store, [open_case("P-1"), raise_concern("P-1", T0, command_id="c-1")])
+        loaded, _ = new_cases(
+            [
+                open_case("P-2", child="C-2"),
+                open_case("P-3", child="C-3"),
+                raise_concern("P-3", T0 + timedelta(hours=1), command_id="c-1"),
+            ]
+        )
+        before = snapshot(store, date(2026, 1, 1))
+        with pytest.raises(ConcurrencyError):
+            store.bulk_append(loaded)
+        assert snapshot(store, date(2026, 1, 1)) == before
+        assert store.bulk_append(loaded[:1]) == 1
+        assert store.last_position() == 3

@@ -180,3 +180,46 @@ def test_demo_runs_on_sqlite_and_summarises(tmp_path: Path) -> None:
     assert "Why placements ended" in result.stdout
     again = invoke("demo", "--db", str(db), "--out", str(tmp_path / "out"), "--seed", "3")
     assert again.stdout == result.stdout
+
+
+def test_events_prints_cloudevents_after_a_position(tmp_path: Path) -> None:
+    db = str(tmp_path / "cases.sqlite")
+    invoke("run", str(write(tmp_path / "c.jsonl", OPEN, CONCERN)), "--db", db)
+    result = invoke("events", "--db", db, "--after", "1", "--json")
+    assert result.exit_code == 0
+    (event,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert event["specversion"] == "1.0"
+    assert event["type"] == "disruption.ConcernRaised"
+    assert event["subject"] == "P-0001"
+    assert event["time"] == "2025-12-23T10:00:00+00:00"
+    assert event["position"] == 2
+    assert event["data"]["data"] == {"category": "carer_difficulty", "raised_by": "carer"}
+    assert invoke("events", "--db", db, "--after", "2", "--json").stdout == ""
+
+
+def test_tick_records_missed_deadlines_once(tmp_path: Path) -> None:
+    db = str(tmp_path / "cases.sqlite")
+    invoke("run", str(write(tmp_path / "c.jsonl", OPEN, CONCERN)), "--db", db)
+    first = invoke("tick", "--db", db, "--on", "2025-12-30", "--json")
+    second = invoke("tick", "--db", db, "--on", "2025-12-30", "--json")
+    assert json.loads(first.stdout) == {"on": "2025-12-30", "recorded": 1}
+    assert json.loads(second.stdout) == {"on": "2025-12-30", "recorded": 0}
+    view = json.loads(invoke("case", "show", "P-0001", "--db", db, "--json").stdout)
+    assert view["history"][-1]["type"] == "DeadlineMissed"
+    assert view["state"] == "concern_raised"
+
+
+def test_db_upgrade_upgrades_a_version_1_store_once(tmp_path: Path) -> None:
+    import shutil
+
+    fixture = Path(__file__).parent / "fixtures" / "store-v1.sqlite"
+    db = tmp_path / "old.sqlite"
+    shutil.copy(fixture, db)
+    refused = invoke("case", "show", "P-0001", "--db", str(db))
+    assert refused.exit_code == 2
+    assert "db upgrade" in refused.stderr
+    upgraded = invoke("db", "upgrade", "--db", str(db))
+    assert upgraded.exit_code == 0
+    assert "upgraded schema version 1 to 2" in upgraded.stdout
+    assert "nothing to do" in invoke("db", "upgrade", "--db", str(db)).stdout
+    assert invoke("case", "show", "P-0001", "--db", str(db), "--json").exit_code == 0

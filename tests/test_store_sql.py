@@ -10,7 +10,7 @@ import os
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,17 +22,23 @@ from sqlalchemy import Column, MetaData, Table, event
 
 from disruption.calendar import DEFAULT_CALENDAR
 from disruption.decide import decide
+from disruption.events import Event
 from disruption.exceptions import ConcurrencyError, SchemaError, StoreError
 from disruption.fold import replay
 from disruption.standard import STANDARD
 from disruption.store import MemoryStore, SqlStore, open_store, schema
-from disruption.store.base import CaseStore
+from disruption.store.base import CaseStore, OverdueDeadline
 from tests.store_contract import (
+    SWEPT,
     T0,
     StoreContract,
     StoreFactory,
+    case_of,
     journey,
+    new_cases,
+    no_further_action,
     open_case,
+    overdue_cases,
     raise_concern,
     run,
 )
@@ -234,6 +240,11 @@ def test_the_stored_rows_are_plain_text(tmp_path: Path) -> None:
         ]
         version = conn.execute("SELECT value FROM disruption_meta WHERE key='schema_version'")
         assert version.fetchall() == [("2",)]
+        assert conn.execute("SELECT id, last FROM positions").fetchall() == [(1, 3)]
+        positions = conn.execute("SELECT position, seq FROM events ORDER BY position")
+        assert positions.fetchall() == [(1, 1), (2, 2), (3, 3)]
+        commands = conn.execute("SELECT * FROM commands")
+        assert commands.fetchall() == [("P-1-concern", "P-1", 2, 2)]
         rows = conn.execute("SELECT name, status, due FROM deadlines ORDER BY deadline_id")
         assert rows.fetchall() == [
             ("screening", "met", "2025-12-03"),
@@ -293,3 +304,122 @@ def test_concurrent_writers_to_different_cases_all_succeed(db_url: str) -> None:
     with SqlStore(db_url) as store:
         assert list(store.case_ids()) == [f"P-{n}" for n in range(writers)]
         assert {len(store.events(c)) for c in store.case_ids()} == {4}
+        stored = store.read_after(0)
+        assert [s.position for s in stored] == list(range(1, 4 * writers + 1))
+        for case in store.case_ids():
+            assert [s.event.seq for s in stored if s.event.case == case] == [1, 2, 3, 4]
+
+
+OVERDUE_ON = date(2025, 12, 10)
+
+
+def _overdue(db_url: str, count: int) -> None:
+    """Bulk-load ``count`` cases, each with a screening deadline overdue on OVERDUE_ON."""
+    commands = []
+    for n in range(count):
+        case = f"P-{n:02}"
+        commands += [open_case(case, child=f"C-{n}"), raise_concern(case, T0 + timedelta(hours=1))]
+    with SqlStore(db_url) as store:
+        assert store.bulk_append(new_cases(commands)[0], batch_size=7) == count
+
+
+def _in_threads(count: int, work: Callable[[int], None]) -> list[BaseException]:
+    """Run ``work(n)`` in ``count`` threads started together; return what they raised."""
+    barrier = threading.Barrier(count)
+    errors: list[BaseException] = []
+
+    def target(n: int) -> None:
+        barrier.wait()
+        try:
+            work(n)
+        except BaseException as err:  # collected for the caller's assertion
+            errors.append(err)
+
+    threads = [threading.Thread(target=target, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def _check_recorded_once(store: SqlStore) -> list[Event]:
+    """Every deadline recorded missed at most once; positions gap-free; read model = replay."""
+    stored = store.read_after(0, limit=10_000)
+    assert [s.position for s in stored] == list(range(1, len(stored) + 1))
+    missed = [s.event for s in stored if s.event.type == "DeadlineMissed"]
+    keys = [(e.case, e.data["id"]) for e in missed]
+    assert len(keys) == len(set(keys))
+    later = date(2027, 1, 1)
+    replayed = [
+        OverdueDeadline(c, case.state, d)
+        for c in store.case_ids()
+        for case in [case_of(store, c)]
+        for d in case.overdue(later)
+    ]
+    assert list(store.overdue(later)) == sorted(
+        replayed, key=lambda o: (o.deadline.due, o.case, o.deadline.id)
+    )
+    return missed
+
+
+def test_concurrent_sweepers_record_each_missed_deadline_once(db_url: str) -> None:
+    _overdue(db_url, 30)
+    recorded: list[Event] = []
+
+    def sweep(n: int) -> None:
+        with SqlStore(db_url, create=False) as store:
+            while found := store.record_missed(OVERDUE_ON, recorded_at=SWEPT, limit=4):
+                recorded.extend(found)
+
+    assert _in_threads(3, sweep) == []
+    assert len(recorded) == 30
+    with SqlStore(db_url) as store:
+        assert list(store.record_missed(OVERDUE_ON, recorded_at=SWEPT)) == []
+        missed = _check_recorded_once(store)
+        assert sorted(e.case for e in missed) == [f"P-{n:02}" for n in range(30)]
+        assert sorted(missed, key=lambda e: e.case) == sorted(recorded, key=lambda e: e.case)
+
+
+def test_sweepers_and_writers_at_once_neither_deadlock_nor_record_twice(db_url: str) -> None:
+    _overdue(db_url, 20)
+    outcomes: list[str] = []
+
+    def work(n: int) -> None:
+        with SqlStore(db_url, create=False) as store:
+            if n < 2:
+                while store.record_missed(OVERDUE_ON, recorded_at=SWEPT, limit=3):
+                    outcomes.append("swept")
+                return
+            for k in range(n - 2, 20, 2):
+                try:
+                    run(store, [no_further_action(f"P-{k:02}", T0 + timedelta(days=2))])
+                    outcomes.append("cleared")
+                except ConcurrencyError:  # the engine's retries ran out: a fair outcome
+                    outcomes.append("stale")
+
+    assert _in_threads(4, work) == []
+    assert outcomes.count("cleared") == 20  # a writer that met a sweep decided again
+    with SqlStore(db_url) as store:
+        _check_recorded_once(store)
+        decided = [s.event for s in store.read_after(0) if s.event.command == "no_further_action"]
+        assert sorted(e.case for e in decided) == [f"P-{n:02}" for n in range(20)]
+        assert store.overdue(OVERDUE_ON) == []
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES)
+@pytest.mark.parametrize("held", ["cases", "deadlines"])
+def test_a_sweep_skips_rows_another_transaction_holds(postgres_url: str, held: str) -> None:
+    with SqlStore(postgres_url) as store:
+        overdue_cases(store)
+    with psycopg.connect(_libpq(postgres_url)) as other:
+        column = "id" if held == "cases" else "case_id"
+        other.execute(f"SELECT 1 FROM {held} WHERE {column} = 'P-1' FOR UPDATE".encode())
+        with SqlStore(postgres_url) as store:
+            found = store.record_missed(date(2025, 12, 6), recorded_at=SWEPT)
+            assert [e.case for e in found] == ["P-2"]
+        other.rollback()
+    with SqlStore(postgres_url) as store:
+        found = store.record_missed(date(2025, 12, 6), recorded_at=SWEPT)
+        assert [e.case for e in found] == ["P-1"]

@@ -283,7 +283,9 @@ def db_upgrade(
     from disruption.store.sql import upgrade_store
 
     before, after = upgrade_store(db)
-    if before == after:
+    if before == 0:
+        out.print(f"{db}: created a store at schema version {after}", markup=False)
+    elif before == after:
         out.print(f"{db}: schema version {after}, nothing to do", markup=False)
     else:
         out.print(f"{db}: upgraded schema version {before} to {after}", markup=False)

@@ -12,13 +12,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from disruption.store.base import CaseStore, OverdueDeadline
+from disruption.store.base import CaseStore, NewCase, OverdueDeadline, StoredEvent
 from disruption.store.memory import MemoryStore
 
 if TYPE_CHECKING:
     from disruption.store.sql import SqlStore
 
-__all__ = ["CaseStore", "MemoryStore", "OverdueDeadline", "SqlStore", "open_store"]
+__all__ = [
+    "CaseStore",
+    "MemoryStore",
+    "NewCase",
+    "OverdueDeadline",
+    "SqlStore",
+    "StoredEvent",
+    "open_store",
+]
 
 
 def open_store(db: str | None, *, must_exist: bool = False) -> CaseStore:

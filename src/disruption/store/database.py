@@ -29,7 +29,7 @@ __all__ = ["Database"]
 _IMMEDIATE = "disruption_begin_immediate"
 """Execution option that makes a SQLite transaction begin with ``BEGIN IMMEDIATE``."""
 
-_SQLITE_PRAGMAS = ("PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000", "PRAGMA cache_size=-65536")
+_SQLITE_PRAGMAS = ("PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000")
 
 
 def _target(url: str) -> URL:

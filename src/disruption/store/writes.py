@@ -83,13 +83,13 @@ def take_positions(conn: sa.Connection, n: int) -> int:
         The first of them.
     """
     counter = schema.positions
-    taken = (
-        sa.update(counter)
-        .where(counter.c.id == 1)
-        .values(last=counter.c.last + n)
-        .returning(counter.c.last)
-    )
-    last: int = conn.execute(taken).scalar_one()
+    at = counter.c.id == 1
+    taken = sa.update(counter).where(at).values(last=counter.c.last + n)
+    if conn.dialect.update_returning:
+        last: int = conn.execute(taken.returning(counter.c.last)).scalar_one()
+    else:  # SQLite before 3.35: the write transaction already holds the database
+        conn.execute(taken)
+        last = conn.execute(sa.select(counter.c.last).where(at)).scalar_one()
     return last - n + 1
 
 

@@ -1,0 +1,183 @@
+"""Concurrency: 4 processes apply 500 commands each to 20 shared cases, on SQLite and PostgreSQL.
+
+The cases are opened and taken to ``support_offered`` first; then four ``tests/workers.py
+hammer`` processes, started together, each raise 500 concerns (unique ids, all at the same
+instant) on random cases among them. Afterwards, on a store opened anew:
+
+* every worker acknowledged all its commands, each once, and none was refused;
+* every acknowledged command is stored exactly once, with one ``ConcernRaised`` event on the
+  case it named; the events with a command id are exactly the acknowledged commands;
+* each case's events have sequence numbers 1..n, and the outbox positions (``read_after``) are
+  exactly 1..n with n the number of events; replay equals the ``cases`` and ``deadlines`` rows
+  (:func:`tests.workers.check_store`);
+* sending 50 acknowledged commands again returns their original events as duplicates and
+  appends nothing.
+
+PostgreSQL runs when ``DISRUPTION_TEST_POSTGRES_URL`` names a server; each test gets a fresh
+schema (through the URL's ``search_path`` option, which the workers' stores use too).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql as pgsql
+
+from disruption.clock import FixedClock
+from disruption.engine import Engine
+from disruption.store import open_store
+from tests.builders import T0, reach
+from tests.workers import (
+    ROOT,
+    WORKER,
+    check_store,
+    hammer_case,
+    hammer_plan,
+    read_line,
+    worker_env,
+)
+
+WORKERS = 4
+COMMANDS = 500
+CASES = 20
+DUPLICATES = 50
+TIMEOUT = 300.0
+"""Seconds the workers may take together."""
+
+POSTGRES_URL = os.environ.get("DISRUPTION_TEST_POSTGRES_URL")
+NO_POSTGRES = "DISRUPTION_TEST_POSTGRES_URL is not set"
+postgres = [pytest.mark.postgres, pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES)]
+
+
+def _libpq(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A URL whose connections work in a fresh schema of their own, dropped afterwards."""
+    if not POSTGRES_URL:
+        pytest.skip(NO_POSTGRES)
+    name = f"test_concurrency_{uuid.uuid4().hex}"
+    with psycopg.connect(_libpq(POSTGRES_URL), autocommit=True) as conn:
+        conn.execute(pgsql.SQL("CREATE SCHEMA {}").format(pgsql.Identifier(name)))
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{name}"
+    with psycopg.connect(_libpq(POSTGRES_URL), autocommit=True) as conn:
+        conn.execute(pgsql.SQL("DROP SCHEMA {} CASCADE").format(pgsql.Identifier(name)))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=postgres)])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A store location on each backend: a SQLite path, or a PostgreSQL URL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "shared.sqlite")
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+def run_workers(db: str, tmp_path: Path) -> tuple[list[list[str]], float]:
+    """Start the workers, let them go at once, and return each one's output lines and the time."""
+    procs: list[subprocess.Popen[bytes]] = []
+    errors = [tmp_path / f"hammer-{w}.err" for w in range(WORKERS)]
+    try:
+        for worker, err_path in enumerate(errors):
+            args = [sys.executable, str(WORKER), "hammer", db, str(worker), str(COMMANDS)]
+            with err_path.open("wb") as err:
+                procs.append(
+                    subprocess.Popen(
+                        [*args, str(CASES)],
+                        stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE,
+                        stderr=err,
+                        bufsize=0,
+                        env=worker_env(),
+                        cwd=ROOT,
+                    )
+                )
+        for proc, err_path in zip(procs, errors, strict=True):
+            assert proc.stdout is not None
+            first = read_line(proc.stdout, 60)
+            assert first == b"ready\n", (first, err_path.read_text(errors="replace"))
+        started = time.monotonic()
+        for proc in procs:
+            assert proc.stdin is not None
+            proc.stdin.write(b"go\n")
+            proc.stdin.flush()
+        outputs: list[list[str]] = []
+        for proc, err_path in zip(procs, errors, strict=True):
+            left = max(1.0, TIMEOUT - (time.monotonic() - started))
+            out, _ = proc.communicate(timeout=left)
+            stderr = err_path.read_text(errors="replace")[-3000:]
+            assert proc.returncode == 0, f"worker exited {proc.returncode}\n{stderr}"
+            outputs.append(out.decode().splitlines())
+        return outputs, time.monotonic() - started
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+def test_four_processes_share_twenty_cases(db: str, tmp_path: Path) -> None:
+    with closing(open_store(db)) as store:
+        engine = Engine(store, clock=FixedClock(T0))
+        for i in range(CASES):
+            reach(engine, hammer_case(i), "support_offered")
+        setup_events = store.last_position()
+
+    outputs, seconds = run_workers(db, tmp_path)
+
+    plans = {w: hammer_plan(w, COMMANDS, CASES) for w in range(WORKERS)}
+    commands = {c.id: c for plan in plans.values() for c in plan if c.id is not None}
+    retries = 0
+    for worker, lines in enumerate(outputs):
+        bad = [line for line in lines if line.split(" ", 1)[0] not in ("ack", "retry", "done")]
+        assert not bad, f"worker {worker}: {bad[:5]}"
+        assert lines[-1] == "done", f"worker {worker} did not finish"
+        retries += sum(line.startswith("retry ") for line in lines)
+        acks = [line.split(" ") for line in lines if line.startswith("ack ")]
+        assert [a[1] for a in acks] == [c.id for c in plans[worker]], f"worker {worker} acks"
+        assert {a[2] for a in acks} == {"applied"}, f"worker {worker}: a first send was a duplicate"
+    print(
+        f"\nconcurrency on {db.split('?')[0].rsplit('/', 1)[-1]}: {WORKERS}x{COMMANDS} commands "
+        f"in {seconds:.1f} s, {retries} resends after the engine's retries ran out"
+    )
+
+    with closing(open_store(db, must_exist=True)) as store:
+        snapshot = check_store(store, db)
+        assert len(snapshot.stored) == setup_events + len(commands)
+        assert sorted(snapshot.by_command) == sorted(commands), "lost or unknown commands"
+        for command_id, cmd in commands.items():
+            events = snapshot.by_command[command_id]
+            assert len(events) == 1, f"{command_id} has {len(events)} events"
+            assert (events[0].case, events[0].type) == (cmd.case, "ConcernRaised"), command_id
+        raised = [s.event for s in snapshot.stored if s.event.type == "ConcernRaised"]
+        assert sum(e.command_id is not None for e in raised) == len(commands)
+        per_case = Counter(cmd.case for cmd in commands.values())
+        for i in range(CASES):
+            case = snapshot.cases[hammer_case(i)]
+            count = per_case[case.id]
+            assert (case.state, case.version) == ("support_offered", 3 + count), case.id
+            assert len(case.concerns) == 1 + count, case.id
+
+        engine = Engine(store)
+        last = store.last_position()
+        for command_id in random.Random(7).sample(sorted(commands), DUPLICATES):
+            outcome = engine.handle(commands[command_id])
+            assert outcome.duplicate, command_id
+            assert outcome.events == snapshot.by_command[command_id]
+        assert store.last_position() == last
+        assert list(store.read_after(last)) == []
+        assert len(check_store(store, db).stored) == len(snapshot.stored)
