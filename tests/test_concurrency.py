@@ -19,25 +19,21 @@ schema (through the URL's ``search_path`` option, which the workers' stores use 
 
 from __future__ import annotations
 
-import os
 import random
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
-from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
-import psycopg
 import pytest
-from psycopg import sql as pgsql
 
 from disruption.clock import FixedClock
 from disruption.engine import Engine
 from disruption.store import open_store
 from tests.builders import T0, reach
+from tests.conftest import postgres
 from tests.workers import (
     ROOT,
     WORKER,
@@ -54,28 +50,6 @@ CASES = 20
 DUPLICATES = 50
 TIMEOUT = 300.0
 """Seconds the workers may take together."""
-
-POSTGRES_URL = os.environ.get("DISRUPTION_TEST_POSTGRES_URL")
-NO_POSTGRES = "DISRUPTION_TEST_POSTGRES_URL is not set"
-postgres = [pytest.mark.postgres, pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES)]
-
-
-def _libpq(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A URL whose connections work in a fresh schema of their own, dropped afterwards."""
-    if not POSTGRES_URL:
-        pytest.skip(NO_POSTGRES)
-    name = f"test_concurrency_{uuid.uuid4().hex}"
-    with psycopg.connect(_libpq(POSTGRES_URL), autocommit=True) as conn:
-        conn.execute(pgsql.SQL("CREATE SCHEMA {}").format(pgsql.Identifier(name)))
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{name}"
-    with psycopg.connect(_libpq(POSTGRES_URL), autocommit=True) as conn:
-        conn.execute(pgsql.SQL("DROP SCHEMA {} CASCADE").format(pgsql.Identifier(name)))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=postgres)])

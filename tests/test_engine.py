@@ -157,3 +157,24 @@ def test_tick_records_each_missed_deadline_once_and_publishes_it() -> None:
         command("P-1", "offer_support", hours(T0, 80), *MANAGER, offer_support_data())
     )
     assert late.case.deadlines[0].met is False
+
+
+def test_subscribers_are_called_after_the_events_are_stored(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from disruption.store import open_store
+
+    store = open_store(str(Path(str(tmp_path)) / "cases.sqlite"))
+    engine = Engine(store, clock=make_engine().clock)
+    seen: list[tuple[int, int]] = []
+
+    def subscriber(event: Event) -> None:
+        # A second connection sees the event: it was committed before we were called.
+        other = open_store(str(Path(str(tmp_path)) / "cases.sqlite"), must_exist=True)
+        seen.append((event.seq, len(other.events(event.case))))
+        other.close()
+
+    engine.subscribe(subscriber)
+    reach(engine, "P-1", "concern_raised")
+    store.close()
+    assert seen == [(1, 1), (2, 2)]

@@ -6,18 +6,15 @@ PostgreSQL tests run when ``DISRUPTION_TEST_POSTGRES_URL`` names a server (for e
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import closing
 from datetime import date, timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql as pgsql
 from sqlalchemy import Column, MetaData, Table, event
 
 from disruption.calendar import DEFAULT_CALENDAR
@@ -28,6 +25,7 @@ from disruption.fold import replay
 from disruption.standard import STANDARD
 from disruption.store import MemoryStore, SqlStore, open_store, schema
 from disruption.store.base import CaseStore, OverdueDeadline
+from tests.conftest import NO_POSTGRES, POSTGRES_URL, libpq, postgres
 from tests.store_contract import (
     SWEPT,
     T0,
@@ -42,28 +40,6 @@ from tests.store_contract import (
     raise_concern,
     run,
 )
-
-POSTGRES_URL = os.environ.get("DISRUPTION_TEST_POSTGRES_URL")
-NO_POSTGRES = "DISRUPTION_TEST_POSTGRES_URL is not set"
-postgres = [pytest.mark.postgres, pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES)]
-
-
-def _libpq(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A URL whose connections work in a fresh schema of their own, dropped afterwards."""
-    if not POSTGRES_URL:
-        pytest.skip(NO_POSTGRES)
-    name = f"test_{uuid.uuid4().hex}"
-    with psycopg.connect(_libpq(POSTGRES_URL), autocommit=True) as conn:
-        conn.execute(pgsql.SQL("CREATE SCHEMA {}").format(pgsql.Identifier(name)))
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{name}"
-    with psycopg.connect(_libpq(POSTGRES_URL), autocommit=True) as conn:
-        conn.execute(pgsql.SQL("DROP SCHEMA {} CASCADE").format(pgsql.Identifier(name)))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=postgres)])
@@ -81,7 +57,7 @@ def execute(db_url: str, statement: str) -> None:
         with closing(sqlite3.connect(db_url)) as conn, conn:
             conn.execute(statement)
         return
-    with psycopg.connect(_libpq(db_url), autocommit=True) as pg:
+    with psycopg.connect(libpq(db_url), autocommit=True) as pg:
         pg.execute(statement.encode())
 
 
@@ -413,7 +389,7 @@ def test_sweepers_and_writers_at_once_neither_deadlock_nor_record_twice(db_url: 
 def test_a_sweep_skips_rows_another_transaction_holds(postgres_url: str, held: str) -> None:
     with SqlStore(postgres_url) as store:
         overdue_cases(store)
-    with psycopg.connect(_libpq(postgres_url)) as other:
+    with psycopg.connect(libpq(postgres_url)) as other:
         column = "id" if held == "cases" else "case_id"
         other.execute(f"SELECT 1 FROM {held} WHERE {column} = 'P-1' FOR UPDATE".encode())
         with SqlStore(postgres_url) as store:

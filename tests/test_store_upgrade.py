@@ -40,8 +40,7 @@ from tests.store_contract import (
 from tests.test_store_sql import execute
 
 db_url = test_store_sql.db_url
-postgres_url = test_store_sql.postgres_url
-"""The SQL store tests' fixtures: a SQLite path, and a PostgreSQL schema of its own."""
+"""The SQL store tests' fixture: a SQLite path, or a PostgreSQL schema of its own."""
 
 FIXTURES = Path(__file__).parent / "fixtures"
 OLDER = r"schema version 1 is older than this library's 2: run `disruption db upgrade --db "

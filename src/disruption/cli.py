@@ -7,6 +7,7 @@ traceback.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
@@ -26,7 +27,7 @@ from disruption.engine import Engine
 from disruption.exceptions import CommandError, DisruptionError, InputError
 from disruption.feed import DEFAULT_SOURCE, to_cloudevent
 from disruption.standard import STANDARD
-from disruption.store import open_store
+from disruption.store import CaseStore, open_store
 from disruption.views import case_json, overdue_json
 
 __all__ = ["app", "main"]
@@ -73,6 +74,15 @@ def _friendly(command: F) -> F:
             raise _fail(str(error)) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+@contextlib.contextmanager
+def _opened(db: str | None, *, must_exist: bool = True) -> Iterator[CaseStore]:
+    store = open_store(db, must_exist=must_exist)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 def _parse_date(value: str | None, option: str) -> date:
@@ -132,6 +142,18 @@ def _apply_line(engine: Engine, text: str, number: int) -> dict[str, Any]:
         }
 
 
+def _print_result(result: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        _print_json(result)
+        return
+    head = f"{result['line']}: {result['case']} {result['command']}"
+    if result["ok"]:
+        out.print(f"{head} -> {result['state']}", markup=False)
+    else:
+        error = result["error"]
+        out.print(f"{head} REJECTED {error['type']}: {error['message']}", markup=False)
+
+
 @app.command()
 @_friendly
 def run(
@@ -140,31 +162,14 @@ def run(
     as_json: JsonOption = False,
 ) -> None:
     """Apply commands in order (in memory without --db); exit 1 if any line was rejected."""
-    store = open_store(db)
     rejected = 0
-    try:
+    with _opened(db, must_exist=False) as store:
         engine = Engine(store)
         for number, text in enumerate(_lines(commands), start=1):
-            if not text.strip():
-                continue
-            result = _apply_line(engine, text, number)
-            rejected += not result["ok"]
-            if as_json:
-                _print_json(result)
-            elif result["ok"]:
-                out.print(
-                    f"{number}: {result['case']} {result['command']} -> {result['state']}",
-                    markup=False,
-                )
-            else:
-                error = result["error"]
-                out.print(
-                    f"{number}: {result['case']} {result['command']} REJECTED "
-                    f"{error['type']}: {error['message']}",
-                    markup=False,
-                )
-    finally:
-        store.close()
+            if text.strip():
+                result = _apply_line(engine, text, number)
+                rejected += not result["ok"]
+                _print_result(result, as_json)
     if rejected:
         raise typer.Exit(1)
 
@@ -177,12 +182,9 @@ def case_show(
     as_json: JsonOption = False,
 ) -> None:
     """Print a case: state, placement, deadlines and history."""
-    store = open_store(db, must_exist=True)
-    try:
+    with _opened(db) as store:
         engine = Engine(store)
         view = case_json(engine.case(case), engine.history(case))
-    finally:
-        store.close()
     if as_json:
         _print_json(view)
         return
@@ -214,11 +216,8 @@ def overdue(
 ) -> None:
     """List open deadlines due before a date."""
     when = _parse_date(on, "--on")
-    store = open_store(db, must_exist=True)
-    try:
+    with _opened(db) as store:
         items = [overdue_json(o) for o in Engine(store).overdue(when)]
-    finally:
-        store.close()
     if as_json:
         _print_json(items)
         return
@@ -238,11 +237,8 @@ def events(
     as_json: JsonOption = False,
 ) -> None:
     """Print stored events after a position, as CloudEvents 1.0 JSON (one per line)."""
-    store = open_store(db, must_exist=True)
-    try:
+    with _opened(db) as store:
         stored = store.read_after(after, limit)
-    finally:
-        store.close()
     if as_json:
         for item in stored:
             _print_json(to_cloudevent(item, source=source))
@@ -263,11 +259,8 @@ def tick(
 ) -> None:
     """Record a DeadlineMissed event once for every deadline overdue on a date."""
     when = _parse_date(on, "--on")
-    store = open_store(db, must_exist=True)
-    try:
+    with _opened(db) as store:
         recorded = Engine(store).tick(when)
-    finally:
-        store.close()
     if as_json:
         _print_json({"on": when.isoformat(), "recorded": recorded})
     else:
