@@ -47,7 +47,21 @@ def is_text_ref(value: object) -> bool:
     return isinstance(value, dict) and set(value) == {"ref"}
 
 
+_PLANS: dict[type, tuple[tuple[str, bool], ...]] = {}
+
+
+def _plan(kind: type) -> tuple[tuple[str, bool], ...]:
+    """Each field's name and whether it is personal, worked out once per payload class."""
+    plan = _PLANS.get(kind)
+    if plan is None:
+        plan = tuple((f.name, bool(f.metadata.get(_PERSONAL))) for f in attrs.fields(kind))
+        _PLANS[kind] = plan
+    return plan
+
+
 def _plain(value: Any) -> JSON:
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, date):
@@ -55,7 +69,7 @@ def _plain(value: Any) -> JSON:
     if isinstance(value, tuple | list | frozenset):
         return [_plain(v) for v in value]
     if attrs.has(type(value)):
-        return {f.name: _plain(getattr(value, f.name)) for f in attrs.fields(type(value))}
+        return {name: _plain(getattr(value, name)) for name, _ in _plan(type(value))}
     return value
 
 
@@ -78,18 +92,18 @@ def to_event_data(
         return {}, ()
     data: dict[str, JSON] = {}
     texts: list[PersonalText] = []
-    for f in attrs.fields(type(payload)):
-        value = getattr(payload, f.name)
-        path = f"{prefix}{f.name}"
-        if f.metadata.get(_PERSONAL) and value is not None:
+    for name, is_personal in _plan(type(payload)):
+        value = getattr(payload, name)
+        if is_personal and value is not None:
+            path = f"{prefix}{name}"
             ref = f"{case}/{seq}/{path}"
             texts.append(PersonalText(ref=ref, child=child, case=case, field=path, text=value))
-            data[f.name] = {"ref": ref}
-        elif attrs.has(type(value)):
-            data[f.name], nested = to_event_data(
-                value, case=case, seq=seq, child=child, prefix=f"{path}."
+            data[name] = {"ref": ref}
+        elif value is not None and attrs.has(type(value)) and any(p for _, p in _plan(type(value))):
+            data[name], nested = to_event_data(
+                value, case=case, seq=seq, child=child, prefix=f"{prefix}{name}."
             )
             texts.extend(nested)
         else:
-            data[f.name] = _plain(value)
+            data[name] = _plain(value)
     return data, tuple(texts)
