@@ -223,3 +223,28 @@ def test_db_upgrade_upgrades_a_version_1_store_once(tmp_path: Path) -> None:
     assert "upgraded schema version 1 to 2" in upgraded.stdout
     assert "nothing to do" in invoke("db", "upgrade", "--db", str(db)).stdout
     assert invoke("case", "show", "P-0001", "--db", str(db), "--json").exit_code == 0
+
+
+SYNTH = Path(__file__).resolve().parents[2] / "shared" / "data" / "ssda903-synth"
+
+
+@pytest.mark.skipif(
+    not SYNTH.exists(), reason="the shared SSDA903 test data is not beside the repo"
+)
+def test_validate_903_reports_findings_and_exits_0(tmp_path: Path) -> None:
+    result = invoke("validate-903", str(SYNTH / "2019"), str(SYNTH / "2020"), "--json")
+    assert result.exit_code == 0
+    findings = json.loads(result.stdout)
+    assert findings
+    assert {"file", "row", "column", "rule", "message"} <= set(findings[0])
+    assert any(f["rule"] == "reconcile-duplicate" for f in findings)
+    out = tmp_path / "findings.csv"
+    assert invoke("validate-903", str(SYNTH / "2019"), "--csv", str(out)).exit_code == 0
+    assert out.read_text(encoding="utf-8").splitlines()[0].startswith("file,row,column,rule")
+
+
+def test_validate_903_exits_2_on_a_file_that_cannot_be_read(tmp_path: Path) -> None:
+    result = invoke("validate-903", str(tmp_path / "missing.csv"))
+    assert result.exit_code == 2
+    assert "cannot be read" in result.stderr
+    assert "Traceback" not in result.output

@@ -284,6 +284,45 @@ def db_upgrade(
         out.print(f"{db}: upgraded schema version {before} to {after}", markup=False)
 
 
+@app.command("validate-903")
+@_friendly
+def validate_903(
+    files: Annotated[
+        list[Path], typer.Argument(help="SSDA903 Header/Episodes CSV files or folders.")
+    ],
+    as_json: JsonOption = False,
+    csv_out: Annotated[
+        Path | None, typer.Option("--csv", help="Write the findings as CSV.")
+    ] = None,
+) -> None:
+    """Check SSDA903 returns: reconcile the years and report every data-quality finding.
+
+    Exits 0 when the files are usable (with findings or not), 2 when one cannot be read.
+    """
+    from disruption.ssda903 import check_files, findings_to_json, write_findings_csv
+
+    report = check_files(files)
+    if csv_out is not None:
+        write_findings_csv(report.findings, csv_out)
+    if as_json:
+        sys.stdout.write(findings_to_json(report.findings) + "\n")
+    elif csv_out is None:
+        table = Table("file", "row", "column", "rule", "message", title="Findings")
+        for f in report.findings[:200]:
+            table.add_row(f.file, str(f.row or ""), f.column or "", f.rule, f.message)
+        out.print(table)
+        more = len(report.findings) - 200
+        if more > 0:
+            out.print(f"... and {more} more (use --json or --csv)", markup=False)
+    if not as_json:
+        children = report.episodes["child"].n_unique() if report.episodes.height else 0
+        err.print(
+            f"{len(report.findings)} findings; {report.episodes.height} episodes of "
+            f"{children} children",
+            markup=False,
+        )
+
+
 @app.command()
 def diagram() -> None:
     """Print the procedure as a Mermaid state diagram."""

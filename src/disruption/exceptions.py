@@ -15,6 +15,7 @@ The tree::
     │   ├── DuplicateCase             a case with that reference exists already
     │   └── ConcurrencyError          the case changed since it was read
     ├── InputError (ValueError)       a line of a command file cannot be read; carries ``line``
+    ├── FileUnreadable                an SSDA903 file cannot be read at all; carries ``file``
     ├── DefinitionError               a procedure definition is invalid; carries ``problems``
     └── StoreError                    the store cannot be opened or used
         └── SchemaError               the store's schema is missing, foreign or newer
@@ -40,6 +41,7 @@ __all__ = [
     "DefinitionError",
     "DisruptionError",
     "DuplicateCase",
+    "FileUnreadable",
     "InputError",
     "InvalidData",
     "PermissionRefused",
@@ -251,6 +253,20 @@ class InputError(DisruptionError, ValueError):
         super().__init__(f"{where}{message}")
         self.line = line
         self.field = field
+
+
+class FileUnreadable(DisruptionError):
+    """An SSDA903 file cannot be read at all: missing, not CSV, or without a CHILD column.
+
+    Attributes:
+        file: The file (or folder) concerned.
+        reason: Why it cannot be read.
+    """
+
+    def __init__(self, file: str, reason: str) -> None:
+        super().__init__(f"{file}: cannot be read: {reason}")
+        self.file = file
+        self.reason = reason
 
 
 class DefinitionError(DisruptionError):

@@ -1,0 +1,98 @@
+"""Import SSDA903 Episodes and Header files: read, reconcile several years, validate.
+
+Example:
+    >>> from disruption.ssda903 import check_files
+    >>> report = check_files(["returns/2024", "returns/2025"])  # doctest: +SKIP
+    >>> report.findings[0].rule  # doctest: +SKIP
+    'date-two-digit-year'
+"""
+
+from __future__ import annotations
+
+import attrs
+import polars as pl
+
+from disruption.ssda903.findings import (
+    Finding,
+    findings_to_csv,
+    findings_to_json,
+    write_findings_csv,
+)
+from disruption.ssda903.read import (
+    EPISODE_COLUMNS,
+    HEADER_COLUMNS,
+    FileUnreadable,
+    PathsArg,
+    _as_paths,
+    read_episodes,
+    read_header,
+)
+from disruption.ssda903.reconcile import reconcile
+from disruption.ssda903.validate import validate
+
+__all__ = [
+    "EPISODE_COLUMNS",
+    "HEADER_COLUMNS",
+    "FileUnreadable",
+    "Finding",
+    "Report",
+    "check_files",
+    "findings_to_csv",
+    "findings_to_json",
+    "read_episodes",
+    "read_header",
+    "reconcile",
+    "validate",
+    "write_findings_csv",
+]
+
+
+@attrs.frozen(eq=False)
+class Report:
+    """What `check_files` found.
+
+    Attributes:
+        episodes: The reconciled episodes, one history per child.
+        header: The header rows of every return, or ``None`` when none could be read.
+        findings: Every finding: reading, then reconciling, then validating.
+    """
+
+    episodes: pl.DataFrame
+    header: pl.DataFrame | None
+    findings: tuple[Finding, ...]
+
+
+def check_files(paths: PathsArg) -> Report:
+    """Read, reconcile and validate the SSDA903 returns in some files or folders.
+
+    Args:
+        paths: Folders (one per return, holding an episodes and a header CSV) or files; a
+            file whose name contains "header" is read as a Header, any other as Episodes.
+
+    Returns:
+        The report. A Header that cannot be read is a finding (``file-unreadable``), not an
+        error.
+
+    Raises:
+        FileUnreadable: An Episodes file cannot be read at all.
+    """
+    given = _as_paths(paths)
+    episode_paths = [p for p in given if p.is_dir() or "header" not in p.name.lower()]
+    header_paths = [p for p in given if p.is_dir() or "header" in p.name.lower()]
+    episodes, findings = read_episodes(episode_paths)
+    header: pl.DataFrame | None = None
+    if header_paths:
+        try:
+            header, header_findings = read_header(header_paths)
+            findings += header_findings
+        except FileUnreadable as err:
+            findings.append(Finding(err.file, None, None, "file-unreadable", err.message))
+    episodes, reconciled = reconcile(episodes)
+    findings += reconciled
+    kept_open = {(f.file, f.row) for f in reconciled if f.rule == "rec-without-dec"}
+    findings += [
+        f
+        for f in validate(episodes, header)
+        if not (f.rule == "148" and (f.file, f.row) in kept_open)
+    ]
+    return Report(episodes, header, tuple(findings))

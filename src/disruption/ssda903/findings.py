@@ -1,0 +1,101 @@
+"""Data-quality findings: one problem found in an SSDA903 file, with where it is and why.
+
+Example:
+    >>> f = Finding("episodes.csv", 3, "DEC", "356", "DEC is before DECOM", child="42")
+    >>> findings_to_csv([f]).splitlines()[1]
+    'episodes.csv,3,DEC,356,DEC is before DECOM,42'
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TextIO
+
+import attrs
+
+__all__ = ["FIELDS", "Finding", "findings_to_csv", "findings_to_json", "write_findings_csv"]
+
+FIELDS = ("file", "row", "column", "rule", "message", "child")
+
+
+@attrs.frozen
+class Finding:
+    """One data-quality finding.
+
+    Attributes:
+        file: The file the value came from, as given to the reader.
+        row: The line number in that file (the header is line 1), or ``None`` for the whole file.
+        column: The DfE column name (upper case), or ``None`` for the whole row or file.
+        rule: The DfE validator rule number (``"356"``) or the importer's own rule name.
+        message: A plain-language sentence saying what is wrong and what was done.
+        child: The CHILD identifier, when known.
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    rule: str
+    message: str
+    child: str | None = None
+
+    def as_dict(self) -> dict[str, str | int | None]:
+        """The finding as a plain dict, keys in `FIELDS` order.
+
+        Returns:
+            The dict.
+        """
+        return {
+            "file": self.file,
+            "row": self.row,
+            "column": self.column,
+            "rule": self.rule,
+            "message": self.message,
+            "child": self.child,
+        }
+
+
+def findings_to_json(findings: Iterable[Finding]) -> str:
+    """Serialise findings as a JSON array of objects.
+
+    Args:
+        findings: The findings.
+
+    Returns:
+        The JSON text.
+    """
+    return json.dumps([f.as_dict() for f in findings])
+
+
+def write_findings_csv(findings: Iterable[Finding], out: TextIO | Path) -> None:
+    """Write findings as CSV with a header line (`FIELDS`); blanks for ``None``.
+
+    Args:
+        findings: The findings.
+        out: An open text stream, or a path to create (UTF-8).
+    """
+    if isinstance(out, Path):
+        with out.open("w", encoding="utf-8", newline="") as stream:
+            write_findings_csv(findings, stream)
+        return
+    writer = csv.writer(out)
+    writer.writerow(FIELDS)
+    for f in findings:
+        writer.writerow(["" if v is None else v for v in f.as_dict().values()])
+
+
+def findings_to_csv(findings: Iterable[Finding]) -> str:
+    """Findings as CSV text (see `write_findings_csv`).
+
+    Args:
+        findings: The findings.
+
+    Returns:
+        The CSV text.
+    """
+    buffer = io.StringIO(newline="")
+    write_findings_csv(findings, buffer)
+    return buffer.getvalue()

@@ -1,0 +1,307 @@
+"""Read SSDA903 Episodes and Header CSV files, as messy as local authorities write them.
+
+Tolerated, silently: the DfE column names in any case, a UTF-8 BOM, spaces around names and
+values, extra columns, lower-case codes, blank lines. Tolerated with a finding: a two-digit year
+(``08/11/19``), a missing column (read as blank), a malformed date, a blank CHILD. Only a file
+that cannot be read at all (missing, not CSV, no CHILD column) raises `FileUnreadable`.
+
+Several returns (collection years) may be given, as files or folders. They are ordered by a
+four-digit year in the folder or file name when every one has one, else kept in the order given;
+the ``_return`` column numbers them from 0 (oldest) so that later returns can win.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import polars as pl
+
+from disruption.exceptions import FileUnreadable
+from disruption.ssda903.findings import Finding
+
+__all__ = [
+    "EPISODE_COLUMNS",
+    "HEADER_COLUMNS",
+    "FileUnreadable",
+    "PathsArg",
+    "find_files",
+    "read_episodes",
+    "read_header",
+]
+
+EPISODE_COLUMNS = (
+    "child",
+    "decom",
+    "rne",
+    "ls",
+    "cin",
+    "place",
+    "place_provider",
+    "dec",
+    "rec",
+    "reason_place_change",
+    "home_post",
+    "pl_post",
+    "urn",
+)
+HEADER_COLUMNS = ("child", "sex", "dob", "ethnic", "upn", "mother", "mc_dob")
+
+_CODE_COLUMNS = frozenset(
+    {"rne", "ls", "cin", "place", "place_provider", "rec", "reason_place_change", "ethnic"}
+)
+_FOUR_DIGIT_YEAR = r"^\d{1,2}/\d{1,2}/\d{4}$"
+_TWO_DIGIT_YEAR = r"^\d{1,2}/\d{1,2}/\d{2}$"
+_YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+
+PathsArg = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
+
+
+def _as_paths(paths: PathsArg) -> list[Path]:
+    if isinstance(paths, str | os.PathLike):
+        return [Path(paths)]
+    return [Path(p) for p in paths]
+
+
+def _year_of(path: Path) -> int | None:
+    for name in (path.name, path.parent.name):
+        found = _YEAR_IN_NAME.findall(name)
+        if found:
+            return int(found[-1])
+    return None
+
+
+def find_files(paths: PathsArg, kind: str) -> list[tuple[int, Path]]:
+    """The CSV files of one kind in returns given as files or folders, oldest return first.
+
+    Args:
+        paths: Files or folders, one per return (a single path is accepted).
+        kind: ``"episode"`` or ``"header"``: a folder's files whose name contains it
+            (case-insensitively) are taken; a file given directly is taken as it is.
+
+    Returns:
+        ``(return index, file)`` pairs; return 0 is the oldest.
+
+    Raises:
+        FileUnreadable: A folder holds no such file, or a path does not exist.
+    """
+    given = _as_paths(paths)
+    years = [_year_of(p) for p in given]
+    order = list(range(len(given)))
+    if given and all(y is not None for y in years):
+        order.sort(key=lambda i: years[i] or 0)
+    found: list[tuple[int, Path]] = []
+    for index, i in enumerate(order):
+        path = given[i]
+        if path.is_dir():
+            files = sorted(
+                f
+                for f in path.iterdir()
+                if f.is_file() and kind in f.name.lower() and f.suffix.lower() == ".csv"
+            )
+            if not files:
+                raise FileUnreadable(str(path), f"the folder holds no {kind} CSV file")
+            found.extend((index, f) for f in files)
+        elif path.exists():
+            found.append((index, path))
+        else:
+            raise FileUnreadable(str(path), "no such file or folder")
+    return found
+
+
+def _clean(name: str) -> str:
+    return name.replace("\ufeff", "").strip().lower()
+
+
+def _read_one(
+    path: Path,
+    return_index: int,
+    columns: Sequence[str],
+    dates: Sequence[str],
+    required_dates: frozenset[str],
+) -> tuple[pl.DataFrame, list[Finding]]:
+    file = str(path)
+    try:
+        raw = pl.read_csv(
+            path,
+            infer_schema=False,
+            encoding="utf8-lossy",
+            truncate_ragged_lines=True,
+            raise_if_empty=True,
+        )
+    except (OSError, pl.exceptions.PolarsError) as err:
+        raise FileUnreadable(file, str(err).splitlines()[0] if str(err) else repr(err)) from err
+    findings: list[Finding] = []
+    source: dict[str, str] = {}
+    for original in raw.columns:
+        name = _clean(original)
+        if name in source and name in columns:
+            findings.append(
+                Finding(
+                    file,
+                    1,
+                    name.upper(),
+                    "duplicate-column",
+                    "column given twice; the first is read, this one is ignored",
+                )
+            )
+        else:
+            source.setdefault(name, original)
+    if "child" not in source:
+        raise FileUnreadable(file, "no CHILD column in the first line")
+    missing = [c for c in columns if c not in source]
+    findings.extend(
+        Finding(file, 1, c.upper(), "missing-column", "column missing; read as blank on every row")
+        for c in missing
+    )
+
+    def text(c: str) -> pl.Expr:
+        value = pl.col(source[c]).str.strip_chars().str.strip_chars('"').str.strip_chars()
+        if c in _CODE_COLUMNS:
+            value = value.str.to_uppercase()
+        return pl.when(value.str.len_bytes() > 0).then(value).otherwise(None).alias(c)
+
+    df = raw.with_row_index("_row", offset=2).select(
+        [text(c) if c in source else pl.lit(None, pl.String).alias(c) for c in columns]
+        + [pl.col("_row").cast(pl.Int64)]
+    )
+    # Blank lines (and lines of commas only) are skipped without a finding.
+    df = df.filter(pl.any_horizontal([pl.col(c).is_not_null() for c in columns]))
+
+    skip = pl.col("child").is_null()
+    blank_child = df.filter(skip)
+    findings.extend(
+        Finding(file, row, "CHILD", "missing-value", "CHILD is blank; row skipped")
+        for row in blank_child["_row"].to_list()
+    )
+    parsed: list[pl.Expr] = []
+    for c in dates:
+        value = pl.col(c)
+        four = value.str.contains(_FOUR_DIGIT_YEAR)
+        two = value.str.contains(_TWO_DIGIT_YEAR)
+        date = (
+            pl.when(four)
+            .then(value.str.strptime(pl.Date, "%d/%m/%Y", strict=False))
+            .when(two)
+            .then(value.str.strptime(pl.Date, "%d/%m/%y", strict=False))
+            .otherwise(None)
+        )
+        parsed.append(date.alias(f"_{c}_date"))
+        parsed.append((two & date.is_not_null()).fill_null(False).alias(f"_{c}_two"))
+    df = df.with_columns(parsed)
+    flagged = df.filter(
+        pl.any_horizontal(
+            [pl.col(f"_{c}_two") for c in dates]
+            + [pl.col(c).is_not_null() & pl.col(f"_{c}_date").is_null() for c in dates]
+        )
+        & ~skip
+    )
+    for c in dates:
+        label = c.upper()
+        bad = flagged.filter(pl.col(c).is_not_null() & pl.col(f"_{c}_date").is_null())
+        action = "row skipped" if c in required_dates else "read as blank"
+        for row, child, value in bad.select("_row", "child", c).iter_rows():
+            findings.append(
+                Finding(
+                    file,
+                    row,
+                    label,
+                    "date-format",
+                    f"{label} {value!r} is not a dd/mm/YYYY date; {action}",
+                    child,
+                )
+            )
+        two_rows = flagged.filter(pl.col(f"_{c}_two"))
+        for row, child, value, read in two_rows.select(
+            "_row", "child", c, f"_{c}_date"
+        ).iter_rows():
+            findings.append(
+                Finding(
+                    file,
+                    row,
+                    label,
+                    "date-two-digit-year",
+                    f"{label} {value!r} has a two-digit year; read as {read:%d/%m/%Y}",
+                    child,
+                )
+            )
+    for c in required_dates:
+        blank = df.filter(pl.col(c).is_null() & ~skip)
+        for row, child in blank.select("_row", "child").iter_rows():
+            findings.append(
+                Finding(
+                    file,
+                    row,
+                    c.upper(),
+                    "missing-value",
+                    f"{c.upper()} is blank; row skipped",
+                    child,
+                )
+            )
+        skip = skip | pl.col(f"_{c}_date").is_null()
+    df = df.filter(~skip).select(
+        [pl.col(f"_{c}_date").alias(c) if c in dates else pl.col(c) for c in columns]
+        + [
+            pl.lit(file, pl.String).alias("_file"),
+            pl.col("_row"),
+            pl.lit(return_index, pl.Int64).alias("_return"),
+        ]
+    )
+    return df, findings
+
+
+def _read(
+    paths: PathsArg,
+    kind: str,
+    columns: Sequence[str],
+    dates: Sequence[str],
+    required_dates: frozenset[str],
+) -> tuple[pl.DataFrame, list[Finding]]:
+    frames: list[pl.DataFrame] = []
+    findings: list[Finding] = []
+    for return_index, path in find_files(paths, kind):
+        frame, found = _read_one(path, return_index, columns, dates, required_dates)
+        frames.append(frame)
+        findings.extend(found)
+    if not frames:
+        raise FileUnreadable("(no paths)", "no file was given")
+    findings.sort(key=lambda f: (f.file, f.row or 0))
+    return pl.concat(frames, how="vertical"), findings
+
+
+def read_episodes(paths: PathsArg) -> tuple[pl.DataFrame, list[Finding]]:
+    """Read the Episodes CSV files of one or several returns.
+
+    Args:
+        paths: Episodes files, or folders holding one (name containing "episode"), one per
+            return; ordered as described in the module docstring.
+
+    Returns:
+        The episodes (columns `EPISODE_COLUMNS`, ``decom`` and ``dec`` as dates, codes upper
+        case, blanks as null, plus ``_file``, ``_row`` and ``_return``), in file order, and the
+        findings. A row with a blank CHILD or a blank or malformed DECOM is skipped; a
+        malformed DEC is read as blank.
+
+    Raises:
+        FileUnreadable: A file is missing, not CSV, or has no CHILD column.
+    """
+    return _read(paths, "episode", EPISODE_COLUMNS, ("decom", "dec"), frozenset({"decom"}))
+
+
+def read_header(paths: PathsArg) -> tuple[pl.DataFrame, list[Finding]]:
+    """Read the Header CSV files of one or several returns.
+
+    Args:
+        paths: Header files, or folders holding one (name containing "header").
+
+    Returns:
+        The header rows (columns `HEADER_COLUMNS`, ``dob`` and ``mc_dob`` as dates, plus
+        ``_file``, ``_row`` and ``_return``) and the findings. A row with a blank CHILD is
+        skipped; a malformed date is read as blank.
+
+    Raises:
+        FileUnreadable: A file is missing, not CSV, or has no CHILD column.
+    """
+    return _read(paths, "header", HEADER_COLUMNS, ("dob", "mc_dob"), frozenset())

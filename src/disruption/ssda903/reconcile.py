@@ -1,0 +1,133 @@
+"""Reconcile the episodes of several returns into one history per child.
+
+The steps, in this order, each change reported as a finding on the row it changes:
+
+a. ``reconcile-duplicate``: rows with the same CHILD and DECOM: the one from the latest return is
+   kept (within one return, the later line); the others are dropped.
+b. ``reconcile-open-closed``: an open episode (blank DEC) followed by a later episode of the same
+   child is closed at the later episode's DECOM.
+c. ``reconcile-overlap``: an episode whose DEC is after the next episode's DECOM is cut back to
+   that DECOM.
+
+DEC is the authority on whether an episode is open: an episode still open after these steps that
+carries a REC is reported (``rec-without-dec``) and stays open; REC is left as given.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from disruption.ssda903.findings import Finding
+
+__all__ = ["reconcile"]
+
+_ORDER = ["child", "decom", "_return", "_row"]
+
+
+def _next_decom() -> pl.Expr:
+    same_child = pl.col("child") == pl.col("child").shift(-1)
+    return pl.when(same_child).then(pl.col("decom").shift(-1)).otherwise(None)
+
+
+def reconcile(episodes: pl.DataFrame) -> tuple[pl.DataFrame, list[Finding]]:
+    """Reconcile episodes read from one or several returns (see the module docstring).
+
+    Args:
+        episodes: Episodes as returned by `read_episodes`.
+
+    Returns:
+        The reconciled episodes, same columns, sorted by CHILD and DECOM, and the findings in
+        step order.
+    """
+    columns = episodes.columns
+    findings: list[Finding] = []
+    df = episodes.sort(_ORDER, maintain_order=True)
+
+    # a. Same CHILD and DECOM: the last row in (return, line) order wins.
+    duplicate = (
+        (pl.col("child") == pl.col("child").shift(-1))
+        & (pl.col("decom") == pl.col("decom").shift(-1))
+    ).fill_null(False)
+    df = df.with_columns(duplicate.alias("_dropped"))
+    dropped = df.filter(pl.col("_dropped"))
+    df = df.filter(~pl.col("_dropped")).drop("_dropped")
+    if dropped.height:
+        keepers = df.join(
+            dropped.select("child", "decom").unique(), on=["child", "decom"], how="semi"
+        ).select(
+            "child",
+            "decom",
+            pl.col("_file").alias("_kept_file"),
+            pl.col("_row").alias("_kept_row"),
+            pl.col("_return").alias("_kept_return"),
+        )
+        rows = dropped.join(keepers, on=["child", "decom"], how="left").sort("_file", "_row")
+        for r in rows.iter_rows(named=True):
+            where = (
+                f"line {r['_kept_row']} of the same return"
+                if r["_kept_return"] == r["_return"]
+                else f"{r['_kept_file']} line {r['_kept_row']} (a later return)"
+            )
+            findings.append(
+                Finding(
+                    r["_file"],
+                    r["_row"],
+                    "DECOM",
+                    "reconcile-duplicate",
+                    f"episode of CHILD {r['child']} starting {r['decom']:%d/%m/%Y} is given again"
+                    f" at {where}; this row is dropped",
+                    r["child"],
+                )
+            )
+
+    # b. An open episode followed by a later one is closed at the later one's DECOM.
+    df = df.with_columns(_next_decom().alias("_next"))
+    closed = pl.col("dec").is_null() & pl.col("_next").is_not_null()
+    for row in df.filter(closed).select("_file", "_row", "child", "_next").iter_rows():
+        findings.append(
+            Finding(
+                row[0],
+                row[1],
+                "DEC",
+                "reconcile-open-closed",
+                f"open episode (blank DEC) is followed by an episode starting {row[3]:%d/%m/%Y};"
+                " DEC set to that date",
+                row[2],
+            )
+        )
+    df = df.with_columns(
+        pl.when(closed).then(pl.col("_next")).otherwise(pl.col("dec")).alias("dec")
+    )
+
+    # c. DEC after the next episode's DECOM is cut back to it.
+    overlap = (pl.col("dec") > pl.col("_next")).fill_null(False)
+    for row in df.filter(overlap).select("_file", "_row", "child", "dec", "_next").iter_rows():
+        findings.append(
+            Finding(
+                row[0],
+                row[1],
+                "DEC",
+                "reconcile-overlap",
+                f"DEC {row[3]:%d/%m/%Y} is after the next episode's DECOM {row[4]:%d/%m/%Y};"
+                " DEC cut back to that date",
+                row[2],
+            )
+        )
+    df = df.with_columns(
+        pl.when(overlap).then(pl.col("_next")).otherwise(pl.col("dec")).alias("dec")
+    )
+
+    # DEC is the authority: REC on an episode still open is reported, the episode stays open.
+    open_with_rec = pl.col("dec").is_null() & pl.col("rec").is_not_null()
+    for row in df.filter(open_with_rec).select("_file", "_row", "child", "rec").iter_rows():
+        findings.append(
+            Finding(
+                row[0],
+                row[1],
+                "REC",
+                "rec-without-dec",
+                f"REC {row[3]!r} is given but DEC is blank; the episode is kept open",
+                row[2],
+            )
+        )
+    return df.select(columns), findings

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from disruption.ssda903 import (
+    FileUnreadable,
+    Finding,
+    check_files,
+    findings_to_csv,
+    findings_to_json,
+    read_episodes,
+    read_header,
+)
+
+HEAD = (
+    "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN"
+)
+SYNTH = Path(__file__).resolve().parents[2] / "shared" / "data" / "ssda903-synth"
+
+
+def write(path: Path, text: str, bom: bool = False) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(("\ufeff" if bom else "") + text, encoding="utf-8")
+    return path
+
+
+def test_messy_but_valid_file_is_read(tmp_path: Path) -> None:
+    text = (
+        " child , Decom ,rne,ls,cin,place,place_provider,dec,rec,reason_place_change,"
+        "home_post,pl_post,urn,Extra\n"
+        " 1 , 01/04/2020 , s ,c2,n1, u1 ,pr1,02/05/2020, x1 ,carpl,A1 1AA,B1 1BB,123,zz\n"
+        "\n"
+        "1,02/05/2020,P,C2,N1,U4,PR1,,,,,,\n"
+    )
+    df, findings = read_episodes(write(tmp_path / "e.csv", text, bom=True))
+    assert findings == []
+    assert df["child"].to_list() == ["1", "1"]
+    assert df["decom"].to_list() == [date(2020, 4, 1), date(2020, 5, 2)]
+    assert df.row(0, named=True)["rne"] == "S"
+    assert df.row(0, named=True)["rec"] == "X1"
+    assert df.row(0, named=True)["reason_place_change"] == "CARPL"
+    assert df["_row"].to_list() == [2, 4]
+    assert "extra" not in df.columns
+    assert df["_return"].to_list() == [0, 0]
+
+
+def test_two_digit_year_is_read_with_a_finding(tmp_path: Path) -> None:
+    p = write(tmp_path / "e.csv", f"{HEAD}\n1,01/04/2019,S,C2,N1,U1,PR1,08/11/19,X1,,,,\n")
+    df, findings = read_episodes(p)
+    assert df["dec"].to_list() == [date(2019, 11, 8)]
+    assert [(f.row, f.column, f.rule) for f in findings] == [(2, "DEC", "date-two-digit-year")]
+
+
+def test_malformed_dates(tmp_path: Path) -> None:
+    text = f"{HEAD}\n1,31/02/2020,S,C2,N1,U1,PR1,,,,,,\n2,01/04/2020,S,C2,N1,U1,PR1,soon,X1,,,,\n"
+    df, findings = read_episodes(write(tmp_path / "e.csv", text))
+    assert df["child"].to_list() == ["2"]  # bad DECOM: row skipped
+    assert df["dec"].to_list() == [None]  # bad DEC: read as blank
+    assert {(f.row, f.column, f.rule) for f in findings} == {
+        (2, "DECOM", "date-format"),
+        (3, "DEC", "date-format"),
+    }
+
+
+def test_missing_column_and_short_row(tmp_path: Path) -> None:
+    text = "CHILD,DECOM,RNE\n1,01/04/2020,S\n,01/04/2020,S\n2,01/05/2020\n"
+    df, findings = read_episodes(write(tmp_path / "e.csv", text))
+    assert df["child"].to_list() == ["1", "2"]
+    assert df["rne"].to_list() == ["S", None]
+    missing = {f.column for f in findings if f.rule == "missing-column"}
+    assert missing == {"LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
+                       "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN"}  # fmt: skip
+    assert Finding(str(tmp_path / "e.csv"), 3, "CHILD", "missing-value",
+                   "CHILD is blank; row skipped") in findings  # fmt: skip
+
+
+@pytest.mark.parametrize("content", ["DECOM,RNE\n01/04/2020,S\n", "", "\x00\x01\x02binary"])
+def test_unreadable_file_raises(tmp_path: Path, content: str) -> None:
+    p = write(tmp_path / "e.csv", content)
+    with pytest.raises(FileUnreadable) as err:
+        read_episodes(p)
+    assert err.value.file == str(p)
+
+
+def test_missing_file_raises(tmp_path: Path) -> None:
+    with pytest.raises(FileUnreadable, match=r"nope\.csv"):
+        read_episodes(tmp_path / "nope.csv")
+
+
+def test_folders_ordered_by_year_and_found_by_name(tmp_path: Path) -> None:
+    write(tmp_path / "LA_2021" / "SSDA903_Episodes.CSV", f"{HEAD}\n2,01/04/2020,S,,,,,,,,,,\n")
+    write(tmp_path / "LA_2020" / "episodes.csv", f"{HEAD}\n1,01/04/2019,S,,,,,,,,,,\n")
+    write(tmp_path / "LA_2020" / "Header.csv", "CHILD,SEX,DOB\n1,1,01/01/2010\n")
+    df, _ = read_episodes([tmp_path / "LA_2021", tmp_path / "LA_2020"])
+    assert dict(zip(df["child"], df["_return"], strict=True)) == {"1": 0, "2": 1}
+    with pytest.raises(FileUnreadable, match="header"):
+        read_header([tmp_path / "LA_2021"])
+    header, _ = read_header(tmp_path / "LA_2020")
+    assert header["dob"].to_list() == [date(2010, 1, 1)]
+
+
+def test_findings_serialise() -> None:
+    f = Finding("e.csv", 2, "DEC", "356", "bad, really", "7")
+    assert '"rule": "356"' in findings_to_json([f])
+    assert findings_to_csv([f]).splitlines() == [
+        "file,row,column,rule,message,child",
+        'e.csv,2,DEC,356,"bad, really",7',
+    ]
+
+
+@pytest.mark.skipif(not SYNTH.is_dir(), reason="shared synthetic SSDA903 data not present")
+def test_synthetic_returns_are_imported() -> None:
+    report = check_files([SYNTH / "2020", SYNTH / "2019"])
+    returns = set(report.episodes["_return"].to_list())
+    assert returns == {0, 1}
+    assert report.header is not None
+    files = {f.file for f in report.findings}
+    assert str(SYNTH / "2019" / "episodes.csv") in files
+    assert str(SYNTH / "2020" / "episodes.csv") in files
+    rules = {f.rule for f in report.findings}
+    assert {"date-two-digit-year", "rec-without-dec", "reconcile-duplicate"} <= rules
+    assert all(f.row is not None and f.row >= 2 for f in report.findings)

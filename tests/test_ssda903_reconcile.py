@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from disruption.ssda903 import Finding, read_episodes, reconcile
+
+HEAD = (
+    "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN"
+)
+
+
+def load(tmp_path: Path, *years: str) -> tuple[pl.DataFrame, list[Finding]]:
+    paths = []
+    for i, rows in enumerate(years):
+        p = tmp_path / f"{2020 + i}" / "episodes.csv"
+        p.parent.mkdir()
+        p.write_text(HEAD + "\n" + rows, encoding="utf-8")
+        paths.append(p)
+    df, _ = read_episodes(paths)
+    return reconcile(df)
+
+
+def test_a_latest_return_wins(tmp_path: Path) -> None:
+    old = "1,01/04/2019,S,C2,N1,U1,PR1,,,,,,\n"
+    new = "1,01/04/2019,S,C2,N1,U4,PR1,01/06/2019,E11,,,,\n"
+    df, findings = load(tmp_path, old, new)
+    assert df["place"].to_list() == ["U4"]
+    assert [(f.file, f.row, f.rule) for f in findings] == [
+        (str(tmp_path / "2020" / "episodes.csv"), 2, "reconcile-duplicate")
+    ]
+
+
+def test_b_open_episode_closed_at_next_decom(tmp_path: Path) -> None:
+    rows = "1,01/04/2019,S,C2,N1,U1,PR1,,X1,,,,\n1,01/06/2019,P,C2,N1,U4,PR1,,,,,,\n"
+    df, findings = load(tmp_path, rows)
+    assert df["dec"].to_list() == [date(2019, 6, 1), None]
+    assert [(f.row, f.column, f.rule) for f in findings] == [(2, "DEC", "reconcile-open-closed")]
+
+
+def test_c_overlap_cut_back(tmp_path: Path) -> None:
+    rows = "1,01/04/2019,S,C2,N1,U1,PR1,01/07/2019,X1,,,,\n1,01/06/2019,P,C2,N1,U4,PR1,,,,,,\n"
+    df, findings = load(tmp_path, rows)
+    assert df["dec"].to_list() == [date(2019, 6, 1), None]
+    assert [(f.row, f.rule) for f in findings] == [(2, "reconcile-overlap")]
+
+
+def test_steps_run_in_order(tmp_path: Path) -> None:
+    # The old return's open episode is replaced (a) by a closed one that overlaps (c).
+    old = "1,01/04/2019,S,C2,N1,U1,PR1,,,,,,\n"
+    new = "1,01/04/2019,S,C2,N1,U1,PR1,01/09/2019,X1,,,,\n1,01/06/2019,P,C2,N1,U4,PR1,,,,,,\n"
+    df, findings = load(tmp_path, old, new)
+    assert df["dec"].to_list() == [date(2019, 6, 1), None]
+    assert [f.rule for f in findings] == ["reconcile-duplicate", "reconcile-overlap"]
+
+
+def test_rec_without_dec_stays_open(tmp_path: Path) -> None:
+    df, findings = load(tmp_path, "1,01/04/2019,S,C2,N1,U1,PR1,,E11,,,,\n")
+    assert df["dec"].to_list() == [None]
+    assert df["rec"].to_list() == ["E11"]
+    assert [(f.row, f.column, f.rule) for f in findings] == [(2, "REC", "rec-without-dec")]
+
+
+def test_clean_history_unchanged(tmp_path: Path) -> None:
+    rows = "1,01/04/2019,S,C2,N1,U1,PR1,01/06/2019,X1,CARPL,,,\n1,01/06/2019,P,C2,N1,U4,PR1,,,,,,\n"
+    df, findings = load(tmp_path, rows)
+    assert findings == []
+    assert df.height == 2
