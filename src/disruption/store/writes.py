@@ -8,6 +8,7 @@ in order and without gaps; nothing done after taking them waits for another writ
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -72,6 +73,24 @@ def _insert(conn: sa.Connection, table: sa.Table, values: list[dict[str, Any]]) 
     conn.exec_driver_sql(sql, values)
 
 
+def _driver_sql(conn: sa.Connection, template: str) -> str:
+    """Render a statement written with ``:name`` parameters for the connection's driver.
+
+    Statements on the per-command path go straight to the driver: building and compiling
+    SQLAlchemy constructs for every command costs more than the database's own work.
+    """
+    if conn.dialect.name == "sqlite":
+        return template
+    return _PARAM.sub(r"%(\1)s", template)
+
+
+_PARAM = re.compile(r":(\w+)")
+
+_UPDATE_CASE = "UPDATE cases SET {assignments} WHERE id = :where_id AND version = :where_version"
+_DELETE_DEADLINES = "DELETE FROM deadlines WHERE case_id = :where_case"
+_TAKE_POSITIONS = "UPDATE positions SET last = last + :n WHERE id = 1 RETURNING last"
+
+
 def take_positions(conn: sa.Connection, n: int) -> int:
     """Take the next ``n`` positions from the counter, locking it until commit.
 
@@ -82,13 +101,13 @@ def take_positions(conn: sa.Connection, n: int) -> int:
     Returns:
         The first of them.
     """
-    counter = schema.positions
-    at = counter.c.id == 1
-    taken = sa.update(counter).where(at).values(last=counter.c.last + n)
     if conn.dialect.update_returning:
-        last: int = conn.execute(taken.returning(counter.c.last)).scalar_one()
+        sql = _driver_sql(conn, _TAKE_POSITIONS)
+        last = int(conn.exec_driver_sql(sql, {"n": n}).scalar_one())
     else:  # SQLite before 3.35: the write transaction already holds the database
-        conn.execute(taken)
+        counter = schema.positions
+        at = counter.c.id == 1
+        conn.execute(sa.update(counter).where(at).values(last=counter.c.last + n))
         last = conn.execute(sa.select(counter.c.last).where(at)).scalar_one()
     return last - n + 1
 
@@ -116,15 +135,18 @@ def insert_events(conn: sa.Connection, events: Sequence[Event]) -> None:
 
 
 def _write_case(conn: sa.Connection, case: Case, expected_version: int) -> None:
-    cases, row = schema.cases, rows.case_row(case)
+    row = rows.case_row(case)
     if expected_version == 0:
         try:
-            conn.execute(sa.insert(cases), row)
+            _insert(conn, schema.cases, [row])
         except IntegrityError:
             raise Stale from None
         return
-    guard = (cases.c.id == row.pop("id")) & (cases.c.version == expected_version)
-    if conn.execute(sa.update(cases).where(guard).values(row)).rowcount != 1:
+    case_id = row.pop("id")
+    quote = conn.dialect.identifier_preparer.quote
+    template = _UPDATE_CASE.format(assignments=", ".join(f"{quote(c)} = :{c}" for c in row))
+    params = {**row, "where_id": case_id, "where_version": expected_version}
+    if conn.exec_driver_sql(_driver_sql(conn, template), params).rowcount != 1:
         raise Stale
 
 
@@ -149,9 +171,8 @@ def append(
         DuplicateCommand: When one of the events' command ids was applied already.
     """
     _write_case(conn, case, expected_version)
-    table = schema.deadlines
-    conn.execute(sa.delete(table).where(table.c.case_id == case.id))
-    _insert(conn, table, rows.deadline_rows(case))
+    conn.exec_driver_sql(_driver_sql(conn, _DELETE_DEADLINES), {"where_case": case.id})
+    _insert(conn, schema.deadlines, rows.deadline_rows(case))
     _insert(conn, schema.personal_texts, rows.text_rows(texts))
     insert_events(conn, events)
 
