@@ -18,6 +18,7 @@ from disruption.ssda903.findings import (
     findings_to_json,
     write_findings_csv,
 )
+from disruption.ssda903.placements import PLACEMENT_COLUMNS, derive_placements
 from disruption.ssda903.read import (
     EPISODE_COLUMNS,
     HEADER_COLUMNS,
@@ -33,10 +34,12 @@ from disruption.ssda903.validate import validate
 __all__ = [
     "EPISODE_COLUMNS",
     "HEADER_COLUMNS",
+    "PLACEMENT_COLUMNS",
     "FileUnreadable",
     "Finding",
     "Report",
     "check_files",
+    "derive_placements",
     "findings_to_csv",
     "findings_to_json",
     "read_episodes",

@@ -1,0 +1,140 @@
+"""Placement histories: each child's placements, derived from the reconciled episodes.
+
+The episodes of each child are taken in DECOM order. The rules:
+
+1. A *gap in care* is an episode that is the child's first, or that does not start on the day the
+   episode just before it ended (its DECOM differs from that episode's DEC, or that DEC is blank).
+2. An episode on a temporary placement (PLACE ``T0``-``T4``) is not part of any placement: it is
+   dropped from placement building (it still counts as "the episode just before" in rule 1).
+3. An episode right after a temporary one *returns* when it has the same PLACE and URN (a blank
+   URN matching a blank URN) as the last non-temporary episode before the temporary one, and no
+   gap in care lies between that episode and the return. A return continues that episode's
+   placement, whatever its RNE.
+4. Any other episode starts a new placement when it is the child's first non-temporary episode,
+   when its RNE is S, P, B, T or U, or when it follows a gap in care (even with RNE L); otherwise
+   (RNE L, or another RNE outside that list, with no gap) it continues the current placement.
+
+Each placement keeps the PLACE (``type``), PLACE_PROVIDER (``provider``) and URN of its first
+episode; its ``start`` is that episode's DECOM and its ``end`` the DEC of its last episode (blank
+while the placement is open). ``reason`` is the REASON_PLACE_CHANGE of its last episode and
+``left_care`` says whether that episode closed with a REC other than X1. DEC is the authority on
+whether an episode is open, so an open placement never has ``left_care``, whatever its REC.
+
+Example:
+    >>> from datetime import date
+    >>> import polars as pl
+    >>> from disruption.ssda903.placements import derive_placements
+    >>> episodes = pl.DataFrame(
+    ...     {
+    ...         "child": ["1", "1", "1", "1", "1"],
+    ...         "decom": [date(2020, 1, 1), date(2020, 2, 1), date(2020, 3, 1),
+    ...                   date(2020, 3, 8), date(2020, 5, 1)],
+    ...         "rne": ["S", "L", "T", "P", "P"],
+    ...         "place": ["U1", "U1", "T2", "U1", "K2"],
+    ...         "place_provider": ["PR1", "PR1", None, "PR1", "PR4"],
+    ...         "dec": [date(2020, 2, 1), date(2020, 3, 1), date(2020, 3, 8),
+    ...                 date(2020, 5, 1), date(2020, 9, 1)],
+    ...         "rec": ["X1", "X1", "X1", "X1", "E11"],
+    ...         "reason_place_change": [None, None, None, "CARPL", None],
+    ...         "urn": ["SC1", "SC1", None, "SC1", "SC9"],
+    ...     }
+    ... )
+    >>> placements = derive_placements(episodes)
+    >>> placements.select("placement", "type", "start", "end", "reason", "left_care").rows()
+    [(1, 'U1', datetime.date(2020, 1, 1), datetime.date(2020, 5, 1), 'CARPL', False),
+     (2, 'K2', datetime.date(2020, 5, 1), datetime.date(2020, 9, 1), None, True)]
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from disruption.codes import NEW_PLACEMENT_RNE, TEMPORARY_PLACEMENTS
+
+__all__ = ["PLACEMENT_COLUMNS", "derive_placements"]
+
+PLACEMENT_COLUMNS = (
+    "child",
+    "placement",
+    "type",
+    "provider",
+    "start",
+    "end",
+    "reason",
+    "left_care",
+    "urn",
+)
+"""The columns of `derive_placements`' result, in order."""
+
+_NEEDED = ("child", "decom", "rne", "place", "place_provider", "dec", "rec", "reason_place_change")
+
+
+def _same_child() -> pl.Expr:
+    return (pl.col("child") == pl.col("child").shift(1)).fill_null(False)
+
+
+def derive_placements(episodes: pl.DataFrame) -> pl.DataFrame:
+    """Derive each child's placements from its episodes (the rules are in the module docstring).
+
+    Args:
+        episodes: Episodes with at least the columns CHILD, DECOM, RNE, PLACE, PLACE_PROVIDER, DEC,
+            REC and REASON_PLACE_CHANGE (lower case, dates as ``pl.Date``) and optionally URN, as
+            returned by `reconcile`; they need not be sorted.
+
+    Returns:
+        One row per placement with the columns `PLACEMENT_COLUMNS`: ``child``, ``placement`` (1, 2,
+        ... within each child), ``type``, ``provider``, ``start``, ``end`` (null while open),
+        ``reason``, ``left_care`` and ``urn``, sorted by child and start.
+
+    Raises:
+        KeyError: A needed column is missing.
+    """
+    missing = [c for c in _NEEDED if c not in episodes.columns]
+    if missing:
+        raise KeyError(f"episodes lack the column(s) {', '.join(missing)}")
+    df = episodes.select(
+        *_NEEDED,
+        pl.col("urn") if "urn" in episodes.columns else pl.lit(None, pl.String).alias("urn"),
+    ).sort("child", "decom", maintain_order=True)
+
+    same_child = _same_child()
+    gap = ~(same_child & (pl.col("decom") == pl.col("dec").shift(1))).fill_null(False)
+    temporary = pl.col("place").is_in(list(TEMPORARY_PLACEMENTS)).fill_null(False)
+    df = df.with_columns(_gap=gap, _temp=temporary).with_columns(
+        # Each child's first row is a gap, so the running count numbers care periods uniquely.
+        _period=pl.col("_gap").cast(pl.Int64).cum_sum(),
+        _after_temp=(same_child & pl.col("_temp").shift(1)).fill_null(False),
+    )
+
+    df = df.filter(~pl.col("_temp"))
+    same_child = _same_child()
+    returns = (
+        same_child
+        & pl.col("_after_temp")
+        & (pl.col("place") == pl.col("place").shift(1))
+        & pl.col("urn").eq_missing(pl.col("urn").shift(1))
+        & (pl.col("_period") == pl.col("_period").shift(1))
+    ).fill_null(False)
+    new_rne = pl.col("rne").is_in(list(NEW_PLACEMENT_RNE)).fill_null(False)
+    starts = ~same_child | (~returns & (new_rne | pl.col("_gap")))
+    df = df.with_columns(_id=starts.cast(pl.Int64).cum_sum())
+
+    last_rec = pl.col("rec").last()
+    placements = (
+        df.group_by("_id")
+        .agg(
+            pl.col("child").first(),
+            pl.col("place").first().alias("type"),
+            pl.col("place_provider").first().alias("provider"),
+            pl.col("decom").first().alias("start"),
+            pl.col("dec").last().alias("end"),
+            pl.col("reason_place_change").last().alias("reason"),
+            (pl.col("dec").last().is_not_null() & last_rec.is_not_null() & (last_rec != "X1"))
+            .fill_null(False)
+            .alias("left_care"),
+            pl.col("urn").first(),
+        )
+        .sort("_id")
+        .with_columns(placement=pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("child"))
+    )
+    return placements.select(PLACEMENT_COLUMNS)
