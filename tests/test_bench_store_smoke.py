@@ -1,22 +1,75 @@
-"""The store benchmark runs, on tiny numbers, and measures both sides."""
+"""Smoke test of benchmarks/bench_store.py: it runs on tiny numbers and measures every side."""
 
 from __future__ import annotations
 
 import importlib.util
+import math
+import sys
 from pathlib import Path
+from types import ModuleType
+
+import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_store.py"
 
 
-def test_the_store_benchmark_runs_on_sqlite() -> None:
+def _load() -> ModuleType:
     spec = importlib.util.spec_from_file_location("bench_store", BENCH)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    numbers = module.main(commands=12, bulk_cases=30, postgres_url="")
-    assert set(numbers) == {
-        "sqlite_commands_per_s", "sqlite_raw_commands_per_s", "sqlite_single_ratio",
-        "sqlite_bulk_events_per_s", "sqlite_raw_bulk_events_per_s", "sqlite_bulk_ratio",
-    }  # fmt: skip
-    assert all(value > 0 for value in numbers.values())
+    sys.modules[spec.name] = module  # registered while it runs, as an imported module is
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    return module
+
+
+def test_the_store_benchmark_runs_on_sqlite(capsys: pytest.CaptureFixture[str]) -> None:
+    bench = _load()
+    numbers: dict[str, float] = bench.main(
+        commands=20, bulk_cases=50, postgres_url="", rounds=2, profile=True
+    )
+
+    expected = {
+        f"sqlite_{name}"
+        for name in (
+            "commands_per_s",
+            "raw_commands_per_s",
+            "single_ratio",
+            "replay_commands_per_s",
+            "replay_single_ratio",
+            "bulk_events_per_s",
+            "raw_bulk_events_per_s",
+            "bulk_ratio",
+            "replay_bulk_events_per_s",
+            "replay_bulk_ratio",
+        )
+    }
+    assert expected <= set(numbers)
+    assert not any(name.startswith("postgres_") for name in numbers)
+    for name, value in numbers.items():
+        assert isinstance(value, float), name
+        assert math.isfinite(value), name
+        assert value > 0, (name, value)
+    assert numbers["commands"] == 20
+    assert numbers["command_events"] == 20
+    assert numbers["bulk_events"] == 200
+    assert numbers["sqlite_rows_identical"] == 1.0
+
+    out = capsys.readouterr().out
+    assert out.count("PASS") + out.count("FAIL") == 2
+    assert "profile (cProfile" in out
+    assert "PostgreSQL" not in out.split("\n", 1)[0]
+
+
+def test_the_decided_commands_are_accepted_and_bulk_cases_are_whole() -> None:
+    bench = _load()
+    steps = bench.command_stream(10)
+    assert len(steps) == 10
+    assert all(s.expected_version == 0 for s in steps)  # the first commands open cases
+    cases = bench.bulk_cases_of(8)
+    assert [len(c.events) for c in cases] == [4] * 8
+    assert [c.case.version for c in cases] == [4] * 8
+    assert sum(len(c.texts) for c in cases) > 0  # some paths split free text off
