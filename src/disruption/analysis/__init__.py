@@ -1,0 +1,25 @@
+"""Breakdown analysis: why placements end, from the store's cases and from SSDA903 returns."""
+
+from __future__ import annotations
+
+from disruption.analysis.breakdown import (
+    deadline_performance,
+    endings,
+    open_placements,
+    procedure_outcomes,
+    review_factors,
+    suppress,
+)
+from disruption.analysis.cases import case_table, deadline_table, load_cases
+
+__all__ = [
+    "case_table",
+    "deadline_performance",
+    "deadline_table",
+    "endings",
+    "load_cases",
+    "open_placements",
+    "procedure_outcomes",
+    "review_factors",
+    "suppress",
+]

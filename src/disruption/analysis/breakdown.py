@@ -1,0 +1,225 @@
+"""Why placements end: the breakdown tables, from the case and deadline tables.
+
+Every function takes the tables of :mod:`disruption.analysis.cases` and returns a polars
+table with a ``count`` column (and ``percent`` where a share is meaningful). Tables meant for
+publication go through :func:`suppress` first: counts from 1 to 4 are shown as ``c``, as the
+DfE does.
+
+Example:
+    >>> from datetime import date
+    >>> import polars as pl
+    >>> from disruption.analysis.breakdown import endings, suppress
+    >>> table = pl.DataFrame(
+    ...     {"end": [date(2025, 5, 1)] * 6 + [date(2025, 6, 1)],
+    ...      "reason_group": ["carer-initiated"] * 6 + ["child-initiated"]},
+    ... )
+    >>> endings(table, "reason_group", date(2025, 4, 1), date(2026, 3, 31)).rows()
+    [('carer-initiated', 6, 85.7), ('child-initiated', 1, 14.3)]
+    >>> suppress(endings(table, "reason_group", date(2025, 4, 1), date(2026, 3, 31))).rows()
+    [('carer-initiated', '6', 'c'), ('child-initiated', 'c', 'c')]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Final
+
+import polars as pl
+
+from disruption.codes import PLACEMENT_TYPE_GROUPS, PROVIDER_GROUPS
+
+__all__ = [
+    "BREAKDOWNS",
+    "SUPPRESSED",
+    "deadline_performance",
+    "endings",
+    "open_placements",
+    "procedure_outcomes",
+    "review_factors",
+    "suppress",
+]
+
+BREAKDOWNS: Final = (
+    "reason",
+    "reason_group",
+    "planned",
+    "type_group",
+    "provider_group",
+    "location",
+)
+"""The case-table columns that :func:`endings` is broken down by in the report."""
+
+SUPPRESSED: Final = "c"
+"""What a suppressed count (1 to 4) and any share computed from it show."""
+
+TOTAL: Final = "Total"
+
+
+def _percent(count: pl.Expr, total: pl.Expr) -> pl.Expr:
+    return pl.when(total > 0).then((100 * count / total).round(1)).otherwise(None)
+
+
+def endings(table: pl.DataFrame, by: str, start: date, end: date) -> pl.DataFrame:
+    """Placements that ended in a period, counted by one column of the case table.
+
+    Args:
+        table: The case table (at least ``end`` and ``by``).
+        by: The column to break down by, for example ``reason_group`` or ``planned``.
+        start: The first day of the period.
+        end: The last day of the period (inclusive).
+
+    Returns:
+        ``by``, ``count`` and ``percent`` (of the period's endings, one decimal), largest first,
+        ties in the column's order.
+    """
+    ended = table.filter(pl.col("end").is_between(start, end))
+    counted = ended.group_by(by).agg(pl.len().cast(pl.Int64).alias("count"))
+    return counted.with_columns(
+        _percent(pl.col("count"), pl.col("count").sum()).alias("percent")
+    ).sort(["count", by], descending=[True, False], nulls_last=True)
+
+
+def open_placements(table: pl.DataFrame, on: date) -> pl.DataFrame:
+    """The deck's placement table: placements open on a day, by type group and provider group.
+
+    A placement is open on ``on`` when it started on or before it and had not ended by it.
+
+    Args:
+        table: The case table.
+        on: The day.
+
+    Returns:
+        One row per placement type group (in the order of ``PLACEMENT_TYPE_GROUPS``, groups
+        with no placement left out) and a ``Total`` row; one column per provider group and
+        a ``Total`` column.
+    """
+    providers = list(PROVIDER_GROUPS)
+    open_on = table.filter(
+        (pl.col("start") <= on) & (pl.col("end").is_null() | (pl.col("end") > on))
+    )
+    counts = {
+        (row[0], row[1]): row[2]
+        for row in open_on.group_by("type_group", "provider_group").len().iter_rows()
+    }
+    labelled: list[tuple[str, list[int]]] = []
+    for group in (*PLACEMENT_TYPE_GROUPS, None):
+        cells = [counts.get((group, p), 0) for p in providers]
+        if sum(cells):
+            labelled.append((group if group is not None else "Unknown", [*cells, sum(cells)]))
+    totals = [sum(cells[i] for _, cells in labelled) for i in range(len(providers) + 1)]
+    labelled.append((TOTAL, totals))
+    rows = [[label, *cells] for label, cells in labelled]
+    schema = {"placement_type": pl.String, **dict.fromkeys([*providers, TOTAL], pl.Int64)}
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def procedure_outcomes(table: pl.DataFrame) -> pl.DataFrame:
+    """For cases that entered the procedure: how many stabilised or ended, by support offered.
+
+    Args:
+        table: The case table. A case entered the procedure when a concern was raised on it;
+            its outcome is its state now (``stabilised``, ``ended``, otherwise ``open``).
+
+    Returns:
+        ``support`` (a support type of the latest offer, or ``none``), ``stabilised``,
+        ``ended``, ``open``, ``count`` and ``percent_stabilised`` (of those stabilised or ended).
+    """
+    entered = table.filter(pl.col("concerns") > 0).with_columns(
+        pl.when(pl.col("support").list.len() > 0)
+        .then(pl.col("support"))
+        .otherwise(pl.lit(["none"]))
+        .alias("support")
+    )
+    exploded = entered.explode("support")
+    counted = exploded.group_by("support").agg(
+        (pl.col("state") == "stabilised").sum().cast(pl.Int64).alias("stabilised"),
+        (pl.col("state") == "ended").sum().cast(pl.Int64).alias("ended"),
+        (~pl.col("state").is_in(["stabilised", "ended"])).sum().cast(pl.Int64).alias("open"),
+        pl.len().cast(pl.Int64).alias("count"),
+    )
+    settled = pl.col("stabilised") + pl.col("ended")
+    return counted.with_columns(
+        _percent(pl.col("stabilised"), settled).alias("percent_stabilised")
+    ).sort(["count", "support"], descending=[True, False])
+
+
+def deadline_performance(deadlines: pl.DataFrame) -> pl.DataFrame:
+    """How many deadlines of each kind were met on time.
+
+    Args:
+        deadlines: The deadline table.
+
+    Returns:
+        ``deadline``, ``met``, ``late``, ``open``, ``cancelled``, ``count`` and
+        ``percent_on_time`` (met of met or late), by deadline name.
+    """
+    statuses = ("met", "late", "open", "cancelled")
+    counted = deadlines.group_by("deadline").agg(
+        *((pl.col("status") == s).sum().cast(pl.Int64).alias(s) for s in statuses),
+        pl.len().cast(pl.Int64).alias("count"),
+    )
+    return counted.with_columns(
+        _percent(pl.col("met"), pl.col("met") + pl.col("late")).alias("percent_on_time")
+    ).sort("deadline")
+
+
+def review_factors(table: pl.DataFrame) -> pl.DataFrame:
+    """Contributing factors agreed in learning reviews, by how many reviews named each.
+
+    Args:
+        table: The case table (``review_factors``).
+
+    Returns:
+        ``factor``, ``count`` and ``percent`` (of reviews held, waivers excluded).
+    """
+    held = table.filter(pl.col("review_factors").list.len() > 0)
+    counted = (
+        held.select(pl.col("review_factors").alias("factor"))
+        .explode("factor")
+        .group_by("factor")
+        .agg(pl.len().cast(pl.Int64).alias("count"))
+    )
+    return counted.with_columns(
+        _percent(pl.col("count"), pl.lit(held.height)).alias("percent")
+    ).sort(["count", "factor"], descending=[True, False])
+
+
+def suppress(
+    table: pl.DataFrame, counts: Sequence[str] | None = None, threshold: int = 5
+) -> pl.DataFrame:
+    """Hide small numbers for publication: counts from 1 to ``threshold - 1`` become ``c``.
+
+    A share on one row, with the counts of the others, would reveal a hidden count, so when
+    any count in the table is hidden every share (float column) is hidden too. Zero is shown.
+    This is primary suppression only: a total row or column is kept, so an authority that
+    publishes a table with a single hidden cell in a row should hide a second one itself.
+
+    Args:
+        table: A table from this module.
+        counts: The count columns; every integer column by default.
+        threshold: The smallest count shown (5, as the DfE publishes).
+
+    Returns:
+        The table with every count and share column as text.
+    """
+    names = (
+        list(counts)
+        if counts is not None
+        else [c for c, t in table.schema.items() if t.is_integer()]
+    )
+    shares = [c for c, t in table.schema.items() if t.is_float()]
+
+    def small(c: str) -> pl.Expr:
+        return (pl.col(c) > 0) & (pl.col(c) < threshold)
+
+    hidden = (
+        table.select(pl.any_horizontal([small(c).any() for c in names])).item() if names else False
+    )
+    return table.with_columns(
+        *(
+            pl.when(small(c)).then(pl.lit(SUPPRESSED)).otherwise(pl.col(c).cast(pl.String)).alias(c)
+            for c in names
+        ),
+        *((pl.lit(SUPPRESSED) if hidden else pl.col(c).cast(pl.String)).alias(c) for c in shares),
+    )

@@ -1,0 +1,179 @@
+"""The store's cases as tables: one row per case, one row per deadline.
+
+Breakdown analysis works on these two polars tables, never on events or free text: every
+column is a code, a date, a count or a pseudonymous reference, so an erased child's figures
+stay the same.
+
+Example:
+    >>> from datetime import date
+    >>> from disruption.analysis.cases import case_table
+    >>> table = case_table([])
+    >>> table.height, "reason_group" in table.columns
+    (0, True)
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+
+import polars as pl
+
+from disruption.codes import placement_type_group, provider_group, reason_group
+from disruption.definition import Procedure
+from disruption.events import Event
+from disruption.exceptions import UnknownCode
+from disruption.fold import replay
+from disruption.model import Case
+from disruption.standard import STANDARD
+from disruption.store.base import CaseStore
+
+__all__ = ["CASE_SCHEMA", "DEADLINE_SCHEMA", "case_table", "deadline_table", "load_cases"]
+
+CASE_SCHEMA: Mapping[str, pl.DataType] = {
+    "case": pl.String(),
+    "child": pl.String(),
+    "state": pl.String(),
+    "placement_type": pl.String(),
+    "type_group": pl.String(),
+    "provider": pl.String(),
+    "provider_group": pl.String(),
+    "location": pl.String(),
+    "start": pl.Date(),
+    "end": pl.Date(),
+    "reason": pl.String(),
+    "reason_group": pl.String(),
+    "planned": pl.Boolean(),
+    "concerns": pl.Int32(),
+    "first_concern": pl.Date(),
+    "support": pl.List(pl.String()),
+    "meetings": pl.Int32(),
+    "review_factors": pl.List(pl.String()),
+    "review_waived": pl.Boolean(),
+}
+"""The columns of :func:`case_table`: codes, dates and counts only."""
+
+DEADLINE_SCHEMA: Mapping[str, pl.DataType] = {
+    "case": pl.String(),
+    "deadline": pl.String(),
+    "opened_on": pl.Date(),
+    "due": pl.Date(),
+    "status": pl.String(),
+    "closed_on": pl.Date(),
+}
+"""The columns of :func:`deadline_table`."""
+
+_PAGE = 10_000
+
+
+def _events_by_case(store: CaseStore) -> dict[str, list[Event]]:
+    by_case: dict[str, list[Event]] = defaultdict(list)
+    position = 0
+    while page := store.read_after(position, _PAGE):
+        for stored in page:
+            by_case[stored.event.case].append(stored.event)
+        position = page[-1].position
+    return by_case
+
+
+def load_cases(store: CaseStore, procedures: Iterable[Procedure] = (STANDARD,)) -> list[Case]:
+    """Rebuild every case in a store by folding its events (no state machine involved).
+
+    Args:
+        store: The store to read, in pages of 10,000 events by global position.
+        procedures: The definitions the cases were opened under; a case opened under one not
+            given is folded with the first one's recorders.
+
+    Returns:
+        The cases, in the order their first events were stored.
+    """
+    by_ref = {(p.name, p.version): p for p in procedures}
+    fallback = next(iter(by_ref.values()))
+    cases: list[Case] = []
+    for events in _events_by_case(store).values():
+        procedure = by_ref.get(_ref(events[0]), fallback)
+        case = replay(events, procedure.records)
+        if case is not None:
+            cases.append(case)
+    return cases
+
+
+def _ref(opening: Event) -> tuple[str, int]:
+    data = opening.data.get("procedure")
+    if isinstance(data, Mapping):
+        return str(data.get("name")), int(data.get("version", 0))
+    return ("", 0)
+
+
+def _group_or_none(group: Callable[[str], str], code: str | None) -> str | None:
+    if code is None:
+        return None
+    try:
+        return group(code)
+    except UnknownCode:
+        return None
+
+
+def _row(case: Case) -> tuple[object, ...]:
+    placement, ending, review = case.placement, case.ending, case.review
+    support = case.support
+    return (
+        case.id,
+        case.child,
+        case.state,
+        placement.type,
+        _group_or_none(placement_type_group, placement.type),
+        placement.provider,
+        _group_or_none(provider_group, placement.provider),
+        placement.location.value,
+        placement.start,
+        ending.end if ending else None,
+        ending.reason if ending else None,
+        _group_or_none(reason_group, ending.reason if ending else None),
+        ending.planned if ending else None,
+        len(case.concerns),
+        case.concerns[0].on if case.concerns else None,
+        [s.value for s in support.support] if support else [],
+        len(case.meetings),
+        list(review.factors) if review else [],
+        review.waived if review else None,
+    )
+
+
+def case_table(cases: Iterable[Case]) -> pl.DataFrame:
+    """One row per case: placement, ending, and what the procedure recorded, as codes.
+
+    Args:
+        cases: The cases (for example from :func:`load_cases`).
+
+    Returns:
+        A table with the columns of :data:`CASE_SCHEMA`; ``support`` holds the types of the
+        latest support offer.
+    """
+    return pl.DataFrame(
+        (_row(c) for c in cases), schema=dict(CASE_SCHEMA), orient="row", infer_schema_length=0
+    )
+
+
+def _deadline_rows(cases: Iterable[Case]) -> Iterator[tuple[object, ...]]:
+    for case in cases:
+        for d in case.deadlines:
+            yield (case.id, d.name, d.opened_on, d.due, d.status.value, d.closed_on)
+
+
+def deadline_table(cases: Sequence[Case]) -> pl.DataFrame:
+    """One row per deadline ever set: its case, name, dates and status.
+
+    Args:
+        cases: The cases.
+
+    Returns:
+        A table with the columns of :data:`DEADLINE_SCHEMA`; ``status`` is ``open``, ``met``,
+        ``late`` or ``cancelled``.
+    """
+    return pl.DataFrame(
+        list(_deadline_rows(cases)),
+        schema=dict(DEADLINE_SCHEMA),
+        orient="row",
+        infer_schema_length=0,
+    )
