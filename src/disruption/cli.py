@@ -12,7 +12,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -327,6 +327,51 @@ def validate_903(
 def diagram() -> None:
     """Print the procedure as a Mermaid state diagram."""
     sys.stdout.write(STANDARD.diagram() + "\n")
+
+
+@app.command()
+@_friendly
+def report(
+    db: DbOption = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the report into.")] = Path(
+        "disruption-report"
+    ),
+    start: Annotated[
+        str | None,
+        typer.Option("--from", help="First day, YYYY-MM-DD (default: a year before --to)."),
+    ] = None,
+    end: Annotated[
+        str | None,
+        typer.Option("--to", help="Last day, YYYY-MM-DD (default: the last 31 March passed)."),
+    ] = None,
+) -> None:
+    """Write the breakdown report: index.html (charts embedded), every table as CSV, PNGs."""
+    from disruption.analysis.report import write_report
+
+    last = _parse_date(end, "--to") if end is not None else _last_year_end()
+    first = _parse_date(start, "--from") if start is not None else _year_before(last)
+    if first > last:
+        raise typer.BadParameter(f"{first} is after --to {last}", param_hint="--from")
+    with _opened(db) as store:
+        written = write_report(store, out_dir, start=first, end=last)
+    out.print(
+        f"Report on {written.cases:,} placements, {first} to {last}: {written.index} "
+        f"({len(written.tables)} tables, {len(written.charts)} charts)",
+        markup=False,
+    )
+
+
+def _last_year_end() -> date:
+    today = london_date(SystemClock().now())
+    year_end = date(today.year, 3, 31)
+    return year_end if year_end <= today else date(today.year - 1, 3, 31)
+
+
+def _year_before(last: date) -> date:
+    try:
+        return last.replace(year=last.year - 1) + timedelta(days=1)
+    except ValueError:  # 29 February
+        return date(last.year - 1, 3, 1)
 
 
 @app.command()

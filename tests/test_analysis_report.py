@@ -1,0 +1,77 @@
+"""The report: files written, self-contained HTML, small numbers suppressed."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from disruption.analysis.report import write_report
+from disruption.engine import Engine
+from disruption.store.memory import MemoryStore
+from tests.builders import SW, T0, day, end_placement_data, hours, make_engine, open_case_data, run
+
+START, END = date(2025, 1, 1), date(2025, 12, 31)
+
+
+def _engine(ended: int, reason: str = "CREQB") -> Engine:
+    engine = make_engine(T0 + timedelta(days=3), store=MemoryStore())
+    for i in range(ended):
+        run(
+            engine,
+            f"E-{i}",
+            [
+                ("open_case", T0, SW, open_case_data(child=f"C-{i}")),
+                ("end_placement", hours(T0, 1), SW, end_placement_data(day(T0), reason, False)),
+            ],
+        )
+    run(engine, "OPEN", [("open_case", T0, SW, open_case_data(child="C-open"))])
+    return engine
+
+
+def test_the_report_writes_html_csv_and_png(tmp_path: Path) -> None:
+    written = write_report(_engine(6).store, tmp_path / "out", start=START, end=END)
+    assert written.index == tmp_path / "out" / "index.html"
+    assert written.cases == 7
+    assert {p.name for p in written.charts} >= {"survival.png", "endings_by_reason_group.png"}
+    for path in (*written.tables, *written.charts):
+        assert path.stat().st_size > 0
+    for chart in written.charts:
+        assert chart.read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_html_is_self_contained(tmp_path: Path) -> None:
+    written = write_report(_engine(6).store, tmp_path, start=START, end=END)
+    text = written.index.read_text(encoding="utf-8")
+    sources = re.findall(r'(?:src|href)="([^"]*)"', text)
+    assert sources
+    assert all(s.startswith("data:image/png;base64,") for s in sources)
+    assert text.count("<img") == len(written.charts)
+
+
+def test_counts_under_five_are_suppressed_in_every_table(tmp_path: Path) -> None:
+    written = write_report(_engine(3).store, tmp_path, start=START, end=END)
+    by_reason = pl.read_csv(tmp_path / "endings_by_reason.csv", infer_schema_length=0)
+    assert by_reason.rows() == [("CREQB", "c", "c")]
+    assert "<td>CREQB</td><td>c</td><td>c</td>" in written.index.read_text(encoding="utf-8")
+
+
+def test_counts_of_five_or_more_are_shown(tmp_path: Path) -> None:
+    write_report(_engine(6).store, tmp_path, start=START, end=END)
+    by_reason = pl.read_csv(tmp_path / "endings_by_reason.csv", infer_schema_length=0)
+    assert by_reason.rows() == [("CREQB", "6", "100.0")]
+
+
+def test_a_period_that_ends_before_it_starts_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="starts"):
+        write_report(MemoryStore(), tmp_path, start=date(2025, 2, 1), end=date(2025, 1, 1))
+    assert not list(tmp_path.iterdir())
+
+
+def test_an_empty_store_still_gives_a_report(tmp_path: Path) -> None:
+    written = write_report(MemoryStore(), tmp_path, start=START, end=END)
+    assert written.cases == 0
+    assert "0 placements in the store" in written.index.read_text(encoding="utf-8")
