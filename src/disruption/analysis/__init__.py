@@ -5,6 +5,7 @@ from __future__ import annotations
 from disruption.analysis.breakdown import (
     deadline_performance,
     endings,
+    endings_by,
     open_placements,
     procedure_outcomes,
     review_factors,
@@ -17,6 +18,7 @@ __all__ = [
     "deadline_performance",
     "deadline_table",
     "endings",
+    "endings_by",
     "load_cases",
     "open_placements",
     "procedure_outcomes",

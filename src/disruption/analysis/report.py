@@ -204,24 +204,24 @@ def _placements(writer: _Writer, table: pl.DataFrame, end: date, period: str) ->
 
 def _endings(writer: _Writer, table: pl.DataFrame, start: date, end: date, period: str) -> None:
     writer.heading("Why placements ended", f"Placements that ended from {period}.")
-    for by, title in (
-        ("reason", "Endings by reason (REASON_PLACE_CHANGE)"),
-        ("reason_group", "Endings by group of reasons"),
-        ("planned", "Planned and unplanned endings"),
-        ("type_group", "Endings by placement type"),
-        ("provider_group", "Endings by provider"),
-        ("location", "Endings in and out of borough"),
-    ):
-        counted = bd.endings(table, by, start, end)
-        writer.table(f"endings_by_{by}", title, counted)
+    titles = {
+        "reason": "Endings by reason (REASON_PLACE_CHANGE)",
+        "reason_group": "Endings by group of reasons",
+        "planned": "Planned and unplanned endings",
+        "type_group": "Endings by placement type",
+        "provider_group": "Endings by provider",
+        "location": "Endings in and out of borough",
+    }
+    for by, counted in bd.endings_by(table, list(titles), start, end).items():
+        writer.table(f"endings_by_{by}", titles[by], counted)
         if by in ("reason_group", "type_group"):
             writer.chart(
                 f"endings_by_{by}",
-                title,
+                titles[by],
                 bar_chart(
                     [str(v) for v in counted[by].to_list()],
                     counted["count"].to_list(),
-                    title=title,
+                    title=titles[by],
                     period=period,
                     based_on=int(counted["count"].sum()),
                     x_label="Endings",
