@@ -51,6 +51,7 @@ EXPECTED = {
     "UnknownCase",
     "UnknownCode",
     "UnknownCommand",
+    "UnknownProcedure",
     "WorkingCalendar",
     "decide",
     "replay",

@@ -35,6 +35,7 @@ from disruption.exceptions import (
     UnknownCase,
     UnknownCode,
     UnknownCommand,
+    UnknownProcedure,
 )
 from disruption.fold import replay
 from disruption.model import (
@@ -97,6 +98,7 @@ __all__ = [
     "UnknownCase",
     "UnknownCode",
     "UnknownCommand",
+    "UnknownProcedure",
     "WorkingCalendar",
     "decide",
     "replay",

@@ -56,6 +56,15 @@ DbOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+ProcedureOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--procedure",
+        help="An authority's procedure file (YAML or JSON); the standard procedure by default.",
+    ),
+]
+procedure_app = typer.Typer(help="Check an authority's procedure file.", no_args_is_help=True)
+app.add_typer(procedure_app, name="procedure")
 
 
 def _fail(message: str) -> typer.Exit:
@@ -83,6 +92,21 @@ def _opened(db: str | None, *, must_exist: bool = True) -> Iterator[CaseStore]:
         yield store
     finally:
         store.close()
+
+
+def _engine(store: CaseStore, procedure: Path | None) -> Engine:
+    """An engine on the standard procedure, or on an authority's file.
+
+    The file also decides the working days; cases opened under the standard definition keep it.
+    """
+    if procedure is None:
+        return Engine(store)
+    from disruption.procedure_file import load_procedure
+
+    authority = load_procedure(procedure)
+    return Engine(
+        store, procedure=authority.procedure, procedures=(STANDARD,), calendar=authority.calendar
+    )
 
 
 def _parse_date(value: str | None, option: str) -> date:
@@ -160,11 +184,12 @@ def run(
     commands: Annotated[str, typer.Argument(help="A JSON Lines file of commands, or - for stdin.")],
     db: DbOption = None,
     as_json: JsonOption = False,
+    procedure: ProcedureOption = None,
 ) -> None:
     """Apply commands in order (in memory without --db); exit 1 if any line was rejected."""
     rejected = 0
     with _opened(db, must_exist=False) as store:
-        engine = Engine(store)
+        engine = _engine(store, procedure)
         for number, text in enumerate(_lines(commands), start=1):
             if text.strip():
                 result = _apply_line(engine, text, number)
@@ -180,10 +205,11 @@ def case_show(
     case: Annotated[str, typer.Argument(help="The case reference.")],
     db: DbOption = None,
     as_json: JsonOption = False,
+    procedure: ProcedureOption = None,
 ) -> None:
     """Print a case: state, placement, deadlines and history."""
     with _opened(db) as store:
-        engine = Engine(store)
+        engine = _engine(store, procedure)
         view = case_json(engine.case(case), engine.history(case))
     if as_json:
         _print_json(view)
@@ -213,11 +239,12 @@ def overdue(
     db: DbOption = None,
     on: Annotated[str | None, typer.Option(help="YYYY-MM-DD; today by default.")] = None,
     as_json: JsonOption = False,
+    procedure: ProcedureOption = None,
 ) -> None:
     """List open deadlines due before a date."""
     when = _parse_date(on, "--on")
     with _opened(db) as store:
-        items = [overdue_json(o) for o in Engine(store).overdue(when)]
+        items = [overdue_json(o) for o in _engine(store, procedure).overdue(when)]
     if as_json:
         _print_json(items)
         return
@@ -256,11 +283,12 @@ def tick(
     db: DbOption = None,
     on: Annotated[str | None, typer.Option(help="YYYY-MM-DD; today by default.")] = None,
     as_json: JsonOption = False,
+    procedure: ProcedureOption = None,
 ) -> None:
     """Record a DeadlineMissed event once for every deadline overdue on a date."""
     when = _parse_date(on, "--on")
     with _opened(db) as store:
-        recorded = Engine(store).tick(when)
+        recorded = _engine(store, procedure).tick(when)
     if as_json:
         _print_json({"on": when.isoformat(), "recorded": recorded})
     else:
@@ -324,9 +352,48 @@ def validate_903(
 
 
 @app.command()
-def diagram() -> None:
-    """Print the procedure as a Mermaid state diagram."""
-    sys.stdout.write(STANDARD.diagram() + "\n")
+@_friendly
+def diagram(procedure: ProcedureOption = None) -> None:
+    """Print the procedure (the standard one, or an authority's file) as a Mermaid diagram."""
+    if procedure is None:
+        sys.stdout.write(STANDARD.diagram() + "\n")
+        return
+    from disruption.procedure_file import load_procedure
+
+    sys.stdout.write(load_procedure(procedure).procedure.diagram() + "\n")
+
+
+@procedure_app.command("check")
+@_friendly
+def procedure_check(
+    file: Annotated[Path, typer.Argument(help="The procedure file (YAML or JSON).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Check a procedure file: exit 0 and summarise it, or exit 2 listing every problem."""
+    from disruption.procedure_file import load_procedure
+
+    authority = load_procedure(file)
+    proc = authority.procedure
+    summary = {
+        "name": proc.name,
+        "version": proc.version,
+        "states": [s.name for s in proc.states],
+        "commands": [c.name for c in proc.commands],
+        "deadlines": {
+            d.name: {"days": d.working_days, "working_days": not d.calendar_days}
+            for d in proc.deadlines
+        },
+        "nation": authority.calendar.nation.value,
+        "closure_days": sorted(d.isoformat() for d in authority.calendar.closures),
+    }
+    if as_json:
+        _print_json(summary)
+        return
+    out.print(
+        f"{file}: {proc.name} version {proc.version} is valid: {len(proc.states)} states, "
+        f"{len(proc.commands)} commands, {len(proc.deadlines)} deadlines",
+        markup=False,
+    )
 
 
 @app.command()

@@ -193,11 +193,11 @@ def _deadlines(
         anchor: date = ctx.on if opens.anchor == "at" else getattr(ctx.payload, opens.anchor)
         explicit: Any = getattr(ctx.payload, opens.due_field) if opens.due_field else None
         try:
-            due = explicit or calendar.add_working_days(anchor, rule.days_for(placement_type))
+            due = explicit or rule.after(anchor, rule.days_for(placement_type), calendar)
             earliest = (
                 None
                 if rule.earliest_working_days is None
-                else calendar.add_working_days(anchor, rule.earliest_working_days)
+                else rule.after(anchor, rule.earliest_working_days, calendar)
             )
         except ValueError as err:  # a date outside the working-day calendar's years
             raise InvalidData(str(err), field=opens.anchor) from None

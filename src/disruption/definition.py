@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -27,6 +27,7 @@ from disruption.exceptions import DefinitionError, UnknownCommand
 from disruption.model import Case, Role
 
 if TYPE_CHECKING:
+    from disruption.calendar import WorkingCalendar
     from disruption.draft import Draft
     from disruption.events import Event
 
@@ -145,10 +146,14 @@ class DeadlineSpec:
     """A timescale: how many working days, and which commands clear it.
 
     Attributes:
-        working_days: Due on the Nth working day after the anchor's date.
+        working_days: Due on the Nth working day after the anchor's date (the Nth calendar
+            day when ``calendar_days`` is set).
         by_placement_type: Other timescales for some SSDA903 placement types.
         cleared_by: The commands that clear it.
-        earliest_working_days: If set, acting sooner than this many working days is refused.
+        earliest_working_days: If set, clearing it sooner than this many working (or
+            calendar) days after the anchor is refused: the window opens then.
+        calendar_days: Count calendar days, not working days (the adoption disruption
+            meeting's 28 to 42 days, for example).
     """
 
     name: str
@@ -157,6 +162,17 @@ class DeadlineSpec:
     by_placement_type: Mapping[str, int] = attrs.field(factory=dict)
     earliest_working_days: int | None = None
     description: str = ""
+    calendar_days: bool = False
+
+    def after(self, anchor: date, days: int, calendar: WorkingCalendar) -> date:
+        """The date ``days`` (working or calendar, as this timescale counts) after ``anchor``.
+
+        Raises:
+            ValueError: When the date is outside the working-day calendar's years.
+        """
+        if self.calendar_days:
+            return anchor + timedelta(days=days)
+        return calendar.add_working_days(anchor, days)
 
     def days_for(self, placement_type: str) -> int:
         """Return the timescale that applies to a placement type."""

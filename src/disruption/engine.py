@@ -34,7 +34,7 @@ from disruption.commands import Command
 from disruption.decide import Decision, decide
 from disruption.definition import Procedure
 from disruption.events import Event
-from disruption.exceptions import CommandError, ConcurrencyError, UnknownCase
+from disruption.exceptions import CommandError, ConcurrencyError, UnknownCase, UnknownProcedure
 from disruption.fold import replay
 from disruption.model import Case, ProcedureRef
 from disruption.standard import STANDARD
@@ -106,9 +106,12 @@ class Engine:
         """Return the definition a case was opened under.
 
         Raises:
-            KeyError: When the engine was not given that version.
+            UnknownProcedure: When the engine was not given that version.
         """
-        return self._procedures[(ref.name, ref.version)]
+        try:
+            return self._procedures[(ref.name, ref.version)]
+        except KeyError:
+            raise UnknownProcedure(ref.name, ref.version) from None
 
     def handle(self, command: Command) -> Outcome:
         """Decide a command and store its events; a refused command writes nothing.

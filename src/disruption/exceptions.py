@@ -50,6 +50,7 @@ __all__ = [
     "UnknownCase",
     "UnknownCode",
     "UnknownCommand",
+    "UnknownProcedure",
 ]
 
 
@@ -280,6 +281,23 @@ class DefinitionError(DisruptionError):
         listed = "\n".join(f"  - {p}" for p in problems)
         super().__init__(f"procedure {name!r} is invalid:\n{listed}")
         self.problems = tuple(problems)
+
+
+class UnknownProcedure(DisruptionError, LookupError):
+    """A case was opened under a definition (name and version) the engine was not given.
+
+    Attributes:
+        name: The definition's name.
+        version: Its version.
+    """
+
+    def __init__(self, name: str, version: int) -> None:
+        super().__init__(
+            f"the case was opened under procedure {name!r} version {version}, which this "
+            "engine was not given (pass that definition, for example --procedure FILE)"
+        )
+        self.name = name
+        self.version = version
 
 
 class StoreError(DisruptionError):
