@@ -37,12 +37,12 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Final, TypeVar
 
 import attrs
 
-from disruption import DEFAULT_CALENDAR, STANDARD, Actor, Case, Command, FixedClock, decide
+from disruption import DEFAULT_CALENDAR, STANDARD, Actor, Case, Command, decide
 from disruption.clock import LONDON, london_date
 from disruption.commands import Fields
 from disruption.definition import Context, Procedure
@@ -83,8 +83,6 @@ WARM_UP: Final = 500
 REPEATS: Final = 3
 
 CALENDAR: Final = DEFAULT_CALENDAR
-RECORDED_AT: Final = FixedClock(datetime(2027, 1, 4, 9, 0, tzinfo=UTC)).now()
-"""Every command is recorded at this fixed instant (after the last command's ``at``)."""
 
 # ---------------------------------------------------------------- the hand-written baseline
 
@@ -324,7 +322,7 @@ def build_procedure() -> Procedure:
 def engine_open(procedure: Procedure, opens: Sequence[Command]) -> list[Case]:
     """Open one case per command through the full ``decide``."""
     return [
-        decide(procedure, None, command, calendar=CALENDAR, recorded_at=RECORDED_AT).case
+        decide(procedure, None, command, calendar=CALENDAR, recorded_at=command.at).case
         for command in opens
     ]
 
@@ -380,9 +378,7 @@ def engine_decide(
         moved: list[Case] = []
         append = moved.append
         for case, command in zip(cases, step_commands, strict=True):
-            append(
-                decide(procedure, case, command, calendar=CALENDAR, recorded_at=RECORDED_AT).case
-            )
+            append(decide(procedure, case, command, calendar=CALENDAR, recorded_at=command.at).case)
         cases = moved
     return cases
 

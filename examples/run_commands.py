@@ -52,7 +52,13 @@ def main() -> list[dict[str, Any]]:
         path = Path(folder) / "commands.jsonl"
         path.write_text("".join(json.dumps(line) + "\n" for line in LINES), encoding="utf-8")
         done = subprocess.run(
-            [sys.executable, "-m", "disruption", "run", str(path), "--json"],
+            # --entered-at: when the lines were entered (now by default). A step entered more
+            # than 10 working days after it happened needs a manager role, so these dated
+            # lines are entered on the day they happened.
+            [
+                *(sys.executable, "-m", "disruption", "run", str(path), "--json"),
+                *("--entered-at", "2025-12-23T17:00:00+00:00"),
+            ],
             capture_output=True,
             text=True,
             check=False,

@@ -73,7 +73,11 @@ def test_run_takes_the_procedure_file(tmp_path: Path) -> None:
     )
     db = tmp_path / "cases.sqlite"
     result = runner.invoke(
-        app, ["run", str(commands), "--db", str(db), "--procedure", NORTH, "--json"]
+        app,
+        [
+            *("run", str(commands), "--db", str(db), "--procedure", NORTH, "--json"),
+            *("--entered-at", "2026-01-12T17:00:00+00:00"),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output.splitlines()[-1])["state"] == "respite_arranged"

@@ -32,7 +32,8 @@ def _store(tmp_path: Path) -> Path:
     commands = tmp_path / "commands.jsonl"
     commands.write_text(json.dumps(OPEN) + "\n")
     db = tmp_path / "cases.sqlite"
-    result = runner.invoke(app, ["run", str(commands), "--db", str(db)])
+    entered = ["--entered-at", "2025-06-02T17:00:00+00:00"]
+    result = runner.invoke(app, ["run", str(commands), "--db", str(db), *entered])
     assert result.exit_code == 0, result.output
     return db
 

@@ -101,7 +101,7 @@ def test_the_bank_holidays_the_hand_counts_rely_on() -> None:
 def test_screening_is_due_two_working_days_after_the_concern(
     at: datetime, opened_on: date, due: date
 ) -> None:
-    engine = make_engine()
+    engine = make_engine(at)  # entered when it happened
     case = run(engine, "P-1", [opened(at - timedelta(hours=1)), concern(at)])
     screening = deadline(case, "screening")
     assert (screening.id, screening.opened_on, screening.due) == ("screening-2", opened_on, due)
@@ -188,7 +188,7 @@ def test_screening_met_on_the_due_day_and_late_the_day_after(
     ],
 )
 def test_the_clearing_date_is_read_in_london(at: datetime, status: DeadlineStatus) -> None:
-    engine = make_engine()
+    engine = make_engine(at)
     steps = [
         opened(utc(2025, 7, 1, 8)),
         concern(utc(2025, 7, 1, 9)),

@@ -138,7 +138,7 @@ def test_a_refusal_is_not_retried_and_publishes_nothing() -> None:
 
 
 def test_tick_records_each_missed_deadline_once_and_publishes_it() -> None:
-    engine = make_engine(T0 + timedelta(days=30))
+    engine = make_engine(T0 + timedelta(days=3))
     reach(engine, "P-1", "concern_raised")  # screening due 2025-12-03
     published: list[Event] = []
     engine.subscribe(published.append)

@@ -767,8 +767,8 @@ def test_an_unknown_reason_for_ending() -> None:
 
 
 def test_a_reason_is_checked_in_the_year_of_the_ending() -> None:
-    engine = make_engine()
     start = T0.replace(year=2018)
+    engine = make_engine(start)
     data = open_case_data(start="2017-05-02")
     run(engine, "P-1", [("open_case", start, SW, data)])
     cmd = command("P-1", "end_placement", start, data=end_placement_data("2018-01-10", "CUSTOD"))

@@ -48,6 +48,7 @@ from typing import IO, Any
 
 import attrs
 
+from disruption.clock import FixedClock
 from disruption.commands import Command
 from disruption.engine import Engine
 from disruption.events import Event
@@ -103,6 +104,8 @@ MAX_RESENDS = 100
 
 HAMMER_AT = T0 + timedelta(days=1)
 """The ``at`` of every ``hammer`` command: after the cases reached ``support_offered``."""
+ENTERED = FixedClock(T0 + timedelta(days=7))
+"""When the workers enter their commands: within the backdating limit of every ``at``."""
 
 TEXT = "Ça va: “quoted” 'single' \"double\" \\ back\nslash\n\ttab 😀 — منزل"
 """Free text with quotes, newlines, tabs and characters outside ASCII."""
@@ -279,7 +282,7 @@ def _stream(db: str, n: int, seed: int, resume: int | None) -> int:
     store = open_store(db)
     _say("opened")
     try:
-        return _run(Engine(store, retries=3), commands)
+        return _run(Engine(store, retries=3, clock=ENTERED), commands)
     finally:
         store.close()
 
@@ -288,7 +291,7 @@ def _hammer(db: str, worker: int, n: int, cases: int) -> int:
     commands = hammer_plan(worker, n, cases)
     store = open_store(db, must_exist=True)
     try:
-        engine = Engine(store, retries=3)
+        engine = Engine(store, retries=3, clock=ENTERED)
         _say("ready")
         if sys.stdin.readline().strip() != "go":
             return 2

@@ -12,7 +12,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from disruption import logs
-from disruption.clock import SystemClock, london_date
+from disruption.clock import FixedClock, SystemClock, london_date
 from disruption.commands import Command
 from disruption.engine import Engine
 from disruption.exceptions import CommandError, DisruptionError, InputError
@@ -120,6 +120,19 @@ def _parse_date(value: str | None, option: str) -> date:
         ) from None
 
 
+def _parse_instant(value: str, option: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.utcoffset() is None:
+        raise typer.BadParameter(
+            f"{value!r} is not a date and time with an offset (2025-12-23T10:00:00+00:00)",
+            param_hint=option,
+        )
+    return parsed
+
+
 def _print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False) + "\n")
 
@@ -185,11 +198,23 @@ def run(
     db: DbOption = None,
     as_json: JsonOption = False,
     procedure: ProcedureOption = None,
+    entered_at: Annotated[
+        str | None,
+        typer.Option(
+            "--entered-at",
+            help="When the commands were entered (ISO 8601 with an offset); now by default. "
+            "Steps entered more than the procedure's backdating limit after they happened "
+            "need a manager role.",
+        ),
+    ] = None,
 ) -> None:
     """Apply commands in order (in memory without --db); exit 1 if any line was rejected."""
+    clock = None if entered_at is None else FixedClock(_parse_instant(entered_at, "--entered-at"))
     rejected = 0
     with _opened(db, must_exist=False) as store:
         engine = _engine(store, procedure)
+        if clock is not None:
+            engine.clock = clock
         for number, text in enumerate(_lines(commands), start=1):
             if text.strip():
                 result = _apply_line(engine, text, number)

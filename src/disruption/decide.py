@@ -30,12 +30,14 @@ from disruption.exceptions import (
     UnknownCase,
 )
 from disruption.fold import evolve
-from disruption.model import Actor, Case, Deadline, Role
+from disruption.model import MANAGER_ROLES, Actor, Case, Deadline, Role
 from disruption.payloads import to_event_data
 
-__all__ = ["MISSED", "SWEEPER", "Decision", "decide", "missed_events"]
+__all__ = ["LATE_ENTRY", "MISSED", "SWEEPER", "Decision", "decide", "missed_events"]
 
 MISSED = "DeadlineMissed"
+LATE_ENTRY = "late_entry"
+"""The key, in an event's data, of the flag on a step entered beyond the backdating limit."""
 """The type of the bookkeeping event a sweep records for an overdue deadline."""
 
 SWEEPER = Actor("sweeper", Role.SYSTEM)
@@ -117,6 +119,7 @@ def _decide(
             f"({case.updated_at.isoformat()})",
             field="at",
         )
+    late = _late_entry(procedure, command, ctx.on, calendar, recorded_at)
     for guard in spec.guards:
         guard(ctx)
     dest = state if case is None else procedure.machine.resolve(case.state, command.name, ctx)
@@ -127,6 +130,8 @@ def _decide(
     data, texts = to_event_data(payload, case=command.case, seq=seq, child=child)
     if case is None:
         data["procedure"] = {"name": procedure.name, "version": procedure.version}
+    if late is not None:
+        data[LATE_ENTRY] = {"working_days": late, "limit": procedure.backdating_limit}
     placement_type = payload.placement.type if case is None else case.placement.type
     event = Event(
         case=command.case,
@@ -143,6 +148,36 @@ def _decide(
         command_id=command.id,
     )
     return Decision((event,), texts, evolve(case, event, procedure.records))
+
+
+def _late_entry(
+    procedure: Procedure,
+    command: Command,
+    on: date,
+    calendar: WorkingCalendar,
+    recorded_at: datetime,
+) -> int | None:
+    """How many working days late a step is entered, when beyond the procedure's limit.
+
+    Raises:
+        PermissionRefused: Beyond the limit, for an actor without a manager role.
+    """
+    limit = procedure.backdating_limit
+    if limit is None:
+        return None
+    try:
+        late = calendar.working_days_between(on, london_date(recorded_at))
+    except ValueError:  # outside the calendar's years: judged by calendar days instead
+        late = (london_date(recorded_at) - on).days
+    if late <= limit:
+        return None
+    if command.actor.role not in MANAGER_ROLES:
+        raise PermissionRefused(
+            f"{command.name} on {on} is entered {late} working days after it happened; "
+            f"entries more than {limit} working days late need a manager role",
+            role=command.actor.role,
+        )
+    return late
 
 
 def _check_existence(spec: CommandSpec, case: Case | None, command: Command) -> None:

@@ -227,6 +227,9 @@ class Procedure:
     records: Mapping[str, Recorder] = attrs.field(factory=dict)
     factors: frozenset[str] = attrs.field(default=frozenset(), converter=_strings)
     description: str = ""
+    backdating_limit: int | None = 10
+    """Working days a step may be entered after it happened; later needs a manager role and
+    the event is flagged (``late_entry`` in its data). ``None``: no limit."""
     machine: ProcedureMachine = attrs.field(init=False, eq=False, repr=False)
     _commands: Mapping[str, CommandSpec] = attrs.field(init=False, eq=False, repr=False)
     _deadlines: Mapping[str, DeadlineSpec] = attrs.field(init=False, eq=False, repr=False)
@@ -306,6 +309,7 @@ class Procedure:
             records=dict(self.records),
             factors=set(self.factors),
             description=self.description,
+            backdating_limit=self.backdating_limit,
         )
 
     def with_timescale(
@@ -357,6 +361,8 @@ def _check(proc: Procedure) -> list[str]:
             problems.append(f"deadline {d.name!r} is cleared by undeclared command {c!r}")
     if not proc.final_states:
         problems.append("at least one state must be final")
+    if proc.backdating_limit is not None and proc.backdating_limit < 0:
+        problems.append("backdating_limit must be at least 0 working days, or None")
     if proc.initial_state in states:
         problems.extend(_check_graph(proc))
     return problems

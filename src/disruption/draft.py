@@ -45,6 +45,7 @@ class Draft:
     records: dict[str, Recorder]
     factors: set[str]
     description: str = ""
+    backdating_limit: int | None = 10
 
     def add_state(self, state: State) -> Draft:
         """Add a state, or replace the one with its name."""
@@ -121,4 +122,5 @@ class Draft:
             records=dict(self.records),
             factors=frozenset(self.factors),
             description=self.description,
+            backdating_limit=self.backdating_limit,
         )

@@ -136,6 +136,8 @@ def parse_procedure(document: object, *, source: str = "<document>") -> Authorit
     draft = base.draft(name=document["name"], version=document["version"])
     if "description" in document:
         draft.description = document["description"]
+    if "backdating_limit" in document:
+        draft.backdating_limit = document["backdating_limit"]
     problems = _apply(draft, document)
     if problems:
         raise DefinitionError(str(name), problems)

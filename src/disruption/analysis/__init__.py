@@ -8,10 +8,11 @@ from disruption.analysis.breakdown import (
     endings_by,
     open_placements,
     procedure_outcomes,
+    recording_delay,
     review_factors,
     suppress,
 )
-from disruption.analysis.cases import case_table, deadline_table, load_cases
+from disruption.analysis.cases import case_table, deadline_table, entry_table, load_cases
 
 __all__ = [
     "case_table",
@@ -19,9 +20,11 @@ __all__ = [
     "deadline_table",
     "endings",
     "endings_by",
+    "entry_table",
     "load_cases",
     "open_placements",
     "procedure_outcomes",
+    "recording_delay",
     "review_factors",
     "suppress",
 ]

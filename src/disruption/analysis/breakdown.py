@@ -37,6 +37,7 @@ __all__ = [
     "endings_by",
     "open_placements",
     "procedure_outcomes",
+    "recording_delay",
     "review_factors",
     "suppress",
 ]
@@ -189,6 +190,34 @@ def deadline_performance(deadlines: pl.DataFrame) -> pl.DataFrame:
     return counted.with_columns(
         _percent(pl.col("met"), pl.col("met") + pl.col("late")).alias("percent_on_time")
     ).sort("deadline")
+
+
+def recording_delay(entries: pl.DataFrame, start: date, end: date) -> pl.DataFrame:
+    """How late steps that happened in a period were entered, by command.
+
+    Args:
+        entries: The entry table (:func:`disruption.analysis.cases.entry_table`).
+        start: The first day of the period.
+        end: The last day of the period (inclusive).
+
+    Returns:
+        ``command``, ``count``, ``same_day`` (entered the day it happened or before),
+        ``over_5`` (more than 5 working days late), ``flagged`` (beyond the backdating limit)
+        and ``median_working_days``, by command.
+    """
+    happened = entries.filter(pl.col("happened").is_between(start, end))
+    late = pl.col("working_days_late")
+    return (
+        happened.group_by("command")
+        .agg(
+            pl.len().cast(pl.Int64).alias("count"),
+            (late == 0).sum().cast(pl.Int64).alias("same_day"),
+            (late > 5).sum().cast(pl.Int64).alias("over_5"),
+            pl.col("flagged").sum().cast(pl.Int64).alias("flagged"),
+            late.median().cast(pl.Float64).alias("median_working_days"),
+        )
+        .sort("command")
+    )
 
 
 def review_factors(table: pl.DataFrame) -> pl.DataFrame:

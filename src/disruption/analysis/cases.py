@@ -19,7 +19,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 import polars as pl
 
+from disruption.calendar import DEFAULT_CALENDAR, WorkingCalendar
+from disruption.clock import london_date
 from disruption.codes import placement_type_group, provider_group, reason_group
+from disruption.decide import LATE_ENTRY, MISSED
 from disruption.definition import Procedure
 from disruption.events import Event
 from disruption.exceptions import UnknownCode
@@ -28,7 +31,15 @@ from disruption.model import Case
 from disruption.standard import STANDARD
 from disruption.store.base import CaseStore
 
-__all__ = ["CASE_SCHEMA", "DEADLINE_SCHEMA", "case_table", "deadline_table", "load_cases"]
+__all__ = [
+    "CASE_SCHEMA",
+    "DEADLINE_SCHEMA",
+    "ENTRY_SCHEMA",
+    "case_table",
+    "deadline_table",
+    "entry_table",
+    "load_cases",
+]
 
 CASE_SCHEMA: Mapping[str, pl.DataType] = {
     "case": pl.String(),
@@ -63,6 +74,15 @@ DEADLINE_SCHEMA: Mapping[str, pl.DataType] = {
 }
 """The columns of :func:`deadline_table`."""
 
+ENTRY_SCHEMA: Mapping[str, pl.DataType] = {
+    "case": pl.String(),
+    "command": pl.String(),
+    "happened": pl.Date(),
+    "entered": pl.Date(),
+    "flagged": pl.Boolean(),
+}
+"""The columns of :func:`entry_table`, before ``working_days_late`` is added."""
+
 _PAGE = 10_000
 
 
@@ -74,6 +94,49 @@ def _events_by_case(store: CaseStore) -> dict[str, list[Event]]:
             by_case[stored.event.case].append(stored.event)
         position = page[-1].position
     return by_case
+
+
+def entry_table(store: CaseStore, calendar: WorkingCalendar = DEFAULT_CALENDAR) -> pl.DataFrame:
+    """One row per step entered (deadline-sweep bookkeeping left out): how late it was entered.
+
+    Args:
+        store: The store to read.
+        calendar: The working days to count lateness in.
+
+    Returns:
+        The columns of :data:`ENTRY_SCHEMA` and ``working_days_late``: the working days after
+        the day it happened up to and including the day it was entered (London dates; 0 when
+        entered the same day or before), and ``flagged`` when it was entered beyond the
+        backdating limit of its procedure.
+    """
+    rows = []
+    position = 0
+    while page := store.read_after(position, _PAGE):
+        for stored in page:
+            e = stored.event
+            if e.type != MISSED:
+                rows.append(
+                    (
+                        e.case,
+                        e.command,
+                        london_date(e.at),
+                        london_date(e.recorded_at),
+                        LATE_ENTRY in e.data,
+                    )
+                )
+        position = page[-1].position
+    table = pl.DataFrame(rows, schema=dict(ENTRY_SCHEMA), orient="row", infer_schema_length=0)
+    if table.height == 0:
+        return table.with_columns(pl.lit(0, pl.Int32).alias("working_days_late"))
+    first, last = table["happened"].min(), table["entered"].max()
+    years = range(min(first.year, last.year), max(first.year, last.year) + 2)  # type: ignore[union-attr]
+    closed = sorted(
+        {d for y in years for d, _ in calendar.bank_holidays(y)} | set(calendar.closures)
+    )
+    late = pl.business_day_count(
+        pl.col("happened").dt.offset_by("1d"), pl.col("entered").dt.offset_by("1d"), holidays=closed
+    )
+    return table.with_columns(late.clip(lower_bound=0).cast(pl.Int32).alias("working_days_late"))
 
 
 def load_cases(store: CaseStore, procedures: Iterable[Procedure] = (STANDARD,)) -> list[Case]:

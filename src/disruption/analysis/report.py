@@ -26,7 +26,7 @@ import attrs
 import polars as pl
 
 from disruption.analysis import breakdown as bd
-from disruption.analysis.cases import case_table, deadline_table, load_cases
+from disruption.analysis.cases import case_table, deadline_table, entry_table, load_cases
 from disruption.analysis.charts import bar_chart, survival_chart
 from disruption.analysis.children import current_durations, out_of_borough, placements_in_year
 from disruption.analysis.survival import survival_curves
@@ -147,7 +147,7 @@ def write_report(
     _placements(writer, table, end, period)
     _endings(writer, table, start, end, period)
     _survival(writer, table, end, period)
-    _procedure(writer, table, deadlines, start, end)
+    _procedure(writer, table, deadlines, entry_table(store), start, end)
     index = folder / "index.html"
     body = "\n".join(writer.parts)
     index.write_text(
@@ -248,7 +248,12 @@ def _survival(writer: _Writer, table: pl.DataFrame, end: date, period: str) -> N
 
 
 def _procedure(
-    writer: _Writer, table: pl.DataFrame, deadlines: pl.DataFrame, start: date, end: date
+    writer: _Writer,
+    table: pl.DataFrame,
+    deadlines: pl.DataFrame,
+    entries: pl.DataFrame,
+    start: date,
+    end: date,
 ) -> None:
     writer.heading("The procedure", "Placements where a concern was raised, and its timescales.")
     writer.table("procedure_outcomes", "Outcome by support offered", bd.procedure_outcomes(table))
@@ -259,4 +264,9 @@ def _procedure(
         "review_factors",
         "Contributing factors agreed in learning reviews",
         bd.review_factors(table),
+    )
+    writer.table(
+        "recording_delay",
+        "How late steps were entered (working days after they happened)",
+        bd.recording_delay(entries, start, end),
     )
