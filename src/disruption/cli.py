@@ -388,6 +388,60 @@ def diagram(procedure: ProcedureOption = None) -> None:
     sys.stdout.write(load_procedure(procedure).procedure.diagram() + "\n")
 
 
+@procedure_app.command("migrate")
+@_friendly
+def procedure_migrate(
+    procedure: Annotated[Path, typer.Option("--procedure", help="The new definition's file.")],
+    db: DbOption = None,
+    previous: Annotated[
+        list[Path] | None,
+        typer.Option("--previous", help="A file of an earlier definition cases were opened under."),
+    ] = None,
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="OLD=NEW: the new state of cases in state OLD (repeatable)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check and list, write nothing.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Move every open case to a new definition, recorded in each case's history.
+
+    The whole migration is checked first: if any case cannot move, nothing is written.
+    """
+    from disruption.procedure_file import load_procedure
+
+    states = dict(_pair(item) for item in mapping or ())
+    authority = load_procedure(procedure)
+    earlier = [load_procedure(p).procedure for p in previous or ()]
+    with _opened(db) as store:
+        engine = Engine(
+            store,
+            procedure=authority.procedure,
+            procedures=(STANDARD, *earlier),
+            calendar=authority.calendar,
+        )
+        plan = engine.migrate(authority.procedure, states, dry_run=dry_run)
+    moves = [{"case": m.case.id, "from": m.case.state, "to": m.to_state} for m in plan.moves]
+    if as_json:
+        _print_json({"dry_run": dry_run, "moved": moves})
+        return
+    verb = "would move" if dry_run else "moved"
+    out.print(
+        f"{verb} {len(moves)} open cases to {authority.procedure.name} "
+        f"v{authority.procedure.version}",
+        markup=False,
+    )
+
+
+def _pair(item: str) -> tuple[str, str]:
+    old, sep, new = item.partition("=")
+    if not sep or not old or not new:
+        raise typer.BadParameter(f"{item!r} is not OLD=NEW", param_hint="--map")
+    return old, new
+
+
 @procedure_app.command("check")
 @_friendly
 def procedure_check(

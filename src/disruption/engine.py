@@ -22,7 +22,7 @@ and publishes them to subscribers after they are stored.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 
 import attrs
@@ -32,11 +32,12 @@ from disruption.calendar import DEFAULT_CALENDAR, WorkingCalendar
 from disruption.clock import Clock, SystemClock
 from disruption.commands import Command
 from disruption.decide import Decision, decide
-from disruption.definition import Procedure
+from disruption.definition import Procedure, Recorder
 from disruption.events import Event
 from disruption.exceptions import CommandError, ConcurrencyError, UnknownCase, UnknownProcedure
-from disruption.fold import replay
-from disruption.model import Case, ProcedureRef
+from disruption.fold import evolve, replay
+from disruption.migrate import MIGRATED, MIGRATOR, Plan, migration_event, plan_migration
+from disruption.model import Actor, Case, ProcedureRef
 from disruption.standard import STANDARD
 from disruption.store.base import CaseStore, OverdueDeadline
 
@@ -161,8 +162,7 @@ class Engine:
         if not earlier:
             return None
         events = self.store.events(earlier[0].case)
-        procedure = self.procedure_of(_procedure_ref(events[0]))
-        case = replay((e for e in events if e.seq <= earlier[-1].seq), procedure.records)
+        case = replay((e for e in events if e.seq <= earlier[-1].seq), self._records(events))
         assert case is not None
         return Outcome(case, earlier, duplicate=True)
 
@@ -234,12 +234,73 @@ class Engine:
         logger.info("deadlines.swept", on=on.isoformat(), count=total)
         return total
 
+    def migrate(
+        self,
+        to: Procedure,
+        mapping: Mapping[str, str],
+        *,
+        actor: Actor = MIGRATOR,
+        dry_run: bool = False,
+    ) -> Plan:
+        """Move every open case of the store to the definition ``to``, recorded per case.
+
+        The migration is planned and checked for every case first; if it cannot run, nothing
+        is written. Each move is appended with the case's version, so a case changed in
+        between is refused (``ConcurrencyError``) rather than moved on stale state.
+
+        Args:
+            to: The new definition (the engine learns it, if it did not know it).
+            mapping: Old state -> new state; unmapped states keep their names.
+            actor: Who runs the migration.
+            dry_run: Plan and check only.
+
+        Returns:
+            The plan that ran (or would run).
+
+        Raises:
+            DefinitionError: Listing every reason the migration cannot run.
+            UnknownProcedure: A case was opened under a definition the engine was not given.
+        """
+        self._procedures[(to.name, to.version)] = to
+        cases = [self.case(case_id) for case_id in self.store.case_ids()]
+        plan = plan_migration(
+            cases,
+            to,
+            mapping,
+            finished=lambda c: c.state in self.procedure_of(c.procedure).final_states,
+        )
+        plan.check()
+        if dry_run:
+            return plan
+        at = self.clock.now()
+        for move in plan.moves:
+            event = migration_event(move, to, mapping, at=at, actor=actor)
+            after = evolve(move.case, event, to.records)
+            self.store.append(after, (event,), (), expected_version=move.case.version)
+            self._publish((event,))
+        logger.info("procedure.migrated", to=to.name, version=to.version, cases=len(plan.moves))
+        return plan
+
     def load(self, case_id: str) -> Case | None:
         """Return a case rebuilt from its stored events, or ``None`` if there is none."""
         events = self.store.events(case_id)
         if not events:
             return None
-        return replay(events, self.procedure_of(_procedure_ref(events[0])).records)
+        return replay(events, self._records(events))
+
+    def _records(self, events: Sequence[Event]) -> Mapping[str, Recorder]:
+        """The recorders for a case's events.
+
+        Its opening definition's, and after a migration those of every definition it moved to.
+        """
+        records = self.procedure_of(_procedure_ref(events[0])).records
+        migrations = [e.data["to"] for e in events if e.type == MIGRATED]
+        if not migrations:
+            return records
+        merged = dict(records)
+        for to in migrations:
+            merged.update(self.procedure_of(ProcedureRef(to["name"], to["version"])).records)
+        return merged
 
     def case(self, case_id: str) -> Case:
         """Return a case.

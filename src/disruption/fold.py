@@ -29,6 +29,8 @@ __all__ = ["evolve", "replay"]
 
 _BOOKKEEPING = "DeadlineMissed"
 """Recorded by a sweep: it neither changes the state nor counts as the case's last step."""
+_MIGRATED = "ProcedureMigrated"
+"""Moves a case to another definition's state: not the case's last step either."""
 
 _CLOSING = {
     "met": DeadlineStatus.MET,
@@ -102,6 +104,11 @@ def evolve(case: Case | None, event: Event, records: Mapping[str, Recorder]) -> 
         case = _opened(event)
     elif event.type == _BOOKKEEPING:
         case = case.moved(case.state, event.seq, case.updated_at)
+    elif event.type == _MIGRATED:
+        to = event.data["to"]
+        case = case.moved(event.to_state, event.seq, case.updated_at).with_file(
+            procedure=ProcedureRef(to["name"], to["version"])
+        )
     else:
         case = case.moved(event.to_state, event.seq, event.at)
     social_workers = case.file.social_workers
