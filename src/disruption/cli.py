@@ -376,6 +376,97 @@ def validate_903(
         )
 
 
+@app.command("import-903")
+@_friendly
+def import_903(
+    files: Annotated[
+        list[Path], typer.Argument(help="SSDA903 Header/Episodes CSV files or folders.")
+    ],
+    db: DbOption = None,
+    districts: Annotated[
+        str | None,
+        typer.Option(
+            "--borough-districts",
+            help="The authority's postcode districts, comma-separated (TS1,TS2,...): placements "
+            "there are in borough. Without it: the same postcode area as the child's home.",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Load historic placements from SSDA903 returns into a store, one case each.
+
+    Importing the same files again adds nothing. Exits 2 only when a file cannot be read.
+    """
+    from disruption.ssda903.load import plan_import
+
+    borough = (
+        None if districts is None else frozenset(d.strip().upper() for d in districts.split(","))
+    )
+    plan = plan_import(files, recorded_at=SystemClock().now(), borough_districts=borough)
+    with _opened(db, must_exist=False) as store, _progress("Importing placements") as advance:
+        summary = plan.load(store, progress=advance)
+    result = {
+        "episodes": summary.episodes,
+        "children": summary.children,
+        "placements": summary.placements,
+        "added": summary.added,
+        "present": summary.present,
+        "findings": len(summary.findings),
+    }
+    if as_json:
+        _print_json(result)
+        return
+    out.print(
+        f"{summary.placements:,} placements of {summary.children:,} children from "
+        f"{summary.episodes:,} episodes: {summary.added:,} cases added, {summary.present:,} "
+        f"already in the store; {len(summary.findings):,} findings (see validate-903)",
+        markup=False,
+    )
+
+
+@contextlib.contextmanager
+def _progress(what: str) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar on a terminal; nothing otherwise."""
+    if not err.is_terminal:
+        yield lambda done, total: None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task(what, total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance
+
+
+@app.command("export-903")
+@_friendly
+def export_903(
+    db: DbOption = None,
+    out_file: Annotated[
+        Path, typer.Option("--out", help="The Episodes-shaped CSV file to write.")
+    ] = Path("episodes-ended.csv"),
+    start: Annotated[
+        str | None, typer.Option("--from", help="Endings on or after YYYY-MM-DD.")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Endings on or before YYYY-MM-DD.")
+    ] = None,
+) -> None:
+    """Write the placements the procedure ended as Episodes rows, for the next return."""
+    from disruption.analysis.cases import load_cases
+    from disruption.ssda903.export import episodes_of, write_episodes
+
+    first = None if start is None else _parse_date(start, "--from")
+    last = None if end is None else _parse_date(end, "--to")
+    with _opened(db) as store:
+        table = episodes_of(load_cases(store), start=first, end=last)
+    write_episodes(table, out_file)
+    out.print(f"{table.height:,} ended placements written to {out_file}", markup=False)
+
+
 @app.command()
 @_friendly
 def diagram(procedure: ProcedureOption = None) -> None:

@@ -55,6 +55,7 @@ def _opened(event: Event) -> Case:
         procedure=ProcedureRef(procedure["name"], procedure["version"]),
         child=data["child"],
         placement=placement,
+        imported="imported" in data,
     )
     return Case(event.case, event.to_state, event.seq, event.at, file)
 

@@ -223,11 +223,20 @@ class Meeting:
 
 @attrs.frozen
 class Ending:
-    """How and why a placement ended."""
+    """How and why a placement ended.
+
+    Attributes:
+        end: The day it ended.
+        reason: The REASON_PLACE_CHANGE code; empty when none was recorded (a child who left
+            care, in imported SSDA903 history).
+        planned: Whether the ending was planned.
+        left_care: The REC code when the child left care with it (imported history).
+    """
 
     end: date
     reason: str
     planned: bool
+    left_care: str | None = None
 
 
 @attrs.frozen
@@ -281,6 +290,7 @@ class CaseFile:
 
     Attributes:
         social_workers: Ids of everyone who has acted on the case as its social worker.
+        imported: Whether the case is history imported from SSDA903 returns.
     """
 
     procedure: ProcedureRef
@@ -294,6 +304,7 @@ class CaseFile:
     review: LearningReview | None = None
     deadlines: tuple[Deadline, ...] = ()
     social_workers: tuple[str, ...] = ()
+    imported: bool = False
 
 
 def _from_file(name: str, doc: str) -> Any:

@@ -84,7 +84,9 @@ def meeting_recorded(case: Case, event: Event) -> Case:
 def placement_ended(case: Case, event: Event) -> Case:
     """Set the ending."""
     data = event.data
-    ending = Ending(date.fromisoformat(data["end"]), data["reason"], data["planned"])
+    ending = Ending(
+        date.fromisoformat(data["end"]), data["reason"], data["planned"], data.get("left_care")
+    )
     return case.with_file(ending=ending)
 
 

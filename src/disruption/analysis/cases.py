@@ -28,6 +28,7 @@ from disruption.events import Event
 from disruption.exceptions import UnknownCode
 from disruption.fold import replay
 from disruption.model import Case
+from disruption.ssda903.load import IMPORTED
 from disruption.standard import STANDARD
 from disruption.store.base import CaseStore
 
@@ -97,7 +98,9 @@ def _events_by_case(store: CaseStore) -> dict[str, list[Event]]:
 
 
 def entry_table(store: CaseStore, calendar: WorkingCalendar = DEFAULT_CALENDAR) -> pl.DataFrame:
-    """One row per step entered (deadline-sweep bookkeeping left out): how late it was entered.
+    """One row per step entered: how late it was entered.
+
+    Deadline-sweep bookkeeping and imported SSDA903 history are left out.
 
     Args:
         store: The store to read.
@@ -114,7 +117,7 @@ def entry_table(store: CaseStore, calendar: WorkingCalendar = DEFAULT_CALENDAR) 
     while page := store.read_after(position, _PAGE):
         for stored in page:
             e = stored.event
-            if e.type != MISSED:
+            if e.type != MISSED and IMPORTED not in e.data:
                 rows.append(
                     (
                         e.case,

@@ -1,0 +1,54 @@
+"""`disruption import-903` and `export-903`: summaries, idempotency, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from disruption.cli import app
+from tests.test_ssda903_load import SYNTH, _returns
+
+runner = CliRunner()
+
+
+def test_import_twice_adds_once(tmp_path: Path) -> None:
+    db = str(tmp_path / "cases.sqlite")
+    args = ["import-903", str(SYNTH / "2019"), str(SYNTH / "2020"), "--db", db, "--json"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    summary = json.loads(first.output)
+    assert summary["added"] == summary["placements"] > 1000
+    assert summary["present"] == 0
+    again = json.loads(runner.invoke(app, args).output)
+    assert (again["added"], again["present"]) == (0, summary["added"])
+
+
+def test_import_prints_a_readable_summary(tmp_path: Path) -> None:
+    db = str(tmp_path / "cases.sqlite")
+    result = runner.invoke(app, ["import-903", str(_returns(tmp_path)), "--db", db])
+    assert result.exit_code == 0, result.output
+    assert "4 placements of 1 children" in result.output
+    assert "4 cases added" in result.output
+
+
+def test_an_unreadable_file_exits_2_and_writes_no_store(tmp_path: Path) -> None:
+    db = tmp_path / "cases.sqlite"
+    missing = tmp_path / "none" / "episodes.csv"
+    result = runner.invoke(app, ["import-903", str(missing), "--db", str(db)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert not db.exists()
+
+
+def test_export_writes_the_procedures_endings(tmp_path: Path) -> None:
+    db = str(tmp_path / "cases.sqlite")
+    runner.invoke(app, ["import-903", str(_returns(tmp_path)), "--db", db])
+    out = tmp_path / "ended.csv"
+    result = runner.invoke(app, ["export-903", "--db", db, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "0 ended placements" in result.output  # imported history is not exported
+    assert out.read_text().startswith("CHILD,DECOM,RNE,")
+    bad = runner.invoke(app, ["export-903", "--db", db, "--from", "2025-13-01"])
+    assert bad.exit_code == 2
