@@ -194,18 +194,38 @@ class Stabilise:
 
 @attrs.frozen
 class EndPlacement:
-    """``end_placement``: the end date, the SSDA903 reason and whether it was planned."""
+    """``end_placement``: the end date, why, and whether it was planned.
+
+    Exactly one of ``reason`` (a REASON_PLACE_CHANGE code: the child moves to another
+    placement) or ``left_care`` (a REC code other than ``X1``: the child leaves care with this
+    ending) is given.
+    """
 
     end: date
     reason: str
     planned: bool
+    left_care: str | None = None
 
     @classmethod
     def read(cls, fields: Fields) -> EndPlacement:
         """Read the data of ``end_placement``."""
         end = fields.date("end")
+        year = codes.collection_year(end)
+        if fields.has("left_care") == fields.has("reason"):
+            raise InvalidData(
+                "give exactly one of reason or left_care", field=fields.path("reason")
+            )
+        if fields.has("left_care"):
+            left = codes.REC.check(
+                fields.string("left_care"), field=fields.path("left_care"), year=year
+            )
+            if left == "X1":
+                raise InvalidData(
+                    "X1 is not leaving care: give a reason instead", field=fields.path("left_care")
+                )
+            return cls(end, "", fields.boolean("planned"), left)
         reason = codes.REASON_PLACE_CHANGE.check(
-            fields.string("reason"), field=fields.path("reason"), year=codes.collection_year(end)
+            fields.string("reason"), field=fields.path("reason"), year=year
         )
         return cls(end, reason, fields.boolean("planned"))
 

@@ -27,7 +27,7 @@ from disruption.definition import Procedure
 from disruption.events import Event
 from disruption.exceptions import UnknownCode
 from disruption.fold import replay
-from disruption.model import Case
+from disruption.model import Case, Ending
 from disruption.ssda903.load import IMPORTED
 from disruption.standard import STANDARD
 from disruption.store.base import CaseStore
@@ -83,6 +83,9 @@ ENTRY_SCHEMA: Mapping[str, pl.DataType] = {
     "flagged": pl.Boolean(),
 }
 """The columns of :func:`entry_table`, before ``working_days_late`` is added."""
+
+LEFT_CARE = "left care"
+"""The ``reason_group`` of an ending with which the child left care (it has no reason)."""
 
 _PAGE = 10_000
 
@@ -180,6 +183,14 @@ def _group_or_none(group: Callable[[str], str], code: str | None) -> str | None:
         return None
 
 
+def _ending_group(ending: Ending | None) -> str | None:
+    if ending is None:
+        return None
+    if ending.left_care:
+        return LEFT_CARE
+    return _group_or_none(reason_group, ending.reason or None)
+
+
 def _row(case: Case) -> tuple[object, ...]:
     placement, ending, review = case.placement, case.ending, case.review
     support = case.support
@@ -194,8 +205,8 @@ def _row(case: Case) -> tuple[object, ...]:
         placement.location.value,
         placement.start,
         ending.end if ending else None,
-        ending.reason if ending else None,
-        _group_or_none(reason_group, ending.reason if ending else None),
+        (ending.reason or None) if ending else None,
+        _ending_group(ending),
         ending.planned if ending else None,
         len(case.concerns),
         case.concerns[0].on if case.concerns else None,
