@@ -165,11 +165,18 @@ def test_review_factors_are_counted_per_review(engine: Engine) -> None:
     assert factors["percent"].to_list() == [100.0] * factors.height
 
 
-def test_suppress_hides_counts_under_five_and_every_share_then() -> None:
+def test_suppress_hides_counts_under_five_and_every_share_of_the_total_then() -> None:
     table = pl.DataFrame(
         {"group": ["a", "b", "c"], "count": [7, 3, 0], "percent": [70.0, 30.0, 0.0]}
     )
-    shown = suppress(table)
+    shown = suppress(table, shares_of_total=True)
     assert shown.rows() == [("a", "7", "c"), ("b", "c", "c"), ("c", "0", "c")]
-    whole = suppress(table.filter(pl.col("count") != 3))
+    whole = suppress(table.filter(pl.col("count") != 3), shares_of_total=True)
     assert whole.rows() == [("a", "7", "70.0"), ("c", "0", "0.0")]
+
+
+def test_suppress_hides_a_row_share_only_on_the_row_with_a_hidden_count() -> None:
+    table = pl.DataFrame(
+        {"deadline": ["x", "y"], "met": [20, 9], "late": [3, 6], "percent": [87.0, 60.0]}
+    )
+    assert suppress(table).rows() == [("x", "20", "c", "c"), ("y", "9", "6", "60.0")]

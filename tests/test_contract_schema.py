@@ -16,7 +16,7 @@ from tests.scripts import ROOT
 SCHEMA = json.loads((ROOT / "docs" / "schema" / "command.schema.json").read_text("utf-8"))
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 SW = {"id": "sw-17", "role": "social_worker"}
-OPEN = {
+OPEN: dict[str, Any] = {
     "case": "P-1",
     "command": "open_case",
     "at": "2025-12-22T09:00:00+00:00",

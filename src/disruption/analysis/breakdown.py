@@ -15,7 +15,8 @@ Example:
     ... )
     >>> endings(table, "reason_group", date(2025, 4, 1), date(2026, 3, 31)).rows()
     [('carer-initiated', 6, 85.7), ('child-initiated', 1, 14.3)]
-    >>> suppress(endings(table, "reason_group", date(2025, 4, 1), date(2026, 3, 31))).rows()
+    >>> counted = endings(table, "reason_group", date(2025, 4, 1), date(2026, 3, 31))
+    >>> suppress(counted, shares_of_total=True).rows()
     [('carer-initiated', '6', 'c'), ('child-initiated', 'c', 'c')]
 """
 
@@ -242,12 +243,18 @@ def review_factors(table: pl.DataFrame) -> pl.DataFrame:
 
 
 def suppress(
-    table: pl.DataFrame, counts: Sequence[str] | None = None, threshold: int = 5
+    table: pl.DataFrame,
+    counts: Sequence[str] | None = None,
+    threshold: int = 5,
+    *,
+    shares_of_total: bool = False,
 ) -> pl.DataFrame:
     """Hide small numbers for publication: counts from 1 to ``threshold - 1`` become ``c``.
 
-    A share on one row, with the counts of the others, would reveal a hidden count, so when
-    any count in the table is hidden every share (float column) is hidden too. Zero is shown.
+    A share computed from a hidden count would reveal it, so on a row with a hidden count
+    every share (float column) is hidden too. When the shares are of the whole table
+    (``shares_of_total``: each row's share of all rows), a visible share reveals the total,
+    and with it a hidden count: then every share of the table is hidden. Zero is shown.
     This is primary suppression only: a total row or column is kept, so an authority that
     publishes a table with a single hidden cell in a row should hide a second one itself.
 
@@ -255,6 +262,7 @@ def suppress(
         table: A table from this module.
         counts: The count columns; every integer column by default.
         threshold: The smallest count shown (5, as the DfE publishes).
+        shares_of_total: Whether the float columns are shares of the whole table.
 
     Returns:
         The table with every count and share column as text.
@@ -269,13 +277,15 @@ def suppress(
     def small(c: str) -> pl.Expr:
         return (pl.col(c) > 0) & (pl.col(c) < threshold)
 
-    hidden = (
-        table.select(pl.any_horizontal([small(c).any() for c in names])).item() if names else False
-    )
+    on_row = pl.any_horizontal([small(c) for c in names]) if names else pl.lit(False)
+    hidden = on_row.any() if shares_of_total else on_row
     return table.with_columns(
         *(
             pl.when(small(c)).then(pl.lit(SUPPRESSED)).otherwise(pl.col(c).cast(pl.String)).alias(c)
             for c in names
         ),
-        *((pl.lit(SUPPRESSED) if hidden else pl.col(c).cast(pl.String)).alias(c) for c in shares),
+        *(
+            pl.when(hidden).then(pl.lit(SUPPRESSED)).otherwise(pl.col(c).cast(pl.String)).alias(c)
+            for c in shares
+        ),
     )

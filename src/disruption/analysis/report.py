@@ -26,7 +26,13 @@ import attrs
 import polars as pl
 
 from disruption.analysis import breakdown as bd
-from disruption.analysis.cases import case_table, deadline_table, entry_table, load_cases
+from disruption.analysis.cases import (
+    LEFT_CARE,
+    case_table,
+    deadline_table,
+    entry_table,
+    load_cases,
+)
 from disruption.analysis.charts import bar_chart, survival_chart
 from disruption.analysis.children import current_durations, out_of_borough, placements_in_year
 from disruption.analysis.survival import survival_curves
@@ -76,8 +82,8 @@ class _Writer:
         if note:
             self.parts.append(f'<p class="note">{html.escape(note)}</p>')
 
-    def table(self, name: str, title: str, table: pl.DataFrame, *, publish: bool = True) -> None:
-        shown = bd.suppress(table) if publish else table
+    def table(self, name: str, title: str, table: pl.DataFrame, *, of_total: bool = False) -> None:
+        shown = bd.suppress(table, shares_of_total=of_total)
         path = self.out / f"{name}.csv"
         shown.write_csv(path)
         self.tables.append(path)
@@ -213,7 +219,9 @@ def _endings(writer: _Writer, table: pl.DataFrame, start: date, end: date, perio
         "location": "Endings in and out of borough",
     }
     for by, counted in bd.endings_by(table, list(titles), start, end).items():
-        writer.table(f"endings_by_{by}", titles[by], counted)
+        if by == "reason":
+            counted = counted.with_columns(pl.col("reason").fill_null(LEFT_CARE))
+        writer.table(f"endings_by_{by}", titles[by], counted, of_total=True)
         if by in ("reason_group", "type_group"):
             writer.chart(
                 f"endings_by_{by}",
@@ -264,6 +272,7 @@ def _procedure(
         "review_factors",
         "Contributing factors agreed in learning reviews",
         bd.review_factors(table),
+        of_total=True,
     )
     writer.table(
         "recording_delay",

@@ -25,7 +25,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, date, datetime, time
 
 import attrs
@@ -50,6 +50,8 @@ __all__ = [
     "case_reference",
     "historic_cases",
     "import_returns",
+    "location_of",
+    "placement_rows",
     "plan_import",
 ]
 
@@ -93,9 +95,16 @@ def _at(day: date) -> datetime:
     return datetime.combine(day, time(12), tzinfo=UTC)
 
 
-def _placement_rows(report: Report) -> pl.DataFrame:
-    """Derived placements with the first episode's postcodes and the last one's REC."""
-    episodes = report.episodes
+def placement_rows(episodes: pl.DataFrame) -> pl.DataFrame:
+    """Derived placements, with details of their first and last episodes.
+
+    Args:
+        episodes: Reconciled episodes (``check_files(...).episodes``).
+
+    Returns:
+        The columns of ``derive_placements`` and ``home_post``, ``pl_post``, ``file``,
+        ``row``, ``rec``, ``end_file``, ``end_row``.
+    """
     placements = derive_placements(episodes)
     first = episodes.select(
         "child",
@@ -126,7 +135,11 @@ def _area(postcode: object) -> str:
     return "".join(ch for ch in text.split(" ")[0] if ch.isalpha())
 
 
-def _location(row: dict[str, object], districts: frozenset[str] | None) -> str:
+def location_of(row: Mapping[str, object], districts: frozenset[str] | None) -> str:
+    """``in_borough`` or ``out_of_borough``, from a row's ``pl_post`` (and ``home_post``).
+
+    See :func:`historic_cases` for the rule.
+    """
     placed = str(row.get("pl_post") or "").strip().upper()
     if districts is not None:
         return "in_borough" if placed.split(" ")[0] in districts else "out_of_borough"
@@ -145,7 +158,7 @@ def _case(row: dict[str, object], districts: frozenset[str] | None, recorded: da
         start=start,
         type=str(row["type"]),
         provider=str(row["provider"]),
-        location=_location(row, districts),
+        location=location_of(row, districts),
         carer=None if urn.upper() in _NO_URN else urn,
     )
     ref = case_reference(child, start)
@@ -230,7 +243,7 @@ def historic_cases(
     Yields:
         One new case per placement.
     """
-    for row in _placement_rows(report).iter_rows(named=True):
+    for row in placement_rows(report.episodes).iter_rows(named=True):
         try:
             yield _case(row, borough_districts, recorded_at)
         except InvalidData as error:
