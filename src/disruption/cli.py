@@ -376,6 +376,68 @@ def validate_903(
         )
 
 
+@app.command()
+@_friendly
+def stability(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="SSDA903 Header/Episodes CSV files or folders (or --db)."),
+    ] = None,
+    year_end: Annotated[
+        list[str] | None,
+        typer.Option("--year-end", help="Y, YYYY-MM-DD (repeat for a series)."),
+    ] = None,
+    db: DbOption = None,
+    header: Annotated[
+        list[Path] | None,
+        typer.Option("--header", help="With --db: Header files giving dates of birth."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Print the DfE placement-stability measures for one or more year ends."""
+    from disruption.analysis.stability import stability as measures
+
+    if not year_end:
+        raise typer.BadParameter("give at least one --year-end YYYY-MM-DD", param_hint="--year-end")
+    if bool(files) == (db is not None):
+        raise typer.BadParameter("give SSDA903 files or --db, not both", param_hint="FILES")
+    ends = [_parse_date(y, "--year-end") for y in year_end]
+    episodes, dobs = _stability_inputs(files, db, header)
+    results = [measures(episodes, dobs, y) for y in ends]
+    if as_json:
+        for result in results:
+            _print_json(result)
+        return
+    shown = Table("year end", "measure", "children", "of", "%", title="Placement stability")
+    for result in results:
+        for name in ("short_term", "two_year", "long_term"):
+            m = result[name]
+            percent = "" if m["percent"] is None else f"{m['percent']:.1f}"
+            shown.add_row(
+                result["year_end"], name, str(m["numerator"]), str(m["denominator"]), percent
+            )
+    out.print(shown)
+
+
+def _stability_inputs(
+    files: list[Path] | None, db: str | None, header: list[Path] | None
+) -> tuple[Any, Any]:
+    from disruption.ssda903 import check_files, read_header
+
+    if files:
+        report = check_files(files)
+        return report.episodes, report.header
+    from disruption.analysis import case_table, load_cases
+    from disruption.analysis.stability import episodes_of_cases
+
+    with _opened(db) as store:
+        episodes = episodes_of_cases(case_table(load_cases(store)))
+    if not header:
+        err.print("no --header: the long-term measure needs dates of birth", markup=False)
+        return episodes, None
+    return episodes, read_header(header)[0]
+
+
 @app.command("import-903")
 @_friendly
 def import_903(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import attrs
 import polars as pl
@@ -26,6 +27,7 @@ from rich.table import Table
 
 from disruption.analysis import case_table, load_cases, open_placements
 from disruption.analysis.report import ReportFiles, write_report
+from disruption.analysis.stability import stability
 from disruption.demo_returns import YEAR_END, synthetic_returns
 from disruption.demo_year import YEAR_START, year_commands
 from disruption.engine import Engine
@@ -49,6 +51,7 @@ class DemoSummary:
         rejected: Commands the procedure's rules refused (none, when all is well).
         cases: The case table at the end.
         report: The report's files.
+        stability: The DfE stability measures for the year end, from the returns.
         on: The year end.
     """
 
@@ -59,6 +62,7 @@ class DemoSummary:
     rejected: int
     cases: pl.DataFrame
     report: ReportFiles
+    stability: dict[str, Any]
     on: date
 
 
@@ -88,7 +92,9 @@ def run_demo(*, seed: int = 7, db: Path, out: Path) -> DemoSummary:
     db.unlink(missing_ok=True)
     returns = synthetic_returns(seed)
     folders = tuple(returns.write(out / "ssda903"))
-    history = check_files(folders).episodes
+    checked = check_files(folders)
+    history = checked.episodes
+    measures = stability(history, checked.header, YEAR_END)
     clock = _Clock()
     store = open_store(str(db))
     try:
@@ -104,11 +110,16 @@ def run_demo(*, seed: int = 7, db: Path, out: Path) -> DemoSummary:
                 engine.handle(command)
             except CommandError:
                 rejected += 1
-        report = write_report(store, out / "report", start=YEAR_START, end=YEAR_END)
+        dobs = returns.header.select(pl.col("CHILD").alias("child"), pl.col("DOB").alias("dob"))
+        report = write_report(
+            store, out / "report", start=YEAR_START, end=YEAR_END, dates_of_birth=dobs
+        )
         table = case_table(load_cases(store))
     finally:
         store.close()
-    return DemoSummary(db, folders, imported, len(commands), rejected, table, report, YEAR_END)
+    return DemoSummary(
+        db, folders, imported, len(commands), rejected, table, report, measures, YEAR_END
+    )
 
 
 def print_summary(summary: DemoSummary, console: Console) -> None:
@@ -135,5 +146,15 @@ def print_summary(summary: DemoSummary, console: Console) -> None:
     ):
         reasons.add_row(str(group), str(n), str(planned))
     console.print(reasons)
+    measures = Table(
+        "measure", "children", "of", "%", "published (deck)", title="Placement stability"
+    )
+    published = {"short_term": "12%", "two_year": "26% (2025)", "long_term": "64%"}
+    for name, target in published.items():
+        m = summary.stability[name]
+        measures.add_row(
+            name, str(m["numerator"]), str(m["denominator"]), f"{m['percent']}", target
+        )
+    console.print(measures)
     console.print(f"Report: {summary.report.index}")
     console.print(f"Returns: {summary.returns[-1].parent}")

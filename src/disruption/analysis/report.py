@@ -35,6 +35,7 @@ from disruption.analysis.cases import (
 )
 from disruption.analysis.charts import bar_chart, survival_chart
 from disruption.analysis.children import current_durations, out_of_borough, placements_in_year
+from disruption.analysis.stability import MEASURES, episodes_of_cases, stability
 from disruption.analysis.survival import survival_curves
 from disruption.definition import Procedure
 from disruption.standard import STANDARD
@@ -124,6 +125,7 @@ def write_report(
     end: date,
     procedures: Iterable[Procedure] = (STANDARD,),
     title: str = "Placement stability and breakdown",
+    dates_of_birth: pl.DataFrame | None = None,
 ) -> ReportFiles:
     """Compute every table and chart from a store and write the report.
 
@@ -135,6 +137,8 @@ def write_report(
         end: The last day of the period: open placements are counted on it.
         procedures: The definitions the store's cases were opened under.
         title: The report's title.
+        dates_of_birth: ``child`` and ``dob`` (SSDA903 Header rows, for example): the
+            long-term stability measure needs them; the store keeps none.
 
     Returns:
         The files written.
@@ -150,6 +154,7 @@ def write_report(
     table, deadlines = case_table(cases), deadline_table(cases)
     writer = _Writer(folder)
     period = _period(start, end)
+    _stability(writer, table, dates_of_birth, end)
     _placements(writer, table, end, period)
     _endings(writer, table, start, end, period)
     _survival(writer, table, end, period)
@@ -165,6 +170,27 @@ def write_report(
         encoding="utf-8",
     )
     return ReportFiles(index, tuple(writer.tables), tuple(writer.charts), len(cases))
+
+
+def _stability(writer: _Writer, table: pl.DataFrame, dobs: pl.DataFrame | None, end: date) -> None:
+    writer.heading(
+        "Placement stability",
+        f"The DfE measures for the year to {end:%-d %B %Y}, from the store's placements "
+        "(see docs/stability.md)."
+        + ("" if dobs is not None else " No dates of birth were given: no long-term measure."),
+    )
+    measures = stability(episodes_of_cases(table), dobs, end)
+    rows = [
+        (name.replace("_", "-"), m["numerator"], m["denominator"], m["percent"])
+        for name in MEASURES
+        for m in (measures[name],)
+    ]
+    frame = pl.DataFrame(
+        rows,
+        schema={"measure": pl.String, "children": pl.Int64, "of": pl.Int64, "percent": pl.Float64},
+        orient="row",
+    )
+    writer.table("stability", "Placement stability measures", frame)
 
 
 def _placements(writer: _Writer, table: pl.DataFrame, end: date, period: str) -> None:

@@ -1,0 +1,173 @@
+"""The stability measures on small hand-built histories, answers worked out by hand.
+
+Y is 31 March 2025 throughout: the short-term window is 1 April 2024 to Y, the two-year one
+1 April 2023 to Y; continuous care since 30 September 2022 or earlier for the long-term
+cohort, the same carer since 31 March 2023 or earlier.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from disruption.analysis.stability import months_before, stability
+from disruption.ssda903 import check_files
+
+Y = date(2025, 3, 31)
+SYNTH = Path(__file__).resolve().parents[2] / "shared" / "data" / "ssda903-synth"
+Ep = tuple[str, date, date | None, str, str]  # child, decom, dec, rne, place (ls C2)
+
+
+def frame(*rows: Ep, ls: dict[int, str] | None = None) -> pl.DataFrame:
+    legal = ls or {}
+    return pl.DataFrame(
+        {
+            "child": [r[0] for r in rows],
+            "decom": [r[1] for r in rows],
+            "dec": [r[2] for r in rows],
+            "rne": [r[3] for r in rows],
+            "ls": [legal.get(i, "C2") for i in range(len(rows))],
+            "place": [r[4] for r in rows],
+            "place_provider": ["PR1"] * len(rows),
+            "urn": [f"SC-{r[4]}" for r in rows],  # one carer per placement type
+            "rec": ["X1" if r[2] else None for r in rows],
+            "reason_place_change": [None] * len(rows),
+        },
+        schema_overrides={"decom": pl.Date, "dec": pl.Date},
+    )
+
+
+def header(**dobs: date) -> pl.DataFrame:
+    return pl.DataFrame({"child": list(dobs), "dob": list(dobs.values())})
+
+
+def d(y: int, m: int, day: int) -> date:
+    return date(y, m, day)
+
+
+def measure(episodes: pl.DataFrame, dobs: pl.DataFrame | None, name: str) -> tuple[int, int]:
+    result = stability(episodes, dobs, Y)[name]
+    return result["numerator"], result["denominator"]
+
+
+def test_the_cohort_is_open_on_y_an_episode_ending_on_y_is_not() -> None:
+    episodes = frame(
+        ("A", d(2024, 1, 1), Y, "S", "U4"),  # ends on Y: not open on Y
+        ("B", Y, None, "S", "U4"),  # starts on Y: open on Y
+        ("C", d(2024, 1, 1), d(2025, 4, 1), "S", "U4"),  # ends after Y: open on Y
+    )
+    assert measure(episodes, None, "short_term") == (0, 2)
+
+
+def test_short_breaks_are_left_out_of_the_cohort() -> None:
+    episodes = frame(
+        ("A", d(2024, 1, 1), None, "S", "U4"),
+        ("B", d(2024, 1, 1), None, "S", "U4"),
+        ls={1: "V3"},
+    )
+    assert measure(episodes, None, "short_term") == (0, 1)
+
+
+def test_three_placements_in_the_year_count_and_the_window_start_is_exact() -> None:
+    episodes = frame(
+        # A: placement ending on 1 April 2024 occupies up to 31 March only: 2 in the window.
+        ("A", d(2023, 1, 1), d(2024, 4, 1), "S", "U4"),
+        ("A", d(2024, 4, 1), d(2024, 9, 1), "P", "U4"),
+        ("A", d(2024, 9, 1), None, "P", "K2"),
+        # B: the first placement ends on 2 April 2024: it occupies 1 April, so 3.
+        ("B", d(2023, 1, 1), d(2024, 4, 2), "S", "U4"),
+        ("B", d(2024, 4, 2), d(2024, 9, 1), "P", "U4"),
+        ("B", d(2024, 9, 1), None, "P", "K2"),
+    )
+    assert measure(episodes, None, "short_term") == (1, 2)
+
+
+def test_legal_status_changes_and_temporary_placements_are_not_placements() -> None:
+    episodes = frame(
+        ("A", d(2024, 5, 1), d(2024, 6, 1), "S", "U4"),
+        ("A", d(2024, 6, 1), d(2024, 7, 1), "L", "U4"),  # same placement
+        ("A", d(2024, 7, 1), d(2024, 7, 8), "T", "T2"),  # temporary: not a placement
+        ("A", d(2024, 7, 8), d(2024, 9, 1), "T", "U4"),  # back to the same place and URN
+        ("A", d(2024, 9, 1), None, "P", "K2"),
+    )
+    # One placement from May (the L episode and the return continue it), then K2: 2 in all.
+    assert measure(episodes, None, "short_term") == (0, 1)
+    moved_on = episodes.with_columns(
+        pl.when(pl.col("decom") == d(2024, 7, 8))
+        .then(pl.lit("SC-other"))
+        .otherwise("urn")
+        .alias("urn")
+    )
+    # A return to another carer is a new placement: 3.
+    assert measure(moved_on, None, "short_term") == (1, 1)
+
+
+def test_two_year_needs_two_years_of_continuous_care() -> None:
+    episodes = frame(
+        # A: in care since 31 March 2023 (= Y - 2 years): in the cohort; 3 placements.
+        ("A", d(2023, 3, 31), d(2023, 9, 1), "S", "U4"),
+        ("A", d(2023, 9, 1), d(2024, 9, 1), "P", "U4"),
+        ("A", d(2024, 9, 1), None, "P", "U4"),
+        # B: a gap in care in 2023 restarts continuity on 2 May 2023: not in the cohort.
+        ("B", d(2020, 1, 1), d(2023, 5, 1), "S", "U4"),
+        ("B", d(2023, 5, 2), None, "S", "U4"),
+    )
+    assert measure(episodes, None, "two_year") == (1, 1)
+
+
+def test_long_term_same_carer_with_l_t_u_keeping_the_carer() -> None:
+    episodes = frame(
+        # A: since 2020, carer since 2021 (T and L keep the carer): same carer.
+        ("A", d(2020, 1, 1), d(2021, 1, 1), "S", "U4"),
+        ("A", d(2021, 1, 1), d(2023, 6, 1), "P", "U4"),
+        ("A", d(2023, 6, 1), d(2024, 1, 1), "T", "U4"),
+        ("A", d(2024, 1, 1), None, "L", "U4"),
+        # B: since 2020, a new carer (B) in June 2023: not the same carer for 2 years.
+        ("B", d(2020, 1, 1), d(2023, 6, 1), "S", "U4"),
+        ("B", d(2023, 6, 1), None, "B", "U4"),
+        # C: in care only since 1 October 2022 (after 30 September): not in the cohort.
+        ("C", d(2022, 10, 1), None, "S", "U4"),
+    )
+    dobs = header(A=d(2012, 1, 1), B=d(2012, 1, 1), C=d(2012, 1, 1))
+    assert measure(episodes, dobs, "long_term") == (1, 2)
+
+
+def test_a_child_turning_16_on_y_is_not_under_16() -> None:
+    episodes = frame(
+        ("A", d(2020, 1, 1), None, "S", "U4"),
+        ("B", d(2020, 1, 1), None, "S", "U4"),
+    )
+    dobs = header(A=d(2009, 3, 31), B=d(2009, 4, 1))  # A turns 16 on Y, B the day after
+    assert measure(episodes, dobs, "long_term") == (1, 1)
+
+
+def test_without_dates_of_birth_the_long_term_cohort_is_empty() -> None:
+    result = stability(frame(("A", d(2020, 1, 1), None, "S", "U4")), None, Y)
+    assert result["long_term"] == {"numerator": 0, "denominator": 0, "percent": None}
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (date(2025, 3, 31), 12, date(2024, 3, 31)),
+        (date(2025, 3, 31), 30, date(2022, 9, 30)),
+        (date(2024, 2, 29), 12, date(2023, 2, 28)),
+        (date(2025, 3, 31), 16 * 12, date(2009, 3, 31)),
+    ],
+)
+def test_months_before(day: date, months: int, expected: date) -> None:
+    assert months_before(day, months) == expected
+
+
+def test_the_synthetic_returns_give_sane_measures() -> None:
+    report = check_files([SYNTH / "2019", SYNTH / "2020"])
+    result = stability(report.episodes, report.header, date(2020, 3, 31))
+    assert result["year_end"] == "2020-03-31"
+    for name in ("short_term", "two_year", "long_term"):
+        m = result[name]
+        assert 0 <= m["numerator"] <= m["denominator"]
+    assert result["short_term"]["denominator"] > 300
+    assert result["two_year"]["denominator"] <= result["short_term"]["denominator"]
