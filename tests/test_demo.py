@@ -1,0 +1,58 @@
+"""The demo authority: calibrated to the deck and the published figures, run by the engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from disruption.analysis import open_placements
+from disruption.demo import YEAR_END, YEAR_START, DemoSummary, run_demo
+from disruption.demo_returns import REASONS
+from tests.test_demo_returns import DECK_TABLE
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoSummary:
+    out = tmp_path_factory.mktemp("demo")
+    return run_demo(seed=11, db=out / "demo.sqlite", out=out)
+
+
+def test_every_command_of_the_year_is_applied(demo: DemoSummary) -> None:
+    assert demo.rejected == 0
+    assert demo.commands > 1000
+    assert demo.imported > 1000
+
+
+def test_the_open_placements_are_the_decks_table_exactly(demo: DemoSummary) -> None:
+    table = open_placements(demo.cases, YEAR_END)
+    cells = {
+        (row["placement_type"], provider): row[provider]
+        for row in table.iter_rows(named=True)
+        for provider in ("Own authority", "Private", "Other")
+        if row["placement_type"] != "Total" and row[provider]
+    }
+    assert cells == DECK_TABLE
+    assert table.filter(pl.col("placement_type") == "Total")["Total"].item() == 683
+
+
+def test_stability_is_within_three_points_of_the_published_figures(demo: DemoSummary) -> None:
+    assert abs(demo.stability["short_term"]["percent"] - 12) <= 3
+    assert abs(demo.stability["long_term"]["percent"] - 64) <= 3
+
+
+def test_reasons_for_the_years_changes_follow_the_national_mix(demo: DemoSummary) -> None:
+    changes = demo.cases.filter(
+        pl.col("end").is_between(YEAR_START, YEAR_END) & pl.col("reason").is_not_null()
+    )
+    shares = {r: 100 * n / changes.height for r, n in changes.group_by("reason").len().rows()}
+    for reason, percent in REASONS[:5]:
+        assert shares[reason] == pytest.approx(percent, abs=5), reason
+
+
+def test_the_report_is_written(demo: DemoSummary) -> None:
+    assert demo.report.index.is_file()
+    text = demo.report.index.read_text(encoding="utf-8")
+    assert "Placement stability" in text
+    assert Path(demo.report.index.parent / "stability.csv").is_file()
