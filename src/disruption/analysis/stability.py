@@ -78,14 +78,15 @@ def _measure(numerator: int, denominator: int) -> dict[str, Any]:
 
 
 def _chains(episodes: pl.DataFrame) -> pl.DataFrame:
-    """Each episode with its chain of continuous care and the date the chain began."""
+    """Each episode with whether it follows a gap in care, and the date its chain began.
+
+    Sorted by child and start, so that a chain is a run of rows: no window per child.
+    """
     ordered = episodes.sort("child", "decom")
-    gap = (pl.col("decom") != pl.col("dec").shift().over("child")).fill_null(True)
-    return (
-        ordered.with_columns(gap.alias("gap"))
-        .with_columns(pl.col("gap").cum_sum().over("child").alias("chain"))
-        .with_columns(pl.col("decom").min().over("child", "chain").alias("since"))
-    )
+    new_child = pl.col("child") != pl.col("child").shift()
+    gap = (new_child | (pl.col("decom") != pl.col("dec").shift())).fill_null(True)
+    since = pl.when(pl.col("gap")).then(pl.col("decom")).forward_fill()
+    return ordered.with_columns(gap.alias("gap")).with_columns(since.alias("since"))
 
 
 def _cohort(chained: pl.DataFrame, header: pl.DataFrame | None, y: date) -> pl.DataFrame:
