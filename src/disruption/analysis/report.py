@@ -35,7 +35,12 @@ from disruption.analysis.cases import (
 )
 from disruption.analysis.charts import bar_chart, survival_chart
 from disruption.analysis.children import current_durations, out_of_borough, placements_in_year
-from disruption.analysis.stability import MEASURES, episodes_of_cases, stability
+from disruption.analysis.stability import (
+    MEASURES,
+    episodes_of_cases,
+    long_term_cohort,
+    stability,
+)
 from disruption.analysis.survival import survival_curves
 from disruption.definition import Procedure
 from disruption.standard import STANDARD
@@ -155,7 +160,7 @@ def write_report(
     writer = _Writer(folder)
     period = _period(start, end)
     _stability(writer, table, dates_of_birth, end)
-    _placements(writer, table, end, period)
+    _placements(writer, table, end, _long_term(table, dates_of_birth, end))
     _endings(writer, table, start, end, period)
     _survival(writer, table, end, period)
     _procedure(writer, table, deadlines, entry_table(store), start, end)
@@ -193,7 +198,16 @@ def _stability(writer: _Writer, table: pl.DataFrame, dobs: pl.DataFrame | None, 
     writer.table("stability", "Placement stability measures", frame)
 
 
-def _placements(writer: _Writer, table: pl.DataFrame, end: date, period: str) -> None:
+def _long_term(table: pl.DataFrame, dobs: pl.DataFrame | None, end: date) -> pl.DataFrame | None:
+    """The long-term cohort's children (the deck's duration chart counts them), if known."""
+    if dobs is None:
+        return None
+    return long_term_cohort(episodes_of_cases(table), dobs, end).select("child")
+
+
+def _placements(
+    writer: _Writer, table: pl.DataFrame, end: date, long_term: pl.DataFrame | None
+) -> None:
     writer.heading("Placements", f"Open on {end:%-d %B %Y}.")
     writer.table(
         "placements_open", "Open placements by type and provider", bd.open_placements(table, end)
@@ -201,15 +215,18 @@ def _placements(writer: _Writer, table: pl.DataFrame, end: date, period: str) ->
     writer.table(
         "placements_location", "Open placements in and out of borough", out_of_borough(table, end)
     )
-    durations = current_durations(table, end)
-    writer.table("placements_duration", "Time in the current placement", durations)
+    whom = "children under 16 looked after for 2½ years or more"
+    cohort = table if long_term is None else table.join(long_term, on="child", how="semi")
+    title = "Time in the current placement" + ("" if long_term is None else f": {whom}")
+    durations = current_durations(cohort, end)
+    writer.table("placements_duration", title, durations)
     writer.chart(
         "placements_duration",
-        "Time in the current placement",
+        title,
         bar_chart(
             durations["duration"].to_list(),
             durations["placements"].to_list(),
-            title="Time in the current placement",
+            title=title,
             period=f"on {end:%-d %B %Y}",
             based_on=int(durations["placements"].sum()),
             y_label="Time in placement",

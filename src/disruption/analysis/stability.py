@@ -48,7 +48,7 @@ import polars as pl
 from disruption.codes import CARER_CHANGE_RNE, SHORT_BREAK_LEGAL_STATUSES
 from disruption.ssda903.placements import derive_placements
 
-__all__ = ["MEASURES", "episodes_of_cases", "months_before", "stability"]
+__all__ = ["MEASURES", "episodes_of_cases", "long_term_cohort", "months_before", "stability"]
 
 MEASURES: Final = ("short_term", "two_year", "long_term")
 """The measures, in the order they are reported."""
@@ -125,6 +125,29 @@ def _carer_since(placements: pl.DataFrame, chained: pl.DataFrame, y: date) -> pl
     return changed.group_by("child").agg(pl.col("start").max().alias("carer_since"))
 
 
+def _under_16_since(y: date) -> pl.Expr:
+    """In the long-term cohort: under 16 on Y, looked after continuously for 2.5 years."""
+    under_16 = pl.col("dob").is_not_null() & (pl.col("dob") > months_before(y, 16 * 12))
+    return under_16 & (pl.col("since") <= months_before(y, 30))
+
+
+def long_term_cohort(
+    episodes: pl.DataFrame, header: pl.DataFrame | None, year_end: date
+) -> pl.DataFrame:
+    """The children of the long-term measure's denominator (see the module's definitions).
+
+    Args:
+        episodes: Reconciled episodes.
+        header: Header rows with ``child`` and ``dob``.
+        year_end: Y.
+
+    Returns:
+        One row per child: ``child`` and ``since`` (looked after continuously since).
+    """
+    cohort = _cohort(_chains(episodes), header, year_end)
+    return cohort.filter(_under_16_since(year_end)).select("child", "since")
+
+
 def stability(
     episodes: pl.DataFrame, header: pl.DataFrame | None, year_end: date
 ) -> dict[str, Any]:
@@ -155,8 +178,7 @@ def stability(
     counted = counted.with_columns(pl.col("placements", "placements_2y").fill_null(0))
     short = counted.filter(pl.col("placements") >= 3).height
     two_year = counted.filter(pl.col("since") <= months_before(y, 24))
-    under_16 = pl.col("dob").is_not_null() & (pl.col("dob") > months_before(y, 16 * 12))
-    long_term = counted.filter(under_16 & (pl.col("since") <= months_before(y, 30)))
+    long_term = counted.filter(_under_16_since(y))
     same_carer = long_term.filter(pl.col("carer_since") <= months_before(y, 24)).height
     return {
         "year_end": y.isoformat(),
