@@ -16,6 +16,7 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -52,8 +53,8 @@ HEADER_COLUMNS = ("child", "sex", "dob", "ethnic", "upn", "mother", "mc_dob")
 _CODE_COLUMNS = frozenset(
     {"rne", "ls", "cin", "place", "place_provider", "rec", "reason_place_change", "ethnic"}
 )
-_FOUR_DIGIT_YEAR = r"^\d{1,2}/\d{1,2}/\d{4}$"
-_TWO_DIGIT_YEAR = r"^\d{1,2}/\d{1,2}/\d{2}$"
+_PADDING = ' \t\r\n"'
+"""Characters stripped from both ends of every value: white space and stray quotes."""
 _YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 
 PathsArg = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
@@ -123,19 +124,20 @@ def _read_one(
     required_dates: frozenset[str],
 ) -> tuple[pl.DataFrame, list[Finding]]:
     file = str(path)
+    options: dict[str, Any] = {
+        "infer_schema": False,
+        "encoding": "utf8-lossy",
+        "truncate_ragged_lines": True,
+        "raise_if_empty": True,
+    }
     try:
-        raw = pl.read_csv(
-            path,
-            infer_schema=False,
-            encoding="utf8-lossy",
-            truncate_ragged_lines=True,
-            raise_if_empty=True,
-        )
+        names = pl.read_csv(path, n_rows=0, **options).columns
+        raw = pl.scan_csv(path, **options)
     except (OSError, pl.exceptions.PolarsError) as err:
         raise FileUnreadable(file, str(err).splitlines()[0] if str(err) else repr(err)) from err
     findings: list[Finding] = []
     source: dict[str, str] = {}
-    for original in raw.columns:
+    for original in names:
         name = _clean(original)
         if name in source and name in columns:
             findings.append(
@@ -158,17 +160,39 @@ def _read_one(
     )
 
     def text(c: str) -> pl.Expr:
-        value = pl.col(source[c]).str.strip_chars().str.strip_chars('"').str.strip_chars()
+        # Spaces and stray quotes around a value, in any order, are not part of it.
+        value = pl.col(source[c]).str.strip_chars(_PADDING)
         if c in _CODE_COLUMNS:
             value = value.str.to_uppercase()
-        return pl.when(value.str.len_bytes() > 0).then(value).otherwise(None).alias(c)
+        return pl.when(value != "").then(value).alias(c)
 
-    df = raw.with_row_index("_row", offset=2).select(
-        [text(c) if c in source else pl.lit(None, pl.String).alias(c) for c in columns]
-        + [pl.col("_row").cast(pl.Int64)]
-    )
-    # Blank lines (and lines of commas only) are skipped without a finding.
-    df = df.filter(pl.any_horizontal([pl.col(c).is_not_null() for c in columns]))
+    parsed: list[pl.Expr] = []
+    for c in dates:
+        value = pl.col(c)
+        four = value.str.slice(-5, 1) == "/"
+        two = (value.str.slice(-3, 1) == "/") & (value.str.len_chars() <= 8)
+        date = (
+            pl.when(four)
+            .then(value.str.strptime(pl.Date, "%d/%m/%Y", strict=False))
+            .when(two)
+            .then(value.str.strptime(pl.Date, "%d/%m/%y", strict=False))
+        )
+        parsed.append(date.alias(f"_{c}_date"))
+        parsed.append((two & date.is_not_null()).fill_null(False).alias(f"_{c}_two"))
+    try:
+        df = (
+            raw.with_row_index("_row", offset=2)
+            .select(
+                [text(c) if c in source else pl.lit(None, pl.String).alias(c) for c in columns]
+                + [pl.col("_row").cast(pl.Int64)]
+            )
+            # Blank lines (and lines of commas only) are skipped without a finding.
+            .filter(pl.any_horizontal([pl.col(c).is_not_null() for c in columns]))
+            .with_columns(parsed)
+            .collect()
+        )
+    except pl.exceptions.PolarsError as err:
+        raise FileUnreadable(file, str(err).splitlines()[0] if str(err) else repr(err)) from err
 
     skip = pl.col("child").is_null()
     blank_child = df.filter(skip)
@@ -176,21 +200,6 @@ def _read_one(
         Finding(file, row, "CHILD", "missing-value", "CHILD is blank; row skipped")
         for row in blank_child["_row"].to_list()
     )
-    parsed: list[pl.Expr] = []
-    for c in dates:
-        value = pl.col(c)
-        four = value.str.contains(_FOUR_DIGIT_YEAR)
-        two = value.str.contains(_TWO_DIGIT_YEAR)
-        date = (
-            pl.when(four)
-            .then(value.str.strptime(pl.Date, "%d/%m/%Y", strict=False))
-            .when(two)
-            .then(value.str.strptime(pl.Date, "%d/%m/%y", strict=False))
-            .otherwise(None)
-        )
-        parsed.append(date.alias(f"_{c}_date"))
-        parsed.append((two & date.is_not_null()).fill_null(False).alias(f"_{c}_two"))
-    df = df.with_columns(parsed)
     flagged = df.filter(
         pl.any_horizontal(
             [pl.col(f"_{c}_two") for c in dates]

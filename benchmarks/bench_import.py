@@ -1,0 +1,195 @@
+"""Benchmark the SSDA903 import on a 1,000,000-row Episodes file, against a bare read.
+
+The file is the national-scale history of ``benchmarks/national.py`` (100,000 children),
+written as a return would be: dates ``dd/mm/YYYY``, and messy at a realistic rate: about 2%
+of rows with lower-case codes, 1% with stray spaces, 0.3% with an invalid code, 0.2% with a
+malformed or two-digit-year date, and 1% duplicated from an "earlier return" position so
+that reconciliation has work to do. Each step (parse, reconcile, validate) is timed through
+``disruption.ssda903``, beside ``polars.read_csv`` of the same file with every column as
+text, in the same run: interleaved rounds, best of 3, in this process after a warm-up; the
+peak memory (resident set, which counts polars' own allocations) is that of a child
+process that runs the three steps once.
+
+Target (issue 4): under 10 seconds for all three steps, at most 3x the bare read, peak
+memory (resident set) under 2 GB.
+
+Run it: ``python benchmarks/bench_import.py [--rows N]`` (about 1,000,000 by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from national import national_episodes
+
+from disruption.ssda903 import read_episodes, reconcile, validate
+
+__all__ = ["main", "measure", "write_messy_episodes"]
+
+TARGET_SECONDS: Final = 10.0
+TARGET_RATIO: Final = 3.0
+TARGET_RSS_MB: Final = 2048
+ROUNDS: Final = 3
+
+
+def write_messy_episodes(path: Path, rows: int, seed: int = 903) -> int:
+    """Write an Episodes file of about ``rows`` rows, messy at a realistic rate.
+
+    Returns:
+        The number of data rows written.
+    """
+    children = max(1, rows // 10)
+    episodes = national_episodes(children, per_child=10, seed=seed)
+    rng = np.random.default_rng(seed)
+    n = episodes.height
+    text = episodes.with_columns(pl.col(pl.Date).dt.strftime("%d/%m/%Y"))
+
+    def picked(share: float) -> pl.Series:
+        return pl.Series(rng.random(n) < share)
+
+    lower, spaced, bad_code, bad_date, two_digit = (
+        picked(0.02),
+        picked(0.01),
+        picked(0.003),
+        picked(0.001),
+        picked(0.001),
+    )
+    text = text.with_columns(
+        pl.when(lower).then(pl.col("PLACE").str.to_lowercase()).otherwise("PLACE").alias("PLACE"),
+        pl.when(spaced).then(pl.format(" {} ", "RNE")).otherwise("RNE").alias("RNE"),
+        pl.when(bad_code).then(pl.lit("ZZ")).otherwise("LS").alias("LS"),
+        pl.when(bad_date)
+        .then(pl.lit("31/02/2020"))
+        .when(two_digit)
+        .then(pl.col("DECOM").str.slice(0, 6) + pl.col("DECOM").str.slice(8, 2))
+        .otherwise("DECOM")
+        .alias("DECOM"),
+    )
+    duplicated = text.sample(fraction=0.01, seed=seed)
+    pl.concat([duplicated, text]).write_csv(path)
+    return n + duplicated.height
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident set (VmHWM: unlike ru_maxrss, not inherited over exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _steps(path: str) -> dict[str, Any]:
+    """Time the three steps once (run in a child process: its peak RSS is the import's)."""
+    started = time.perf_counter()
+    episodes, read_findings = read_episodes([path])
+    parsed = time.perf_counter()
+    reconciled, reconcile_findings = reconcile(episodes)
+    done_reconcile = time.perf_counter()
+    findings = validate(reconciled)
+    done = time.perf_counter()
+    return {
+        "parse_s": parsed - started,
+        "reconcile_s": done_reconcile - parsed,
+        "validate_s": done - done_reconcile,
+        "findings": len(read_findings) + len(reconcile_findings) + len(findings),
+        "episodes": reconciled.height,
+        "rss_mb": _peak_rss_mb(),
+    }
+
+
+def _bare(path: str) -> dict[str, Any]:
+    started = time.perf_counter()
+    pl.read_csv(path, infer_schema_length=0)
+    return {
+        "bare_s": time.perf_counter() - started,
+        "rss_mb": _peak_rss_mb(),
+    }
+
+
+def _child(kind: str, path: str) -> dict[str, Any]:
+    code = (
+        "import json, sys; sys.path.insert(0, sys.argv[3]); import bench_import as b; "
+        "print(json.dumps(getattr(b, sys.argv[1])(sys.argv[2])))"
+    )
+    here = str(Path(__file__).resolve().parent)
+    done = subprocess.run(
+        [sys.executable, "-c", code, kind, path, here],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _timed(path: str) -> tuple[dict[str, Any], float]:
+    ours = _steps(path)
+    started = time.perf_counter()
+    pl.read_csv(path, infer_schema_length=0)
+    return ours, time.perf_counter() - started
+
+
+def measure(rows: int = 1_000_000) -> dict[str, float]:
+    """Write the file, time both sides, measure the peak memory; return the numbers."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "episodes.csv"
+        written = write_messy_episodes(path, rows)
+        _timed(str(path))  # warm-up: polars' thread pool, the code lists
+        best: dict[str, Any] | None = None
+        bare = float("inf")
+        for _ in range(ROUNDS):
+            ours, theirs = _timed(str(path))
+            total = ours["parse_s"] + ours["reconcile_s"] + ours["validate_s"]
+            if best is None or total < best["total_s"]:
+                best = {**ours, "total_s": total}
+            bare = min(bare, theirs)
+        assert best is not None
+        memory = _child("_steps", str(path))
+        bare_memory = _child("_bare", str(path))
+    return {
+        "rows": float(written),
+        **{k: float(v) for k, v in best.items() if k != "rss_mb"},
+        "rss_mb": float(memory["rss_mb"]),
+        "bare_s": bare,
+        "bare_rss_mb": float(bare_memory["rss_mb"]),
+        "ratio": best["total_s"] / bare,
+    }
+
+
+def main(rows: int = 1_000_000) -> dict[str, float]:
+    """Run the benchmark, print it and return the numbers."""
+    r = measure(rows)
+    ok = (
+        r["total_s"] < TARGET_SECONDS and r["ratio"] <= TARGET_RATIO and r["rss_mb"] < TARGET_RSS_MB
+    )
+    print(f"SSDA903 import: {int(r['rows']):,} Episodes rows, {int(r['findings']):,} findings")
+    print(
+        f"parse {r['parse_s']:.2f} s | reconcile {r['reconcile_s']:.2f} s | validate "
+        f"{r['validate_s']:.2f} s | total {r['total_s']:.2f} s"
+    )
+    print(
+        f"bare polars.read_csv {r['bare_s']:.2f} s | ratio {r['ratio']:.1f}x | peak RSS "
+        f"{r['rss_mb']:,.0f} MB (bare {r['bare_rss_mb']:,.0f} MB) | target < "
+        f"{TARGET_SECONDS:g} s, <= {TARGET_RATIO:g}x, < {TARGET_RSS_MB:,} MB: "
+        f"{'PASS' if ok else 'FAIL'}"
+    )
+    return r
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, metavar="N")
+    main(parser.parse_args().rows)

@@ -1,0 +1,18 @@
+"""Smoke test of benchmarks/bench_import.py on a small messy file."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.scripts import ROOT, load_script
+
+
+def test_bench_import_runs_and_finds_the_mess(capsys: pytest.CaptureFixture[str]) -> None:
+    bench = load_script(ROOT / "benchmarks" / "bench_import.py", "bench_import")
+    numbers = bench.main(rows=5_000)
+    assert numbers["rows"] > 4_000
+    assert 0 < numbers["episodes"] < numbers["rows"]  # duplicates were reconciled away
+    assert numbers["findings"] > 0
+    assert numbers["total_s"] > 0
+    assert numbers["rss_mb"] > 0
+    assert "SSDA903 import" in capsys.readouterr().out
