@@ -1,0 +1,174 @@
+"""What every command shares: the app, its options, and turning errors into exit 2."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from disruption import logs
+from disruption.clock import SystemClock, london_date
+from disruption.engine import Engine
+from disruption.exceptions import DisruptionError
+from disruption.standard import STANDARD
+from disruption.store import CaseStore, open_store
+
+__all__ = [
+    "DbOption",
+    "F",
+    "JsonOption",
+    "ProcedureOption",
+    "app",
+    "case_app",
+    "db_app",
+    "engine_for",
+    "err",
+    "fail",
+    "friendly",
+    "opened",
+    "out",
+    "parse_date",
+    "parse_instant",
+    "print_json",
+    "procedure_app",
+    "progress_bar",
+]
+
+app = typer.Typer(
+    name="disruption",
+    help="The placement disruption procedure as a durable case workflow.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+case_app = typer.Typer(help="Look at cases.", no_args_is_help=True)
+app.add_typer(case_app, name="case")
+db_app = typer.Typer(help="Manage a store's schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="SQLite file path or database URL (sqlite:///..., postgresql://...)."
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+ProcedureOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--procedure",
+        help="An authority's procedure file (YAML or JSON); the standard procedure by default.",
+    ),
+]
+procedure_app = typer.Typer(help="Check an authority's procedure file.", no_args_is_help=True)
+app.add_typer(procedure_app, name="procedure")
+
+
+def fail(message: str) -> typer.Exit:
+    err.print(f"error: {message}", markup=False)
+    return typer.Exit(2)
+
+
+def friendly(command: F) -> F:
+    """Turn the library's errors and OS errors into a message and exit code 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (DisruptionError, OSError) as error:
+            raise fail(str(error)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextlib.contextmanager
+def opened(db: str | None, *, must_exist: bool = True) -> Iterator[CaseStore]:
+    store = open_store(db, must_exist=must_exist)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def engine_for(store: CaseStore, procedure: Path | None) -> Engine:
+    """An engine on the standard procedure, or on an authority's file.
+
+    The file also decides the working days; cases opened under the standard definition keep it.
+    """
+    if procedure is None:
+        return Engine(store)
+    from disruption.procedure_file import load_procedure
+
+    authority = load_procedure(procedure)
+    return Engine(
+        store, procedure=authority.procedure, procedures=(STANDARD,), calendar=authority.calendar
+    )
+
+
+def parse_date(value: str | None, option: str) -> date:
+    if value is None:
+        return london_date(SystemClock().now())
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date as YYYY-MM-DD", param_hint=option
+        ) from None
+
+
+def parse_instant(value: str, option: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.utcoffset() is None:
+        raise typer.BadParameter(
+            f"{value!r} is not a date and time with an offset (2025-12-23T10:00:00+00:00)",
+            param_hint=option,
+        )
+    return parsed
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False) + "\n")
+
+
+@contextlib.contextmanager
+def progress_bar(what: str) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar on a terminal; nothing otherwise."""
+    if not err.is_terminal:
+        yield lambda done, total: None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task(what, total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance
+
+
+@app.callback()
+def _main(
+    log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "warning",
+    log_json: Annotated[bool, typer.Option(help="Log one JSON object per line.")] = False,
+) -> None:
+    if log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise typer.BadParameter("must be debug, info, warning or error", param_hint="--log-level")
+    logs.configure(log_level, json=log_json)

@@ -1,0 +1,223 @@
+"""Commands on cases: run, case show, overdue, events, tick, db upgrade."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from disruption.cli._common import (
+    DbOption,
+    JsonOption,
+    ProcedureOption,
+    app,
+    case_app,
+    db_app,
+    engine_for,
+    friendly,
+    opened,
+    out,
+    parse_date,
+    parse_instant,
+    print_json,
+)
+from disruption.clock import FixedClock
+from disruption.commands import Command
+from disruption.engine import Engine
+from disruption.exceptions import CommandError, InputError
+from disruption.feed import DEFAULT_SOURCE, to_cloudevent
+from disruption.views import case_json, overdue_json
+
+
+def _lines(path: str) -> Iterator[str]:
+    if path == "-":
+        yield from sys.stdin
+        return
+    with open(path, encoding="utf-8") as handle:
+        yield from handle
+
+
+def _apply_line(engine: Engine, text: str, number: int) -> dict[str, Any]:
+    result: dict[str, Any] = {"line": number, "case": None, "command": None}
+    try:
+        obj = json.loads(text)
+    except ValueError as error:
+        obj = error
+    try:
+        if isinstance(obj, ValueError):
+            raise InputError(f"not valid JSON ({obj})", line=number)
+        if isinstance(obj, dict):
+            result["case"], result["command"] = obj.get("case"), obj.get("command")
+        command = Command.from_json(obj, line=number)
+        outcome = engine.handle(command)
+        return {**result, "ok": True, "state": outcome.case.state}
+    except (CommandError, InputError) as error:
+        current = engine.load(result["case"]) if isinstance(result["case"], str) else None
+        return {
+            **result,
+            "ok": False,
+            "state": None if current is None else current.state,
+            "error": {"type": type(error).__name__, "message": str(error)},
+        }
+
+
+def _print_result(result: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print_json(result)
+        return
+    head = f"{result['line']}: {result['case']} {result['command']}"
+    if result["ok"]:
+        out.print(f"{head} -> {result['state']}", markup=False)
+    else:
+        error = result["error"]
+        out.print(f"{head} REJECTED {error['type']}: {error['message']}", markup=False)
+
+
+@app.command()
+@friendly
+def run(
+    commands: Annotated[str, typer.Argument(help="A JSON Lines file of commands, or - for stdin.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    procedure: ProcedureOption = None,
+    entered_at: Annotated[
+        str | None,
+        typer.Option(
+            "--entered-at",
+            help="When the commands were entered (ISO 8601 with an offset); now by default. "
+            "Steps entered more than the procedure's backdating limit after they happened "
+            "need a manager role.",
+        ),
+    ] = None,
+) -> None:
+    """Apply commands in order (in memory without --db); exit 1 if any line was rejected."""
+    clock = None if entered_at is None else FixedClock(parse_instant(entered_at, "--entered-at"))
+    rejected = 0
+    with opened(db, must_exist=False) as store:
+        engine = engine_for(store, procedure)
+        if clock is not None:
+            engine.clock = clock
+        for number, text in enumerate(_lines(commands), start=1):
+            if text.strip():
+                result = _apply_line(engine, text, number)
+                rejected += not result["ok"]
+                _print_result(result, as_json)
+    if rejected:
+        raise typer.Exit(1)
+
+
+@case_app.command("show")
+@friendly
+def case_show(
+    case: Annotated[str, typer.Argument(help="The case reference.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    procedure: ProcedureOption = None,
+) -> None:
+    """Print a case: state, placement, deadlines and history."""
+    with opened(db) as store:
+        engine = engine_for(store, procedure)
+        view = case_json(engine.case(case), engine.history(case))
+    if as_json:
+        print_json(view)
+        return
+    out.print(
+        f"[bold]{view['case']}[/] ({view['procedure']['name']} "
+        f"v{view['procedure']['version']}): [bold]{view['state']}[/]"
+    )
+    p = view["placement"]
+    out.print(
+        f"placement {p['id']}: {p['type']} / {p['provider']} from {p['start']}, {p['location']}",
+        markup=False,
+    )
+    table = Table("deadline", "due", "status", title="Deadlines")
+    for d in view["deadlines"]:
+        table.add_row(d["name"], d["due"], d["status"])
+    out.print(table)
+    history = Table("#", "at", "event", "by", "to state", title="History")
+    for e in view["history"]:
+        history.add_row(str(e["seq"]), e["at"], e["type"], e["actor"]["role"], e["to_state"])
+    out.print(history)
+
+
+@app.command()
+@friendly
+def overdue(
+    db: DbOption = None,
+    on: Annotated[str | None, typer.Option(help="YYYY-MM-DD; today by default.")] = None,
+    as_json: JsonOption = False,
+    procedure: ProcedureOption = None,
+) -> None:
+    """List open deadlines due before a date."""
+    when = parse_date(on, "--on")
+    with opened(db) as store:
+        items = [overdue_json(o) for o in engine_for(store, procedure).overdue(when)]
+    if as_json:
+        print_json(items)
+        return
+    table = Table("case", "state", "deadline", "due", title=f"Overdue on {when}")
+    for item in items:
+        table.add_row(item["case"], item["state"], item["name"], item["due"])
+    out.print(table)
+
+
+@app.command()
+@friendly
+def events(
+    db: DbOption = None,
+    after: Annotated[int, typer.Option(min=0, help="Print events after this position.")] = 0,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many events.")] = 1000,
+    source: Annotated[str, typer.Option(help="The CloudEvents source.")] = DEFAULT_SOURCE,
+    as_json: JsonOption = False,
+) -> None:
+    """Print stored events after a position, as CloudEvents 1.0 JSON (one per line)."""
+    with opened(db) as store:
+        stored = store.read_after(after, limit)
+    if as_json:
+        for item in stored:
+            print_json(to_cloudevent(item, source=source))
+        return
+    table = Table("position", "case", "seq", "type", "at", title=f"Events after {after}")
+    for item in stored:
+        e = item.event
+        table.add_row(str(item.position), e.case, str(e.seq), e.type, e.at.isoformat())
+    out.print(table)
+
+
+@app.command()
+@friendly
+def tick(
+    db: DbOption = None,
+    on: Annotated[str | None, typer.Option(help="YYYY-MM-DD; today by default.")] = None,
+    as_json: JsonOption = False,
+    procedure: ProcedureOption = None,
+) -> None:
+    """Record a DeadlineMissed event once for every deadline overdue on a date."""
+    when = parse_date(on, "--on")
+    with opened(db) as store:
+        recorded = engine_for(store, procedure).tick(when)
+    if as_json:
+        print_json({"on": when.isoformat(), "recorded": recorded})
+    else:
+        out.print(f"{recorded} missed deadlines recorded (due before {when})", markup=False)
+
+
+@db_app.command("upgrade")
+@friendly
+def db_upgrade(
+    db: Annotated[str, typer.Option("--db", help="SQLite path or database URL.")],
+) -> None:
+    """Create or upgrade a store's schema to this library's version."""
+    from disruption.store.sql import upgrade_store
+
+    before, after = upgrade_store(db)
+    if before == 0:
+        out.print(f"{db}: created a store at schema version {after}", markup=False)
+    elif before == after:
+        out.print(f"{db}: schema version {after}, nothing to do", markup=False)
+    else:
+        out.print(f"{db}: upgraded schema version {before} to {after}", markup=False)

@@ -1,0 +1,82 @@
+"""The report and the demo."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from disruption.cli._common import (
+    DbOption,
+    app,
+    friendly,
+    opened,
+    out,
+    parse_date,
+)
+from disruption.clock import SystemClock, london_date
+
+
+@app.command()
+@friendly
+def report(
+    db: DbOption = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the report into.")] = Path(
+        "disruption-report"
+    ),
+    start: Annotated[
+        str | None,
+        typer.Option("--from", help="First day, YYYY-MM-DD (default: a year before --to)."),
+    ] = None,
+    end: Annotated[
+        str | None,
+        typer.Option("--to", help="Last day, YYYY-MM-DD (default: the last 31 March passed)."),
+    ] = None,
+) -> None:
+    """Write the breakdown report: index.html (charts embedded), every table as CSV, PNGs."""
+    from disruption.analysis.report import write_report
+
+    last = parse_date(end, "--to") if end is not None else _last_year_end()
+    first = parse_date(start, "--from") if start is not None else _year_before(last)
+    if first > last:
+        raise typer.BadParameter(f"{first} is after --to {last}", param_hint="--from")
+    with opened(db) as store:
+        written = write_report(store, out_dir, start=first, end=last)
+    out.print(
+        f"Report on {written.cases:,} placements, {first} to {last}: {written.index} "
+        f"({len(written.tables)} tables, {len(written.charts)} charts)",
+        markup=False,
+    )
+
+
+def _last_year_end() -> date:
+    today = london_date(SystemClock().now())
+    year_end = date(today.year, 3, 31)
+    return year_end if year_end <= today else date(today.year - 1, 3, 31)
+
+
+def _year_before(last: date) -> date:
+    try:
+        return last.replace(year=last.year - 1) + timedelta(days=1)
+    except ValueError:  # 29 February
+        return date(last.year - 1, 3, 1)
+
+
+@app.command()
+@friendly
+def demo(
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same run.")] = 7,
+    db: Annotated[Path, typer.Option(help="SQLite file to create (replaced if it exists).")] = Path(
+        "disruption-demo/demo.sqlite"
+    ),
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo's outputs.")] = Path(
+        "disruption-demo"
+    ),
+) -> None:
+    """Run a synthetic authority's cases through the procedure on SQLite and summarise them."""
+    from disruption.demo import print_summary, run_demo
+
+    summary = run_demo(seed=seed, db=db, out=out_dir)
+    print_summary(summary, out)

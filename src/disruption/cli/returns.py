@@ -1,0 +1,199 @@
+"""Commands on SSDA903 returns: validate-903, import-903, export-903, stability."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from disruption.cli._common import (
+    DbOption,
+    JsonOption,
+    app,
+    err,
+    friendly,
+    opened,
+    out,
+    parse_date,
+    print_json,
+    progress_bar,
+)
+from disruption.clock import SystemClock
+
+
+@app.command("validate-903")
+@friendly
+def validate_903(
+    files: Annotated[
+        list[Path], typer.Argument(help="SSDA903 Header/Episodes CSV files or folders.")
+    ],
+    as_json: JsonOption = False,
+    csv_out: Annotated[
+        Path | None, typer.Option("--csv", help="Write the findings as CSV.")
+    ] = None,
+) -> None:
+    """Check SSDA903 returns: reconcile the years and report every data-quality finding.
+
+    Exits 0 when the files are usable (with findings or not), 2 when one cannot be read.
+    """
+    from disruption.ssda903 import check_files, findings_to_json, write_findings_csv
+
+    report = check_files(files)
+    if csv_out is not None:
+        write_findings_csv(report.findings, csv_out)
+    if as_json:
+        sys.stdout.write(findings_to_json(report.findings) + "\n")
+    elif csv_out is None:
+        table = Table("file", "row", "column", "rule", "message", title="Findings")
+        for f in report.findings[:200]:
+            table.add_row(f.file, str(f.row or ""), f.column or "", f.rule, f.message)
+        out.print(table)
+        more = len(report.findings) - 200
+        if more > 0:
+            out.print(f"... and {more} more (use --json or --csv)", markup=False)
+    if not as_json:
+        children = report.episodes["child"].n_unique() if report.episodes.height else 0
+        err.print(
+            f"{len(report.findings)} findings; {report.episodes.height} episodes of "
+            f"{children} children",
+            markup=False,
+        )
+
+
+@app.command()
+@friendly
+def stability(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="SSDA903 Header/Episodes CSV files or folders (or --db)."),
+    ] = None,
+    year_end: Annotated[
+        list[str] | None,
+        typer.Option("--year-end", help="Y, YYYY-MM-DD (repeat for a series)."),
+    ] = None,
+    db: DbOption = None,
+    header: Annotated[
+        list[Path] | None,
+        typer.Option("--header", help="With --db: Header files giving dates of birth."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Print the DfE placement-stability measures for one or more year ends."""
+    from disruption.analysis.stability import stability as measures
+
+    if not year_end:
+        raise typer.BadParameter("give at least one --year-end YYYY-MM-DD", param_hint="--year-end")
+    if bool(files) == (db is not None):
+        raise typer.BadParameter("give SSDA903 files or --db, not both", param_hint="FILES")
+    ends = [parse_date(y, "--year-end") for y in year_end]
+    episodes, dobs = _stability_inputs(files, db, header)
+    results = [measures(episodes, dobs, y) for y in ends]
+    if as_json:
+        for result in results:
+            print_json(result)
+        return
+    shown = Table("year end", "measure", "children", "of", "%", title="Placement stability")
+    for result in results:
+        for name in ("short_term", "two_year", "long_term"):
+            m = result[name]
+            percent = "" if m["percent"] is None else f"{m['percent']:.1f}"
+            shown.add_row(
+                result["year_end"], name, str(m["numerator"]), str(m["denominator"]), percent
+            )
+    out.print(shown)
+
+
+def _stability_inputs(
+    files: list[Path] | None, db: str | None, header: list[Path] | None
+) -> tuple[Any, Any]:
+    from disruption.ssda903 import check_files, read_header
+
+    if files:
+        report = check_files(files)
+        return report.episodes, report.header
+    from disruption.analysis import case_table, load_cases
+    from disruption.analysis.stability import episodes_of_cases
+
+    with opened(db) as store:
+        episodes = episodes_of_cases(case_table(load_cases(store)))
+    if not header:
+        err.print("no --header: the long-term measure needs dates of birth", markup=False)
+        return episodes, None
+    return episodes, read_header(header)[0]
+
+
+@app.command("import-903")
+@friendly
+def import_903(
+    files: Annotated[
+        list[Path], typer.Argument(help="SSDA903 Header/Episodes CSV files or folders.")
+    ],
+    db: DbOption = None,
+    districts: Annotated[
+        str | None,
+        typer.Option(
+            "--borough-districts",
+            help="The authority's postcode districts, comma-separated (TS1,TS2,...): placements "
+            "there are in borough. Without it: the same postcode area as the child's home.",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Load historic placements from SSDA903 returns into a store, one case each.
+
+    Importing the same files again adds nothing. Exits 2 only when a file cannot be read.
+    """
+    from disruption.ssda903.load import plan_import
+
+    borough = (
+        None if districts is None else frozenset(d.strip().upper() for d in districts.split(","))
+    )
+    plan = plan_import(files, recorded_at=SystemClock().now(), borough_districts=borough)
+    with opened(db, must_exist=False) as store, progress_bar("Importing placements") as advance:
+        summary = plan.load(store, progress=advance)
+    result = {
+        "episodes": summary.episodes,
+        "children": summary.children,
+        "placements": summary.placements,
+        "added": summary.added,
+        "present": summary.present,
+        "findings": len(summary.findings),
+    }
+    if as_json:
+        print_json(result)
+        return
+    out.print(
+        f"{summary.placements:,} placements of {summary.children:,} children from "
+        f"{summary.episodes:,} episodes: {summary.added:,} cases added, {summary.present:,} "
+        f"already in the store; {len(summary.findings):,} findings (see validate-903)",
+        markup=False,
+    )
+
+
+@app.command("export-903")
+@friendly
+def export_903(
+    db: DbOption = None,
+    out_file: Annotated[
+        Path, typer.Option("--out", help="The Episodes-shaped CSV file to write.")
+    ] = Path("episodes-ended.csv"),
+    start: Annotated[
+        str | None, typer.Option("--from", help="Endings on or after YYYY-MM-DD.")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Endings on or before YYYY-MM-DD.")
+    ] = None,
+) -> None:
+    """Write the placements the procedure ended as Episodes rows, for the next return."""
+    from disruption.analysis.cases import load_cases
+    from disruption.ssda903.export import episodes_of, write_episodes
+
+    first = None if start is None else parse_date(start, "--from")
+    last = None if end is None else parse_date(end, "--to")
+    with opened(db) as store:
+        table = episodes_of(load_cases(store), start=first, end=last)
+    write_episodes(table, out_file)
+    out.print(f"{table.height:,} ended placements written to {out_file}", markup=False)
