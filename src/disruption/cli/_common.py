@@ -25,6 +25,7 @@ __all__ = [
     "DbOption",
     "F",
     "JsonOption",
+    "OnOption",
     "ProcedureOption",
     "app",
     "case_app",
@@ -66,6 +67,7 @@ DbOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+OnOption = Annotated[str | None, typer.Option("--on", help="YYYY-MM-DD; today by default.")]
 ProcedureOption = Annotated[
     Path | None,
     typer.Option(

@@ -13,6 +13,7 @@ from rich.table import Table
 from disruption.cli._common import (
     DbOption,
     JsonOption,
+    OnOption,
     ProcedureOption,
     app,
     case_app,
@@ -148,7 +149,7 @@ def case_show(
 @friendly
 def overdue(
     db: DbOption = None,
-    on: Annotated[str | None, typer.Option(help="YYYY-MM-DD; today by default.")] = None,
+    on: OnOption = None,
     as_json: JsonOption = False,
     procedure: ProcedureOption = None,
 ) -> None:
@@ -192,7 +193,7 @@ def events(
 @friendly
 def tick(
     db: DbOption = None,
-    on: Annotated[str | None, typer.Option(help="YYYY-MM-DD; today by default.")] = None,
+    on: OnOption = None,
     as_json: JsonOption = False,
     procedure: ProcedureOption = None,
 ) -> None:

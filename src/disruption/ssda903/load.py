@@ -162,61 +162,48 @@ def _case(row: dict[str, object], districts: frozenset[str] | None, recorded: da
         carer=None if urn.upper() in _NO_URN else urn,
     )
     ref = case_reference(child, start)
-    source = {"from": "ssda903", "file": row.get("file"), "row": row.get("row")}
-    opened = Event(
-        case=ref,
-        seq=1,
-        type=STANDARD.command("open_case").event,
-        command="open_case",
-        at=_at(start),
-        recorded_at=recorded,
-        actor=IMPORTER,
-        data={
-            "child": child,
-            "placement": {
-                "id": placement.id,
-                "type": placement.type,
-                "provider": placement.provider,
-                "start": start.isoformat(),
-                "location": placement.location.value,
-                **({"carer": placement.carer} if placement.carer else {}),
-            },
-            "procedure": {"name": STANDARD.name, "version": STANDARD.version},
-            IMPORTED: source,
+
+    def event(seq: int, name: str, day: date, data: Mapping[str, object], to: str) -> Event:
+        return Event(
+            case=ref,
+            seq=seq,
+            type=STANDARD.command(name).event,
+            command=name,
+            at=_at(day),
+            recorded_at=recorded,
+            actor=IMPORTER,
+            data=data,
+            from_state=None if seq == 1 else STANDARD.initial_state,
+            to_state=to,
+        )
+
+    opening = {
+        "child": child,
+        "placement": {
+            "id": placement.id,
+            "type": placement.type,
+            "provider": placement.provider,
+            "start": start.isoformat(),
+            "location": placement.location.value,
+            **({"carer": placement.carer} if placement.carer else {}),
         },
-        from_state=None,
-        to_state=STANDARD.initial_state,
-    )
-    events = [opened]
+        "procedure": {"name": STANDARD.name, "version": STANDARD.version},
+        IMPORTED: {"from": "ssda903", "file": row.get("file"), "row": row.get("row")},
+    }
+    events = [event(1, "open_case", start, opening, STANDARD.initial_state)]
     end = row.get("end")
     if isinstance(end, date):
         reason = str(row.get("reason") or "")
         rec = str(row.get("rec") or "")
         left = rec if bool(row.get("left_care")) and rec else None
-        events.append(
-            Event(
-                case=ref,
-                seq=2,
-                type=STANDARD.command("end_placement").event,
-                command="end_placement",
-                at=_at(end),
-                recorded_at=recorded,
-                actor=IMPORTER,
-                data={
-                    "end": end.isoformat(),
-                    "reason": reason,
-                    "planned": reason in PLANNED_REASONS or left is not None,
-                    **({"left_care": left} if left else {}),
-                    IMPORTED: {
-                        "from": "ssda903",
-                        "file": row.get("end_file"),
-                        "row": row.get("end_row"),
-                    },
-                },
-                from_state=STANDARD.initial_state,
-                to_state="ended",
-            )
-        )
+        ending = {
+            "end": end.isoformat(),
+            "reason": reason,
+            "planned": reason in PLANNED_REASONS or left is not None,
+            **({"left_care": left} if left else {}),
+            IMPORTED: {"from": "ssda903", "file": row.get("end_file"), "row": row.get("end_row")},
+        }
+        events.append(event(2, "end_placement", end, ending, "ended"))
     case = replay(events, STANDARD.records)
     assert case is not None
     return NewCase(case, tuple(events))
