@@ -215,7 +215,7 @@ def test_the_stored_rows_are_plain_text(tmp_path: Path) -> None:
             ("support_offered", 3, "2025-01-06", "2025-12-02T09:30:00+00:00")
         ]
         version = conn.execute("SELECT value FROM disruption_meta WHERE key='schema_version'")
-        assert version.fetchall() == [("2",)]
+        assert version.fetchall() == [(str(schema.SCHEMA_VERSION),)]
         assert conn.execute("SELECT id, last FROM positions").fetchall() == [(1, 3)]
         positions = conn.execute("SELECT position, seq FROM events ORDER BY position")
         assert positions.fetchall() == [(1, 1), (2, 2), (3, 3)]

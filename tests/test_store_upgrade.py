@@ -43,7 +43,7 @@ db_url = test_store_sql.db_url
 """The SQL store tests' fixture: a SQLite path, or a PostgreSQL schema of its own."""
 
 FIXTURES = Path(__file__).parent / "fixtures"
-OLDER = r"schema version 1 is older than this library's 2: run `disruption db upgrade --db "
+OLDER = r"schema version 1 is older than this library's 3: run `disruption db upgrade --db "
 
 
 @pytest.fixture
@@ -147,7 +147,7 @@ def test_the_v1_fixture_upgraded_reads_back_unchanged(v1_file: Path) -> None:
     with closing(sqlite3.connect(v1_file)) as conn:
         order = conn.execute("SELECT case_id, seq FROM events ORDER BY position").fetchall()
     written = json.loads((FIXTURES / "store-v1.json").read_text(encoding="utf-8"))
-    assert upgrade_store(str(v1_file)) == (1, 2)
+    assert upgrade_store(str(v1_file)) == (1, 3)
     with SqlStore(str(v1_file), create=False) as store:
         assert list(store.case_ids()) == sorted(written["events"])
         for case, records in written["events"].items():
@@ -158,7 +158,7 @@ def test_the_v1_fixture_upgraded_reads_back_unchanged(v1_file: Path) -> None:
         assert [s.position for s in stored] == list(range(1, len(order) + 1))
         assert [(s.event.case, s.event.seq) for s in stored] == order
         assert store.last_position() == len(order) == 58
-    assert upgrade_store(str(v1_file)) == (2, 2)
+    assert upgrade_store(str(v1_file)) == (3, 3)
 
 
 def test_an_upgraded_fixture_takes_commands_and_sweeps(v1_file: Path) -> None:
@@ -186,7 +186,7 @@ def test_a_v1_store_is_upgraded_with_positions_renumbered(db_url: str) -> None:
     assert _shape(db_url) != created
     with pytest.raises(SchemaError, match=OLDER):
         SqlStore(db_url)
-    assert upgrade_store(db_url) == (1, 2)
+    assert upgrade_store(db_url) == (1, 3)
     assert _shape(db_url) == created
     with SqlStore(db_url, create=False) as store:
         assert [(s.position, s.event) for s in store.read_after(0)] == list(
@@ -202,7 +202,7 @@ def test_a_v1_store_is_upgraded_with_positions_renumbered(db_url: str) -> None:
         assert store.last_position() == len(GAPPED) + 1
         concern = raise_concern("P-1", T0 + timedelta(hours=5), command_id="concern-1")
         assert run(store, [concern]) == (appended[2],)  # applied before the upgrade
-    assert upgrade_store(db_url) == (2, 2)
+    assert upgrade_store(db_url) == (3, 3)
 
 
 def test_a_failed_upgrade_changes_nothing(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -220,7 +220,7 @@ def test_a_failed_upgrade_changes_nothing(db_url: str, monkeypatch: pytest.Monke
     assert _shape(db_url) == before
     with pytest.raises(SchemaError, match=OLDER):
         SqlStore(db_url)
-    assert upgrade_store(db_url) == (1, 2)
+    assert upgrade_store(db_url) == (1, 3)
     with SqlStore(db_url) as store:
         assert [s.event for s in store.read_after(0)] == list(appended)
 
@@ -239,20 +239,20 @@ def test_concurrent_upgrades_upgrade_once(db_url: str) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(results) == [(1, 2), (2, 2), (2, 2)]
+    assert sorted(results) == [(1, 3), (3, 3), (3, 3)]
 
 
 def test_an_empty_database_is_created_by_an_upgrade(db_url: str) -> None:
-    assert upgrade_store(db_url) == (0, 2)
-    assert upgrade_store(db_url) == (2, 2)
+    assert upgrade_store(db_url) == (0, 3)
+    assert upgrade_store(db_url) == (3, 3)
     with SqlStore(db_url, create=False) as store:
-        assert store.upgrade() == (2, 2)
+        assert store.upgrade() == (3, 3)
         assert store.last_position() == 0
 
 
 def test_a_store_newer_than_the_library_is_not_upgraded(db_url: str) -> None:
     SqlStore(db_url).close()
-    execute(db_url, "UPDATE disruption_meta SET value = '3' WHERE key = 'schema_version'")
+    execute(db_url, "UPDATE disruption_meta SET value = '4' WHERE key = 'schema_version'")
     with pytest.raises(SchemaError, match="newer version of disruption"):
         upgrade_store(db_url)
 

@@ -7,12 +7,12 @@ traceback.
 
 from __future__ import annotations
 
-from disruption.cli import cases, procedures, reports, returns
+from disruption.cli import audit, cases, procedures, reports, returns
 from disruption.cli._common import app
 
 __all__ = ["app", "main"]
 
-_COMMANDS = (cases, procedures, reports, returns)
+_COMMANDS = (audit, cases, procedures, reports, returns)
 """The modules whose commands register on ``app`` when imported."""
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
-from disruption.store import schema
+from disruption.store import audit, schema
 
 __all__ = ["STEPS", "V1_METADATA", "upgrade"]
 
@@ -192,7 +192,24 @@ def _v1_to_v2(conn: sa.Connection) -> None:
     conn.execute(sa.insert(_V2_COMMANDS).from_select(columns, applied))
 
 
-STEPS: dict[int, Callable[[sa.Connection], None]] = {1: _v1_to_v2}
+def _v2_to_v3(conn: sa.Connection) -> None:
+    """Version 3: each event row's ``hash``, chained over the stored history in order."""
+    conn.exec_driver_sql("ALTER TABLE events ADD COLUMN hash TEXT")
+    previous = audit.GENESIS
+    rows = conn.execute(sa.select(schema.events).order_by(schema.events.c.position))
+    hashes = []
+    for row in rows.mappings():
+        previous = audit.link(previous, dict(row))
+        hashes.append({"p": row["position"], "h": previous})
+    if hashes:
+        marks = ":h, :p" if conn.dialect.name == "sqlite" else "%(h)s, %(p)s"
+        first, second = marks.split(", ")
+        conn.exec_driver_sql(
+            f'UPDATE events SET hash = {first} WHERE "position" = {second}', hashes
+        )
+
+
+STEPS: dict[int, Callable[[sa.Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
 """The upgrade step from each schema version to the next."""
 
 

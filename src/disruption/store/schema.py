@@ -1,4 +1,4 @@
-"""The tables of the SQL store (schema version 2), and how a database's version is read.
+"""The tables of the SQL store (schema version 3), and how a database's version is read.
 
 Dates and instants are stored as ISO 8601 text: portable across SQLite and PostgreSQL, and
 read back exactly, offsets included. Event ``data`` and ``deadlines`` are JSON text.
@@ -34,7 +34,7 @@ __all__ = [
     "stored_version",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The version of the tables below, kept in ``disruption_meta`` under ``schema_version``."""
 
 POSITION = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -83,6 +83,7 @@ events = sa.Table(
     sa.Column("data", sa.Text, nullable=False),
     sa.Column("deadlines", sa.Text, nullable=False),
     sa.Column("schema_version", sa.Integer, nullable=False),
+    sa.Column("hash", sa.Text, nullable=True),
     sa.UniqueConstraint("case_id", "seq", name="events_case_seq"),
 )
 

@@ -26,6 +26,7 @@ from disruption.events import Event, PersonalText
 from disruption.exceptions import ConcurrencyError
 from disruption.model import Case, DeadlineStatus
 from disruption.store import rows, schema, writes
+from disruption.store.audit import Verification, verify_rows
 from disruption.store.base import NewCase, OverdueDeadline, StoredEvent
 from disruption.store.database import Database
 from disruption.store.schema import SCHEMA_VERSION
@@ -329,6 +330,31 @@ class SqlStore:
             if progress is not None:
                 progress(handled)
         return added
+
+    def verify(self, *, page: int = 10_000) -> Verification:
+        """Check the chain of stored events (see :mod:`disruption.store.audit`).
+
+        Args:
+            page: Rows read per query.
+
+        Returns:
+            How many rows hold, and the first broken position if one is.
+
+        Raises:
+            StoreError: When the database cannot be read.
+        """
+        return verify_rows(self._event_rows(page))
+
+    def _event_rows(self, page: int) -> Iterable[dict[str, Any]]:
+        table, last = schema.events, 0
+        while True:
+            query = sa.select(table).where(table.c.position > last).order_by(table.c.position)
+            with self._db.reading("verify events") as conn:
+                batch = [dict(r) for r in conn.execute(query.limit(page)).mappings()]
+            yield from batch
+            if len(batch) < page:
+                return
+            last = batch[-1]["position"]
 
     def case_ids(self) -> Sequence[str]:
         """Return every case's reference, sorted (by code point, as Python sorts).

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from disruption.decide import missed_events
 from disruption.events import Event, PersonalText
 from disruption.model import Case, DeadlineStatus
-from disruption.store import rows, schema
+from disruption.store import audit, rows, schema
 from disruption.store.base import NewCase
 
 __all__ = [
@@ -112,6 +112,19 @@ def take_positions(conn: sa.Connection, n: int) -> int:
     return last - n + 1
 
 
+def _chained(conn: sa.Connection, new: list[dict[str, Any]], first: int) -> list[dict[str, Any]]:
+    """The rows with their ``hash``, chained to the row before the first of them."""
+    previous = audit.GENESIS
+    if first > 1:
+        found = conn.exec_driver_sql(
+            _driver_sql(conn, 'SELECT hash FROM events WHERE "position" = :p'), {"p": first - 1}
+        ).scalar()
+        previous = found or audit.GENESIS
+    for row in new:
+        previous = row["hash"] = audit.link(previous, row)
+    return new
+
+
 def insert_events(conn: sa.Connection, events: Sequence[Event]) -> None:
     """Insert events at the next positions, and the ``commands`` rows of their command ids.
 
@@ -125,7 +138,7 @@ def insert_events(conn: sa.Connection, events: Sequence[Event]) -> None:
     if not events:
         return
     first = take_positions(conn, len(events))
-    _insert(conn, schema.events, rows.event_rows(events, first))
+    _insert(conn, schema.events, _chained(conn, rows.event_rows(events, first), first))
     commands = rows.command_rows(events, first)
     if commands:
         try:
