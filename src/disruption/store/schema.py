@@ -8,6 +8,7 @@ one-row ``positions`` counter, updated in the transaction that appends: the coun
 makes appends commit in position order, and a rolled-back append leaves no gap. ``commands``
 records the positions each idempotent command appended (its primary key refuses a second
 application), and ``consumers`` the position each named consumer of the events has reached.
+Each event row's ``hash`` chains it to the row before (see :mod:`disruption.store.audit`).
 
 How to change the schema: bump :data:`SCHEMA_VERSION`, change the tables here, and add a
 step to :mod:`disruption.store.migrations` that brings the previous version's tables here.
