@@ -34,12 +34,19 @@ from disruption.commands import Command
 from disruption.decide import Decision, decide
 from disruption.definition import Procedure, Recorder
 from disruption.events import Event
-from disruption.exceptions import CommandError, ConcurrencyError, UnknownCase, UnknownProcedure
+from disruption.exceptions import (
+    ChairNotIndependent,
+    CommandError,
+    ConcurrencyError,
+    PermissionRefused,
+    UnknownCase,
+    UnknownProcedure,
+)
 from disruption.fold import evolve, replay
 from disruption.migrate import MIGRATED, MIGRATOR, Plan, migration_event, plan_migration
 from disruption.model import Actor, Case, ProcedureRef
 from disruption.standard import STANDARD
-from disruption.store.base import CaseStore, OverdueDeadline
+from disruption.store.base import CaseStore, OverdueDeadline, Refusal
 
 __all__ = ["Engine", "Outcome", "Subscriber"]
 
@@ -50,6 +57,10 @@ def _procedure_ref(opening: Event) -> ProcedureRef:
 
 
 logger = structlog.get_logger("disruption.engine")
+
+ACCESS_DECISIONS = (PermissionRefused, ChairNotIndependent)
+"""Refusals written to the store's access log: a role not allowed (a backdated entry
+without a manager role included), a chair who is not independent."""
 
 Subscriber = Callable[[Event], None]
 """Called with each event once it is stored."""
@@ -175,6 +186,8 @@ class Engine:
                 procedure, case, command, calendar=self.calendar, recorded_at=self.clock.now()
             )
         except CommandError as err:
+            if isinstance(err, ACCESS_DECISIONS):
+                self._log_refusal(command, err)
             logger.info(
                 "command.refused",
                 case=command.case,
@@ -193,6 +206,20 @@ class Engine:
                 command=command.name,
                 state=err.state,
             ) from err
+
+    def _log_refusal(self, command: Command, err: CommandError) -> None:
+        self.store.record_refusal(
+            Refusal(
+                at=command.at,
+                recorded_at=self.clock.now(),
+                case=command.case,
+                command=command.name,
+                actor_id=command.actor.id,
+                actor_role=command.actor.role.value,
+                error=type(err).__name__,
+                state=err.state,
+            )
+        )
 
     def _applied(
         self, before: Case | None, after: Case, command: Command, events: Sequence[Event]

@@ -1,8 +1,11 @@
-"""Commands on the audit trail: verify."""
+"""Commands on the audit trail: verify, access-log."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+from rich.table import Table
 
 from disruption.cli._common import (
     DbOption,
@@ -47,3 +50,35 @@ def verify(db: DbOption = None, as_json: JsonOption = False) -> None:
         err.print(f"broken at position {result.broken_at}: {result.problem}", markup=False)
     if not result.ok:
         raise typer.Exit(1)
+
+
+@app.command("access-log")
+@friendly
+def access_log(
+    db: DbOption = None,
+    limit: Annotated[int, typer.Option(min=1, help="The latest this many entries.")] = 1000,
+    as_json: JsonOption = False,
+) -> None:
+    """List refused commands (a role not allowed, a chair not independent), oldest first."""
+    with opened(db) as store:
+        entries = store.refusals(limit)
+    if as_json:
+        for r in entries:
+            print_json(
+                {
+                    "at": r.at.isoformat(),
+                    "recorded_at": r.recorded_at.isoformat(),
+                    "case": r.case,
+                    "command": r.command,
+                    "actor": {"id": r.actor_id, "role": r.actor_role},
+                    "error": r.error,
+                    "state": r.state,
+                }
+            )
+        return
+    table = Table("recorded", "case", "command", "actor", "role", "refused", title="Access log")
+    for r in entries:
+        table.add_row(
+            r.recorded_at.isoformat(), r.case, r.command, r.actor_id, r.actor_role, r.error
+        )
+    out.print(table)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from disruption.store.base import CaseStore, NewCase, OverdueDeadline, StoredEvent
+from disruption.store.base import CaseStore, NewCase, OverdueDeadline, Refusal, StoredEvent
 from disruption.store.memory import MemoryStore
 
 if TYPE_CHECKING:
@@ -23,6 +23,7 @@ __all__ = [
     "MemoryStore",
     "NewCase",
     "OverdueDeadline",
+    "Refusal",
     "SqlStore",
     "StoredEvent",
     "open_store",

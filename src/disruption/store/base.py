@@ -11,7 +11,7 @@ import attrs
 from disruption.events import Event, PersonalText
 from disruption.model import Case, Deadline
 
-__all__ = ["CaseStore", "NewCase", "OverdueDeadline", "StoredEvent"]
+__all__ = ["CaseStore", "NewCase", "OverdueDeadline", "Refusal", "StoredEvent"]
 
 
 @attrs.frozen
@@ -21,6 +21,31 @@ class OverdueDeadline:
     case: str
     state: str
     deadline: Deadline
+
+
+@attrs.frozen
+class Refusal:
+    """An access decision that refused a command: who tried what, on which case, when.
+
+    Attributes:
+        at: When the command said it happened.
+        recorded_at: When it was refused.
+        case: The case reference.
+        command: The command's name.
+        actor_id: Who sent it.
+        actor_role: In which role.
+        error: Why, as the error's type (``PermissionRefused``, ``ChairNotIndependent``).
+        state: The case's state then (``None`` for a case not yet opened).
+    """
+
+    at: datetime
+    recorded_at: datetime
+    case: str
+    command: str
+    actor_id: str
+    actor_role: str
+    error: str
+    state: str | None = None
 
 
 @attrs.frozen
@@ -125,6 +150,14 @@ class CaseStore(Protocol):
         Returns:
             The events recorded, one per deadline (call again while it returns ``limit``).
         """
+        ...
+
+    def record_refusal(self, refusal: Refusal) -> None:
+        """Write a refused access decision to the access log (the case is not touched)."""
+        ...
+
+    def refusals(self, limit: int = 1000) -> Sequence[Refusal]:
+        """Return the access log, most recent last (at most ``limit`` entries, the latest)."""
         ...
 
     def bulk_append(

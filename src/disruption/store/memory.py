@@ -19,7 +19,7 @@ from disruption.events import Event, PersonalText
 from disruption.exceptions import ConcurrencyError
 from disruption.fold import evolve
 from disruption.model import Case, Deadline
-from disruption.store.base import NewCase, OverdueDeadline, StoredEvent
+from disruption.store.base import NewCase, OverdueDeadline, Refusal, StoredEvent
 
 __all__ = ["MemoryStore"]
 
@@ -39,6 +39,7 @@ class MemoryStore:
         self._texts: dict[str, str] = {}
         self._log: list[StoredEvent] = []
         self._consumers: dict[str, int] = {}
+        self._refusals: list[Refusal] = []
 
     def events(self, case: str) -> Sequence[Event]:
         """Return a case's events in sequence order."""
@@ -148,6 +149,14 @@ class MemoryStore:
         if position < 0:
             raise ValueError(f"a position is never negative, not {position}")
         self._consumers[consumer] = position
+
+    def record_refusal(self, refusal: Refusal) -> None:
+        """Write a refused access decision to the access log."""
+        self._refusals.append(refusal)
+
+    def refusals(self, limit: int = 1000) -> Sequence[Refusal]:
+        """Return the access log, most recent last (the latest ``limit`` entries)."""
+        return tuple(self._refusals[-limit:]) if limit > 0 else ()
 
     def record_missed(
         self, on: date, *, recorded_at: datetime, limit: int = 500

@@ -193,7 +193,8 @@ def _v1_to_v2(conn: sa.Connection) -> None:
 
 
 def _v2_to_v3(conn: sa.Connection) -> None:
-    """Version 3: each event row's ``hash``, chained over the stored history in order."""
+    """Version 3: each event row's ``hash``, chained over the history; the access log."""
+    schema.access_log.create(conn)
     conn.exec_driver_sql("ALTER TABLE events ADD COLUMN hash TEXT")
     previous = audit.GENESIS
     rows = conn.execute(sa.select(schema.events).order_by(schema.events.c.position))

@@ -22,6 +22,7 @@ from disruption.exceptions import SchemaError
 
 __all__ = [
     "SCHEMA_VERSION",
+    "access_log",
     "cases",
     "commands",
     "consumers",
@@ -114,6 +115,21 @@ personal_texts = sa.Table(
     sa.Column("text", sa.Text, nullable=False),
     sa.Index("personal_texts_child", "child"),
 )
+
+access_log = sa.Table(
+    "access_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.Text, nullable=False),
+    sa.Column("recorded_at", sa.Text, nullable=False),
+    sa.Column("case_id", sa.Text, nullable=False),
+    sa.Column("command", sa.Text, nullable=False),
+    sa.Column("actor_id", sa.Text, nullable=False),
+    sa.Column("actor_role", sa.Text, nullable=False),
+    sa.Column("error", sa.Text, nullable=False),
+    sa.Column("state", sa.Text, nullable=True),
+)
+"""Refused access decisions (schema version 3): never changed, only appended."""
 
 positions = sa.Table(
     "positions",

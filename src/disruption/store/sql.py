@@ -27,7 +27,7 @@ from disruption.exceptions import ConcurrencyError
 from disruption.model import Case, DeadlineStatus
 from disruption.store import rows, schema, writes
 from disruption.store.audit import Verification, verify_rows
-from disruption.store.base import NewCase, OverdueDeadline, StoredEvent
+from disruption.store.base import NewCase, OverdueDeadline, Refusal, StoredEvent
 from disruption.store.database import Database
 from disruption.store.schema import SCHEMA_VERSION
 
@@ -330,6 +330,49 @@ class SqlStore:
             if progress is not None:
                 progress(handled)
         return added
+
+    def record_refusal(self, refusal: Refusal) -> None:
+        """Write a refused access decision to the access log, in a transaction of its own.
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        row = {
+            "at": refusal.at.isoformat(),
+            "recorded_at": refusal.recorded_at.isoformat(),
+            "case_id": refusal.case,
+            "command": refusal.command,
+            "actor_id": refusal.actor_id,
+            "actor_role": refusal.actor_role,
+            "error": refusal.error,
+            "state": refusal.state,
+        }
+        with self._db.writing("record a refusal") as conn:
+            conn.execute(sa.insert(schema.access_log).values(row))
+
+    def refusals(self, limit: int = 1000) -> Sequence[Refusal]:
+        """Return the access log, most recent last (the latest ``limit`` entries).
+
+        Raises:
+            StoreError: When the database cannot be read.
+        """
+        log = schema.access_log
+        query = sa.select(log).order_by(log.c.id.desc()).limit(max(0, limit))
+        with self._db.reading("read the access log") as conn:
+            found = list(conn.execute(query).mappings())
+        return tuple(
+            Refusal(
+                at=datetime.fromisoformat(r["at"]),
+                recorded_at=datetime.fromisoformat(r["recorded_at"]),
+                case=r["case_id"],
+                command=r["command"],
+                actor_id=r["actor_id"],
+                actor_role=r["actor_role"],
+                error=r["error"],
+                state=r["state"],
+            )
+            for r in reversed(found)
+        )
 
     def verify(self, *, page: int = 10_000) -> Verification:
         """Check the chain of stored events (see :mod:`disruption.store.audit`).
