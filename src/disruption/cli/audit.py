@@ -1,7 +1,10 @@
-"""Commands on the audit trail: verify, access-log."""
+"""Commands on the audit trail and data protection: verify, access-log, export-subject."""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,7 +13,9 @@ from rich.table import Table
 from disruption.cli._common import (
     DbOption,
     JsonOption,
+    ProcedureOption,
     app,
+    engine_for,
     err,
     fail,
     friendly,
@@ -82,3 +87,26 @@ def access_log(
             r.recorded_at.isoformat(), r.case, r.command, r.actor_id, r.actor_role, r.error
         )
     out.print(table)
+
+
+@app.command("export-subject")
+@friendly
+def export_subject(
+    child: Annotated[str, typer.Argument(help="The child's pseudonymous reference.")],
+    db: DbOption = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write the JSON here (standard output if not).")
+    ] = None,
+    procedure: ProcedureOption = None,
+) -> None:
+    """Write everything held about one child (cases, events, free text, deadlines) as JSON."""
+    from disruption.subject import subject_access
+
+    with opened(db) as store:
+        held = subject_access(engine_for(store, procedure), child)
+    text = json.dumps(held, ensure_ascii=False, indent=2) + "\n"
+    if out_file is None:
+        sys.stdout.write(text)
+        return
+    out_file.write_text(text, encoding="utf-8")
+    out.print(f"{len(held['cases'])} cases of {child} written to {out_file}", markup=False)

@@ -152,6 +152,10 @@ class CaseStore(Protocol):
         """
         ...
 
+    def case_ids_of(self, child: str) -> Sequence[str]:
+        """Return the references of a child's cases, sorted."""
+        ...
+
     def record_refusal(self, refusal: Refusal) -> None:
         """Write a refused access decision to the access log (the case is not touched)."""
         ...

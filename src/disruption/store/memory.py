@@ -109,6 +109,10 @@ class MemoryStore:
         """Return every case's reference, sorted."""
         return sorted(self._events)
 
+    def case_ids_of(self, child: str) -> Sequence[str]:
+        """Return the references of a child's cases, sorted."""
+        return sorted(c.id for c in self._cases.values() if c.child == child)
+
     def overdue(self, on: date) -> Sequence[OverdueDeadline]:
         """Return every open deadline due before ``on``."""
         found = [

@@ -411,6 +411,17 @@ class SqlStore:
         with self._db.reading("list cases") as conn:
             return tuple(sorted(conn.execute(sa.select(schema.cases.c.id)).scalars()))
 
+    def case_ids_of(self, child: str) -> Sequence[str]:
+        """Return the references of a child's cases, sorted.
+
+        Raises:
+            StoreError: When the database cannot be read.
+        """
+        cases = schema.cases
+        query = sa.select(cases.c.id).where(cases.c.child == child)
+        with self._db.reading("list a child's cases") as conn:
+            return tuple(sorted(conn.execute(query).scalars()))
+
     def overdue(self, on: date) -> Sequence[OverdueDeadline]:
         """Return every open deadline due before ``on``, by due date, case and deadline id.
 
