@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from disruption import Command, Engine, FixedClock, MemoryStore
 from disruption.exceptions import DisruptionError
 from disruption.ssda903 import check_files
+from tests.test_contract_schema import OPEN as OPEN_LINE
 
 NOW = datetime(2025, 12, 23, 17, tzinfo=UTC)
 COMMANDS = [
@@ -99,22 +100,7 @@ def command_objects(draw: st.DrawFn) -> Any:
     return obj
 
 
-OPENED = {
-    "case": "P-1",
-    "command": "open_case",
-    "at": "2025-12-22T09:00:00+00:00",
-    "actor": {"id": "sw-1", "role": "social_worker"},
-    "data": {
-        "child": "C-1",
-        "placement": {
-            "id": "PL-1",
-            "type": "U4",
-            "provider": "PR1",
-            "start": "2025-06-02",
-            "location": "in_borough",
-        },
-    },
-}
+OPENED = OPEN_LINE
 
 
 def _apply(obj: Any) -> None:

@@ -63,16 +63,5 @@ def subject_access(engine: Engine, child: str) -> dict[str, Any]:
                 "personal_texts": [t for e in history for t in _texts(engine, e.data)],
             }
         )
-    log = [
-        {
-            "at": r.at.isoformat(),
-            "recorded_at": r.recorded_at.isoformat(),
-            "case": r.case,
-            "command": r.command,
-            "actor": {"id": r.actor_id, "role": r.actor_role},
-            "error": r.error,
-        }
-        for r in engine.store.refusals(10**9)
-        if r.case in refs
-    ]
+    log = [r.as_json() for r in engine.store.refusals(10**9) if r.case in refs]
     return {"child": child, "cases": cases, "access_log": log}

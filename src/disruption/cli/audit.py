@@ -69,17 +69,7 @@ def access_log(
         entries = store.refusals(limit)
     if as_json:
         for r in entries:
-            print_json(
-                {
-                    "at": r.at.isoformat(),
-                    "recorded_at": r.recorded_at.isoformat(),
-                    "case": r.case,
-                    "command": r.command,
-                    "actor": {"id": r.actor_id, "role": r.actor_role},
-                    "error": r.error,
-                    "state": r.state,
-                }
-            )
+            print_json(r.as_json())
         return
     table = Table("recorded", "case", "command", "actor", "role", "refused", title="Access log")
     for r in entries:

@@ -47,6 +47,18 @@ class Refusal:
     error: str
     state: str | None = None
 
+    def as_json(self) -> dict[str, object]:
+        """The entry as ``disruption access-log --json`` prints it."""
+        return {
+            "at": self.at.isoformat(),
+            "recorded_at": self.recorded_at.isoformat(),
+            "case": self.case,
+            "command": self.command,
+            "actor": {"id": self.actor_id, "role": self.actor_role},
+            "error": self.error,
+            "state": self.state,
+        }
+
 
 @attrs.frozen
 class StoredEvent:
