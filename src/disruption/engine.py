@@ -42,8 +42,8 @@ from disruption.exceptions import (
     UnknownCase,
     UnknownProcedure,
 )
-from disruption.fold import evolve, replay
-from disruption.migrate import MIGRATED, MIGRATOR, Plan, migration_event, plan_migration
+from disruption.fold import replay
+from disruption.migrate import MIGRATED, MIGRATOR, Plan
 from disruption.model import Actor, Case, ProcedureRef
 from disruption.standard import STANDARD
 from disruption.store.base import CaseStore, OverdueDeadline, Refusal
@@ -232,9 +232,10 @@ class Engine:
             to_state=after.state,
             version=after.version,
         )
-        self._publish(events)
+        self.publish(events)
 
-    def _publish(self, events: Iterable[Event]) -> None:
+    def publish(self, events: Iterable[Event]) -> None:
+        """Call every subscriber with each event (after it is stored)."""
         for event in events:
             for subscriber in self._subscribers:
                 subscriber(event)
@@ -255,7 +256,7 @@ class Engine:
         while True:
             events = self.store.record_missed(on, recorded_at=self.clock.now(), limit=batch)
             total += len(events)
-            self._publish(events)
+            self.publish(events)
             if len(events) < batch:
                 break
         logger.info("deadlines.swept", on=on.isoformat(), count=total)
@@ -288,25 +289,29 @@ class Engine:
             DefinitionError: Listing every reason the migration cannot run.
             UnknownProcedure: A case was opened under a definition the engine was not given.
         """
+        from disruption.migrate import run_migration
+
         self._procedures[(to.name, to.version)] = to
-        cases = [self.case(case_id) for case_id in self.store.case_ids()]
-        plan = plan_migration(
-            cases,
-            to,
-            mapping,
-            finished=lambda c: c.state in self.procedure_of(c.procedure).final_states,
-        )
-        plan.check()
-        if dry_run:
-            return plan
-        at = self.clock.now()
-        for move in plan.moves:
-            event = migration_event(move, to, mapping, at=at, actor=actor)
-            after = evolve(move.case, event, to.records)
-            self.store.append(after, (event,), (), expected_version=move.case.version)
-            self._publish((event,))
-        logger.info("procedure.migrated", to=to.name, version=to.version, cases=len(plan.moves))
-        return plan
+        return run_migration(self, to, mapping, actor=actor, dry_run=dry_run)
+
+    def erase(self, child: str, *, actor: Actor | None = None) -> int:
+        """Erase a child's free text for good, and record the erasure in each case's history.
+
+        Each of the child's cases first gets a ``PersonalDataErased`` event (bookkeeping: the
+        state and the last step are unchanged), so the erasure is in the tamper-evident
+        history; then the store destroys the child's key and text. The events, deadlines
+        and every figure of the analysis stay as they were.
+
+        Args:
+            child: The child's pseudonymous reference.
+            actor: Who erases (a system actor by default).
+
+        Returns:
+            How many pieces of free text were erased.
+        """
+        from disruption.erasure import erase
+
+        return erase(self, child, actor=actor)
 
     def load(self, case_id: str) -> Case | None:
         """Return a case rebuilt from its stored events, or ``None`` if there is none."""

@@ -27,8 +27,9 @@ from disruption.model import (
 
 __all__ = ["evolve", "replay"]
 
-_BOOKKEEPING = "DeadlineMissed"
-"""Recorded by a sweep: it neither changes the state nor counts as the case's last step."""
+_BOOKKEEPING = frozenset({"DeadlineMissed", "PersonalDataErased"})
+"""Recorded by a sweep or an erasure: they neither change the state nor count as the case's
+last step."""
 _MIGRATED = "ProcedureMigrated"
 """Moves a case to another definition's state: not the case's last step either."""
 
@@ -103,7 +104,7 @@ def evolve(case: Case | None, event: Event, records: Mapping[str, Recorder]) -> 
     """
     if case is None:
         case = _opened(event)
-    elif event.type == _BOOKKEEPING:
+    elif event.type in _BOOKKEEPING:
         case = case.moved(case.state, event.seq, case.updated_at)
     elif event.type == _MIGRATED:
         to = event.data["to"]

@@ -23,15 +23,31 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import attrs
+import structlog
 
 from disruption.definition import Procedure
 from disruption.events import DeadlineChange, Event
 from disruption.exceptions import DefinitionError
+from disruption.fold import evolve
 from disruption.model import Actor, Case, Role
 
-__all__ = ["MIGRATED", "MIGRATOR", "Move", "Plan", "migration_event", "plan_migration"]
+if TYPE_CHECKING:
+    from disruption.engine import Engine
+
+__all__ = [
+    "MIGRATED",
+    "MIGRATOR",
+    "Move",
+    "Plan",
+    "migration_event",
+    "plan_migration",
+    "run_migration",
+]
+
+logger = structlog.get_logger("disruption.migrate")
 
 MIGRATED = "ProcedureMigrated"
 """The type of the event that moves a case to another version of its procedure."""
@@ -161,3 +177,36 @@ def migration_event(
         to_state=move.to_state,
         deadlines=cancelled,
     )
+
+
+def run_migration(
+    engine: Engine,
+    to: Procedure,
+    mapping: Mapping[str, str],
+    *,
+    actor: Actor = MIGRATOR,
+    dry_run: bool = False,
+) -> Plan:
+    """Plan, check and (unless ``dry_run``) run a migration: see :meth:`Engine.migrate`.
+
+    Raises:
+        DefinitionError: Listing every reason the migration cannot run.
+    """
+    cases = [engine.case(case_id) for case_id in engine.store.case_ids()]
+    plan = plan_migration(
+        cases,
+        to,
+        mapping,
+        finished=lambda c: c.state in engine.procedure_of(c.procedure).final_states,
+    )
+    plan.check()
+    if dry_run:
+        return plan
+    at = engine.clock.now()
+    for move in plan.moves:
+        event = migration_event(move, to, mapping, at=at, actor=actor)
+        after = evolve(move.case, event, to.records)
+        engine.store.append(after, (event,), (), expected_version=move.case.version)
+        engine.publish((event,))
+    logger.info("procedure.migrated", to=to.name, version=to.version, cases=len(plan.moves))
+    return plan

@@ -100,3 +100,19 @@ def export_subject(
         return
     out_file.write_text(text, encoding="utf-8")
     out.print(f"{len(held['cases'])} cases of {child} written to {out_file}", markup=False)
+
+
+@app.command()
+@friendly
+def erase(
+    child: Annotated[str, typer.Argument(help="The child's pseudonymous reference.")],
+    db: DbOption = None,
+    procedure: ProcedureOption = None,
+) -> None:
+    """Erase a child's free text for good (their key and text); the history stays.
+
+    The erasure is recorded in each of the child's cases. Figures are unchanged.
+    """
+    with opened(db) as store:
+        erased = engine_for(store, procedure).erase(child)
+    out.print(f"{erased} pieces of free text of {child} erased", markup=False)

@@ -168,6 +168,10 @@ class CaseStore(Protocol):
         """Return the references of a child's cases, sorted."""
         ...
 
+    def erase(self, child: str) -> int:
+        """Destroy a child's free text for good; return how many pieces were erased."""
+        ...
+
     def record_refusal(self, refusal: Refusal) -> None:
         """Write a refused access decision to the access log (the case is not touched)."""
         ...

@@ -37,6 +37,7 @@ class MemoryStore:
         self._cases: dict[str, Case] = {}
         self._commands: dict[str, list[Event]] = {}
         self._texts: dict[str, str] = {}
+        self._children_of_texts: dict[str, str] = {}
         self._log: list[StoredEvent] = []
         self._consumers: dict[str, int] = {}
         self._refusals: list[Refusal] = []
@@ -77,6 +78,7 @@ class MemoryStore:
         new_texts = {t.ref: t.text for t in texts}
         # Everything above may fail; after the first update below nothing can.
         self._texts.update(new_texts)
+        self._children_of_texts.update((t.ref, t.child) for t in texts)
         self._add(case, events)
 
     def _check_commands(self, events: Sequence[Event]) -> None:
@@ -153,6 +155,13 @@ class MemoryStore:
         if position < 0:
             raise ValueError(f"a position is never negative, not {position}")
         self._consumers[consumer] = position
+
+    def erase(self, child: str) -> int:
+        """Destroy a child's free text; return how many pieces were erased."""
+        refs = [ref for ref, of in self._children_of_texts.items() if of == child]
+        for ref in refs:
+            del self._texts[ref], self._children_of_texts[ref]
+        return len(refs)
 
     def record_refusal(self, refusal: Refusal) -> None:
         """Write a refused access decision to the access log."""
@@ -241,6 +250,7 @@ class MemoryStore:
         self._check_commands([e for item in new.values() for e in item.events])
         for item in new.values():
             self._texts.update((t.ref, t.text) for t in item.texts)
+            self._children_of_texts.update((t.ref, t.child) for t in item.texts)
             self._add(item.case, item.events)
         return len(new)
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
-from disruption.store import audit, schema
+from disruption.store import audit, keys, schema
 
 __all__ = ["STEPS", "V1_METADATA", "upgrade"]
 
@@ -192,9 +192,26 @@ def _v1_to_v2(conn: sa.Connection) -> None:
     conn.execute(sa.insert(_V2_COMMANDS).from_select(columns, applied))
 
 
+def _seal_texts(conn: sa.Connection) -> None:
+    """Encrypt the free text an older store kept in clear, each under its child's key."""
+    texts = schema.personal_texts
+    query = sa.select(texts.c.ref, texts.c.child, texts.c.text)
+    found = [dict(r) for r in conn.execute(query).mappings()]
+    if not found:
+        return
+    sealed = keys.seal_rows(conn, found)
+    marks = (":text", ":ref") if conn.dialect.name == "sqlite" else ("%(text)s", "%(ref)s")
+    conn.exec_driver_sql(
+        f"UPDATE personal_texts SET text = {marks[0]} WHERE ref = {marks[1]}",
+        [{"text": r["text"], "ref": r["ref"]} for r in sealed],
+    )
+
+
 def _v2_to_v3(conn: sa.Connection) -> None:
     """Version 3: each event row's ``hash``, chained over the history; the access log."""
     schema.access_log.create(conn)
+    schema.child_keys.create(conn)
+    _seal_texts(conn)
     conn.exec_driver_sql("ALTER TABLE events ADD COLUMN hash TEXT")
     previous = audit.GENESIS
     rows = conn.execute(sa.select(schema.events).order_by(schema.events.c.position))

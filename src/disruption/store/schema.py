@@ -24,6 +24,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "access_log",
     "cases",
+    "child_keys",
     "commands",
     "consumers",
     "create",
@@ -115,6 +116,14 @@ personal_texts = sa.Table(
     sa.Column("text", sa.Text, nullable=False),
     sa.Index("personal_texts_child", "child"),
 )
+
+child_keys = sa.Table(
+    "child_keys",
+    metadata,
+    sa.Column("child", sa.Text, primary_key=True),
+    sa.Column("key", sa.Text, nullable=False),
+)
+"""Each child's key for their free text (schema version 3); erasing a child deletes it."""
 
 access_log = sa.Table(
     "access_log",

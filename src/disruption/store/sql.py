@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from disruption.events import Event, PersonalText
 from disruption.exceptions import ConcurrencyError
 from disruption.model import Case, DeadlineStatus
-from disruption.store import rows, schema, writes
+from disruption.store import keys, rows, schema, writes
 from disruption.store.audit import Verification, verify_rows
 from disruption.store.base import NewCase, OverdueDeadline, Refusal, StoredEvent
 from disruption.store.database import Database
@@ -460,11 +460,33 @@ class SqlStore:
         Raises:
             StoreError: When the database cannot be read.
         """
-        texts = schema.personal_texts
-        query = sa.select(texts.c.text).where(texts.c.ref == ref)
+        texts, held = schema.personal_texts, schema.child_keys
+        query = (
+            sa.select(texts.c.text, held.c.key)
+            .join(held, held.c.child == texts.c.child)
+            .where(texts.c.ref == ref)
+        )
         with self._db.reading("read text") as conn:
-            value = conn.execute(query).scalar()
-        return None if value is None else str(value)
+            row = conn.execute(query).first()
+        return None if row is None else keys.open_text(row.key, row.text)
+
+    def erase(self, child: str) -> int:
+        """Destroy a child's free text for good: their key and every text sealed with it.
+
+        Args:
+            child: The child's pseudonymous reference.
+
+        Returns:
+            How many pieces of text were erased.
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        texts, held = schema.personal_texts, schema.child_keys
+        with self._db.writing("erase a child's text") as conn:
+            conn.execute(sa.delete(held).where(held.c.child == child))
+            erased = conn.execute(sa.delete(texts).where(texts.c.child == child)).rowcount
+        return int(erased or 0)
 
     def close(self) -> None:
         """Close the store's connections."""

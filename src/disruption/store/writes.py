@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from disruption.decide import missed_events
 from disruption.events import Event, PersonalText
 from disruption.model import Case, DeadlineStatus
-from disruption.store import audit, rows, schema
+from disruption.store import audit, keys, rows, schema
 from disruption.store.base import NewCase
 
 __all__ = [
@@ -186,7 +186,7 @@ def append(
     _write_case(conn, case, expected_version)
     conn.exec_driver_sql(_driver_sql(conn, _DELETE_DEADLINES), {"where_case": case.id})
     _insert(conn, schema.deadlines, rows.deadline_rows(case))
-    _insert(conn, schema.personal_texts, rows.text_rows(texts))
+    _insert(conn, schema.personal_texts, keys.seal_rows(conn, rows.text_rows(texts)))
     insert_events(conn, events)
 
 
@@ -283,7 +283,8 @@ def load(conn: sa.Connection, batch: Sequence[NewCase]) -> int:
         return 0
     _insert(conn, schema.cases, [rows.case_row(n.case) for n in new])
     _insert(conn, schema.deadlines, [r for n in new for r in rows.deadline_rows(n.case)])
-    _insert(conn, schema.personal_texts, rows.text_rows(t for n in new for t in n.texts))
+    texts = rows.text_rows(t for n in new for t in n.texts)
+    _insert(conn, schema.personal_texts, keys.seal_rows(conn, texts))
     insert_events(conn, [e for n in new for e in n.events])
     return len(new)
 
