@@ -21,6 +21,7 @@ from disruption.cli._common import (
     friendly,
     opened,
     out,
+    parse_date,
     print_json,
 )
 from disruption.store.sql import SqlStore
@@ -116,3 +117,37 @@ def erase(
     with opened(db) as store:
         erased = engine_for(store, procedure).erase(child)
     out.print(f"{erased} pieces of free text of {child} erased", markup=False)
+
+
+@app.command()
+@friendly
+def retention(
+    db: DbOption = None,
+    header: Annotated[
+        list[Path] | None,
+        typer.Option("--header", help="SSDA903 Header files giving dates of birth."),
+    ] = None,
+    on: Annotated[str | None, typer.Option("--on", help="YYYY-MM-DD; today by default.")] = None,
+    years: Annotated[int, typer.Option(min=1, help="Keep records until this birthday.")] = 75,
+    as_json: JsonOption = False,
+) -> None:
+    """List the children whose records are due for erasure (their 75th birthday passed)."""
+    from disruption.analysis import case_table, load_cases
+    from disruption.retention import due_for_erasure
+    from disruption.ssda903 import read_header
+
+    if not header:
+        raise fail("retention needs --header: the store keeps no dates of birth")
+    day = parse_date(on, "--on")
+    dobs = read_header(header)[0]
+    with opened(db) as store:
+        children = case_table(load_cases(store))["child"].to_list()
+    due = due_for_erasure(children, dobs, day, years=years)
+    if as_json:
+        for child, when in due.rows():
+            print_json({"child": child, "due": when.isoformat()})
+        return
+    table = Table("child", "due for erasure since", title=f"Due for erasure on {day}")
+    for child, when in due.rows():
+        table.add_row(child, when.isoformat())
+    out.print(table)
