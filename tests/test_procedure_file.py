@@ -12,7 +12,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from disruption import Command, Engine, FixedClock, MemoryStore, Procedure
-from disruption.exceptions import DateOutOfOrder, DefinitionError, DisruptionError, InvalidData
+from disruption.exceptions import (
+    DateOutOfOrder,
+    DefinitionError,
+    DisruptionError,
+    InvalidData,
+    PermissionRefused,
+)
 from disruption.procedure_file import load_procedure, parse_procedure
 from tests.scripts import ROOT
 
@@ -248,3 +254,31 @@ def test_random_definitions_are_accepted_and_safe_or_rejected_with_problems(
         with contextlib.suppress(DisruptionError):  # any other exception fails the test
             _handle(engine, names[step % len(names)], SW, {}, 1 + n % 5)
         assert engine.case("P-1").state in declared
+
+
+def test_roles_can_depend_on_the_state() -> None:
+    authority = load_procedure(EXAMPLES / "north-borough.yaml")
+    engine = Engine(
+        MemoryStore(), procedure=authority.procedure, clock=FixedClock(START + timedelta(days=2))
+    )
+    _handle(engine, "open_case", SW, OPEN, 0)
+    _handle(engine, "raise_concern", SW, {"category": "relationship", "raised_by": "child"}, 0)
+    chair = {"id": "iro-1", "role": "iro"}
+    _handle(engine, "convene_meeting", SW, {"date": "2026-01-14", "chair": chair}, 0)
+    end = {"end": "2026-01-13", "reason": "CREQB", "planned": False}
+    with pytest.raises(PermissionRefused) as refused:
+        _handle(engine, "end_placement", SW, end, 1)
+    assert "in state disruption_meeting" in str(refused.value)
+    assert refused.value.role == "social_worker"
+    assert _handle(engine, "end_placement", MANAGER, end, 1).state == "ended"
+
+
+def test_roles_for_an_undeclared_state_are_a_problem() -> None:
+    problems = _problems(
+        {
+            "name": "x",
+            "version": 1,
+            "commands": [{"name": "stabilise", "roles_in": {"nowhere": ["iro"]}}],
+        }
+    )
+    assert "stabilise sets roles for undeclared state 'nowhere'" in problems

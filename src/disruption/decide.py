@@ -101,10 +101,12 @@ def _decide(
         raise CommandNotAllowed(
             f"{command.name} does not act in state {case.state} (allowed: {allowed})"
         )
-    if spec.roles is not None and command.actor.role not in spec.roles:
+    roles = spec.roles_in.get(state, spec.roles)
+    if roles is not None and command.actor.role not in roles:
+        where = f" in state {state}" if state in spec.roles_in else ""
         raise PermissionRefused(
-            f"role {command.actor.role} may not {command.name} "
-            f"(allowed: {', '.join(sorted(spec.roles))})",
+            f"role {command.actor.role} may not {command.name}{where} "
+            f"(allowed: {', '.join(sorted(roles))})",
             role=command.actor.role,
         )
     fields = Fields(command.data)

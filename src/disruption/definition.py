@@ -189,6 +189,8 @@ class CommandSpec:
         read: Reads the command's data into a payload (raises ``InvalidData``).
         transitions: Where it leads from which states.
         roles: Roles that may issue it; ``None`` for any role.
+        roles_in: Other roles for some states: in a state listed here, only these roles
+            may issue it (a decision that needs a manager once a meeting is convened, say).
         guards: Checks run after the data is read.
         opens: Deadlines it opens.
         creates: Whether it opens a new case.
@@ -200,6 +202,7 @@ class CommandSpec:
     read: Callable[[Fields], Any]
     transitions: tuple[Transition, ...] = attrs.field(converter=_transitions)
     roles: frozenset[Role] | None = None
+    roles_in: Mapping[str, frozenset[Role]] = attrs.field(factory=dict)
     guards: tuple[Guard, ...] = attrs.field(default=(), converter=_guards)
     opens: tuple[Opens, ...] = attrs.field(default=(), converter=_opens)
     creates: bool = False
@@ -351,6 +354,8 @@ def _check(proc: Procedure) -> list[str]:
                     problems.append(f"{spec.name} names undeclared state {name!r}")
             if not spec.follow_up and set(t.source) & proc.final_states and not spec.creates:
                 problems.append(f"{spec.name} leaves a final state but is not a follow-up record")
+        for state in sorted(set(spec.roles_in) - states):
+            problems.append(f"{spec.name} sets roles for undeclared state {state!r}")
         for o in spec.opens:
             if o.deadline not in proc._deadlines:
                 problems.append(f"{spec.name} opens undeclared deadline {o.deadline!r}")

@@ -196,20 +196,30 @@ def _apply(draft: Draft, document: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+def _roles_in(spec: Mapping[str, Any]) -> dict[str, frozenset[Role]]:
+    return {
+        state: frozenset(Role(r) for r in roles)
+        for state, roles in spec.get("roles_in", {}).items()
+    }
+
+
 def _change(draft: Draft, spec: Mapping[str, Any], where: str) -> list[str]:
     name = spec["name"]
     if name not in draft.commands:
         return [f"{where}: no command {name!r} to change"]
+    if "roles_in" in spec:
+        old = draft.commands[name]
+        draft.add_command(attrs.evolve(old, roles_in={**old.roles_in, **_roles_in(spec)}))
     if "add_sources" in spec:
         draft.add_sources(name, *spec["add_sources"])
-        return []
-    draft.set_transitions(
-        name,
-        *(
-            Transition(tuple(t["from"]), t.get("to"), _field_is(t.get("when")))
-            for t in spec["transitions"]
-        ),
-    )
+    if "transitions" in spec:
+        draft.set_transitions(
+            name,
+            *(
+                Transition(tuple(t["from"]), t.get("to"), _field_is(t.get("when")))
+                for t in spec["transitions"]
+            ),
+        )
     return []
 
 
@@ -268,6 +278,7 @@ def _command(spec: Mapping[str, Any], where: str) -> tuple[CommandSpec | None, l
             read=payload_reader(spec["name"], data),
             transitions=transitions,
             roles=None if roles is None else frozenset(Role(r) for r in roles),
+            roles_in=_roles_in(spec),
             guards=guards,
             opens=opens,
             follow_up=spec.get("follow_up", False),
