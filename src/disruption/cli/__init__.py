@@ -1,19 +1,23 @@
 """The ``disruption`` command line: the only place logging is configured.
 
-Every command exits 0 on success, 1 when ``run`` had a rejected line, and 2 with a one-line
-message on bad input (a missing file, an unreadable store, an invalid date); never with a
-traceback.
+Every command exits 0 on success, 1 when ``run`` had a rejected line (or ``verify`` found
+the chain broken), and 2 with a one-line message on bad input (a missing file, an
+unreadable store, an invalid date); never with a traceback.
 """
 
 from __future__ import annotations
 
-from disruption.cli import audit, cases, procedures, reports, returns
+import importlib
+
 from disruption.cli._common import app
 
 __all__ = ["app", "main"]
 
-_COMMANDS = (audit, cases, procedures, reports, returns)
-"""The modules whose commands register on ``app`` when imported."""
+_COMMANDS = ("cases", "returns", "reports", "procedures", "audit")
+"""The modules whose commands register on ``app`` when imported, in the order of the help."""
+
+for _name in _COMMANDS:
+    importlib.import_module(f"disruption.cli.{_name}")
 
 
 def main() -> None:

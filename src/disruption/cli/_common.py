@@ -75,7 +75,10 @@ ProcedureOption = Annotated[
         help="An authority's procedure file (YAML or JSON); the standard procedure by default.",
     ),
 ]
-procedure_app = typer.Typer(help="Check an authority's procedure file.", no_args_is_help=True)
+procedure_app = typer.Typer(
+    help="Check an authority's procedure file, or move open cases to a new one.",
+    no_args_is_help=True,
+)
 app.add_typer(procedure_app, name="procedure")
 
 

@@ -75,7 +75,7 @@ def demo(
         "disruption-demo"
     ),
 ) -> None:
-    """Run a synthetic authority's cases through the procedure on SQLite and summarise them."""
+    """Build the calibrated synthetic authority on SQLite, run its year, write its report."""
     from disruption.demo import print_summary, run_demo
 
     summary = run_demo(seed=seed, db=db, out=out_dir)
