@@ -25,10 +25,10 @@ import sqlalchemy as sa
 from disruption.events import Event, PersonalText
 from disruption.exceptions import ConcurrencyError
 from disruption.model import Case, DeadlineStatus
-from disruption.store import keys, rows, schema, writes
-from disruption.store.audit import Verification, verify_rows
-from disruption.store.base import NewCase, OverdueDeadline, Refusal, StoredEvent
+from disruption.store import rows, schema, writes
+from disruption.store.base import NewCase, OverdueDeadline, StoredEvent
 from disruption.store.database import Database
+from disruption.store.private import PrivateRecords
 from disruption.store.schema import SCHEMA_VERSION
 
 __all__ = ["SCHEMA_VERSION", "SqlStore", "upgrade_store"]
@@ -60,7 +60,7 @@ def upgrade_store(url: str) -> tuple[int, int]:
         return store._db.opened
 
 
-class SqlStore:
+class SqlStore(PrivateRecords):
     """A :class:`~disruption.store.base.CaseStore` in SQLite or PostgreSQL.
 
     Args:
@@ -331,74 +331,6 @@ class SqlStore:
                 progress(handled)
         return added
 
-    def record_refusal(self, refusal: Refusal) -> None:
-        """Write a refused access decision to the access log, in a transaction of its own.
-
-        Raises:
-            StoreError: When the database fails.
-        """
-        row = {
-            "at": refusal.at.isoformat(),
-            "recorded_at": refusal.recorded_at.isoformat(),
-            "case_id": refusal.case,
-            "command": refusal.command,
-            "actor_id": refusal.actor_id,
-            "actor_role": refusal.actor_role,
-            "error": refusal.error,
-            "state": refusal.state,
-        }
-        with self._db.writing("record a refusal") as conn:
-            conn.execute(sa.insert(schema.access_log).values(row))
-
-    def refusals(self, limit: int = 1000) -> Sequence[Refusal]:
-        """Return the access log, most recent last (the latest ``limit`` entries).
-
-        Raises:
-            StoreError: When the database cannot be read.
-        """
-        log = schema.access_log
-        query = sa.select(log).order_by(log.c.id.desc()).limit(max(0, limit))
-        with self._db.reading("read the access log") as conn:
-            found = list(conn.execute(query).mappings())
-        return tuple(
-            Refusal(
-                at=datetime.fromisoformat(r["at"]),
-                recorded_at=datetime.fromisoformat(r["recorded_at"]),
-                case=r["case_id"],
-                command=r["command"],
-                actor_id=r["actor_id"],
-                actor_role=r["actor_role"],
-                error=r["error"],
-                state=r["state"],
-            )
-            for r in reversed(found)
-        )
-
-    def verify(self, *, page: int = 10_000) -> Verification:
-        """Check the chain of stored events (see :mod:`disruption.store.audit`).
-
-        Args:
-            page: Rows read per query.
-
-        Returns:
-            How many rows hold, and the first broken position if one is.
-
-        Raises:
-            StoreError: When the database cannot be read.
-        """
-        return verify_rows(self._event_rows(page))
-
-    def _event_rows(self, page: int) -> Iterable[dict[str, Any]]:
-        table, last = schema.events, 0
-        while True:
-            query = sa.select(table).where(table.c.position > last).order_by(table.c.position)
-            with self._db.reading("verify events") as conn:
-                batch = [dict(r) for r in conn.execute(query.limit(page)).mappings()]
-            yield from batch
-            if len(batch) < page:
-                return
-            last = batch[-1]["position"]
-
     def case_ids(self) -> Sequence[str]:
         """Return every case's reference, sorted (by code point, as Python sorts).
 
@@ -447,46 +379,6 @@ class SqlStore:
             ]
         # Sorted here, not in SQL: PostgreSQL's collation may not sort by code point.
         return sorted(found, key=lambda o: (o.deadline.due, o.case, o.deadline.id))
-
-    def text(self, ref: str) -> str | None:
-        """Return a piece of free text by its reference.
-
-        Args:
-            ref: The reference left in the event's data.
-
-        Returns:
-            The text, or ``None`` if there is none (or it was erased).
-
-        Raises:
-            StoreError: When the database cannot be read.
-        """
-        texts, held = schema.personal_texts, schema.child_keys
-        query = (
-            sa.select(texts.c.text, held.c.key)
-            .join(held, held.c.child == texts.c.child)
-            .where(texts.c.ref == ref)
-        )
-        with self._db.reading("read text") as conn:
-            row = conn.execute(query).first()
-        return None if row is None else keys.open_text(row.key, row.text)
-
-    def erase(self, child: str) -> int:
-        """Destroy a child's free text for good: their key and every text sealed with it.
-
-        Args:
-            child: The child's pseudonymous reference.
-
-        Returns:
-            How many pieces of text were erased.
-
-        Raises:
-            StoreError: When the database fails.
-        """
-        texts, held = schema.personal_texts, schema.child_keys
-        with self._db.writing("erase a child's text") as conn:
-            conn.execute(sa.delete(held).where(held.c.child == child))
-            erased = conn.execute(sa.delete(texts).where(texts.c.child == child)).rowcount
-        return int(erased or 0)
 
     def close(self) -> None:
         """Close the store's connections."""
