@@ -59,3 +59,10 @@ def test_run_commands_answers_per_line(capsys: pytest.CaptureFixture[str]) -> No
     assert [a["ok"] for a in answers] == [True, True, False]
     assert answers[2]["error"]["type"] == "CommandNotAllowed"
     assert answers[2]["state"] == "concern_raised"
+
+
+def test_analyse_returns_measures_loads_and_reports(tmp_path: Path) -> None:
+    result = run("analyse_returns", tmp_path)
+    assert result["measures"]["short_term"]["percent"] == 12.0
+    assert result["cases"] > 1000
+    assert result["report"].is_file()
