@@ -31,7 +31,7 @@ import pytest
 
 from disruption.clock import FixedClock
 from disruption.engine import Engine
-from disruption.store import open_store
+from disruption.store import SqlStore, open_store
 from tests.builders import T0, reach
 from tests.conftest import postgres
 from tests.workers import (
@@ -155,3 +155,7 @@ def test_four_processes_share_twenty_cases(db: str, tmp_path: Path) -> None:
         assert store.last_position() == last
         assert list(store.read_after(last)) == []
         assert len(check_store(store, db).stored) == len(snapshot.stored)
+        # Every event chains to the one committed before it, however the writers raced.
+        assert isinstance(store, SqlStore)
+        chain = store.verify()
+        assert (chain.ok, chain.checked) == (True, len(snapshot.stored)), chain.problem

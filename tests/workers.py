@@ -55,7 +55,7 @@ from disruption.events import Event
 from disruption.exceptions import CommandError, ConcurrencyError
 from disruption.fold import replay
 from disruption.logs import configure
-from disruption.model import Case, ConcernCategory
+from disruption.model import Case, ConcernCategory, DeadlineStatus
 from disruption.standard import STANDARD
 from disruption.store import open_store
 from disruption.store import sql as _sql  # noqa: F401  (imported before ``ready``, not after)
@@ -445,6 +445,7 @@ def _check_read_model(db: str, cases: Mapping[str, Case]) -> None:
                 d.missed_recorded,
             )
             for d in case.deadlines
+            if d.status is DeadlineStatus.OPEN  # the table holds open deadlines only
         }
         assert found[case_id] == expected, f"deadlines rows of {case_id} are not its replay"
 

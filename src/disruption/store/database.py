@@ -22,6 +22,7 @@ from sqlalchemy.pool import StaticPool
 
 from disruption.exceptions import SchemaError, StoreError
 from disruption.store import migrations, schema
+from disruption.store.driver import Tx
 from disruption.store.schema import SCHEMA_VERSION
 
 __all__ = ["Database"]
@@ -142,7 +143,7 @@ class Database:
     def _failures(self, what: str) -> Iterator[None]:
         try:
             yield
-        except SQLAlchemyError as err:
+        except (SQLAlchemyError, self.engine.dialect.loaded_dbapi.Error) as err:
             orig = getattr(err, "orig", None)
             reason = " ".join(str(orig if orig is not None else err).split())
             if self._password:
@@ -182,6 +183,40 @@ class Database:
         """
         with self._failures(what), self._writer.begin() as conn:
             yield conn
+
+    @contextmanager
+    def transaction(self, what: str) -> Iterator[Tx]:
+        """Lend a write transaction on the driver's own connection, committed at the end.
+
+        The write path of :mod:`disruption.store.writes` runs on it (see
+        :mod:`disruption.store.driver` for why). An exception leaving the block rolls the
+        transaction back; the block may commit early (:meth:`Tx.commit`).
+
+        Args:
+            what: What is done, for errors ("append to case P-1").
+
+        Yields:
+            The transaction (``BEGIN IMMEDIATE`` on SQLite).
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        postgres = self.engine.dialect.name == "postgresql"
+        with self._failures(what):
+            pooled = self.engine.raw_connection()
+            tx = None
+            try:
+                tx = Tx(pooled.driver_connection, postgres)
+                try:
+                    yield tx
+                    tx.commit()
+                except BaseException:
+                    tx.rollback()
+                    raise
+            finally:
+                if tx is not None:
+                    tx.close()
+                pooled.close()
 
     def upgrade(self) -> tuple[int, int]:
         """Create the tables, or upgrade the schema to this library's version.

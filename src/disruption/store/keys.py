@@ -18,15 +18,15 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Final
 
-import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
 
-from disruption.store import schema
+from disruption.events import PersonalText
+from disruption.store.driver import Tx
 
-__all__ = ["child_keys", "open_text", "seal_rows", "seal_text"]
+__all__ = ["ask_keys", "open_text", "seal_text", "sealed_rows"]
 
 
 def seal_text(key: str, text: str) -> str:
@@ -42,25 +42,46 @@ def open_text(key: str, token: str) -> str | None:
         return None
 
 
-def child_keys(conn: sa.Connection, children: Iterable[str]) -> dict[str, str]:
-    """The keys of some children, created (in the caller's transaction) where missing."""
+_NEW_KEY: Final = (
+    'INSERT INTO child_keys (child, "key") VALUES (?, ?) ON CONFLICT (child) DO NOTHING'
+)
+_IN_CHUNK: Final = 500
+
+
+def ask_keys(tx: Tx, children: Iterable[str]) -> Callable[[], dict[str, str]]:
+    """Ask for some children's keys, creating (in the transaction) those missing.
+
+    Args:
+        tx: A write transaction.
+        children: The children's references.
+
+    Returns:
+        A function giving the keys by child (call it after :meth:`Tx.sync`).
+    """
     wanted = sorted(set(children))
-    if not wanted:
-        return {}
-    table = schema.child_keys
-    found = dict(
-        conn.execute(sa.select(table.c.child, table.c.key).where(table.c.child.in_(wanted))).all()
-    )
-    new = [{"child": c, "key": Fernet.generate_key().decode()} for c in wanted if c not in found]
-    if new:
-        conn.execute(sa.insert(table), new)
-        found.update((row["child"], row["key"]) for row in new)
-    return found
+    tx.executemany(_NEW_KEY, [(c, Fernet.generate_key().decode()) for c in wanted])
+    asked = []
+    for start in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[start : start + _IN_CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        asked.append(
+            tx.execute(f'SELECT child, "key" FROM child_keys WHERE child IN ({marks})', chunk)
+        )
+
+    def answered() -> dict[str, str]:
+        return {child: key for cursor in asked for child, key in cursor.fetchall()}
+
+    return answered
 
 
-def seal_rows(conn: sa.Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``personal_texts`` rows with their text encrypted under each child's key."""
-    keys = child_keys(conn, (r["child"] for r in rows))
-    for row in rows:
-        row["text"] = seal_text(keys[row["child"]], row["text"])
-    return rows
+def sealed_rows(texts: Sequence[PersonalText], keys: dict[str, str]) -> list[tuple[Any, ...]]:
+    """``personal_texts`` rows of pieces of free text, each encrypted under its child's key.
+
+    Args:
+        texts: The free text split off events.
+        keys: The children's keys (from :func:`ask_keys`).
+
+    Returns:
+        One tuple per piece, in ``(ref, child, case_id, field, text)`` order.
+    """
+    return [(t.ref, t.child, t.case, t.field, seal_text(keys[t.child], t.text)) for t in texts]

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from disruption.store import audit, keys, schema
+from disruption.store.driver import tx_of
 
 __all__ = ["STEPS", "V1_METADATA", "upgrade"]
 
@@ -196,15 +197,16 @@ def _seal_texts(conn: sa.Connection) -> None:
     """Encrypt the free text an older store kept in clear, each under its child's key."""
     texts = schema.personal_texts
     query = sa.select(texts.c.ref, texts.c.child, texts.c.text)
-    found = [dict(r) for r in conn.execute(query).mappings()]
+    found = conn.execute(query).all()
     if not found:
         return
-    sealed = keys.seal_rows(conn, found)
-    marks = (":text", ":ref") if conn.dialect.name == "sqlite" else ("%(text)s", "%(ref)s")
-    conn.exec_driver_sql(
-        f"UPDATE personal_texts SET text = {marks[0]} WHERE ref = {marks[1]}",
-        [{"text": r["text"], "ref": r["ref"]} for r in sealed],
-    )
+    tx = tx_of(conn)
+    asked = keys.ask_keys(tx, (child for _, child, _ in found))
+    tx.sync()
+    key_of = asked()
+    sealed = [(keys.seal_text(key_of[child], text), ref) for ref, child, text in found]
+    tx.executemany("UPDATE personal_texts SET text = ? WHERE ref = ?", sealed)
+    tx.sync()
 
 
 def _v2_to_v3(conn: sa.Connection) -> None:

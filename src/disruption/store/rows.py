@@ -7,21 +7,33 @@ with an older event schema version comes back in the current one.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
-from typing import Any
+from collections.abc import Container, Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any, Final
+
+import orjson
 
 from disruption.events import JSON, DeadlineChange, Event, PersonalText, event_from_record
 from disruption.model import Case, Deadline, DeadlineStatus
-from disruption.store import upcast
+from disruption.store import audit, upcast
 
 __all__ = [
+    "CASE_COLUMNS",
+    "COMMAND_COLUMNS",
+    "DEADLINE_COLUMNS",
+    "EVENT_COLUMNS",
+    "TEXT_COLUMNS",
     "case_row",
+    "case_values",
+    "chained",
     "command_rows",
+    "command_values",
     "deadline_from_row",
     "deadline_rows",
+    "deadline_values",
     "event_from_row",
     "event_rows",
+    "event_values",
     "text_rows",
 ]
 
@@ -34,8 +46,40 @@ def _date(value: str | None) -> date | None:
     return None if value is None else date.fromisoformat(value)
 
 
-_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-"""JSON text of a value, as ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))``."""
+def _json(value: JSON) -> str:
+    """JSON text of a value, compact, non-ASCII kept (orjson; ``json`` for what it refuses)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+EVENT_COLUMNS: Final = (
+    "position", "case_id", "seq", "type", "command", "command_id", "at", "recorded_at",
+    "actor_id", "actor_role", "from_state", "to_state", "data", "deadlines", "schema_version",
+)  # fmt: skip
+"""The columns of an ``events`` row but ``hash``, in the order the value tuples give them."""
+
+CASE_COLUMNS: Final = (
+    "id", "procedure", "procedure_version", "state", "version", "child", "placement_type",
+    "placement_provider", "placement_start", "location", "updated_at",
+)  # fmt: skip
+DEADLINE_COLUMNS: Final = (
+    "case_id", "deadline_id", "name", "due", "earliest", "status", "opened_on", "closed_on",
+    "missed_recorded",
+)  # fmt: skip
+COMMAND_COLUMNS: Final = ("id", "case_id", "first_position", "last_position")
+TEXT_COLUMNS: Final = ("ref", "child", "case_id", "field", "text")
+
+
+def case_values(case: Case) -> tuple[Any, ...]:
+    """Return the ``cases`` row of a case, in :data:`CASE_COLUMNS` order."""
+    placement = case.placement
+    return (
+        case.id, case.procedure.name, case.procedure.version, case.state, case.version,
+        case.child, placement.type, placement.provider, placement.start.isoformat(),
+        str(placement.location), case.updated_at.isoformat(),
+    )  # fmt: skip
 
 
 def case_row(case: Case) -> dict[str, Any]:
@@ -47,19 +91,7 @@ def case_row(case: Case) -> dict[str, Any]:
     Returns:
         The row's values by column name.
     """
-    return {
-        "id": case.id,
-        "procedure": case.procedure.name,
-        "procedure_version": case.procedure.version,
-        "state": case.state,
-        "version": case.version,
-        "child": case.child,
-        "placement_type": case.placement.type,
-        "placement_provider": case.placement.provider,
-        "placement_start": case.placement.start.isoformat(),
-        "location": str(case.placement.location),
-        "updated_at": case.updated_at.isoformat(),
-    }
+    return dict(zip(CASE_COLUMNS, case_values(case), strict=True))
 
 
 def _deadline_change(d: DeadlineChange) -> dict[str, JSON]:
@@ -74,27 +106,56 @@ def _deadline_change(d: DeadlineChange) -> dict[str, JSON]:
     }
 
 
-def _event_row(e: Event, position: int) -> dict[str, Any]:
-    # The fields of event_to_record, built directly: bulk loads convert many events.
-    data = e.data if type(e.data) is dict else dict(e.data)
-    changes = [_deadline_change(d) for d in e.deadlines]
-    return {
-        "position": position,
-        "case_id": e.case,
-        "seq": e.seq,
-        "type": e.type,
-        "command": e.command,
-        "command_id": e.command_id,
-        "at": e.at.isoformat(),
-        "recorded_at": e.recorded_at.isoformat(),
-        "actor_id": e.actor.id,
-        "actor_role": e.actor.role.value,
-        "from_state": e.from_state,
-        "to_state": e.to_state,
-        "data": _json(data),
-        "deadlines": _json(changes) if changes else "[]",
-        "schema_version": e.schema_version,
-    }
+def event_values(events: Iterable[Event], first: int) -> list[tuple[Any, ...]]:
+    """Return the ``events`` rows of events, at positions from ``first`` on, without ``hash``.
+
+    The same instants recur across the events of a load (the time of an import, the days
+    of a history), so each is turned into text once.
+
+    Args:
+        events: The events, in the order appended.
+        first: The position of the first.
+
+    Returns:
+        One tuple per event, in :data:`EVENT_COLUMNS` order.
+    """
+    texts: dict[datetime, str] = {}
+    built = []
+    for position, e in enumerate(events, start=first):
+        at, recorded = e.at, e.recorded_at
+        at_text = texts.get(at)
+        if at_text is None:
+            at_text = texts[at] = at.isoformat()
+        recorded_text = texts.get(recorded)
+        if recorded_text is None:
+            recorded_text = texts[recorded] = recorded.isoformat()
+        data = e.data if type(e.data) is dict else dict(e.data)
+        changes = e.deadlines
+        built.append((
+            position, e.case, e.seq, e.type, e.command, e.command_id, at_text, recorded_text,
+            e.actor.id, e.actor.role.value, e.from_state, e.to_state, _json(data),
+            _json([_deadline_change(d) for d in changes]) if changes else "[]",
+            e.schema_version,
+        ))  # fmt: skip
+    return built
+
+
+def chained(values: Iterable[tuple[Any, ...]], previous: str) -> list[tuple[Any, ...]]:
+    """Return event rows with their ``hash`` appended, chained from ``previous``.
+
+    Args:
+        values: Rows from :func:`event_values`.
+        previous: The hash of the row before the first (:data:`~audit.GENESIS` for none).
+
+    Returns:
+        The rows, each with its hash as the last value.
+    """
+    link = audit.link
+    rows = []
+    for row in values:
+        previous = link(previous, dict(zip(EVENT_COLUMNS, row, strict=True)))
+        rows.append((*row, previous))
+    return rows
 
 
 def event_rows(events: Iterable[Event], first: int) -> list[dict[str, Any]]:
@@ -105,9 +166,9 @@ def event_rows(events: Iterable[Event], first: int) -> list[dict[str, Any]]:
         first: The position of the first.
 
     Returns:
-        One row per event, by column name.
+        One row per event, by column name (without ``hash``).
     """
-    return [_event_row(e, position) for position, e in enumerate(events, start=first)]
+    return [dict(zip(EVENT_COLUMNS, v, strict=True)) for v in event_values(events, first)]
 
 
 def event_from_row(row: Mapping[Any, Any]) -> Event:
@@ -140,6 +201,30 @@ def event_from_row(row: Mapping[Any, Any]) -> Event:
     return event_from_record(upcast.upcast(record))
 
 
+def command_values(events: Sequence[Event], first: int) -> list[tuple[Any, ...]]:
+    """Return the ``commands`` rows of events appended at positions from ``first`` on.
+
+    Args:
+        events: The events, in the order appended.
+        first: The position of the first.
+
+    Returns:
+        One row per command id and case among the events, in :data:`COMMAND_COLUMNS` order,
+        with the positions of its first and last event (so a command id given to two cases
+        makes two rows with one key).
+    """
+    found: dict[tuple[str, str], list[Any]] = {}
+    for position, e in enumerate(events, start=first):
+        if e.command_id is None:
+            continue
+        row = found.get((e.command_id, e.case))
+        if row is None:
+            found[e.command_id, e.case] = [e.command_id, e.case, position, position]
+        else:
+            row[3] = position
+    return [tuple(r) for r in found.values()]
+
+
 def command_rows(events: Sequence[Event], first: int) -> list[dict[str, Any]]:
     """Return the ``commands`` rows of events appended at positions from ``first`` on.
 
@@ -148,44 +233,52 @@ def command_rows(events: Sequence[Event], first: int) -> list[dict[str, Any]]:
         first: The position of the first.
 
     Returns:
-        One row per command id and case among the events, with the positions of its first
-        and last event (so a command id given to two cases makes two rows with one key).
+        The rows of :func:`command_values`, by column name.
     """
-    found: dict[tuple[str, str], dict[str, Any]] = {}
-    for position, e in enumerate(events, start=first):
-        if e.command_id is None:
-            continue
-        row = found.setdefault(
-            (e.command_id, e.case),
-            {"id": e.command_id, "case_id": e.case, "first_position": position},
+    return [dict(zip(COMMAND_COLUMNS, v, strict=True)) for v in command_values(events, first)]
+
+
+def deadline_values(case: Case, ids: Container[str] | None = None) -> list[tuple[Any, ...]]:
+    """Return the ``deadlines`` rows of a case's open deadlines.
+
+    The table holds open deadlines only: what the sweep and ``overdue`` look for. A
+    deadline met, late or cancelled is in the case's events.
+
+    Args:
+        case: The case.
+        ids: Only these deadlines (all when ``None``).
+
+    Returns:
+        One tuple per open deadline, in :data:`DEADLINE_COLUMNS` order.
+    """
+    open_ = DeadlineStatus.OPEN
+    return [
+        (
+            case.id,
+            d.id,
+            d.name,
+            d.due.isoformat(),
+            _iso(d.earliest),
+            open_.value,
+            d.opened_on.isoformat(),
+            None,
+            d.missed_recorded,
         )
-        row["last_position"] = position
-    return list(found.values())
+        for d in case.deadlines
+        if d.status is open_ and (ids is None or d.id in ids)
+    ]
 
 
 def deadline_rows(case: Case) -> list[dict[str, Any]]:
-    """Return the ``deadlines`` rows of a case's deadlines.
+    """Return the ``deadlines`` rows of a case's open deadlines.
 
     Args:
         case: The case.
 
     Returns:
-        One row per deadline, by column name.
+        One row per open deadline, by column name.
     """
-    return [
-        {
-            "case_id": case.id,
-            "deadline_id": d.id,
-            "name": d.name,
-            "due": d.due.isoformat(),
-            "earliest": _iso(d.earliest),
-            "status": str(d.status),
-            "opened_on": d.opened_on.isoformat(),
-            "closed_on": _iso(d.closed_on),
-            "missed_recorded": d.missed_recorded,
-        }
-        for d in case.deadlines
-    ]
+    return [dict(zip(DEADLINE_COLUMNS, v, strict=True)) for v in deadline_values(case)]
 
 
 def deadline_from_row(row: Mapping[Any, Any]) -> Deadline:

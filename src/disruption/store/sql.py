@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from disruption.events import Event, PersonalText
 from disruption.exceptions import ConcurrencyError
 from disruption.model import Case, DeadlineStatus
-from disruption.store import rows, schema, writes
+from disruption.store import rows, schema, sweep, writes
 from disruption.store.base import NewCase, OverdueDeadline, StoredEvent
 from disruption.store.database import Database
 from disruption.store.private import PrivateRecords
@@ -220,8 +220,8 @@ class SqlStore(PrivateRecords):
         """
         if position < 0:
             raise ValueError(f"a position is never negative, not {position}")
-        with self._db.writing("save a consumer's position") as conn:
-            writes.save_consumer(conn, consumer, position)
+        with self._db.transaction("save a consumer's position") as tx:
+            writes.save_consumer(tx, consumer, position)
 
     def append(
         self,
@@ -245,8 +245,8 @@ class SqlStore(PrivateRecords):
             StoreError: When the database fails; nothing is written.
         """
         try:
-            with self._db.writing(f"append to case {case.id}") as conn:
-                writes.append(conn, case, events, texts, expected_version)
+            with self._db.transaction(f"append to case {case.id}") as tx:
+                writes.append(tx, case, events, texts, expected_version)
         except writes.Stale:
             actual = self._version(case.id)
             message = f"case {case.id} is at version {actual}, not {expected_version}"
@@ -290,7 +290,7 @@ class SqlStore(PrivateRecords):
         """
         _at_least_one("limit", limit)
         with self._db.writing("record missed deadlines") as conn:
-            return writes.record_missed(conn, on, recorded_at, limit)
+            return sweep.record_missed(conn, on, recorded_at, limit)
 
     def bulk_append(
         self,
@@ -322,8 +322,8 @@ class SqlStore(PrivateRecords):
         remaining = iter(cases)
         while batch := list(islice(remaining, batch_size)):
             try:
-                with self._db.writing("bulk-load cases") as conn:
-                    added += writes.load(conn, batch)
+                with self._db.transaction("bulk-load cases") as tx:
+                    added += writes.load(tx, batch)
             except writes.DuplicateCommand as err:
                 raise ConcurrencyError(f"command {err} was applied already", expected=0) from None
             handled += len(batch)

@@ -1,27 +1,29 @@
-"""The write transactions of the SQL store: functions of a connection in a transaction.
+"""The write transactions of the SQL store, on the driver (see :mod:`disruption.store.driver`).
 
 On PostgreSQL every transaction takes its locks in the same order, so that writers never
 deadlock: the rows of cases and their deadlines first, the ``positions`` counter last. The
 counter's row lock is held from taking positions until commit, which makes positions commit
 in order and without gaps; nothing done after taking them waits for another writer.
+
+An append sends, besides ``BEGIN`` and ``COMMIT``: the case's row, the deadlines its events
+opened or closed, the position counter (which returns the hash the new events chain to), the
+events and their command's idempotency row; and for free text, its child's key and the
+sealed text. On PostgreSQL that is two round trips: the statements up to the counter, then
+the rest with ``COMMIT``.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
-from datetime import date, datetime
-from typing import Any
+import functools
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Final
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
-
-from disruption.decide import missed_events
 from disruption.events import Event, PersonalText
-from disruption.model import Case, DeadlineStatus
-from disruption.store import audit, keys, rows, schema
+from disruption.model import Case
+from disruption.store import audit, keys, rows
 from disruption.store.base import NewCase
+from disruption.store.driver import COPY_FROM, Tx, returning_supported
 
 __all__ = [
     "DuplicateCommand",
@@ -29,12 +31,11 @@ __all__ = [
     "append",
     "insert_events",
     "load",
-    "record_missed",
     "save_consumer",
     "take_positions",
 ]
 
-_IN_CHUNK = 500
+_IN_CHUNK: Final = 500
 """How many values one ``IN (...)`` list holds at most."""
 
 
@@ -54,82 +55,113 @@ class DuplicateCommand(Exception):
         self.ids = tuple(ids)
 
 
-def _insert(conn: sa.Connection, table: sa.Table, values: list[dict[str, Any]]) -> None:
-    """Insert rows with one ``executemany`` straight to the driver.
-
-    SQLAlchemy's own ``executemany`` processes every parameter of every row, which costs
-    more than the database's work in a bulk load; the values here are plain text, numbers,
-    booleans and ``None``, which both drivers take as they are.
-    """
-    if not values:
-        return
-    names = list(values[0])
-    quote = conn.dialect.identifier_preparer.quote
-    marks = [f":{n}" if conn.dialect.name == "sqlite" else f"%({n})s" for n in names]
-    sql = (
-        f"INSERT INTO {conn.dialect.identifier_preparer.format_table(table)} "
-        f"({', '.join(quote(n) for n in names)}) VALUES ({', '.join(marks)})"
-    )
-    conn.exec_driver_sql(sql, values)
+def _insert_sql(table: str, columns: Sequence[str]) -> str:
+    names = ", ".join(f'"{c}"' for c in columns)
+    return f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"
 
 
-def _driver_sql(conn: sa.Connection, template: str) -> str:
-    """Render a statement written with ``:name`` parameters for the connection's driver.
+_INSERT_CASE: Final = _insert_sql("cases", rows.CASE_COLUMNS)
+_CASE_SET: Final = ", ".join(f'"{c}" = ?' for c in rows.CASE_COLUMNS[1:])
+_UPDATE_CASE: Final = f"UPDATE cases SET {_CASE_SET} WHERE id = ? AND version = ?"
+_UPSERT_DEADLINE: Final = (
+    _insert_sql("deadlines", rows.DEADLINE_COLUMNS)
+    + " ON CONFLICT (case_id, deadline_id) DO UPDATE SET "
+    + ", ".join(f'"{c}" = excluded."{c}"' for c in rows.DEADLINE_COLUMNS[2:])
+)
+_DELETE_DEADLINE: Final = "DELETE FROM deadlines WHERE case_id = ? AND deadline_id = ?"
+_EVENT_COLUMNS: Final = (*rows.EVENT_COLUMNS, "hash")
+_TAKE: Final = 'UPDATE positions SET "last" = "last" + ? WHERE id = 1'
+_PREVIOUS: Final = '(SELECT hash FROM events WHERE "position" = positions."last" - ?)'
+_PREVIOUS_PG: Final = (
+    'SELECT hash FROM events WHERE "position" = (SELECT "last" FROM positions WHERE id = 1) - ?'
+)
 
-    Statements on the per-command path go straight to the driver: building and compiling
-    SQLAlchemy constructs for every command costs more than the database's own work.
-    """
-    if conn.dialect.name == "sqlite":
-        return template
-    return _PARAM.sub(r"%(\1)s", template)
+Taken = Callable[[], tuple[int, str] | None]
+"""Gives the first position taken and the hash to chain to, or ``None`` for a stale case."""
 
 
-_PARAM = re.compile(r":(\w+)")
+def _take_postgres(tx: Tx, n: int, written: tuple[str, Sequence[Any]] | None) -> Taken:
+    # The case's row is written in the same statement, and the counter moves only if it was.
+    if written is None:
+        taking = tx.execute(f'{_TAKE} RETURNING "last"', (n,))
+    else:
+        sql, params = written
+        guarded = f"WITH written AS ({sql} RETURNING 1) {_TAKE} AND EXISTS (SELECT FROM written)"
+        taking = tx.execute(f'{guarded} RETURNING "last"', (*params, n))
+    # A statement of its own, so that its snapshot shows the event committed by the writer
+    # that held the counter before (an UPDATE's RETURNING sees the snapshot it started with).
+    previous = tx.execute(_PREVIOUS_PG, (n,))
 
-_UPDATE_CASE = "UPDATE cases SET {assignments} WHERE id = :where_id AND version = :where_version"
-_DELETE_DEADLINES = "DELETE FROM deadlines WHERE case_id = :where_case"
-_TAKE_POSITIONS = "UPDATE positions SET last = last + :n WHERE id = 1 RETURNING last"
+    def taken() -> tuple[int, str] | None:
+        found = taking.fetchall()
+        if not found:
+            return None
+        hashes = previous.fetchall()
+        return int(found[0][0]) - n + 1, (hashes[0][0] if hashes else None) or audit.GENESIS
+
+    return taken
 
 
-def take_positions(conn: sa.Connection, n: int) -> int:
+def _take_sqlite(tx: Tx, n: int, written: tuple[str, Sequence[Any]] | None) -> Taken:
+    # BEGIN IMMEDIATE serialises writers: what this transaction reads is the latest.
+    writing = None if written is None else tx.execute(*written)
+    if returning_supported():
+        taking = tx.execute(f'{_TAKE} RETURNING "last", {_PREVIOUS}', (n, n))
+    else:
+        tx.execute(_TAKE, (n,))
+        taking = tx.execute(f'SELECT "last", {_PREVIOUS} FROM positions WHERE id = 1', (n,))
+
+    def taken() -> tuple[int, str] | None:
+        # Every row fetched, so that SQLite finishes the statement before COMMIT.
+        ((last, previous),) = taking.fetchall()
+        if writing is not None and writing.rowcount != 1:
+            return None
+        return int(last) - n + 1, previous or audit.GENESIS
+
+    return taken
+
+
+def take_positions(tx: Tx, n: int, written: tuple[str, Sequence[Any]] | None = None) -> Taken:
     """Take the next ``n`` positions from the counter, locking it until commit.
 
     Args:
-        conn: A connection in a write transaction.
-        n: How many positions (at least 1).
+        tx: A write transaction.
+        n: How many positions (0 takes none but still locks the counter).
+        written: A statement writing the case's row (and its parameters), sent first: the
+            positions are taken only if it wrote one row.
 
     Returns:
-        The first of them.
+        A function giving the first position taken and the hash of the event before it, or
+        ``None`` when ``written`` wrote nothing (call it after :meth:`Tx.sync`).
     """
-    if conn.dialect.update_returning:
-        sql = _driver_sql(conn, _TAKE_POSITIONS)
-        last = int(conn.exec_driver_sql(sql, {"n": n}).scalar_one())
-    else:  # SQLite before 3.35: the write transaction already holds the database
-        counter = schema.positions
-        at = counter.c.id == 1
-        conn.execute(sa.update(counter).where(at).values(last=counter.c.last + n))
-        last = conn.execute(sa.select(counter.c.last).where(at)).scalar_one()
-    return last - n + 1
+    return (_take_postgres if tx.postgres else _take_sqlite)(tx, n, written)
 
 
-def _chained(conn: sa.Connection, new: list[dict[str, Any]], first: int) -> list[dict[str, Any]]:
-    """The rows with their ``hash``, chained to the row before the first of them."""
-    previous = audit.GENESIS
-    if first > 1:
-        found = conn.exec_driver_sql(
-            _driver_sql(conn, 'SELECT hash FROM events WHERE "position" = :p'), {"p": first - 1}
-        ).scalar()
-        previous = found or audit.GENESIS
-    for row in new:
-        previous = row["hash"] = audit.link(previous, row)
-    return new
+@functools.lru_cache(maxsize=32)
+def _events_and_command(events: int) -> str:
+    """One PostgreSQL statement inserting ``events`` event rows and one ``commands`` row."""
+    row = f"({', '.join('?' * len(_EVENT_COLUMNS))})"
+    names = ", ".join(f'"{c}"' for c in _EVENT_COLUMNS)
+    inserted = f"INSERT INTO events ({names}) VALUES {', '.join([row] * events)}"
+    return f"WITH inserted AS ({inserted}) {_insert_sql('commands', rows.COMMAND_COLUMNS)}"
 
 
-def insert_events(conn: sa.Connection, events: Sequence[Event]) -> None:
+def _write_events(tx: Tx, events: Sequence[Event], first: int, previous: str) -> None:
+    chained = rows.chained(rows.event_values(events, first), previous)
+    commands = rows.command_values(events, first)
+    if tx.postgres and len(commands) == 1 and len(chained) < COPY_FROM:
+        params = [v for row in chained for v in row]
+        tx.execute(_events_and_command(len(chained)), (*params, *commands[0]))
+        return
+    tx.insert("events", _EVENT_COLUMNS, chained)
+    tx.insert("commands", rows.COMMAND_COLUMNS, commands)
+
+
+def insert_events(tx: Tx, events: Sequence[Event]) -> None:
     """Insert events at the next positions, and the ``commands`` rows of their command ids.
 
     Args:
-        conn: A connection in a write transaction.
+        tx: A write transaction.
         events: The events, in the order to append them.
 
     Raises:
@@ -137,43 +169,43 @@ def insert_events(conn: sa.Connection, events: Sequence[Event]) -> None:
     """
     if not events:
         return
-    first = take_positions(conn, len(events))
-    _insert(conn, schema.events, _chained(conn, rows.event_rows(events, first), first))
-    commands = rows.command_rows(events, first)
-    if commands:
-        try:
-            _insert(conn, schema.commands, commands)
-        except IntegrityError:
-            raise DuplicateCommand([c["id"] for c in commands]) from None
+    with _refusals(tx, events):
+        taken = take_positions(tx, len(events))
+        tx.sync()
+        found = taken()
+        assert found is not None  # nothing guards the counter here
+        _write_events(tx, events, *found)
+        tx.sync()
 
 
-def _write_case(conn: sa.Connection, case: Case, expected_version: int) -> None:
-    row = rows.case_row(case)
+def _case_statement(case: Case, expected_version: int) -> tuple[str, Sequence[Any]]:
+    values = rows.case_values(case)
     if expected_version == 0:
-        try:
-            _insert(conn, schema.cases, [row])
-        except IntegrityError:
-            raise Stale from None
+        return _INSERT_CASE, values
+    return _UPDATE_CASE, (*values[1:], case.id, expected_version)
+
+
+def _write_deadlines(tx: Tx, case: Case, events: Sequence[Event]) -> None:
+    changed = {d.id for e in events for d in e.deadlines}
+    if not changed:
         return
-    case_id = row.pop("id")
-    quote = conn.dialect.identifier_preparer.quote
-    template = _UPDATE_CASE.format(assignments=", ".join(f"{quote(c)} = :{c}" for c in row))
-    params = {**row, "where_id": case_id, "where_version": expected_version}
-    if conn.exec_driver_sql(_driver_sql(conn, template), params).rowcount != 1:
-        raise Stale
+    still_open = rows.deadline_values(case, changed)
+    tx.executemany(_UPSERT_DEADLINE, still_open)
+    closed = changed - {row[1] for row in still_open}
+    tx.executemany(_DELETE_DEADLINE, [(case.id, d) for d in sorted(closed)])
 
 
 def append(
-    conn: sa.Connection,
+    tx: Tx,
     case: Case,
     events: Sequence[Event],
     texts: Sequence[PersonalText],
     expected_version: int,
 ) -> None:
-    """Write one command's events with the case's row, deadlines and free text.
+    """Write one command's events with the case's row, deadlines and free text, and commit.
 
     Args:
-        conn: A connection in a write transaction.
+        tx: A write transaction.
         case: The case after the events.
         events: The events.
         texts: Free text split off the events.
@@ -183,80 +215,54 @@ def append(
         Stale: When the stored version is not ``expected_version``.
         DuplicateCommand: When one of the events' command ids was applied already.
     """
-    _write_case(conn, case, expected_version)
-    conn.exec_driver_sql(_driver_sql(conn, _DELETE_DEADLINES), {"where_case": case.id})
-    _insert(conn, schema.deadlines, rows.deadline_rows(case))
-    _insert(conn, schema.personal_texts, keys.seal_rows(conn, rows.text_rows(texts)))
-    insert_events(conn, events)
+    with _refusals(tx, events):
+        _append(tx, case, events, texts, expected_version)
 
 
-def _overdue(conn: sa.Connection, on: date, limit: int) -> Sequence[sa.RowMapping]:
-    deadlines, cases = schema.deadlines, schema.cases
-    query = (
-        sa.select(deadlines, cases.c.version, cases.c.state)
-        .join(cases, cases.c.id == deadlines.c.case_id)
-        .where(
-            deadlines.c.status == str(DeadlineStatus.OPEN),
-            deadlines.c.due < on.isoformat(),
-            deadlines.c.missed_recorded == sa.false(),
-        )
-        .order_by(deadlines.c.due, deadlines.c.case_id, deadlines.c.deadline_id)
-        .limit(limit)
-    )
-    if conn.dialect.name == "postgresql":
-        # Lock the deadline and case rows taken, skipping those another sweeper or writer
-        # holds: this never waits, so it cannot deadlock with an append to the same case.
-        query = query.with_for_update(of=[deadlines, cases], skip_locked=True, key_share=True)
-    return conn.execute(query).mappings().all()
+@contextmanager
+def _refusals(tx: Tx, events: Sequence[Event]) -> Iterator[None]:
+    """Turn the key conflicts that refuse a write into :class:`Stale` or :class:`DuplicateCommand`.
 
-
-def _record_case(
-    conn: sa.Connection, taken: Sequence[sa.RowMapping], on: date, recorded_at: datetime
-) -> tuple[Event, ...]:
-    case, version, state = taken[0]["case_id"], taken[0]["version"], taken[0]["state"]
-    overdue = sorted((rows.deadline_from_row(r) for r in taken), key=lambda d: (d.due, d.id))
-    events = missed_events(case, version, state, overdue, on=on, recorded_at=recorded_at)
-    cases, deadlines = schema.cases, schema.deadlines
-    guard = (cases.c.id == case) & (cases.c.version == version)
-    bumped = sa.update(cases).where(guard).values(version=version + len(events))
-    if conn.execute(bumped).rowcount != 1:
-        return ()  # changed since it was read: left for the next sweep
-    ids = [d.id for d in overdue]
-    recorded = deadlines.c.deadline_id.in_(ids) & (deadlines.c.case_id == case)
-    conn.execute(sa.update(deadlines).where(recorded).values(missed_recorded=True))
-    insert_events(conn, events)
-    return events
-
-
-def record_missed(
-    conn: sa.Connection, on: date, recorded_at: datetime, limit: int
-) -> tuple[Event, ...]:
-    """Record a ``DeadlineMissed`` event for up to ``limit`` deadlines overdue on ``on``.
-
-    Args:
-        conn: A connection in a write transaction.
-        on: The day to judge on.
-        recorded_at: When the sweep runs.
-        limit: The most deadlines taken.
-
-    Returns:
-        The events recorded, one per deadline.
+    On PostgreSQL a statement's error surfaces at the next sync or at commit, so the
+    conflict is told by the table it names.
     """
-    by_case: dict[str, list[sa.RowMapping]] = {}
-    for row in _overdue(conn, on, limit):
-        by_case.setdefault(row["case_id"], []).append(row)
-    return tuple(
-        e for c in sorted(by_case) for e in _record_case(conn, by_case[c], on, recorded_at)
-    )
+    try:
+        yield
+    except tx.integrity_error as err:
+        table = tx.conflict_table(err)
+        if table == "cases":
+            raise Stale from None
+        if table == "commands":
+            raise DuplicateCommand(sorted({e.command_id for e in events if e.command_id})) from None
+        raise
 
 
-def _new_cases(conn: sa.Connection, batch: Sequence[NewCase]) -> list[NewCase]:
+def _append(
+    tx: Tx, case: Case, events: Sequence[Event], texts: Sequence[PersonalText], expected: int
+) -> None:
+    # Lock order: the case's deadline rows, its row, then the counter (see the module's doc).
+    _write_deadlines(tx, case, events)
+    sealed = keys.ask_keys(tx, {t.child for t in texts})
+    taken = take_positions(tx, len(events), _case_statement(case, expected))
+    tx.sync()
+    found = taken()
+    if found is None:
+        raise Stale
+    tx.insert("personal_texts", rows.TEXT_COLUMNS, keys.sealed_rows(texts, sealed()))
+    if events:
+        _write_events(tx, events, *found)
+    tx.commit()
+
+
+def _new_cases(tx: Tx, batch: Sequence[NewCase]) -> list[NewCase]:
     ids = sorted({n.case.id for n in batch})
     seen: set[str] = set()
     for start in range(0, len(ids), _IN_CHUNK):
         chunk = ids[start : start + _IN_CHUNK]
-        query = sa.select(schema.cases.c.id).where(schema.cases.c.id.in_(chunk))
-        seen.update(conn.execute(query).scalars())
+        marks = ", ".join("?" * len(chunk))
+        found = tx.execute(f"SELECT id FROM cases WHERE id IN ({marks})", chunk)
+        tx.sync()
+        seen.update(r[0] for r in found.fetchall())
     new: list[NewCase] = []
     for item in batch:
         if item.case.id not in seen:
@@ -265,11 +271,11 @@ def _new_cases(conn: sa.Connection, batch: Sequence[NewCase]) -> list[NewCase]:
     return new
 
 
-def load(conn: sa.Connection, batch: Sequence[NewCase]) -> int:
+def load(tx: Tx, batch: Sequence[NewCase]) -> int:
     """Insert whole new cases, skipping those already stored.
 
     Args:
-        conn: A connection in a write transaction.
+        tx: A write transaction.
         batch: The cases.
 
     Returns:
@@ -278,35 +284,33 @@ def load(conn: sa.Connection, batch: Sequence[NewCase]) -> int:
     Raises:
         DuplicateCommand: When one of the events' command ids was applied already.
     """
-    new = _new_cases(conn, batch)
+    new = _new_cases(tx, batch)
     if not new:
         return 0
-    _insert(conn, schema.cases, [rows.case_row(n.case) for n in new])
-    _insert(conn, schema.deadlines, [r for n in new for r in rows.deadline_rows(n.case)])
-    texts = rows.text_rows(t for n in new for t in n.texts)
-    _insert(conn, schema.personal_texts, keys.seal_rows(conn, texts))
-    insert_events(conn, [e for n in new for e in n.events])
+    tx.insert("cases", rows.CASE_COLUMNS, [rows.case_values(n.case) for n in new])
+    deadlines = [r for n in new for r in rows.deadline_values(n.case)]
+    tx.insert("deadlines", rows.DEADLINE_COLUMNS, deadlines)
+    texts = [t for n in new for t in n.texts]
+    if texts:
+        sealed = keys.ask_keys(tx, {t.child for t in texts})
+        tx.sync()
+        tx.insert("personal_texts", rows.TEXT_COLUMNS, keys.sealed_rows(texts, sealed()))
+    insert_events(tx, [e for n in new for e in n.events])
     return len(new)
 
 
-def save_consumer(conn: sa.Connection, name: str, position: int) -> None:
+_SAVE_CONSUMER: Final = (
+    'INSERT INTO consumers (name, "position") VALUES (?, ?) '
+    'ON CONFLICT (name) DO UPDATE SET "position" = excluded."position"'
+)
+
+
+def save_consumer(tx: Tx, name: str, position: int) -> None:
     """Insert or update a consumer's position.
 
     Args:
-        conn: A connection in a write transaction.
+        tx: A write transaction.
         name: The consumer's name.
         position: The position it reached.
     """
-    table = schema.consumers
-    if conn.dialect.name == "postgresql":
-        pg = postgresql.insert(table).values(name=name, position=position)
-        upserted = pg.on_conflict_do_update(
-            index_elements=[table.c.name], set_={"position": pg.excluded.position}
-        )
-        conn.execute(upserted)
-        return
-    lite = sqlite.insert(table).values(name=name, position=position)
-    upsert = lite.on_conflict_do_update(
-        index_elements=[table.c.name], set_={"position": lite.excluded.position}
-    )
-    conn.execute(upsert)
+    tx.execute(_SAVE_CONSUMER, (name, position))
