@@ -32,6 +32,10 @@ def test_the_store_benchmark_runs_on_sqlite(capsys: pytest.CaptureFixture[str]) 
             "bulk_events_per_s",
             "raw_bulk_events_per_s",
             "bulk_ratio",
+            "same_commands_per_s",
+            "same_single_ratio",
+            "same_bulk_events_per_s",
+            "same_bulk_ratio",
         )
     }
     assert expected <= set(numbers)
@@ -47,7 +51,7 @@ def test_the_store_benchmark_runs_on_sqlite(capsys: pytest.CaptureFixture[str]) 
     assert 4 <= numbers["statements_per_command"] <= 12  # BEGIN and COMMIT included
 
     out = capsys.readouterr().out
-    assert out.count("PASS") + out.count("FAIL") == 2
+    assert out.count("PASS") + out.count("FAIL") == 4  # two baselines, two measures
     assert "profile (cProfile" in out
     assert "PostgreSQL" not in out.split("\n", 1)[0]
 

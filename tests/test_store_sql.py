@@ -400,3 +400,25 @@ def test_a_sweep_skips_rows_another_transaction_holds(postgres_url: str, held: s
     with SqlStore(postgres_url) as store:
         found = store.record_missed(date(2025, 12, 6), recorded_at=SWEPT)
         assert [e.case for e in found] == ["P-1"]
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES)
+def test_postgres_keeps_the_fixed_statements_prepared_and_survives_losing_them(
+    postgres_url: str,
+) -> None:
+    with SqlStore(postgres_url) as store:
+        run(store, journey("P-1", T0)[:2])
+        with store._db.engine.connect() as conn:
+            # The pool hands out the same connection: the statements prepared on it.
+            named = conn.exec_driver_sql(
+                "SELECT count(*) FROM pg_prepared_statements WHERE starts_with(name, 'disruption_')"
+            ).scalar_one()
+            assert named >= 3
+            conn.exec_driver_sql("DEALLOCATE ALL")  # as a pooler's DISCARD ALL would
+            conn.commit()
+        with pytest.raises(StoreError, match="does not exist"):
+            run(store, journey("P-1", T0)[2:3])
+        run(store, journey("P-1", T0)[2:3])  # sent in full from then on
+        assert [e.seq for e in store.events("P-1")] == [1, 2, 3]
+        assert store.verify().ok

@@ -206,7 +206,8 @@ class Database:
             pooled = self.engine.raw_connection()
             tx = None
             try:
-                tx = Tx(pooled.driver_connection, postgres)
+                prepared = pooled.info.setdefault("disruption_prepared", {})
+                tx = Tx(pooled.driver_connection, postgres, prepared=prepared)
                 try:
                     yield tx
                     tx.commit()

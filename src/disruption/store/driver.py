@@ -21,6 +21,7 @@ Statements here are written with ``?`` placeholders; :func:`sql` renders them fo
 from __future__ import annotations
 
 import functools
+import hashlib
 import sqlite3
 from collections.abc import Sequence
 from typing import Any, Final
@@ -28,6 +29,9 @@ from typing import Any, Final
 import sqlalchemy as sa
 
 __all__ = ["COPY_FROM", "Result", "Tx", "returning_supported", "sql", "tx_of"]
+
+_OFF: Final = "off"
+"""Marks a connection whose statements are no longer prepared."""
 
 COPY_FROM: Final = 50
 """From how many rows a PostgreSQL insert is sent as ``COPY`` rather than ``INSERT``."""
@@ -95,14 +99,29 @@ class Tx:
         postgres: Whether it is a psycopg connection.
         begin: Begin the transaction (and let :meth:`commit` end it); ``False`` when the
             caller's transaction is already open on the connection.
+        prepared: On PostgreSQL, the statements prepared on this connection (SQL to name),
+            kept with the pooled connection; ``None`` prepares nothing.
 
     Attributes:
         postgres: Whether the connection is PostgreSQL's.
         integrity_error: The driver's ``IntegrityError``.
     """
 
-    def __init__(self, raw: Any, postgres: bool, *, begin: bool = True) -> None:
+    def __init__(
+        self,
+        raw: Any,
+        postgres: bool,
+        *,
+        begin: bool = True,
+        prepared: dict[str, str] | None = None,
+    ) -> None:
         self._raw = raw
+        # psycopg's own switch: prepare_threshold None (behind a transaction-mode pooler,
+        # say) means prepared statements cannot be kept on the connection.
+        keep = postgres and getattr(raw, "prepare_threshold", None) is not None
+        off = prepared is None or prepared.get("") == _OFF
+        self._prepared = None if off or not keep else prepared
+        self._to_prepare: set[str] = set()
         self.postgres = postgres
         self.integrity_error: type[Exception] = (
             _psycopg().IntegrityError if postgres else sqlite3.IntegrityError
@@ -120,45 +139,70 @@ class Tx:
             if begin:
                 raw.execute("BEGIN IMMEDIATE")
 
-    def execute(self, statement: str, params: Sequence[Any] = ()) -> Result:
+    def execute(
+        self, statement: str, params: Sequence[Any] = (), *, prepare: bool = False
+    ) -> Result:
         """Run one statement (on PostgreSQL, queue it until :meth:`sync`).
 
         Args:
             statement: The SQL, with ``?`` placeholders.
             params: Its parameters, in order.
+            prepare: On PostgreSQL, keep the statement prepared on the connection (from the
+                next transaction on): for the fixed statements of every command, whose
+                planning would otherwise cost more than running them.
 
         Returns:
             Its result.
         """
         if self.postgres:
             result = Result()
-            self._queue.append((_rendered(statement), params, result))
+            name = None if self._prepared is None else self._prepared.get(statement)
+            if name is not None:
+                marks = ", ".join(["%s"] * len(params))
+                self._queue.append(
+                    (f"EXECUTE {name}({marks})" if params else f"EXECUTE {name}", params, result)
+                )
+            else:
+                self._queue.append((_rendered(statement), params, result))
+                if prepare and self._prepared is not None:
+                    self._to_prepare.add(statement)
             return result
         cursor = self._raw.cursor()
         self._open.append(cursor)
         cursor.execute(statement, params)
         return Result(cursor)
 
-    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+    def executemany(
+        self, statement: str, rows: Sequence[Sequence[Any]], *, prepare: bool = False
+    ) -> None:
         """Run one statement for each of some rows of parameters (nothing for no rows).
 
         Args:
             statement: The SQL, with ``?`` placeholders.
             rows: The parameters of each execution.
+            prepare: As for :meth:`execute`.
         """
         if self.postgres:
             for row in rows:
-                self.execute(statement, row)
+                self.execute(statement, row, prepare=prepare)
         elif rows:
             self._cursor.executemany(statement, rows)
 
-    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    def insert(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        *,
+        prepare: bool = False,
+    ) -> None:
         """Insert rows: ``COPY`` on PostgreSQL for many rows, else ``INSERT``.
 
         Args:
             table: The table's name.
             columns: The columns the rows give, in order.
             rows: The rows.
+            prepare: As for :meth:`execute` (for an insert of few rows).
         """
         if not rows:
             return
@@ -170,7 +214,8 @@ class Tx:
             else:
                 self._cursor.executemany(statement, rows)
         elif len(rows) < COPY_FROM:
-            self.execute(_insert_sql(table, names, len(rows)), [v for r in rows for v in r])
+            flat = [v for r in rows for v in r]
+            self.execute(_insert_sql(table, names, len(rows)), flat, prepare=prepare)
         else:
             self.sync()
             with self._cursor.copy(_copy_sql(table, names)) as copy:
@@ -188,7 +233,17 @@ class Tx:
             return
         queued, self._queue = self._queue, []
         cursor = self._cursor
-        cursor.execute("; ".join(s for s, _, _ in queued), [p for _, ps, _ in queued for p in ps])
+        try:
+            cursor.execute(
+                "; ".join(s for s, _, _ in queued), [p for _, ps, _ in queued for p in ps]
+            )
+        except _psycopg().errors.InvalidSqlStatementName:
+            # Prepared statements were dropped behind our back (DISCARD ALL by a pooler):
+            # this command fails, and the connection sends statements in full from now on.
+            if self._prepared is not None:
+                self._prepared.clear()
+                self._prepared[""] = _OFF
+            raise
         for _, _, result in queued:
             result._fill(cursor)
             cursor.nextset()
@@ -232,10 +287,30 @@ class Tx:
             self._owned = False
 
     def close(self) -> None:
-        """Leave the connection as the pool expects it (PostgreSQL: not in autocommit)."""
+        """Leave the connection as the pool expects it (PostgreSQL: not in autocommit).
+
+        Statements marked to be prepared are prepared now, outside the transaction: a
+        ``PREPARE`` is not undone by a rollback, but one that never ran (after a failed
+        statement in its batch) would leave a name that does not exist.
+        """
         self._close_cursors()
-        if self.postgres:
+        if not self.postgres:
+            return
+        try:
+            if self._to_prepare and self._prepared is not None and self._raw.autocommit:
+                self._prepare(self._prepared)
+        finally:
             self._raw.autocommit = False
+
+    def _prepare(self, prepared: dict[str, str]) -> None:
+        named = {statement: _name(statement) for statement in sorted(self._to_prepare)}
+        try:
+            self._cursor.execute(
+                "; ".join(f"PREPARE {n} AS {_numbered(s)}" for s, n in named.items())
+            )
+        except _psycopg().Error:
+            return  # not prepared: the statements keep being sent in full
+        prepared.update(named)
 
     def _close_cursors(self) -> None:
         # A SQLite statement left unfinished (a result not read to the end) would keep the
@@ -248,6 +323,16 @@ class Tx:
 @functools.lru_cache(maxsize=256)
 def _rendered(statement: str) -> str:
     return sql(statement, True)
+
+
+def _numbered(statement: str) -> str:
+    """The statement with ``$1``, ``$2``... for its ``?`` placeholders, as PREPARE takes it."""
+    parts = statement.split("?")
+    return "".join(f"{part}${i}" for i, part in enumerate(parts[:-1], start=1)) + parts[-1]
+
+
+def _name(statement: str) -> str:
+    return "disruption_" + hashlib.sha1(statement.encode(), usedforsecurity=False).hexdigest()[:16]
 
 
 def tx_of(conn: sa.Connection) -> Tx:

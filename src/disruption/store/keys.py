@@ -45,6 +45,7 @@ def open_text(key: str, token: str) -> str | None:
 _NEW_KEY: Final = (
     'INSERT INTO child_keys (child, "key") VALUES (?, ?) ON CONFLICT (child) DO NOTHING'
 )
+_KEYS_OF: Final = 'SELECT child, "key" FROM child_keys WHERE child IN ({})'
 _IN_CHUNK: Final = 500
 
 
@@ -59,14 +60,12 @@ def ask_keys(tx: Tx, children: Iterable[str]) -> Callable[[], dict[str, str]]:
         A function giving the keys by child (call it after :meth:`Tx.sync`).
     """
     wanted = sorted(set(children))
-    tx.executemany(_NEW_KEY, [(c, Fernet.generate_key().decode()) for c in wanted])
+    tx.executemany(_NEW_KEY, [(c, Fernet.generate_key().decode()) for c in wanted], prepare=True)
     asked = []
     for start in range(0, len(wanted), _IN_CHUNK):
         chunk = wanted[start : start + _IN_CHUNK]
         marks = ", ".join("?" * len(chunk))
-        asked.append(
-            tx.execute(f'SELECT child, "key" FROM child_keys WHERE child IN ({marks})', chunk)
-        )
+        asked.append(tx.execute(_KEYS_OF.format(marks), chunk, prepare=len(chunk) == 1))
 
     def answered() -> dict[str, str]:
         return {child: key for cursor in asked for child, key in cursor.fetchall()}
@@ -84,4 +83,8 @@ def sealed_rows(texts: Sequence[PersonalText], keys: dict[str, str]) -> list[tup
     Returns:
         One tuple per piece, in ``(ref, child, case_id, field, text)`` order.
     """
-    return [(t.ref, t.child, t.case, t.field, seal_text(keys[t.child], t.text)) for t in texts]
+    fernets = {child: Fernet(key.encode()) for child, key in keys.items()}
+    return [
+        (t.ref, t.child, t.case, t.field, fernets[t.child].encrypt(t.text.encode()).decode("ascii"))
+        for t in texts
+    ]

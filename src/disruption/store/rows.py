@@ -6,7 +6,9 @@ with an older event schema version comes back in the current one.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import operator
 from collections.abc import Container, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Final
@@ -14,7 +16,7 @@ from typing import Any, Final
 import orjson
 
 from disruption.events import JSON, DeadlineChange, Event, PersonalText, event_from_record
-from disruption.model import Case, Deadline, DeadlineStatus
+from disruption.model import Case, Deadline, DeadlineStatus, Role
 from disruption.store import audit, upcast
 
 __all__ = [
@@ -47,11 +49,20 @@ def _date(value: str | None) -> date | None:
 
 
 def _json(value: JSON) -> str:
-    """JSON text of a value, compact, non-ASCII kept (orjson; ``json`` for what it refuses)."""
+    """JSON text of a value, compact, non-ASCII kept (orjson; ``json`` for what it refuses).
+
+    Dates are written as ISO 8601.
+    """
     try:
         return orjson.dumps(value).decode()
     except TypeError:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_isoformat)
+
+
+def _isoformat(value: Any) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 EVENT_COLUMNS: Final = (
@@ -94,16 +105,13 @@ def case_row(case: Case) -> dict[str, Any]:
     return dict(zip(CASE_COLUMNS, case_values(case), strict=True))
 
 
-def _deadline_change(d: DeadlineChange) -> dict[str, JSON]:
-    due, earliest, on = d.due, d.earliest, d.on
-    return {
-        "id": d.id,
-        "name": d.name,
-        "change": d.change,
-        "due": None if due is None else due.isoformat(),
-        "earliest": None if earliest is None else earliest.isoformat(),
-        "on": None if on is None else on.isoformat(),
-    }
+def _deadline_change(d: DeadlineChange) -> dict[str, Any]:
+    # Dates as they are: the JSON encoder writes them as ISO 8601 (YYYY-MM-DD).
+    return {"id": d.id, "name": d.name, "change": d.change, "due": d.due,
+            "earliest": d.earliest, "on": d.on}  # fmt: skip
+
+
+_ROLES: Final = {role: role.value for role in Role}
 
 
 def event_values(events: Iterable[Event], first: int) -> list[tuple[Any, ...]]:
@@ -133,15 +141,22 @@ def event_values(events: Iterable[Event], first: int) -> list[tuple[Any, ...]]:
         changes = e.deadlines
         built.append((
             position, e.case, e.seq, e.type, e.command, e.command_id, at_text, recorded_text,
-            e.actor.id, e.actor.role.value, e.from_state, e.to_state, _json(data),
+            e.actor.id, _ROLES[e.actor.role], e.from_state, e.to_state, _json(data),
             _json([_deadline_change(d) for d in changes]) if changes else "[]",
             e.schema_version,
         ))  # fmt: skip
     return built
 
 
+_SORTED_NAMES: Final = tuple(sorted(EVENT_COLUMNS))
+_SORTED_PICK: Final = operator.itemgetter(*(EVENT_COLUMNS.index(n) for n in _SORTED_NAMES))
+
+
 def chained(values: Iterable[tuple[Any, ...]], previous: str) -> list[tuple[Any, ...]]:
     """Return event rows with their ``hash`` appended, chained from ``previous``.
+
+    The same hashes as :func:`audit.link` of each row, computed without it: the row's JSON
+    is written with its keys already in sorted order.
 
     Args:
         values: Rows from :func:`event_values`.
@@ -150,10 +165,15 @@ def chained(values: Iterable[tuple[Any, ...]], previous: str) -> list[tuple[Any,
     Returns:
         The rows, each with its hash as the last value.
     """
-    link = audit.link
+    sha256, dumps, names, pick = hashlib.sha256, orjson.dumps, _SORTED_NAMES, _SORTED_PICK
     rows = []
     for row in values:
-        previous = link(previous, dict(zip(EVENT_COLUMNS, row, strict=True)))
+        try:
+            body = dumps(dict(zip(names, pick(row), strict=True)))
+        except TypeError:  # what orjson refuses (an integer beyond 64 bits): as audit does it
+            previous = audit.link(previous, dict(zip(EVENT_COLUMNS, row, strict=True)))
+        else:
+            previous = sha256(previous.encode() + b"\n" + body).hexdigest()
         rows.append((*row, previous))
     return rows
 

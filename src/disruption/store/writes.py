@@ -83,14 +83,14 @@ Taken = Callable[[], tuple[int, str] | None]
 def _take_postgres(tx: Tx, n: int, written: tuple[str, Sequence[Any]] | None) -> Taken:
     # The case's row is written in the same statement, and the counter moves only if it was.
     if written is None:
-        taking = tx.execute(f'{_TAKE} RETURNING "last"', (n,))
+        taking = tx.execute(f'{_TAKE} RETURNING "last"', (n,), prepare=True)
     else:
         sql, params = written
         guarded = f"WITH written AS ({sql} RETURNING 1) {_TAKE} AND EXISTS (SELECT FROM written)"
-        taking = tx.execute(f'{guarded} RETURNING "last"', (*params, n))
+        taking = tx.execute(f'{guarded} RETURNING "last"', (*params, n), prepare=True)
     # A statement of its own, so that its snapshot shows the event committed by the writer
     # that held the counter before (an UPDATE's RETURNING sees the snapshot it started with).
-    previous = tx.execute(_PREVIOUS_PG, (n,))
+    previous = tx.execute(_PREVIOUS_PG, (n,), prepare=True)
 
     def taken() -> tuple[int, str] | None:
         found = taking.fetchall()
@@ -151,7 +151,7 @@ def _write_events(tx: Tx, events: Sequence[Event], first: int, previous: str) ->
     commands = rows.command_values(events, first)
     if tx.postgres and len(commands) == 1 and len(chained) < COPY_FROM:
         params = [v for row in chained for v in row]
-        tx.execute(_events_and_command(len(chained)), (*params, *commands[0]))
+        tx.execute(_events_and_command(len(chained)), (*params, *commands[0]), prepare=True)
         return
     tx.insert("events", _EVENT_COLUMNS, chained)
     tx.insert("commands", rows.COMMAND_COLUMNS, commands)
@@ -190,9 +190,9 @@ def _write_deadlines(tx: Tx, case: Case, events: Sequence[Event]) -> None:
     if not changed:
         return
     still_open = rows.deadline_values(case, changed)
-    tx.executemany(_UPSERT_DEADLINE, still_open)
+    tx.executemany(_UPSERT_DEADLINE, still_open, prepare=True)
     closed = changed - {row[1] for row in still_open}
-    tx.executemany(_DELETE_DEADLINE, [(case.id, d) for d in sorted(closed)])
+    tx.executemany(_DELETE_DEADLINE, [(case.id, d) for d in sorted(closed)], prepare=True)
 
 
 def append(
@@ -248,7 +248,8 @@ def _append(
     found = taken()
     if found is None:
         raise Stale
-    tx.insert("personal_texts", rows.TEXT_COLUMNS, keys.sealed_rows(texts, sealed()))
+    sealed_texts = keys.sealed_rows(texts, sealed())
+    tx.insert("personal_texts", rows.TEXT_COLUMNS, sealed_texts, prepare=len(texts) == 1)
     if events:
         _write_events(tx, events, *found)
     tx.commit()
@@ -313,4 +314,4 @@ def save_consumer(tx: Tx, name: str, position: int) -> None:
         name: The consumer's name.
         position: The position it reached.
     """
-    tx.execute(_SAVE_CONSUMER, (name, position))
+    tx.execute(_SAVE_CONSUMER, (name, position), prepare=True)
