@@ -422,3 +422,19 @@ def test_postgres_keeps_the_fixed_statements_prepared_and_survives_losing_them(
         run(store, journey("P-1", T0)[2:3])  # sent in full from then on
         assert [e.seq for e in store.events("P-1")] == [1, 2, 3]
         assert store.verify().ok
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES)
+def test_prepare_threshold_none_in_the_url_prepares_nothing(postgres_url: str) -> None:
+    joiner = "&" if "?" in postgres_url else "?"
+    with SqlStore(f"{postgres_url}{joiner}prepare_threshold=none") as store:
+        run(store, journey("P-1", T0)[:3])
+        with store._db.engine.connect() as conn:
+            named = conn.exec_driver_sql(
+                "SELECT count(*) FROM pg_prepared_statements WHERE starts_with(name, 'disruption_')"
+            ).scalar_one()
+        assert named == 0
+        assert [e.seq for e in store.events("P-1")] == [1, 2, 3]
+    with pytest.raises(StoreError, match="prepare_threshold"):
+        SqlStore(f"{postgres_url}{joiner}prepare_threshold=soon")

@@ -60,10 +60,27 @@ def _on_sqlite_begin(conn: sa.Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def _postgres_arguments(target: URL) -> tuple[URL, dict[str, Any]]:
+    """The URL without psycopg's own options, and those options as connection arguments.
+
+    ``prepare_threshold=none`` in the URL turns prepared statements off (behind a pooler in
+    transaction mode); libpq would refuse it as a connection parameter.
+    """
+    arguments: dict[str, Any] = {} if "connect_timeout" in target.query else {"connect_timeout": 10}
+    threshold = target.query.get("prepare_threshold")
+    if threshold is not None:
+        value = threshold if isinstance(threshold, str) else threshold[-1]
+        if value.lower() not in ("none", "") and not value.isdigit():
+            raise StoreError(f"prepare_threshold must be a number or none, not {value!r}")
+        arguments["prepare_threshold"] = int(value) if value.isdigit() else None
+        target = target.difference_update_query(["prepare_threshold"])
+    return target, arguments
+
+
 def _create_engine(target: URL) -> sa.Engine:
     if target.get_backend_name() != "sqlite":
-        timeout = {} if "connect_timeout" in target.query else {"connect_timeout": 10}
-        return sa.create_engine(target, hide_parameters=True, connect_args=timeout)
+        target, arguments = _postgres_arguments(target)
+        return sa.create_engine(target, hide_parameters=True, connect_args=arguments)
     pool = {"poolclass": StaticPool} if _sqlite_file(target) is None else {}
     engine = sa.create_engine(
         target, hide_parameters=True, connect_args={"check_same_thread": False}, **pool
