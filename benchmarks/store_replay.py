@@ -16,8 +16,15 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from disruption.store import driver
-from disruption.store.driver import Tx
+from disruption.store.driver import Tx, insert_sql
+from disruption.store.sqlite_tx import SqliteTx
+
+try:
+    from disruption.store.postgres_tx import PostgresTx
+except ImportError:  # psycopg is not installed: SQLite only
+    KINDS: tuple[type[Tx], ...] = (SqliteTx,)
+else:
+    KINDS = (SqliteTx, PostgresTx)
 
 __all__ = ["Statement", "Transaction", "postgres_replay", "recording", "sqlite_replay"]
 
@@ -34,11 +41,15 @@ def recording() -> Iterator[list[Transaction]]:
         The transactions, filled as the block runs.
     """
     transactions: list[Transaction] = []
-    original = {n: getattr(Tx, n) for n in ("__init__", "execute", "executemany", "insert")}
+    methods = ("execute", "executemany", "insert")
+    original: dict[tuple[type[Tx], str], Any] = {
+        (k, n): getattr(k, n) for k in KINDS for n in methods
+    }
+    original_init = Tx.__init__
     quiet: set[int] = set()
 
     def init(self: Tx, *args: Any, **kwargs: Any) -> None:
-        original["__init__"](self, *args, **kwargs)
+        original_init(self, *args, **kwargs)
         transactions.append([])
         self._recorded = transactions[-1]  # type: ignore[attr-defined]
 
@@ -47,7 +58,7 @@ def recording() -> Iterator[list[Transaction]]:
             self._recorded.append((many, statement, params))  # type: ignore[attr-defined]
         quiet.add(id(self))
         try:
-            return original[name](self, statement, params, **kw)
+            return original[type(self), name](self, statement, params, **kw)
         finally:
             quiet.discard(id(self))
 
@@ -61,24 +72,27 @@ def recording() -> Iterator[list[Transaction]]:
         self: Tx, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], **kw: Any
     ) -> None:
         if rows and id(self) not in quiet:
-            statement = driver._insert_sql(table, tuple(columns))
+            statement = insert_sql(table, tuple(columns))
             self._recorded.append((True, statement, list(rows)))  # type: ignore[attr-defined]
         quiet.add(id(self))
         try:
-            original["insert"](self, table, columns, rows, **kw)
+            original[type(self), "insert"](self, table, columns, rows, **kw)
         finally:
             quiet.discard(id(self))
 
     patched: dict[str, Callable[..., Any]] = {
-        "__init__": init, "execute": execute, "executemany": executemany, "insert": insert,
+        "execute": execute, "executemany": executemany, "insert": insert,
     }  # fmt: skip
-    for name, fn in patched.items():
-        setattr(Tx, name, fn)
+    Tx.__init__ = init  # type: ignore[method-assign]
+    for kind in KINDS:
+        for name, fn in patched.items():
+            setattr(kind, name, fn)
     try:
         yield transactions
     finally:
-        for name, fn in original.items():
-            setattr(Tx, name, fn)
+        Tx.__init__ = original_init  # type: ignore[method-assign]
+        for (kind, name), fn in original.items():
+            setattr(kind, name, fn)
 
 
 def sqlite_replay(conn: sqlite3.Connection, transactions: Sequence[Transaction]) -> None:
@@ -98,7 +112,7 @@ def postgres_replay(conn: Any, transactions: Sequence[Transaction]) -> None:
     with conn.cursor() as cur:
         for statements in transactions:
             for many, statement, params in statements:
-                rendered = driver.sql(statement, True)
+                rendered = statement.replace("?", "%s")
                 if many:
                     cur.executemany(rendered, params)
                 else:

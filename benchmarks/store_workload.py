@@ -20,7 +20,7 @@ from disruption.events import Event, PersonalText
 from disruption.model import Actor, Case, Role
 from disruption.standard import STANDARD
 from disruption.store.base import NewCase
-from disruption.store.rows import EVENT_COLUMNS, event_values
+from disruption.store.event_rows import EVENT_COLUMNS, event_values
 
 __all__ = [
     "COLUMNS",

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from disruption.cli import app
 from disruption.engine import Engine
-from disruption.store import SqlStore, rows
+from disruption.store import SqlStore, event_rows
 from disruption.store.audit import GENESIS, link, verify_rows
 from tests.builders import T0, make_engine, reach
 from tests.conftest import postgres
@@ -131,10 +131,10 @@ def test_link_hashes_what_json_dumps_writes(row: dict[str, object], previous: st
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(*([_VALUE] * len(rows.EVENT_COLUMNS))), max_size=5))
+@given(st.lists(st.tuples(*([_VALUE] * len(event_rows.EVENT_COLUMNS))), max_size=5))
 def test_rows_are_chained_as_link_chains_them(values: list[tuple[object, ...]]) -> None:
     previous, expected = GENESIS, []
     for row in values:
-        previous = link(previous, dict(zip(rows.EVENT_COLUMNS, row, strict=True)))
+        previous = link(previous, dict(zip(event_rows.EVENT_COLUMNS, row, strict=True)))
         expected.append((*row, previous))
-    assert rows.chained(values, GENESIS) == expected
+    assert event_rows.chained(values, GENESIS) == expected

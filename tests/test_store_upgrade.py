@@ -26,6 +26,7 @@ from disruption.events import Event, event_from_record
 from disruption.exceptions import SchemaError
 from disruption.store import MemoryStore, SqlStore, migrations, open_store, rows, schema, upcast
 from disruption.store.base import StoredEvent
+from disruption.store.event_rows import event_rows as event_rows_of
 from disruption.store.sql import upgrade_store
 from tests import test_store_sql
 from tests.store_contract import (
@@ -109,7 +110,7 @@ def _write_v1(db_url: str) -> tuple[Event, ...]:
             raise_concern("P-2", T0 + timedelta(hours=3)),
         ],
     )
-    event_rows = rows.event_rows(appended, 1)
+    event_rows = event_rows_of(appended, 1)
     for row, position in zip(event_rows, GAPPED, strict=True):
         row["position"] = position
     tables = migrations.V1_METADATA.tables

@@ -22,7 +22,7 @@ from sqlalchemy.pool import StaticPool
 
 from disruption.exceptions import SchemaError, StoreError
 from disruption.store import migrations, schema
-from disruption.store.driver import Tx
+from disruption.store.driver import Tx, open_tx
 from disruption.store.schema import SCHEMA_VERSION
 
 __all__ = ["Database"]
@@ -224,7 +224,7 @@ class Database:
             tx = None
             try:
                 prepared = pooled.info.setdefault("disruption_prepared", {})
-                tx = Tx(pooled.driver_connection, postgres, prepared=prepared)
+                tx = open_tx(pooled.driver_connection, postgres, prepared=prepared)
                 try:
                     yield tx
                     tx.commit()

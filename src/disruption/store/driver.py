@@ -7,60 +7,34 @@ pooled connection's driver connection (``sqlite3`` or psycopg 3) and sends fixed
 positional parameters. SQLAlchemy still owns the engine, the pool, the schema, the upgrades
 and every read.
 
-On PostgreSQL the statements of a transaction are queued and sent together, as one
-multi-statement query, only when a result is needed (:meth:`Tx.sync`) and at commit; psycopg
-binds their parameters on the client (``ClientCursor``, with the server's own quoting
-rules). ``BEGIN`` goes with the first batch and ``COMMIT`` with the last, so an append costs
-two round trips whatever its number of statements: measured here, fewer than psycopg's
-pipeline mode, which waits on the socket for each statement. Many rows go in with ``COPY``.
-On SQLite every statement runs at once (there is no round trip to save).
-
-Statements here are written with ``?`` placeholders; :func:`sql` renders them for psycopg.
+:class:`Tx` is what :mod:`disruption.store.writes` sees; :mod:`~disruption.store.sqlite_tx`
+runs each statement at once (there is no round trip to save), and
+:mod:`~disruption.store.postgres_tx` queues statements and sends them together, so that an
+append costs two round trips. Statements are written with ``?`` placeholders.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import sqlite3
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any, Final
 
 import sqlalchemy as sa
 
-__all__ = ["COPY_FROM", "Result", "Tx", "returning_supported", "sql", "tx_of"]
-
-_OFF: Final = "off"
-"""Marks a connection whose statements are no longer prepared."""
+__all__ = ["COPY_FROM", "Result", "Tx", "insert_sql", "open_tx", "returning_supported", "tx_of"]
 
 COPY_FROM: Final = 50
 """From how many rows a PostgreSQL insert is sent as ``COPY`` rather than ``INSERT``."""
 
 
-def sql(statement: str, postgres: bool) -> str:
-    """Render a statement written with ``?`` placeholders for the driver.
-
-    Args:
-        statement: The SQL, with ``?`` for each parameter and no literal ``%`` or ``?``.
-        postgres: Whether it goes to psycopg (``%s`` placeholders).
-
-    Returns:
-        The statement for the driver.
-    """
-    return statement.replace("?", "%s") if postgres else statement
-
-
 @functools.lru_cache(maxsize=128)
-def _insert_sql(table: str, columns: tuple[str, ...], rows: int = 1) -> str:
+def insert_sql(table: str, columns: tuple[str, ...], rows: int = 1) -> str:
+    """``INSERT INTO table (columns) VALUES (?, ...)``, with ``rows`` rows of placeholders."""
     names = ", ".join(f'"{c}"' for c in columns)
     row = f"({', '.join('?' * len(columns))})"
     return f"INSERT INTO {table} ({names}) VALUES {', '.join([row] * rows)}"
-
-
-@functools.lru_cache(maxsize=64)
-def _copy_sql(table: str, columns: tuple[str, ...]) -> str:
-    names = ", ".join(f'"{c}"' for c in columns)
-    return f"COPY {table} ({names}) FROM STDIN"
 
 
 class Result:
@@ -86,59 +60,33 @@ class Result:
         rows: list[tuple[Any, ...]] = self._cursor.fetchall()
         return rows
 
-    def _fill(self, cursor: Any) -> None:
+    def fill(self, cursor: Any) -> None:
+        """Take the current result of a cursor (its rows, if it has any, and its count)."""
         self._rowcount = cursor.rowcount
         self._rows = cursor.fetchall() if cursor.description is not None else []
 
 
-class Tx:
-    """A write transaction on a DBAPI connection (``sqlite3`` or psycopg 3).
+class Tx(ABC):
+    """A write transaction on a DBAPI connection.
 
     Args:
         raw: The driver's connection.
-        postgres: Whether it is a psycopg connection.
         begin: Begin the transaction (and let :meth:`commit` end it); ``False`` when the
             caller's transaction is already open on the connection.
-        prepared: On PostgreSQL, the statements prepared on this connection (SQL to name),
-            kept with the pooled connection; ``None`` prepares nothing.
 
     Attributes:
         postgres: Whether the connection is PostgreSQL's.
         integrity_error: The driver's ``IntegrityError``.
     """
 
-    def __init__(
-        self,
-        raw: Any,
-        postgres: bool,
-        *,
-        begin: bool = True,
-        prepared: dict[str, str] | None = None,
-    ) -> None:
-        self._raw = raw
-        # psycopg's own switch: prepare_threshold None (behind a transaction-mode pooler,
-        # say) means prepared statements cannot be kept on the connection.
-        keep = postgres and getattr(raw, "prepare_threshold", None) is not None
-        off = prepared is None or prepared.get("") == _OFF
-        self._prepared = None if off or not keep else prepared
-        self._to_prepare: set[str] = set()
-        self.postgres = postgres
-        self.integrity_error: type[Exception] = (
-            _psycopg().IntegrityError if postgres else sqlite3.IntegrityError
-        )
-        self._queue: list[tuple[str, Sequence[Any], Result]] = []
-        self._open: list[Any] = []
-        self._owned = begin
-        if postgres:
-            self._cursor = _psycopg().ClientCursor(raw)
-            if begin:
-                raw.autocommit = True  # BEGIN and COMMIT travel with the statements
-                self._queue.append(("BEGIN", (), Result()))
-        else:
-            self._cursor = raw.cursor()
-            if begin:
-                raw.execute("BEGIN IMMEDIATE")
+    postgres: bool
+    integrity_error: type[Exception]
 
+    def __init__(self, raw: Any, *, begin: bool = True) -> None:
+        self._raw = raw
+        self._owned = begin
+
+    @abstractmethod
     def execute(
         self, statement: str, params: Sequence[Any] = (), *, prepare: bool = False
     ) -> Result:
@@ -154,24 +102,8 @@ class Tx:
         Returns:
             Its result.
         """
-        if self.postgres:
-            result = Result()
-            name = None if self._prepared is None else self._prepared.get(statement)
-            if name is not None:
-                marks = ", ".join(["%s"] * len(params))
-                self._queue.append(
-                    (f"EXECUTE {name}({marks})" if params else f"EXECUTE {name}", params, result)
-                )
-            else:
-                self._queue.append((_rendered(statement), params, result))
-                if prepare and self._prepared is not None:
-                    self._to_prepare.add(statement)
-            return result
-        cursor = self._raw.cursor()
-        self._open.append(cursor)
-        cursor.execute(statement, params)
-        return Result(cursor)
 
+    @abstractmethod
     def executemany(
         self, statement: str, rows: Sequence[Sequence[Any]], *, prepare: bool = False
     ) -> None:
@@ -182,12 +114,8 @@ class Tx:
             rows: The parameters of each execution.
             prepare: As for :meth:`execute`.
         """
-        if self.postgres:
-            for row in rows:
-                self.execute(statement, row, prepare=prepare)
-        elif rows:
-            self._cursor.executemany(statement, rows)
 
+    @abstractmethod
     def insert(
         self,
         table: str,
@@ -196,7 +124,7 @@ class Tx:
         *,
         prepare: bool = False,
     ) -> None:
-        """Insert rows: ``COPY`` on PostgreSQL for many rows, else ``INSERT``.
+        """Insert rows (on PostgreSQL, many rows with ``COPY``).
 
         Args:
             table: The table's name.
@@ -204,50 +132,16 @@ class Tx:
             rows: The rows.
             prepare: As for :meth:`execute` (for an insert of few rows).
         """
-        if not rows:
-            return
-        names = tuple(columns)
-        if not self.postgres:
-            statement = _insert_sql(table, names)
-            if len(rows) == 1:
-                self._cursor.execute(statement, rows[0])
-            else:
-                self._cursor.executemany(statement, rows)
-        elif len(rows) < COPY_FROM:
-            flat = [v for r in rows for v in r]
-            self.execute(_insert_sql(table, names, len(rows)), flat, prepare=prepare)
-        else:
-            self.sync()
-            with self._cursor.copy(_copy_sql(table, names)) as copy:
-                for row in rows:
-                    copy.write_row(row)
 
-    def sync(self) -> None:
-        """Send the queued statements (PostgreSQL), filling their results.
+    def sync(self) -> None:  # noqa: B027 - a no-op where statements run at once
+        """Send the statements queued so far, filling their results.
 
         Raises:
-            The driver's error for the first statement that failed; the transaction is
-            then failed, and must be rolled back.
+            The driver's error for the first statement that failed; the transaction has
+            failed, and must be rolled back.
         """
-        if not self._queue:
-            return
-        queued, self._queue = self._queue, []
-        cursor = self._cursor
-        try:
-            cursor.execute(
-                "; ".join(s for s, _, _ in queued), [p for _, ps, _ in queued for p in ps]
-            )
-        except _psycopg().errors.InvalidSqlStatementName:
-            # Prepared statements were dropped behind our back (DISCARD ALL by a pooler):
-            # this command fails, and the connection sends statements in full from now on.
-            if self._prepared is not None:
-                self._prepared.clear()
-                self._prepared[""] = _OFF
-            raise
-        for _, _, result in queued:
-            result._fill(cursor)
-            cursor.nextset()
 
+    @abstractmethod
     def conflict_table(self, err: Exception) -> str | None:
         """The table whose key or constraint an ``IntegrityError`` names, if it names one.
 
@@ -257,82 +151,41 @@ class Tx:
         Returns:
             The table's name (``"commands"``), or ``None``.
         """
-        if self.postgres:
-            return getattr(getattr(err, "diag", None), "table_name", None)
-        _, found, rest = str(err).partition("constraint failed: ")
-        return rest.split(".", 1)[0] if found else None
 
+    @abstractmethod
     def commit(self) -> None:
-        """Commit (on PostgreSQL, ``COMMIT`` goes with the statements still queued).
+        """Commit (a transaction the ``Tx`` did not begin is left to its owner)."""
 
-        A transaction the ``Tx`` did not begin is left to its owner.
-        """
-        if not self._owned:
-            self.sync()
-            return
-        if self.postgres:
-            self._queue.append(("COMMIT", (), Result()))
-            self.sync()
-        else:
-            self._close_cursors()
-            self._raw.commit()
-        self._owned = False
-
+    @abstractmethod
     def rollback(self) -> None:
         """Roll back; every statement's result is discarded."""
-        self._queue.clear()
-        self._close_cursors()
-        if self._owned:
-            self._raw.rollback()
-            self._owned = False
 
-    def close(self) -> None:
-        """Leave the connection as the pool expects it (PostgreSQL: not in autocommit).
-
-        Statements marked to be prepared are prepared now, outside the transaction: a
-        ``PREPARE`` is not undone by a rollback, but one that never ran (after a failed
-        statement in its batch) would leave a name that does not exist.
-        """
-        self._close_cursors()
-        if not self.postgres:
-            return
-        try:
-            if self._to_prepare and self._prepared is not None and self._raw.autocommit:
-                self._prepare(self._prepared)
-        finally:
-            self._raw.autocommit = False
-
-    def _prepare(self, prepared: dict[str, str]) -> None:
-        named = {statement: _name(statement) for statement in sorted(self._to_prepare)}
-        try:
-            self._cursor.execute(
-                "; ".join(f"PREPARE {n} AS {_numbered(s)}" for s, n in named.items())
-            )
-        except _psycopg().Error:
-            return  # not prepared: the statements keep being sent in full
-        prepared.update(named)
-
-    def _close_cursors(self) -> None:
-        # A SQLite statement left unfinished (a result not read to the end) would keep the
-        # connection busy, and make a later COMMIT on it fail.
-        for cursor in self._open:
-            cursor.close()
-        self._open.clear()
+    def close(self) -> None:  # noqa: B027 - nothing to leave behind by default
+        """Leave the connection as the pool expects it."""
 
 
-@functools.lru_cache(maxsize=256)
-def _rendered(statement: str) -> str:
-    return sql(statement, True)
+def open_tx(
+    raw: Any, postgres: bool, *, begin: bool = True, prepared: dict[str, str] | None = None
+) -> Tx:
+    """A transaction on a driver connection.
 
+    Args:
+        raw: The driver's connection (``sqlite3`` or psycopg 3).
+        postgres: Whether it is a psycopg connection.
+        begin: Begin the transaction (``False``: the caller's is open already).
+        prepared: On PostgreSQL, the statements prepared on this connection (SQL to name),
+            kept with the pooled connection; ``None`` prepares nothing.
 
-def _numbered(statement: str) -> str:
-    """The statement with ``$1``, ``$2``... for its ``?`` placeholders, as PREPARE takes it."""
-    parts = statement.split("?")
-    return "".join(f"{part}${i}" for i, part in enumerate(parts[:-1], start=1)) + parts[-1]
+    Returns:
+        The transaction.
+    """
+    if postgres:
+        from disruption.store.postgres_tx import PostgresTx
 
+        return PostgresTx(raw, begin=begin, prepared=prepared)
+    from disruption.store.sqlite_tx import SqliteTx
 
-def _name(statement: str) -> str:
-    return "disruption_" + hashlib.sha1(statement.encode(), usedforsecurity=False).hexdigest()[:16]
+    return SqliteTx(raw, begin=begin)
 
 
 def tx_of(conn: sa.Connection) -> Tx:
@@ -345,13 +198,7 @@ def tx_of(conn: sa.Connection) -> Tx:
         The transaction, for this module's statements (its owner commits it).
     """
     postgres = conn.dialect.name == "postgresql"
-    return Tx(conn.connection.driver_connection, postgres, begin=False)
-
-
-def _psycopg() -> Any:
-    import psycopg
-
-    return psycopg
+    return open_tx(conn.connection.driver_connection, postgres, begin=False)
 
 
 def returning_supported() -> bool:

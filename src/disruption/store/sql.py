@@ -18,25 +18,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from itertools import islice
-from typing import Any, Self
+from typing import Self
 
 import sqlalchemy as sa
 
 from disruption.events import Event, PersonalText
 from disruption.exceptions import ConcurrencyError
-from disruption.model import Case, DeadlineStatus
-from disruption.store import rows, schema, sweep, writes
-from disruption.store.base import NewCase, OverdueDeadline, StoredEvent
+from disruption.model import Case
+from disruption.store import schema, sweep, writes
+from disruption.store.base import NewCase
 from disruption.store.database import Database
 from disruption.store.private import PrivateRecords
+from disruption.store.reads import Reads, at_least_one
 from disruption.store.schema import SCHEMA_VERSION
 
 __all__ = ["SCHEMA_VERSION", "SqlStore", "upgrade_store"]
-
-
-def _at_least_one(name: str, value: int) -> None:
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, not {value}")
 
 
 def upgrade_store(url: str) -> tuple[int, int]:
@@ -60,7 +56,7 @@ def upgrade_store(url: str) -> tuple[int, int]:
         return store._db.opened
 
 
-class SqlStore(PrivateRecords):
+class SqlStore(Reads, PrivateRecords):
     """A :class:`~disruption.store.base.CaseStore` in SQLite or PostgreSQL.
 
     Args:
@@ -109,103 +105,6 @@ class SqlStore(PrivateRecords):
             SchemaError: When the database is not a disruption store, or a newer one.
         """
         return self._db.upgrade()
-
-    def events(self, case: str) -> Sequence[Event]:
-        """Return a case's events in sequence order.
-
-        Args:
-            case: The case reference.
-
-        Returns:
-            The events, empty if there is no such case.
-
-        Raises:
-            StoreError: When the database cannot be read.
-            SchemaError: When an event was written by a newer version of disruption.
-        """
-        table = schema.events
-        query = sa.select(table).where(table.c.case_id == case).order_by(table.c.seq)
-        return tuple(s.event for s in self._read(query))
-
-    def events_of_command(self, command_id: str) -> Sequence[Event]:
-        """Return the events appended by a command, by its idempotency key.
-
-        Args:
-            command_id: The command's idempotency key.
-
-        Returns:
-            The events in the order appended, empty if no command had that key.
-
-        Raises:
-            StoreError: When the database cannot be read.
-            SchemaError: When an event was written by a newer version of disruption.
-        """
-        events, commands = schema.events, schema.commands
-        span = events.c.position.between(commands.c.first_position, commands.c.last_position)
-        query = (
-            sa.select(events)
-            .join(commands, span)
-            .where(commands.c.id == command_id, events.c.command_id == command_id)
-            .order_by(events.c.position)
-        )
-        return tuple(s.event for s in self._read(query))
-
-    def read_after(self, position: int, limit: int = 1000) -> Sequence[StoredEvent]:
-        """Return up to ``limit`` committed events with positions after ``position``, in order.
-
-        Args:
-            position: The last position already handled (0 for the start).
-            limit: The most events returned.
-
-        Returns:
-            The events with their positions.
-
-        Raises:
-            ValueError: When ``limit`` is less than 1.
-            StoreError: When the database cannot be read.
-            SchemaError: When an event was written by a newer version of disruption.
-        """
-        _at_least_one("limit", limit)
-        table = schema.events
-        query = sa.select(table).where(table.c.position > position)
-        return self._read(query.order_by(table.c.position).limit(limit))
-
-    def _read(self, query: sa.Select[Any]) -> tuple[StoredEvent, ...]:
-        with self._db.reading("read events") as conn:
-            found = conn.execute(query).mappings().all()
-        return tuple(StoredEvent(row["position"], rows.event_from_row(row)) for row in found)
-
-    def last_position(self) -> int:
-        """Return the position of the last committed event.
-
-        Returns:
-            The position, 0 for a store without events.
-
-        Raises:
-            StoreError: When the database cannot be read.
-        """
-        query = sa.select(sa.func.max(schema.events.c.position))
-        with self._db.reading("read the last position") as conn:
-            last = conn.execute(query).scalar()
-        return 0 if last is None else int(last)
-
-    def consumer_position(self, consumer: str) -> int:
-        """Return the position a named consumer saved.
-
-        Args:
-            consumer: The consumer's name.
-
-        Returns:
-            The position, 0 if it never saved one.
-
-        Raises:
-            StoreError: When the database cannot be read.
-        """
-        table = schema.consumers
-        query = sa.select(table.c.position).where(table.c.name == consumer)
-        with self._db.reading("read a consumer's position") as conn:
-            position = conn.execute(query).scalar()
-        return 0 if position is None else int(position)
 
     def save_consumer_position(self, consumer: str, position: int) -> None:
         """Save a named consumer's position.
@@ -288,7 +187,7 @@ class SqlStore(PrivateRecords):
             ValueError: When ``limit`` is less than 1.
             StoreError: When the database fails; nothing is written.
         """
-        _at_least_one("limit", limit)
+        at_least_one("limit", limit)
         with self._db.writing("record missed deadlines") as conn:
             return sweep.record_missed(conn, on, recorded_at, limit)
 
@@ -317,7 +216,7 @@ class SqlStore(PrivateRecords):
                 is not written (those before it are).
             StoreError: When the database fails; the failing batch is not written.
         """
-        _at_least_one("batch_size", batch_size)
+        at_least_one("batch_size", batch_size)
         added = handled = 0
         remaining = iter(cases)
         while batch := list(islice(remaining, batch_size)):
@@ -330,55 +229,6 @@ class SqlStore(PrivateRecords):
             if progress is not None:
                 progress(handled)
         return added
-
-    def case_ids(self) -> Sequence[str]:
-        """Return every case's reference, sorted (by code point, as Python sorts).
-
-        Returns:
-            The references.
-
-        Raises:
-            StoreError: When the database cannot be read.
-        """
-        with self._db.reading("list cases") as conn:
-            return tuple(sorted(conn.execute(sa.select(schema.cases.c.id)).scalars()))
-
-    def case_ids_of(self, child: str) -> Sequence[str]:
-        """Return the references of a child's cases, sorted.
-
-        Raises:
-            StoreError: When the database cannot be read.
-        """
-        cases = schema.cases
-        query = sa.select(cases.c.id).where(cases.c.child == child)
-        with self._db.reading("list a child's cases") as conn:
-            return tuple(sorted(conn.execute(query).scalars()))
-
-    def overdue(self, on: date) -> Sequence[OverdueDeadline]:
-        """Return every open deadline due before ``on``, by due date, case and deadline id.
-
-        Args:
-            on: The day to judge on.
-
-        Returns:
-            The overdue deadlines with their cases' states.
-
-        Raises:
-            StoreError: When the database cannot be read.
-        """
-        deadlines, cases = schema.deadlines, schema.cases
-        query = (
-            sa.select(deadlines, cases.c.state)
-            .join(cases, cases.c.id == deadlines.c.case_id)
-            .where(deadlines.c.status == str(DeadlineStatus.OPEN), deadlines.c.due < on.isoformat())
-        )
-        with self._db.reading("read deadlines") as conn:
-            found = [
-                OverdueDeadline(row["case_id"], row["state"], rows.deadline_from_row(row))
-                for row in conn.execute(query).mappings()
-            ]
-        # Sorted here, not in SQL: PostgreSQL's collation may not sort by code point.
-        return sorted(found, key=lambda o: (o.deadline.due, o.case, o.deadline.id))
 
     def close(self) -> None:
         """Close the store's connections."""

@@ -15,15 +15,16 @@ the rest with ``COMMIT``.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Final
 
 from disruption.events import Event, PersonalText
 from disruption.model import Case
-from disruption.store import audit, keys, rows
+from disruption.store import event_rows, keys, rows
 from disruption.store.base import NewCase
-from disruption.store.driver import COPY_FROM, Tx, returning_supported
+from disruption.store.driver import COPY_FROM, Tx, insert_sql
+from disruption.store.positions import take_positions
 
 __all__ = [
     "DuplicateCommand",
@@ -32,7 +33,6 @@ __all__ = [
     "insert_events",
     "load",
     "save_consumer",
-    "take_positions",
 ]
 
 _IN_CHUNK: Final = 500
@@ -55,86 +55,16 @@ class DuplicateCommand(Exception):
         self.ids = tuple(ids)
 
 
-def _insert_sql(table: str, columns: Sequence[str]) -> str:
-    names = ", ".join(f'"{c}"' for c in columns)
-    return f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"
-
-
-_INSERT_CASE: Final = _insert_sql("cases", rows.CASE_COLUMNS)
+_INSERT_CASE: Final = insert_sql("cases", rows.CASE_COLUMNS)
 _CASE_SET: Final = ", ".join(f'"{c}" = ?' for c in rows.CASE_COLUMNS[1:])
 _UPDATE_CASE: Final = f"UPDATE cases SET {_CASE_SET} WHERE id = ? AND version = ?"
 _UPSERT_DEADLINE: Final = (
-    _insert_sql("deadlines", rows.DEADLINE_COLUMNS)
+    insert_sql("deadlines", rows.DEADLINE_COLUMNS)
     + " ON CONFLICT (case_id, deadline_id) DO UPDATE SET "
     + ", ".join(f'"{c}" = excluded."{c}"' for c in rows.DEADLINE_COLUMNS[2:])
 )
 _DELETE_DEADLINE: Final = "DELETE FROM deadlines WHERE case_id = ? AND deadline_id = ?"
-_EVENT_COLUMNS: Final = (*rows.EVENT_COLUMNS, "hash")
-_TAKE: Final = 'UPDATE positions SET "last" = "last" + ? WHERE id = 1'
-_PREVIOUS: Final = '(SELECT hash FROM events WHERE "position" = positions."last" - ?)'
-_PREVIOUS_PG: Final = (
-    'SELECT hash FROM events WHERE "position" = (SELECT "last" FROM positions WHERE id = 1) - ?'
-)
-
-Taken = Callable[[], tuple[int, str] | None]
-"""Gives the first position taken and the hash to chain to, or ``None`` for a stale case."""
-
-
-def _take_postgres(tx: Tx, n: int, written: tuple[str, Sequence[Any]] | None) -> Taken:
-    # The case's row is written in the same statement, and the counter moves only if it was.
-    if written is None:
-        taking = tx.execute(f'{_TAKE} RETURNING "last"', (n,), prepare=True)
-    else:
-        sql, params = written
-        guarded = f"WITH written AS ({sql} RETURNING 1) {_TAKE} AND EXISTS (SELECT FROM written)"
-        taking = tx.execute(f'{guarded} RETURNING "last"', (*params, n), prepare=True)
-    # A statement of its own, so that its snapshot shows the event committed by the writer
-    # that held the counter before (an UPDATE's RETURNING sees the snapshot it started with).
-    previous = tx.execute(_PREVIOUS_PG, (n,), prepare=True)
-
-    def taken() -> tuple[int, str] | None:
-        found = taking.fetchall()
-        if not found:
-            return None
-        hashes = previous.fetchall()
-        return int(found[0][0]) - n + 1, (hashes[0][0] if hashes else None) or audit.GENESIS
-
-    return taken
-
-
-def _take_sqlite(tx: Tx, n: int, written: tuple[str, Sequence[Any]] | None) -> Taken:
-    # BEGIN IMMEDIATE serialises writers: what this transaction reads is the latest.
-    writing = None if written is None else tx.execute(*written)
-    if returning_supported():
-        taking = tx.execute(f'{_TAKE} RETURNING "last", {_PREVIOUS}', (n, n))
-    else:
-        tx.execute(_TAKE, (n,))
-        taking = tx.execute(f'SELECT "last", {_PREVIOUS} FROM positions WHERE id = 1', (n,))
-
-    def taken() -> tuple[int, str] | None:
-        # Every row fetched, so that SQLite finishes the statement before COMMIT.
-        ((last, previous),) = taking.fetchall()
-        if writing is not None and writing.rowcount != 1:
-            return None
-        return int(last) - n + 1, previous or audit.GENESIS
-
-    return taken
-
-
-def take_positions(tx: Tx, n: int, written: tuple[str, Sequence[Any]] | None = None) -> Taken:
-    """Take the next ``n`` positions from the counter, locking it until commit.
-
-    Args:
-        tx: A write transaction.
-        n: How many positions (0 takes none but still locks the counter).
-        written: A statement writing the case's row (and its parameters), sent first: the
-            positions are taken only if it wrote one row.
-
-    Returns:
-        A function giving the first position taken and the hash of the event before it, or
-        ``None`` when ``written`` wrote nothing (call it after :meth:`Tx.sync`).
-    """
-    return (_take_postgres if tx.postgres else _take_sqlite)(tx, n, written)
+_EVENT_COLUMNS: Final = (*event_rows.EVENT_COLUMNS, "hash")
 
 
 @functools.lru_cache(maxsize=32)
@@ -143,11 +73,11 @@ def _events_and_command(events: int) -> str:
     row = f"({', '.join('?' * len(_EVENT_COLUMNS))})"
     names = ", ".join(f'"{c}"' for c in _EVENT_COLUMNS)
     inserted = f"INSERT INTO events ({names}) VALUES {', '.join([row] * events)}"
-    return f"WITH inserted AS ({inserted}) {_insert_sql('commands', rows.COMMAND_COLUMNS)}"
+    return f"WITH inserted AS ({inserted}) {insert_sql('commands', rows.COMMAND_COLUMNS)}"
 
 
 def _write_events(tx: Tx, events: Sequence[Event], first: int, previous: str) -> None:
-    chained = rows.chained(rows.event_values(events, first), previous)
+    chained = event_rows.chained(event_rows.event_values(events, first), previous)
     commands = rows.command_values(events, first)
     if tx.postgres and len(commands) == 1 and len(chained) < COPY_FROM:
         params = [v for row in chained for v in row]

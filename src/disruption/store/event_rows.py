@@ -1,0 +1,162 @@
+"""Conversions between the SQL store's ``events`` rows and events, and the rows' chain.
+
+Events are read back through :func:`~disruption.store.upcast.upcast`, so an event written
+with an older event schema version comes back in the current one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import operator
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any, Final
+
+import orjson
+
+from disruption.events import JSON, DeadlineChange, Event, event_from_record
+from disruption.model import Role
+from disruption.store import audit, upcast
+
+__all__ = ["EVENT_COLUMNS", "chained", "event_from_row", "event_rows", "event_values"]
+
+
+def _json(value: JSON) -> str:
+    """JSON text of a value, compact, non-ASCII kept (orjson; ``json`` for what it refuses).
+
+    Dates are written as ISO 8601.
+    """
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_isoformat)
+
+
+def _isoformat(value: Any) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+EVENT_COLUMNS: Final = (
+    "position", "case_id", "seq", "type", "command", "command_id", "at", "recorded_at",
+    "actor_id", "actor_role", "from_state", "to_state", "data", "deadlines", "schema_version",
+)  # fmt: skip
+"""The columns of an ``events`` row but ``hash``, in the order the value tuples give them."""
+
+
+def _deadline_change(d: DeadlineChange) -> dict[str, Any]:
+    # Dates as they are: the JSON encoder writes them as ISO 8601 (YYYY-MM-DD).
+    return {"id": d.id, "name": d.name, "change": d.change, "due": d.due,
+            "earliest": d.earliest, "on": d.on}  # fmt: skip
+
+
+_ROLES: Final = {role: role.value for role in Role}
+
+
+def event_values(events: Iterable[Event], first: int) -> list[tuple[Any, ...]]:
+    """Return the ``events`` rows of events, at positions from ``first`` on, without ``hash``.
+
+    The same instants recur across the events of a load (the time of an import, the days
+    of a history), so each is turned into text once.
+
+    Args:
+        events: The events, in the order appended.
+        first: The position of the first.
+
+    Returns:
+        One tuple per event, in :data:`EVENT_COLUMNS` order.
+    """
+    texts: dict[datetime, str] = {}
+    built = []
+    for position, e in enumerate(events, start=first):
+        at, recorded = e.at, e.recorded_at
+        at_text = texts.get(at)
+        if at_text is None:
+            at_text = texts[at] = at.isoformat()
+        recorded_text = texts.get(recorded)
+        if recorded_text is None:
+            recorded_text = texts[recorded] = recorded.isoformat()
+        data = e.data if type(e.data) is dict else dict(e.data)
+        changes = e.deadlines
+        built.append((
+            position, e.case, e.seq, e.type, e.command, e.command_id, at_text, recorded_text,
+            e.actor.id, _ROLES[e.actor.role], e.from_state, e.to_state, _json(data),
+            _json([_deadline_change(d) for d in changes]) if changes else "[]",
+            e.schema_version,
+        ))  # fmt: skip
+    return built
+
+
+_SORTED_NAMES: Final = tuple(sorted(EVENT_COLUMNS))
+_SORTED_PICK: Final = operator.itemgetter(*(EVENT_COLUMNS.index(n) for n in _SORTED_NAMES))
+
+
+def chained(values: Iterable[tuple[Any, ...]], previous: str) -> list[tuple[Any, ...]]:
+    """Return event rows with their ``hash`` appended, chained from ``previous``.
+
+    The same hashes as :func:`audit.link` of each row, computed without it: the row's JSON
+    is written with its keys already in sorted order.
+
+    Args:
+        values: Rows from :func:`event_values`.
+        previous: The hash of the row before the first (:data:`~audit.GENESIS` for none).
+
+    Returns:
+        The rows, each with its hash as the last value.
+    """
+    sha256, dumps, names, pick = hashlib.sha256, orjson.dumps, _SORTED_NAMES, _SORTED_PICK
+    rows = []
+    for row in values:
+        try:
+            body = dumps(dict(zip(names, pick(row), strict=True)))
+        except TypeError:  # what orjson refuses (an integer beyond 64 bits): as audit does it
+            previous = audit.link(previous, dict(zip(EVENT_COLUMNS, row, strict=True)))
+        else:
+            previous = sha256(previous.encode() + b"\n" + body).hexdigest()
+        rows.append((*row, previous))
+    return rows
+
+
+def event_rows(events: Iterable[Event], first: int) -> list[dict[str, Any]]:
+    """Return the ``events`` rows of events, at positions from ``first`` on.
+
+    Args:
+        events: The events, in the order appended.
+        first: The position of the first.
+
+    Returns:
+        One row per event, by column name (without ``hash``).
+    """
+    return [dict(zip(EVENT_COLUMNS, v, strict=True)) for v in event_values(events, first)]
+
+
+def event_from_row(row: Mapping[Any, Any]) -> Event:
+    """Rebuild an event from its ``events`` row, upcast to the current event schema version.
+
+    Args:
+        row: The row, by column name.
+
+    Returns:
+        The event, equal to the one stored (when stored by this version).
+
+    Raises:
+        SchemaError: When the event was written by a newer version of disruption.
+    """
+    record = {
+        "case": row["case_id"],
+        "seq": row["seq"],
+        "type": row["type"],
+        "command": row["command"],
+        "at": row["at"],
+        "recorded_at": row["recorded_at"],
+        "actor": {"id": row["actor_id"], "role": row["actor_role"]},
+        "data": json.loads(row["data"]),
+        "from_state": row["from_state"],
+        "to_state": row["to_state"],
+        "deadlines": json.loads(row["deadlines"]),
+        "command_id": row["command_id"],
+        "schema_version": row["schema_version"],
+    }
+    return event_from_record(upcast.upcast(record))
