@@ -16,6 +16,7 @@ Run: ``python benchmarks/store_floor.py [--commands N] [--postgres URL]``.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sqlite3
 import sys
@@ -160,16 +161,91 @@ def postgres_floor(url: str, commands: int) -> tuple[float, float]:
     return result
 
 
-def main(commands: int = 1000, postgres_url: str | None = None) -> dict[str, float]:
+def sqlite_bulk_floor(count: int, batch: int = 250) -> tuple[float, float, float]:
+    """Seconds per event for a SQLite bulk load of ``count`` workload cases, ``batch`` a time.
+
+    Returns:
+        The least database work (the event rows with their hashes, the commands and cases
+        rows, prebuilt), the conversion every load does in Python (events to rows and the
+        chain, with the store's own functions, no database), and the raw driver inserting
+        the same event rows only (without the hash).
+    """
+    import structlog
+    from store_workload import bulk_cases_of
+
+    from disruption.store.audit import GENESIS
+    from disruption.store.event_rows import chained, event_values
+    from disruption.store.rows import command_values
+
+    with structlog.testing.capture_logs():
+        cases = bulk_cases_of(count)
+    events = [e for c in cases for e in c.events]
+    gc.disable()  # as in bench_store.py's timed regions
+    try:
+        start = time.perf_counter()
+        rows = chained(event_values(events, 1), GENESIS)
+        commands = command_values(events, 1)
+        converting = time.perf_counter() - start
+    finally:
+        gc.enable()
+    offsets = [0]
+    for case in cases:
+        offsets.append(offsets[-1] + len(case.events))
+    with tempfile.TemporaryDirectory() as folder:
+        conn = sqlite3.connect(Path(folder) / "bulk.sqlite", isolation_level=None)
+        conn.execute("PRAGMA synchronous=FULL")
+        for ddl in _BULK_TABLES:
+            conn.execute(ddl)
+        least = raw = 0.0
+        for k in range(0, len(cases), batch):
+            a, b = offsets[k], offsets[min(k + batch, len(cases))]
+            case_rows = [(c.case.id, c.case.state, c.case.version) for c in cases[k : k + batch]]
+            start = time.perf_counter()
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany("INSERT INTO cases VALUES (?, ?, ?)", case_rows)
+            conn.executemany(f"INSERT INTO events VALUES ({', '.join('?' * 16)})", rows[a:b])
+            conn.executemany("INSERT INTO commands VALUES (?, ?, ?, ?)", commands[a:b])
+            conn.execute("COMMIT")
+            least += time.perf_counter() - start
+            start = time.perf_counter()
+            conn.execute("BEGIN IMMEDIATE")
+            raw_rows = [r[:15] for r in rows[a:b]]
+            conn.executemany(f"INSERT INTO raw_events VALUES ({', '.join('?' * 15)})", raw_rows)
+            conn.execute("COMMIT")
+            raw += time.perf_counter() - start
+        conn.close()
+    n = len(rows)
+    return least / n, converting / n, raw / n
+
+
+_EVENT_COLUMNS: Final = (
+    "position INTEGER PRIMARY KEY, case_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT, "
+    "command TEXT, command_id TEXT, at TEXT, recorded_at TEXT, actor_id TEXT, actor_role TEXT, "
+    "from_state TEXT, to_state TEXT, data TEXT, deadlines TEXT, schema_version INTEGER"
+)
+_BULK_TABLES: Final = (
+    "CREATE TABLE cases (id TEXT PRIMARY KEY, state TEXT NOT NULL, version INTEGER NOT NULL)",
+    f"CREATE TABLE events ({_EVENT_COLUMNS}, hash TEXT, UNIQUE (case_id, seq))",
+    "CREATE TABLE commands (id TEXT PRIMARY KEY, case_id TEXT NOT NULL, "
+    "first_position INTEGER NOT NULL, last_position INTEGER NOT NULL)",
+    f"CREATE TABLE raw_events ({_EVENT_COLUMNS}, UNIQUE (case_id, seq))",
+)
+
+
+def main(
+    commands: int = 1000, postgres_url: str | None = None, bulk_cases: int = 4000
+) -> dict[str, float]:
     """Measure and print the floors; return the ratios (least writes / raw insert, as rates).
 
     Args:
         commands: Durable transactions per side.
+        bulk_cases: Workload cases (four events each) for the SQLite bulk-load floor.
         postgres_url: PostgreSQL to measure on (``""`` skips it; ``None`` takes
             ``DISRUPTION_TEST_POSTGRES_URL`` or the local default).
 
     Returns:
-        ``sqlite_floor_ratio`` and, when measured, ``postgres_floor_ratio``.
+        ``sqlite_floor_ratio``, ``sqlite_bulk_floor_ratio`` and, when measured,
+        ``postgres_floor_ratio``.
     """
     if postgres_url is None:
         postgres_url = os.environ.get("DISRUPTION_TEST_POSTGRES_URL", DEFAULT_POSTGRES)
@@ -181,6 +257,11 @@ def main(commands: int = 1000, postgres_url: str | None = None) -> dict[str, flo
         results[f"{name}_floor_ratio"] = raw / least
         print(f"{name}: the least a command writes {commands / least:,.0f}/s, raw one-row insert "
               f"{commands / raw:,.0f}/s: at most {raw / least:.2f}x")  # fmt: skip
+    writing, converting, raw = sqlite_bulk_floor(bulk_cases)
+    results["sqlite_bulk_floor_ratio"] = raw / (writing + converting)
+    print(f"sqlite bulk load: the least rows written {writing * 1e6:.1f} us/event + events "
+          f"converted and chained {converting * 1e6:.1f} us/event, raw event rows "
+          f"{raw * 1e6:.1f} us/event: at most {raw / (writing + converting):.2f}x")  # fmt: skip
     return results
 
 

@@ -65,3 +65,11 @@ def test_the_decided_commands_are_accepted_and_bulk_cases_are_whole() -> None:
     assert [len(c.events) for c in cases] == [4] * 8
     assert [c.case.version for c in cases] == [4] * 8
     assert sum(len(c.texts) for c in cases) > 0  # some paths split free text off
+
+
+def test_the_floor_script_measures_both_sides(capsys: pytest.CaptureFixture[str]) -> None:
+    floor = load_script(BENCH.with_name("store_floor.py"), "store_floor")
+    ratios: dict[str, float] = floor.main(commands=20, postgres_url="", bulk_cases=20)
+    assert set(ratios) == {"sqlite_floor_ratio", "sqlite_bulk_floor_ratio"}
+    assert all(0 < r < 10 for r in ratios.values())
+    assert "sqlite: the least a command writes" in capsys.readouterr().out
