@@ -21,6 +21,8 @@ from typing import Any
 import polars as pl
 
 from disruption.exceptions import FileUnreadable
+from disruption.ssda903._normalise import dates as parse_dates
+from disruption.ssda903._normalise import text, texts
 from disruption.ssda903.findings import Finding
 
 __all__ = [
@@ -53,8 +55,6 @@ HEADER_COLUMNS = ("child", "sex", "dob", "ethnic", "upn", "mother", "mc_dob")
 _CODE_COLUMNS = frozenset(
     {"rne", "ls", "cin", "place", "place_provider", "rec", "reason_place_change", "ethnic"}
 )
-_PADDING = ' \t\r\n"'
-"""Characters stripped from both ends of every value: white space and stray quotes."""
 _YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 
 PathsArg = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
@@ -132,7 +132,7 @@ def _read_one(
     }
     try:
         names = pl.read_csv(path, n_rows=0, **options).columns
-        raw = pl.scan_csv(path, **options)
+        scan = pl.scan_csv(path, **options)
     except (OSError, pl.exceptions.PolarsError) as err:
         raise FileUnreadable(file, str(err).splitlines()[0] if str(err) else repr(err)) from err
     findings: list[Finding] = []
@@ -159,98 +159,89 @@ def _read_one(
         for c in missing
     )
 
-    def text(c: str) -> pl.Expr:
-        # Spaces and stray quotes around a value, in any order, are not part of it.
-        value = pl.col(source[c]).str.strip_chars(_PADDING)
-        if c in _CODE_COLUMNS:
-            value = value.str.to_uppercase()
-        return pl.when(value != "").then(value).alias(c)
-
-    parsed: list[pl.Expr] = []
-    for c in dates:
-        value = pl.col(c)
-        four = value.str.slice(-5, 1) == "/"
-        two = (value.str.slice(-3, 1) == "/") & (value.str.len_chars() <= 8)
-        date = (
-            pl.when(four)
-            .then(value.str.strptime(pl.Date, "%d/%m/%Y", strict=False))
-            .when(two)
-            .then(value.str.strptime(pl.Date, "%d/%m/%y", strict=False))
-        )
-        parsed.append(date.alias(f"_{c}_date"))
-        parsed.append((two & date.is_not_null()).fill_null(False).alias(f"_{c}_two"))
+    present = [c for c in columns if c in source]
     try:
-        df = (
-            raw.with_row_index("_row", offset=2)
-            .select(
-                [text(c) if c in source else pl.lit(None, pl.String).alias(c) for c in columns]
-                + [pl.col("_row").cast(pl.Int64)]
-            )
-            # Blank lines (and lines of commas only) are skipped without a finding.
-            .filter(pl.any_horizontal([pl.col(c).is_not_null() for c in columns]))
-            .with_columns(parsed)
+        raw = (
+            scan.with_row_index("_row", offset=2)
+            .select([pl.col(source[c]).alias(c) for c in present] + [pl.col("_row").cast(pl.Int64)])
             .collect()
         )
     except pl.exceptions.PolarsError as err:
         raise FileUnreadable(file, str(err).splitlines()[0] if str(err) else repr(err)) from err
+    normalised = texts(raw, [c for c in present if c not in dates], _CODE_COLUMNS)
+    normalised.update(parse_dates(raw, [c for c in dates if c in source]))
+    for c in columns:
+        if c not in source:
+            normalised[c] = pl.lit(None, pl.String).alias(c)
+        if c not in source and c in dates:
+            normalised[f"_{c}_date"] = pl.lit(None, pl.Date).alias(f"_{c}_date")
+            normalised[f"_{c}_present"] = pl.lit(False).alias(f"_{c}_present")
+            normalised[f"_{c}_two"] = pl.lit(False).alias(f"_{c}_two")
 
+    def filled(c: str) -> pl.Expr:
+        return pl.col(f"_{c}_present") if c in dates else pl.col(c).is_not_null()
+
+    # Blank lines (and lines of commas only) are skipped without a finding.
+    line = pl.any_horizontal([filled(c) for c in columns])
     skip = pl.col("child").is_null()
-    blank_child = df.filter(skip)
+    bad_date = {c: pl.col(f"_{c}_present") & pl.col(f"_{c}_date").is_null() for c in dates}
+    two_digit = {c: pl.col(f"_{c}_two") for c in dates}
+    noted = pl.any_horizontal(
+        [skip, *bad_date.values(), *two_digit.values()]
+        + [~pl.col(f"_{c}_present") for c in required_dates]
+    )
+    kept = pl.all_horizontal([~skip] + [pl.col(f"_{c}_date").is_not_null() for c in required_dates])
+    df = raw.with_columns(normalised.values()).with_columns(
+        (line & noted).alias("_noted"), (line & kept).alias("_kept")
+    )
+    small = df.filter("_noted").with_columns(
+        text(pl.col(c), code=False).alias(c) for c in dates if c in source
+    )
     findings.extend(
         Finding(file, row, "CHILD", "missing-value", "CHILD is blank; row skipped")
-        for row in blank_child["_row"].to_list()
+        for row in small.filter(skip)["_row"].to_list()
     )
-    flagged = df.filter(
-        pl.any_horizontal(
-            [pl.col(f"_{c}_two") for c in dates]
-            + [pl.col(c).is_not_null() & pl.col(f"_{c}_date").is_null() for c in dates]
-        )
-        & ~skip
-    )
+    flagged = small.filter(pl.any_horizontal([*two_digit.values(), *bad_date.values()]) & ~skip)
     for c in dates:
         label = c.upper()
-        bad = flagged.filter(pl.col(c).is_not_null() & pl.col(f"_{c}_date").is_null())
         action = "row skipped" if c in required_dates else "read as blank"
-        for row, child, value in bad.select("_row", "child", c).iter_rows():
-            findings.append(
-                Finding(
-                    file,
-                    row,
-                    label,
-                    "date-format",
-                    f"{label} {value!r} is not a dd/mm/YYYY date; {action}",
-                    child,
-                )
+        findings.extend(
+            Finding(
+                file,
+                row,
+                label,
+                "date-format",
+                f"{label} {value!r} is not a dd/mm/YYYY date; {action}",
+                child,
             )
-        two_rows = flagged.filter(pl.col(f"_{c}_two"))
-        for row, child, value, read in two_rows.select(
-            "_row", "child", c, f"_{c}_date"
-        ).iter_rows():
-            findings.append(
-                Finding(
-                    file,
-                    row,
-                    label,
-                    "date-two-digit-year",
-                    f"{label} {value!r} has a two-digit year; read as {read:%d/%m/%Y}",
-                    child,
-                )
+            for row, child, value in flagged.filter(bad_date[c]).select("_row", "child", c).rows()
+        )
+        findings.extend(
+            Finding(
+                file,
+                row,
+                label,
+                "date-two-digit-year",
+                f"{label} {value!r} has a two-digit year; read as {read:%d/%m/%Y}",
+                child,
             )
+            for row, child, value, read in flagged.filter(two_digit[c])
+            .select("_row", "child", c, f"_{c}_date")
+            .rows()
+        )
     for c in required_dates:
-        blank = df.filter(pl.col(c).is_null() & ~skip)
-        for row, child in blank.select("_row", "child").iter_rows():
-            findings.append(
-                Finding(
-                    file,
-                    row,
-                    c.upper(),
-                    "missing-value",
-                    f"{c.upper()} is blank; row skipped",
-                    child,
-                )
+        findings.extend(
+            Finding(
+                file, row, c.upper(), "missing-value", f"{c.upper()} is blank; row skipped", child
             )
+            for row, child in small.filter(~pl.col(f"_{c}_present") & ~skip)
+            .select("_row", "child")
+            .rows()
+        )
         skip = skip | pl.col(f"_{c}_date").is_null()
-    df = df.filter(~skip).select(
+    if not df["_kept"].all():
+        df = df.filter("_kept")
+    df = df.select(
         [pl.col(f"_{c}_date").alias(c) if c in dates else pl.col(c) for c in columns]
         + [
             pl.lit(file, pl.String).alias("_file"),
