@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import polars as pl
 
+from disruption.ssda903._order import ORDER
 from disruption.ssda903.findings import Finding
 
 __all__ = ["reconcile"]
-
-_ORDER = ["child", "decom", "_return", "_row"]
 
 
 def _next_decom() -> pl.Expr:
@@ -41,44 +40,48 @@ def reconcile(episodes: pl.DataFrame) -> tuple[pl.DataFrame, list[Finding]]:
     """
     columns = episodes.columns
     findings: list[Finding] = []
-    df = episodes.sort(_ORDER, maintain_order=True)
+    order = episodes.select(pl.arg_sort_by(ORDER, maintain_order=True)).to_series()
+    keys = episodes.select(pl.col("child", "decom").gather(order))
 
-    # a. Same CHILD and DECOM: the last row in (return, line) order wins.
+    # a. Same CHILD and DECOM: the last row in (return, line) order wins. The row kept for a
+    # dropped one is the next row kept, in sorted order.
     duplicate = (
         (pl.col("child") == pl.col("child").shift(-1))
         & (pl.col("decom") == pl.col("decom").shift(-1))
     ).fill_null(False)
-    df = df.with_columns(duplicate.alias("_dropped"))
-    dropped = df.filter(pl.col("_dropped"))
-    df = df.filter(~pl.col("_dropped")).drop("_dropped")
-    if dropped.height:
-        keepers = df.join(
-            dropped.select("child", "decom").unique(), on=["child", "decom"], how="semi"
-        ).select(
-            "child",
-            "decom",
-            pl.col("_file").alias("_kept_file"),
-            pl.col("_row").alias("_kept_row"),
-            pl.col("_return").alias("_kept_return"),
+    keys = keys.with_columns(duplicate.alias("_dropped"), order.alias("_at"))
+    kept_order = keys.filter(~pl.col("_dropped"))["_at"]
+    if kept_order.len() < episodes.height:
+        pairs = keys.select(
+            pl.col("_at").filter("_dropped"),
+            pl.when(~pl.col("_dropped"))
+            .then(pl.col("_at"))
+            .backward_fill()
+            .filter("_dropped")
+            .alias("_kept_at"),
         )
-        rows = dropped.join(keepers, on=["child", "decom"], how="left").sort("_file", "_row")
-        for r in rows.iter_rows(named=True):
+        dropped = episodes.select(
+            pl.col("_file", "_row", "_return", "child", "decom").gather(pairs["_at"]),
+            pl.col("_file", "_row", "_return").gather(pairs["_kept_at"]).name.prefix("_kept"),
+        ).sort("_file", "_row")
+        for file, row, return_, child, decom, kept_file, kept_row, kept_return in dropped.rows():
             where = (
-                f"line {r['_kept_row']} of the same return"
-                if r["_kept_return"] == r["_return"]
-                else f"{r['_kept_file']} line {r['_kept_row']} (a later return)"
+                f"line {kept_row} of the same return"
+                if kept_return == return_
+                else f"{kept_file} line {kept_row} (a later return)"
             )
             findings.append(
                 Finding(
-                    r["_file"],
-                    r["_row"],
+                    file,
+                    row,
                     "DECOM",
                     "reconcile-duplicate",
-                    f"episode of CHILD {r['child']} starting {r['decom']:%d/%m/%Y} is given again"
+                    f"episode of CHILD {child} starting {decom:%d/%m/%Y} is given again"
                     f" at {where}; this row is dropped",
-                    r["child"],
+                    child,
                 )
             )
+    df = episodes[kept_order]
 
     # b. An open episode followed by a later one is closed at the later one's DECOM.
     df = df.with_columns(_next_decom().alias("_next"))

@@ -9,13 +9,15 @@ left to the rules that require them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
+import attrs
 import polars as pl
 
 from disruption import codes
+from disruption.ssda903._order import sort_episodes
 from disruption.ssda903.findings import Finding
 
 __all__ = ["CODE_RULES", "validate"]
@@ -34,6 +36,19 @@ _PLACEMENT_CHANGE_RNE = sorted(codes.NEW_PLACEMENT_RNE - {"S"})
 _CONTINUATION_RNE = sorted(set(codes.RNE) - {"S"})
 
 _Row = dict[str, Any]
+_MAX_COMPARISONS = 8
+"""Above this many values, `_one_of` hashes instead of comparing."""
+
+
+@attrs.frozen
+class _Rule:
+    """One episode rule: the rows it flags, and the finding written for each."""
+
+    mask: pl.Expr
+    rule: str
+    column: str | Callable[[_Row], str]
+    message: Callable[[_Row], str]
+    on_previous: bool = False
 
 
 def _d(value: date | None) -> str:
@@ -55,6 +70,39 @@ def _emit(
         col = column if isinstance(column, str) else column(r)
         out.append(Finding(r[file], r[row], col, rule, message(r), r["child"]))
     return out
+
+
+def _one_of(value: pl.Expr, wanted: Iterable[str], present: Collection[str]) -> pl.Expr:
+    """``value.is_in(wanted)``, as comparisons with those of ``wanted`` that occur at all.
+
+    Comparing a short text with a few literals is several times cheaper than hashing it.
+
+    Args:
+        value: The text to test.
+        wanted: The values looked for.
+        present: Every value that ``value`` takes (a superset will do).
+
+    Returns:
+        True where ``value`` is one of ``wanted``, null where it is null, else False.
+    """
+    found = sorted(set(wanted) & set(present))
+    if len(found) > _MAX_COMPARISONS:
+        return value.is_in(pl.Series(found, dtype=pl.String).implode())
+    if not found:
+        return value != value
+    return pl.any_horizontal([value == v for v in found])
+
+
+def _distinct(df: pl.DataFrame, columns: Sequence[str]) -> dict[str, frozenset[str]]:
+    """The distinct non-null values of some text columns, computed in one parallel pass."""
+    found = df.select(pl.col(c).unique().drop_nulls().implode() for c in columns).row(0)
+    return {c: frozenset(v) for c, v in zip(columns, found, strict=True)}
+
+
+def _suspect(column: str, code_list: codes.CodeList, present: Collection[str]) -> pl.Expr:
+    """Rows whose code may be invalid: not blank and not a code valid in every year."""
+    always = {c.code for c in code_list.codes if c.first_year is None and c.last_year is None}
+    return _one_of(pl.col(column), set(present) - always, present).fill_null(False)
 
 
 def _code_findings(df: pl.DataFrame) -> list[Finding]:
@@ -90,8 +138,123 @@ def _code_findings(df: pl.DataFrame) -> list[Finding]:
     return out
 
 
+def _rules(present: Mapping[str, Collection[str]]) -> list[_Rule]:
+    """The episode rules, in the order their findings are listed for one row.
+
+    Args:
+        present: The distinct values of the RNE and PLACE columns.
+
+    Returns:
+        The rules.
+    """
+    dec, rec, rpc = pl.col("dec"), pl.col("rec"), pl.col("reason_place_change")
+    place, decom = pl.col("place"), pl.col("decom")
+    temporary = _one_of(place, _TEMPORARY, present["place"])
+    next_temporary = _one_of(pl.col("_next_place"), _TEMPORARY, present["place"])
+    return [
+        _Rule(
+            pl.col("_has_next") & (dec.is_null() | rec.is_null()),
+            "142",
+            lambda r: "DEC" if r["dec"] is None else "REC",
+            lambda r: (
+                f"a later episode starts on {_d(r['_next_decom'])} but this episode has no "
+                + ("DEC" if r["dec"] is None else "REC")
+            ),
+        ),
+        _Rule(
+            dec.is_null() != rec.is_null(),
+            "148",
+            lambda r: "REC" if r["rec"] is None else "DEC",
+            lambda r: (
+                (
+                    f"DEC is {_d(r['dec'])} but REC is blank"
+                    if r["rec"] is None
+                    else f"REC is {r['rec']!r} but DEC is blank"
+                )
+                + "; DEC and REC must both be given or both be blank"
+            ),
+        ),
+        _Rule(
+            (rec == "X1")
+            & rpc.is_null()
+            & ~temporary.fill_null(False)
+            & _one_of(pl.col("_next_rne"), _PLACEMENT_CHANGE_RNE, present["rne"])
+            & ~next_temporary.fill_null(False),
+            "225",
+            "REASON_PLACE_CHANGE",
+            lambda r: (
+                f"the placement changes (next RNE {r['_next_rne']!r}, next PLACE "
+                f"{r['_next_place']!r}) but REASON_PLACE_CHANGE is blank"
+            ),
+        ),
+        _Rule(
+            temporary & rpc.is_not_null(),
+            "226",
+            "REASON_PLACE_CHANGE",
+            lambda r: (
+                f"REASON_PLACE_CHANGE {r['reason_place_change']!r} is given on a temporary "
+                f"placement ({r['place']})"
+            ),
+        ),
+        _Rule(
+            temporary & pl.col("_prev_reason_place_change").is_not_null(),
+            "226",
+            "REASON_PLACE_CHANGE",
+            lambda r: (
+                f"REASON_PLACE_CHANGE {r['_prev_reason_place_change']!r} is given on the "
+                f"episode before a temporary placement ({r['place']}) starting {_d(r['decom'])}"
+            ),
+            on_previous=True,
+        ),
+        _Rule(
+            dec.is_null() & rpc.is_not_null(),
+            "233",
+            "REASON_PLACE_CHANGE",
+            lambda r: (
+                f"REASON_PLACE_CHANGE {r['reason_place_change']!r} is given on an open "
+                "episode (blank DEC)"
+            ),
+        ),
+        _Rule(
+            dec == decom,
+            "355",
+            "DEC",
+            lambda r: f"the episode starts and ends on {_d(r['dec'])} (less than 24 hours)",
+        ),
+        _Rule(
+            dec < decom,
+            "356",
+            "DEC",
+            lambda r: f"DEC {_d(r['dec'])} is before DECOM {_d(r['decom'])}",
+        ),
+        _Rule(
+            _one_of(pl.col("rne"), _CONTINUATION_RNE, present["rne"])
+            & pl.col("_has_prev")
+            & (pl.col("_prev_dec").is_null() | (pl.col("_prev_dec") != decom)),
+            "433",
+            "DECOM",
+            lambda r: (
+                f"RNE {r['rne']!r} continues the previous episode, which ended on "
+                f"{_d(r['_prev_dec'])}, but this one starts on {_d(r['decom'])}"
+            ),
+        ),
+        _Rule(
+            decom < pl.col("_prev_dec"),
+            "501",
+            "DECOM",
+            lambda r: (
+                f"the episode starts on {_d(r['decom'])}, before the previous episode ended "
+                f"({_d(r['_prev_dec'])})"
+            ),
+        ),
+    ]
+
+
 def validate(episodes: pl.DataFrame, header: pl.DataFrame | None = None) -> list[Finding]:
     """Check episodes against the DfE episode and placement rules.
+
+    All rules are evaluated in one parallel pass over the episodes; the findings are then
+    written from the few rows that break one.
 
     Args:
         episodes: Episodes as returned by `read_episodes` or `reconcile`.
@@ -101,136 +264,41 @@ def validate(episodes: pl.DataFrame, header: pl.DataFrame | None = None) -> list
     Returns:
         The findings, ordered by file and row.
     """
-    same_prev = pl.col("child") == pl.col("child").shift(1)
-    same_next = pl.col("child") == pl.col("child").shift(-1)
 
     def prev(c: str) -> pl.Expr:
-        return pl.when(same_prev).then(pl.col(c).shift(1)).otherwise(None).alias(f"_prev_{c}")
+        return pl.when("_has_prev").then(pl.col(c).shift(1)).alias(f"_prev_{c}")
 
     def nxt(c: str) -> pl.Expr:
-        return pl.when(same_next).then(pl.col(c).shift(-1)).otherwise(None).alias(f"_next_{c}")
+        return pl.when("_has_next").then(pl.col(c).shift(-1)).alias(f"_next_{c}")
 
-    df = episodes.sort(["child", "decom", "_return", "_row"], maintain_order=True).with_columns(
-        same_prev.fill_null(False).alias("_has_prev"),
-        same_next.fill_null(False).alias("_has_next"),
-        prev("dec"),
-        prev("reason_place_change"),
-        prev("_file"),
-        prev("_row"),
-        nxt("decom"),
-        nxt("rne"),
-        nxt("place"),
+    child = pl.col("child")
+    df = (
+        sort_episodes(episodes)
+        .with_columns(
+            (child == child.shift(1)).fill_null(False).alias("_has_prev"),
+            (child == child.shift(-1)).fill_null(False).alias("_has_next"),
+        )
+        .with_columns(
+            prev("dec"),
+            prev("reason_place_change"),
+            prev("_file"),
+            prev("_row"),
+            nxt("decom"),
+            nxt("rne"),
+            nxt("place"),
+        )
     )
-    dec, rec, rpc = pl.col("dec"), pl.col("rec"), pl.col("reason_place_change")
-    place, decom = pl.col("place"), pl.col("decom")
-    temporary = place.is_in(_TEMPORARY)
+    present = _distinct(df, sorted({"rne", "place"} | {c for c, _, _ in CODE_RULES}))
+    rules = _rules(present)
+    flags = [r.mask.fill_null(False).alias(f"_rule{i}") for i, r in enumerate(rules)]
+    suspects = [_suspect(c, code_list, present[c]) for c, code_list, _ in CODE_RULES]
+    broken = df.with_columns(flags).filter(pl.any_horizontal([*flags, *suspects]))
     found: list[Finding] = []
-    found += _emit(
-        df,
-        pl.col("_has_next") & (dec.is_null() | rec.is_null()),
-        "142",
-        lambda r: "DEC" if r["dec"] is None else "REC",
-        lambda r: (
-            f"a later episode starts on {_d(r['_next_decom'])} but this episode has no "
-            + ("DEC" if r["dec"] is None else "REC")
-        ),
-    )
-    found += _emit(
-        df,
-        dec.is_null() != rec.is_null(),
-        "148",
-        lambda r: "REC" if r["rec"] is None else "DEC",
-        lambda r: (
-            (
-                f"DEC is {_d(r['dec'])} but REC is blank"
-                if r["rec"] is None
-                else f"REC is {r['rec']!r} but DEC is blank"
-            )
-            + "; DEC and REC must both be given or both be blank"
-        ),
-    )
-    found += _emit(
-        df,
-        (rec == "X1")
-        & rpc.is_null()
-        & ~temporary.fill_null(False)
-        & pl.col("_next_rne").is_in(_PLACEMENT_CHANGE_RNE)
-        & ~pl.col("_next_place").is_in(_TEMPORARY).fill_null(False),
-        "225",
-        "REASON_PLACE_CHANGE",
-        lambda r: (
-            f"the placement changes (next RNE {r['_next_rne']!r}, next PLACE "
-            f"{r['_next_place']!r}) but REASON_PLACE_CHANGE is blank"
-        ),
-    )
-    found += _emit(
-        df,
-        temporary & rpc.is_not_null(),
-        "226",
-        "REASON_PLACE_CHANGE",
-        lambda r: (
-            f"REASON_PLACE_CHANGE {r['reason_place_change']!r} is given on a temporary "
-            f"placement ({r['place']})"
-        ),
-    )
-    found += _emit(
-        df,
-        temporary & pl.col("_prev_reason_place_change").is_not_null(),
-        "226",
-        "REASON_PLACE_CHANGE",
-        lambda r: (
-            f"REASON_PLACE_CHANGE {r['_prev_reason_place_change']!r} is given on the "
-            f"episode before a temporary placement ({r['place']}) starting {_d(r['decom'])}"
-        ),
-        on_previous=True,
-    )
-    found += _emit(
-        df,
-        dec.is_null() & rpc.is_not_null(),
-        "233",
-        "REASON_PLACE_CHANGE",
-        lambda r: (
-            f"REASON_PLACE_CHANGE {r['reason_place_change']!r} is given on an open "
-            "episode (blank DEC)"
-        ),
-    )
-    found += _emit(
-        df,
-        dec == decom,
-        "355",
-        "DEC",
-        lambda r: f"the episode starts and ends on {_d(r['dec'])} (less than 24 hours)",
-    )
-    found += _emit(
-        df,
-        dec < decom,
-        "356",
-        "DEC",
-        lambda r: f"DEC {_d(r['dec'])} is before DECOM {_d(r['decom'])}",
-    )
-    found += _emit(
-        df,
-        pl.col("rne").is_in(_CONTINUATION_RNE)
-        & pl.col("_has_prev")
-        & (pl.col("_prev_dec").is_null() | (pl.col("_prev_dec") != decom)),
-        "433",
-        "DECOM",
-        lambda r: (
-            f"RNE {r['rne']!r} continues the previous episode, which ended on "
-            f"{_d(r['_prev_dec'])}, but this one starts on {_d(r['decom'])}"
-        ),
-    )
-    found += _emit(
-        df,
-        decom < pl.col("_prev_dec"),
-        "501",
-        "DECOM",
-        lambda r: (
-            f"the episode starts on {_d(r['decom'])}, before the previous episode ended "
-            f"({_d(r['_prev_dec'])})"
-        ),
-    )
-    found += _code_findings(df)
+    for i, r in enumerate(rules):
+        found += _emit(
+            broken, pl.col(f"_rule{i}"), r.rule, r.column, r.message, on_previous=r.on_previous
+        )
+    found += _code_findings(broken)
     if header is not None:
         first = df.filter(~pl.col("_has_prev")).join(header.select("child"), on="child", how="anti")
         found += _emit(
