@@ -1,10 +1,11 @@
 """Normalise the raw text columns of an SSDA903 file, working on distinct values where it pays.
 
-A code column holds a few distinct values in a million rows, and a date column a few thousand:
+A code column holds a few distinct values in a million rows, a date column a few thousand:
 normalising (stripping, upper-casing, parsing) each distinct value once and mapping the result
-back is much cheaper than doing it on every row, and a column whose distinct values are all
-clean is left as it is. Free-text columns (CHILD, URN, postcodes) have too many distinct values
-for that and are stripped row by row. The result is the same as normalising every row.
+back (through an `polars.Enum` of the distinct values) is much cheaper than doing it on every
+row, and a column whose distinct values are all clean is left as it is. A free-text column
+(CHILD, URN) has too many distinct values for that: it is stripped row by row, and only when a
+cheap scan finds a character to strip. The result is the same as normalising every row.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Collection, Sequence
 
 import polars as pl
 
-__all__ = ["PADDING", "dates", "text", "texts"]
+__all__ = ["PADDING", "normalise", "text"]
 
 PADDING = ' \t\r\n"'
 """Characters stripped from both ends of every value: white space and stray quotes."""
@@ -35,85 +36,83 @@ def text(value: pl.Expr, code: bool) -> pl.Expr:
     return pl.when(value != "").then(value)
 
 
-def _distinct(raw: pl.DataFrame, columns: Sequence[str]) -> dict[str, pl.Series]:
-    """The distinct non-null values of some columns, computed in one parallel pass."""
-    if not columns:
-        return {}
-    found = raw.select(pl.col(c).unique().drop_nulls().implode() for c in columns).row(0)
-    return {c: pl.Series(c, v, dtype=pl.String) for c, v in zip(columns, found, strict=True)}
-
-
-def texts(raw: pl.DataFrame, columns: Sequence[str], codes: Collection[str]) -> dict[str, pl.Expr]:
-    """Expressions that normalise the text columns of ``raw`` as `text` does (not the dates).
-
-    A code column is normalised through its distinct values: only those that change are
-    replaced, and a clean column is left as it is. The others are normalised row by row.
-
-    Args:
-        raw: The file as read, all columns text, named as in ``columns``.
-        columns: The text columns to normalise (present in ``raw``).
-        codes: Which of them hold codes.
-
-    Returns:
-        One expression per column, named after it, by column name.
-    """
-    exprs: dict[str, pl.Expr] = {}
-    for c, old in _distinct(raw, [c for c in columns if c in codes]).items():
-        new = pl.select(text(pl.lit(old), code=True)).to_series()
-        changed = (old != new).fill_null(True)
-        exprs[c] = (
-            pl.col(c).replace(old.filter(changed), new.filter(changed)).alias(c)
-            if changed.any()
-            else pl.col(c)
-        )
-    for c in columns:
-        if c not in codes:
-            exprs[c] = pl.col(c).str.strip_chars(PADDING).replace("", None).alias(c)
-    return exprs
-
-
-def dates(raw: pl.DataFrame, columns: Sequence[str]) -> dict[str, pl.Expr]:
-    """Expressions that parse date columns: ``dd/mm/YYYY``, or ``dd/mm/yy``.
-
-    Each distinct value is parsed once and the result mapped back to the rows.
-
-    Args:
-        raw: The file as read, all columns text.
-        columns: The raw date columns (present in ``raw``).
-
-    Returns:
-        For each column ``c``, by name: ``_c_present`` (not blank once stripped), ``_c_date``
-        (the date, null if blank or malformed) and ``_c_two`` (read with a two-digit year).
-    """
-    exprs: dict[str, pl.Expr] = {}
-    for c, values in _distinct(raw, columns).items():
-        stripped = text(pl.col(c), code=False)
-        four = stripped.str.slice(-5, 1) == "/"
-        two = (stripped.str.slice(-3, 1) == "/") & (stripped.str.len_chars() <= 8)
-        date = (
-            pl.when(four)
-            .then(stripped.str.strptime(pl.Date, "%d/%m/%Y", strict=False))
-            .when(two)
-            .then(stripped.str.strptime(pl.Date, "%d/%m/%y", strict=False))
-        )
-        parts = values.to_frame().select(
-            c,
-            stripped.is_null().alias("blank"),
+def _parsed(values: pl.Series) -> pl.DataFrame:
+    """Each raw date value read as ``dd/mm/YYYY``, or ``dd/mm/yy``: present, date, two."""
+    stripped = text(pl.col("value"), code=False)
+    four = stripped.str.slice(-5, 1) == "/"
+    two = (stripped.str.slice(-3, 1) == "/") & (stripped.str.len_chars() <= 8)
+    date = (
+        pl.when(four)
+        .then(stripped.str.strptime(pl.Date, "%d/%m/%Y", strict=False))
+        .when(two)
+        .then(stripped.str.strptime(pl.Date, "%d/%m/%y", strict=False))
+    )
+    return (
+        values.rename("value")
+        .to_frame()
+        .select(
+            stripped.is_not_null().alias("present"),
             date.alias("date"),
             (two & date.is_not_null()).fill_null(False).alias("two"),
         )
-        blank = parts.filter("blank")[c]
-        read = parts.filter(pl.col("date").is_not_null())
-        two_digit = parts.filter("two")[c]
-        exprs[f"_{c}_present"] = (
-            pl.col(c).is_not_null() & ~pl.col(c).is_in(blank.implode())
-        ).alias(f"_{c}_present")
-        exprs[f"_{c}_date"] = (
-            pl.col(c)
-            .replace_strict(read[c], read["date"], default=None, return_dtype=pl.Date)
-            .alias(f"_{c}_date")
+    )
+
+
+def _mapped(column: str, old: pl.Series, new: pl.Series) -> pl.Expr:
+    """``column``'s values, each ``old[i]`` read as ``new[i]`` (``old`` holds every value)."""
+    return pl.lit(new).gather(pl.col(column).cast(pl.Enum(old)).to_physical())
+
+
+def normalise(
+    raw: pl.DataFrame,
+    columns: Sequence[str],
+    codes: Collection[str],
+    by_value: Collection[str],
+    dates: Sequence[str],
+) -> pl.DataFrame:
+    """Normalise the text columns of ``raw`` as `text` does, and parse its date columns.
+
+    Args:
+        raw: The file as read, all columns text.
+        columns: The text columns to normalise, in place.
+        codes: Which of them hold codes (upper-cased).
+        by_value: Which of them to normalise through their distinct values (few of them).
+        dates: The date columns to parse: ``dd/mm/YYYY``, or ``dd/mm/yy``.
+
+    Returns:
+        ``raw`` with ``columns`` normalised and, for each date column ``c``: ``_c_present``
+        (not blank once stripped), ``_c_date`` (null if blank or malformed) and ``_c_two``
+        (read with a two-digit year).
+    """
+    distinct = [c for c in columns if c in by_value] + list(dates)
+    free = [c for c in columns if c not in by_value]
+    scanned = raw.select(
+        *(pl.col(c).unique().drop_nulls().implode() for c in distinct),
+        *(pl.col(c).str.contains_any(list(PADDING)).any().alias(f"{c}+pad") for c in free),
+        *((pl.col(c) == "").any().alias(f"{c}+blank") for c in free),
+    ).row(0, named=True)
+    first: list[pl.Expr] = []
+    for c in columns:
+        if c in free and scanned[f"{c}+pad"]:
+            first.append(pl.col(c).str.strip_chars(PADDING).replace("", None))
+        elif c in free and scanned[f"{c}+blank"]:
+            first.append(pl.when(pl.col(c) != "").then(pl.col(c)).alias(c))
+        elif c not in free:
+            old = pl.Series(scanned[c], dtype=pl.String)
+            new = pl.select(text(pl.lit(old), code=c in codes)).to_series()
+            if not old.equals(new):
+                first.append(_mapped(c, old, new).alias(c))
+    second: list[pl.Expr] = []
+    for c in dates:
+        old = pl.Series(scanned[c], dtype=pl.String)
+        at = pl.col(c).cast(pl.Enum(old)).to_physical()
+        if old.is_empty():  # every row is null
+            old, at = pl.Series([""]), pl.lit(None, pl.UInt32)
+        parts = _parsed(old)
+        first.append(at.alias(f"_{c}_at"))
+        second.extend(
+            pl.lit(parts[part]).gather(f"_{c}_at").fill_null(False).alias(f"_{c}_{part}")
+            for part in ("present", "two")
         )
-        exprs[f"_{c}_two"] = (
-            pl.col(c).is_in(two_digit.implode()).fill_null(False).alias(f"_{c}_two")
-        )
-    return exprs
+        second.append(pl.lit(parts["date"]).gather(f"_{c}_at").alias(f"_{c}_date"))
+    return raw.with_columns(first).with_columns(second).drop([f"_{c}_at" for c in dates])

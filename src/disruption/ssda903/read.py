@@ -21,8 +21,7 @@ from typing import Any
 import polars as pl
 
 from disruption.exceptions import FileUnreadable
-from disruption.ssda903._normalise import dates as parse_dates
-from disruption.ssda903._normalise import text, texts
+from disruption.ssda903._normalise import normalise, text
 from disruption.ssda903.findings import Finding
 
 __all__ = [
@@ -55,6 +54,8 @@ HEADER_COLUMNS = ("child", "sex", "dob", "ethnic", "upn", "mother", "mc_dob")
 _CODE_COLUMNS = frozenset(
     {"rne", "ls", "cin", "place", "place_provider", "rec", "reason_place_change", "ethnic"}
 )
+_FEW_VALUES = frozenset({"home_post", "pl_post"})
+"""Text columns normalised through their distinct values (partial postcodes: a few thousand)."""
 _YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 
 PathsArg = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
@@ -116,6 +117,20 @@ def _clean(name: str) -> str:
     return name.replace("\ufeff", "").strip().lower()
 
 
+def _options(strict: bool) -> dict[str, Any]:
+    return {
+        "infer_schema": False,
+        "encoding": "utf8" if strict else "utf8-lossy",
+        "truncate_ragged_lines": True,
+        "raise_if_empty": True,
+    }
+
+
+def _scan(path: Path, strict: bool) -> pl.LazyFrame:
+    """The file, every column as text; ``strict`` fails on bytes that are not UTF-8."""
+    return pl.scan_csv(path, **_options(strict))
+
+
 def _read_one(
     path: Path,
     return_index: int,
@@ -124,15 +139,9 @@ def _read_one(
     required_dates: frozenset[str],
 ) -> tuple[pl.DataFrame, list[Finding]]:
     file = str(path)
-    options: dict[str, Any] = {
-        "infer_schema": False,
-        "encoding": "utf8-lossy",
-        "truncate_ragged_lines": True,
-        "raise_if_empty": True,
-    }
     try:
-        names = pl.read_csv(path, n_rows=0, **options).columns
-        scan = pl.scan_csv(path, **options)
+        names = pl.read_csv(path, n_rows=0, **_options(strict=False)).columns
+        scan = _scan(path, strict=False)
     except (OSError, pl.exceptions.PolarsError) as err:
         raise FileUnreadable(file, str(err).splitlines()[0] if str(err) else repr(err)) from err
     findings: list[Finding] = []
@@ -160,23 +169,34 @@ def _read_one(
     )
 
     present = [c for c in columns if c in source]
+    wanted = [pl.col(source[c]).alias(c) for c in present] + [pl.col("_row").cast(pl.Int64)]
     try:
-        raw = (
-            scan.with_row_index("_row", offset=2)
-            .select([pl.col(source[c]).alias(c) for c in present] + [pl.col("_row").cast(pl.Int64)])
-            .collect()
+        # Strict UTF-8 is quicker to read; only a file that is not UTF-8 is read again, lossily.
+        raw = _scan(path, strict=True).with_row_index("_row", offset=2).select(wanted).collect()
+    except pl.exceptions.PolarsError:
+        try:
+            raw = scan.with_row_index("_row", offset=2).select(wanted).collect()
+        except pl.exceptions.PolarsError as err:
+            message = str(err).splitlines()[0] if str(err) else repr(err)
+            raise FileUnreadable(file, message) from err
+    missed = [pl.lit(None, pl.String).alias(c) for c in columns if c not in source]
+    missed += [
+        part
+        for c in dates
+        if c not in source
+        for part in (
+            pl.lit(None, pl.Date).alias(f"_{c}_date"),
+            pl.lit(False).alias(f"_{c}_present"),
+            pl.lit(False).alias(f"_{c}_two"),
         )
-    except pl.exceptions.PolarsError as err:
-        raise FileUnreadable(file, str(err).splitlines()[0] if str(err) else repr(err)) from err
-    normalised = texts(raw, [c for c in present if c not in dates], _CODE_COLUMNS)
-    normalised.update(parse_dates(raw, [c for c in dates if c in source]))
-    for c in columns:
-        if c not in source:
-            normalised[c] = pl.lit(None, pl.String).alias(c)
-        if c not in source and c in dates:
-            normalised[f"_{c}_date"] = pl.lit(None, pl.Date).alias(f"_{c}_date")
-            normalised[f"_{c}_present"] = pl.lit(False).alias(f"_{c}_present")
-            normalised[f"_{c}_two"] = pl.lit(False).alias(f"_{c}_two")
+    ]
+    raw = normalise(
+        raw.with_columns(missed),
+        [c for c in present if c not in dates],
+        _CODE_COLUMNS,
+        _CODE_COLUMNS | _FEW_VALUES,
+        [c for c in dates if c in source],
+    )
 
     def filled(c: str) -> pl.Expr:
         return pl.col(f"_{c}_present") if c in dates else pl.col(c).is_not_null()
@@ -191,9 +211,7 @@ def _read_one(
         + [~pl.col(f"_{c}_present") for c in required_dates]
     )
     kept = pl.all_horizontal([~skip] + [pl.col(f"_{c}_date").is_not_null() for c in required_dates])
-    df = raw.with_columns(normalised.values()).with_columns(
-        (line & noted).alias("_noted"), (line & kept).alias("_kept")
-    )
+    df = raw.with_columns((line & noted).alias("_noted"), (line & kept).alias("_kept"))
     small = df.filter("_noted").with_columns(
         text(pl.col(c), code=False).alias(c) for c in dates if c in source
     )
@@ -239,15 +257,18 @@ def _read_one(
             .rows()
         )
         skip = skip | pl.col(f"_{c}_date").is_null()
-    if not df["_kept"].all():
-        df = df.filter("_kept")
+    keep = df["_kept"]
     df = df.select(
         [pl.col(f"_{c}_date").alias(c) if c in dates else pl.col(c) for c in columns]
-        + [
-            pl.lit(file, pl.String).alias("_file"),
-            pl.col("_row"),
-            pl.lit(return_index, pl.Int64).alias("_return"),
-        ]
+        + [pl.col("_row")]
+    )
+    if not keep.all():
+        df = df.filter(keep)
+    df = df.select(
+        *columns,
+        pl.lit(file, pl.String).alias("_file"),
+        "_row",
+        pl.lit(return_index, pl.Int64).alias("_return"),
     )
     return df, findings
 
