@@ -64,23 +64,24 @@ def reconcile(episodes: pl.DataFrame) -> tuple[pl.DataFrame, list[Finding]]:
             pl.col("_file", "_row", "_return", "child", "decom").gather(pairs["_at"]),
             pl.col("_file", "_row", "_return").gather(pairs["_kept_at"]).name.prefix("_kept"),
         ).sort("_file", "_row")
-        for file, row, return_, child, decom, kept_file, kept_row, kept_return in dropped.rows():
-            where = (
-                f"line {kept_row} of the same return"
-                if kept_return == return_
-                else f"{kept_file} line {kept_row} (a later return)"
-            )
-            findings.append(
-                Finding(
-                    file,
-                    row,
-                    "DECOM",
-                    "reconcile-duplicate",
-                    f"episode of CHILD {child} starting {decom:%d/%m/%Y} is given again"
-                    f" at {where}; this row is dropped",
-                    child,
+        day = {d: f"{d:%d/%m/%Y}" for d in dropped["decom"].unique().to_list()}
+        findings.extend(
+            Finding(
+                file,
+                row,
+                "DECOM",
+                "reconcile-duplicate",
+                f"episode of CHILD {child} starting {day[decom]} is given again at "
+                + (
+                    f"line {kept_row} of the same return"
+                    if kept_return == return_
+                    else f"{kept_file} line {kept_row} (a later return)"
                 )
+                + "; this row is dropped",
+                child,
             )
+            for file, row, return_, child, decom, kept_file, kept_row, kept_return in dropped.rows()
+        )
     df = episodes[kept_order]
 
     # b. An open episode followed by a later one is closed at the later one's DECOM.

@@ -99,10 +99,31 @@ def _distinct(df: pl.DataFrame, columns: Sequence[str]) -> dict[str, frozenset[s
     return {c: frozenset(v) for c, v in zip(columns, found, strict=True)}
 
 
-def _suspect(column: str, code_list: codes.CodeList, present: Collection[str]) -> pl.Expr:
-    """Rows whose code may be invalid: not blank and not a code valid in every year."""
-    always = {c.code for c in code_list.codes if c.first_year is None and c.last_year is None}
-    return _one_of(pl.col(column), set(present) - always, present).fill_null(False)
+def _invalid(column: str, code_list: codes.CodeList, present: Collection[str]) -> pl.Expr:
+    """Rows whose code is not valid in the collection year ``_year`` of their DECOM.
+
+    Args:
+        column: The code column.
+        code_list: Its code list.
+        present: The column's distinct values.
+
+    Returns:
+        True where the code is given and not valid (a null year: valid if listed at all).
+    """
+    listed = {c.code: c for c in code_list.codes}
+    unknown = [v for v in present if v not in listed]
+    year = pl.col("_year")
+    invalid = _one_of(pl.col(column), unknown, present).fill_null(False)
+    for value in sorted(set(present) & set(listed)):
+        code = listed[value]
+        outside = [
+            year < code.first_year if code.first_year is not None else None,
+            year > code.last_year if code.last_year is not None else None,
+        ]
+        if any(o is not None for o in outside):
+            when = pl.any_horizontal([o for o in outside if o is not None]).fill_null(False)
+            invalid = invalid | ((pl.col(column) == value).fill_null(False) & when)
+    return invalid
 
 
 def _code_findings(df: pl.DataFrame) -> list[Finding]:
@@ -271,7 +292,7 @@ def validate(episodes: pl.DataFrame, header: pl.DataFrame | None = None) -> list
     def nxt(c: str) -> pl.Expr:
         return pl.when("_has_next").then(pl.col(c).shift(-1)).alias(f"_next_{c}")
 
-    child = pl.col("child")
+    child, decom = pl.col("child"), pl.col("decom")
     df = (
         sort_episodes(episodes)
         .with_columns(
@@ -286,13 +307,17 @@ def validate(episodes: pl.DataFrame, header: pl.DataFrame | None = None) -> list
             nxt("decom"),
             nxt("rne"),
             nxt("place"),
+            (decom.dt.year() + (decom.dt.month() >= 4).cast(pl.Int32)).alias("_year"),
         )
     )
     present = _distinct(df, sorted({"rne", "place"} | {c for c, _, _ in CODE_RULES}))
     rules = _rules(present)
     flags = [r.mask.fill_null(False).alias(f"_rule{i}") for i, r in enumerate(rules)]
-    suspects = [_suspect(c, code_list, present[c]) for c, code_list, _ in CODE_RULES]
-    broken = df.with_columns(flags).filter(pl.any_horizontal([*flags, *suspects]))
+    flags += [
+        _invalid(c, code_list, present[c]).alias(f"_{c}_invalid") for c, code_list, _ in CODE_RULES
+    ]
+    df = df.with_columns(flags)
+    broken = df.filter(pl.any_horizontal([pl.col(f.meta.output_name()) for f in flags]))
     found: list[Finding] = []
     for i, r in enumerate(rules):
         found += _emit(
