@@ -64,23 +64,23 @@ def reconcile(episodes: pl.DataFrame) -> tuple[pl.DataFrame, list[Finding]]:
             pl.col("_file", "_row", "_return", "child", "decom").gather(pairs["_at"]),
             pl.col("_file", "_row", "_return").gather(pairs["_kept_at"]).name.prefix("_kept"),
         ).sort("_file", "_row")
-        day = {d: f"{d:%d/%m/%Y}" for d in dropped["decom"].unique().to_list()}
+        # Rows are dropped only when CHILD and DECOM are given, so the message has no blank.
+        days = dropped["decom"].unique()
+        text = pl.Series([f"{d:%d/%m/%Y}" for d in days.to_list()], dtype=pl.String)
+        where = (
+            pl.when(pl.col("_kept_return") == pl.col("_return"))
+            .then(pl.format("line {} of the same return", "_kept_row"))
+            .otherwise(pl.format("{} line {} (a later return)", "_kept_file", "_kept_row"))
+        )
+        message = pl.format(
+            "episode of CHILD {} starting {} is given again at {}; this row is dropped",
+            "child",
+            pl.col("decom").replace_strict(days, text),
+            where,
+        ).alias("_message")
         findings.extend(
-            Finding(
-                file,
-                row,
-                "DECOM",
-                "reconcile-duplicate",
-                f"episode of CHILD {child} starting {day[decom]} is given again at "
-                + (
-                    f"line {kept_row} of the same return"
-                    if kept_return == return_
-                    else f"{kept_file} line {kept_row} (a later return)"
-                )
-                + "; this row is dropped",
-                child,
-            )
-            for file, row, return_, child, decom, kept_file, kept_row, kept_return in dropped.rows()
+            Finding(file, row, "DECOM", "reconcile-duplicate", text, child)
+            for file, row, text, child in dropped.select("_file", "_row", message, "child").rows()
         )
     df = episodes[kept_order]
 

@@ -100,7 +100,7 @@ def _distinct(df: pl.DataFrame, columns: Sequence[str]) -> dict[str, frozenset[s
 
 
 def _invalid(column: str, code_list: codes.CodeList, present: Collection[str]) -> pl.Expr:
-    """Rows whose code is not valid in the collection year ``_year`` of their DECOM.
+    """Rows whose code is not valid in the collection year of their DECOM.
 
     Args:
         column: The code column.
@@ -108,20 +108,22 @@ def _invalid(column: str, code_list: codes.CodeList, present: Collection[str]) -
         present: The column's distinct values.
 
     Returns:
-        True where the code is given and not valid (a null year: valid if listed at all).
+        True where the code is given and not valid (a blank DECOM: valid if listed at all).
     """
     listed = {c.code: c for c in code_list.codes}
     unknown = [v for v in present if v not in listed]
-    year = pl.col("_year")
+    decom = pl.col("decom")
     invalid = _one_of(pl.col(column), unknown, present).fill_null(False)
     for value in sorted(set(present) & set(listed)):
         code = listed[value]
-        outside = [
-            year < code.first_year if code.first_year is not None else None,
-            year > code.last_year if code.last_year is not None else None,
-        ]
-        if any(o is not None for o in outside):
-            when = pl.any_horizontal([o for o in outside if o is not None]).fill_null(False)
+        # Collection year Y runs from 1 April of Y - 1 to 31 March of Y.
+        outside = []
+        if code.first_year is not None:
+            outside.append(decom < date(code.first_year - 1, 4, 1))
+        if code.last_year is not None:
+            outside.append(decom >= date(code.last_year, 4, 1))
+        if outside:
+            when = pl.any_horizontal(outside).fill_null(False)
             invalid = invalid | ((pl.col(column) == value).fill_null(False) & when)
     return invalid
 
@@ -292,7 +294,7 @@ def validate(episodes: pl.DataFrame, header: pl.DataFrame | None = None) -> list
     def nxt(c: str) -> pl.Expr:
         return pl.when("_has_next").then(pl.col(c).shift(-1)).alias(f"_next_{c}")
 
-    child, decom = pl.col("child"), pl.col("decom")
+    child = pl.col("child")
     df = (
         sort_episodes(episodes)
         .with_columns(
@@ -307,7 +309,6 @@ def validate(episodes: pl.DataFrame, header: pl.DataFrame | None = None) -> list
             nxt("decom"),
             nxt("rne"),
             nxt("place"),
-            (decom.dt.year() + (decom.dt.month() >= 4).cast(pl.Int32)).alias("_year"),
         )
     )
     present = _distinct(df, sorted({"rne", "place"} | {c for c, _, _ in CODE_RULES}))
@@ -316,7 +317,8 @@ def validate(episodes: pl.DataFrame, header: pl.DataFrame | None = None) -> list
     flags += [
         _invalid(c, code_list, present[c]).alias(f"_{c}_invalid") for c, code_list, _ in CODE_RULES
     ]
-    df = df.with_columns(flags)
+    # Lazily, so that what several rules share (temporary placements) is computed once.
+    df = df.lazy().with_columns(flags).collect(engine="in-memory")
     broken = df.filter(pl.any_horizontal([pl.col(f.meta.output_name()) for f in flags]))
     found: list[Finding] = []
     for i, r in enumerate(rules):
