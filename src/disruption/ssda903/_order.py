@@ -1,14 +1,14 @@
 """The order episodes are compared in: by CHILD, then DECOM, then return, then line.
 
 Sorting a million rows costs more than checking that they are already in order, and the
-episodes `reconcile` returns are: `in_order` lets the later steps skip the sort.
+episodes `reconcile` returns are: `in_order` lets a later step skip the sort.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-__all__ = ["ORDER", "in_order", "sort_episodes"]
+__all__ = ["ORDER", "in_order"]
 
 ORDER = ["child", "decom", "_return", "_row"]
 """The sort keys, most significant first."""
@@ -25,11 +25,6 @@ def in_order(df: pl.DataFrame) -> bool:
     """
     if df.height < 2:
         return True
-    # Reconciled episodes have one row per CHILD and DECOM: that order is the cheaper check.
-    child, decom = pl.col("child"), pl.col("decom")
-    increasing = (child.shift(1) < child) | ((child.shift(1) == child) & (decom.shift(1) < decom))
-    if df.select(increasing.slice(1).fill_null(False).all()).item():
-        return True
     last = pl.col(ORDER[-1])
     ok = last.shift(1) <= last
     for key in reversed(ORDER[:-1]):
@@ -37,15 +32,3 @@ def in_order(df: pl.DataFrame) -> bool:
         ok = (before < value) | ((before == value) & ok)
     no_null = pl.all_horizontal(pl.col(k).is_not_null().all() for k in ORDER)
     return bool(df.select(no_null & ok.slice(1).fill_null(False).all()).item())
-
-
-def sort_episodes(df: pl.DataFrame) -> pl.DataFrame:
-    """``df`` sorted by `ORDER`, stable; returned as it is when already in that order.
-
-    Args:
-        df: Episodes with the `ORDER` columns.
-
-    Returns:
-        The sorted episodes.
-    """
-    return df if in_order(df) else df.sort(ORDER, maintain_order=True)

@@ -17,7 +17,7 @@ import attrs
 import polars as pl
 
 from disruption import codes
-from disruption.ssda903._order import sort_episodes
+from disruption.ssda903._order import ORDER, in_order
 from disruption.ssda903.findings import Finding
 
 __all__ = ["CODE_RULES", "validate"]
@@ -273,6 +273,37 @@ def _rules(present: Mapping[str, Collection[str]]) -> list[_Rule]:
     ]
 
 
+def _with_neighbours(episodes: pl.DataFrame) -> pl.DataFrame:
+    """``episodes`` with what the rules need of the previous and next episode of the child.
+
+    ``_increasing`` tells whether each row comes strictly after the one before it by CHILD
+    and DECOM (in which case the frame is in `ORDER`).
+    """
+
+    def prev(c: str) -> pl.Expr:
+        return pl.when("_has_prev").then(pl.col(c).shift(1)).alias(f"_prev_{c}")
+
+    def nxt(c: str) -> pl.Expr:
+        return pl.when("_has_next").then(pl.col(c).shift(-1)).alias(f"_next_{c}")
+
+    child, decom = pl.col("child"), pl.col("decom")
+    return episodes.with_columns(
+        (child == child.shift(1)).fill_null(False).alias("_has_prev"),
+        (child == child.shift(-1)).fill_null(False).alias("_has_next"),
+    ).with_columns(
+        prev("dec"),
+        prev("reason_place_change"),
+        prev("_file"),
+        prev("_row"),
+        nxt("decom"),
+        nxt("rne"),
+        nxt("place"),
+        ((child.shift(1) < child) | (pl.col("_has_prev") & (decom.shift(1) < decom)))
+        .fill_null(False)
+        .alias("_increasing"),
+    )
+
+
 def validate(episodes: pl.DataFrame, header: pl.DataFrame | None = None) -> list[Finding]:
     """Check episodes against the DfE episode and placement rules.
 
@@ -287,30 +318,10 @@ def validate(episodes: pl.DataFrame, header: pl.DataFrame | None = None) -> list
     Returns:
         The findings, ordered by file and row.
     """
-
-    def prev(c: str) -> pl.Expr:
-        return pl.when("_has_prev").then(pl.col(c).shift(1)).alias(f"_prev_{c}")
-
-    def nxt(c: str) -> pl.Expr:
-        return pl.when("_has_next").then(pl.col(c).shift(-1)).alias(f"_next_{c}")
-
-    child = pl.col("child")
-    df = (
-        sort_episodes(episodes)
-        .with_columns(
-            (child == child.shift(1)).fill_null(False).alias("_has_prev"),
-            (child == child.shift(-1)).fill_null(False).alias("_has_next"),
-        )
-        .with_columns(
-            prev("dec"),
-            prev("reason_place_change"),
-            prev("_file"),
-            prev("_row"),
-            nxt("decom"),
-            nxt("rne"),
-            nxt("place"),
-        )
-    )
+    df = _with_neighbours(episodes)
+    # Episodes are compared in `ORDER`: reconciled episodes already are, others are sorted.
+    if not df["_increasing"].slice(1).all() and not in_order(episodes):
+        df = _with_neighbours(episodes.sort(ORDER, maintain_order=True))
     present = _distinct(df, sorted({"rne", "place"} | {c for c, _, _ in CODE_RULES}))
     rules = _rules(present)
     flags = [r.mask.fill_null(False).alias(f"_rule{i}") for i, r in enumerate(rules)]
