@@ -110,9 +110,17 @@ def normalise(
             old, at = pl.Series([""]), pl.lit(None, pl.UInt32)
         parts = _parsed(old)
         first.append(at.alias(f"_{c}_at"))
-        second.extend(
-            pl.lit(parts[part]).gather(f"_{c}_at").fill_null(False).alias(f"_{c}_{part}")
-            for part in ("present", "two")
-        )
-        second.append(pl.lit(parts["date"]).gather(f"_{c}_at").alias(f"_{c}_date"))
+        # Looked up per row only when some value differs: usually all present, none two-digit.
+        present, two = parts["present"], parts["two"]
+        second += [
+            pl.lit(parts["date"]).gather(f"_{c}_at").alias(f"_{c}_date"),
+            (
+                pl.col(f"_{c}_at").is_not_null()
+                if present.all()
+                else pl.lit(present).gather(f"_{c}_at").fill_null(False)
+            ).alias(f"_{c}_present"),
+            (pl.lit(two).gather(f"_{c}_at").fill_null(False) if two.any() else pl.lit(False)).alias(
+                f"_{c}_two"
+            ),
+        ]
     return raw.with_columns(first).with_columns(second).drop([f"_{c}_at" for c in dates])
