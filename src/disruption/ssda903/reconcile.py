@@ -85,53 +85,61 @@ def reconcile(episodes: pl.DataFrame) -> tuple[pl.DataFrame, list[Finding]]:
     df = episodes[kept_order]
 
     # b. An open episode followed by a later one is closed at the later one's DECOM.
-    df = df.with_columns(_next_decom().alias("_next"))
-    closed = pl.col("dec").is_null() & pl.col("_next").is_not_null()
-    for row in df.filter(closed).select("_file", "_row", "child", "_next").iter_rows():
-        findings.append(
-            Finding(
-                row[0],
-                row[1],
-                "DEC",
-                "reconcile-open-closed",
-                f"open episode (blank DEC) is followed by an episode starting {row[3]:%d/%m/%Y};"
-                " DEC set to that date",
-                row[2],
-            )
-        )
-    df = df.with_columns(
-        pl.when(closed).then(pl.col("_next")).otherwise(pl.col("dec")).alias("dec")
-    )
-
     # c. DEC after the next episode's DECOM is cut back to it.
-    overlap = (pl.col("dec") > pl.col("_next")).fill_null(False)
-    for row in df.filter(overlap).select("_file", "_row", "child", "dec", "_next").iter_rows():
-        findings.append(
-            Finding(
-                row[0],
-                row[1],
-                "DEC",
-                "reconcile-overlap",
-                f"DEC {row[3]:%d/%m/%Y} is after the next episode's DECOM {row[4]:%d/%m/%Y};"
-                " DEC cut back to that date",
-                row[2],
-            )
-        )
-    df = df.with_columns(
-        pl.when(overlap).then(pl.col("_next")).otherwise(pl.col("dec")).alias("dec")
-    )
-
     # DEC is the authority: REC on an episode still open is reported, the episode stays open.
-    open_with_rec = pl.col("dec").is_null() & pl.col("rec").is_not_null()
-    for row in df.filter(open_with_rec).select("_file", "_row", "child", "rec").iter_rows():
-        findings.append(
-            Finding(
-                row[0],
-                row[1],
-                "REC",
-                "rec-without-dec",
-                f"REC {row[3]!r} is given but DEC is blank; the episode is kept open",
-                row[2],
-            )
+    dec, after = pl.col("dec"), pl.col("_next")
+    df = (
+        df.lazy()
+        .with_columns(_next_decom().alias("_next"))
+        .with_columns((dec.is_null() & after.is_not_null()).alias("_closed"))
+        .with_columns(pl.when("_closed").then(after).otherwise(dec).alias("_closed_dec"))
+        .with_columns((pl.col("_closed_dec") > after).fill_null(False).alias("_overlap"))
+        .with_columns(pl.when("_overlap").then(after).otherwise("_closed_dec").alias("dec"))
+        .with_columns((dec.is_null() & pl.col("rec").is_not_null()).alias("_open_rec"))
+        .collect(engine="in-memory")
+    )
+    noted = df.filter(pl.any_horizontal("_closed", "_overlap", "_open_rec")).select(
+        "_file", "_row", "child", "_next", "_closed_dec", "rec", "_closed", "_overlap", "_open_rec"
+    )
+    findings.extend(
+        Finding(
+            file,
+            row,
+            "DEC",
+            "reconcile-open-closed",
+            f"open episode (blank DEC) is followed by an episode starting {after:%d/%m/%Y};"
+            " DEC set to that date",
+            child,
         )
+        for file, row, child, after in noted.filter("_closed")
+        .select("_file", "_row", "child", "_next")
+        .rows()
+    )
+    findings.extend(
+        Finding(
+            file,
+            row,
+            "DEC",
+            "reconcile-overlap",
+            f"DEC {given:%d/%m/%Y} is after the next episode's DECOM {after:%d/%m/%Y};"
+            " DEC cut back to that date",
+            child,
+        )
+        for file, row, child, given, after in noted.filter("_overlap")
+        .select("_file", "_row", "child", "_closed_dec", "_next")
+        .rows()
+    )
+    findings.extend(
+        Finding(
+            file,
+            row,
+            "REC",
+            "rec-without-dec",
+            f"REC {rec!r} is given but DEC is blank; the episode is kept open",
+            child,
+        )
+        for file, row, child, rec in noted.filter("_open_rec")
+        .select("_file", "_row", "child", "rec")
+        .rows()
+    )
     return df.select(columns), findings
