@@ -21,7 +21,8 @@ from typing import Any
 import polars as pl
 
 from disruption.exceptions import FileUnreadable
-from disruption.ssda903._normalise import normalise, text
+from disruption.ssda903._normalise import normalise
+from disruption.ssda903._row_findings import row_findings
 from disruption.ssda903.findings import Finding
 
 __all__ = [
@@ -212,51 +213,9 @@ def _read_one(
     )
     kept = pl.all_horizontal([~skip] + [pl.col(f"_{c}_date").is_not_null() for c in required_dates])
     df = raw.with_columns((line & noted).alias("_noted"), (line & kept).alias("_kept"))
-    small = df.filter("_noted").with_columns(
-        text(pl.col(c), code=False).alias(c) for c in dates if c in source
+    findings += row_findings(
+        file, df.filter("_noted"), [c for c in dates if c in source], dates, required_dates
     )
-    findings.extend(
-        Finding(file, row, "CHILD", "missing-value", "CHILD is blank; row skipped")
-        for row in small.filter(skip)["_row"].to_list()
-    )
-    flagged = small.filter(pl.any_horizontal([*two_digit.values(), *bad_date.values()]) & ~skip)
-    for c in dates:
-        label = c.upper()
-        action = "row skipped" if c in required_dates else "read as blank"
-        findings.extend(
-            Finding(
-                file,
-                row,
-                label,
-                "date-format",
-                f"{label} {value!r} is not a dd/mm/YYYY date; {action}",
-                child,
-            )
-            for row, child, value in flagged.filter(bad_date[c]).select("_row", "child", c).rows()
-        )
-        findings.extend(
-            Finding(
-                file,
-                row,
-                label,
-                "date-two-digit-year",
-                f"{label} {value!r} has a two-digit year; read as {read:%d/%m/%Y}",
-                child,
-            )
-            for row, child, value, read in flagged.filter(two_digit[c])
-            .select("_row", "child", c, f"_{c}_date")
-            .rows()
-        )
-    for c in required_dates:
-        findings.extend(
-            Finding(
-                file, row, c.upper(), "missing-value", f"{c.upper()} is blank; row skipped", child
-            )
-            for row, child in small.filter(~pl.col(f"_{c}_present") & ~skip)
-            .select("_row", "child")
-            .rows()
-        )
-        skip = skip | pl.col(f"_{c}_date").is_null()
     keep = df["_kept"]
     df = df.select(
         [pl.col(f"_{c}_date").alias(c) if c in dates else pl.col(c) for c in columns]
