@@ -144,7 +144,8 @@ def validate(episodes: pl.DataFrame, header: pl.DataFrame | None = None) -> list
         found += _emit(
             broken, pl.col(f"_rule{i}"), r.rule, r.column, r.message, on_previous=r.on_previous
         )
-    found += _code_findings(broken)
+    invalid_code = pl.any_horizontal(pl.col(f"_{c}_invalid") for c, _, _ in CODE_RULES)
+    found += _code_findings(broken.filter(invalid_code))
     if header is not None:
         first = df.filter(~pl.col("_has_prev")).join(header.select("child"), on="child", how="anti")
         found += _emit(
