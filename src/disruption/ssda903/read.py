@@ -21,6 +21,8 @@ from typing import Any
 import polars as pl
 
 from disruption.exceptions import FileUnreadable
+from disruption.ssda903._normalise import normalise
+from disruption.ssda903._row_findings import row_findings
 from disruption.ssda903.findings import Finding
 
 __all__ = [
@@ -53,8 +55,8 @@ HEADER_COLUMNS = ("child", "sex", "dob", "ethnic", "upn", "mother", "mc_dob")
 _CODE_COLUMNS = frozenset(
     {"rne", "ls", "cin", "place", "place_provider", "rec", "reason_place_change", "ethnic"}
 )
-_PADDING = ' \t\r\n"'
-"""Characters stripped from both ends of every value: white space and stray quotes."""
+_FEW_VALUES = frozenset({"home_post", "pl_post"})
+"""Text columns normalised through their distinct values (partial postcodes: a few thousand)."""
 _YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 
 PathsArg = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
@@ -116,6 +118,20 @@ def _clean(name: str) -> str:
     return name.replace("\ufeff", "").strip().lower()
 
 
+def _options(strict: bool) -> dict[str, Any]:
+    return {
+        "infer_schema": False,
+        "encoding": "utf8" if strict else "utf8-lossy",
+        "truncate_ragged_lines": True,
+        "raise_if_empty": True,
+    }
+
+
+def _scan(path: Path, strict: bool) -> pl.LazyFrame:
+    """The file, every column as text; ``strict`` fails on bytes that are not UTF-8."""
+    return pl.scan_csv(path, **_options(strict))
+
+
 def _read_one(
     path: Path,
     return_index: int,
@@ -124,15 +140,9 @@ def _read_one(
     required_dates: frozenset[str],
 ) -> tuple[pl.DataFrame, list[Finding]]:
     file = str(path)
-    options: dict[str, Any] = {
-        "infer_schema": False,
-        "encoding": "utf8-lossy",
-        "truncate_ragged_lines": True,
-        "raise_if_empty": True,
-    }
     try:
-        names = pl.read_csv(path, n_rows=0, **options).columns
-        raw = pl.scan_csv(path, **options)
+        names = pl.read_csv(path, n_rows=0, **_options(strict=False)).columns
+        scan = _scan(path, strict=False)
     except (OSError, pl.exceptions.PolarsError) as err:
         raise FileUnreadable(file, str(err).splitlines()[0] if str(err) else repr(err)) from err
     findings: list[Finding] = []
@@ -159,104 +169,65 @@ def _read_one(
         for c in missing
     )
 
-    def text(c: str) -> pl.Expr:
-        # Spaces and stray quotes around a value, in any order, are not part of it.
-        value = pl.col(source[c]).str.strip_chars(_PADDING)
-        if c in _CODE_COLUMNS:
-            value = value.str.to_uppercase()
-        return pl.when(value != "").then(value).alias(c)
-
-    parsed: list[pl.Expr] = []
-    for c in dates:
-        value = pl.col(c)
-        four = value.str.slice(-5, 1) == "/"
-        two = (value.str.slice(-3, 1) == "/") & (value.str.len_chars() <= 8)
-        date = (
-            pl.when(four)
-            .then(value.str.strptime(pl.Date, "%d/%m/%Y", strict=False))
-            .when(two)
-            .then(value.str.strptime(pl.Date, "%d/%m/%y", strict=False))
-        )
-        parsed.append(date.alias(f"_{c}_date"))
-        parsed.append((two & date.is_not_null()).fill_null(False).alias(f"_{c}_two"))
+    present = [c for c in columns if c in source]
+    wanted = [pl.col(source[c]).alias(c) for c in present] + [pl.col("_row").cast(pl.Int64)]
     try:
-        df = (
-            raw.with_row_index("_row", offset=2)
-            .select(
-                [text(c) if c in source else pl.lit(None, pl.String).alias(c) for c in columns]
-                + [pl.col("_row").cast(pl.Int64)]
-            )
-            # Blank lines (and lines of commas only) are skipped without a finding.
-            .filter(pl.any_horizontal([pl.col(c).is_not_null() for c in columns]))
-            .with_columns(parsed)
-            .collect()
+        # Strict UTF-8 is quicker to read; only a file that is not UTF-8 is read again, lossily.
+        raw = _scan(path, strict=True).with_row_index("_row", offset=2).select(wanted).collect()
+    except pl.exceptions.PolarsError:
+        try:
+            raw = scan.with_row_index("_row", offset=2).select(wanted).collect()
+        except pl.exceptions.PolarsError as err:
+            message = str(err).splitlines()[0] if str(err) else repr(err)
+            raise FileUnreadable(file, message) from err
+    missed = [pl.lit(None, pl.String).alias(c) for c in columns if c not in source]
+    missed += [
+        part
+        for c in dates
+        if c not in source
+        for part in (
+            pl.lit(None, pl.Date).alias(f"_{c}_date"),
+            pl.lit(False).alias(f"_{c}_present"),
+            pl.lit(False).alias(f"_{c}_two"),
         )
-    except pl.exceptions.PolarsError as err:
-        raise FileUnreadable(file, str(err).splitlines()[0] if str(err) else repr(err)) from err
+    ]
+    raw = normalise(
+        raw.with_columns(missed),
+        [c for c in present if c not in dates],
+        _CODE_COLUMNS,
+        _CODE_COLUMNS | _FEW_VALUES,
+        [c for c in dates if c in source],
+    )
 
+    def filled(c: str) -> pl.Expr:
+        return pl.col(f"_{c}_present") if c in dates else pl.col(c).is_not_null()
+
+    # Blank lines (and lines of commas only) are skipped without a finding.
+    line = pl.any_horizontal([filled(c) for c in columns])
     skip = pl.col("child").is_null()
-    blank_child = df.filter(skip)
-    findings.extend(
-        Finding(file, row, "CHILD", "missing-value", "CHILD is blank; row skipped")
-        for row in blank_child["_row"].to_list()
+    bad_date = {c: pl.col(f"_{c}_present") & pl.col(f"_{c}_date").is_null() for c in dates}
+    two_digit = {c: pl.col(f"_{c}_two") for c in dates}
+    noted = pl.any_horizontal(
+        [skip, *bad_date.values(), *two_digit.values()]
+        + [~pl.col(f"_{c}_present") for c in required_dates]
     )
-    flagged = df.filter(
-        pl.any_horizontal(
-            [pl.col(f"_{c}_two") for c in dates]
-            + [pl.col(c).is_not_null() & pl.col(f"_{c}_date").is_null() for c in dates]
-        )
-        & ~skip
+    kept = pl.all_horizontal([~skip] + [pl.col(f"_{c}_date").is_not_null() for c in required_dates])
+    df = raw.with_columns((line & noted).alias("_noted"), (line & kept).alias("_kept"))
+    findings += row_findings(
+        file, df.filter("_noted"), [c for c in dates if c in source], dates, required_dates
     )
-    for c in dates:
-        label = c.upper()
-        bad = flagged.filter(pl.col(c).is_not_null() & pl.col(f"_{c}_date").is_null())
-        action = "row skipped" if c in required_dates else "read as blank"
-        for row, child, value in bad.select("_row", "child", c).iter_rows():
-            findings.append(
-                Finding(
-                    file,
-                    row,
-                    label,
-                    "date-format",
-                    f"{label} {value!r} is not a dd/mm/YYYY date; {action}",
-                    child,
-                )
-            )
-        two_rows = flagged.filter(pl.col(f"_{c}_two"))
-        for row, child, value, read in two_rows.select(
-            "_row", "child", c, f"_{c}_date"
-        ).iter_rows():
-            findings.append(
-                Finding(
-                    file,
-                    row,
-                    label,
-                    "date-two-digit-year",
-                    f"{label} {value!r} has a two-digit year; read as {read:%d/%m/%Y}",
-                    child,
-                )
-            )
-    for c in required_dates:
-        blank = df.filter(pl.col(c).is_null() & ~skip)
-        for row, child in blank.select("_row", "child").iter_rows():
-            findings.append(
-                Finding(
-                    file,
-                    row,
-                    c.upper(),
-                    "missing-value",
-                    f"{c.upper()} is blank; row skipped",
-                    child,
-                )
-            )
-        skip = skip | pl.col(f"_{c}_date").is_null()
-    df = df.filter(~skip).select(
+    keep = df["_kept"]
+    df = df.select(
         [pl.col(f"_{c}_date").alias(c) if c in dates else pl.col(c) for c in columns]
-        + [
-            pl.lit(file, pl.String).alias("_file"),
-            pl.col("_row"),
-            pl.lit(return_index, pl.Int64).alias("_return"),
-        ]
+        + [pl.col("_row")]
+    )
+    if not keep.all():
+        df = df.filter(keep)
+    df = df.select(
+        *columns,
+        pl.lit(file, pl.String).alias("_file"),
+        "_row",
+        pl.lit(return_index, pl.Int64).alias("_return"),
     )
     return df, findings
 

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import polars as pl
 
+from disruption.ssda903._order import ORDER
 from disruption.ssda903.findings import Finding
 
 __all__ = ["reconcile"]
-
-_ORDER = ["child", "decom", "_return", "_row"]
 
 
 def _next_decom() -> pl.Expr:
@@ -41,93 +40,106 @@ def reconcile(episodes: pl.DataFrame) -> tuple[pl.DataFrame, list[Finding]]:
     """
     columns = episodes.columns
     findings: list[Finding] = []
-    df = episodes.sort(_ORDER, maintain_order=True)
+    order = episodes.select(pl.arg_sort_by(ORDER, maintain_order=True)).to_series()
+    keys = episodes.select(pl.col("child", "decom").gather(order))
 
-    # a. Same CHILD and DECOM: the last row in (return, line) order wins.
+    # a. Same CHILD and DECOM: the last row in (return, line) order wins. The row kept for a
+    # dropped one is the next row kept, in sorted order.
     duplicate = (
         (pl.col("child") == pl.col("child").shift(-1))
         & (pl.col("decom") == pl.col("decom").shift(-1))
     ).fill_null(False)
-    df = df.with_columns(duplicate.alias("_dropped"))
-    dropped = df.filter(pl.col("_dropped"))
-    df = df.filter(~pl.col("_dropped")).drop("_dropped")
-    if dropped.height:
-        keepers = df.join(
-            dropped.select("child", "decom").unique(), on=["child", "decom"], how="semi"
-        ).select(
-            "child",
-            "decom",
-            pl.col("_file").alias("_kept_file"),
-            pl.col("_row").alias("_kept_row"),
-            pl.col("_return").alias("_kept_return"),
+    keys = keys.with_columns(duplicate.alias("_dropped"), order.alias("_at"))
+    kept_order = keys.filter(~pl.col("_dropped"))["_at"]
+    if kept_order.len() < episodes.height:
+        pairs = keys.select(
+            pl.col("_at").filter("_dropped"),
+            pl.when(~pl.col("_dropped"))
+            .then(pl.col("_at"))
+            .backward_fill()
+            .filter("_dropped")
+            .alias("_kept_at"),
         )
-        rows = dropped.join(keepers, on=["child", "decom"], how="left").sort("_file", "_row")
-        for r in rows.iter_rows(named=True):
-            where = (
-                f"line {r['_kept_row']} of the same return"
-                if r["_kept_return"] == r["_return"]
-                else f"{r['_kept_file']} line {r['_kept_row']} (a later return)"
-            )
-            findings.append(
-                Finding(
-                    r["_file"],
-                    r["_row"],
-                    "DECOM",
-                    "reconcile-duplicate",
-                    f"episode of CHILD {r['child']} starting {r['decom']:%d/%m/%Y} is given again"
-                    f" at {where}; this row is dropped",
-                    r["child"],
-                )
-            )
+        dropped = episodes.select(
+            pl.col("_file", "_row", "_return", "child", "decom").gather(pairs["_at"]),
+            pl.col("_file", "_row", "_return").gather(pairs["_kept_at"]).name.prefix("_kept"),
+        ).sort("_file", "_row")
+        # Rows are dropped only when CHILD and DECOM are given, so the message has no blank.
+        days = dropped["decom"].unique()
+        text = pl.Series([f"{d:%d/%m/%Y}" for d in days.to_list()], dtype=pl.String)
+        where = (
+            pl.when(pl.col("_kept_return") == pl.col("_return"))
+            .then(pl.format("line {} of the same return", "_kept_row"))
+            .otherwise(pl.format("{} line {} (a later return)", "_kept_file", "_kept_row"))
+        )
+        message = pl.format(
+            "episode of CHILD {} starting {} is given again at {}; this row is dropped",
+            "child",
+            pl.col("decom").replace_strict(days, text),
+            where,
+        ).alias("_message")
+        findings.extend(
+            Finding(file, row, "DECOM", "reconcile-duplicate", text, child)
+            for file, row, text, child in dropped.select("_file", "_row", message, "child").rows()
+        )
+    df = episodes[kept_order]
 
     # b. An open episode followed by a later one is closed at the later one's DECOM.
-    df = df.with_columns(_next_decom().alias("_next"))
-    closed = pl.col("dec").is_null() & pl.col("_next").is_not_null()
-    for row in df.filter(closed).select("_file", "_row", "child", "_next").iter_rows():
-        findings.append(
-            Finding(
-                row[0],
-                row[1],
-                "DEC",
-                "reconcile-open-closed",
-                f"open episode (blank DEC) is followed by an episode starting {row[3]:%d/%m/%Y};"
-                " DEC set to that date",
-                row[2],
-            )
-        )
-    df = df.with_columns(
-        pl.when(closed).then(pl.col("_next")).otherwise(pl.col("dec")).alias("dec")
-    )
-
     # c. DEC after the next episode's DECOM is cut back to it.
-    overlap = (pl.col("dec") > pl.col("_next")).fill_null(False)
-    for row in df.filter(overlap).select("_file", "_row", "child", "dec", "_next").iter_rows():
-        findings.append(
-            Finding(
-                row[0],
-                row[1],
-                "DEC",
-                "reconcile-overlap",
-                f"DEC {row[3]:%d/%m/%Y} is after the next episode's DECOM {row[4]:%d/%m/%Y};"
-                " DEC cut back to that date",
-                row[2],
-            )
-        )
-    df = df.with_columns(
-        pl.when(overlap).then(pl.col("_next")).otherwise(pl.col("dec")).alias("dec")
-    )
-
     # DEC is the authority: REC on an episode still open is reported, the episode stays open.
-    open_with_rec = pl.col("dec").is_null() & pl.col("rec").is_not_null()
-    for row in df.filter(open_with_rec).select("_file", "_row", "child", "rec").iter_rows():
-        findings.append(
-            Finding(
-                row[0],
-                row[1],
-                "REC",
-                "rec-without-dec",
-                f"REC {row[3]!r} is given but DEC is blank; the episode is kept open",
-                row[2],
-            )
+    dec, after = pl.col("dec"), pl.col("_next")
+    df = (
+        df.lazy()
+        .with_columns(_next_decom().alias("_next"))
+        .with_columns((dec.is_null() & after.is_not_null()).alias("_closed"))
+        .with_columns(pl.when("_closed").then(after).otherwise(dec).alias("_closed_dec"))
+        .with_columns((pl.col("_closed_dec") > after).fill_null(False).alias("_overlap"))
+        .with_columns(pl.when("_overlap").then(after).otherwise("_closed_dec").alias("dec"))
+        .with_columns((dec.is_null() & pl.col("rec").is_not_null()).alias("_open_rec"))
+        .collect(engine="in-memory")
+    )
+    noted = df.filter(pl.any_horizontal("_closed", "_overlap", "_open_rec")).select(
+        "_file", "_row", "child", "_next", "_closed_dec", "rec", "_closed", "_overlap", "_open_rec"
+    )
+    findings.extend(
+        Finding(
+            file,
+            row,
+            "DEC",
+            "reconcile-open-closed",
+            f"open episode (blank DEC) is followed by an episode starting {after:%d/%m/%Y};"
+            " DEC set to that date",
+            child,
         )
+        for file, row, child, after in noted.filter("_closed")
+        .select("_file", "_row", "child", "_next")
+        .rows()
+    )
+    findings.extend(
+        Finding(
+            file,
+            row,
+            "DEC",
+            "reconcile-overlap",
+            f"DEC {given:%d/%m/%Y} is after the next episode's DECOM {after:%d/%m/%Y};"
+            " DEC cut back to that date",
+            child,
+        )
+        for file, row, child, given, after in noted.filter("_overlap")
+        .select("_file", "_row", "child", "_closed_dec", "_next")
+        .rows()
+    )
+    findings.extend(
+        Finding(
+            file,
+            row,
+            "REC",
+            "rec-without-dec",
+            f"REC {rec!r} is given but DEC is blank; the episode is kept open",
+            child,
+        )
+        for file, row, child, rec in noted.filter("_open_rec")
+        .select("_file", "_row", "child", "rec")
+        .rows()
+    )
     return df.select(columns), findings

@@ -10,12 +10,13 @@ left to the rules that require them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
-from typing import Any
 
 import polars as pl
 
 from disruption import codes
+from disruption.ssda903._order import ORDER, in_order
+from disruption.ssda903._rules import Row, distinct, invalid
+from disruption.ssda903._rules import rules as episode_rules
 from disruption.ssda903.findings import Finding
 
 __all__ = ["CODE_RULES", "validate"]
@@ -29,23 +30,13 @@ CODE_RULES: tuple[tuple[str, codes.CodeList, str], ...] = (
     ("reason_place_change", codes.REASON_PLACE_CHANGE, "code-REASON_PLACE_CHANGE"),
 )
 
-_TEMPORARY = sorted(codes.TEMPORARY_PLACEMENTS)
-_PLACEMENT_CHANGE_RNE = sorted(codes.NEW_PLACEMENT_RNE - {"S"})
-_CONTINUATION_RNE = sorted(set(codes.RNE) - {"S"})
-
-_Row = dict[str, Any]
-
-
-def _d(value: date | None) -> str:
-    return "blank" if value is None else f"{value:%d/%m/%Y}"
-
 
 def _emit(
     df: pl.DataFrame,
     mask: pl.Expr,
     rule: str,
-    column: str | Callable[[_Row], str],
-    message: Callable[[_Row], str],
+    column: str | Callable[[Row], str],
+    message: Callable[[Row], str],
     *,
     on_previous: bool = False,
 ) -> list[Finding]:
@@ -90,8 +81,42 @@ def _code_findings(df: pl.DataFrame) -> list[Finding]:
     return out
 
 
+def _with_neighbours(episodes: pl.DataFrame) -> pl.DataFrame:
+    """``episodes`` with what the rules need of the previous and next episode of the child.
+
+    ``_increasing`` tells whether each row comes strictly after the one before it by CHILD
+    and DECOM (in which case the frame is in `ORDER`).
+    """
+
+    def prev(c: str) -> pl.Expr:
+        return pl.when("_has_prev").then(pl.col(c).shift(1)).alias(f"_prev_{c}")
+
+    def nxt(c: str) -> pl.Expr:
+        return pl.when("_has_next").then(pl.col(c).shift(-1)).alias(f"_next_{c}")
+
+    child, decom = pl.col("child"), pl.col("decom")
+    return episodes.with_columns(
+        (child == child.shift(1)).fill_null(False).alias("_has_prev"),
+        (child == child.shift(-1)).fill_null(False).alias("_has_next"),
+    ).with_columns(
+        prev("dec"),
+        prev("reason_place_change"),
+        prev("_file"),
+        prev("_row"),
+        nxt("decom"),
+        nxt("rne"),
+        nxt("place"),
+        ((child.shift(1) < child) | (pl.col("_has_prev") & (decom.shift(1) < decom)))
+        .fill_null(False)
+        .alias("_increasing"),
+    )
+
+
 def validate(episodes: pl.DataFrame, header: pl.DataFrame | None = None) -> list[Finding]:
     """Check episodes against the DfE episode and placement rules.
+
+    All rules are evaluated in one parallel pass over the episodes; the findings are then
+    written from the few rows that break one.
 
     Args:
         episodes: Episodes as returned by `read_episodes` or `reconcile`.
@@ -101,136 +126,26 @@ def validate(episodes: pl.DataFrame, header: pl.DataFrame | None = None) -> list
     Returns:
         The findings, ordered by file and row.
     """
-    same_prev = pl.col("child") == pl.col("child").shift(1)
-    same_next = pl.col("child") == pl.col("child").shift(-1)
-
-    def prev(c: str) -> pl.Expr:
-        return pl.when(same_prev).then(pl.col(c).shift(1)).otherwise(None).alias(f"_prev_{c}")
-
-    def nxt(c: str) -> pl.Expr:
-        return pl.when(same_next).then(pl.col(c).shift(-1)).otherwise(None).alias(f"_next_{c}")
-
-    df = episodes.sort(["child", "decom", "_return", "_row"], maintain_order=True).with_columns(
-        same_prev.fill_null(False).alias("_has_prev"),
-        same_next.fill_null(False).alias("_has_next"),
-        prev("dec"),
-        prev("reason_place_change"),
-        prev("_file"),
-        prev("_row"),
-        nxt("decom"),
-        nxt("rne"),
-        nxt("place"),
-    )
-    dec, rec, rpc = pl.col("dec"), pl.col("rec"), pl.col("reason_place_change")
-    place, decom = pl.col("place"), pl.col("decom")
-    temporary = place.is_in(_TEMPORARY)
+    df = _with_neighbours(episodes)
+    # Episodes are compared in `ORDER`: reconciled episodes already are, others are sorted.
+    if not df["_increasing"].slice(1).all() and not in_order(episodes):
+        df = _with_neighbours(episodes.sort(ORDER, maintain_order=True))
+    present = distinct(df, sorted({"rne", "place"} | {c for c, _, _ in CODE_RULES}))
+    rules = episode_rules(present)
+    flags = [r.mask.fill_null(False).alias(f"_rule{i}") for i, r in enumerate(rules)]
+    flags += [
+        invalid(c, code_list, present[c]).alias(f"_{c}_invalid") for c, code_list, _ in CODE_RULES
+    ]
+    # Lazily, so that what several rules share (temporary placements) is computed once.
+    df = df.lazy().with_columns(flags).collect(engine="in-memory")
+    broken = df.filter(pl.any_horizontal([pl.col(f.meta.output_name()) for f in flags]))
     found: list[Finding] = []
-    found += _emit(
-        df,
-        pl.col("_has_next") & (dec.is_null() | rec.is_null()),
-        "142",
-        lambda r: "DEC" if r["dec"] is None else "REC",
-        lambda r: (
-            f"a later episode starts on {_d(r['_next_decom'])} but this episode has no "
-            + ("DEC" if r["dec"] is None else "REC")
-        ),
-    )
-    found += _emit(
-        df,
-        dec.is_null() != rec.is_null(),
-        "148",
-        lambda r: "REC" if r["rec"] is None else "DEC",
-        lambda r: (
-            (
-                f"DEC is {_d(r['dec'])} but REC is blank"
-                if r["rec"] is None
-                else f"REC is {r['rec']!r} but DEC is blank"
-            )
-            + "; DEC and REC must both be given or both be blank"
-        ),
-    )
-    found += _emit(
-        df,
-        (rec == "X1")
-        & rpc.is_null()
-        & ~temporary.fill_null(False)
-        & pl.col("_next_rne").is_in(_PLACEMENT_CHANGE_RNE)
-        & ~pl.col("_next_place").is_in(_TEMPORARY).fill_null(False),
-        "225",
-        "REASON_PLACE_CHANGE",
-        lambda r: (
-            f"the placement changes (next RNE {r['_next_rne']!r}, next PLACE "
-            f"{r['_next_place']!r}) but REASON_PLACE_CHANGE is blank"
-        ),
-    )
-    found += _emit(
-        df,
-        temporary & rpc.is_not_null(),
-        "226",
-        "REASON_PLACE_CHANGE",
-        lambda r: (
-            f"REASON_PLACE_CHANGE {r['reason_place_change']!r} is given on a temporary "
-            f"placement ({r['place']})"
-        ),
-    )
-    found += _emit(
-        df,
-        temporary & pl.col("_prev_reason_place_change").is_not_null(),
-        "226",
-        "REASON_PLACE_CHANGE",
-        lambda r: (
-            f"REASON_PLACE_CHANGE {r['_prev_reason_place_change']!r} is given on the "
-            f"episode before a temporary placement ({r['place']}) starting {_d(r['decom'])}"
-        ),
-        on_previous=True,
-    )
-    found += _emit(
-        df,
-        dec.is_null() & rpc.is_not_null(),
-        "233",
-        "REASON_PLACE_CHANGE",
-        lambda r: (
-            f"REASON_PLACE_CHANGE {r['reason_place_change']!r} is given on an open "
-            "episode (blank DEC)"
-        ),
-    )
-    found += _emit(
-        df,
-        dec == decom,
-        "355",
-        "DEC",
-        lambda r: f"the episode starts and ends on {_d(r['dec'])} (less than 24 hours)",
-    )
-    found += _emit(
-        df,
-        dec < decom,
-        "356",
-        "DEC",
-        lambda r: f"DEC {_d(r['dec'])} is before DECOM {_d(r['decom'])}",
-    )
-    found += _emit(
-        df,
-        pl.col("rne").is_in(_CONTINUATION_RNE)
-        & pl.col("_has_prev")
-        & (pl.col("_prev_dec").is_null() | (pl.col("_prev_dec") != decom)),
-        "433",
-        "DECOM",
-        lambda r: (
-            f"RNE {r['rne']!r} continues the previous episode, which ended on "
-            f"{_d(r['_prev_dec'])}, but this one starts on {_d(r['decom'])}"
-        ),
-    )
-    found += _emit(
-        df,
-        decom < pl.col("_prev_dec"),
-        "501",
-        "DECOM",
-        lambda r: (
-            f"the episode starts on {_d(r['decom'])}, before the previous episode ended "
-            f"({_d(r['_prev_dec'])})"
-        ),
-    )
-    found += _code_findings(df)
+    for i, r in enumerate(rules):
+        found += _emit(
+            broken, pl.col(f"_rule{i}"), r.rule, r.column, r.message, on_previous=r.on_previous
+        )
+    invalid_code = pl.any_horizontal(pl.col(f"_{c}_invalid") for c, _, _ in CODE_RULES)
+    found += _code_findings(broken.filter(invalid_code))
     if header is not None:
         first = df.filter(~pl.col("_has_prev")).join(header.select("child"), on="child", how="anti")
         found += _emit(
