@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import attrs
 import structlog
@@ -375,80 +375,87 @@ def _postgres_identical(url: str, same_url: str) -> bool:
     return stored == _postgres_rows(url, "raw_events") == _postgres_rows(same_url, "events")
 
 
-def postgres_single(url: str, steps: Sequence[Step], rounds: int) -> Measured:
-    """Durable single commands on PostgreSQL: ours against raw psycopg."""
+@attrs.define
+class PostgresSides:
+    """Ours, the raw connection and the same-rows connection, each in a schema of its own."""
+
+    store: SqlStore
+    raw: Any
+    same: Any
+    transactions: list[Transaction]
+    identical: bool = False
+    setting: str = ""
+
+
+@contextmanager
+def postgres_sides(url: str, record: Callable[[str], list[Transaction]]) -> Iterator[PostgresSides]:
+    """Open the three sides in fresh schemas; afterwards, compare their rows and drop them.
+
+    Args:
+        url: The PostgreSQL server.
+        record: Records our transactions on a scratch store at the URL it is given.
+    """
     import psycopg
 
-    rows = rows_per_step(steps)
     with postgres_schemas(url, 3) as (main, same_schema, scratch):
         # Recorded on a scratch store that does not wait for the disk: nothing there is timed.
-        transactions = recorded_single(scoped(url, scratch, "synchronous_commit=off"), steps)
-        scoped_url, same_url = scoped(url, main), scoped(url, same_schema)
+        transactions = record(scoped(url, scratch, "synchronous_commit=off"))
+        ours_url, same_url = scoped(url, main), scoped(url, same_schema)
         SqlStore(same_url).close()
-        store = SqlStore(scoped_url)
-        raw = psycopg.connect(scoped_url)
+        store = SqlStore(ours_url)
+        raw = psycopg.connect(ours_url)
         raw.execute(raw_ddl("BIGINT"))
         raw.commit()
-        same = psycopg.connect(same_url)
-        insert = insert_sql("%s")
-        raw_cursor = raw.cursor()
-
-        def raw_run(a: int, b: int) -> None:
-            for command_rows in rows[a:b]:
-                if len(command_rows) == 1:
-                    raw_cursor.execute(insert, command_rows[0])
-                else:
-                    raw_cursor.executemany(insert, command_rows)
-                raw.commit()
-
-        def same_run(a: int, b: int) -> None:
-            postgres_replay(same, transactions[a:b])
-
+        sides = PostgresSides(store, raw, psycopg.connect(same_url), transactions)
         try:
-            runners = {"ours": _appending(store, steps), "raw": raw_run, "same": same_run}
-            seconds = interleaved(runners, even_bounds(len(steps), rounds))
+            yield sides
         finally:
             store.close()
-            raw_cursor.close()
             raw.close()
-            same.close()
-        identical = _postgres_identical(scoped_url, same_url)
-        setting = f"synchronous_commit={_synchronous_commit(scoped_url)}"
-    return _measured(seconds, len(steps), identical, setting)
+            sides.same.close()
+        sides.identical = _postgres_identical(ours_url, same_url)
+        sides.setting = f"synchronous_commit={_synchronous_commit(ours_url)}"
+
+
+def postgres_single(url: str, steps: Sequence[Step], rounds: int) -> Measured:
+    """Durable single commands on PostgreSQL: ours against raw psycopg."""
+    rows = rows_per_step(steps)
+    insert = insert_sql("%s")
+    with postgres_sides(url, partial(recorded_single, steps=steps)) as sides:
+        raw = sides.raw
+
+        def raw_run(a: int, b: int) -> None:
+            with raw.cursor() as cursor:
+                for command_rows in rows[a:b]:
+                    if len(command_rows) == 1:
+                        cursor.execute(insert, command_rows[0])
+                    else:
+                        cursor.executemany(insert, command_rows)
+                    raw.commit()
+
+        def same_run(a: int, b: int) -> None:
+            postgres_replay(sides.same, sides.transactions[a:b])
+
+        runners = {"ours": _appending(sides.store, steps), "raw": raw_run, "same": same_run}
+        seconds = interleaved(runners, even_bounds(len(steps), rounds))
+    return _measured(seconds, len(steps), sides.identical, sides.setting)
 
 
 def postgres_bulk(url: str, cases: Sequence[NewCase], rows: Sequence[Row]) -> Measured:
     """Bulk load on PostgreSQL: ours against raw psycopg ``executemany``."""
-    import psycopg
-
-    with postgres_schemas(url, 3) as (main, same_schema, scratch):
-        transactions = recorded_bulk(scoped(url, scratch, "synchronous_commit=off"), cases)
-        scoped_url, same_url = scoped(url, main), scoped(url, same_schema)
-        SqlStore(same_url).close()
-        store = SqlStore(scoped_url)
-        raw = psycopg.connect(scoped_url)
-        raw.execute(raw_ddl("BIGINT"))
-        raw.commit()
-        raw_cursor = raw.cursor()
-        same = psycopg.connect(same_url)
-        insert = insert_sql("%s")
+    insert = insert_sql("%s")
+    with postgres_sides(url, partial(recorded_bulk, cases=cases)) as sides:
+        raw = sides.raw
 
         def raw_batch(batch: Sequence[Row]) -> None:
-            raw_cursor.executemany(insert, batch)
+            with raw.cursor() as cursor:
+                cursor.executemany(insert, batch)
             raw.commit()
 
-        try:
-            replay = partial(postgres_replay, same)
-            runners = _bulk_runners(store, cases, rows, raw_batch, replay, transactions)
-            seconds = interleaved(runners, [*range(0, len(cases), BATCH), len(cases)])
-        finally:
-            store.close()
-            raw_cursor.close()
-            raw.close()
-            same.close()
-        identical = _postgres_identical(scoped_url, same_url)
-        setting = f"synchronous_commit={_synchronous_commit(scoped_url)}"
-    return _measured(seconds, len(rows), identical, setting)
+        replay = partial(postgres_replay, sides.same)
+        runners = _bulk_runners(sides.store, cases, rows, raw_batch, replay, sides.transactions)
+        seconds = interleaved(runners, [*range(0, len(cases), BATCH), len(cases)])
+    return _measured(seconds, len(rows), sides.identical, sides.setting)
 
 
 # ------------------------------------------------------------------ the run

@@ -438,3 +438,20 @@ def test_prepare_threshold_none_in_the_url_prepares_nothing(postgres_url: str) -
         assert [e.seq for e in store.events("P-1")] == [1, 2, 3]
     with pytest.raises(StoreError, match="prepare_threshold"):
         SqlStore(f"{postgres_url}{joiner}prepare_threshold=soon")
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES)
+def test_a_connection_lost_mid_command_fails_that_command_only(postgres_url: str) -> None:
+    with SqlStore(postgres_url) as store:
+        run(store, journey("P-1", T0)[:1])
+        pooled = store._db.engine.raw_connection()
+        pid = pooled.driver_connection.info.backend_pid  # type: ignore[union-attr]
+        pooled.close()  # back to the pool, to be lent to the next command
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        with pytest.raises(StoreError):
+            run(store, journey("P-1", T0)[1:2])
+        run(store, journey("P-1", T0)[1:2])  # on a fresh connection
+        assert [e.seq for e in store.events("P-1")] == [1, 2]
+        assert store.verify().ok

@@ -233,6 +233,8 @@ class Database:
                 raise
             finally:
                 tx.close()
+                if tx.broken:
+                    pooled.invalidate()
 
     @contextmanager
     def _driver_connection(self) -> Iterator[Any]:

@@ -77,10 +77,12 @@ class Tx(ABC):
     Attributes:
         postgres: Whether the connection is PostgreSQL's.
         integrity_error: The driver's ``IntegrityError``.
+        broken: Whether :meth:`close` found the connection unfit to go back to the pool.
     """
 
     postgres: bool
     integrity_error: type[Exception]
+    broken: bool = False
 
     def __init__(self, raw: Any, *, begin: bool = True) -> None:
         self._raw = raw

@@ -162,12 +162,17 @@ class PostgresTx(Tx):
             self._owned = False
 
     def close(self) -> None:
-        """Prepare the statements marked for it, and leave autocommit mode."""
+        """Prepare the statements marked for it, and leave autocommit mode.
+
+        A connection that cannot be left as the pool expects (broken, or still in a failed
+        transaction) is marked :attr:`broken`, for its owner to discard.
+        """
         try:
             if self._to_prepare and self._prepared is not None and self._raw.autocommit:
                 self._prepare(self._prepared)
-        finally:
             self._raw.autocommit = False
+        except psycopg.Error:
+            self.broken = True
 
     def _prepare(self, prepared: dict[str, str]) -> None:
         named = {statement: _name(statement) for statement in sorted(self._to_prepare)}
