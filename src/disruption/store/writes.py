@@ -1,15 +1,15 @@
 """The write transactions of the SQL store, on the driver (see :mod:`disruption.store.driver`).
 
 On PostgreSQL every transaction takes its locks in the same order, so that writers never
-deadlock: the rows of cases and their deadlines first, the ``positions`` counter last. The
+deadlock: a case's deadline rows and its own row first, the ``positions`` counter last. The
 counter's row lock is held from taking positions until commit, which makes positions commit
 in order and without gaps; nothing done after taking them waits for another writer.
 
-An append sends, besides ``BEGIN`` and ``COMMIT``: the case's row, the deadlines its events
-opened or closed, the position counter (which returns the hash the new events chain to), the
-events and their command's idempotency row; and for free text, its child's key and the
-sealed text. On PostgreSQL that is two round trips: the statements up to the counter, then
-the rest with ``COMMIT``.
+An append sends, besides ``BEGIN`` and ``COMMIT``: the deadlines its events opened or closed,
+the case's row, the position counter and the hash the new events chain to
+(:mod:`disruption.store.positions`), the events and their command's idempotency row; and for
+free text, its child's key and the sealed text. On PostgreSQL that is two round trips: the
+statements up to the counter, then the rest with ``COMMIT``.
 """
 
 from __future__ import annotations
