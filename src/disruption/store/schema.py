@@ -105,6 +105,8 @@ deadlines = sa.Table(
     sa.PrimaryKeyConstraint("case_id", "deadline_id", name="deadlines_pk"),
     sa.Index("deadlines_status_due", "status", "due"),
 )
+"""Each case's open deadlines, for the sweep and ``overdue``; met, late and cancelled ones are
+in the events (rows left closed by earlier versions are ignored by every reader)."""
 
 personal_texts = sa.Table(
     "personal_texts",
