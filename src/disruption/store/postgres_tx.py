@@ -72,8 +72,10 @@ class PostgresTx(Tx):
         self, raw: psycopg.Connection[Any], *, begin: bool = True, prepared: dict[str, str] | None
     ) -> None:
         super().__init__(raw, begin=begin)
-        keep = raw.prepare_threshold is not None and prepared is not None
-        self._prepared = prepared if keep and prepared.get("") != _OFF else None  # type: ignore[union-attr]
+        # psycopg's own switch: prepare_threshold None means statements cannot be kept
+        # prepared on the connection (behind a pooler in transaction mode, say).
+        usable = prepared is not None and prepared.get("") != _OFF
+        self._prepared = prepared if usable and raw.prepare_threshold is not None else None
         self._to_prepare: set[str] = set()
         self._queue: list[tuple[str, Sequence[Any], Result]] = []
         self._cursor = psycopg.ClientCursor(raw)
