@@ -170,17 +170,19 @@ def _read_one(
     )
 
     present = [c for c in columns if c in source]
-    wanted = [pl.col(source[c]).alias(c) for c in present] + [pl.col("_row").cast(pl.Int64)]
+    wanted = [pl.col(source[c]).alias(c) for c in present]
     try:
         # Strict UTF-8 is quicker to read; only a file that is not UTF-8 is read again, lossily.
-        raw = _scan(path, strict=True).with_row_index("_row", offset=2).select(wanted).collect()
+        raw = _scan(path, strict=True).select(wanted).collect()
     except pl.exceptions.PolarsError:
         try:
-            raw = scan.with_row_index("_row", offset=2).select(wanted).collect()
+            raw = scan.select(wanted).collect()
         except pl.exceptions.PolarsError as err:
             message = str(err).splitlines()[0] if str(err) else repr(err)
             raise FileUnreadable(file, message) from err
-    missed = [pl.lit(None, pl.String).alias(c) for c in columns if c not in source]
+    # The line number of each row (line 1 is the header); cheaper here than in the reader.
+    missed = [pl.int_range(2, raw.height + 2, dtype=pl.Int64).alias("_row")]
+    missed += [pl.lit(None, pl.String).alias(c) for c in columns if c not in source]
     missed += [
         part
         for c in dates
