@@ -57,6 +57,8 @@ _CODE_COLUMNS = frozenset(
 )
 _FEW_VALUES = frozenset({"home_post", "pl_post"})
 """Text columns normalised through their distinct values (partial postcodes: a few thousand)."""
+_PARTS = ("present", "date", "two")
+"""What normalising keeps of each date column ``c``: ``_c_present``, ``_c_date``, ``_c_two``."""
 _YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 
 PathsArg = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
@@ -215,9 +217,10 @@ def _read_one(
     )
     kept = pl.all_horizontal([~skip] + [pl.col(f"_{c}_date").is_not_null() for c in required_dates])
     df = raw.with_columns((line & noted).alias("_noted"), (line & kept).alias("_kept"))
-    findings += row_findings(
-        file, df.filter("_noted"), [c for c in dates if c in source], dates, required_dates
-    )
+    given = [c for c in dates if c in source]
+    needed = ["_row", "child", *given, *(f"_{c}_{p}" for c in dates for p in _PARTS)]
+    noted_rows = df.select(needed).filter(df["_noted"])
+    findings += row_findings(file, noted_rows, given, dates, required_dates)
     keep = df["_kept"]
     df = df.select(
         [pl.col(f"_{c}_date").alias(c) if c in dates else pl.col(c) for c in columns]
