@@ -218,7 +218,7 @@ def _read_one(
     kept = pl.all_horizontal([~skip] + [pl.col(f"_{c}_date").is_not_null() for c in required_dates])
     df = raw.with_columns((line & noted).alias("_noted"), (line & kept).alias("_kept"))
     given = [c for c in dates if c in source]
-    needed = ["_row", "child", *given, *(f"_{c}_{p}" for c in dates for p in _PARTS)]
+    needed = ["_row", "child", *dates, *(f"_{c}_{p}" for c in dates for p in _PARTS)]
     noted_rows = df.select(needed).filter(df["_noted"])
     findings += row_findings(file, noted_rows, given, dates, required_dates)
     keep = df["_kept"]
