@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -68,3 +69,11 @@ def test_clean_history_unchanged(tmp_path: Path) -> None:
     df, findings = load(tmp_path, rows)
     assert findings == []
     assert df.height == 2
+
+
+def test_duplicate_messages_write_dates_as_python_does() -> None:
+    module = sys.modules["disruption.ssda903.reconcile"]
+    days = [date(5, 1, 2), date(2020, 3, 4)]
+    for given in (days, days[1:], []):
+        text = module._day_text(pl.Series(given, dtype=pl.Date))
+        assert text.to_list() == [f"{d:%d/%m/%Y}" for d in given]

@@ -14,6 +14,8 @@ from collections.abc import Collection, Sequence
 
 import polars as pl
 
+from disruption.ssda903._distinct import distinct_values
+
 __all__ = ["PADDING", "normalise", "text"]
 
 PADDING = ' \t\r\n"'
@@ -86,11 +88,12 @@ def normalise(
     """
     distinct = [c for c in columns if c in by_value] + list(dates)
     free = [c for c in columns if c not in by_value]
-    scanned = raw.select(
-        *(pl.col(c).unique().drop_nulls().implode() for c in distinct),
+    values, scanned = distinct_values(
+        raw,
+        distinct,
         *(pl.col(c).str.contains_any(list(PADDING)).any().alias(f"{c}+pad") for c in free),
         *((pl.col(c) == "").any().alias(f"{c}+blank") for c in free),
-    ).row(0, named=True)
+    )
     first: list[pl.Expr] = []
     for c in columns:
         if c in free and scanned[f"{c}+pad"]:
@@ -98,13 +101,13 @@ def normalise(
         elif c in free and scanned[f"{c}+blank"]:
             first.append(pl.when(pl.col(c) != "").then(pl.col(c)).alias(c))
         elif c not in free:
-            old = pl.Series(scanned[c], dtype=pl.String)
+            old = pl.Series(values[c], dtype=pl.String)
             new = pl.select(text(pl.lit(old), code=c in codes)).to_series()
             if not old.equals(new):
                 first.append(_mapped(c, old, new).alias(c))
     second: list[pl.Expr] = []
     for c in dates:
-        old = pl.Series(scanned[c], dtype=pl.String)
+        old = pl.Series(values[c], dtype=pl.String)
         at = pl.col(c).cast(pl.Enum(old)).to_physical()
         if old.is_empty():  # every row is null
             old, at = pl.Series([""]), pl.lit(None, pl.UInt32)

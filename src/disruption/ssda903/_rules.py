@@ -15,6 +15,7 @@ import attrs
 import polars as pl
 
 from disruption import codes
+from disruption.ssda903._distinct import distinct_values
 
 __all__ = ["Row", "Rule", "d", "distinct", "invalid", "one_of", "rules"]
 
@@ -81,8 +82,8 @@ def distinct(df: pl.DataFrame, columns: Sequence[str]) -> dict[str, frozenset[st
     Returns:
         Each column's values, by column.
     """
-    found = df.select(pl.col(c).unique().drop_nulls().implode() for c in columns).row(0)
-    return {c: frozenset(v) for c, v in zip(columns, found, strict=True)}
+    values, _ = distinct_values(df, columns)
+    return {c: frozenset(v) for c, v in values.items()}
 
 
 def invalid(column: str, code_list: codes.CodeList, present: Collection[str]) -> pl.Expr:

@@ -57,6 +57,8 @@ _CODE_COLUMNS = frozenset(
 )
 _FEW_VALUES = frozenset({"home_post", "pl_post"})
 """Text columns normalised through their distinct values (partial postcodes: a few thousand)."""
+_PARTS = ("present", "date", "two")
+"""What normalising keeps of each date column ``c``: ``_c_present``, ``_c_date``, ``_c_two``."""
 _YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 
 PathsArg = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
@@ -170,17 +172,19 @@ def _read_one(
     )
 
     present = [c for c in columns if c in source]
-    wanted = [pl.col(source[c]).alias(c) for c in present] + [pl.col("_row").cast(pl.Int64)]
+    wanted = [pl.col(source[c]).alias(c) for c in present]
     try:
         # Strict UTF-8 is quicker to read; only a file that is not UTF-8 is read again, lossily.
-        raw = _scan(path, strict=True).with_row_index("_row", offset=2).select(wanted).collect()
+        raw = _scan(path, strict=True).select(wanted).collect()
     except pl.exceptions.PolarsError:
         try:
-            raw = scan.with_row_index("_row", offset=2).select(wanted).collect()
+            raw = scan.select(wanted).collect()
         except pl.exceptions.PolarsError as err:
             message = str(err).splitlines()[0] if str(err) else repr(err)
             raise FileUnreadable(file, message) from err
-    missed = [pl.lit(None, pl.String).alias(c) for c in columns if c not in source]
+    # The line number of each row (line 1 is the header); cheaper here than in the reader.
+    missed = [pl.int_range(2, raw.height + 2, dtype=pl.Int64).alias("_row")]
+    missed += [pl.lit(None, pl.String).alias(c) for c in columns if c not in source]
     missed += [
         part
         for c in dates
@@ -213,9 +217,10 @@ def _read_one(
     )
     kept = pl.all_horizontal([~skip] + [pl.col(f"_{c}_date").is_not_null() for c in required_dates])
     df = raw.with_columns((line & noted).alias("_noted"), (line & kept).alias("_kept"))
-    findings += row_findings(
-        file, df.filter("_noted"), [c for c in dates if c in source], dates, required_dates
-    )
+    given = [c for c in dates if c in source]
+    needed = ["_row", "child", *dates, *(f"_{c}_{p}" for c in dates for p in _PARTS)]
+    noted_rows = df.select(needed).filter(df["_noted"])
+    findings += row_findings(file, noted_rows, given, dates, required_dates)
     keep = df["_kept"]
     df = df.select(
         [pl.col(f"_{c}_date").alias(c) if c in dates else pl.col(c) for c in columns]

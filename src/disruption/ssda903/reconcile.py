@@ -28,6 +28,13 @@ def _next_decom() -> pl.Expr:
     return pl.when(same_child).then(pl.col("decom").shift(-1)).otherwise(None)
 
 
+def _day_text(days: pl.Series) -> pl.Series:
+    """Each date as Python writes ``f"{day:%d/%m/%Y}"`` (a year below 1000 is not padded)."""
+    if bool((days.dt.year() >= 1000).all()):
+        return days.dt.strftime("%d/%m/%Y")
+    return pl.Series([f"{d:%d/%m/%Y}" for d in days.to_list()], dtype=pl.String)
+
+
 def reconcile(episodes: pl.DataFrame) -> tuple[pl.DataFrame, list[Finding]]:
     """Reconcile episodes read from one or several returns (see the module docstring).
 
@@ -66,7 +73,7 @@ def reconcile(episodes: pl.DataFrame) -> tuple[pl.DataFrame, list[Finding]]:
         ).sort("_file", "_row")
         # Rows are dropped only when CHILD and DECOM are given, so the message has no blank.
         days = dropped["decom"].unique()
-        text = pl.Series([f"{d:%d/%m/%Y}" for d in days.to_list()], dtype=pl.String)
+        text = _day_text(days)
         where = (
             pl.when(pl.col("_kept_return") == pl.col("_return"))
             .then(pl.format("line {} of the same return", "_kept_row"))
