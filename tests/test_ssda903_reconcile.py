@@ -34,6 +34,25 @@ def test_a_latest_return_wins(tmp_path: Path) -> None:
     ]
 
 
+def test_a_names_what_the_later_return_changed(tmp_path: Path) -> None:
+    old = "1,01/04/2019,S,C2,N1,U1,PR1,,,,,,\n"
+    new = "1,01/04/2019,S,C2,N1,U4,PR1,01/06/2019,E11,,,,\n"
+    _, findings = load(tmp_path, old, new)
+    assert findings[0].message == (
+        f"episode of CHILD 1 starting 01/04/2019 is given again at "
+        f"{tmp_path / '2021' / 'episodes.csv'} line 2 (a later return), with another PLACE, "
+        "DEC, REC; this row is dropped"
+    )
+
+
+def test_a_row_repeated_unchanged_is_dropped_without_a_finding(tmp_path: Path) -> None:
+    # An episode open across the year end is in both returns, unchanged: nothing to report.
+    row = "1,01/04/2019,S,C2,N1,U1,PR1,,,,,,\n"
+    df, findings = load(tmp_path, row, row)
+    assert df.height == 1
+    assert findings == []
+
+
 def test_b_open_episode_closed_at_next_decom(tmp_path: Path) -> None:
     rows = "1,01/04/2019,S,C2,N1,U1,PR1,,X1,,,,\n1,01/06/2019,P,C2,N1,U4,PR1,,,,,,\n"
     df, findings = load(tmp_path, rows)

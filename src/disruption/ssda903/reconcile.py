@@ -3,7 +3,9 @@
 The steps, in this order, each change reported as a finding on the row it changes:
 
 a. ``reconcile-duplicate``: rows with the same CHILD and DECOM: the one from the latest return is
-   kept (within one return, the later line); the others are dropped.
+   kept (within one return, the later line); the others are dropped. A row repeated unchanged
+   (an episode open across a year end is in both returns) is dropped without a finding: it
+   changes nothing.
 b. ``reconcile-open-closed``: an open episode (blank DEC) followed by a later episode of the same
    child is closed at the later episode's DECOM.
 c. ``reconcile-overlap``: an episode whose DEC is after the next episode's DECOM is cut back to
@@ -67,10 +69,24 @@ def reconcile(episodes: pl.DataFrame) -> tuple[pl.DataFrame, list[Finding]]:
             .filter("_dropped")
             .alias("_kept_at"),
         )
-        dropped = episodes.select(
-            pl.col("_file", "_row", "_return", "child", "decom").gather(pairs["_at"]),
-            pl.col("_file", "_row", "_return").gather(pairs["_kept_at"]).name.prefix("_kept"),
-        ).sort("_file", "_row")
+        # A row repeated unchanged (an episode open across a year end is in both returns)
+        # changes nothing and is dropped without a finding; one that differs names how.
+        data = [c for c in columns if not c.startswith("_")]
+        changed = [
+            pl.when(pl.col(c).gather(pairs["_at"]).ne_missing(pl.col(c).gather(pairs["_kept_at"])))
+            .then(pl.lit(c.upper()))
+            .alias(f"_changed_{c}")
+            for c in data
+        ]
+        dropped = (
+            episodes.select(
+                pl.col("_file", "_row", "_return", "child", "decom").gather(pairs["_at"]),
+                pl.col("_file", "_row", "_return").gather(pairs["_kept_at"]).name.prefix("_kept"),
+                pl.concat_str(changed, separator=", ", ignore_nulls=True).alias("_changed"),
+            )
+            .filter(pl.col("_changed") != "")
+            .sort("_file", "_row")
+        )
         # Rows are dropped only when CHILD and DECOM are given, so the message has no blank.
         days = dropped["decom"].unique()
         text = _day_text(days)
@@ -80,10 +96,12 @@ def reconcile(episodes: pl.DataFrame) -> tuple[pl.DataFrame, list[Finding]]:
             .otherwise(pl.format("{} line {} (a later return)", "_kept_file", "_kept_row"))
         )
         message = pl.format(
-            "episode of CHILD {} starting {} is given again at {}; this row is dropped",
+            "episode of CHILD {} starting {} is given again at {}, with another {}; "
+            "this row is dropped",
             "child",
             pl.col("decom").replace_strict(days, text),
             where,
+            "_changed",
         ).alias("_message")
         findings.extend(
             Finding(file, row, "DECOM", "reconcile-duplicate", text, child)
