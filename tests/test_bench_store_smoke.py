@@ -8,6 +8,7 @@ from types import ModuleType
 
 import pytest
 
+from tests.conftest import NO_POSTGRES, POSTGRES_URL
 from tests.scripts import load_script
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_store.py"
@@ -73,3 +74,13 @@ def test_the_floor_script_measures_both_sides(capsys: pytest.CaptureFixture[str]
     assert set(ratios) == {"sqlite_floor_ratio", "sqlite_bulk_floor_ratio"}
     assert all(0 < r < 10 for r in ratios.values())
     assert "sqlite: the least a command writes" in capsys.readouterr().out
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES)
+def test_the_server_side_append_prototype_chains_as_the_library_does(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    prototype = load_script(BENCH.with_name("store_server_append.py"), "store_server_append")
+    assert prototype.main(commands=40, postgres_url=POSTGRES_URL) > 0
+    assert "chain verified: True" in capsys.readouterr().out
