@@ -9,7 +9,8 @@ import pytest
 
 from disruption.engine import Engine
 from disruption.fold import replay
-from disruption.ssda903.load import IMPORTED, case_reference, import_returns, plan_import
+from disruption.ssda903.historic import IMPORTED, case_reference
+from disruption.ssda903.load import import_returns, plan_import
 from disruption.standard import STANDARD
 from disruption.store import CaseStore, open_store
 from disruption.store.memory import MemoryStore

@@ -33,7 +33,8 @@ from disruption.demo_year import YEAR_START, year_commands
 from disruption.engine import Engine
 from disruption.exceptions import CommandError
 from disruption.ssda903 import check_files
-from disruption.ssda903.load import placement_rows, plan_import
+from disruption.ssda903.historic import placement_rows
+from disruption.ssda903.load import plan_import
 from disruption.store import open_store
 
 __all__ = ["YEAR_END", "YEAR_START", "DemoSummary", "print_summary", "run_demo"]

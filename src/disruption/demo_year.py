@@ -22,7 +22,7 @@ import polars as pl
 from disruption.commands import Command
 from disruption.demo_returns import YEAR_END
 from disruption.model import Actor, Role
-from disruption.ssda903.load import PLANNED_REASONS, case_reference, location_of
+from disruption.ssda903.historic import PLANNED_REASONS, case_reference, location_of
 
 __all__ = ["YEAR_START", "year_commands"]
 

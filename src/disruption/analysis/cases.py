@@ -28,7 +28,7 @@ from disruption.events import Event
 from disruption.exceptions import UnknownCode
 from disruption.fold import replay
 from disruption.model import Case, Ending
-from disruption.ssda903.load import IMPORTED
+from disruption.ssda903.historic import IMPORTED
 from disruption.standard import STANDARD
 from disruption.store.base import CaseStore
 
