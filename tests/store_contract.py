@@ -395,6 +395,16 @@ class StoreContract:
         assert TEXT not in repr(store.events("P-1"))
         assert store.text(f"{ref}-other") is None
 
+    def test_awkward_values_are_stored_as_given(self, store: CaseStore) -> None:
+        # Quotes, backslashes, placeholders and SQL in values: every value is a parameter.
+        awkward = 'O\'Neil \\ "quoted" %s ? $1 ; DROP TABLE cases; -- \n\t é ✓ \u2028'
+        case = "P-1:a/b.c"
+        run(store, [open_case(case), raise_concern(case, T0 + timedelta(hours=1))])
+        (event,) = run(store, [no_further_action(case, T0 + timedelta(hours=2), awkward)])
+        assert store.text(event.data["reason"]["ref"]) == awkward
+        assert [e.seq for e in store.events(case)] == [1, 2, 3]
+        assert list(store.case_ids()) == [case]
+
     def test_a_failed_append_leaves_nothing_visible(
         self, store: CaseStore, monkeypatch: pytest.MonkeyPatch
     ) -> None:
