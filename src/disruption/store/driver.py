@@ -18,12 +18,22 @@ from __future__ import annotations
 import functools
 import sqlite3
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 import sqlalchemy as sa
 
-__all__ = ["COPY_FROM", "Result", "Tx", "insert_sql", "open_tx", "returning_supported", "tx_of"]
+__all__ = [
+    "COPY_FROM",
+    "IN_CHUNK",
+    "Result",
+    "Tx",
+    "ask_in",
+    "insert_sql",
+    "open_tx",
+    "returning_supported",
+    "tx_of",
+]
 
 COPY_FROM: Final = 50
 """From how many rows a PostgreSQL insert is sent as ``COPY`` rather than ``INSERT``."""
@@ -164,6 +174,41 @@ class Tx(ABC):
 
     def close(self) -> None:  # noqa: B027 - nothing to leave behind by default
         """Leave the connection as the pool expects it."""
+
+
+IN_CHUNK: Final = 500
+"""How many values one ``IN (...)`` list holds at most."""
+
+
+def ask_in(
+    tx: Tx, template: str, values: Sequence[Any], *, prepare_single: bool = False
+) -> Callable[[], list[tuple[Any, ...]]]:
+    """Ask for the rows matching some values, as ``IN`` lists of at most `IN_CHUNK` values.
+
+    Every query is queued before any is read: on PostgreSQL they go in one round trip.
+
+    Args:
+        tx: A write transaction.
+        template: The query, with ``{}`` where the list of ``?`` placeholders goes.
+        values: The values.
+        prepare_single: Keep the query prepared when it asks for one value (see
+            :meth:`Tx.execute`).
+
+    Returns:
+        A function giving every matching row (call it after :meth:`Tx.sync`).
+    """
+    asked = []
+    for start in range(0, len(values), IN_CHUNK):
+        chunk = values[start : start + IN_CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        asked.append(
+            tx.execute(template.format(marks), chunk, prepare=prepare_single and len(chunk) == 1)
+        )
+
+    def answered() -> list[tuple[Any, ...]]:
+        return [row for result in asked for row in result.fetchall()]
+
+    return answered
 
 
 def open_tx(

@@ -24,7 +24,7 @@ from typing import Any, Final
 from cryptography.fernet import Fernet, InvalidToken
 
 from disruption.events import PersonalText
-from disruption.store.driver import Tx
+from disruption.store.driver import Tx, ask_in
 
 __all__ = ["ask_keys", "open_text", "seal_text", "sealed_rows"]
 
@@ -46,7 +46,6 @@ _NEW_KEY: Final = (
     'INSERT INTO child_keys (child, "key") VALUES (?, ?) ON CONFLICT (child) DO NOTHING'
 )
 _KEYS_OF: Final = 'SELECT child, "key" FROM child_keys WHERE child IN ({})'
-_IN_CHUNK: Final = 500
 
 
 def ask_keys(tx: Tx, children: Iterable[str]) -> Callable[[], dict[str, str]]:
@@ -61,14 +60,10 @@ def ask_keys(tx: Tx, children: Iterable[str]) -> Callable[[], dict[str, str]]:
     """
     wanted = sorted(set(children))
     tx.executemany(_NEW_KEY, [(c, Fernet.generate_key().decode()) for c in wanted], prepare=True)
-    asked = []
-    for start in range(0, len(wanted), _IN_CHUNK):
-        chunk = wanted[start : start + _IN_CHUNK]
-        marks = ", ".join("?" * len(chunk))
-        asked.append(tx.execute(_KEYS_OF.format(marks), chunk, prepare=len(chunk) == 1))
+    asked = ask_in(tx, _KEYS_OF, wanted, prepare_single=True)
 
     def answered() -> dict[str, str]:
-        return {child: key for cursor in asked for child, key in cursor.fetchall()}
+        return dict(asked())
 
     return answered
 

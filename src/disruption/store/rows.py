@@ -6,11 +6,11 @@ the ``*_COLUMNS`` constants; the ``*_rows`` functions give the same rows by colu
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from datetime import date
 from typing import Any, Final
 
-from disruption.events import Event, PersonalText
+from disruption.events import Event
 from disruption.model import Case, Deadline, DeadlineStatus
 
 __all__ = [
@@ -20,12 +20,10 @@ __all__ = [
     "TEXT_COLUMNS",
     "case_row",
     "case_values",
-    "command_rows",
     "command_values",
     "deadline_from_row",
     "deadline_rows",
     "deadline_values",
-    "text_rows",
 ]
 
 
@@ -95,19 +93,6 @@ def command_values(events: Sequence[Event], first: int) -> list[tuple[Any, ...]]
     return [tuple(r) for r in found.values()]
 
 
-def command_rows(events: Sequence[Event], first: int) -> list[dict[str, Any]]:
-    """Return the ``commands`` rows of events appended at positions from ``first`` on.
-
-    Args:
-        events: The events, in the order appended.
-        first: The position of the first.
-
-    Returns:
-        The rows of :func:`command_values`, by column name.
-    """
-    return [dict(zip(COMMAND_COLUMNS, v, strict=True)) for v in command_values(events, first)]
-
-
 def deadline_values(case: Case, ids: Container[str] | None = None) -> list[tuple[Any, ...]]:
     """Return the ``deadlines`` rows of a case's open deadlines.
 
@@ -170,18 +155,3 @@ def deadline_from_row(row: Mapping[Any, Any]) -> Deadline:
         closed_on=_date(row["closed_on"]),
         missed_recorded=bool(row["missed_recorded"]),
     )
-
-
-def text_rows(texts: Iterable[PersonalText]) -> list[dict[str, Any]]:
-    """Return the ``personal_texts`` rows of pieces of free text.
-
-    Args:
-        texts: The free text split off events.
-
-    Returns:
-        One row per piece, by column name.
-    """
-    return [
-        {"ref": t.ref, "child": t.child, "case_id": t.case, "field": t.field, "text": t.text}
-        for t in texts
-    ]

@@ -23,7 +23,7 @@ from disruption.events import Event, PersonalText
 from disruption.model import Case
 from disruption.store import event_rows, keys, rows
 from disruption.store.base import NewCase
-from disruption.store.driver import COPY_FROM, Tx, insert_sql
+from disruption.store.driver import COPY_FROM, Tx, ask_in, insert_sql
 from disruption.store.positions import take_positions
 
 __all__ = [
@@ -34,9 +34,6 @@ __all__ = [
     "load",
     "save_consumer",
 ]
-
-_IN_CHUNK: Final = 500
-"""How many values one ``IN (...)`` list holds at most."""
 
 
 class Stale(Exception):
@@ -70,9 +67,7 @@ _EVENT_COLUMNS: Final = (*event_rows.EVENT_COLUMNS, "hash")
 @functools.lru_cache(maxsize=32)
 def _events_and_command(events: int) -> str:
     """One PostgreSQL statement inserting ``events`` event rows and one ``commands`` row."""
-    row = f"({', '.join('?' * len(_EVENT_COLUMNS))})"
-    names = ", ".join(f'"{c}"' for c in _EVENT_COLUMNS)
-    inserted = f"INSERT INTO events ({names}) VALUES {', '.join([row] * events)}"
+    inserted = insert_sql("events", _EVENT_COLUMNS, events)
     return f"WITH inserted AS ({inserted}) {insert_sql('commands', rows.COMMAND_COLUMNS)}"
 
 
@@ -186,14 +181,9 @@ def _append(
 
 
 def _new_cases(tx: Tx, batch: Sequence[NewCase]) -> list[NewCase]:
-    ids = sorted({n.case.id for n in batch})
-    seen: set[str] = set()
-    for start in range(0, len(ids), _IN_CHUNK):
-        chunk = ids[start : start + _IN_CHUNK]
-        marks = ", ".join("?" * len(chunk))
-        found = tx.execute(f"SELECT id FROM cases WHERE id IN ({marks})", chunk)
-        tx.sync()
-        seen.update(r[0] for r in found.fetchall())
+    stored = ask_in(tx, "SELECT id FROM cases WHERE id IN ({})", sorted({n.case.id for n in batch}))
+    tx.sync()
+    seen = {row[0] for row in stored()}
     new: list[NewCase] = []
     for item in batch:
         if item.case.id not in seen:
