@@ -72,7 +72,7 @@ def _events_and_command(events: int) -> str:
 
 
 def _write_events(tx: Tx, events: Sequence[Event], first: int, previous: str) -> None:
-    chained = event_rows.chained(event_rows.event_values(events, first), previous)
+    chained = event_rows.chained_values(events, first, previous)
     commands = rows.command_values(events, first)
     if tx.postgres and len(commands) == 1 and len(chained) < COPY_FROM:
         params = [v for row in chained for v in row]
