@@ -77,6 +77,17 @@ def test_missing_column_and_short_row(tmp_path: Path) -> None:
                    "CHILD is blank; row skipped") in findings  # fmt: skip
 
 
+def test_a_missing_decom_column_skips_every_row_with_a_finding_each(tmp_path: Path) -> None:
+    p = write(tmp_path / "e.csv", "CHILD,RNE,DEC\n1,S,01/04/2020\n2,P,\n")
+    df, findings = read_episodes(p)
+    assert df.height == 0
+    assert {(f.row, f.column, f.rule) for f in findings if f.column in ("DECOM", "DEC")} == {
+        (1, "DECOM", "missing-column"),
+        (2, "DECOM", "missing-value"),
+        (3, "DECOM", "missing-value"),
+    }
+
+
 @pytest.mark.parametrize("content", ["DECOM,RNE\n01/04/2020,S\n", "", "\x00\x01\x02binary"])
 def test_unreadable_file_raises(tmp_path: Path, content: str) -> None:
     p = write(tmp_path / "e.csv", content)

@@ -134,6 +134,73 @@ def _scan(path: Path, strict: bool) -> pl.LazyFrame:
     return pl.scan_csv(path, **_options(strict))
 
 
+def _header(file: str, path: Path, columns: Sequence[str]) -> tuple[dict[str, str], list[Finding]]:
+    """Each wanted column's name as written in the file, and the findings on the header line."""
+    try:
+        names = pl.read_csv(path, n_rows=0, **_options(strict=False)).columns
+    except (OSError, pl.exceptions.PolarsError) as err:
+        raise FileUnreadable(file, str(err).splitlines()[0] if str(err) else repr(err)) from err
+    findings: list[Finding] = []
+    source: dict[str, str] = {}
+    for original in names:
+        name = _clean(original)
+        if name in source and name in columns:
+            message = "column given twice; the first is read, this one is ignored"
+            findings.append(Finding(file, 1, name.upper(), "duplicate-column", message))
+        else:
+            source.setdefault(name, original)
+    if "child" not in source:
+        raise FileUnreadable(file, "no CHILD column in the first line")
+    findings.extend(
+        Finding(file, 1, c.upper(), "missing-column", "column missing; read as blank on every row")
+        for c in columns
+        if c not in source
+    )
+    return source, findings
+
+
+def _raw(file: str, path: Path, wanted: list[pl.Expr]) -> pl.DataFrame:
+    """The wanted columns as text: strict UTF-8 is quicker; a file that is not is read lossily."""
+    try:
+        return _scan(path, strict=True).select(wanted).collect()
+    except pl.exceptions.PolarsError:
+        try:
+            return _scan(path, strict=False).select(wanted).collect()
+        except pl.exceptions.PolarsError as err:
+            message = str(err).splitlines()[0] if str(err) else repr(err)
+            raise FileUnreadable(file, message) from err
+
+
+def _blank(columns: Sequence[str], dates: Sequence[str]) -> list[pl.Expr]:
+    """Columns missing from the file, blank on every row, with what normalising gives a date."""
+    blank = [pl.lit(None, pl.String).alias(c) for c in columns]
+    for c in (c for c in columns if c in dates):
+        blank += [
+            pl.lit(None, pl.Date).alias(f"_{c}_date"),
+            pl.lit(False).alias(f"_{c}_present"),
+            pl.lit(False).alias(f"_{c}_two"),
+        ]
+    return blank
+
+
+def _flags(columns: Sequence[str], dates: Sequence[str], required: frozenset[str]) -> list[pl.Expr]:
+    """``_noted``: a row with a per-row finding; ``_kept``: a row kept. Blank lines are neither."""
+
+    def filled(c: str) -> pl.Expr:
+        return pl.col(f"_{c}_present") if c in dates else pl.col(c).is_not_null()
+
+    line = pl.any_horizontal([filled(c) for c in columns])
+    skip = pl.col("child").is_null()
+    noted = pl.any_horizontal(
+        [skip]
+        + [pl.col(f"_{c}_present") & pl.col(f"_{c}_date").is_null() for c in dates]
+        + [pl.col(f"_{c}_two") for c in dates]
+        + [~pl.col(f"_{c}_present") for c in required]
+    )
+    kept = pl.all_horizontal([~skip] + [pl.col(f"_{c}_date").is_not_null() for c in required])
+    return [(line & noted).alias("_noted"), (line & kept).alias("_kept")]
+
+
 def _read_one(
     path: Path,
     return_index: int,
@@ -142,82 +209,23 @@ def _read_one(
     required_dates: frozenset[str],
 ) -> tuple[pl.DataFrame, list[Finding]]:
     file = str(path)
-    try:
-        names = pl.read_csv(path, n_rows=0, **_options(strict=False)).columns
-        scan = _scan(path, strict=False)
-    except (OSError, pl.exceptions.PolarsError) as err:
-        raise FileUnreadable(file, str(err).splitlines()[0] if str(err) else repr(err)) from err
-    findings: list[Finding] = []
-    source: dict[str, str] = {}
-    for original in names:
-        name = _clean(original)
-        if name in source and name in columns:
-            findings.append(
-                Finding(
-                    file,
-                    1,
-                    name.upper(),
-                    "duplicate-column",
-                    "column given twice; the first is read, this one is ignored",
-                )
-            )
-        else:
-            source.setdefault(name, original)
-    if "child" not in source:
-        raise FileUnreadable(file, "no CHILD column in the first line")
-    missing = [c for c in columns if c not in source]
-    findings.extend(
-        Finding(file, 1, c.upper(), "missing-column", "column missing; read as blank on every row")
-        for c in missing
-    )
-
+    source, findings = _header(file, path, columns)
     present = [c for c in columns if c in source]
-    wanted = [pl.col(source[c]).alias(c) for c in present]
-    try:
-        # Strict UTF-8 is quicker to read; only a file that is not UTF-8 is read again, lossily.
-        raw = _scan(path, strict=True).select(wanted).collect()
-    except pl.exceptions.PolarsError:
-        try:
-            raw = scan.select(wanted).collect()
-        except pl.exceptions.PolarsError as err:
-            message = str(err).splitlines()[0] if str(err) else repr(err)
-            raise FileUnreadable(file, message) from err
+    raw = _raw(file, path, [pl.col(source[c]).alias(c) for c in present])
     # The line number of each row (line 1 is the header); cheaper here than in the reader.
-    missed = [pl.int_range(2, raw.height + 2, dtype=pl.Int64).alias("_row")]
-    missed += [pl.lit(None, pl.String).alias(c) for c in columns if c not in source]
-    missed += [
-        part
-        for c in dates
-        if c not in source
-        for part in (
-            pl.lit(None, pl.Date).alias(f"_{c}_date"),
-            pl.lit(False).alias(f"_{c}_present"),
-            pl.lit(False).alias(f"_{c}_two"),
-        )
-    ]
+    raw = raw.with_columns(
+        pl.int_range(2, raw.height + 2, dtype=pl.Int64).alias("_row"),
+        *_blank([c for c in columns if c not in source], dates),
+    )
+    given = [c for c in dates if c in source]
     raw = normalise(
-        raw.with_columns(missed),
+        raw,
         [c for c in present if c not in dates],
         _CODE_COLUMNS,
         _CODE_COLUMNS | _FEW_VALUES,
-        [c for c in dates if c in source],
+        given,
     )
-
-    def filled(c: str) -> pl.Expr:
-        return pl.col(f"_{c}_present") if c in dates else pl.col(c).is_not_null()
-
-    # Blank lines (and lines of commas only) are skipped without a finding.
-    line = pl.any_horizontal([filled(c) for c in columns])
-    skip = pl.col("child").is_null()
-    bad_date = {c: pl.col(f"_{c}_present") & pl.col(f"_{c}_date").is_null() for c in dates}
-    two_digit = {c: pl.col(f"_{c}_two") for c in dates}
-    noted = pl.any_horizontal(
-        [skip, *bad_date.values(), *two_digit.values()]
-        + [~pl.col(f"_{c}_present") for c in required_dates]
-    )
-    kept = pl.all_horizontal([~skip] + [pl.col(f"_{c}_date").is_not_null() for c in required_dates])
-    df = raw.with_columns((line & noted).alias("_noted"), (line & kept).alias("_kept"))
-    given = [c for c in dates if c in source]
+    df = raw.with_columns(_flags(columns, dates, required_dates))
     needed = ["_row", "child", *dates, *(f"_{c}_{p}" for c in dates for p in _PARTS)]
     noted_rows = df.select(needed).filter(df["_noted"])
     findings += row_findings(file, noted_rows, given, dates, required_dates)

@@ -47,71 +47,89 @@ def reconcile(episodes: pl.DataFrame) -> tuple[pl.DataFrame, list[Finding]]:
         The reconciled episodes, same columns, sorted by CHILD and DECOM, and the findings in
         step order.
     """
-    columns = episodes.columns
-    findings: list[Finding] = []
-    order = episodes.select(pl.arg_sort_by(ORDER, maintain_order=True)).to_series()
-    keys = episodes.select(pl.col("child", "decom").gather(order))
+    kept_order, findings = _without_duplicates(episodes)
+    df, noted = _closed_and_cut(episodes[kept_order])
+    return df.select(episodes.columns), findings + _step_findings(noted)
 
-    # a. Same CHILD and DECOM: the last row in (return, line) order wins. The row kept for a
-    # dropped one is the next row kept, in sorted order.
+
+def _without_duplicates(episodes: pl.DataFrame) -> tuple[pl.Series, list[Finding]]:
+    """Step a: the rows kept, in `ORDER`, and a finding for each row dropped that differs.
+
+    Of rows with the same CHILD and DECOM, the last in (return, line) order wins; the row
+    kept for a dropped one is the next row kept, in sorted order.
+    """
+    order = episodes.select(pl.arg_sort_by(ORDER, maintain_order=True)).to_series()
     duplicate = (
         (pl.col("child") == pl.col("child").shift(-1))
         & (pl.col("decom") == pl.col("decom").shift(-1))
     ).fill_null(False)
-    keys = keys.with_columns(duplicate.alias("_dropped"), order.alias("_at"))
+    keys = episodes.select(pl.col("child", "decom").gather(order)).with_columns(
+        duplicate.alias("_dropped"), order.alias("_at")
+    )
     kept_order = keys.filter(~pl.col("_dropped"))["_at"]
-    if kept_order.len() < episodes.height:
-        pairs = keys.select(
-            pl.col("_at").filter("_dropped"),
-            pl.when(~pl.col("_dropped"))
-            .then(pl.col("_at"))
-            .backward_fill()
-            .filter("_dropped")
-            .alias("_kept_at"),
-        )
-        # A row repeated unchanged (an episode open across a year end is in both returns)
-        # changes nothing and is dropped without a finding; one that differs names how.
-        data = [c for c in columns if not c.startswith("_")]
-        changed = [
-            pl.when(pl.col(c).gather(pairs["_at"]).ne_missing(pl.col(c).gather(pairs["_kept_at"])))
-            .then(pl.lit(c.upper()))
-            .alias(f"_changed_{c}")
-            for c in data
-        ]
-        dropped = (
-            episodes.select(
-                pl.col("_file", "_row", "_return", "child", "decom").gather(pairs["_at"]),
-                pl.col("_file", "_row", "_return").gather(pairs["_kept_at"]).name.prefix("_kept"),
-                pl.concat_str(changed, separator=", ", ignore_nulls=True).alias("_changed"),
-            )
-            .filter(pl.col("_changed") != "")
-            .sort("_file", "_row")
-        )
-        # Rows are dropped only when CHILD and DECOM are given, so the message has no blank.
-        days = dropped["decom"].unique()
-        text = _day_text(days)
-        where = (
-            pl.when(pl.col("_kept_return") == pl.col("_return"))
-            .then(pl.format("line {} of the same return", "_kept_row"))
-            .otherwise(pl.format("{} line {} (a later return)", "_kept_file", "_kept_row"))
-        )
-        message = pl.format(
-            "episode of CHILD {} starting {} is given again at {}, with another {}; "
-            "this row is dropped",
-            "child",
-            pl.col("decom").replace_strict(days, text),
-            where,
-            "_changed",
-        ).alias("_message")
-        findings.extend(
-            Finding(file, row, "DECOM", "reconcile-duplicate", text, child)
-            for file, row, text, child in dropped.select("_file", "_row", message, "child").rows()
-        )
-    df = episodes[kept_order]
+    if kept_order.len() == episodes.height:
+        return kept_order, []
+    pairs = keys.select(
+        pl.col("_at").filter("_dropped"),
+        pl.when(~pl.col("_dropped"))
+        .then(pl.col("_at"))
+        .backward_fill()
+        .filter("_dropped")
+        .alias("_kept_at"),
+    )
+    return kept_order, _duplicate_findings(episodes, pairs)
 
-    # b. An open episode followed by a later one is closed at the later one's DECOM.
-    # c. DEC after the next episode's DECOM is cut back to it.
-    # DEC is the authority: REC on an episode still open is reported, the episode stays open.
+
+def _duplicate_findings(episodes: pl.DataFrame, pairs: pl.DataFrame) -> list[Finding]:
+    """A finding for each dropped row (``_at``) that differs from the row kept (``_kept_at``).
+
+    A row repeated unchanged (an episode open across a year end is in both returns) changes
+    nothing and is dropped without a finding; one that differs names how.
+    """
+    data = [c for c in episodes.columns if not c.startswith("_")]
+    changed = [
+        pl.when(pl.col(c).gather(pairs["_at"]).ne_missing(pl.col(c).gather(pairs["_kept_at"])))
+        .then(pl.lit(c.upper()))
+        .alias(f"_changed_{c}")
+        for c in data
+    ]
+    dropped = (
+        episodes.select(
+            pl.col("_file", "_row", "_return", "child", "decom").gather(pairs["_at"]),
+            pl.col("_file", "_row", "_return").gather(pairs["_kept_at"]).name.prefix("_kept"),
+            pl.concat_str(changed, separator=", ", ignore_nulls=True).alias("_changed"),
+        )
+        .filter(pl.col("_changed") != "")
+        .sort("_file", "_row")
+    )
+    # Rows are dropped only when CHILD and DECOM are given, so the message has no blank.
+    days = dropped["decom"].unique()
+    where = (
+        pl.when(pl.col("_kept_return") == pl.col("_return"))
+        .then(pl.format("line {} of the same return", "_kept_row"))
+        .otherwise(pl.format("{} line {} (a later return)", "_kept_file", "_kept_row"))
+    )
+    message = pl.format(
+        "episode of CHILD {} starting {} is given again at {}, with another {}; "
+        "this row is dropped",
+        "child",
+        pl.col("decom").replace_strict(days, _day_text(days)),
+        where,
+        "_changed",
+    ).alias("_message")
+    return [
+        Finding(file, row, "DECOM", "reconcile-duplicate", text, child)
+        for file, row, text, child in dropped.select("_file", "_row", message, "child").rows()
+    ]
+
+
+def _closed_and_cut(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Steps b and c, and open episodes with a REC: the episodes, and the rows to report.
+
+    An open episode followed by a later one is closed at the later one's DECOM; a DEC after
+    the next episode's DECOM is cut back to it. DEC is the authority: REC on an episode still
+    open is reported, the episode stays open.
+    """
     dec, after = pl.col("dec"), pl.col("_next")
     df = (
         df.lazy()
@@ -126,45 +144,48 @@ def reconcile(episodes: pl.DataFrame) -> tuple[pl.DataFrame, list[Finding]]:
     noted = df.filter(pl.any_horizontal("_closed", "_overlap", "_open_rec")).select(
         "_file", "_row", "child", "_next", "_closed_dec", "rec", "_closed", "_overlap", "_open_rec"
     )
-    findings.extend(
-        Finding(
-            file,
-            row,
-            "DEC",
-            "reconcile-open-closed",
-            f"open episode (blank DEC) is followed by an episode starting {after:%d/%m/%Y};"
-            " DEC set to that date",
-            child,
-        )
-        for file, row, child, after in noted.filter("_closed")
-        .select("_file", "_row", "child", "_next")
-        .rows()
-    )
-    findings.extend(
-        Finding(
-            file,
-            row,
-            "DEC",
-            "reconcile-overlap",
-            f"DEC {given:%d/%m/%Y} is after the next episode's DECOM {after:%d/%m/%Y};"
-            " DEC cut back to that date",
-            child,
-        )
-        for file, row, child, given, after in noted.filter("_overlap")
-        .select("_file", "_row", "child", "_closed_dec", "_next")
-        .rows()
-    )
-    findings.extend(
-        Finding(
-            file,
-            row,
-            "REC",
-            "rec-without-dec",
-            f"REC {rec!r} is given but DEC is blank; the episode is kept open",
-            child,
-        )
-        for file, row, child, rec in noted.filter("_open_rec")
-        .select("_file", "_row", "child", "rec")
-        .rows()
-    )
-    return df.select(columns), findings
+    return df, noted
+
+
+def _step_findings(noted: pl.DataFrame) -> list[Finding]:
+    """The findings of steps b and c and of open episodes with a REC, in that order."""
+    closed = noted.filter("_closed").select("_file", "_row", "child", "_next")
+    cut = noted.filter("_overlap").select("_file", "_row", "child", "_closed_dec", "_next")
+    open_rec = noted.filter("_open_rec").select("_file", "_row", "child", "rec")
+    return [
+        *(
+            Finding(
+                file,
+                row,
+                "DEC",
+                "reconcile-open-closed",
+                f"open episode (blank DEC) is followed by an episode starting {after:%d/%m/%Y};"
+                " DEC set to that date",
+                child,
+            )
+            for file, row, child, after in closed.rows()
+        ),
+        *(
+            Finding(
+                file,
+                row,
+                "DEC",
+                "reconcile-overlap",
+                f"DEC {given:%d/%m/%Y} is after the next episode's DECOM {after:%d/%m/%Y};"
+                " DEC cut back to that date",
+                child,
+            )
+            for file, row, child, given, after in cut.rows()
+        ),
+        *(
+            Finding(
+                file,
+                row,
+                "REC",
+                "rec-without-dec",
+                f"REC {rec!r} is given but DEC is blank; the episode is kept open",
+                child,
+            )
+            for file, row, child, rec in open_rec.rows()
+        ),
+    ]
