@@ -24,7 +24,7 @@ from typing import Any, Final
 from cryptography.fernet import Fernet, InvalidToken
 
 from disruption.events import PersonalText
-from disruption.store.driver import Tx, ask_in
+from disruption.store.driver import IN_CHUNK, Tx, ask_in, insert_sql
 
 __all__ = ["ask_keys", "open_text", "seal_text", "sealed_rows"]
 
@@ -42,9 +42,7 @@ def open_text(key: str, token: str) -> str | None:
         return None
 
 
-_NEW_KEY: Final = (
-    'INSERT INTO child_keys (child, "key") VALUES (?, ?) ON CONFLICT (child) DO NOTHING'
-)
+_KEY_COLUMNS: Final = ("child", "key")
 _KEYS_OF: Final = 'SELECT child, "key" FROM child_keys WHERE child IN ({})'
 
 
@@ -59,7 +57,11 @@ def ask_keys(tx: Tx, children: Iterable[str]) -> Callable[[], dict[str, str]]:
         A function giving the keys by child (call it after :meth:`Tx.sync`).
     """
     wanted = sorted(set(children))
-    tx.executemany(_NEW_KEY, [(c, Fernet.generate_key().decode()) for c in wanted], prepare=True)
+    for start in range(0, len(wanted), IN_CHUNK):  # one statement per chunk, not per child
+        chunk = wanted[start : start + IN_CHUNK]
+        new = [v for child in chunk for v in (child, Fernet.generate_key().decode())]
+        insert = insert_sql("child_keys", _KEY_COLUMNS, len(chunk))
+        tx.execute(f"{insert} ON CONFLICT (child) DO NOTHING", new, prepare=len(chunk) == 1)
     asked = ask_in(tx, _KEYS_OF, wanted, prepare_single=True)
 
     def answered() -> dict[str, str]:
