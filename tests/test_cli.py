@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from disruption.cli import app
+from disruption.store.schema import SCHEMA_VERSION
 
 runner = CliRunner()
 SW = {"id": "sw-17", "role": "social_worker"}
@@ -226,7 +227,7 @@ def test_db_upgrade_upgrades_a_version_1_store_once(tmp_path: Path) -> None:
     assert "db upgrade" in refused.stderr
     upgraded = invoke("db", "upgrade", "--db", str(db))
     assert upgraded.exit_code == 0
-    assert "upgraded schema version 1 to 3" in upgraded.stdout
+    assert f"upgraded schema version 1 to {SCHEMA_VERSION}" in upgraded.stdout
     assert "nothing to do" in invoke("db", "upgrade", "--db", str(db)).stdout
     assert invoke("case", "show", "P-0001", "--db", str(db), "--json").exit_code == 0
 

@@ -27,6 +27,7 @@ from disruption.exceptions import SchemaError
 from disruption.store import MemoryStore, SqlStore, migrations, open_store, rows, schema, upcast
 from disruption.store.base import StoredEvent
 from disruption.store.event_rows import event_rows as event_rows_of
+from disruption.store.schema import SCHEMA_VERSION
 from disruption.store.sql import upgrade_store
 from tests import test_store_sql
 from tests.store_contract import (
@@ -44,7 +45,10 @@ db_url = test_store_sql.db_url
 """The SQL store tests' fixture: a SQLite path, or a PostgreSQL schema of its own."""
 
 FIXTURES = Path(__file__).parent / "fixtures"
-OLDER = r"schema version 1 is older than this library's 3: run `disruption db upgrade --db "
+OLDER = (
+    rf"schema version 1 is older than this library's {SCHEMA_VERSION}: "
+    "run `disruption db upgrade --db "
+)
 
 
 @pytest.fixture
@@ -148,7 +152,7 @@ def test_the_v1_fixture_upgraded_reads_back_unchanged(v1_file: Path) -> None:
     with closing(sqlite3.connect(v1_file)) as conn:
         order = conn.execute("SELECT case_id, seq FROM events ORDER BY position").fetchall()
     written = json.loads((FIXTURES / "store-v1.json").read_text(encoding="utf-8"))
-    assert upgrade_store(str(v1_file)) == (1, 3)
+    assert upgrade_store(str(v1_file)) == (1, SCHEMA_VERSION)
     with SqlStore(str(v1_file), create=False) as store:
         assert list(store.case_ids()) == sorted(written["events"])
         for case, records in written["events"].items():
@@ -159,7 +163,53 @@ def test_the_v1_fixture_upgraded_reads_back_unchanged(v1_file: Path) -> None:
         assert [s.position for s in stored] == list(range(1, len(order) + 1))
         assert [(s.event.case, s.event.seq) for s in stored] == order
         assert store.last_position() == len(order) == 58
-    assert upgrade_store(str(v1_file)) == (3, 3)
+    assert upgrade_store(str(v1_file)) == (SCHEMA_VERSION, SCHEMA_VERSION)
+
+
+def _sqlite_shape(path: Path) -> tuple[list[tuple[str, str, str]], dict[str, list[Any]]]:
+    """Every table's and index's SQL (spacing and quotes aside), and every table's rows."""
+    with closing(sqlite3.connect(path)) as conn:
+        found = conn.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL"
+            " AND name NOT LIKE 'sqlite_%' ORDER BY type, name"
+        ).fetchall()
+        tables = [name for kind, name, _ in found if kind == "table"]
+        content = {
+            t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables
+        }
+    shown = [
+        (k, n, " ".join(sql.replace('"', "").replace("(", " ( ").split())) for k, n, sql in found
+    ]
+    return shown, content
+
+
+def test_the_upgraded_fixture_has_the_tables_of_a_new_store(v1_file: Path, tmp_path: Path) -> None:
+    upgrade_store(str(v1_file))
+    SqlStore(str(tmp_path / "new.sqlite")).close()
+    upgraded, _ = _sqlite_shape(v1_file)
+    assert {n for k, n, _ in upgraded if k == "table"} == set(schema.metadata.tables)
+    assert upgraded == _sqlite_shape(tmp_path / "new.sqlite")[0]
+    no_rowid = {n for k, n, sql in upgraded if k == "table" and sql.endswith("WITHOUT ROWID")}
+    assert no_rowid == {"commands", "deadlines", "child_keys", "consumers", "disruption_meta"}
+
+
+def test_the_v3_to_v4_step_keeps_every_row(v1_file: Path) -> None:
+    store_v3 = v1_file.with_name("v3.sqlite")
+    shutil.copyfile(v1_file, store_v3)
+    engine = sa.create_engine(f"sqlite:///{store_v3}")
+    with engine.begin() as conn:  # a copy brought to version 3 only
+        for version in (1, 2):
+            migrations.STEPS[version](conn)
+        conn.execute(sa.update(schema.meta).values(value="3"))
+        conn.exec_driver_sql("INSERT INTO consumers VALUES ('feed', 7)")
+    engine.dispose()
+    before = _sqlite_shape(store_v3)[1]
+    assert upgrade_store(str(store_v3)) == (3, SCHEMA_VERSION)
+    after = _sqlite_shape(store_v3)[1]
+    assert after == {**before, "disruption_meta": [("schema_version", str(SCHEMA_VERSION))]}
+    with closing(sqlite3.connect(store_v3)) as conn:
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
 
 
 def test_an_upgraded_fixture_takes_commands_and_sweeps(v1_file: Path) -> None:
@@ -187,7 +237,7 @@ def test_a_v1_store_is_upgraded_with_positions_renumbered(db_url: str) -> None:
     assert _shape(db_url) != created
     with pytest.raises(SchemaError, match=OLDER):
         SqlStore(db_url)
-    assert upgrade_store(db_url) == (1, 3)
+    assert upgrade_store(db_url) == (1, SCHEMA_VERSION)
     assert _shape(db_url) == created
     with SqlStore(db_url, create=False) as store:
         assert [(s.position, s.event) for s in store.read_after(0)] == list(
@@ -203,7 +253,7 @@ def test_a_v1_store_is_upgraded_with_positions_renumbered(db_url: str) -> None:
         assert store.last_position() == len(GAPPED) + 1
         concern = raise_concern("P-1", T0 + timedelta(hours=5), command_id="concern-1")
         assert run(store, [concern]) == (appended[2],)  # applied before the upgrade
-    assert upgrade_store(db_url) == (3, 3)
+    assert upgrade_store(db_url) == (SCHEMA_VERSION, SCHEMA_VERSION)
 
 
 def test_a_failed_upgrade_changes_nothing(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -221,7 +271,7 @@ def test_a_failed_upgrade_changes_nothing(db_url: str, monkeypatch: pytest.Monke
     assert _shape(db_url) == before
     with pytest.raises(SchemaError, match=OLDER):
         SqlStore(db_url)
-    assert upgrade_store(db_url) == (1, 3)
+    assert upgrade_store(db_url) == (1, SCHEMA_VERSION)
     with SqlStore(db_url) as store:
         assert [s.event for s in store.read_after(0)] == list(appended)
 
@@ -240,20 +290,21 @@ def test_concurrent_upgrades_upgrade_once(db_url: str) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(results) == [(1, 3), (3, 3), (3, 3)]
+    assert sorted(results) == [(1, SCHEMA_VERSION)] + [(SCHEMA_VERSION, SCHEMA_VERSION)] * 2
 
 
 def test_an_empty_database_is_created_by_an_upgrade(db_url: str) -> None:
-    assert upgrade_store(db_url) == (0, 3)
-    assert upgrade_store(db_url) == (3, 3)
+    assert upgrade_store(db_url) == (0, SCHEMA_VERSION)
+    assert upgrade_store(db_url) == (SCHEMA_VERSION, SCHEMA_VERSION)
     with SqlStore(db_url, create=False) as store:
-        assert store.upgrade() == (3, 3)
+        assert store.upgrade() == (SCHEMA_VERSION, SCHEMA_VERSION)
         assert store.last_position() == 0
 
 
 def test_a_store_newer_than_the_library_is_not_upgraded(db_url: str) -> None:
     SqlStore(db_url).close()
-    execute(db_url, "UPDATE disruption_meta SET value = '4' WHERE key = 'schema_version'")
+    newer = SCHEMA_VERSION + 1
+    execute(db_url, f"UPDATE disruption_meta SET value = '{newer}' WHERE key = 'schema_version'")
     with pytest.raises(SchemaError, match="newer version of disruption"):
         upgrade_store(db_url)
 

@@ -9,6 +9,7 @@ an older store without it is refused.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -229,7 +230,44 @@ def _v2_to_v3(conn: sa.Connection) -> None:
         )
 
 
-STEPS: dict[int, Callable[[sa.Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+_CREATE_TABLE = re.compile(r'^\s*CREATE\s+TABLE\s+"?(\w+)"?', re.IGNORECASE)
+_WITHOUT_ROWID = re.compile(r"\)\s*WITHOUT\s+ROWID\s*$", re.IGNORECASE)
+
+
+def _without_rowid(conn: sa.Connection, table: str) -> None:
+    """Rebuild a SQLite table, not referenced by any foreign key, ``WITHOUT ROWID``.
+
+    From its own ``CREATE`` statements, so that the step does not depend on later versions.
+    """
+    found = conn.exec_driver_sql(
+        "SELECT type, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL", (table,)
+    ).all()
+    create = next(sql for kind, sql in found if kind == "table")
+    if _WITHOUT_ROWID.search(create):
+        return
+    indexes = [sql for kind, sql in found if kind == "index"]
+    building = f"{table}_v4"
+    conn.exec_driver_sql(
+        _CREATE_TABLE.sub(f"CREATE TABLE {building}", create, count=1) + " WITHOUT ROWID"
+    )
+    conn.exec_driver_sql(f"INSERT INTO {building} SELECT * FROM {table}")
+    conn.exec_driver_sql(f"DROP TABLE {table}")
+    conn.exec_driver_sql(f"ALTER TABLE {building} RENAME TO {table}")
+    for sql in indexes:
+        conn.exec_driver_sql(sql)
+
+
+def _v3_to_v4(conn: sa.Connection) -> None:
+    """Version 4: on SQLite, the small tables keyed by text are ``WITHOUT ROWID`` tables.
+
+    Nothing changes on PostgreSQL (its tables have no rowid).
+    """
+    if conn.dialect.name == "sqlite":
+        for table in ("commands", "deadlines", "child_keys", "consumers", "disruption_meta"):
+            _without_rowid(conn, table)
+
+
+STEPS: dict[int, Callable[[sa.Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 """The upgrade step from each schema version to the next."""
 
 
