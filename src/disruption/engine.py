@@ -1,7 +1,8 @@
 """The engine: the imperative shell around the pure core.
 
 It only loads a case (a replay of its stored events), decides the command, appends the events
-and publishes them to subscribers after they are stored.
+and publishes them to subscribers after they are stored. The steps in between (a repeated
+command's earlier outcome, the decision, the logs) are in :mod:`disruption.engine_commands`.
 
 >>> from datetime import datetime, timezone
 >>> from disruption import Command, Engine, FixedClock, MemoryStore
@@ -25,28 +26,28 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 
-import attrs
 import structlog
 
 from disruption.calendar import DEFAULT_CALENDAR, WorkingCalendar
 from disruption.clock import Clock, SystemClock
 from disruption.commands import Command
-from disruption.decide import Decision, decide
 from disruption.definition import Procedure, Recorder
-from disruption.events import Event
-from disruption.exceptions import (
-    ChairNotIndependent,
-    CommandError,
-    ConcurrencyError,
-    PermissionRefused,
-    UnknownCase,
-    UnknownProcedure,
+from disruption.engine_commands import (
+    ACCESS_DECISIONS as ACCESS_DECISIONS,  # still importable from here
 )
+from disruption.engine_commands import (
+    Outcome,
+    decide_command,
+    earlier_outcome,
+    log_applied,
+)
+from disruption.events import Event
+from disruption.exceptions import ConcurrencyError, UnknownCase, UnknownProcedure
 from disruption.fold import replay
 from disruption.migrate import MIGRATED, MIGRATOR, Plan
 from disruption.model import Actor, Case, ProcedureRef
 from disruption.standard import STANDARD
-from disruption.store.base import CaseStore, OverdueDeadline, Refusal
+from disruption.store.base import CaseStore, OverdueDeadline
 
 __all__ = ["Engine", "Outcome", "Subscriber"]
 
@@ -58,26 +59,8 @@ def _procedure_ref(opening: Event) -> ProcedureRef:
 
 logger = structlog.get_logger("disruption.engine")
 
-ACCESS_DECISIONS = (PermissionRefused, ChairNotIndependent)
-"""Refusals written to the store's access log: a role not allowed (a backdated entry
-without a manager role included), a chair who is not independent."""
-
 Subscriber = Callable[[Event], None]
 """Called with each event once it is stored."""
-
-
-@attrs.frozen
-class Outcome:
-    """The result of a command: the case after it, and the events it appended.
-
-    Attributes:
-        duplicate: ``True`` when the command's id had been applied before, so nothing was
-            appended and ``events`` are the original ones.
-    """
-
-    case: Case
-    events: tuple[Event, ...]
-    duplicate: bool = False
 
 
 class Engine:
@@ -145,11 +128,20 @@ class Engine:
         """
         conflict: ConcurrencyError | None = None
         for _ in range(self.retries + 1):
-            earlier = self._earlier(command)
+            earlier = earlier_outcome(self.store, command, self._records)
             if earlier is not None:
                 return earlier
             case = self.load(command.case)
-            decision = self._decide(case, command, conflict)
+            procedure = self.procedure if case is None else self.procedure_of(case.procedure)
+            decision = decide_command(
+                procedure,
+                case,
+                command,
+                calendar=self.calendar,
+                clock=self.clock,
+                store=self.store,
+                conflict=conflict,
+            )
             try:
                 self.store.append(
                     decision.case,
@@ -161,78 +153,11 @@ class Engine:
                 conflict = err
                 logger.info("command.retried", case=command.case, command=command.name)
                 continue
-            self._applied(case, decision.case, command, decision.events)
+            log_applied(case, decision.case, command)
+            self.publish(decision.events)
             return Outcome(decision.case, decision.events)
         assert conflict is not None
         raise conflict.in_context(case=command.case, command=command.name, state=None)
-
-    def _earlier(self, command: Command) -> Outcome | None:
-        if command.id is None:
-            return None
-        earlier = tuple(self.store.events_of_command(command.id))
-        if not earlier:
-            return None
-        events = self.store.events(earlier[0].case)
-        case = replay((e for e in events if e.seq <= earlier[-1].seq), self._records(events))
-        assert case is not None
-        return Outcome(case, earlier, duplicate=True)
-
-    def _decide(
-        self, case: Case | None, command: Command, conflict: ConcurrencyError | None
-    ) -> Decision:
-        procedure = self.procedure if case is None else self.procedure_of(case.procedure)
-        try:
-            return decide(
-                procedure, case, command, calendar=self.calendar, recorded_at=self.clock.now()
-            )
-        except CommandError as err:
-            if isinstance(err, ACCESS_DECISIONS):
-                self._log_refusal(command, err)
-            logger.info(
-                "command.refused",
-                case=command.case,
-                command=command.name,
-                state=err.state,
-                error=type(err).__name__,
-            )
-            if conflict is None:
-                raise
-            raise ConcurrencyError(
-                f"case {command.case} changed while {command.name} was applied, and it no "
-                f"longer applies: {err}",
-                expected=conflict.expected,
-                actual=conflict.actual,
-                case=command.case,
-                command=command.name,
-                state=err.state,
-            ) from err
-
-    def _log_refusal(self, command: Command, err: CommandError) -> None:
-        self.store.record_refusal(
-            Refusal(
-                at=command.at,
-                recorded_at=self.clock.now(),
-                case=command.case,
-                command=command.name,
-                actor_id=command.actor.id,
-                actor_role=command.actor.role.value,
-                error=type(err).__name__,
-                state=err.state,
-            )
-        )
-
-    def _applied(
-        self, before: Case | None, after: Case, command: Command, events: Sequence[Event]
-    ) -> None:
-        logger.info(
-            "command.applied",
-            case=command.case,
-            command=command.name,
-            from_state=None if before is None else before.state,
-            to_state=after.state,
-            version=after.version,
-        )
-        self.publish(events)
 
     def publish(self, events: Iterable[Event]) -> None:
         """Call every subscriber with each event (after it is stored)."""

@@ -17,6 +17,7 @@ The tree::
     ├── InputError (ValueError)       a line of a command file cannot be read; carries ``line``
     ├── FileUnreadable                an SSDA903 file cannot be read at all; carries ``file``
     ├── DefinitionError               a procedure definition is invalid; carries ``problems``
+    ├── UnknownProcedure (LookupError) the engine was not given the case's definition version
     └── StoreError                    the store cannot be opened or used
         └── SchemaError               the store's schema is missing, foreign or newer
 
@@ -88,12 +89,7 @@ class CommandError(DisruptionError):
         self.state = state
 
     def in_context(self, *, case: str, command: str, state: str | None) -> CommandError:
-        """Fill in the case, command and state where the raiser did not know them.
-
-        Args:
-            case: The case reference.
-            command: The command name.
-            state: The case's state, ``None`` for a case not yet opened.
+        """Fill in :attr:`case`, :attr:`command` and :attr:`state` where the raiser left them out.
 
         Returns:
             This same error, for ``raise err.in_context(...)``.

@@ -42,7 +42,7 @@ from disruption.definition import Context
 from disruption.exceptions import InvalidData
 from disruption.model import Actor, Role
 from disruption.payloads import personal
-from disruption.standard import _independent_chair, not_after_today, on_or_after
+from disruption.standard_guards import _independent_chair, not_after_today, on_or_after
 
 __all__ = ["GUARDS", "condition", "payload_reader"]
 
