@@ -77,6 +77,20 @@ def test_missing_column_and_short_row(tmp_path: Path) -> None:
                    "CHILD is blank; row skipped") in findings  # fmt: skip
 
 
+def test_date_columns_blank_on_every_row(tmp_path: Path) -> None:
+    df, findings = read_episodes(
+        write(tmp_path / "e.csv", "CHILD,DECOM,DEC\n1,01/04/2020,\n2,01/05/2020, \n")
+    )
+    assert df["dec"].to_list() == [None, None]
+    assert [f for f in findings if f.rule != "missing-column"] == []
+    df, findings = read_episodes(write(tmp_path / "f.csv", "CHILD,DECOM,DEC\n1,,\n2, ,\n"))
+    assert df.height == 0
+    assert [(f.row, f.column, f.rule) for f in findings if f.column == "DECOM"] == [
+        (2, "DECOM", "missing-value"),
+        (3, "DECOM", "missing-value"),
+    ]
+
+
 def test_a_missing_decom_column_skips_every_row_with_a_finding_each(tmp_path: Path) -> None:
     p = write(tmp_path / "e.csv", "CHILD,RNE,DEC\n1,S,01/04/2020\n2,P,\n")
     df, findings = read_episodes(p)

@@ -3,7 +3,10 @@
 A code column holds a few distinct values in a million rows, a date column a few thousand:
 normalising (stripping, upper-casing, parsing) each distinct value once and mapping the result
 back (through an `polars.Enum` of the distinct values) is much cheaper than doing it on every
-row, and a column whose distinct values are all clean is left as it is. A free-text column
+row, and a column whose distinct values are all clean is left as it is. A date column is cast
+to a `polars.Categorical` of its own categories, which gives its distinct values and each row's
+index among them in one hashing pass (a code column's few values are found more cheaply by
+comparing rows with the values of its first rows, see `distinct_values`). A free-text column
 (CHILD, URN) has too many distinct values for that: it is stripped row by row, and only when a
 cheap scan finds a character to strip. The result is the same as normalising every row.
 """
@@ -86,11 +89,16 @@ def normalise(
         (not blank once stripped), ``_c_date`` (null if blank or malformed) and ``_c_two``
         (read with a two-digit year).
     """
-    distinct = [c for c in columns if c in by_value] + list(dates)
+    # A date column's distinct values and each row's index among them, in one hashing pass;
+    # the categories live only while a column of them does.
+    categories = {c: pl.Categories.random() for c in dates}
+    raw = raw.with_columns(
+        pl.col(c).cast(pl.Categorical(categories[c])).alias(f"_{c}_at") for c in dates
+    )
     free = [c for c in columns if c not in by_value]
     values, scanned = distinct_values(
         raw,
-        distinct,
+        [c for c in columns if c in by_value],
         *(pl.col(c).str.contains_any(list(PADDING)).any().alias(f"{c}+pad") for c in free),
         *((pl.col(c) == "").any().alias(f"{c}+blank") for c in free),
     )
@@ -107,12 +115,8 @@ def normalise(
                 first.append(_mapped(c, old, new).alias(c))
     second: list[pl.Expr] = []
     for c in dates:
-        old = pl.Series(values[c], dtype=pl.String)
-        at = pl.col(c).cast(pl.Enum(old)).to_physical()
-        if old.is_empty():  # every row is null
-            old, at = pl.Series([""]), pl.lit(None, pl.UInt32)
-        parts = _parsed(old)
-        first.append(at.alias(f"_{c}_at"))
+        parts = _parsed(categories[c].to_series())
+        first.append(pl.col(f"_{c}_at").to_physical())
         # Looked up per row only when some value differs: usually all present, none two-digit.
         present, two = parts["present"], parts["two"]
         second += [
