@@ -33,6 +33,7 @@ from disruption.definition_parts import (
     Recorder,
     State,
     Transition,
+    _strings,
 )
 from disruption.exceptions import DefinitionError, UnknownCommand
 
@@ -63,10 +64,6 @@ def _commands(value: Iterable[CommandSpec]) -> tuple[CommandSpec, ...]:
 
 def _deadline_specs(value: Iterable[DeadlineSpec]) -> tuple[DeadlineSpec, ...]:
     return tuple(value)
-
-
-def _strings(value: Iterable[str]) -> frozenset[str]:
-    return frozenset(value)
 
 
 def _by_name(items: Iterable[Any]) -> dict[str, Any]:
