@@ -174,7 +174,7 @@ def sqlite_bulk_floor(count: int, batch: int = 250) -> tuple[float, float, float
     from store_workload import bulk_cases_of
 
     from disruption.store.audit import GENESIS
-    from disruption.store.event_rows import chained, event_values
+    from disruption.store.event_rows import chained_values
     from disruption.store.rows import command_values
 
     with structlog.testing.capture_logs():
@@ -183,7 +183,7 @@ def sqlite_bulk_floor(count: int, batch: int = 250) -> tuple[float, float, float
     gc.disable()  # as in bench_store.py's timed regions
     try:
         start = time.perf_counter()
-        rows = chained(event_values(events, 1), GENESIS)
+        rows = chained_values(events, 1, GENESIS)
         commands = command_values(events, 1)
         converting = time.perf_counter() - start
     finally:
