@@ -160,7 +160,7 @@ def procedure_outcomes(table: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.lit(["none"]))
         .alias("support")
     )
-    exploded = entered.explode("support")
+    exploded = entered.explode("support", empty_as_null=False)  # none is empty: see above
     counted = exploded.group_by("support").agg(
         (pl.col("state") == "stabilised").sum().cast(pl.Int64).alias("stabilised"),
         (pl.col("state") == "ended").sum().cast(pl.Int64).alias("ended"),
@@ -233,7 +233,7 @@ def review_factors(table: pl.DataFrame) -> pl.DataFrame:
     held = table.filter(pl.col("review_factors").list.len() > 0)
     counted = (
         held.select(pl.col("review_factors").alias("factor"))
-        .explode("factor")
+        .explode("factor", empty_as_null=False)
         .group_by("factor")
         .agg(pl.len().cast(pl.Int64).alias("count"))
     )
