@@ -426,6 +426,29 @@ def test_postgres_keeps_the_fixed_statements_prepared_and_survives_losing_them(
 
 @pytest.mark.postgres
 @pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES)
+def test_reads_and_rollbacks_on_a_connection_keep_its_prepared_statements(
+    postgres_url: str,
+) -> None:
+    # psycopg deallocates every prepared statement of a connection (the store's too) when it
+    # rolls back a transaction after preparing statements of its own (SQLAlchemy 2.0's reads
+    # and pool resets did): the store's connections do not let psycopg prepare any.
+    with SqlStore(postgres_url) as store:
+        run(store, journey("P-1", T0)[:2])
+        raw = store._db.engine.raw_connection()  # the pool's one connection: the store's
+        try:
+            psycopg_conn = raw.driver_connection
+            assert psycopg_conn is not None
+            for _ in range(8):  # more than psycopg's default threshold (5) for preparing
+                psycopg_conn.execute("SELECT id FROM cases WHERE id = %s", ("P-1",))
+            psycopg_conn.rollback()
+        finally:
+            raw.close()
+        run(store, journey("P-1", T0)[2:3])  # the store's statements are still prepared
+        assert [e.seq for e in store.events("P-1")] == [1, 2, 3]
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES)
 def test_prepare_threshold_none_in_the_url_prepares_nothing(postgres_url: str) -> None:
     joiner = "&" if "?" in postgres_url else "?"
     with SqlStore(f"{postgres_url}{joiner}prepare_threshold=none") as store:

@@ -61,34 +61,39 @@ def _on_sqlite_begin(conn: sa.Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def _postgres_arguments(target: URL) -> tuple[URL, dict[str, Any]]:
-    """The URL without psycopg's own options, and those options as connection arguments.
+def _postgres_arguments(target: URL) -> tuple[URL, dict[str, Any], bool]:
+    """The URL without the store's option, psycopg's arguments, whether to prepare statements.
 
-    ``prepare_threshold=none`` in the URL turns prepared statements off (behind a pooler in
-    transaction mode); libpq would refuse it as a connection parameter.
+    ``prepare_threshold=none`` in the URL turns the store's prepared statements off (behind a
+    pooler in transaction mode); libpq would refuse it as a connection parameter. psycopg's
+    own automatic preparing is always off on the store's connections: when psycopg rolls back
+    a transaction after preparing statements of its own, it deallocates every prepared
+    statement of the connection, the store's too (seen with SQLAlchemy 2.0).
     """
     arguments: dict[str, Any] = {} if "connect_timeout" in target.query else {"connect_timeout": 10}
-    threshold = target.query.get("prepare_threshold")
+    arguments["prepare_threshold"] = None
+    threshold, prepare = target.query.get("prepare_threshold"), True
     if threshold is not None:
         value = threshold if isinstance(threshold, str) else threshold[-1]
         if value.lower() not in ("none", "") and not value.isdigit():
             raise StoreError(f"prepare_threshold must be a number or none, not {value!r}")
-        arguments["prepare_threshold"] = int(value) if value.isdigit() else None
+        prepare = value.isdigit()
         target = target.difference_update_query(["prepare_threshold"])
-    return target, arguments
+    return target, arguments, prepare
 
 
-def _create_engine(target: URL) -> sa.Engine:
+def _create_engine(target: URL) -> tuple[sa.Engine, bool]:
+    """The engine, and whether the store keeps statements prepared on its connections."""
     if target.get_backend_name() != "sqlite":
-        target, arguments = _postgres_arguments(target)
-        return sa.create_engine(target, hide_parameters=True, connect_args=arguments)
+        target, arguments, prepare = _postgres_arguments(target)
+        return sa.create_engine(target, hide_parameters=True, connect_args=arguments), prepare
     pool = {"poolclass": StaticPool} if _sqlite_file(target) is None else {}
     engine = sa.create_engine(
         target, hide_parameters=True, connect_args={"check_same_thread": False}, **pool
     )
     sa.event.listen(engine, "connect", _on_sqlite_connect)
     sa.event.listen(engine, "begin", _on_sqlite_begin)
-    return engine
+    return engine, False
 
 
 class Database:
@@ -123,7 +128,7 @@ class Database:
         if not create and file is not None and not file.exists():
             raise StoreError(f"no store at {self.url}")
         try:
-            self.engine = _create_engine(target)
+            self.engine, self._prepare = _create_engine(target)
         except (ArgumentError, ImportError) as err:
             raise StoreError(f"cannot open the store at {self.url}: {err}") from None
         self._writer = self.engine.execution_options(**{_IMMEDIATE: True})
@@ -223,7 +228,7 @@ class Database:
         """
         postgres = self.engine.dialect.name == "postgresql"
         with self._failures(what), self._driver_connection() as pooled:
-            prepared = pooled.info.setdefault("disruption_prepared", {})
+            prepared = pooled.info.setdefault("disruption_prepared", {}) if self._prepare else None
             tx = open_tx(pooled.driver_connection, postgres, prepared=prepared)
             try:
                 yield tx

@@ -13,7 +13,8 @@ statement in its batch, would leave a name that does not exist), and sent as ``E
 from then on: planning them each time cost more than running them. The names prepared on a
 connection are kept with the pooled connection. A connection whose prepared statements are
 lost (``DISCARD ALL``) fails the one command that meets the gap and sends statements in full
-from then on; psycopg's ``prepare_threshold=None`` turns preparing off.
+from then on; ``prepared=None`` (``prepare_threshold=none`` in the store's URL) turns
+preparing off.
 """
 
 from __future__ import annotations
@@ -72,10 +73,8 @@ class PostgresTx(Tx):
         self, raw: psycopg.Connection[Any], *, begin: bool = True, prepared: dict[str, str] | None
     ) -> None:
         super().__init__(raw, begin=begin)
-        # psycopg's own switch: prepare_threshold None means statements cannot be kept
-        # prepared on the connection (behind a pooler in transaction mode, say).
         usable = prepared is not None and prepared.get("") != _OFF
-        self._prepared = prepared if usable and raw.prepare_threshold is not None else None
+        self._prepared = prepared if usable else None
         self._to_prepare: set[str] = set()
         self._queue: list[tuple[str, Sequence[Any], Result]] = []
         self._cursor = psycopg.ClientCursor(raw)
