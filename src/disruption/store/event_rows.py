@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import operator
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any, Final
 
@@ -62,38 +62,14 @@ def _deadline_change(d: DeadlineChange) -> dict[str, Any]:
 _ROLES: Final = {role: role.value for role in Role}
 
 
-def event_values(events: Iterable[Event], first: int) -> list[tuple[Any, ...]]:
-    """Return the ``events`` rows of events, at positions from ``first`` on, without ``hash``.
+def _values(events: Iterable[Event], first: int) -> Iterator[tuple[Any, ...]]:
+    """The rows of :func:`event_values`, one at a time.
 
-    Args:
-        events: The events, in the order appended.
-        first: The position of the first.
-
-    Returns:
-        One tuple per event, in :data:`EVENT_COLUMNS` order.
+    The same instants recur across the events of a load (the time of an import, the days of
+    a history), so each is turned into text once.
     """
-    return [row[:-1] for row in chained_values(events, first, audit.GENESIS)]
-
-
-def chained_values(events: Iterable[Event], first: int, previous: str) -> list[tuple[Any, ...]]:
-    """Return the ``events`` rows of events, at positions from ``first`` on, chained.
-
-    The same rows as :func:`chained` of :func:`event_values`, built in one pass: each row's
-    JSON for its hash is written straight from a dict whose keys are already in sorted
-    order. The same instants recur across the events of a load (the time of an import, the
-    days of a history), so each is turned into text once.
-
-    Args:
-        events: The events, in the order appended.
-        first: The position of the first.
-        previous: The hash of the row before the first (:data:`~audit.GENESIS` for none).
-
-    Returns:
-        One tuple per event, in :data:`EVENT_COLUMNS` order with its hash last.
-    """
-    sha256, dumps, roles = hashlib.sha256, orjson.dumps, _ROLES
     texts: dict[datetime, str] = {}
-    built = []
+    roles = _ROLES
     for position, e in enumerate(events, start=first):
         at, recorded, actor = e.at, e.recorded_at, e.actor
         at_text = texts.get(at)
@@ -104,23 +80,64 @@ def chained_values(events: Iterable[Event], first: int, previous: str) -> list[t
             recorded_text = texts[recorded] = recorded.isoformat()
         data = e.data if type(e.data) is dict else dict(e.data)
         changes = e.deadlines
-        row = (
+        yield (
             position, e.case, e.seq, e.type, e.command, e.command_id, at_text, recorded_text,
             actor.id, roles[actor.role], e.from_state, e.to_state, _json(data),
             _json([_deadline_change(d) for d in changes]) if changes else "[]",
             e.schema_version,
         )  # fmt: skip
-        try:  # the keys of _SORTED_NAMES, in that order (a test holds them to it)
-            body = dumps({
-                "actor_id": row[8], "actor_role": row[9], "at": at_text, "case_id": row[1],
-                "command": row[4], "command_id": row[5], "data": row[12], "deadlines": row[13],
-                "from_state": row[10], "position": position, "recorded_at": recorded_text,
-                "schema_version": row[14], "seq": row[2], "to_state": row[11], "type": row[3],
-            })  # fmt: skip
-        except TypeError:  # what orjson refuses (an integer beyond 64 bits): as audit does it
-            previous = audit.link(previous, dict(zip(EVENT_COLUMNS, row, strict=True)))
-        else:
-            previous = sha256(previous.encode() + b"\n" + body).hexdigest()
+
+
+def event_values(events: Iterable[Event], first: int) -> list[tuple[Any, ...]]:
+    """Return the ``events`` rows of events, at positions from ``first`` on, without ``hash``.
+
+    Args:
+        events: The events, in the order appended.
+        first: The position of the first.
+
+    Returns:
+        One tuple per event, in :data:`EVENT_COLUMNS` order.
+    """
+    return list(_values(events, first))
+
+
+def _linked(previous: str, fields: dict[str, Any], row: tuple[Any, ...]) -> str:
+    """The hash of ``row`` chained to ``previous``: :func:`audit.link`'s, from ``fields``.
+
+    ``fields`` are the row's columns by name with the keys in sorted order, so that orjson
+    writes them as ``json.dumps(sort_keys=True)`` would; what orjson refuses (an integer
+    beyond 64 bits) is left to :func:`audit.link`.
+    """
+    try:
+        body = orjson.dumps(fields)
+    except TypeError:
+        return audit.link(previous, dict(zip(EVENT_COLUMNS, row, strict=True)))
+    return hashlib.sha256(previous.encode() + b"\n" + body).hexdigest()
+
+
+def chained_values(events: Iterable[Event], first: int, previous: str) -> list[tuple[Any, ...]]:
+    """Return the ``events`` rows of events, at positions from ``first`` on, chained.
+
+    The same rows as :func:`chained` of :func:`event_values`, without picking each row's
+    columns apart again: the dict its hash is written from is built in sorted key order.
+
+    Args:
+        events: The events, in the order appended.
+        first: The position of the first.
+        previous: The hash of the row before the first (:data:`~audit.GENESIS` for none).
+
+    Returns:
+        One tuple per event, in :data:`EVENT_COLUMNS` order with its hash last.
+    """
+    built = []
+    for row in _values(events, first):
+        fields = {  # the keys of _SORTED_NAMES, in that order (a test holds them to it)
+            "actor_id": row[8], "actor_role": row[9], "at": row[6], "case_id": row[1],
+            "command": row[4], "command_id": row[5], "data": row[12], "deadlines": row[13],
+            "from_state": row[10], "position": row[0], "recorded_at": row[7],
+            "schema_version": row[14], "seq": row[2], "to_state": row[11], "type": row[3],
+        }  # fmt: skip
+        previous = _linked(previous, fields, row)
         built.append((*row, previous))
     return built
 
@@ -142,15 +159,10 @@ def chained(values: Iterable[tuple[Any, ...]], previous: str) -> list[tuple[Any,
     Returns:
         The rows, each with its hash as the last value.
     """
-    sha256, dumps, names, pick = hashlib.sha256, orjson.dumps, _SORTED_NAMES, _SORTED_PICK
+    names, pick = _SORTED_NAMES, _SORTED_PICK
     rows = []
     for row in values:
-        try:
-            body = dumps(dict(zip(names, pick(row), strict=True)))
-        except TypeError:  # what orjson refuses (an integer beyond 64 bits): as audit does it
-            previous = audit.link(previous, dict(zip(EVENT_COLUMNS, row, strict=True)))
-        else:
-            previous = sha256(previous.encode() + b"\n" + body).hexdigest()
+        previous = _linked(previous, dict(zip(names, pick(row), strict=True)), row)
         rows.append((*row, previous))
     return rows
 
