@@ -18,8 +18,8 @@ from __future__ import annotations
 import functools
 import sqlite3
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
-from typing import Any, Final
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Final, TypeVar
 
 import sqlalchemy as sa
 
@@ -29,11 +29,14 @@ __all__ = [
     "Result",
     "Tx",
     "ask_in",
+    "in_chunks",
     "insert_sql",
     "open_tx",
     "returning_supported",
     "tx_of",
 ]
+
+T = TypeVar("T")
 
 COPY_FROM: Final = 50
 """From how many rows a PostgreSQL insert is sent as ``COPY`` rather than ``INSERT``."""
@@ -177,7 +180,13 @@ class Tx(ABC):
 
 
 IN_CHUNK: Final = 500
-"""How many values one ``IN (...)`` list holds at most."""
+"""How many values one ``IN (...)`` list (or one multi-row ``INSERT``) holds at most."""
+
+
+def in_chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    """``values`` in slices of at most `IN_CHUNK`, for one statement each."""
+    for start in range(0, len(values), IN_CHUNK):
+        yield values[start : start + IN_CHUNK]
 
 
 def ask_in(
@@ -198,8 +207,7 @@ def ask_in(
         A function giving every matching row (call it after :meth:`Tx.sync`).
     """
     asked = []
-    for start in range(0, len(values), IN_CHUNK):
-        chunk = values[start : start + IN_CHUNK]
+    for chunk in in_chunks(values):
         marks = ", ".join("?" * len(chunk))
         asked.append(
             tx.execute(template.format(marks), chunk, prepare=prepare_single and len(chunk) == 1)

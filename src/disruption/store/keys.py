@@ -24,7 +24,7 @@ from typing import Any, Final
 from cryptography.fernet import Fernet, InvalidToken
 
 from disruption.events import PersonalText
-from disruption.store.driver import IN_CHUNK, Tx, ask_in, insert_sql
+from disruption.store.driver import Tx, ask_in, in_chunks, insert_sql
 
 __all__ = ["ask_keys", "open_text", "seal_text", "sealed_rows"]
 
@@ -57,8 +57,7 @@ def ask_keys(tx: Tx, children: Iterable[str]) -> Callable[[], dict[str, str]]:
         A function giving the keys by child (call it after :meth:`Tx.sync`).
     """
     wanted = sorted(set(children))
-    for start in range(0, len(wanted), IN_CHUNK):  # one statement per chunk, not per child
-        chunk = wanted[start : start + IN_CHUNK]
+    for chunk in in_chunks(wanted):  # one statement per chunk, not per child
         new = [v for child in chunk for v in (child, Fernet.generate_key().decode())]
         insert = insert_sql("child_keys", _KEY_COLUMNS, len(chunk))
         tx.execute(f"{insert} ON CONFLICT (child) DO NOTHING", new, prepare=len(chunk) == 1)
