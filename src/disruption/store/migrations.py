@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
-from disruption.store import audit, keys, schema
-from disruption.store.driver import tx_of
+from disruption.store import audit, schema
+from disruption.store.text_upgrades import reseal_fernet_texts, seal_clear_texts
 
 __all__ = ["STEPS", "V1_METADATA", "upgrade"]
 
@@ -194,27 +194,11 @@ def _v1_to_v2(conn: sa.Connection) -> None:
     conn.execute(sa.insert(_V2_COMMANDS).from_select(columns, applied))
 
 
-def _seal_texts(conn: sa.Connection) -> None:
-    """Encrypt the free text an older store kept in clear, each under its child's key."""
-    texts = schema.personal_texts
-    query = sa.select(texts.c.ref, texts.c.child, texts.c.text)
-    found = conn.execute(query).all()
-    if not found:
-        return
-    tx = tx_of(conn)
-    asked = keys.ask_keys(tx, (child for _, child, _ in found))
-    tx.sync()
-    key_of = asked()
-    sealed = [(keys.seal_text(key_of[child], text), ref) for ref, child, text in found]
-    tx.executemany("UPDATE personal_texts SET text = ? WHERE ref = ?", sealed)
-    tx.sync()
-
-
 def _v2_to_v3(conn: sa.Connection) -> None:
     """Version 3: each event row's ``hash``, chained over the history; the access log."""
     schema.access_log.create(conn)
     schema.child_keys.create(conn)
-    _seal_texts(conn)
+    seal_clear_texts(conn)
     conn.exec_driver_sql("ALTER TABLE events ADD COLUMN hash TEXT")
     previous = audit.GENESIS
     rows = conn.execute(sa.select(schema.events).order_by(schema.events.c.position))
@@ -267,7 +251,17 @@ def _v3_to_v4(conn: sa.Connection) -> None:
             _without_rowid(conn, table)
 
 
-STEPS: dict[int, Callable[[sa.Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
+def _v4_to_v5(conn: sa.Connection) -> None:
+    """Version 5: free text sealed with AES-256-GCM, bound to its reference and child."""
+    reseal_fernet_texts(conn)
+
+
+STEPS: dict[int, Callable[[sa.Connection], None]] = {
+    1: _v1_to_v2,
+    2: _v2_to_v3,
+    3: _v3_to_v4,
+    4: _v4_to_v5,
+}
 """The upgrade step from each schema version to the next."""
 
 

@@ -107,13 +107,15 @@ class PrivateRecords:
         """
         texts, held = schema.personal_texts, schema.child_keys
         query = (
-            sa.select(texts.c.text, held.c.key)
+            sa.select(texts.c.text, texts.c.child, held.c.key)
             .join(held, held.c.child == texts.c.child)
             .where(texts.c.ref == ref)
         )
         with self._db.reading("read text") as conn:
             row = conn.execute(query).first()
-        return None if row is None else keys.open_text(row.key, row.text)
+        if row is None:
+            return None
+        return keys.open_text(row.key, row.text, ref=ref, child=row.child)
 
     def erase(self, child: str) -> int:
         """Destroy a child's free text for good: their key and every text sealed with it.

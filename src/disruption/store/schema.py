@@ -1,4 +1,4 @@
-"""The tables of the SQL store (schema version 4), and how a database's version is read.
+"""The tables of the SQL store (schema version 5), and how a database's version is read.
 
 Dates and instants are stored as ISO 8601 text: portable across SQLite and PostgreSQL, and
 read back exactly, offsets included. Event ``data`` and ``deadlines`` are JSON text.
@@ -16,6 +16,10 @@ primary key is the table, not a second B-tree beside it, so a row inserted or de
 touches one B-tree fewer and a durable commit writes fewer pages. ``cases`` (which other
 tables reference), ``events`` (keyed by its integer position, which is the rowid) and
 ``personal_texts`` (rows too large for it to pay) keep their rowid.
+
+Version 5 changed no table: ``personal_texts.text`` is sealed with AES-256-GCM, bound to its
+reference and child (:mod:`disruption.store.keys`), where versions 3 and 4 used Fernet. The
+version tells a library that reads only Fernet text not to open a store it would misread.
 
 How to change the schema: bump :data:`SCHEMA_VERSION`, change the tables here, and add a
 step to :mod:`disruption.store.migrations` that brings the previous version's tables here.
@@ -44,7 +48,7 @@ __all__ = [
     "stored_version",
 ]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """The version of the tables below, kept in ``disruption_meta`` under ``schema_version``."""
 
 POSITION = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -136,7 +140,8 @@ child_keys = sa.Table(
     sa.Column("key", sa.Text, nullable=False),
     sqlite_with_rowid=False,  # schema version 4
 )
-"""Each child's key for their free text (schema version 3); erasing a child deletes it."""
+"""Each child's key for their free text (schema version 3; AES-256-GCM keys since version 5);
+erasing a child deletes it."""
 
 access_log = sa.Table(
     "access_log",
