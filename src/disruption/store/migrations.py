@@ -2,9 +2,9 @@
 
 :func:`upgrade` runs in one transaction, so a store is upgraded whole or not at all, and
 upgrading a current store does nothing. Steps describe the tables as they were at their
-versions (never :mod:`disruption.store.schema`, which follows the latest), so an old store
-is always brought up by the same path. ``disruption db upgrade --db URL`` runs this; opening
-an older store without it is refused.
+versions (from :mod:`disruption.store.old_tables`, never :mod:`disruption.store.schema`,
+which follows the latest), so an old store is always brought up by the same path.
+``disruption db upgrade --db URL`` runs this; opening an older store without it is refused.
 """
 
 from __future__ import annotations
@@ -15,6 +15,17 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from disruption.store import audit, schema
+from disruption.store.old_tables import (
+    V1_METADATA,
+    V2,
+    V2_COMMANDS,
+    V2_CONSUMERS,
+    V2_EVENTS,
+    V2_POSITIONS,
+    V3,
+    V3_ACCESS_LOG,
+    V3_CHILD_KEYS,
+)
 from disruption.store.text_upgrades import reseal_fernet_texts, seal_clear_texts
 
 __all__ = ["STEPS", "V1_METADATA", "upgrade"]
@@ -23,125 +34,12 @@ _LOCK = 0x64697372
 """PostgreSQL advisory lock key ("disr") that serialises concurrent upgrades."""
 
 
-def _events(metadata: sa.MetaData, position: sa.Column[int], *, autoincrement: bool) -> sa.Table:
-    """The ``events`` table of versions 1 and 2, which differ in ``position`` only."""
-    return sa.Table(
-        "events",
-        metadata,
-        position,
-        sa.Column("case_id", sa.Text, sa.ForeignKey("cases.id"), nullable=False),
-        sa.Column("seq", sa.Integer, nullable=False),
-        sa.Column("type", sa.Text, nullable=False),
-        sa.Column("command", sa.Text, nullable=False),
-        sa.Column("command_id", sa.Text, nullable=True),
-        sa.Column("at", sa.Text, nullable=False),
-        sa.Column("recorded_at", sa.Text, nullable=False),
-        sa.Column("actor_id", sa.Text, nullable=False),
-        sa.Column("actor_role", sa.Text, nullable=False),
-        sa.Column("from_state", sa.Text, nullable=True),
-        sa.Column("to_state", sa.Text, nullable=False),
-        sa.Column("data", sa.Text, nullable=False),
-        sa.Column("deadlines", sa.Text, nullable=False),
-        sa.Column("schema_version", sa.Integer, nullable=False),
-        sa.UniqueConstraint("case_id", "seq", name="events_case_seq"),
-        sqlite_autoincrement=autoincrement,
-    )
-
-
-V1_METADATA = sa.MetaData()
-"""The tables of schema version 1, as the first store created them."""
-
-sa.Table(
-    "disruption_meta",
-    V1_METADATA,
-    sa.Column("key", sa.Text, primary_key=True),
-    sa.Column("value", sa.Text, nullable=False),
-)
-sa.Table(
-    "cases",
-    V1_METADATA,
-    sa.Column("id", sa.Text, primary_key=True),
-    sa.Column("procedure", sa.Text, nullable=False),
-    sa.Column("procedure_version", sa.Integer, nullable=False),
-    sa.Column("state", sa.Text, nullable=False),
-    sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("child", sa.Text, nullable=False),
-    sa.Column("placement_type", sa.Text, nullable=False),
-    sa.Column("placement_provider", sa.Text, nullable=False),
-    sa.Column("placement_start", sa.Text, nullable=False),
-    sa.Column("location", sa.Text, nullable=False),
-    sa.Column("updated_at", sa.Text, nullable=False),
-)
-_events(
-    V1_METADATA,
-    sa.Column("position", sa.Integer, primary_key=True, autoincrement=True),
-    autoincrement=True,
-).append_constraint(sa.Index("events_command_id", "command_id"))
-sa.Table(
-    "deadlines",
-    V1_METADATA,
-    sa.Column("case_id", sa.Text, sa.ForeignKey("cases.id"), nullable=False),
-    sa.Column("deadline_id", sa.Text, nullable=False),
-    sa.Column("name", sa.Text, nullable=False),
-    sa.Column("due", sa.Text, nullable=False),
-    sa.Column("earliest", sa.Text, nullable=True),
-    sa.Column("status", sa.Text, nullable=False),
-    sa.Column("opened_on", sa.Text, nullable=False),
-    sa.Column("closed_on", sa.Text, nullable=True),
-    sa.Column("missed_recorded", sa.Boolean, nullable=False),
-    sa.PrimaryKeyConstraint("case_id", "deadline_id", name="deadlines_pk"),
-    sa.Index("deadlines_status_due", "status", "due"),
-)
-sa.Table(
-    "personal_texts",
-    V1_METADATA,
-    sa.Column("ref", sa.Text, primary_key=True),
-    sa.Column("child", sa.Text, nullable=False),
-    sa.Column("case_id", sa.Text, sa.ForeignKey("cases.id"), nullable=False),
-    sa.Column("field", sa.Text, nullable=False),
-    sa.Column("text", sa.Text, nullable=False),
-    sa.Index("personal_texts_child", "child"),
-)
-
-_POSITION = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-_V2 = sa.MetaData()
-"""What version 2 changed or added: ``events`` and the new tables (``cases`` for the keys)."""
-
-sa.Table("cases", _V2, sa.Column("id", sa.Text, primary_key=True))
-_V2_EVENTS = _events(
-    _V2,
-    sa.Column("position", _POSITION, primary_key=True, autoincrement=False),
-    autoincrement=False,
-)
-_V2_POSITIONS = sa.Table(
-    "positions",
-    _V2,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("last", _POSITION, nullable=False),
-    sa.CheckConstraint("id = 1", name="positions_one_row"),
-)
-_V2_COMMANDS = sa.Table(
-    "commands",
-    _V2,
-    sa.Column("id", sa.Text, primary_key=True),
-    sa.Column("case_id", sa.Text, sa.ForeignKey("cases.id"), nullable=False),
-    sa.Column("first_position", _POSITION, nullable=False),
-    sa.Column("last_position", _POSITION, nullable=False),
-)
-_V2_CONSUMERS = sa.Table(
-    "consumers",
-    _V2,
-    sa.Column("name", sa.Text, primary_key=True),
-    sa.Column("position", _POSITION, nullable=False),
-)
-
-
 def _sqlite_events_v2(conn: sa.Connection) -> None:
     """Rebuild ``events`` without AUTOINCREMENT, its positions renumbered 1..n in order."""
     conn.exec_driver_sql("ALTER TABLE events RENAME TO events_v1")
     conn.exec_driver_sql("DROP INDEX events_command_id")
-    _V2_EVENTS.create(conn)
-    names = ", ".join(c.name for c in _V2_EVENTS.columns if c.name != "position")
+    V2_EVENTS.create(conn)
+    names = ", ".join(c.name for c in V2_EVENTS.columns if c.name != "position")
     conn.exec_driver_sql(
         f"INSERT INTO events (position, {names}) "
         f"SELECT ROW_NUMBER() OVER (ORDER BY position), {names} FROM events_v1"
@@ -176,10 +74,10 @@ def _v1_to_v2(conn: sa.Connection) -> None:
         _sqlite_events_v2(conn)
     else:
         _postgres_events_v2(conn)
-    _V2.create_all(conn, tables=[_V2_POSITIONS, _V2_COMMANDS, _V2_CONSUMERS])
-    events = _V2_EVENTS
+    V2.create_all(conn, tables=[V2_POSITIONS, V2_COMMANDS, V2_CONSUMERS])
+    events = V2_EVENTS
     last = sa.select(sa.func.coalesce(sa.func.max(events.c.position), 0)).scalar_subquery()
-    conn.execute(sa.insert(_V2_POSITIONS).values(id=1, last=last))
+    conn.execute(sa.insert(V2_POSITIONS).values(id=1, last=last))
     applied = (
         sa.select(
             events.c.command_id,
@@ -191,17 +89,16 @@ def _v1_to_v2(conn: sa.Connection) -> None:
         .group_by(events.c.command_id)
     )
     columns = ["id", "case_id", "first_position", "last_position"]
-    conn.execute(sa.insert(_V2_COMMANDS).from_select(columns, applied))
+    conn.execute(sa.insert(V2_COMMANDS).from_select(columns, applied))
 
 
 def _v2_to_v3(conn: sa.Connection) -> None:
     """Version 3: each event row's ``hash``, chained over the history; the access log."""
-    schema.access_log.create(conn)
-    schema.child_keys.create(conn)
+    V3.create_all(conn, tables=[V3_ACCESS_LOG, V3_CHILD_KEYS])
     seal_clear_texts(conn)
     conn.exec_driver_sql("ALTER TABLE events ADD COLUMN hash TEXT")
     previous = audit.GENESIS
-    rows = conn.execute(sa.select(schema.events).order_by(schema.events.c.position))
+    rows = conn.execute(sa.select(V2_EVENTS).order_by(V2_EVENTS.c.position))  # ``hash`` aside
     hashes = []
     for row in rows.mappings():
         previous = audit.link(previous, dict(row))

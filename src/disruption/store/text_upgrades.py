@@ -15,12 +15,15 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
 
 from disruption.events import PersonalText
-from disruption.store import keys, schema
+from disruption.store import keys
 from disruption.store.driver import Tx, tx_of
+from disruption.store.old_tables import V1_METADATA, V3_CHILD_KEYS
 
 __all__ = ["reseal_fernet_texts", "seal_clear_texts"]
 
 _UPDATE_TEXT = "UPDATE personal_texts SET text = ? WHERE ref = ?"
+_TEXTS = V1_METADATA.tables["personal_texts"]
+"""``personal_texts`` as versions 1 to 4 had it (version 5 changed its content only)."""
 
 
 def _write(tx: Tx, found: list[PersonalText], key_of: dict[str, str]) -> None:
@@ -31,7 +34,7 @@ def _write(tx: Tx, found: list[PersonalText], key_of: dict[str, str]) -> None:
 
 def seal_clear_texts(conn: sa.Connection) -> None:
     """Encrypt the free text an older store kept in clear, each under its child's key."""
-    texts = schema.personal_texts
+    texts = _TEXTS
     query = sa.select(texts.c.ref, texts.c.child, texts.c.case_id, texts.c.field, texts.c.text)
     found = [PersonalText(*row) for row in conn.execute(query).all()]
     if not found:
@@ -56,7 +59,7 @@ def reseal_fernet_texts(conn: sa.Connection) -> None:
     token that does not open with its child's key (damaged before the upgrade) is left as
     it is: it did not open before either.
     """
-    texts, held = schema.personal_texts, schema.child_keys
+    texts, held = _TEXTS, V3_CHILD_KEYS
     query = (
         sa.select(
             texts.c.ref, texts.c.child, texts.c.case_id, texts.c.field, texts.c.text, held.c.key
