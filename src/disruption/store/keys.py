@@ -44,7 +44,11 @@ _NONCE: Final = 12
 
 
 def new_key() -> str:
-    """A new child key: 32 random bytes, URL-safe base64."""
+    """Make a new child key.
+
+    Returns:
+        32 random bytes (an AES-256 key), URL-safe base64.
+    """
     return base64.urlsafe_b64encode(AESGCM.generate_key(bit_length=256)).decode("ascii")
 
 

@@ -33,7 +33,11 @@ def _write(tx: Tx, found: list[PersonalText], key_of: dict[str, str]) -> None:
 
 
 def seal_clear_texts(conn: sa.Connection) -> None:
-    """Encrypt the free text an older store kept in clear, each under its child's key."""
+    """Encrypt the free text an older store kept in clear, each under its child's key.
+
+    Args:
+        conn: The upgrade's connection, in its transaction.
+    """
     texts = _TEXTS
     query = sa.select(texts.c.ref, texts.c.child, texts.c.case_id, texts.c.field, texts.c.text)
     found = [PersonalText(*row) for row in conn.execute(query).all()]
@@ -58,6 +62,9 @@ def reseal_fernet_texts(conn: sa.Connection) -> None:
     A child whose text is re-sealed gets a new key (the old one is not used with AES-GCM). A
     token that does not open with its child's key (damaged before the upgrade) is left as
     it is: it did not open before either.
+
+    Args:
+        conn: The upgrade's connection, in its transaction.
     """
     texts, held = _TEXTS, V3_CHILD_KEYS
     query = (
