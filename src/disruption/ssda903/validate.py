@@ -49,35 +49,28 @@ def _emit(
 
 
 def _code_findings(df: pl.DataFrame) -> list[Finding]:
-    days = df.select(pl.col("decom").unique().drop_nulls())["decom"].to_list()
-    year_of = {d: codes.collection_year(d) for d in days}
-    with_year = df.with_columns(
-        pl.col("decom").replace_strict(year_of, default=None, return_dtype=pl.Int64).alias("_year")
-    )
+    """The findings of the code rules on ``df``: the few rows that hold an invalid code.
+
+    Column by column, in `CODE_RULES` order; each code is checked once per collection year.
+    """
+    columns = [column for column, _, _ in CODE_RULES]
+    rows = df.select("_file", "_row", "child", "decom", *columns).rows()
+    years = {day: codes.collection_year(day) for day in {r[3] for r in rows} if day is not None}
     out: list[Finding] = []
-    for column, code_list, rule in CODE_RULES:
-        pairs = with_year.select(column, "_year").drop_nulls(column).unique()
-        bad = [(code, year) for code, year in pairs.iter_rows() if not code_list.valid(code, year)]
-        if not bad:
-            continue
-        bad_df = pl.DataFrame(
-            {column: [b[0] for b in bad], "_year": [b[1] for b in bad]},
-            schema={column: pl.String, "_year": pl.Int64},
-        )
-        hits = with_year.join(bad_df, on=[column, "_year"], how="semi", nulls_equal=True)
+    for k, (column, code_list, rule) in enumerate(CODE_RULES, start=4):
         label = column.upper()
-        for r in hits.select("_file", "_row", "child", column, "_year").iter_rows():
-            when = f" in collection year {r[4] - 1}-{r[4] % 100:02d}" if r[4] else ""
-            out.append(
-                Finding(
-                    r[0],
-                    r[1],
-                    label,
-                    rule,
-                    f"{label} {r[3]!r} is not a valid {code_list.name} code{when}; row kept",
-                    r[2],
-                )
-            )
+        checked: dict[tuple[str, int | None], bool] = {}
+        for r in rows:
+            code, year = r[k], years.get(r[3])
+            if code is None:
+                continue
+            ok = checked.get((code, year))
+            if ok is None:
+                ok = checked[code, year] = code_list.valid(code, year)
+            if not ok:
+                when = f" in collection year {year - 1}-{year % 100:02d}" if year else ""
+                message = f"{label} {code!r} is not a valid {code_list.name} code{when}; row kept"
+                out.append(Finding(r[0], r[1], label, rule, message, r[2]))
     return out
 
 
