@@ -4,11 +4,12 @@ The file is the national-scale history of ``benchmarks/national.py`` (100,000 ch
 written as a return would be: dates ``dd/mm/YYYY``, and messy at a realistic rate: about 2%
 of rows with lower-case codes, 1% with stray spaces, 0.3% with an invalid code, 0.2% with a
 malformed or two-digit-year date, and 1% duplicated from an "earlier return" position so
-that reconciliation has work to do. Each step (parse, reconcile, validate) is timed through
-``disruption.ssda903``, beside ``polars.read_csv`` of the same file with every column as
-text, in the same run: interleaved rounds, best of 5, in this process after a warm-up; the
-peak memory (resident set, which counts polars' own allocations) is that of a child
-process that runs the three steps once.
+that reconciliation has work to do. The three steps (parse, reconcile, validate) are timed
+through ``disruption.ssda903.check_files``, which ``disruption validate-903`` and
+``import-903`` run, its ``on_step`` marking where each starts; beside ``polars.read_csv`` of
+the same file with every column as text, in the same run: interleaved rounds, best of 5, in
+this process after a warm-up; the peak memory (resident set, which counts polars' own
+allocations) is that of a child process that runs the three steps once.
 
 Target (issue 4): under 10 seconds for all three steps, at most 3x the bare read, peak
 memory (resident set) under 2 GB.
@@ -35,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from national import national_episodes
 
-from disruption.ssda903 import read_episodes, reconcile, validate
+from disruption.ssda903 import check_files
 
 __all__ = ["main", "measure", "write_messy_episodes"]
 
@@ -93,19 +94,16 @@ def _peak_rss_mb() -> float:
 
 def _steps(path: str) -> dict[str, Any]:
     """Time the three steps once (run in a child process: its peak RSS is the import's)."""
+    marks: dict[str, float] = {}
     started = time.perf_counter()
-    episodes, read_findings = read_episodes([path])
-    parsed = time.perf_counter()
-    reconciled, reconcile_findings = reconcile(episodes)
-    done_reconcile = time.perf_counter()
-    findings = validate(reconciled)
+    report = check_files([path], on_step=lambda step: marks.setdefault(step, time.perf_counter()))
     done = time.perf_counter()
     return {
-        "parse_s": parsed - started,
-        "reconcile_s": done_reconcile - parsed,
-        "validate_s": done - done_reconcile,
-        "findings": len(read_findings) + len(reconcile_findings) + len(findings),
-        "episodes": reconciled.height,
+        "parse_s": marks["reconcile"] - started,
+        "reconcile_s": marks["validate"] - marks["reconcile"],
+        "validate_s": done - marks["validate"],
+        "findings": len(report.findings),
+        "episodes": report.episodes.height,
         "rss_mb": _peak_rss_mb(),
     }
 

@@ -9,9 +9,12 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import attrs
 import polars as pl
 
+from disruption.ssda903.files import PathsArg, as_paths
 from disruption.ssda903.findings import (
     Finding,
     findings_to_csv,
@@ -23,13 +26,12 @@ from disruption.ssda903.read import (
     EPISODE_COLUMNS,
     HEADER_COLUMNS,
     FileUnreadable,
-    PathsArg,
-    _as_paths,
+    read_episode_rows,
     read_episodes,
     read_header,
 )
 from disruption.ssda903.reconcile import reconcile
-from disruption.ssda903.validate import validate
+from disruption.ssda903.validate import validate, validate_rows
 
 __all__ = [
     "EPISODE_COLUMNS",
@@ -65,12 +67,17 @@ class Report:
     findings: tuple[Finding, ...]
 
 
-def check_files(paths: PathsArg) -> Report:
+def check_files(paths: PathsArg, *, on_step: Callable[[str], object] | None = None) -> Report:
     """Read, reconcile and validate the SSDA903 returns in some files or folders.
+
+    The result is that of `read_episodes`, `reconcile` and `validate` in turn, with less
+    work: the values of the code columns, found while reading, are not looked for again.
 
     Args:
         paths: Folders (one per return, holding an episodes and a header CSV) or files; a
             file whose name contains "header" is read as a Header, any other as Episodes.
+        on_step: Called with ``"read"``, ``"reconcile"`` and ``"validate"`` as each step
+            starts (to show progress, or time the steps).
 
     Returns:
         The report. A Header that cannot be read is a finding (``file-unreadable``), not an
@@ -79,10 +86,13 @@ def check_files(paths: PathsArg) -> Report:
     Raises:
         FileUnreadable: An Episodes file cannot be read at all.
     """
-    given = _as_paths(paths)
+    step = on_step or _quiet
+    given = as_paths(paths)
     episode_paths = [p for p in given if p.is_dir() or "header" not in p.name.lower()]
     header_paths = [p for p in given if p.is_dir() or "header" in p.name.lower()]
-    episodes, findings = read_episodes(episode_paths)
+    step("read")
+    read = read_episode_rows(episode_paths)
+    findings = list(read.findings)
     header: pl.DataFrame | None = None
     if header_paths:
         try:
@@ -90,12 +100,20 @@ def check_files(paths: PathsArg) -> Report:
             findings += header_findings
         except FileUnreadable as err:
             findings.append(Finding(err.file, None, None, "file-unreadable", err.message))
-    episodes, reconciled = reconcile(episodes)
+    step("reconcile")
+    episodes, reconciled = reconcile(read.frame)
+    values = read.values
+    del read  # the rows as read: freed before validating
     findings += reconciled
     kept_open = {(f.file, f.row) for f in reconciled if f.rule == "rec-without-dec"}
+    step("validate")
     findings += [
         f
-        for f in validate(episodes, header)
+        for f in validate_rows(episodes, header, values)
         if not (f.rule == "148" and (f.file, f.row) in kept_open)
     ]
     return Report(episodes, header, tuple(findings))
+
+
+def _quiet(step: str) -> None:
+    """No progress shown."""

@@ -74,7 +74,7 @@ def normalise(
     codes: Collection[str],
     by_value: Collection[str],
     dates: Sequence[str],
-) -> pl.DataFrame:
+) -> tuple[pl.DataFrame, dict[str, frozenset[str]]]:
     """Normalise the text columns of ``raw`` as `text` does, and parse its date columns.
 
     Args:
@@ -87,7 +87,8 @@ def normalise(
     Returns:
         ``raw`` with ``columns`` normalised and, for each date column ``c``: ``_c_present``
         (not blank once stripped), ``_c_date`` (null if blank or malformed) and ``_c_two``
-        (read with a two-digit year).
+        (read with a two-digit year); and the distinct non-null values, once normalised,
+        of each column of ``by_value``.
     """
     # A date column's distinct values and each row's index among them, in one hashing pass;
     # the categories live only while a column of them does.
@@ -103,6 +104,7 @@ def normalise(
         *((pl.col(c) == "").any().alias(f"{c}+blank") for c in free),
     )
     first: list[pl.Expr] = []
+    normalised: dict[str, frozenset[str]] = {}
     for c in columns:
         if c in free and scanned[f"{c}+pad"]:
             first.append(pl.col(c).str.strip_chars(PADDING).replace("", None))
@@ -111,6 +113,7 @@ def normalise(
         elif c not in free:
             old = pl.Series(values[c], dtype=pl.String)
             new = pl.select(text(pl.lit(old), code=c in codes)).to_series()
+            normalised[c] = frozenset(new.drop_nulls().to_list())
             if not old.equals(new):
                 first.append(_mapped(c, old, new).alias(c))
     second: list[pl.Expr] = []
@@ -130,4 +133,5 @@ def normalise(
                 f"_{c}_two"
             ),
         ]
-    return raw.with_columns(first).with_columns(second).drop([f"_{c}_at" for c in dates])
+    frame = raw.with_columns(first).with_columns(second).drop([f"_{c}_at" for c in dates])
+    return frame, normalised

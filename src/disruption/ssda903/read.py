@@ -12,17 +12,17 @@ the ``_return`` column numbers them from 0 (oldest) so that later returns can wi
 
 from __future__ import annotations
 
-import os
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
 import polars as pl
 
 from disruption.exceptions import FileUnreadable
 from disruption.ssda903._normalise import normalise
 from disruption.ssda903._row_findings import row_findings
+from disruption.ssda903.files import PathsArg, find_files
 from disruption.ssda903.findings import Finding
 
 __all__ = [
@@ -30,7 +30,9 @@ __all__ = [
     "HEADER_COLUMNS",
     "FileUnreadable",
     "PathsArg",
+    "ReadRows",
     "find_files",
+    "read_episode_rows",
     "read_episodes",
     "read_header",
 ]
@@ -59,61 +61,6 @@ _FEW_VALUES = frozenset({"home_post", "pl_post"})
 """Text columns normalised through their distinct values (partial postcodes: a few thousand)."""
 _PARTS = ("present", "date", "two")
 """What normalising keeps of each date column ``c``: ``_c_present``, ``_c_date``, ``_c_two``."""
-_YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-
-PathsArg = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
-
-
-def _as_paths(paths: PathsArg) -> list[Path]:
-    if isinstance(paths, str | os.PathLike):
-        return [Path(paths)]
-    return [Path(p) for p in paths]
-
-
-def _year_of(path: Path) -> int | None:
-    for name in (path.name, path.parent.name):
-        found = _YEAR_IN_NAME.findall(name)
-        if found:
-            return int(found[-1])
-    return None
-
-
-def find_files(paths: PathsArg, kind: str) -> list[tuple[int, Path]]:
-    """The CSV files of one kind in returns given as files or folders, oldest return first.
-
-    Args:
-        paths: Files or folders, one per return (a single path is accepted).
-        kind: ``"episode"`` or ``"header"``: a folder's files whose name contains it
-            (case-insensitively) are taken; a file given directly is taken as it is.
-
-    Returns:
-        ``(return index, file)`` pairs; return 0 is the oldest.
-
-    Raises:
-        FileUnreadable: A folder holds no such file, or a path does not exist.
-    """
-    given = _as_paths(paths)
-    years = [_year_of(p) for p in given]
-    order = list(range(len(given)))
-    if given and all(y is not None for y in years):
-        order.sort(key=lambda i: years[i] or 0)
-    found: list[tuple[int, Path]] = []
-    for index, i in enumerate(order):
-        path = given[i]
-        if path.is_dir():
-            files = sorted(
-                f
-                for f in path.iterdir()
-                if f.is_file() and kind in f.name.lower() and f.suffix.lower() == ".csv"
-            )
-            if not files:
-                raise FileUnreadable(str(path), f"the folder holds no {kind} CSV file")
-            found.extend((index, f) for f in files)
-        elif path.exists():
-            found.append((index, path))
-        else:
-            raise FileUnreadable(str(path), "no such file or folder")
-    return found
 
 
 def _clean(name: str) -> str:
@@ -201,13 +148,30 @@ def _flags(columns: Sequence[str], dates: Sequence[str], required: frozenset[str
     return [(line & noted).alias("_noted"), (line & kept).alias("_kept")]
 
 
+@attrs.frozen(eq=False)
+class ReadRows:
+    """The rows read from the files of one kind, and the values of their code columns.
+
+    Attributes:
+        frame: The rows, as `read_episodes` or `read_header` return them.
+        values: Each code and postcode column's distinct non-null values, normalised (those
+            of skipped rows included: a superset of the values in ``frame``), so that
+            `validate_rows` need not look for them again.
+        findings: The findings, ordered by file and row.
+    """
+
+    frame: pl.DataFrame
+    values: Mapping[str, frozenset[str]]
+    findings: list[Finding]
+
+
 def _read_one(
     path: Path,
     return_index: int,
     columns: Sequence[str],
     dates: Sequence[str],
     required_dates: frozenset[str],
-) -> tuple[pl.DataFrame, list[Finding]]:
+) -> ReadRows:
     file = str(path)
     source, findings = _header(file, path, columns)
     present = [c for c in columns if c in source]
@@ -218,13 +182,11 @@ def _read_one(
         *_blank([c for c in columns if c not in source], dates),
     )
     given = [c for c in dates if c in source]
-    raw = normalise(
-        raw,
-        [c for c in present if c not in dates],
-        _CODE_COLUMNS,
-        _CODE_COLUMNS | _FEW_VALUES,
-        given,
+    by_value = [c for c in columns if c in _CODE_COLUMNS | _FEW_VALUES]
+    raw, found = normalise(
+        raw, [c for c in present if c not in dates], _CODE_COLUMNS, by_value, given
     )
+    values = {c: found.get(c, frozenset()) for c in by_value}
     df = raw.with_columns(_flags(columns, dates, required_dates))
     needed = ["_row", "child", *dates, *(f"_{c}_{p}" for c in dates for p in _PARTS)]
     noted_rows = df.select(needed).filter(df["_noted"])
@@ -242,7 +204,7 @@ def _read_one(
         "_row",
         pl.lit(return_index, pl.Int64).alias("_return"),
     )
-    return df, findings
+    return ReadRows(df, values, findings)
 
 
 def _read(
@@ -251,17 +213,32 @@ def _read(
     columns: Sequence[str],
     dates: Sequence[str],
     required_dates: frozenset[str],
-) -> tuple[pl.DataFrame, list[Finding]]:
-    frames: list[pl.DataFrame] = []
-    findings: list[Finding] = []
-    for return_index, path in find_files(paths, kind):
-        frame, found = _read_one(path, return_index, columns, dates, required_dates)
-        frames.append(frame)
-        findings.extend(found)
-    if not frames:
+) -> ReadRows:
+    parts = [
+        _read_one(path, index, columns, dates, required_dates)
+        for index, path in find_files(paths, kind)
+    ]
+    if not parts:
         raise FileUnreadable("(no paths)", "no file was given")
+    values = {c: frozenset().union(*(p.values[c] for p in parts)) for c in parts[0].values}
+    findings = [f for p in parts for f in p.findings]
     findings.sort(key=lambda f: (f.file, f.row or 0))
-    return pl.concat(frames, how="vertical"), findings
+    return ReadRows(pl.concat([p.frame for p in parts], how="vertical"), values, findings)
+
+
+def read_episode_rows(paths: PathsArg) -> ReadRows:
+    """Read Episodes files as `read_episodes` does, with the values of their code columns.
+
+    Args:
+        paths: As for `read_episodes`.
+
+    Returns:
+        The rows read.
+
+    Raises:
+        FileUnreadable: A file is missing, not CSV, or has no CHILD column.
+    """
+    return _read(paths, "episode", EPISODE_COLUMNS, ("decom", "dec"), frozenset({"decom"}))
 
 
 def read_episodes(paths: PathsArg) -> tuple[pl.DataFrame, list[Finding]]:
@@ -280,7 +257,8 @@ def read_episodes(paths: PathsArg) -> tuple[pl.DataFrame, list[Finding]]:
     Raises:
         FileUnreadable: A file is missing, not CSV, or has no CHILD column.
     """
-    return _read(paths, "episode", EPISODE_COLUMNS, ("decom", "dec"), frozenset({"decom"}))
+    read = read_episode_rows(paths)
+    return read.frame, read.findings
 
 
 def read_header(paths: PathsArg) -> tuple[pl.DataFrame, list[Finding]]:
@@ -297,4 +275,5 @@ def read_header(paths: PathsArg) -> tuple[pl.DataFrame, list[Finding]]:
     Raises:
         FileUnreadable: A file is missing, not CSV, or has no CHILD column.
     """
-    return _read(paths, "header", HEADER_COLUMNS, ("dob", "mc_dob"), frozenset())
+    read = _read(paths, "header", HEADER_COLUMNS, ("dob", "mc_dob"), frozenset())
+    return read.frame, read.findings

@@ -9,7 +9,7 @@ left to the rules that require them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 
 import polars as pl
 
@@ -19,7 +19,7 @@ from disruption.ssda903._rules import Row, distinct, invalid
 from disruption.ssda903._rules import rules as episode_rules
 from disruption.ssda903.findings import Finding
 
-__all__ = ["CODE_RULES", "validate"]
+__all__ = ["CODE_COLUMNS", "CODE_RULES", "validate", "validate_rows"]
 
 CODE_RULES: tuple[tuple[str, codes.CodeList, str], ...] = (
     ("rne", codes.RNE, "143"),
@@ -29,6 +29,10 @@ CODE_RULES: tuple[tuple[str, codes.CodeList, str], ...] = (
     ("place_provider", codes.PLACE_PROVIDER, "178"),
     ("reason_place_change", codes.REASON_PLACE_CHANGE, "code-REASON_PLACE_CHANGE"),
 )
+
+
+CODE_COLUMNS: tuple[str, ...] = tuple(sorted({"rne", "place"} | {c for c, _, _ in CODE_RULES}))
+"""The code columns the rules look at."""
 
 
 def _emit(
@@ -49,28 +53,33 @@ def _emit(
 
 
 def _code_findings(df: pl.DataFrame) -> list[Finding]:
-    """The findings of the code rules on ``df``: the few rows that hold an invalid code.
+    """The findings of the code rules on ``df``, from its ``_<column>_invalid`` flags.
 
-    Column by column, in `CODE_RULES` order; each code is checked once per collection year.
+    Column by column, in `CODE_RULES` order; the messages are written by polars (each code's
+    quoted form once, by Python).
     """
-    columns = [column for column, _, _ in CODE_RULES]
-    rows = df.select("_file", "_row", "child", "decom", *columns).rows()
-    years = {day: codes.collection_year(day) for day in {r[3] for r in rows} if day is not None}
+    decom = pl.col("decom")
+    year = decom.dt.year() + (decom.dt.month() >= 4).cast(pl.Int32)
+    when = pl.format(
+        " in collection year {}-{}", year - 1, (year % 100).cast(pl.String).str.zfill(2)
+    ).fill_null("")
     out: list[Finding] = []
-    for k, (column, code_list, rule) in enumerate(CODE_RULES, start=4):
+    for column, code_list, rule in CODE_RULES:
         label = column.upper()
-        checked: dict[tuple[str, int | None], bool] = {}
-        for r in rows:
-            code, year = r[k], years.get(r[3])
-            if code is None:
-                continue
-            ok = checked.get((code, year))
-            if ok is None:
-                ok = checked[code, year] = code_list.valid(code, year)
-            if not ok:
-                when = f" in collection year {year - 1}-{year % 100:02d}" if year else ""
-                message = f"{label} {code!r} is not a valid {code_list.name} code{when}; row kept"
-                out.append(Finding(r[0], r[1], label, rule, message, r[2]))
+        bad = df.filter(f"_{column}_invalid")
+        if bad.is_empty():
+            continue
+        given = bad[column].unique()
+        quoted = pl.col(column).replace_strict(given, [repr(c) for c in given])
+        message = pl.format(
+            "{} {} is not a valid {} code{}; row kept",
+            pl.lit(label),
+            quoted,
+            pl.lit(code_list.name),
+            when,
+        )
+        rows = bad.select("_file", "_row", "child", message).rows()
+        out += [Finding(file, row, label, rule, text, child) for file, row, child, text in rows]
     return out
 
 
@@ -119,11 +128,34 @@ def validate(episodes: pl.DataFrame, header: pl.DataFrame | None = None) -> list
     Returns:
         The findings, ordered by file and row.
     """
+    return validate_rows(episodes, header, None)
+
+
+def validate_rows(
+    episodes: pl.DataFrame,
+    header: pl.DataFrame | None,
+    values: Mapping[str, Collection[str]] | None,
+) -> list[Finding]:
+    """`validate`, told the values of the code columns when they are known already.
+
+    Args:
+        episodes: As for `validate`.
+        header: As for `validate`.
+        values: For each column of `CODE_COLUMNS`, every value it holds (a superset will
+            do, such as `ReadRows.values` of the rows read); ``None``: computed here.
+
+    Returns:
+        As `validate`.
+    """
     df = _with_neighbours(episodes)
     # Episodes are compared in `ORDER`: reconciled episodes already are, others are sorted.
     if not df["_increasing"].slice(1).all() and not in_order(episodes):
         df = _with_neighbours(episodes.sort(ORDER, maintain_order=True))
-    present = distinct(df, sorted({"rne", "place"} | {c for c, _, _ in CODE_RULES}))
+    present = (
+        distinct(df, CODE_COLUMNS)
+        if values is None
+        else {c: frozenset(values[c]) for c in CODE_COLUMNS}
+    )
     rules = episode_rules(present)
     flags = [r.mask.fill_null(False).alias(f"_rule{i}") for i, r in enumerate(rules)]
     flags += [
@@ -132,10 +164,11 @@ def validate(episodes: pl.DataFrame, header: pl.DataFrame | None = None) -> list
     # Lazily, so that what several rules share (temporary placements) is computed once.
     df = df.lazy().with_columns(flags).collect(engine="in-memory")
     broken = df.filter(pl.any_horizontal([pl.col(f.meta.output_name()) for f in flags]))
+    by_rule = broken.filter(pl.any_horizontal(pl.col(f"_rule{i}") for i in range(len(rules))))
     found: list[Finding] = []
     for i, r in enumerate(rules):
         found += _emit(
-            broken, pl.col(f"_rule{i}"), r.rule, r.column, r.message, on_previous=r.on_previous
+            by_rule, pl.col(f"_rule{i}"), r.rule, r.column, r.message, on_previous=r.on_previous
         )
     invalid_code = pl.any_horizontal(pl.col(f"_{c}_invalid") for c, _, _ in CODE_RULES)
     found += _code_findings(broken.filter(invalid_code))

@@ -1,0 +1,96 @@
+"""`check_files`: the same report as reading, reconciling and validating in turn."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from disruption.ssda903 import Finding, check_files, read_episodes, reconcile, validate
+from disruption.ssda903._rules import d
+from disruption.ssda903.read import read_episode_rows
+from disruption.ssda903.validate import CODE_COLUMNS, validate_rows
+
+HEAD = (
+    "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN"
+)
+
+children = st.sampled_from(["1", "2", " 3 ", "", "4"])
+days = st.sampled_from(
+    ["01/04/2019", "15/06/2019", "01/04/2020", "31/02/2020", "05/05/20", "", "2020-01-01"]
+)
+ends = st.sampled_from(["", "20/05/2019", "01/04/2020", "30/06/2020", "bad"])
+rne = st.sampled_from(["S", "p", " B ", "ZZ", "", "L", "T"])
+ls = st.sampled_from(["C2", "V2", "zz", ""])
+place = st.sampled_from(["U1", "u4", "T0", "K2", "XX", "", "P1"])
+provider = st.sampled_from(["PR1", "PR4", "pr0", "Q9", ""])
+rec = st.sampled_from(["", "X1", "E11", "e3", "QQ"])
+reason = st.sampled_from(["", "CARPL", "allow", "OTHER", "NOPE"])
+rows = st.lists(st.tuples(children, days, rne, ls, place, provider, ends, rec, reason), max_size=12)
+
+
+def write_return(path: Path, lines: list[tuple[str, ...]]) -> Path:
+    body = "".join(
+        f"{c},{s},{r},{ls_},N1,{p},{pp},{e},{rc},{rpc},A1 1AA,B1 1BB,123\n"
+        for c, s, r, ls_, p, pp, e, rc, rpc in lines
+    )
+    path.write_text(f"{HEAD}\n{body}", encoding="utf-8")
+    return path
+
+
+def in_turn(paths: list[Path]) -> tuple[pl.DataFrame, tuple[Finding, ...]]:
+    """What `check_files` promises to equal: the three public steps, one after another."""
+    episodes, findings = read_episodes(paths)
+    reconciled, changes = reconcile(episodes)
+    kept_open = {(f.file, f.row) for f in changes if f.rule == "rec-without-dec"}
+    checked = [
+        f for f in validate(reconciled) if not (f.rule == "148" and (f.file, f.row) in kept_open)
+    ]
+    return reconciled, (*findings, *changes, *checked)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows, rows)
+def test_check_files_equals_the_three_steps_in_turn(
+    first: list[tuple[str, ...]], second: list[tuple[str, ...]]
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        paths = [
+            write_return(Path(folder) / "episodes_2020.csv", second),
+            write_return(Path(folder) / "episodes_2019.csv", first),
+        ]
+        report = check_files(paths)
+        episodes, findings = in_turn(paths)
+    assert report.episodes.equals(episodes)
+    assert report.findings == findings
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows)
+def test_values_read_cover_every_code_and_validation_agrees(lines: list[tuple[str, ...]]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        read = read_episode_rows(write_return(Path(folder) / "episodes.csv", lines))
+    for column in CODE_COLUMNS:
+        held = set(read.frame[column].drop_nulls().to_list())
+        assert held <= read.values[column]
+    assert validate_rows(read.frame, None, read.values) == validate(read.frame)
+
+
+def test_steps_are_announced_in_order(tmp_path: Path) -> None:
+    path = write_return(
+        tmp_path / "episodes.csv", [("1", "01/04/2019", "S", "C2", "U1", "PR1", "", "", "")]
+    )
+    steps: list[str] = []
+    report = check_files([path], on_step=steps.append)
+    assert steps == ["read", "reconcile", "validate"]
+    assert report.episodes.height == 1
+
+
+@given(st.dates(min_value=date(1, 1, 1)))
+def test_message_dates_are_written_as_strftime_writes_them(day: date) -> None:
+    assert d(day) == f"{day:%d/%m/%Y}"
+    assert d(None) == "blank"
