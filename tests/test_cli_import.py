@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
+import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from disruption.cli import app
@@ -52,3 +55,21 @@ def test_export_writes_the_procedures_endings(tmp_path: Path) -> None:
     assert out.read_text().startswith("CHILD,DECOM,RNE,")
     bad = runner.invoke(app, ["export-903", "--db", db, "--from", "2025-13-01"])
     assert bad.exit_code == 2
+
+
+def test_steps_are_shown_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from disruption.cli import _common
+
+    shown = io.StringIO()
+    monkeypatch.setattr(
+        _common, "err", Console(file=shown, force_terminal=True, width=60, color_system=None)
+    )
+    with _common.step_status() as step:
+        step("reconcile")
+        step("validate")
+    assert "Validating" in shown.getvalue()  # the last step, drawn as the spinner stops
+    quiet = io.StringIO()
+    monkeypatch.setattr(_common, "err", Console(file=quiet, force_terminal=False))
+    with _common.step_status() as step:
+        step("read")
+    assert quiet.getvalue() == ""

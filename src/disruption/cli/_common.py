@@ -41,6 +41,7 @@ __all__ = [
     "print_json",
     "procedure_app",
     "progress_bar",
+    "step_status",
 ]
 
 app = typer.Typer(
@@ -167,6 +168,23 @@ def progress_bar(what: str) -> Iterator[Callable[[int, int], None]]:
             bar.update(task, completed=done, total=total)
 
         yield advance
+
+
+_STEPS = {"read": "Reading the returns", "reconcile": "Reconciling", "validate": "Validating"}
+
+
+@contextlib.contextmanager
+def step_status() -> Iterator[Callable[[str], None]]:
+    """A spinner naming each step of `check_files` on a terminal; nothing otherwise."""
+    if not err.is_terminal:
+        yield lambda step: None
+        return
+    with err.status("") as status:
+
+        def show(step: str) -> None:
+            status.update(_STEPS.get(step, step))
+
+        yield show
 
 
 @app.callback()

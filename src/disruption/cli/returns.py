@@ -20,6 +20,7 @@ from disruption.cli._common import (
     parse_date,
     print_json,
     progress_bar,
+    step_status,
 )
 from disruption.clock import SystemClock
 
@@ -41,7 +42,8 @@ def validate_903(
     """
     from disruption.ssda903 import check_files, findings_to_json, write_findings_csv
 
-    report = check_files(files)
+    with step_status() as step:
+        report = check_files(files, on_step=step)
     if csv_out is not None:
         write_findings_csv(report.findings, csv_out)
     if as_json:
@@ -112,7 +114,8 @@ def _stability_inputs(
     from disruption.ssda903 import check_files, read_header
 
     if files:
-        report = check_files(files)
+        with step_status() as step:
+            report = check_files(files, on_step=step)
         return report.episodes, report.header
     from disruption.analysis import case_table, load_cases
     from disruption.analysis.stability import episodes_of_cases
@@ -151,7 +154,10 @@ def import_903(
     borough = (
         None if districts is None else frozenset(d.strip().upper() for d in districts.split(","))
     )
-    plan = plan_import(files, recorded_at=SystemClock().now(), borough_districts=borough)
+    with step_status() as step:
+        plan = plan_import(
+            files, recorded_at=SystemClock().now(), borough_districts=borough, on_step=step
+        )
     with opened(db, must_exist=False) as store, progress_bar("Importing placements") as advance:
         summary = plan.load(store, progress=advance)
     result = {

@@ -92,7 +92,11 @@ class ImportPlan:
 
 
 def plan_import(
-    paths: PathsArg, *, recorded_at: datetime, borough_districts: frozenset[str] | None = None
+    paths: PathsArg,
+    *,
+    recorded_at: datetime,
+    borough_districts: frozenset[str] | None = None,
+    on_step: Callable[[str], object] | None = None,
 ) -> ImportPlan:
     """Read, reconcile and check returns, and build their cases; nothing is written.
 
@@ -100,6 +104,7 @@ def plan_import(
         paths: Folders or files, as for :func:`~disruption.ssda903.check_files`.
         recorded_at: When the import runs.
         borough_districts: See :func:`historic_cases`.
+        on_step: As for :func:`~disruption.ssda903.check_files`.
 
     Returns:
         The plan; :meth:`ImportPlan.load` writes it.
@@ -107,7 +112,7 @@ def plan_import(
     Raises:
         FileUnreadable: An Episodes file cannot be read at all.
     """
-    report = check_files(paths)
+    report = check_files(paths, on_step=on_step)
     found: list[Finding] = []
     cases = tuple(
         historic_cases(
