@@ -14,5 +14,7 @@ def test_bench_import_runs_and_finds_the_mess(capsys: pytest.CaptureFixture[str]
     assert 0 < numbers["episodes"] < numbers["rows"]  # duplicates were reconciled away
     assert numbers["findings"] > 0
     assert numbers["total_s"] > 0
+    assert numbers["ratio"] > 0
+    assert numbers["best_ratio"] > 0
     assert numbers["rss_mb"] > 0
     assert "SSDA903 import" in capsys.readouterr().out
