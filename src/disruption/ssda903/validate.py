@@ -56,10 +56,11 @@ def _code_findings(df: pl.DataFrame) -> list[Finding]:
     """The findings of the code rules on ``df``, from its ``_<column>_invalid`` flags.
 
     Column by column, in `CODE_RULES` order; the messages are written by polars (each code's
-    quoted form once, by Python).
+    quoted form, and each day's collection year, once by Python).
     """
-    decom = pl.col("decom")
-    year = decom.dt.year() + (decom.dt.month() >= 4).cast(pl.Int32)
+    days = df["decom"].unique().drop_nulls()
+    years = [codes.collection_year(day) for day in days.to_list()]
+    year = pl.col("decom").replace_strict(days, years, default=None, return_dtype=pl.Int64)
     when = pl.format(
         " in collection year {}-{}", year - 1, (year % 100).cast(pl.String).str.zfill(2)
     ).fill_null("")
