@@ -8,12 +8,16 @@ made by running commands on a scratch :class:`~disruption.store.memory.MemorySto
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pendulum
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from disruption.calendar import DEFAULT_CALENDAR
 from disruption.clock import FixedClock
@@ -21,7 +25,7 @@ from disruption.commands import Command
 from disruption.decide import Decision, decide
 from disruption.engine import Engine
 from disruption.events import Event, PersonalText
-from disruption.exceptions import ConcurrencyError
+from disruption.exceptions import CommandError, ConcurrencyError
 from disruption.fold import replay
 from disruption.model import Case, DeadlineStatus
 from disruption.standard import STANDARD
@@ -223,6 +227,65 @@ def overdue_cases(store: CaseStore) -> None:
     run(store, [open_case("P-3", child="C-3"), raise_concern("P-3", T0 + timedelta(days=3))])
 
 
+def _step(case: str, name: str, at: datetime) -> Command:
+    """One command of a random journey, with data that fits it (or is refused: no matter)."""
+    day = at.date()
+
+    def on(days: int) -> str:
+        return (day + timedelta(days=days)).isoformat()
+
+    data: dict[str, Any]
+    actor = SW
+    if name == "raise_concern":
+        return raise_concern(case, at)
+    if name == "no_further_action":
+        return no_further_action(case, at, "no action needed")
+    if name == "offer_support":
+        data, actor = {"support": ["respite"], "review_by": on(20)}, MANAGER
+    elif name == "convene_meeting":
+        data = {"date": on(1), "chair": CHAIR}
+    elif name.startswith("record_meeting"):
+        decision = name.split(":")[1]
+        data = {
+            "held_on": on(0),
+            "attendees": ["social_worker", "carer"],
+            "factors": ["matching"],
+            "decision": decision,
+            "child_views": "wants to stay",
+        }
+        name = "record_meeting"
+    elif name == "stabilise":
+        data, actor = {}, MANAGER
+    elif name.startswith("end_placement"):
+        planned = name.endswith(":planned")
+        data = {"end": on(0), "reason": "CARPL" if planned else "CREQB", "planned": planned}
+        name = "end_placement"
+    elif name == "record_notice":
+        data = {"sent_on": on(0)}
+    else:
+        assert name == "record_learning_review"
+        data, actor = {"waived": {"reason": "carer left"}}, MANAGER
+    return command(case, name, at, data, actor=actor)
+
+
+_STEPS = (
+    "raise_concern", "no_further_action", "offer_support", "convene_meeting",
+    "record_meeting:plan_move", "record_meeting:stabilise", "record_meeting:continue_support",
+    "stabilise", "end_placement:planned", "end_placement:unplanned", "record_notice",
+    "record_learning_review", "sweep",
+)  # fmt: skip
+"""What a random journey is made of; ``sweep`` records missed deadlines."""
+
+_JOURNEYS = st.lists(
+    st.tuples(st.sampled_from(_STEPS), st.integers(min_value=1, max_value=24 * 12)),
+    max_size=14,
+)
+"""Random journeys: steps, each some hours (up to 12 days) after the one before."""
+
+_CASE_NUMBERS = itertools.count(1)
+"""Every example's case is new: a store is opened once per test, not once per example."""
+
+
 class StoreContract:
     """The tests every :class:`~disruption.store.base.CaseStore` backend must pass."""
 
@@ -242,6 +305,41 @@ class StoreContract:
         store = make_store()
         yield store
         store.close()
+
+    @settings(
+        max_examples=25,
+        deadline=None,
+        # Each backend's class runs it (differing executors); one store serves every example.
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.differing_executors,
+        ],
+    )
+    @given(journey=_JOURNEYS)
+    @example(journey=[("raise_concern", 1), ("sweep", 24 * 7), ("no_further_action", 1)])
+    @example(journey=[("raise_concern", 1), ("offer_support", 2), ("sweep", 24 * 30)])
+    def test_the_snapshot_equals_the_replay_of_random_journeys(
+        self, store: CaseStore, journey: list[tuple[str, int]]
+    ) -> None:
+        case = f"R-{next(_CASE_NUMBERS)}"
+        at = T0
+        engine = Engine(store, clock=FixedClock(at))
+        engine.handle(open_case(case, at, child=f"C-{case}"))
+        for name, hours in journey:
+            at += timedelta(hours=hours)
+            engine.clock = FixedClock(at)
+            if name == "sweep":
+                engine.tick(at.date())
+            else:
+                # A refused command changes nothing, which the comparisons check too.
+                with contextlib.suppress(CommandError):
+                    engine.handle(_step(case, name, at))
+            loaded = engine.load(case)
+            assert loaded == engine.replay(case)
+            assert loaded == case_of(store, case)
+            assert loaded is not None
+            assert loaded.version == len(store.events(case))
 
     def test_a_new_store_is_empty(self, store: CaseStore) -> None:
         assert list(store.case_ids()) == []

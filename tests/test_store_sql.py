@@ -19,6 +19,7 @@ from sqlalchemy import event
 
 from disruption.calendar import DEFAULT_CALENDAR
 from disruption.decide import decide
+from disruption.engine import Engine
 from disruption.events import Event
 from disruption.exceptions import ConcurrencyError, SchemaError, StoreError
 from disruption.fold import replay
@@ -88,6 +89,50 @@ class TestPostgresStore(SqlContract):
     @pytest.fixture
     def make_store(self, postgres_url: str) -> StoreFactory:
         return lambda: SqlStore(postgres_url)
+
+
+@pytest.mark.parametrize(
+    "stale",
+    [
+        "NULL",  # a store upgraded from schema version 5
+        "replace(snapshot, '\"format\":1', '\"format\":0')",  # an older snapshot format
+        "replace(snapshot, '\"schema\":1', '\"schema\":0')",  # an older event schema
+        "replace(snapshot, '[\"standard\",1]', '[\"standard\",0]')",  # an older procedure
+        "'{not json'",
+    ],
+)
+def test_a_snapshot_not_trusted_is_rebuilt_from_the_events(db_url: str, stale: str) -> None:
+    with SqlStore(db_url) as store:
+        run(store, journey("P-1", T0)[:5])
+        snapshot = store.snapshot("P-1")
+        assert snapshot is not None
+        assert snapshot.case == case_of(store, "P-1")
+        assert snapshot.after == ()
+    execute(db_url, f"UPDATE cases SET snapshot = {stale}")
+    with SqlStore(db_url, create=False) as store:
+        snapshot = store.snapshot("P-1")
+        assert snapshot is not None
+        assert snapshot.case is None
+        assert snapshot.after == tuple(store.events("P-1"))
+        assert Engine(store).load("P-1") == case_of(store, "P-1")
+        run(store, journey("P-1", T0)[5:6])  # the next append writes a snapshot again
+        snapshot = store.snapshot("P-1")
+        assert snapshot is not None
+        assert snapshot.case == case_of(store, "P-1")
+        assert store.snapshot("P-2") is None
+
+
+def test_events_after_a_snapshot_are_folded_onto_it(db_url: str) -> None:
+    with SqlStore(db_url) as store:
+        overdue_cases(store)
+        missed = store.record_missed(SWEPT.date(), recorded_at=SWEPT)
+        assert {e.case for e in missed} == {"P-1", "P-2"}
+        snapshot = store.snapshot("P-1")
+        assert snapshot is not None
+        assert snapshot.case is not None
+        assert snapshot.case.version == 2
+        assert snapshot.after == tuple(store.events("P-1")[2:])
+        assert Engine(store).load("P-1") == case_of(store, "P-1")
 
 
 def test_a_reopened_store_reads_the_same_events(db_url: str) -> None:

@@ -43,7 +43,7 @@ from disruption.engine_commands import (
 )
 from disruption.events import Event
 from disruption.exceptions import ConcurrencyError, UnknownCase, UnknownProcedure
-from disruption.fold import replay
+from disruption.fold import BOOKKEEPING, evolve, replay
 from disruption.migrate import MIGRATED, MIGRATOR, Plan
 from disruption.model import Actor, Case, ProcedureRef
 from disruption.standard import STANDARD
@@ -55,6 +55,11 @@ __all__ = ["Engine", "Outcome", "Subscriber"]
 def _procedure_ref(opening: Event) -> ProcedureRef:
     procedure = opening.data["procedure"]
     return ProcedureRef(procedure["name"], procedure["version"])
+
+
+def _foldable(after: Sequence[Event]) -> bool:
+    """Whether events stored after a snapshot may be folded onto it (bookkeeping only)."""
+    return all(e.type in BOOKKEEPING for e in after)
 
 
 logger = structlog.get_logger("disruption.engine")
@@ -239,7 +244,28 @@ class Engine:
         return erase(self, child, actor=actor)
 
     def load(self, case_id: str) -> Case | None:
-        """Return a case rebuilt from its stored events, or ``None`` if there is none."""
+        """Return a case as stored, or ``None`` if there is none.
+
+        The store's snapshot of the case is used when it can be trusted: written in the
+        current snapshot format and event schema, under a definition this engine knows by the
+        same name and version, with at most bookkeeping events (a sweep's, an erasure's)
+        stored after it, which are folded onto it. Otherwise the case is rebuilt from all its
+        events (:meth:`replay`).
+        """
+        snapshot = self.store.snapshot(case_id)
+        if snapshot is None:
+            return None
+        case = snapshot.case
+        if case is None or not _foldable(snapshot.after):
+            return self.replay(case_id)
+        if snapshot.after:
+            records = self.procedure_of(case.procedure).records
+            for event in snapshot.after:
+                case = evolve(case, event, records)
+        return case
+
+    def replay(self, case_id: str) -> Case | None:
+        """Return a case rebuilt from all its stored events, or ``None`` if there is none."""
         events = self.store.events(case_id)
         if not events:
             return None

@@ -25,9 +25,9 @@ from disruption.model import (
     Role,
 )
 
-__all__ = ["evolve", "replay"]
+__all__ = ["BOOKKEEPING", "evolve", "replay"]
 
-_BOOKKEEPING = frozenset({"DeadlineMissed", "PersonalDataErased"})
+BOOKKEEPING = frozenset({"DeadlineMissed", "PersonalDataErased"})
 """Recorded by a sweep or an erasure: they neither change the state nor count as the case's
 last step."""
 _MIGRATED = "ProcedureMigrated"
@@ -104,7 +104,7 @@ def evolve(case: Case | None, event: Event, records: Mapping[str, Recorder]) -> 
     """
     if case is None:
         case = _opened(event)
-    elif event.type in _BOOKKEEPING:
+    elif event.type in BOOKKEEPING:
         case = case.moved(case.state, event.seq, case.updated_at)
     elif event.type == _MIGRATED:
         to = event.data["to"]

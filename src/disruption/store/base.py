@@ -11,7 +11,7 @@ import attrs
 from disruption.events import Event, PersonalText
 from disruption.model import Case, Deadline
 
-__all__ = ["CaseStore", "NewCase", "OverdueDeadline", "Refusal", "StoredEvent"]
+__all__ = ["CaseStore", "NewCase", "OverdueDeadline", "Refusal", "Snapshot", "StoredEvent"]
 
 
 @attrs.frozen
@@ -77,6 +77,25 @@ class NewCase:
     texts: tuple[PersonalText, ...] = ()
 
 
+@attrs.frozen
+class Snapshot:
+    """A case's stored current state, and the events stored after it.
+
+    A store writes the case after every append, in the same transaction as its events, so
+    the engine folds nothing to load a case. A snapshot the store cannot trust (none was
+    written, or it was written in an older snapshot format or event schema) comes back as
+    ``case=None`` with every event in ``after``: the case is rebuilt from its events.
+
+    Attributes:
+        case: The case as of its ``version``, or ``None`` when it must be rebuilt.
+        after: The events stored after ``case.version`` (after a sweep, say), oldest first;
+            all of the case's events when ``case`` is ``None``.
+    """
+
+    case: Case | None
+    after: tuple[Event, ...] = ()
+
+
 class CaseStore(Protocol):
     """Where a case's events are appended and read back.
 
@@ -87,6 +106,10 @@ class CaseStore(Protocol):
         """Return a case's events in sequence order (empty if there is no such case)."""
         ...
 
+    def snapshot(self, case: str) -> Snapshot | None:
+        """Return a case's stored snapshot and the events after it (``None``: no such case)."""
+        ...
+
     def append(
         self,
         case: Case,
@@ -95,7 +118,7 @@ class CaseStore(Protocol):
         *,
         expected_version: int,
     ) -> None:
-        """Append one command's events atomically, with the case's new read model.
+        """Append one command's events atomically, with the case's new read model and snapshot.
 
         Args:
             case: The case after the events.

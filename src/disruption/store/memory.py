@@ -19,7 +19,7 @@ from disruption.events import Event, PersonalText
 from disruption.exceptions import ConcurrencyError
 from disruption.fold import evolve
 from disruption.model import Case, Deadline
-from disruption.store.base import NewCase, OverdueDeadline, Refusal, StoredEvent
+from disruption.store.base import NewCase, OverdueDeadline, Refusal, Snapshot, StoredEvent
 
 __all__ = ["MemoryStore"]
 
@@ -45,6 +45,11 @@ class MemoryStore:
     def events(self, case: str) -> Sequence[Event]:
         """Return a case's events in sequence order."""
         return tuple(self._events.get(case, ()))
+
+    def snapshot(self, case: str) -> Snapshot | None:
+        """Return a case as last stored (the case object itself: it is immutable)."""
+        found = self._cases.get(case)
+        return None if found is None else Snapshot(found)
 
     def append(
         self,
@@ -95,7 +100,11 @@ class MemoryStore:
                 )
 
     def _add(self, case: Case, events: Sequence[Event]) -> None:
-        self._events[case.id] = [*self._events.get(case.id, ()), *events]
+        stored = self._events.get(case.id)
+        if stored is None:
+            self._events[case.id] = list(events)
+        else:
+            stored.extend(events)
         self._cases[case.id] = case
         for e in events:
             if e.command_id is not None:

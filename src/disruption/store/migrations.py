@@ -153,11 +153,21 @@ def _v4_to_v5(conn: sa.Connection) -> None:
     reseal_fernet_texts(conn)
 
 
+def _v5_to_v6(conn: sa.Connection) -> None:
+    """Version 6: each case's snapshot.
+
+    None is written here: the engine rebuilds a case from its events once, and the case's
+    next append writes its snapshot.
+    """
+    conn.exec_driver_sql("ALTER TABLE cases ADD COLUMN snapshot TEXT")
+
+
 STEPS: dict[int, Callable[[sa.Connection], None]] = {
     1: _v1_to_v2,
     2: _v2_to_v3,
     3: _v3_to_v4,
     4: _v4_to_v5,
+    5: _v5_to_v6,
 }
 """The upgrade step from each schema version to the next."""
 

@@ -12,10 +12,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from disruption.events import Event
-from disruption.model import DeadlineStatus
+from disruption.model import DeadlineStatus, ProcedureRef
 from disruption.store import event_rows, rows, schema
-from disruption.store.base import OverdueDeadline, StoredEvent
+from disruption.store.base import OverdueDeadline, Snapshot, StoredEvent
 from disruption.store.database import Database
+from disruption.store.snapshots import case_from_snapshot
 
 __all__ = ["Reads", "at_least_one"]
 
@@ -28,6 +29,15 @@ def at_least_one(name: str, value: int) -> None:
     """
     if value < 1:
         raise ValueError(f"{name} must be at least 1, not {value}")
+
+
+_SNAPSHOT = sa.select(
+    schema.cases.c.version,
+    schema.cases.c.procedure,
+    schema.cases.c.procedure_version,
+    schema.cases.c.snapshot,
+).where(schema.cases.c.id == sa.bindparam("case"))
+"""A case's version, procedure and snapshot (built once: SQLAlchemy caches its compiled form)."""
 
 
 class Reads:
@@ -51,6 +61,35 @@ class Reads:
         table = schema.events
         query = sa.select(table).where(table.c.case_id == case).order_by(table.c.seq)
         return tuple(s.event for s in self._read(query))
+
+    def snapshot(self, case: str) -> Snapshot | None:
+        """Return a case's snapshot and the events stored after it, in one read transaction.
+
+        Args:
+            case: The case reference.
+
+        Returns:
+            The snapshot (``case=None`` with every event when it cannot be trusted), or
+            ``None`` when there is no such case.
+
+        Raises:
+            StoreError: When the database cannot be read.
+            SchemaError: When an event was written by a newer version of disruption.
+        """
+        events = schema.events
+        with self._db.reading("read a case") as conn:
+            row = conn.execute(_SNAPSHOT, {"case": case}).one_or_none()
+            if row is None:
+                return None
+            version, name, procedure_version, text = row
+            found = case_from_snapshot(text, ProcedureRef(name, procedure_version))
+            if found is not None and found.version == version:
+                return Snapshot(found)
+            after = 0 if found is None or found.version > version else found.version
+            query = sa.select(events).where(events.c.case_id == case, events.c.seq > after)
+            rows_after = conn.execute(query.order_by(events.c.seq)).mappings().all()
+        later = tuple(event_rows.event_from_row(r) for r in rows_after)
+        return Snapshot(found if after else None, later)
 
     def events_of_command(self, command_id: str) -> Sequence[Event]:
         """Return the events appended by a command, by its idempotency key.

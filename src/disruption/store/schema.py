@@ -1,4 +1,4 @@
-"""The tables of the SQL store (schema version 5), and how a database's version is read.
+"""The tables of the SQL store (schema version 6), and how a database's version is read.
 
 Dates and instants are stored as ISO 8601 text: portable across SQLite and PostgreSQL, and
 read back exactly, offsets included. Event ``data`` and ``deadlines`` are JSON text.
@@ -20,6 +20,9 @@ tables reference), ``events`` (keyed by its integer position, which is the rowid
 Version 5 changed no table: ``personal_texts.text`` is sealed with AES-256-GCM, bound to its
 reference and child (:mod:`disruption.store.keys`), where versions 3 and 4 used Fernet. The
 version tells a library that reads only Fernet text not to open a store it would misread.
+
+Version 6 added ``cases.snapshot``: the case after its last append, written in the same
+transaction as its events, which the engine loads instead of replaying the case's history.
 
 How to change the schema: bump :data:`SCHEMA_VERSION`, change the tables here, and add a
 step to :mod:`disruption.store.migrations` that brings the previous version's tables here.
@@ -48,7 +51,7 @@ __all__ = [
     "stored_version",
 ]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """The version of the tables below, kept in ``disruption_meta`` under ``schema_version``."""
 
 POSITION = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -79,7 +82,10 @@ cases = sa.Table(
     sa.Column("placement_start", sa.Text, nullable=False),
     sa.Column("location", sa.Text, nullable=False),
     sa.Column("updated_at", sa.Text, nullable=False),
+    sa.Column("snapshot", sa.Text, nullable=True),  # schema version 6
 )
+"""Each case's read model, and its snapshot: the case after its last append, as JSON text
+(:mod:`disruption.store.snapshots`); ``NULL`` in a store upgraded from version 5."""
 
 events = sa.Table(
     "events",

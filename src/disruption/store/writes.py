@@ -6,10 +6,11 @@ counter's row lock is held from taking positions until commit, which makes posit
 in order and without gaps; nothing done after taking them waits for another writer.
 
 An append sends, besides ``BEGIN`` and ``COMMIT``: the deadlines its events opened or closed,
-the case's row, the position counter and the hash the new events chain to
-(:mod:`disruption.store.positions`), the events and their command's idempotency row; and for
-free text, its child's key and the sealed text. On PostgreSQL that is two round trips: the
-statements up to the counter, then the rest with ``COMMIT``.
+the case's row with its snapshot (:mod:`disruption.store.snapshots`), the position counter
+and the hash the new events chain to (:mod:`disruption.store.positions`), the events and
+their command's idempotency row; and for free text, its child's key and the sealed text. On
+PostgreSQL that is two round trips: the statements up to the counter, then the rest with
+``COMMIT``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from disruption.store import event_rows, keys, rows
 from disruption.store.base import NewCase
 from disruption.store.driver import COPY_FROM, Tx, ask_in, insert_sql
 from disruption.store.positions import take_positions
+from disruption.store.snapshots import snapshot_of
 
 __all__ = [
     "DuplicateCommand",
@@ -52,8 +54,10 @@ class DuplicateCommand(Exception):
         self.ids = tuple(ids)
 
 
-_INSERT_CASE: Final = insert_sql("cases", rows.CASE_COLUMNS)
-_CASE_SET: Final = ", ".join(f'"{c}" = ?' for c in rows.CASE_COLUMNS[1:])
+_CASE_COLUMNS: Final = (*rows.CASE_COLUMNS, "snapshot")
+"""The ``cases`` row as written: the read model's columns and the snapshot (schema version 6)."""
+_INSERT_CASE: Final = insert_sql("cases", _CASE_COLUMNS)
+_CASE_SET: Final = ", ".join(f'"{c}" = ?' for c in _CASE_COLUMNS[1:])
 _UPDATE_CASE: Final = f"UPDATE cases SET {_CASE_SET} WHERE id = ? AND version = ?"
 _UPSERT_DEADLINE: Final = (
     insert_sql("deadlines", rows.DEADLINE_COLUMNS)
@@ -103,8 +107,12 @@ def insert_events(tx: Tx, events: Sequence[Event]) -> None:
         tx.sync()
 
 
+def _case_values(case: Case) -> tuple[Any, ...]:
+    return (*rows.case_values(case), snapshot_of(case))
+
+
 def _case_statement(case: Case, expected_version: int) -> tuple[str, Sequence[Any]]:
-    values = rows.case_values(case)
+    values = _case_values(case)
     if expected_version == 0:
         return _INSERT_CASE, values
     return _UPDATE_CASE, (*values[1:], case.id, expected_version)
@@ -208,7 +216,7 @@ def load(tx: Tx, batch: Sequence[NewCase]) -> int:
     new = _new_cases(tx, batch)
     if not new:
         return 0
-    tx.insert("cases", rows.CASE_COLUMNS, [rows.case_values(n.case) for n in new])
+    tx.insert("cases", _CASE_COLUMNS, [_case_values(n.case) for n in new])
     deadlines = [r for n in new for r in rows.deadline_values(n.case)]
     tx.insert("deadlines", rows.DEADLINE_COLUMNS, deadlines)
     texts = [t for n in new for t in n.texts]
