@@ -73,6 +73,19 @@ def test_the_public_names_still_import_from_the_package() -> None:
         _ = disruption.nothing
 
 
+def test_decide_stays_the_function_when_its_module_is_imported_first() -> None:
+    # The package names are loaded on first use; importing the module disruption.decide
+    # (as the engine does) must not replace the public function disruption.decide.
+    code = (
+        "import disruption.engine, disruption, sys\n"
+        "from disruption import decide\n"
+        "assert callable(decide) and decide is disruption.decide, decide\n"
+        "assert sys.modules['disruption.decide'].decide is decide"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
 def test_the_events_commands_default_source_is_the_feeds() -> None:
     assert cases.DEFAULT_SOURCE == feed.DEFAULT_SOURCE
 

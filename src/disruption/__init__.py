@@ -9,6 +9,8 @@ before, and loads the engine then.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -179,3 +181,23 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
+
+
+_SHADOWED = frozenset(name for name, module in _WHERE.items() if module == f"{__name__}.{name}")
+"""Public names that are also the name of their module (``decide``)."""
+
+
+class _Package(types.ModuleType):
+    """The package: importing ``disruption.decide`` (the module) does not hide ``decide``.
+
+    Python sets a submodule as an attribute of its package once the submodule is imported;
+    for the shadowed names the package keeps the function instead, as it always did.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _SHADOWED and isinstance(value, types.ModuleType):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
