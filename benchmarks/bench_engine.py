@@ -1,31 +1,44 @@
-"""Benchmark the decision core against a hand-written dictionary state machine.
+"""Benchmark ``Engine.handle`` on a ``MemoryStore``, the path callers take, against two FSMs.
 
-N synthetic placements each take the same six-step path: ``open_case`` (which creates the
-case) and then five moves, ``raise_concern -> offer_support -> convene_meeting ->
-record_meeting (decision plan_move) -> end_placement (unplanned)``. A baseline does the same six
-steps on plain mutable dicts with a ``{(state, command): next_state}`` table, keeping the same
-bookkeeping a step of the engine keeps (state, version, time of the last step), in place.
+Every case takes the same six steps: ``open_case -> raise_concern -> offer_support ->
+convene_meeting -> record_meeting (a guard on the decision: plan_move) -> end_placement``,
+with one on-enter action when the case ends. In the same run, on the same pre-built commands:
 
-Measured, beside the baseline, in one run:
+- **disruption**: ``Engine.handle(command)`` on an engine over a ``MemoryStore`` (load the
+  case, check permissions and data, decide, work out deadlines, record the events, publish
+  them); the on-enter action is a subscriber called with the ``PlacementEnded`` event;
+- **transitions**: a trigger (``machine.events[name].trigger(case, data)``) on ONE
+  ``transitions.Machine`` shared by all cases, with the same graph, the same guard (three
+  ``record_meeting`` branches, the decision checked by a condition) and the same on-enter
+  callable (``on_enter`` of ``ended``); a case is a small object with a ``state``;
+- **dict FSM**: a hand-written ``{(state, command): ((dest, guard), ...)}`` table and a
+  ``fire`` function updating a dict case in place, with the same guard and on-enter callable;
+- *internal* (for information, not a caller's path): ``decide()`` alone, no store.
 
-- setup: building the procedure definition plus opening all N cases through ``decide``;
-- ns per transition (a), on all N cases: ``machine.resolve`` + ``case.moved(dest, ...)`` (a new
-  immutable case), against the baseline's table lookup + in-place update of the same three
-  fields; for information also against a bare ``case["state"] = table[...]``;
-- ns per command (b), for information: the full ``decide`` (data, guards, working-day
-  deadlines, event, fold);
-- bytes per case: tracemalloc's retained memory of the final cases (events dropped).
+Measured:
 
-(b) and the memory run use the first ``--sample`` cases (10,000 by default): a full decision
-costs ~1000x a dict lookup, and under tracemalloc ~4x more, so doing them for 100,000 cases
-would take several minutes (``--sample 100000`` does). The per-case figures do not depend on N.
+1. **per step** (ns/step over the six steps of ``--cases`` cases, fresh state each round), in
+   ``--rounds`` interleaved rounds (each round runs every side once, who goes first
+   rotating); the medians and the medians of the rounds' own ratios are printed;
+2. **opening 100,000 cases** through ``handle`` (seconds, one run, the dict FSM beside it);
+3. **memory per case**: tracemalloc's retained bytes of a ``MemoryStore`` (and its engine)
+   holding ``--memory-cases`` cases after the six steps, with all their events kept; the
+   commands are built inside the traced region and dropped, so strings the store keeps from
+   them are counted;
+4. **flatness**: the cost of one more command (``raise_concern`` on a placed case) when
+   the case already has 1, 11, 101 and 1,001 events (the history is
+   ``open_case`` then ``raise_concern``/``no_further_action`` pairs), interleaved rounds.
 
-Commands (and, for (a), the contexts the conditions read) are built before any timed region:
-their construction is not the engine's work. Timings use ``time.perf_counter_ns`` after a
-warm-up, best of 3 for the per-transition figures, with the cyclic garbage collector paused
-during timed regions (as ``timeit`` does).
+Targets (issue 17, item 4): per step no slower than the ``transitions`` trigger (stretch:
+within 10x the dict FSM); 100,000 cases opened in under 2 s; under 2 KB per case; per-command
+cost flat (here: at 1,001 events at most 1.5x the cost at 1).
 
-Run it: ``python benchmarks/bench_engine.py [--cases N] [--sample S]`` (N = 100,000 by default).
+Commands are built before timing; the engine's clock follows the commands (each is recorded
+at its own ``at``, as when entered live). Logging is configured at ``warning`` (an
+application's production setting). The cyclic garbage collector runs as in an application;
+a collection runs before each timed region.
+
+Run it: ``python benchmarks/bench_engine.py`` (``--quick`` for a short run; ``--help``).
 """
 
 from __future__ import annotations
@@ -33,24 +46,24 @@ from __future__ import annotations
 import argparse
 import gc
 import random
+import statistics
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime, timedelta
-from typing import Any, Final, TypeVar
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Final
 
 import attrs
+import structlog
+from transitions import Machine
 
-from disruption import DEFAULT_CALENDAR, STANDARD, Actor, Case, Command, decide
-from disruption.clock import LONDON, london_date
-from disruption.commands import Fields
-from disruption.definition import Context, Procedure
-from disruption.model import CaseFile, Placement, ProcedureRef
+from disruption import DEFAULT_CALENDAR, STANDARD, Actor, Command, Engine, MemoryStore, decide
+from disruption.clock import LONDON
+from disruption.logs import configure
+from disruption.model import Case
 
-__all__ = ["Report", "main"]
-
-T = TypeVar("T")
+__all__ = ["QUICK", "Report", "main"]
 
 STEPS: Final = (
     "open_case",
@@ -64,27 +77,38 @@ STEPS: Final = (
 MOVES: Final = STEPS[1:]
 PATH: Final = (
     "open_case -> raise_concern -> offer_support -> convene_meeting -> "
-    "record_meeting (plan_move) -> end_placement (unplanned)"
+    "record_meeting (guard: decision plan_move) -> end_placement (on enter: one action)"
 )
 
-TARGET_RATIO: Final = 5.0
-"""Per transition (a): at most this many times the baseline."""
-TARGET_SETUP_S: Final = 1.0
-TARGET_SETUP_CASES: Final = 100_000
-"""Setup: building the definition and opening this many cases in under TARGET_SETUP_S."""
+TARGET_TRANSITIONS: Final = 1.0
+"""Per step: at most this many times the transitions trigger."""
+STRETCH_DICT: Final = 10.0
+"""Per step, stretch: at most this many times the dict FSM."""
+TARGET_OPEN_S: Final = 2.0
+OPEN_CASES: Final = 100_000
+"""Opening this many cases through ``handle`` in under TARGET_OPEN_S."""
 TARGET_BYTES: Final = 2048
-"""Memory: under 2 KB per case."""
+"""Memory: under 2 KB per case, events kept."""
+FLAT_LEVELS: Final = (1, 11, 101, 1001)
+"""Events in a case before the command timed for flatness."""
+TARGET_FLAT: Final = 1.5
+"""Flat: the command at the last level costs at most this many times the one at the first."""
 
-SAMPLE: Final = 10_000
-"""(b) and memory run on the first this many cases: ``decide`` costs ~80 µs per command here
-and tracemalloc slows it ~4x, so all 100,000 cases would take minutes (``--sample N`` does it)."""
-WARM_UP: Final = 500
-"""Cases run through every path before anything is measured."""
-REPEATS: Final = 3
+CASES: Final = 5_000
+ROUNDS: Final = 7
+MEMORY_CASES: Final = 2_000
+FLAT_SAMPLES: Final = 10
+"""Cases per level and round for flatness (each timed for one command)."""
+QUICK: Final = {
+    "cases": 300,
+    "rounds": 5,
+    "open_cases": 5_000,
+    "memory_cases": 200,
+    "flat_samples": 2,
+}
+"""``--quick``: small numbers; opening is projected to 100,000 cases."""
 
-CALENDAR: Final = DEFAULT_CALENDAR
-
-# ---------------------------------------------------------------- the hand-written baseline
+# ---------------------------------------------------------------- the same graph, three ways
 
 _ACTIVE = (
     "placed",
@@ -94,31 +118,131 @@ _ACTIVE = (
     "move_planned",
     "stabilised",
 )
+STATES: Final = (*_ACTIVE, "ended")
 
-BASELINE_EDGES: Final[tuple[tuple[tuple[str, str], str], ...]] = (
-    (("placed", "raise_concern"), "concern_raised"),
-    (("stabilised", "raise_concern"), "concern_raised"),
-    (("support_offered", "raise_concern"), "support_offered"),
-    (("disruption_meeting", "raise_concern"), "disruption_meeting"),
-    (("concern_raised", "no_further_action"), "placed"),
-    (("concern_raised", "offer_support"), "support_offered"),
-    (("concern_raised", "convene_meeting"), "disruption_meeting"),
-    (("support_offered", "convene_meeting"), "disruption_meeting"),
-    # A (state, command) table has no conditions: the meeting's decision is part of the key.
-    (("disruption_meeting", "record_meeting:continue_support"), "support_offered"),
-    (("disruption_meeting", "record_meeting:stabilise"), "stabilised"),
-    (("disruption_meeting", "record_meeting:plan_move"), "move_planned"),
-    (("support_offered", "stabilise"), "stabilised"),
-    *(((state, "end_placement"), "ended") for state in _ACTIVE),
-    (("ended", "record_notice"), "ended"),
-    (("ended", "record_learning_review"), "ended"),
+
+def continue_support(data: Mapping[str, Any]) -> bool:
+    """Guard: the meeting decided to continue support."""
+    return bool(data["decision"] == "continue_support")
+
+
+def stabilise(data: Mapping[str, Any]) -> bool:
+    """Guard: the meeting decided the placement is stable."""
+    return bool(data["decision"] == "stabilise")
+
+
+def plan_move(data: Mapping[str, Any]) -> bool:
+    """Guard: the meeting decided to plan a move."""
+    return bool(data["decision"] == "plan_move")
+
+
+Guard = Callable[[Mapping[str, Any]], bool]
+
+EDGES: Final[tuple[tuple[str, tuple[str, ...], str | None, Guard | None], ...]] = (
+    ("raise_concern", ("placed", "stabilised"), "concern_raised", None),
+    ("raise_concern", ("support_offered", "disruption_meeting"), None, None),
+    ("no_further_action", ("concern_raised",), "placed", None),
+    ("offer_support", ("concern_raised",), "support_offered", None),
+    ("convene_meeting", ("concern_raised", "support_offered"), "disruption_meeting", None),
+    ("record_meeting", ("disruption_meeting",), "support_offered", continue_support),
+    ("record_meeting", ("disruption_meeting",), "stabilised", stabilise),
+    ("record_meeting", ("disruption_meeting",), "move_planned", plan_move),
+    ("stabilise", ("support_offered",), "stabilised", None),
+    ("end_placement", _ACTIVE, "ended", None),
+    ("record_notice", ("ended",), None, None),
+    ("record_learning_review", ("ended",), None, None),
 )
-"""The standard procedure's graph, written by hand as the baseline FSM's table."""
-BASELINE_INITIAL: Final = "placed"
+"""The standard procedure's graph, written out for the two baselines: (command, sources,
+destination or None for staying, guard); branches are tried in this order, as the engine's."""
 
-BaselineCase = dict[str, Any]
+
+class Ended:
+    """The on-enter action of ``ended``, shared by every side: counts the endings."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, data: Mapping[str, Any]) -> None:
+        self.count += 1
+
+
+class MachineCase:
+    """A case of the transitions side: the model, with the state the machine sets."""
+
+    __slots__ = ("id", "state")
+
+    def __init__(self, case_id: str, state: str) -> None:
+        self.id = case_id
+        self.state = state
+
+
+def shared_machine(on_ended: Ended) -> Machine:
+    """One ``transitions.Machine`` for every case (no model of its own)."""
+    return Machine(
+        model=None,
+        states=[
+            {"name": s, "on_enter": [on_ended]} if s == "ended" else {"name": s} for s in STATES
+        ],
+        transitions=[
+            {
+                "trigger": command,
+                "source": list(sources),
+                "dest": dest,
+                "conditions": [guard] if guard is not None else [],
+            }
+            for command, sources, dest, guard in EDGES
+        ],
+        initial="placed",
+        auto_transitions=False,
+        send_event=False,
+    )
+
+
+DictCase = dict[str, Any]
+Table = dict[tuple[str, str], tuple[tuple[str | None, Guard | None], ...]]
+
+
+def dict_table() -> Table:
+    """The dict FSM's table: ``(state, command) -> ((dest, guard), ...)``."""
+    table: dict[tuple[str, str], list[tuple[str | None, Guard | None]]] = {}
+    for command, sources, dest, guard in EDGES:
+        for source in sources:
+            table.setdefault((source, command), []).append((dest, guard))
+    return {key: tuple(branches) for key, branches in table.items()}
+
+
+def fire(
+    table: Table,
+    on_enter: Mapping[str, Ended],
+    case: DictCase,
+    command: str,
+    data: Mapping[str, Any],
+) -> bool:
+    """The dict FSM's step: the first branch whose guard holds; the on-enter action."""
+    for dest, guard in table.get((case["state"], command), ()):
+        if guard is None or guard(data):
+            if dest is not None:
+                case["state"] = dest
+                enter = on_enter.get(dest)
+                if enter is not None:
+                    enter(data)
+            return True
+    return False
+
+
+class FollowingClock:
+    """The engine's clock: tells the ``at`` of the command being handled (set by the loop)."""
+
+    def __init__(self) -> None:
+        self.at = datetime(2020, 1, 1, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        """The instant of the current command."""
+        return self.at
+
 
 # ---------------------------------------------------------------- realistic varied inputs
+
 
 # SSDA903 placement types, weighted; K1, K2 and R1 have a 3-working-day meeting timescale.
 _TYPES = ("U1", "U3", "U4", "U6", "K2", "K1", "R1", "P1", "A3")
@@ -162,26 +286,19 @@ class Inputs:
 
     opens: list[Command]
     moves: tuple[list[Command], ...]
-    keys: tuple[list[str], ...]
-    """The baseline's command keys for the five moves (plain strings)."""
-    ats: tuple[list[datetime], ...]
-    """Each move's ``at`` (the time both sides record as the case's last step)."""
 
     def __len__(self) -> int:
         return len(self.opens)
 
-    def head(self, n: int) -> Inputs:
-        """The first ``n`` cases' inputs."""
-        return Inputs(
-            self.opens[:n],
-            tuple(m[:n] for m in self.moves),
-            tuple(k[:n] for k in self.keys),
-            tuple(a[:n] for a in self.ats),
-        )
+    def steps(self) -> Iterator[list[Command]]:
+        """The commands of each step in turn (all cases' openings, then each move)."""
+        yield self.opens
+        yield from self.moves
 
 
-def make_inputs(n: int, seed: int = 903) -> Inputs:
-    """Build ``n`` cases' six commands each, with varied types, dates (2023-2026) and people."""
+def make_inputs(n: int, seed: int = 903, *, prefix: str = "B", whole: bool = True) -> Inputs:
+    """Build ``n`` cases' six commands each (``whole=False``: the openings alone), with varied
+    types, dates (2023-2026) and people."""
     rng = random.Random(seed)
     social_workers = [Actor(f"sw-{i:02d}", "social_worker") for i in range(1, 61)]
     managers = [Actor(f"tm-{i}", "team_manager") for i in range(1, 9)]
@@ -190,7 +307,6 @@ def make_inputs(n: int, seed: int = 903) -> Inputs:
     span = (_LAST_CONCERN - _FIRST_CONCERN).days
     opens: list[Command] = []
     moves: tuple[list[Command], ...] = tuple([] for _ in MOVES)
-    keys: tuple[list[str], ...] = tuple([] for _ in MOVES)
 
     def at(day: date, step: int) -> datetime:
         # Later steps of one day come later in it, so a case's commands stay in order.
@@ -204,7 +320,7 @@ def make_inputs(n: int, seed: int = 903) -> Inputs:
         )
 
     for i in range(1, n + 1):
-        case = f"B-{i:07d}"
+        case = f"{prefix}-{i:07d}"
         sw = rng.choice(social_workers)
         ptype = rng.choices(_TYPES, _TYPE_WEIGHTS)[0]
         concern = _FIRST_CONCERN + timedelta(days=rng.randint(0, span))
@@ -235,6 +351,8 @@ def make_inputs(n: int, seed: int = 903) -> Inputs:
                 {"child": f"C-{i:07d}", "placement": placement},
             )
         )
+        if not whole:
+            continue
         offer: dict[str, Any] = {"support": rng.sample(_SUPPORT, k=rng.randint(1, 3))}
         if rng.random() < 0.4:
             offer["review_by"] = (offered + timedelta(days=rng.randint(10, 40))).isoformat()
@@ -285,366 +403,340 @@ def make_inputs(n: int, seed: int = 903) -> Inputs:
         )
         for k, command in enumerate(step_commands):
             moves[k].append(command)
-            decision = command.data.get("decision")
-            keys[k].append(command.name if decision is None else f"{command.name}:{decision}")
-    return Inputs(opens, moves, keys, tuple([c.at for c in step] for step in moves))
+    return Inputs(opens, moves)
 
 
-def make_contexts(
-    procedure: Procedure, opened: Sequence[Case], inputs: Inputs
-) -> tuple[list[Context], ...]:
-    """Build, untimed, the context ``decide`` would pass to the conditions for each move."""
-    contexts: tuple[list[Context], ...] = tuple([] for _ in MOVES)
-    for k, commands in enumerate(inputs.moves):
-        read = procedure.command(MOVES[k]).read
-        for case, command in zip(opened, commands, strict=True):
-            payload = read(Fields(command.data))
-            contexts[k].append(
-                Context(
-                    case=case,
-                    command=command,
-                    payload=payload,
-                    on=london_date(command.at),
-                    procedure=procedure,
-                )
-            )
-    return contexts
+def make_opens(n: int, prefix: str = "O") -> list[Command]:
+    """``n`` opening commands alone (for opening many cases)."""
+    return make_inputs(n, prefix=prefix, whole=False).opens
 
 
-# ---------------------------------------------------------------- what is timed
+# ---------------------------------------------------------------- the sides, timed
+
+Elapsed = tuple[int, list[tuple[str, str]]]
+"""Nanoseconds taken, and every case's ``(id, final state)``."""
 
 
-def build_procedure() -> Procedure:
-    """Build a procedure definition from the standard one (checked and compiled again)."""
-    return STANDARD.replace(version=2)
+def _engine(clock: FollowingClock, on_ended: Ended | None = None) -> Engine:
+    engine = Engine(MemoryStore(), clock=clock)
+    if on_ended is not None:
+
+        def on_event(event: Any) -> None:
+            if event.type == "PlacementEnded":
+                on_ended(event.data)
+
+        engine.subscribe(on_event)
+    return engine
 
 
-def engine_open(procedure: Procedure, opens: Sequence[Command]) -> list[Case]:
-    """Open one case per command through the full ``decide``."""
-    return [
-        decide(procedure, None, command, calendar=CALENDAR, recorded_at=command.at).case
-        for command in opens
-    ]
+def run_engine(inputs: Inputs, on_ended: Ended) -> Elapsed:
+    """The six steps of every case through ``Engine.handle`` on a fresh ``MemoryStore``."""
+    clock = FollowingClock()
+    engine = _engine(clock, on_ended)
+    handle = engine.handle
+    gc.collect()
+    start = time.perf_counter_ns()
+    for commands in inputs.steps():
+        for command in commands:
+            clock.at = command.at
+            handle(command)
+    elapsed = time.perf_counter_ns() - start
+    return elapsed, [(c.case, engine.case(c.case).state) for c in inputs.opens]
 
 
-def engine_register(procedure: Procedure, opens: Sequence[Command]) -> list[Case]:
-    """Setup: one validated case object per placement, as a Machine-per-case set-up would
-    create one machine per case (here: the case's data; the machine is shared)."""
-    ref = ProcedureRef(procedure.name, procedure.version)
-    initial = procedure.initial_state
-    cases: list[Case] = []
-    append = cases.append
-    for command in opens:
-        data = command.data
-        p = data["placement"]
-        placement = Placement(
-            id=p["id"],
-            start=date.fromisoformat(p["start"]),
-            type=p["type"],
-            provider=p["provider"],
-            location=p["location"],
-        )
-        append(Case(command.case, initial, 1, command.at, CaseFile(ref, data["child"], placement)))
-    return cases
+def run_transitions(inputs: Inputs, on_ended: Ended) -> Elapsed:
+    """The six steps as triggers on one shared ``transitions.Machine``."""
+    machine = shared_machine(on_ended)
+    events = machine.events
+    initial = str(machine.initial)
+    gc.collect()
+    start = time.perf_counter_ns()
+    cases = [MachineCase(command.case, initial) for command in inputs.opens]
+    for commands in inputs.moves:
+        for case, command in zip(cases, commands, strict=True):
+            events[command.name].trigger(case, command.data)
+    elapsed = time.perf_counter_ns() - start
+    return elapsed, [(c.id, c.state) for c in cases]
 
 
-def engine_transitions(
-    procedure: Procedure,
-    opened: list[Case],
-    names: Sequence[list[str]],
-    contexts: Sequence[list[Context]],
-    ats: Sequence[list[datetime]],
-) -> list[Case]:
-    """(a) The five moves as ``machine.resolve`` and ``case.moved(...)`` (a new frozen case)."""
-    resolve = procedure.machine.resolve
-    cases = opened
-    for step_names, step_contexts, step_ats in zip(names, contexts, ats, strict=True):
-        moved: list[Case] = []
-        append = moved.append
-        for case, name, context, at in zip(cases, step_names, step_contexts, step_ats, strict=True):
-            dest = resolve(case.state, name, context)
-            assert dest is not None
-            append(case.moved(dest, case.version + 1, at))
-        cases = moved
-    return cases
-
-
-def engine_decide(
-    procedure: Procedure, opened: list[Case], moves: Sequence[list[Command]]
-) -> list[Case]:
-    """(b) The five moves through the full ``decide``, keeping only the new cases."""
-    cases = opened
-    for step_commands in moves:
-        moved: list[Case] = []
-        append = moved.append
-        for case, command in zip(cases, step_commands, strict=True):
-            append(decide(procedure, case, command, calendar=CALENDAR, recorded_at=command.at).case)
-        cases = moved
-    return cases
-
-
-def engine_full(procedure: Procedure, inputs: Inputs) -> list[Case]:
-    """All six steps through ``decide``; only the final cases are kept."""
-    return engine_decide(procedure, engine_open(procedure, inputs.opens), inputs.moves)
-
-
-def baseline_table() -> dict[tuple[str, str], str]:
-    """Build the baseline's transition table."""
-    return dict(BASELINE_EDGES)
-
-
-def baseline_open(opens: Sequence[Command]) -> list[BaselineCase]:
-    """Create one mutable dict case per opening command."""
-    cases: list[BaselineCase] = []
-    append = cases.append
-    for command in opens:
+def run_dict(inputs: Inputs, on_ended: Ended) -> Elapsed:
+    """The six steps on the hand-written dict FSM."""
+    table = dict_table()
+    on_enter = {"ended": on_ended}
+    gc.collect()
+    start = time.perf_counter_ns()
+    cases: list[DictCase] = []
+    for command in inputs.opens:
         data = command.data
         placement = data["placement"]
-        append(
+        cases.append(
             {
                 "id": command.case,
                 "child": data["child"],
                 "placement": placement["id"],
                 "type": placement["type"],
-                "state": BASELINE_INITIAL,
-                "version": 1,
-                "updated_at": command.at,
+                "state": "placed",
             }
         )
-    return cases
+    for commands in inputs.moves:
+        for case, command in zip(cases, commands, strict=True):
+            fire(table, on_enter, case, command.name, command.data)
+    elapsed = time.perf_counter_ns() - start
+    return elapsed, [(str(c["id"]), str(c["state"])) for c in cases]
 
 
-def baseline_transitions(
-    table: Mapping[tuple[str, str], str],
-    cases: list[BaselineCase],
-    keys: Sequence[list[str]],
-    ats: Sequence[list[datetime]],
-) -> list[BaselineCase]:
-    """The five moves as a dict lookup and an in-place update of state, version and time."""
-    for step_keys, step_ats in zip(keys, ats, strict=True):
-        for case, key, at in zip(cases, step_keys, step_ats, strict=True):
-            case["state"] = table[(case["state"], key)]
-            case["version"] += 1
-            case["updated_at"] = at
-    return cases
-
-
-def baseline_state_only(
-    table: Mapping[tuple[str, str], str], cases: list[BaselineCase], keys: Sequence[list[str]]
-) -> list[BaselineCase]:
-    """The five moves as a dict lookup and one assignment of the state: the least an FSM does."""
-    for step_keys in keys:
-        for case, key in zip(cases, step_keys, strict=True):
-            case["state"] = table[(case["state"], key)]
-    return cases
-
-
-def baseline_full(inputs: Inputs) -> list[BaselineCase]:
-    """All six steps of the baseline."""
-    return baseline_transitions(
-        baseline_table(), baseline_open(inputs.opens), inputs.keys, inputs.ats
-    )
-
-
-# ---------------------------------------------------------------- measuring
-
-
-def timed(fn: Callable[[], T]) -> tuple[int, T]:
-    """Run ``fn`` once; return the nanoseconds it took (collector paused) and its result."""
+def run_decide(inputs: Inputs, on_ended: Ended) -> Elapsed:
+    """Internal: the six steps through the pure ``decide`` alone (no store, no load)."""
     gc.collect()
-    gc.disable()
-    try:
-        started = time.perf_counter_ns()
-        result = fn()
-        elapsed = time.perf_counter_ns() - started
-    finally:
-        gc.enable()
-    return elapsed, result
+    start = time.perf_counter_ns()
+    cases: list[Case] = [
+        decide(STANDARD, None, c, calendar=DEFAULT_CALENDAR, recorded_at=c.at).case
+        for c in inputs.opens
+    ]
+    for commands in inputs.moves:
+        cases = [
+            decide(STANDARD, case, c, calendar=DEFAULT_CALENDAR, recorded_at=c.at).case
+            for case, c in zip(cases, commands, strict=True)
+        ]
+    elapsed = time.perf_counter_ns() - start
+    return elapsed, [(c.id, c.state) for c in cases]
 
 
-def best_of(fn: Callable[[], T], prepare: Callable[[], None] = lambda: None) -> tuple[int, T]:
-    """The best of ``REPEATS`` timed runs (``prepare`` runs untimed before each)."""
-    best: tuple[int, T] | None = None
-    for _ in range(REPEATS):
-        prepare()
-        elapsed, result = timed(fn)
-        if best is None or elapsed < best[0]:
-            best = (elapsed, result)
-    assert best is not None
-    return best
+SIDES: Final[dict[str, Callable[[Inputs, Ended], Elapsed]]] = {
+    "engine": run_engine,
+    "transitions": run_transitions,
+    "dict": run_dict,
+    "decide": run_decide,
+}
+"""Every side of the per-step comparison (``decide`` is the internal path)."""
 
 
-def retained(fn: Callable[[], T]) -> tuple[int, T]:
-    """Bytes still allocated (per tracemalloc, after a collection) by what ``fn`` returns."""
+def per_step(inputs: Inputs, rounds: int) -> tuple[dict[str, list[float]], dict[str, Any]]:
+    """Interleaved rounds of every side on the same commands: ns per step, per round."""
+    samples: dict[str, list[float]] = {name: [] for name in SIDES}
+    states: dict[str, Any] = {}
+    names = list(SIDES)
+    steps = len(inputs) * len(STEPS)
+    for r in range(rounds):
+        turn = r % len(names)
+        for name in names[turn:] + names[:turn]:
+            on_ended = Ended()
+            elapsed, final = SIDES[name](inputs, on_ended)
+            samples[name].append(elapsed / steps)
+            if name != "decide" and on_ended.count != len(inputs):
+                raise AssertionError(f"{name}: {on_ended.count} on-enter calls")
+            states[name] = final
+    return samples, states
+
+
+def open_many(n: int) -> dict[str, float]:
+    """Open ``n`` cases through ``handle`` (one run), the dict FSM's opening beside it."""
+    opens = make_opens(n)
+    clock = FollowingClock()
+    engine = _engine(clock)
+    handle = engine.handle
+    gc.collect()
+    start = time.perf_counter_ns()
+    for command in opens:
+        clock.at = command.at
+        handle(command)
+    engine_ns = time.perf_counter_ns() - start
+    del engine
+    gc.collect()
+    start = time.perf_counter_ns()
+    cases = [
+        {
+            "id": c.case,
+            "child": c.data["child"],
+            "placement": c.data["placement"]["id"],
+            "type": c.data["placement"]["type"],
+            "state": "placed",
+        }
+        for c in opens
+    ]
+    dict_ns = time.perf_counter_ns() - start
+    assert len(cases) == n
+    return {
+        "open_cases": float(n),
+        "open_s": engine_ns / 1e9,
+        "open_projected_s": engine_ns / 1e9 * OPEN_CASES / n,
+        "dict_open_s": dict_ns / 1e9,
+        "open_ratio": engine_ns / dict_ns,
+    }
+
+
+def memory_per_case(n: int) -> dict[str, float]:
+    """Retained bytes per case of a ``MemoryStore`` holding ``n`` cases after six steps."""
     gc.collect()
     tracemalloc.start()
-    gc.disable()
     try:
         before = tracemalloc.get_traced_memory()[0]
-        result = fn()
-        gc.enable()
+        clock = FollowingClock()
+        engine = _engine(clock)
+        inputs = make_inputs(n, prefix="M")
+        for commands in inputs.steps():
+            for command in commands:
+                clock.at = command.at
+                engine.handle(command)
+        events = sum(len(engine.history(c.case)) for c in inputs.opens)
+        del inputs, commands, command
         gc.collect()
         after = tracemalloc.get_traced_memory()[0]
     finally:
-        gc.enable()
         tracemalloc.stop()
-    return after - before, result
+    assert engine.store.case_ids()  # the store is alive while measured
+    return {
+        "memory_cases": float(n),
+        "events_per_case": events / n,
+        "bytes_per_case": (after - before) / n,
+    }
+
+
+# ---------------------------------------------------------------- flatness
+
+_SW: Final = Actor("sw-flat", "social_worker")
+_TM: Final = Actor("tm-flat", "team_manager")
+_FLAT_T0: Final = datetime(2024, 1, 8, 9, tzinfo=LONDON)
+
+
+def _flat_commands(case_id: str, events: int) -> tuple[list[Command], Command]:
+    """A history of ``events`` commands (open, then concern / no further action pairs) and
+    the command timed after it: a ``raise_concern`` on the placed case."""
+    if events % 2 != 1:
+        raise ValueError("a placed case has an odd number of events")
+    at = [_FLAT_T0 + timedelta(hours=h) for h in range(events + 1)]
+    history = [
+        Command(
+            case_id,
+            "open_case",
+            at[0],
+            _SW,
+            {
+                "child": f"C-{case_id}",
+                "placement": {
+                    "id": f"PL-{case_id}",
+                    "type": "U4",
+                    "provider": "PR1",
+                    "start": "2023-06-05",
+                    "location": "in_borough",
+                },
+            },
+        )
+    ]
+    concern = {"category": "carer_difficulty", "raised_by": "carer"}
+    for k in range(1, events):
+        if k % 2:
+            history.append(Command(case_id, "raise_concern", at[k], _SW, concern))
+        else:
+            reason = {"reason": "Screened: the carers are coping."}
+            history.append(Command(case_id, "no_further_action", at[k], _TM, reason))
+    return history, Command(case_id, "raise_concern", at[events], _SW, concern)
+
+
+def _stored_history(store: MemoryStore, history: Sequence[Command]) -> None:
+    """Store a case's history as the engine would (decided here, untimed, to save time)."""
+    case: Case | None = None
+    for command in history:
+        decision = decide(
+            STANDARD, case, command, calendar=DEFAULT_CALENDAR, recorded_at=command.at
+        )
+        version = 0 if case is None else case.version
+        store.append(decision.case, decision.events, decision.texts, expected_version=version)
+        case = decision.case
+
+
+def flatness(rounds: int, samples: int) -> dict[str, float]:
+    """ns of one ``raise_concern`` through ``handle`` on cases of 1 to 1,001 events."""
+    clock = FollowingClock()
+    engine = _engine(clock)
+    store = engine.store
+    assert isinstance(store, MemoryStore)
+    timed: dict[int, list[Command]] = {level: [] for level in FLAT_LEVELS}
+    for r in range(rounds):
+        for level in FLAT_LEVELS:
+            for s in range(samples):
+                history, command = _flat_commands(f"F{level}-{r}-{s}", level)
+                _stored_history(store, history)
+                timed[level].append(command)
+    per_round: dict[int, list[float]] = {level: [] for level in FLAT_LEVELS}
+    levels = list(FLAT_LEVELS)
+    for r in range(rounds):
+        gc.collect()
+        turn = r % len(levels)
+        for level in levels[turn:] + levels[:turn]:
+            total = 0
+            for command in timed[level][r * samples : (r + 1) * samples]:
+                clock.at = command.at
+                start = time.perf_counter_ns()
+                outcome = engine.handle(command)
+                total += time.perf_counter_ns() - start
+                assert outcome.case.version == level + 1
+            per_round[level].append(total / samples)
+    numbers = {f"flat_{level}_ns": statistics.median(v) for level, v in per_round.items()}
+    first, last = FLAT_LEVELS[0], FLAT_LEVELS[-1]
+    numbers["flat_ratio"] = numbers[f"flat_{last}_ns"] / numbers[f"flat_{first}_ns"]
+    return numbers
+
+
+# ---------------------------------------------------------------- the run
 
 
 class Report(dict[str, float]):
-    """The measured numbers by name, and every case's final ``(id, state)`` on each path.
+    """The measured numbers by name, and every case's final ``(id, state)`` on each side."""
 
-    Attributes:
-        engine_states: After the six steps through ``decide``.
-        machine_states: After the five moves of (a) (``resolve`` + ``evolve``).
-        baseline_states: After the baseline's six steps.
-    """
-
-    def __init__(
-        self,
-        numbers: Mapping[str, float],
-        *,
-        engine_states: list[tuple[str, str]],
-        machine_states: list[tuple[str, str]],
-        baseline_states: list[tuple[str, str]],
-    ) -> None:
+    def __init__(self, numbers: Mapping[str, float], *, states: Mapping[str, Any]) -> None:
         super().__init__(numbers)
-        self.engine_states = engine_states
-        self.machine_states = machine_states
-        self.baseline_states = baseline_states
+        self.states: dict[str, list[tuple[str, str]]] = dict(states)
 
     @property
     def states_identical(self) -> bool:
-        """Whether every path ended every case it ran in the same state as the baseline."""
-        decided = len(self.engine_states)
-        return (
-            self.machine_states == self.baseline_states
-            and self.engine_states == self.baseline_states[:decided]
-        )
+        """Whether every side ended every case in the same state."""
+        first, *others = self.states.values()
+        return all(other == first for other in others)
 
 
-def _states(cases: Sequence[Case]) -> list[tuple[str, str]]:
-    return [(c.id, c.state) for c in cases]
+def _median_ratio(a: Sequence[float], b: Sequence[float]) -> float:
+    return statistics.median(x / y for x, y in zip(a, b, strict=True))
 
 
-def _baseline_states(cases: Sequence[BaselineCase]) -> list[tuple[str, str]]:
-    return [(str(c["id"]), str(c["state"])) for c in cases]
+def _warm_up() -> None:
+    inputs = make_inputs(200, prefix="W")
+    for side in SIDES.values():
+        side(inputs, Ended())
+    memory_per_case(20)
 
 
-def _warm_up(inputs: Inputs) -> None:
-    procedure = build_procedure()
-    opened = engine_open(procedure, inputs.opens)
-    contexts = make_contexts(procedure, opened, inputs)
-    names = tuple([c.name for c in step] for step in inputs.moves)
-    engine_transitions(procedure, opened, names, contexts, inputs.ats)
-    engine_decide(procedure, opened, inputs.moves)
-    baseline_full(inputs)
-
-
-def _setup(inputs: Inputs) -> tuple[dict[str, float], Procedure, list[Case], list[BaselineCase]]:
-    """Setup: the definition built, then N cases opened; the baseline's table and N dicts."""
-    n = len(inputs)
-    build_ns, procedure = timed(build_procedure)
-    register_ns, _ = timed(lambda: engine_register(procedure, inputs.opens))
-    open_ns, opened = timed(lambda: engine_open(procedure, inputs.opens))
-    base_ns, (_, base_opened) = timed(lambda: (baseline_table(), baseline_open(inputs.opens)))
-    setup_s = (build_ns + register_ns) / 1e9
-    numbers = {
-        "procedure_build_s": build_ns / 1e9,
-        "open_case_ns": open_ns / n,
-        "setup_s": setup_s,
-        "setup_projected_100k_s": (build_ns + register_ns * TARGET_SETUP_CASES / n) / 1e9,
-        "baseline_setup_s": base_ns / 1e9,
-        "setup_ratio": setup_s * 1e9 / base_ns,
-    }
-    return numbers, procedure, opened, base_opened
-
-
-def _transitions(
-    inputs: Inputs, procedure: Procedure, opened: list[Case], base_opened: list[BaselineCase]
-) -> tuple[dict[str, float], list[Case], list[BaselineCase]]:
-    """(a) The state-transition step, best of 3, against the baseline's lookup + assignment."""
-    transitions = len(inputs) * len(MOVES)
-    names = tuple([c.name for c in step] for step in inputs.moves)
-    contexts = make_contexts(procedure, opened, inputs)
-    machine_ns, machine_final = best_of(
-        lambda: engine_transitions(procedure, opened, names, contexts, inputs.ats)
-    )
-    table = baseline_table()
-    fresh: list[list[BaselineCase]] = []
-    base_ns, base_final = best_of(
-        lambda: baseline_transitions(table, fresh.pop(), inputs.keys, inputs.ats),
-        lambda: fresh.append([dict(c) for c in base_opened]),
-    )
-    bare_ns, _ = best_of(
-        lambda: baseline_state_only(table, fresh.pop(), inputs.keys),
-        lambda: fresh.append([dict(c) for c in base_opened]),
-    )
-    numbers = {
-        "transition_ns": machine_ns / transitions,
-        "baseline_transition_ns": base_ns / transitions,
-        "transition_ratio": machine_ns / base_ns,
-        "bare_transition_ns": bare_ns / transitions,
-        "bare_transition_ratio": machine_ns / bare_ns,
-    }
-    return numbers, machine_final, base_final
-
-
-def _full_path(inputs: Inputs, procedure: Procedure, opened: list[Case]) -> dict[str, float]:
-    """(b) The full decision per command, best of 3 (on the sample given)."""
-    decide_ns, _ = best_of(lambda: engine_decide(procedure, opened, inputs.moves))
-    return {"decide_ns": decide_ns / (len(inputs) * len(MOVES))}
-
-
-def _memory(inputs: Inputs, procedure: Procedure) -> tuple[dict[str, float], list[Case]]:
-    """Retained bytes of the final cases of all six steps, against the baseline's dicts."""
-    n = len(inputs)
-    engine_bytes, engine_final = retained(lambda: engine_full(procedure, inputs))
-    baseline_bytes, _ = retained(lambda: baseline_full(inputs))
-    numbers = {
-        "bytes_per_case": engine_bytes / n,
-        "baseline_bytes_per_case": baseline_bytes / n,
-        "bytes_ratio": engine_bytes / baseline_bytes,
-    }
-    return numbers, engine_final
-
-
-def measure(cases: int, sample: int = SAMPLE) -> Report:
-    """Run every measurement and return the report.
-
-    Args:
-        cases: How many cases (N): setup and (a) run on all of them.
-        sample: (b) and memory run on the first ``min(cases, sample)`` cases.
-    """
-    if cases < 1 or sample < 1:
-        raise ValueError("cases and sample must be at least 1")
-    inputs = make_inputs(cases)
-    sample = min(cases, sample)
-    sampled = inputs.head(sample)
-    _warm_up(inputs.head(min(cases, WARM_UP)))
-
-    numbers = {
-        "cases": float(cases),
-        "steps_per_case": float(len(STEPS)),
-        "sample_cases": float(sample),
-    }
-    setup, procedure, opened, base_opened = _setup(inputs)
-    numbers.update(setup)
-    transitions, machine_final, baseline_final = _transitions(
-        inputs, procedure, opened, base_opened
-    )
-    numbers.update(transitions)
-    numbers.update(_full_path(sampled, procedure, opened[:sample]))
-    numbers["decide_ratio"] = numbers["decide_ns"] / numbers["baseline_transition_ns"]
-    del opened, base_opened
-    memory, engine_final = _memory(sampled, procedure)
-    numbers.update(memory)
-    return Report(
-        numbers,
-        engine_states=_states(engine_final),
-        machine_states=_states(machine_final),
-        baseline_states=_baseline_states(baseline_final),
-    )
+def measure(
+    cases: int = CASES,
+    rounds: int = ROUNDS,
+    open_cases: int = OPEN_CASES,
+    memory_cases: int = MEMORY_CASES,
+    flat_samples: int = FLAT_SAMPLES,
+) -> Report:
+    """Run every measurement and return the report (logging at ``warning`` meanwhile)."""
+    if min(cases, rounds, open_cases, memory_cases, flat_samples) < 1:
+        raise ValueError("every count must be at least 1")
+    saved = structlog.get_config()
+    configure("warning")
+    try:
+        _warm_up()
+        inputs = make_inputs(cases)
+        samples, states = per_step(inputs, rounds)
+        del inputs
+        numbers: dict[str, float] = {"cases": float(cases), "rounds": float(rounds)}
+        for name, values in samples.items():
+            numbers[f"{name}_step_ns"] = statistics.median(values)
+        for name in ("transitions", "dict"):
+            numbers[f"{name}_ratio"] = _median_ratio(samples["engine"], samples[name])
+        numbers["decide_ratio"] = _median_ratio(samples["decide"], samples["dict"])
+        numbers["engine_over_decide"] = _median_ratio(samples["engine"], samples["decide"])
+        numbers |= open_many(open_cases)
+        numbers |= memory_per_case(memory_cases)
+        numbers |= flatness(rounds, flat_samples)
+        numbers["flat_samples"] = float(flat_samples)
+    finally:
+        structlog.configure(**saved)
+    return Report(numbers, states=states)
 
 
 # ---------------------------------------------------------------- printing
@@ -654,100 +746,98 @@ def _verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
+def _us(ns: float) -> str:
+    return f"{ns / 1e3:,.2f}"
+
+
 def _rows(r: Report) -> list[tuple[str, str, str, str, str, str]]:
-    n, s = int(r["cases"]), int(r["sample_cases"])
-    on_sample = "" if s == n else f"; first {s:,} cases"
-    projected = "" if n == TARGET_SETUP_CASES else f" ({r['setup_projected_100k_s']:.2f} @100k)"
+    opened = int(r["open_cases"])
+    projected = "" if opened == OPEN_CASES else f" ({r['open_projected_s']:.2f} @100k)"
+    levels = " / ".join(_us(r[f"flat_{level}_ns"]) for level in FLAT_LEVELS)
+    last = FLAT_LEVELS[-1]
     return [
         (
-            f"setup: build procedure + create {n:,} validated cases (s)",
-            f"{r['setup_s']:.3f}{projected}",
-            f"{r['baseline_setup_s']:.3f}",
-            f"{r['setup_ratio']:,.0f}x",
-            f"< {TARGET_SETUP_S:g} s for {TARGET_SETUP_CASES:,}",
-            _verdict(r["setup_projected_100k_s"] < TARGET_SETUP_S),
+            "Engine.handle per step (us) vs transitions trigger, one shared Machine",
+            _us(r["engine_step_ns"]),
+            _us(r["transitions_step_ns"]),
+            f"{r['transitions_ratio']:,.1f}x",
+            f"<= {TARGET_TRANSITIONS:g}x",
+            _verdict(r["transitions_ratio"] <= TARGET_TRANSITIONS),
         ),
         (
-            "  setup part: procedure build (ms)",
-            f"{r['procedure_build_s'] * 1e3:.2f}",
-            "",
-            "",
-            "info",
-            "",
+            "Engine.handle per step (us) vs hand-written dict FSM",
+            _us(r["engine_step_ns"]),
+            _us(r["dict_step_ns"]),
+            f"{r['dict_ratio']:,.0f}x",
+            f"<= {STRETCH_DICT:g}x (stretch)",
+            _verdict(r["dict_ratio"] <= STRETCH_DICT),
         ),
         (
-            "  info: open_case through the full decide (ns/case)",
-            f"{r['open_case_ns']:,.0f}",
-            "",
-            "",
-            "info",
-            "",
+            f"open {opened:,} cases through Engine.handle (s) vs dict FSM",
+            f"{r['open_s']:.2f}{projected}",
+            f"{r['dict_open_s']:.3f}",
+            f"{r['open_ratio']:,.0f}x",
+            f"< {TARGET_OPEN_S:g} s for {OPEN_CASES:,}",
+            _verdict(r["open_projected_s"] < TARGET_OPEN_S),
         ),
         (
-            "(a) transition: machine.resolve + case.moved (ns)",
-            f"{r['transition_ns']:,.0f}",
-            f"{r['baseline_transition_ns']:,.1f}",
-            f"{r['transition_ratio']:,.1f}x",
-            f"<= {TARGET_RATIO:g}x baseline",
-            _verdict(r["transition_ratio"] <= TARGET_RATIO),
-        ),
-        (
-            "  info: (a) against a bare state assignment (ns)",
-            f"{r['transition_ns']:,.0f}",
-            f"{r['bare_transition_ns']:,.1f}",
-            f"{r['bare_transition_ratio']:,.1f}x",
-            "info",
+            f"memory per case, MemoryStore with its {r['events_per_case']:.0f} events (bytes)",
+            f"{r['bytes_per_case']:,.0f}",
             "",
+            "",
+            f"< {TARGET_BYTES:,} (2 KB)",
+            _verdict(r["bytes_per_case"] < TARGET_BYTES),
         ),
         (
-            f"(b) FULL PATH: decide() per command (ns{on_sample})",
-            f"{r['decide_ns']:,.0f}",
-            f"{r['baseline_transition_ns']:,.1f}",
+            "one command at " + " / ".join(f"{x:,}" for x in FLAT_LEVELS) + " events (us)",
+            levels,
+            "",
+            f"{r['flat_ratio']:,.1f}x",
+            f"flat: {last:,} <= {TARGET_FLAT:g}x 1",
+            _verdict(r["flat_ratio"] <= TARGET_FLAT),
+        ),
+        (
+            "  internal: decide() per step, no store or load (us) vs dict FSM",
+            _us(r["decide_step_ns"]),
+            _us(r["dict_step_ns"]),
             f"{r['decide_ratio']:,.0f}x",
             "info",
             "",
         ),
-        (
-            f"memory per final case (bytes, tracemalloc{on_sample})",
-            f"{r['bytes_per_case']:,.0f}",
-            f"{r['baseline_bytes_per_case']:,.0f}",
-            f"{r['bytes_ratio']:,.1f}x",
-            f"< {TARGET_BYTES:,} (2 KB)",
-            _verdict(r["bytes_per_case"] < TARGET_BYTES),
-        ),
     ]
 
 
-_HEADERS = ("measure", "disruption", "dict FSM baseline", "ratio", "target", "result")
+_HEADERS: Final = ("measure", "disruption", "baseline", "ratio", "target", "result")
 
 
 def _notes(r: Report) -> list[str]:
-    n, s = int(r["cases"]), int(r["sample_cases"])
-    sampled = "all cases" if s == n else f"the first {s:,} cases"
+    n = int(r["cases"])
     return [
-        f"Path: {len(STEPS)} steps per case = open_case (creates the case; timed in setup) "
-        f"+ {len(MOVES)} transitions: {PATH}.",
-        f"(a) and (b) are per transition: {len(MOVES)} per case; (a) times "
-        f"{n * len(MOVES):,} transitions, (b) {s * len(MOVES):,}.",
-        "Timings: perf_counter_ns after a warm-up; (a) and (b) best of 3; garbage collector "
-        "paused in timed regions; commands (and for (a) the conditions' contexts) built "
-        "before timing.",
-        "(a): both sides record the same three fields per step (state, version, time of the "
-        "step); the engine builds a new immutable case, the baseline updates its dict in "
-        "place. The info row compares with a baseline that assigns the state alone.",
-        "(b) is the full decide: data reading, guards, working-day deadlines, event and fold. "
-        "Its baseline is the same dict lookup + update.",
-        f"Memory on {sampled}: retained after the six steps with only the final cases kept; "
-        "strings shared with the pre-built commands are not counted on either side.",
-        f"Final states identical (decide on {sampled}; resolve and baseline on all "
-        f"{n:,}): " + ("yes" if r.states_identical else "NO"),
+        f"Path: {len(STEPS)} steps per case: {PATH}; {n:,} cases, {n * len(STEPS):,} steps per "
+        f"side and round; median of {int(r['rounds'])} interleaved rounds (who goes first "
+        "rotates); ratios are the medians of the rounds' own ratios.",
+        "disruption: Engine.handle on a MemoryStore (load, permissions, data, guards, "
+        "working-day deadlines, events stored, subscribers called); the on-enter action is a "
+        "subscriber. transitions: machine.events[name].trigger(case, data) on one Machine for "
+        "all cases (the guard a condition, the action on_enter of 'ended'). dict FSM: a "
+        "(state, command) table and a fire() function, same guard and action.",
+        f"Engine.handle costs {r['engine_over_decide']:.1f}x the internal decide() alone "
+        "(the difference: loading the case from the store, storing events, the engine's own "
+        "steps).",
+        f"Memory: tracemalloc, {int(r['memory_cases']):,} cases after the six steps, the engine "
+        "and its MemoryStore kept (events, cases, indexes); commands built in the traced "
+        "region and dropped.",
+        f"Flatness: {int(r['flat_samples'])} cases per level and round, each with a history of "
+        "open_case and raise_concern / no_further_action pairs, then one raise_concern timed; "
+        "median over the rounds.",
+        "Final states identical on every side: " + ("yes" if r.states_identical else "NO"),
+        "Machine: 2 cores shared with other work; compare the ratios, not the absolute times.",
     ]
 
 
 def print_report(r: Report) -> None:
     """Print the report: a rich table on a terminal, plain lines otherwise."""
-    n = int(r["cases"])
-    title = f"disruption engine benchmark: {n:,} cases x {len(STEPS)} steps"
+    title = f"disruption engine benchmark: Engine.handle on MemoryStore, {int(r['cases']):,} cases"
     rows = _rows(r)
     if sys.stdout.isatty():
         from rich.console import Console
@@ -755,43 +845,58 @@ def print_report(r: Report) -> None:
 
         table = Table(*_HEADERS, title=title)
         for row in rows:
-            style = {"FAIL": "red", "PASS": "green"}.get(row[5])
-            table.add_row(*row, style=style)
+            table.add_row(*row, style={"FAIL": "red", "PASS": "green"}.get(row[5]))
         console = Console()
         console.print(table)
         for note in _notes(r):
             console.print(f"- {note}", highlight=False)
         return
     print(title)
-    for name, engine, baseline, ratio, target, verdict in rows:
-        compared = f" | baseline {baseline} | ratio {ratio}" if baseline else ""
-        print(f"{name}: {engine}{compared} | target {target} {verdict}".rstrip())
+    for name, ours, baseline, ratio, target, verdict in rows:
+        compared = f" | baseline {baseline}" if baseline else ""
+        ratio_shown = f" | ratio {ratio}" if ratio else ""
+        print(f"{name}: {ours}{compared}{ratio_shown} | target {target} {verdict}".rstrip())
     for note in _notes(r):
         print(f"- {note}")
 
 
-def main(cases: int = 100_000, sample: int = SAMPLE) -> Report:
-    """Run the benchmark on ``cases`` cases, print it and return the numbers.
-
-    Returns:
-        The numbers by name (a ``dict[str, float]``), with each path's final states attached.
-    """
-    report = measure(cases, sample)
+def main(
+    cases: int = CASES,
+    rounds: int = ROUNDS,
+    open_cases: int = OPEN_CASES,
+    memory_cases: int = MEMORY_CASES,
+    flat_samples: int = FLAT_SAMPLES,
+) -> Report:
+    """Run the benchmark, print it and return the numbers (with each side's final states)."""
+    report = measure(cases, rounds, open_cases, memory_cases, flat_samples)
     print_report(report)
     return report
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=CASES, help=f"default {CASES:,}")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help=f"default {ROUNDS}")
     parser.add_argument(
-        "--cases", type=int, default=100_000, metavar="N", help="how many cases (default 100,000)"
+        "--open-cases", type=int, default=OPEN_CASES, help=f"default {OPEN_CASES:,}"
     )
     parser.add_argument(
-        "--sample",
-        type=int,
-        default=SAMPLE,
-        metavar="S",
-        help=f"cases for (b) and memory (default {SAMPLE:,}; at most N)",
+        "--memory-cases", type=int, default=MEMORY_CASES, help=f"default {MEMORY_CASES:,}"
     )
+    parser.add_argument(
+        "--flat-samples", type=int, default=FLAT_SAMPLES, help=f"default {FLAT_SAMPLES}"
+    )
+    parser.add_argument("--quick", action="store_true", help=f"small numbers: {QUICK}")
     args = parser.parse_args()
-    main(cases=args.cases, sample=args.sample)
+    chosen = (
+        dict(QUICK)
+        if args.quick
+        else {
+            "cases": args.cases,
+            "rounds": args.rounds,
+            "open_cases": args.open_cases,
+            "memory_cases": args.memory_cases,
+            "flat_samples": args.flat_samples,
+        }
+    )
+    main(**chosen)

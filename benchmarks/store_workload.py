@@ -26,10 +26,12 @@ __all__ = [
     "COLUMNS",
     "IN_FLIGHT",
     "PATHS",
+    "FollowingClock",
     "Row",
     "Step",
     "bulk_cases_of",
     "bulk_rows",
+    "command_list",
     "command_stream",
     "insert_sql",
     "raw_ddl",
@@ -158,6 +160,31 @@ def command_stream(commands: int, prefix: str = "P") -> list[Step]:
         for k in range(len(block[0])):
             steps.extend(case[k] for case in block)
     return steps[:commands]
+
+
+def command_list(commands: int, prefix: str = "P") -> list[Command]:
+    """The commands behind ``command_stream(commands, prefix)``, in the same order."""
+    listed: list[Command] = []
+    first = 0
+    while len(listed) < commands:
+        block = [case_commands(f"{prefix}-{n:06d}", n) for n in range(first, first + IN_FLIGHT)]
+        first += IN_FLIGHT
+        for k in range(len(block[0])):
+            listed.extend(case[k] for case in block)
+    return listed[:commands]
+
+
+class FollowingClock:
+    """An engine's clock that tells the ``at`` of the command being handled (set by the
+    caller's loop), so that every command is recorded when it happened, as ``command_stream``
+    decides them."""
+
+    def __init__(self) -> None:
+        self.at = T0
+
+    def now(self) -> datetime:
+        """The instant of the current command."""
+        return self.at
 
 
 def bulk_cases_of(count: int, prefix: str = "B") -> list[NewCase]:

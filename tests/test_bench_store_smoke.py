@@ -27,6 +27,9 @@ def test_the_store_benchmark_runs_on_sqlite(capsys: pytest.CaptureFixture[str]) 
     expected = {
         f"sqlite_{name}"
         for name in (
+            "handle_commands_per_s",
+            "handle_ratio",
+            "handle_same_ratio",
             "commands_per_s",
             "raw_commands_per_s",
             "single_ratio",
@@ -52,9 +55,38 @@ def test_the_store_benchmark_runs_on_sqlite(capsys: pytest.CaptureFixture[str]) 
     assert 4 <= numbers["statements_per_command"] <= 12  # BEGIN and COMMIT included
 
     out = capsys.readouterr().out
-    assert out.count("PASS") + out.count("FAIL") == 4  # two baselines, two measures
+    assert out.count("PASS") + out.count("FAIL") == 2  # Engine.handle and the bulk load
+    assert "SQLite: Engine.handle durable commands/s" in out
+    assert "internal: SqlStore.append" in out
     assert "profile (cProfile" in out
     assert "PostgreSQL" not in out.split("\n", 1)[0]
+    assert "PostgreSQL skipped: no URL" in out
+
+
+def test_the_commands_handled_are_the_ones_decided() -> None:
+    bench = _load()
+    workload = load_script(BENCH.with_name("store_workload.py"), "store_workload")
+    steps = workload.command_stream(60)
+    commands = workload.command_list(60)
+    assert [(c.case, c.name) for c in commands] == [(s.case.id, s.events[0].command) for s in steps]
+    assert (
+        bench.raw_settings({"journal_mode": "delete", "synchronous": "2", "foreign_keys": "1"})[
+            "journal_mode"
+        ]
+        == "wal"
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES)
+def test_the_store_benchmark_runs_on_postgres(capsys: pytest.CaptureFixture[str]) -> None:
+    bench = _load()
+    numbers: dict[str, float] = bench.main(
+        commands=20, bulk_cases=20, postgres_url=POSTGRES_URL, rounds=2, profile=False
+    )
+    assert numbers["postgres_handle_ratio"] > 0
+    assert numbers["postgres_rows_identical"] == 1.0
+    assert "PostgreSQL: Engine.handle durable commands/s" in capsys.readouterr().out
 
 
 def test_the_decided_commands_are_accepted_and_bulk_cases_are_whole() -> None:

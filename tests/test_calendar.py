@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import pickle
 import random
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -17,12 +19,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from disruption.calendar import (
-    _UK,
     DEFAULT_CALENDAR,
     MAX_YEAR,
     MIN_YEAR,
     Nation,
     WorkingCalendar,
+    _uk,
 )
 
 E_W = DEFAULT_CALENDAR
@@ -168,16 +170,28 @@ def test_england_and_wales_share_bank_holidays() -> None:
     assert dict(eng) == dict(wls)
     assert len(eng) > 300
     years = range(MIN_YEAR, MAX_YEAR + 1)
-    eng_ext = _UK(subdiv="ENG", years=years)  # type: ignore[no-untyped-call]
-    assert dict(eng_ext) == dict(_UK(subdiv="WLS", years=years))  # type: ignore[no-untyped-call]
+    eng_ext = _uk()(subdiv="ENG", years=years)
+    assert dict(eng_ext) == dict(_uk()(subdiv="WLS", years=years))
 
 
 @pytest.mark.parametrize("subdiv", ["ENG", "SCT", "NIR"])
 def test_extended_years_agree_with_holidays(subdiv: str) -> None:
     years = range(MIN_YEAR, 2101)
-    ours = _UK(subdiv=subdiv, years=range(MIN_YEAR, MAX_YEAR + 1))  # type: ignore[no-untyped-call]
+    ours = _uk()(subdiv=subdiv, years=range(MIN_YEAR, MAX_YEAR + 1))
     theirs = holidays.country_holidays("GB", subdiv=subdiv, years=years)
     assert {d: n for d, n in ours.items() if d.year <= 2100} == dict(theirs)
+
+
+def test_bank_holiday_data_is_loaded_on_first_use() -> None:
+    # holidays' country data costs most of a second to import: not paid by importing the module.
+    code = (
+        "import sys; import disruption.calendar as c; "
+        "assert 'holidays' not in sys.modules, 'imported early'; "
+        "c.WorkingCalendar(c.Nation.SCOTLAND).is_working_day(c.date(2031, 1, 2)); "
+        "assert 'holidays' in sys.modules"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
 
 
 # --- Naive reference ------------------------------------------------------------------------

@@ -33,7 +33,6 @@ from datetime import date, datetime
 from typing import Any
 
 import attrs
-from holidays.countries.united_kingdom import UnitedKingdom
 
 __all__ = ["DEFAULT_CALENDAR", "MAX_YEAR", "MIN_YEAR", "Nation", "WorkingCalendar"]
 
@@ -55,14 +54,25 @@ class Nation(enum.StrEnum):
 _SUBDIV = {Nation.ENGLAND_AND_WALES: "ENG", Nation.SCOTLAND: "SCT", Nation.NORTHERN_IRELAND: "NIR"}
 
 
-class _UK(UnitedKingdom):
-    # holidays stops at 2100 by default; its rules (Easter, fixed days, substitutes) are
-    # projected to MAX_YEAR. One-off days far ahead are unknowable either way.
-    end_year = MAX_YEAR
+@functools.cache
+def _uk() -> type[Any]:
+    """The ``holidays`` class of UK bank holidays, imported on first use.
+
+    Its country data takes most of a second to import, which a command that never counts
+    working days (``--help``, the returns commands) should not pay.
+    """
+    from holidays.countries.united_kingdom import UnitedKingdom
+
+    class _UK(UnitedKingdom):
+        # holidays stops at 2100 by default; its rules (Easter, fixed days, substitutes) are
+        # projected to MAX_YEAR. One-off days far ahead are unknowable either way.
+        end_year = MAX_YEAR
+
+    return _UK
 
 
 def _bank_holidays(nation: Nation, years: Iterable[int]) -> dict[date, str]:
-    return dict(_UK(subdiv=_SUBDIV[nation], years=years))  # type: ignore[no-untyped-call]
+    return dict(_uk()(subdiv=_SUBDIV[nation], years=years))
 
 
 @attrs.frozen

@@ -9,26 +9,32 @@ import sys
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import typer
-from rich.console import Console
 
-from disruption import logs
-from disruption.clock import SystemClock, london_date
-from disruption.engine import Engine
 from disruption.exceptions import DisruptionError
-from disruption.standard import STANDARD
-from disruption.store import CaseStore, open_store
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from disruption.engine import Engine
+    from disruption.store import CaseStore
+
+# Only typer and the exceptions are imported here: each command imports what it uses (the
+# engine, a store, polars, matplotlib, bank holidays) in its body, so that `disruption --help`
+# and every command start without paying for the others (benchmarks/bench_cli_startup.py).
 
 __all__ = [
     "DbOption",
     "F",
     "JsonOption",
+    "LazyConsole",
     "OnOption",
     "ProcedureOption",
     "app",
     "case_app",
+    "console_of",
     "db_app",
     "engine_for",
     "err",
@@ -50,14 +56,45 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Plain (click) help and usage errors: typer's rich formatting imports rich's markdown,
+    # syntax and traceback modules, which cost more than the rest of `disruption --help`.
+    rich_markup_mode=None,
 )
-case_app = typer.Typer(help="Look at cases.", no_args_is_help=True)
+case_app = typer.Typer(help="Look at cases.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(case_app, name="case")
-db_app = typer.Typer(help="Manage a store's schema.", no_args_is_help=True)
+db_app = typer.Typer(help="Manage a store's schema.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(db_app, name="db")
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class LazyConsole:
+    """A rich ``Console`` made on first use: importing rich costs more than typer itself.
+
+    Attribute look-ups go to the console, so ``out.print(...)`` works as on a Console.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def get(self) -> Console:
+        """The console itself (made now if it was not yet)."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.get(), name)
+
+
+def console_of(console: Console) -> Console:
+    """The real console behind ``out`` or ``err`` (for rich objects that keep a console)."""
+    return console.get() if isinstance(console, LazyConsole) else console
+
+
+out = cast("Console", LazyConsole(highlight=False, soft_wrap=True))
+err = cast("Console", LazyConsole(stderr=True, highlight=False, soft_wrap=True))
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -79,6 +116,7 @@ ProcedureOption = Annotated[
 procedure_app = typer.Typer(
     help="Check an authority's procedure file, or move open cases to a new one.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(procedure_app, name="procedure")
 
@@ -103,6 +141,8 @@ def friendly(command: F) -> F:
 
 @contextlib.contextmanager
 def opened(db: str | None, *, must_exist: bool = True) -> Iterator[CaseStore]:
+    from disruption.store import open_store
+
     store = open_store(db, must_exist=must_exist)
     try:
         yield store
@@ -115,9 +155,12 @@ def engine_for(store: CaseStore, procedure: Path | None) -> Engine:
 
     The file also decides the working days; cases opened under the standard definition keep it.
     """
+    from disruption.engine import Engine
+
     if procedure is None:
         return Engine(store)
     from disruption.procedure_file import load_procedure
+    from disruption.standard import STANDARD
 
     authority = load_procedure(procedure)
     return Engine(
@@ -127,6 +170,8 @@ def engine_for(store: CaseStore, procedure: Path | None) -> Engine:
 
 def parse_date(value: str | None, option: str) -> date:
     if value is None:
+        from disruption.clock import SystemClock, london_date
+
         return london_date(SystemClock().now())
     try:
         return date.fromisoformat(value)
@@ -161,7 +206,7 @@ def progress_bar(what: str) -> Iterator[Callable[[int, int], None]]:
         return
     from rich.progress import Progress
 
-    with Progress(console=err, transient=True) as bar:
+    with Progress(console=console_of(err), transient=True) as bar:
         task = bar.add_task(what, total=None)
 
         def advance(done: int, total: int) -> None:
@@ -194,4 +239,6 @@ def _main(
 ) -> None:
     if log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise typer.BadParameter("must be debug, info, warning or error", param_hint="--log-level")
+    from disruption import logs
+
     logs.configure(log_level, json=log_json)

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from disruption.cli._common import (
     DbOption,
@@ -24,7 +23,6 @@ from disruption.cli._common import (
     parse_date,
     print_json,
 )
-from disruption.store.sql import SqlStore
 
 
 @app.command()
@@ -34,6 +32,8 @@ def verify(db: DbOption = None, as_json: JsonOption = False) -> None:
 
     Exits 0 when the chain holds, 1 naming the first broken position.
     """
+    from disruption.store.sql import SqlStore
+
     if db is None:
         raise fail("verify needs --db: an in-memory store has no chain to check")
     with opened(db) as store:
@@ -66,6 +66,8 @@ def access_log(
     as_json: JsonOption = False,
 ) -> None:
     """List refused commands (a role not allowed, a chair not independent), oldest first."""
+    from rich.table import Table
+
     with opened(db) as store:
         entries = store.refusals(limit)
     if as_json:
@@ -132,6 +134,8 @@ def retention(
     as_json: JsonOption = False,
 ) -> None:
     """List the children whose records are due for erasure (their 75th birthday passed)."""
+    from rich.table import Table
+
     from disruption.analysis import case_table, load_cases
     from disruption.retention import due_for_erasure
     from disruption.ssda903 import read_header

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from disruption.cli._common import (
     DbOption,
@@ -26,12 +25,14 @@ from disruption.cli._common import (
     parse_instant,
     print_json,
 )
-from disruption.clock import FixedClock
-from disruption.commands import Command
-from disruption.engine import Engine
 from disruption.exceptions import CommandError, InputError
-from disruption.feed import DEFAULT_SOURCE, to_cloudevent
-from disruption.views import case_json, overdue_json
+
+if TYPE_CHECKING:
+    from disruption.engine import Engine
+
+DEFAULT_SOURCE = "urn:disruption"
+"""``disruption.feed.DEFAULT_SOURCE``, written out so that the help does not import the feed
+(a test checks they agree)."""
 
 
 def _lines(path: str) -> Iterator[str]:
@@ -43,6 +44,8 @@ def _lines(path: str) -> Iterator[str]:
 
 
 def _apply_line(engine: Engine, text: str, number: int) -> dict[str, Any]:
+    from disruption.commands import Command
+
     result: dict[str, Any] = {"line": number, "case": None, "command": None}
     try:
         obj = json.loads(text)
@@ -96,6 +99,8 @@ def run(
     ] = None,
 ) -> None:
     """Apply commands in order (in memory without --db); exit 1 if any line was rejected."""
+    from disruption.clock import FixedClock
+
     clock = None if entered_at is None else FixedClock(parse_instant(entered_at, "--entered-at"))
     rejected = 0
     with opened(db, must_exist=False) as store:
@@ -120,6 +125,10 @@ def case_show(
     procedure: ProcedureOption = None,
 ) -> None:
     """Print a case: state, placement, deadlines and history."""
+    from rich.table import Table
+
+    from disruption.views import case_json
+
     with opened(db) as store:
         engine = engine_for(store, procedure)
         view = case_json(engine.case(case), engine.history(case))
@@ -154,6 +163,10 @@ def overdue(
     procedure: ProcedureOption = None,
 ) -> None:
     """List open deadlines due before a date."""
+    from rich.table import Table
+
+    from disruption.views import overdue_json
+
     when = parse_date(on, "--on")
     with opened(db) as store:
         items = [overdue_json(o) for o in engine_for(store, procedure).overdue(when)]
@@ -176,6 +189,10 @@ def events(
     as_json: JsonOption = False,
 ) -> None:
     """Print stored events after a position, as CloudEvents 1.0 JSON (one per line)."""
+    from rich.table import Table
+
+    from disruption.feed import to_cloudevent
+
     with opened(db) as store:
         stored = store.read_after(after, limit)
     if as_json:

@@ -19,8 +19,6 @@ from disruption.cli._common import (
     print_json,
     procedure_app,
 )
-from disruption.engine import Engine
-from disruption.standard import STANDARD
 
 
 @app.command()
@@ -28,6 +26,8 @@ from disruption.standard import STANDARD
 def diagram(procedure: ProcedureOption = None) -> None:
     """Print the procedure (the standard one, or an authority's file) as a Mermaid diagram."""
     if procedure is None:
+        from disruption.standard import STANDARD
+
         sys.stdout.write(STANDARD.diagram() + "\n")
         return
     from disruption.procedure_file import load_procedure
@@ -57,7 +57,9 @@ def procedure_migrate(
 
     The whole migration is checked first: if any case cannot move, nothing is written.
     """
+    from disruption.engine import Engine
     from disruption.procedure_file import load_procedure
+    from disruption.standard import STANDARD
 
     states = dict(_pair(item) for item in mapping or ())
     authority = load_procedure(procedure)

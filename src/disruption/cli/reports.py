@@ -16,7 +16,6 @@ from disruption.cli._common import (
     out,
     parse_date,
 )
-from disruption.clock import SystemClock, london_date
 
 
 @app.command()
@@ -52,6 +51,8 @@ def report(
 
 
 def _last_year_end() -> date:
+    from disruption.clock import SystemClock, london_date
+
     today = london_date(SystemClock().now())
     year_end = date(today.year, 3, 31)
     return year_end if year_end <= today else date(today.year - 1, 3, 31)

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from disruption.cli._common import (
     DbOption,
@@ -22,7 +21,6 @@ from disruption.cli._common import (
     progress_bar,
     step_status,
 )
-from disruption.clock import SystemClock
 
 
 @app.command("validate-903")
@@ -40,6 +38,8 @@ def validate_903(
 
     Exits 0 when the files are usable (with findings or not), 2 when one cannot be read.
     """
+    from rich.table import Table
+
     from disruption.ssda903 import check_files, findings_to_json, write_findings_csv
 
     with step_status() as step:
@@ -84,6 +84,8 @@ def stability(
     as_json: JsonOption = False,
 ) -> None:
     """Print the DfE placement-stability measures for one or more year ends."""
+    from rich.table import Table
+
     from disruption.analysis.stability import stability as measures
 
     if not year_end:
@@ -149,6 +151,7 @@ def import_903(
 
     Importing the same files again adds nothing. Exits 2 only when a file cannot be read.
     """
+    from disruption.clock import SystemClock
     from disruption.ssda903.load import plan_import
 
     borough = (
