@@ -51,7 +51,7 @@ import polars as pl
 
 from disruption.codes import NEW_PLACEMENT_RNE, TEMPORARY_PLACEMENTS
 
-__all__ = ["PLACEMENT_COLUMNS", "derive_placements"]
+__all__ = ["PLACEMENT_COLUMNS", "derive_placements", "placement_episodes"]
 
 PLACEMENT_COLUMNS = (
     "child",
@@ -73,6 +73,47 @@ def _same_child() -> pl.Expr:
     return (pl.col("child") == pl.col("child").shift(1)).fill_null(False)
 
 
+def _numbered(
+    episodes: pl.DataFrame, extra: tuple[str, ...] = (), *, indexed: bool = False
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every episode sorted by child and DECOM, and the non-temporary ones numbered.
+
+    The second frame gives each non-temporary episode ``_id``: its placement, numbered
+    across all children; with ``indexed``, both carry ``_i``, the row in the first.
+    """
+    missing = [c for c in _NEEDED if c not in episodes.columns]
+    if missing:
+        raise KeyError(f"episodes lack the column(s) {', '.join(missing)}")
+    df = episodes.select(
+        *_NEEDED,
+        pl.col("urn") if "urn" in episodes.columns else pl.lit(None, pl.String).alias("urn"),
+        *extra,
+    ).sort("child", "decom", maintain_order=True)
+
+    same_child = _same_child()
+    gap = ~(same_child & (pl.col("decom") == pl.col("dec").shift(1))).fill_null(False)
+    temporary = pl.col("place").is_in(list(TEMPORARY_PLACEMENTS)).fill_null(False)
+    df = df.with_columns(_gap=gap, _temp=temporary).with_columns(
+        # Each child's first row is a gap, so the running count numbers care periods uniquely.
+        _period=pl.col("_gap").cast(pl.Int64).cum_sum(),
+        _after_temp=(same_child & pl.col("_temp").shift(1)).fill_null(False),
+    )
+    if indexed:
+        df = df.with_row_index("_i")
+    kept = df.filter(~pl.col("_temp"))
+    same_child = _same_child()
+    returns = (
+        same_child
+        & pl.col("_after_temp")
+        & (pl.col("place") == pl.col("place").shift(1))
+        & pl.col("urn").eq_missing(pl.col("urn").shift(1))
+        & (pl.col("_period") == pl.col("_period").shift(1))
+    ).fill_null(False)
+    new_rne = pl.col("rne").is_in(list(NEW_PLACEMENT_RNE)).fill_null(False)
+    starts = ~same_child | (~returns & (new_rne | pl.col("_gap")))
+    return df, kept.with_columns(_id=starts.cast(pl.Int64).cum_sum())
+
+
 def derive_placements(episodes: pl.DataFrame) -> pl.DataFrame:
     """Derive each child's placements from its episodes (the rules are in the module docstring).
 
@@ -89,36 +130,10 @@ def derive_placements(episodes: pl.DataFrame) -> pl.DataFrame:
     Raises:
         KeyError: A needed column is missing.
     """
-    missing = [c for c in _NEEDED if c not in episodes.columns]
-    if missing:
-        raise KeyError(f"episodes lack the column(s) {', '.join(missing)}")
-    df = episodes.select(
-        *_NEEDED,
-        pl.col("urn") if "urn" in episodes.columns else pl.lit(None, pl.String).alias("urn"),
-    ).sort("child", "decom", maintain_order=True)
+    return _placements(_numbered(episodes)[1]).select(PLACEMENT_COLUMNS)
 
-    same_child = _same_child()
-    gap = ~(same_child & (pl.col("decom") == pl.col("dec").shift(1))).fill_null(False)
-    temporary = pl.col("place").is_in(list(TEMPORARY_PLACEMENTS)).fill_null(False)
-    df = df.with_columns(_gap=gap, _temp=temporary).with_columns(
-        # Each child's first row is a gap, so the running count numbers care periods uniquely.
-        _period=pl.col("_gap").cast(pl.Int64).cum_sum(),
-        _after_temp=(same_child & pl.col("_temp").shift(1)).fill_null(False),
-    )
 
-    df = df.filter(~pl.col("_temp"))
-    same_child = _same_child()
-    returns = (
-        same_child
-        & pl.col("_after_temp")
-        & (pl.col("place") == pl.col("place").shift(1))
-        & pl.col("urn").eq_missing(pl.col("urn").shift(1))
-        & (pl.col("_period") == pl.col("_period").shift(1))
-    ).fill_null(False)
-    new_rne = pl.col("rne").is_in(list(NEW_PLACEMENT_RNE)).fill_null(False)
-    starts = ~same_child | (~returns & (new_rne | pl.col("_gap")))
-    df = df.with_columns(_id=starts.cast(pl.Int64).cum_sum())
-
+def _placements(df: pl.DataFrame) -> pl.DataFrame:
     last_rec = pl.col("rec").last()
     placements = (
         df.group_by("_id")
@@ -137,4 +152,33 @@ def derive_placements(episodes: pl.DataFrame) -> pl.DataFrame:
         .sort("_id")
         .with_columns(placement=pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("child"))
     )
-    return placements.select(PLACEMENT_COLUMNS)
+    return placements.select(*PLACEMENT_COLUMNS, "_id")
+
+
+def placement_episodes(episodes: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
+    """Each child's placements, with the episodes each was derived from.
+
+    A temporary episode (rule 2) belongs to the placement it interrupts: the one before it,
+    or, when the child has none before it, the one after it. A child whose episodes are all
+    temporary has no placement, so its episodes are in none.
+
+    Args:
+        episodes: As for :func:`derive_placements`, with ``columns`` besides.
+        columns: The episode columns to keep (beyond CHILD and DECOM).
+
+    Returns:
+        The columns of :func:`derive_placements` and ``episodes``: a list of structs with
+        ``decom`` and ``columns``, in DECOM order.
+    """
+    extra = tuple(c for c in columns if c not in (*_NEEDED, "urn"))
+    df, kept = _numbered(episodes, extra, indexed=True)
+    owner = pl.col("_id").forward_fill().backward_fill().over("child")
+    df = df.join(kept.select("_i", "_id"), on="_i", how="left").sort("_i")
+    members = (
+        df.with_columns(owner.alias("_id"))
+        .filter(pl.col("_id").is_not_null())
+        .group_by("_id")
+        .agg(pl.struct("decom", *columns).alias("episodes"))
+    )
+    placements = _placements(kept).join(members, on="_id", how="left")
+    return placements.select(*PLACEMENT_COLUMNS, "episodes")
