@@ -52,16 +52,16 @@ import polars as pl
 
 from disruption.analysis.cases import case_table
 from disruption.codes import (
-    CARER_CHANGE_RNE,
     PLACEMENT_TYPE_GROUPS,
     SHORT_BREAK_LEGAL_STATUSES,
+    TEMPORARY_PLACEMENTS,
 )
 from disruption.definition import Procedure
 from disruption.events import Event
 from disruption.fold import replay
 from disruption.model import Case
 from disruption.ssda903.historic import EPISODE_FIELDS, IMPORTED
-from disruption.ssda903.placements import derive_placements
+from disruption.ssda903.placements import placements_with_carers
 from disruption.standard import STANDARD
 from disruption.store.base import CaseStore
 
@@ -141,37 +141,36 @@ def _placements_in(placements: pl.DataFrame, first: date, y: date) -> pl.DataFra
     return occupying.group_by("child").agg(pl.len().alias("placements"))
 
 
-def _carers(placements: pl.DataFrame, chained: pl.DataFrame, y: date) -> pl.DataFrame:
+def _carers(placements: pl.DataFrame, y: date) -> pl.DataFrame:
     """Per child: when the current carer began, when the carer before began, and adoption.
 
     ``carer_since`` is the start of the latest placement (on or before Y) that changed the
     carer, ``previous_since`` the start of the one that changed it before that, and
     ``adoptive`` whether the placement that began the current carer and the placement on Y
     are both placements for adoption (the adoption clause of the long-term measure).
+    Placements are sorted by child and start, so "latest" is "last".
     """
-    starts = chained.select("child", pl.col("decom").alias("start"), "rne", "gap").unique(
-        ["child", "start"], keep="last"
-    )
-    new_carer = pl.col("gap").fill_null(True) | pl.col("rne").is_in(
-        list(CARER_CHANGE_RNE)
-    ).fill_null(False)
     adoption = pl.col("type").is_in(list(ADOPTION_PLACEMENTS)).fill_null(False)
-    upto = (
-        placements.filter(pl.col("start") <= y)
-        .join(starts, on=["child", "start"], how="left")
-        .select("child", "start", "end", new_carer.alias("new"), adoption.alias("adoption"))
-        .sort("child", "start")
+    upto = placements.filter(pl.col("start") <= y).with_columns(adoption.alias("adoption"))
+    carers = (
+        upto.filter(pl.col("new_carer"))
+        .group_by("child")
+        .agg(
+            pl.col("start").last().alias("carer_since"),
+            pl.when(pl.len() > 1)
+            .then(pl.col("start").slice(-2, 1).first())
+            .alias("previous_since"),
+            pl.col("adoption").last().alias("began_adoptive"),
+        )
     )
-    since = pl.col("start").filter(pl.col("new")).max()
-    began_adoptive = pl.col("adoption").filter(pl.col("new")).last()
-    open_on_y = pl.col("end").is_null() | (pl.col("end") > y)
-    return upto.group_by("child").agg(
-        since.alias("carer_since"),
-        pl.col("start")
-        .filter(pl.col("new") & (pl.col("start") < since))
-        .max()
-        .alias("previous_since"),
-        (began_adoptive & (pl.col("adoption") & open_on_y).last()).alias("adoptive"),
+    on_y = upto.group_by("child").agg(
+        (pl.col("adoption") & (pl.col("end").is_null() | (pl.col("end") > y)))
+        .last()
+        .alias("adoptive_on_y")
+    )
+    adoptive = pl.col("began_adoptive") & pl.col("adoptive_on_y").fill_null(False)
+    return carers.join(on_y, on="child", how="left").select(
+        "child", "carer_since", "previous_since", adoptive.alias("adoptive")
     )
 
 
@@ -225,13 +224,13 @@ def stability(
     y = year_end
     chained = _chains(episodes)
     cohort = _cohort(chained, header, y)
-    placements = derive_placements(episodes)
+    placements = placements_with_carers(episodes)
     year = _placements_in(placements, months_before(y, 12) + _DAY, y)
     two = _placements_in(placements, months_before(y, 24) + _DAY, y)
     counted = (
         cohort.join(year, on="child", how="left")
         .join(two.rename({"placements": "placements_2y"}), on="child", how="left")
-        .join(_carers(placements, chained, y), on="child", how="left")
+        .join(_carers(placements, y), on="child", how="left")
     )
     counted = counted.with_columns(pl.col("placements", "placements_2y").fill_null(0))
     short = counted.filter(pl.col("placements") >= 3).height
@@ -342,7 +341,8 @@ def store_inputs(
     opening event's ``imported.episodes``: dates, RNE, legal status, PLACE and URN) and the
     child's month of birth (``imported.born``, ``YYYY-MM``): they are used as they are, so
     the store gives the figures of the returns it was imported from. A placement ended live
-    after the import ends its last episode. Any other case (live, or imported before the
+    after the import ends its last episode (unless that is an open temporary one, which is not
+    the placement's). Any other case (live, or imported before the
     episodes were kept) becomes one episode as in :func:`episodes_of_cases`, with the legal
     status of the child's episode before it (none for a child's first).
 
@@ -368,10 +368,12 @@ def store_inputs(
         pl.col("reason").alias("reason_place_change"),
     )
     last = pl.col("decom") == pl.col("decom").max().over("case")
+    # An open temporary episode after a placement is not the placement's: it stays open.
+    temporary = pl.col("place").is_in(list(TEMPORARY_PLACEMENTS)).fill_null(False)
     kept = (
         kept.join(ends, on="case", how="left")
         .with_columns(
-            pl.when(last & pl.col("dec").is_null())
+            pl.when(last & pl.col("dec").is_null() & ~temporary)
             .then(pl.col("_end"))
             .otherwise(pl.col("dec"))
             .alias("dec")

@@ -49,9 +49,14 @@ from __future__ import annotations
 
 import polars as pl
 
-from disruption.codes import NEW_PLACEMENT_RNE, TEMPORARY_PLACEMENTS
+from disruption.codes import CARER_CHANGE_RNE, NEW_PLACEMENT_RNE, TEMPORARY_PLACEMENTS
 
-__all__ = ["PLACEMENT_COLUMNS", "derive_placements", "placement_episodes"]
+__all__ = [
+    "PLACEMENT_COLUMNS",
+    "derive_placements",
+    "placement_episodes",
+    "placements_with_carers",
+]
 
 PLACEMENT_COLUMNS = (
     "child",
@@ -133,26 +138,53 @@ def derive_placements(episodes: pl.DataFrame) -> pl.DataFrame:
     return _placements(_numbered(episodes)[1]).select(PLACEMENT_COLUMNS)
 
 
-def _placements(df: pl.DataFrame) -> pl.DataFrame:
-    last_rec = pl.col("rec").last()
-    placements = (
-        df.group_by("_id")
-        .agg(
-            pl.col("child").first(),
-            pl.col("place").first().alias("type"),
-            pl.col("place_provider").first().alias("provider"),
-            pl.col("decom").first().alias("start"),
-            pl.col("dec").last().alias("end"),
-            pl.col("reason_place_change").last().alias("reason"),
-            (pl.col("dec").last().is_not_null() & last_rec.is_not_null() & (last_rec != "X1"))
-            .fill_null(False)
-            .alias("left_care"),
-            pl.col("urn").first(),
-        )
-        .sort("_id")
-        .with_columns(placement=pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("child"))
+def _placements(df: pl.DataFrame, *, carers: bool = False) -> pl.DataFrame:
+    """One row per placement from the numbered episodes (sorted, so a placement is a run).
+
+    The first episode of each run gives the placement's start and codes, the last its end:
+    two filters, no grouping. With ``carers``, ``new_carer`` says whether the first episode
+    changed the carer (RNE S, P or B, or a gap in care).
+    """
+    first = df.filter(pl.col("_id") != pl.col("_id").shift(1).fill_null(-1))
+    last = df.filter(pl.col("_id") != pl.col("_id").shift(-1).fill_null(-1))
+    rec = pl.col("rec").cast(pl.String)
+    ends = last.select(
+        pl.col("dec").alias("end"),
+        pl.col("reason_place_change").alias("reason"),
+        (pl.col("dec").is_not_null() & rec.is_not_null() & (rec != "X1"))
+        .fill_null(False)
+        .alias("left_care"),
     )
-    return placements.select(*PLACEMENT_COLUMNS, "_id")
+    index = pl.int_range(pl.len(), dtype=pl.Int64)
+    new_child = pl.col("child") != pl.col("child").shift(1).fill_null("")
+    child_first = pl.when(new_child | (index == 0)).then(index).forward_fill()
+    placements = first.select(
+        "_id",
+        "child",
+        pl.col("place").alias("type"),
+        pl.col("place_provider").alias("provider"),
+        pl.col("decom").alias("start"),
+        "urn",
+        *(
+            [
+                (
+                    pl.col("_gap") | pl.col("rne").is_in(list(CARER_CHANGE_RNE)).fill_null(False)
+                ).alias("new_carer")
+            ]
+            if carers
+            else []
+        ),
+    ).with_columns(*ends.get_columns(), (index - child_first + 1).alias("placement"))
+    return placements.select(*PLACEMENT_COLUMNS, "_id", *(["new_carer"] if carers else []))
+
+
+def placements_with_carers(episodes: pl.DataFrame) -> pl.DataFrame:
+    """:func:`derive_placements`, with ``new_carer``: whether the placement changed the carer.
+
+    A placement changes the carer when its first episode has RNE S, P or B or follows a gap
+    in care (rule 1); T and U keep the carer. For the long-term stability measure.
+    """
+    return _placements(_numbered(episodes)[1], carers=True).drop("_id")
 
 
 def placement_episodes(episodes: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
