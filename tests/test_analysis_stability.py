@@ -7,17 +7,29 @@ cohort, the same carer since 31 March 2023 or earlier.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from disruption.analysis.stability import months_before, stability
-from disruption.ssda903 import check_files
+from disruption.analysis.stability import months_before, stability, store_inputs
+from disruption.ssda903 import Report, check_files
+from disruption.ssda903.findings import Finding
+from disruption.ssda903.historic import historic_cases
+from disruption.store.memory import MemoryStore
 
 Y = date(2025, 3, 31)
-SYNTH = Path(__file__).resolve().parents[2] / "shared" / "data" / "ssda903-synth"
+SYNTH = next(
+    (
+        p / "shared" / "data" / "ssda903-synth"
+        for p in Path(__file__).resolve().parents[1:4]
+        if (p / "shared" / "data" / "ssda903-synth").is_dir()
+    ),
+    Path("/nonexistent/ssda903-synth"),
+)
 Ep = tuple[str, date, date | None, str, str]  # child, decom, dec, rne, place (ls C2)
 
 
@@ -135,6 +147,58 @@ def test_long_term_same_carer_with_l_t_u_keeping_the_carer() -> None:
     assert measure(episodes, dobs, "long_term") == (1, 2)
 
 
+def test_the_adoption_clause_the_issue_example() -> None:
+    """U4 from 12/09/2018, A5 with a new carer from 27/07/2020: stable on 31/03/2021."""
+    y = d(2021, 3, 31)
+    episodes = frame(
+        ("A", d(2018, 9, 12), d(2020, 7, 27), "S", "U4"),
+        ("A", d(2020, 7, 27), None, "P", "A5"),
+    )
+    dobs = header(A=d(2015, 6, 1))
+    result = stability(episodes, dobs, y)["long_term"]
+    assert (result["numerator"], result["denominator"]) == (1, 1)
+    # Not placed for adoption (a second foster carer): not stable.
+    fostered = episodes.with_columns(pl.lit("U4").alias("place"))
+    result = stability(fostered, dobs, y)["long_term"]
+    assert (result["numerator"], result["denominator"]) == (0, 1)
+
+
+def test_the_adoption_clause_needs_the_carer_before_to_start_two_years_before_y() -> None:
+    episodes = frame(
+        # A: the foster carer began on 31 March 2023 (= Y - 2 years): stable.
+        ("A", d(2022, 1, 1), d(2023, 3, 31), "S", "U4"),
+        ("A", d(2023, 3, 31), d(2024, 6, 1), "P", "U4"),
+        ("A", d(2024, 6, 1), None, "P", "A6"),
+        # B: the foster carer began on 1 April 2023, a day late: not stable.
+        ("B", d(2022, 1, 1), d(2023, 4, 1), "S", "U4"),
+        ("B", d(2023, 4, 1), d(2024, 6, 1), "P", "U4"),
+        ("B", d(2024, 6, 1), None, "P", "A6"),
+        # C: T keeps the carer: U4 (carer since 2022) then U5, then adoption: stable.
+        ("C", d(2022, 1, 1), d(2023, 6, 1), "S", "U4"),
+        ("C", d(2023, 6, 1), d(2024, 6, 1), "T", "U5"),
+        ("C", d(2024, 6, 1), None, "P", "A3"),
+    )
+    dobs = header(A=d(2015, 1, 1), B=d(2015, 1, 1), C=d(2015, 1, 1))
+    assert measure(episodes, dobs, "long_term") == (2, 3)
+
+
+def test_the_adoption_clause_needs_the_adoptive_placement_on_y() -> None:
+    episodes = frame(
+        # A: placed for adoption in 2024, then back to a foster carer: not stable.
+        ("A", d(2022, 1, 1), d(2024, 1, 1), "S", "U4"),
+        ("A", d(2024, 1, 1), d(2024, 9, 1), "P", "A5"),
+        ("A", d(2024, 9, 1), None, "P", "U4"),
+        # B: a foster carer became the adopter (A3 with the current foster carer, T), but
+        # that carer began only in 2024, after two years of another: not the clause's case
+        # (the change of carer was not a move to adoption), so not stable.
+        ("B", d(2022, 1, 1), d(2024, 1, 1), "S", "U4"),
+        ("B", d(2024, 1, 1), d(2024, 9, 1), "P", "U4"),
+        ("B", d(2024, 9, 1), None, "T", "A3"),
+    )
+    dobs = header(A=d(2015, 1, 1), B=d(2015, 1, 1))
+    assert measure(episodes, dobs, "long_term") == (0, 2)
+
+
 def test_a_child_turning_16_on_y_is_not_under_16() -> None:
     episodes = frame(
         ("A", d(2020, 1, 1), None, "S", "U4"),
@@ -162,6 +226,7 @@ def test_months_before(day: date, months: int, expected: date) -> None:
     assert months_before(day, months) == expected
 
 
+@pytest.mark.skipif(not SYNTH.is_dir(), reason=f"{SYNTH} is absent")
 def test_the_synthetic_returns_give_sane_measures() -> None:
     report = check_files([SYNTH / "2019", SYNTH / "2020"])
     result = stability(report.episodes, report.header, date(2020, 3, 31))
@@ -171,3 +236,142 @@ def test_the_synthetic_returns_give_sane_measures() -> None:
         assert 0 <= m["numerator"] <= m["denominator"]
     assert result["short_term"]["denominator"] > 300
     assert result["two_year"]["denominator"] <= result["short_term"]["denominator"]
+
+
+# Properties on random histories: a few children, contiguous episodes with the odd gap in
+# care, every RNE, legal status (short breaks included), placements for adoption and
+# temporary placements.
+
+_PLACES = ("U4", "U5", "K2", "A5", "A3", "T1")
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame]:
+    rows: list[tuple[object, ...]] = []
+    dobs: dict[str, date] = {}
+    for c in range(draw(st.integers(1, 4))):
+        child = f"C{c}"
+        dobs[child] = date(2004, 1, 1) + timedelta(days=draw(st.integers(0, 6000)))
+        day = date(2017, 1, 1) + timedelta(days=draw(st.integers(0, 1500)))
+        count = draw(st.integers(1, 6))
+        for i in range(count):
+            place = draw(st.sampled_from(_PLACES if i else _PLACES[:-1]))
+            rne = "S" if i == 0 else draw(st.sampled_from("PTULB"))
+            length = draw(st.integers(1, 500))
+            end: date | None = day + timedelta(days=length)
+            if i == count - 1 and draw(st.booleans()):
+                end = None
+            rows.append(
+                (
+                    child,
+                    day,
+                    rne,
+                    draw(st.sampled_from(("C2", "C2", "E1", "V3", "V4"))),
+                    place,
+                    "PR1",
+                    end,
+                    None if end is None else "X1",
+                    None if end is None else "CARPL",
+                    draw(st.sampled_from(("SC1", "SC2", "SC3"))),
+                )
+            )
+            if end is None:
+                break
+            gap = draw(st.integers(0, 60)) if draw(st.integers(0, 9)) == 0 else 0
+            day = end + timedelta(days=gap)
+    columns = ("child", "decom", "rne", "ls", "place", "place_provider", "dec", "rec")
+    schema: dict[str, type[pl.DataType]] = dict.fromkeys(
+        (*columns, "reason_place_change", "urn"), pl.String
+    )
+    schema.update(decom=pl.Date, dec=pl.Date)
+    episodes = pl.DataFrame(rows, schema=schema, orient="row")
+    header = pl.DataFrame({"child": list(dobs), "dob": list(dobs.values())})
+    return episodes, header
+
+
+_YEAR_ENDS = st.sampled_from([date(y, 3, 31) for y in range(2018, 2025)])
+
+
+@settings(max_examples=60, deadline=None)
+@given(histories(), _YEAR_ENDS)
+def test_figures_are_consistent(history: tuple[pl.DataFrame, pl.DataFrame], y: date) -> None:
+    episodes, dobs = history
+    result = stability(episodes, dobs, y)
+    for name in ("short_term", "two_year", "long_term"):
+        assert 0 <= result[name]["numerator"] <= result[name]["denominator"]
+    assert result["two_year"]["denominator"] <= result["short_term"]["denominator"]
+    assert result["long_term"]["denominator"] <= result["two_year"]["denominator"]
+    # The order of the rows does not matter.
+    assert stability(episodes.reverse(), dobs.reverse(), y) == result
+
+
+@settings(max_examples=60, deadline=None)
+@given(histories(), _YEAR_ENDS)
+def test_placing_for_adoption_never_lowers_the_long_term_measure(
+    history: tuple[pl.DataFrame, pl.DataFrame], y: date
+) -> None:
+    episodes, dobs = history
+    adopted = episodes.with_columns(
+        pl.when(pl.col("place").is_in(["U4", "U5", "K2"]))
+        .then(pl.lit("A5"))
+        .otherwise("place")
+        .alias("place")
+    )
+    before, after = stability(episodes, dobs, y), stability(adopted, dobs, y)
+    assert after["long_term"]["denominator"] == before["long_term"]["denominator"]
+    assert after["long_term"]["numerator"] >= before["long_term"]["numerator"]
+    assert after["short_term"] == before["short_term"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(histories(), _YEAR_ENDS, st.data())
+def test_a_change_of_legal_status_only_changes_nothing(
+    history: tuple[pl.DataFrame, pl.DataFrame], y: date, data: st.DataObject
+) -> None:
+    """Splitting an episode with RNE L (same legal status, place and carer) is invisible."""
+    episodes, dobs = history
+    long = episodes.filter(
+        pl.col("dec").is_not_null() & ((pl.col("dec") - pl.col("decom")).dt.total_days() > 1)
+    )
+    if long.height == 0:
+        return
+    row = long.row(data.draw(st.integers(0, long.height - 1)), named=True)
+    cut = row["decom"] + timedelta(
+        days=data.draw(st.integers(1, (row["dec"] - row["decom"]).days - 1))
+    )
+    split = pl.concat(
+        [
+            episodes.filter((pl.col("child") != row["child"]) | (pl.col("decom") != row["decom"])),
+            pl.DataFrame(
+                [{**row, "dec": cut}, {**row, "decom": cut, "rne": "L"}], schema=episodes.schema
+            ),
+        ]
+    )
+    assert stability(split, dobs, y) == stability(episodes, dobs, y)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories(), _YEAR_ENDS)
+def test_the_store_gives_back_the_figures_of_the_episodes_it_imported(
+    history: tuple[pl.DataFrame, pl.DataFrame], y: date
+) -> None:
+    episodes, dobs = history
+    report_episodes = episodes.with_columns(
+        pl.lit("TS1 1AA").alias("home_post"),
+        pl.lit("TS1 1AB").alias("pl_post"),
+        pl.lit("episodes.csv").alias("_file"),
+        pl.int_range(2, pl.len() + 2).alias("_row"),
+    )
+    store = MemoryStore()
+    found: list[Finding] = []
+    cases = historic_cases(
+        Report(report_episodes, dobs, ()),
+        recorded_at=datetime(2026, 1, 1, tzinfo=UTC),
+        findings=found,
+    )
+    store.bulk_append(list(cases))
+    assert found == []
+    stored, months = store_inputs(store)
+    expected = stability(episodes, dobs, y)
+    assert stability(stored, dobs, y) == expected
+    assert stability(stored, months, y) == expected  # 31 March: months of birth decide

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
+import attrs
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
@@ -12,6 +15,14 @@ from disruption.cli import app
 from disruption.demo_returns import synthetic_returns
 
 runner = CliRunner()
+SYNTH = next(
+    (
+        p / "shared" / "data" / "ssda903-synth"
+        for p in Path(__file__).resolve().parents[1:4]
+        if (p / "shared" / "data" / "ssda903-synth").is_dir()
+    ),
+    Path("/nonexistent/ssda903-synth"),
+)
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +60,74 @@ def test_the_store_gives_the_same_figures_as_the_files(returns: list[str], tmp_p
         runner.invoke(app, ["stability", *returns, "--year-end", "2025-03-31", "--json"]).output
     )
     assert from_store == from_files
+
+
+def _measures(args: list[str]) -> list[dict[str, object]]:
+    result = runner.invoke(app, ["stability", *args, "--json"])
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+
+
+def _year_ends(first: int, last: int) -> list[str]:
+    return [a for y in range(first, last + 1) for a in ("--year-end", f"{y}-03-31")]
+
+
+def _store_equals_files(folders: list[str], db: str, ends: list[str]) -> None:
+    imported = runner.invoke(app, ["import-903", *folders, "--db", db])
+    assert imported.exit_code == 0, imported.output
+    headers = [a for f in folders for a in ("--header", f"{f}/header.csv")]
+    from_files = _measures([*folders, *ends])
+    assert _measures(["--db", db, *headers, *ends]) == from_files
+    # Without --header: the months of birth the import kept decide the same under-16 test.
+    assert _measures(["--db", db, *ends]) == from_files
+
+
+@pytest.fixture(scope="module")
+def short_breaks(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """The demo's returns, with every seventh child on short breaks (V3, V4) for a while."""
+    history = synthetic_returns(11)
+    numbered = history.episodes.with_columns(
+        pl.col("CHILD").rank("dense").over(pl.lit(1)).alias("_n")
+    )
+    on_breaks = (pl.col("_n") % 7 == 0) & (pl.col("DECOM") >= date(2022, 6, 1))
+    legal = pl.when(on_breaks).then(
+        pl.when(pl.col("_n") % 2 == 0).then(pl.lit("V3")).otherwise(pl.lit("V4"))
+    )
+    episodes = numbered.with_columns(legal.otherwise(pl.col("LS")).alias("LS")).drop("_n")
+    assert episodes.filter(pl.col("LS").is_in(["V3", "V4"])).height > 50
+    folder = tmp_path_factory.mktemp("breaks")
+    return [str(p) for p in attrs.evolve(history, episodes=episodes).write(folder)]
+
+
+def test_the_store_equals_the_files_with_short_breaks_every_year_end(
+    short_breaks: list[str], tmp_path: Path
+) -> None:
+    first = int(Path(short_breaks[0]).name)
+    ends = _year_ends(first, 2025)
+    _store_equals_files(short_breaks, str(tmp_path / "cases.sqlite"), ends)
+    # The short breaks matter: without them the figures differ (the test can fail).
+    plain = [str(p) for p in synthetic_returns(11).write(tmp_path / "plain")]
+    assert _measures([*plain, *ends]) != _measures([*short_breaks, *ends])
+
+
+@pytest.mark.skipif(not SYNTH.is_dir(), reason=f"{SYNTH} is absent")
+def test_the_store_equals_the_files_on_the_shared_synthetic_returns(tmp_path: Path) -> None:
+    folders = [str(SYNTH / "2019"), str(SYNTH / "2020")]
+    _store_equals_files(folders, str(tmp_path / "cases.sqlite"), _year_ends(2017, 2020))
+
+
+def test_months_of_birth_cannot_decide_a_year_end_not_at_a_months_end(
+    returns: list[str], tmp_path: Path
+) -> None:
+    db = str(tmp_path / "cases.sqlite")
+    assert runner.invoke(app, ["import-903", *returns, "--db", db]).exit_code == 0
+    result = runner.invoke(app, ["stability", "--db", db, "--year-end", "2025-03-30"])
+    assert result.exit_code == 2
+    assert "--header" in result.output
+    headers = [a for r in returns for a in ("--header", f"{r}/header.csv")]
+    with_header = ["stability", "--db", db, *headers, "--year-end", "2025-03-30", "--json"]
+    from_files = ["stability", *returns, "--year-end", "2025-03-30", "--json"]
+    assert runner.invoke(app, with_header).output == runner.invoke(app, from_files).output
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,14 @@ from disruption.standard import STANDARD
 from disruption.store import CaseStore, open_store
 from disruption.store.memory import MemoryStore
 
-SYNTH = Path(__file__).resolve().parents[2] / "shared" / "data" / "ssda903-synth"
+SYNTH = next(
+    (
+        p / "shared" / "data" / "ssda903-synth"
+        for p in Path(__file__).resolve().parents[1:4]
+        if (p / "shared" / "data" / "ssda903-synth").is_dir()
+    ),
+    Path("/nonexistent/ssda903-synth"),
+)
 YEARS = [SYNTH / "2019", SYNTH / "2020"]
 NOW = datetime(2026, 11, 28, 9, tzinfo=UTC)
 HEADER = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n1,1,01/01/2010,WBRI,A1,,\n"
@@ -74,6 +81,33 @@ def test_imported_history_opens_no_deadline_and_is_marked(tmp_path: Path) -> Non
     ]
 
 
+def test_the_opening_keeps_the_episodes_and_the_month_of_birth_only(tmp_path: Path) -> None:
+    folder = _returns(tmp_path)
+    episodes = folder / "episodes.csv"
+    rows = EPISODES.splitlines()
+    # An L episode (legal status V3) within the K2 placement: one case, two episodes.
+    rows[2] = rows[2].replace("01/09/2020,X1,CARPL", "01/07/2020,X1,")
+    rows.insert(3, "1,01/07/2020,L,V3,N1,K2,PR4,01/09/2020,X1,CARPL,TS1 1AA,DL1 3CC,SC123456")
+    episodes.write_text("\n".join(rows) + "\n")
+    store = MemoryStore()
+    import_returns([folder], store, recorded_at=NOW)
+    opening = store.events(case_reference("1", date(2020, 6, 1)))[0].data[IMPORTED]
+    assert opening["episodes"] == [
+        {"decom": "2020-06-01", "dec": "2020-07-01", "rne": "P", "ls": "C2", "place": "K2",
+         "urn": "SC123456"},
+        {"decom": "2020-07-01", "dec": "2020-09-01", "rne": "L", "ls": "V3", "place": "K2",
+         "urn": "SC123456"},
+    ]  # fmt: skip
+    assert opening["born"] == "2010-01"
+    current = store.events(case_reference("1", date(2021, 2, 1)))[0].data[IMPORTED]
+    assert current["episodes"][0]["dec"] is None
+    # The date of birth itself is in no event: only its month.
+    for ref in store.case_ids():
+        for event in store.events(ref):
+            assert "01/01/2010" not in repr(event.data)
+            assert "2010-01-01" not in repr(event.data)
+
+
 def test_borough_districts_decide_the_location(tmp_path: Path) -> None:
     plan = plan_import(
         [_returns(tmp_path)], recorded_at=NOW, borough_districts=frozenset({"TS1", "DL1"})
@@ -111,6 +145,7 @@ def _import_twice(store: CaseStore) -> None:
         assert engine.case(ref) == replay(events, STANDARD.records)
 
 
+@pytest.mark.skipif(not SYNTH.is_dir(), reason=f"{SYNTH} is absent")
 def test_the_synthetic_returns_import_once_on_sqlite(tmp_path: Path) -> None:
     store = open_store(str(tmp_path / "cases.sqlite"))
     try:
@@ -120,6 +155,7 @@ def test_the_synthetic_returns_import_once_on_sqlite(tmp_path: Path) -> None:
 
 
 @pytest.mark.postgres
+@pytest.mark.skipif(not SYNTH.is_dir(), reason=f"{SYNTH} is absent")
 def test_the_synthetic_returns_import_once_on_postgresql(postgres_url: str) -> None:
     store = open_store(postgres_url)
     try:

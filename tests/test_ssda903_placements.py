@@ -8,7 +8,14 @@ import pytest
 
 from disruption.ssda903 import PLACEMENT_COLUMNS, check_files, derive_placements
 
-SYNTH = Path(__file__).resolve().parents[2] / "shared" / "data" / "ssda903-synth"
+SYNTH = next(
+    (
+        p / "shared" / "data" / "ssda903-synth"
+        for p in Path(__file__).resolve().parents[1:4]
+        if (p / "shared" / "data" / "ssda903-synth").is_dir()
+    ),
+    Path("/nonexistent/ssda903-synth"),
+)
 
 # (child, decom, rne, place, dec, rec, reason_place_change, urn); provider is "PR" + place.
 Row = tuple[str, date, str, str, date | None, str | None, str | None, str | None]

@@ -15,9 +15,12 @@ from its start up to, not including, its end:
   to Y.
 - **Long-term**: of the cohort aged under 16 on Y (their 16th birthday after Y) and looked
   after continuously since Y minus 2 years 6 months or earlier, those living with the same
-  carer since Y minus 2 years or earlier. The carer changes where a placement starts with
-  RNE S, P or B or after a gap in care; T and U keep the carer; temporary placements are
-  skipped, as in the placement histories.
+  carer since Y minus 2 years or earlier, or placed for adoption with the adoptive placement
+  and the placement before it together lasting 2 years: the placement on Y is a placement for
+  adoption (PLACE A3-A6), the current carer began with one, and the carer before began on or
+  before Y minus 2 years. The carer changes where a placement starts with RNE S, P or B or
+  after a gap in care; T and U keep the carer; temporary placements are skipped, as in the
+  placement histories.
 
 Each measure is a numerator, a denominator and a percentage (one decimal; ``None`` when the
 denominator is 0). Dates move by calendar months (a year from 29 February is 28 February).
@@ -40,19 +43,45 @@ Example:
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any, Final
 
 import polars as pl
 
-from disruption.codes import CARER_CHANGE_RNE, SHORT_BREAK_LEGAL_STATUSES
-from disruption.ssda903.placements import derive_placements
+from disruption.analysis.cases import case_table
+from disruption.codes import (
+    PLACEMENT_TYPE_GROUPS,
+    SHORT_BREAK_LEGAL_STATUSES,
+    TEMPORARY_PLACEMENTS,
+)
+from disruption.definition import Procedure
+from disruption.events import Event
+from disruption.fold import replay
+from disruption.model import Case
+from disruption.ssda903.historic import EPISODE_FIELDS, IMPORTED
+from disruption.ssda903.placements import placements_with_carers
+from disruption.standard import STANDARD
+from disruption.store.base import CaseStore
 
-__all__ = ["MEASURES", "episodes_of_cases", "long_term_cohort", "months_before", "stability"]
+__all__ = [
+    "ADOPTION_PLACEMENTS",
+    "MEASURES",
+    "episodes_of_cases",
+    "long_term_cohort",
+    "months_before",
+    "months_of_birth_suffice",
+    "stability",
+    "store_inputs",
+]
 
 MEASURES: Final = ("short_term", "two_year", "long_term")
 """The measures, in the order they are reported."""
 _DAY: Final = timedelta(days=1)
+_PAGE: Final = 10_000
+ADOPTION_PLACEMENTS: Final = frozenset(PLACEMENT_TYPE_GROUPS["Placed for adoption"])
+"""PLACE codes of a placement for adoption (A3-A6), for the long-term measure's clause."""
 
 
 def months_before(day: date, months: int) -> date:
@@ -112,17 +141,45 @@ def _placements_in(placements: pl.DataFrame, first: date, y: date) -> pl.DataFra
     return occupying.group_by("child").agg(pl.len().alias("placements"))
 
 
-def _carer_since(placements: pl.DataFrame, chained: pl.DataFrame, y: date) -> pl.DataFrame:
-    """Per child, the start of the latest placement (on or before Y) that changed the carer."""
-    starts = chained.select("child", pl.col("decom").alias("start"), "rne", "gap").unique(
-        ["child", "start"], keep="last"
+def _carers(placements: pl.DataFrame, y: date) -> pl.DataFrame:
+    """Per child: when the current carer began, when the carer before began, and adoption.
+
+    ``carer_since`` is the start of the latest placement (on or before Y) that changed the
+    carer, ``previous_since`` the start of the one that changed it before that, and
+    ``adoptive`` whether the placement that began the current carer and the placement on Y
+    are both placements for adoption (the adoption clause of the long-term measure).
+    Placements are sorted by child and start, so "latest" is "last".
+    """
+    adoption = pl.col("type").is_in(list(ADOPTION_PLACEMENTS)).fill_null(False)
+    upto = placements.filter(pl.col("start") <= y).with_columns(adoption.alias("adoption"))
+    carers = (
+        upto.filter(pl.col("new_carer"))
+        .group_by("child")
+        .agg(
+            pl.col("start").last().alias("carer_since"),
+            pl.when(pl.len() > 1)
+            .then(pl.col("start").slice(-2, 1).first())
+            .alias("previous_since"),
+            pl.col("adoption").last().alias("began_adoptive"),
+        )
     )
-    changed = (
-        placements.filter(pl.col("start") <= y)
-        .join(starts, on=["child", "start"], how="left")
-        .filter(pl.col("gap").fill_null(True) | pl.col("rne").is_in(list(CARER_CHANGE_RNE)))
+    on_y = upto.group_by("child").agg(
+        (pl.col("adoption") & (pl.col("end").is_null() | (pl.col("end") > y)))
+        .last()
+        .alias("adoptive_on_y")
     )
-    return changed.group_by("child").agg(pl.col("start").max().alias("carer_since"))
+    adoptive = pl.col("began_adoptive") & pl.col("adoptive_on_y").fill_null(False)
+    return carers.join(on_y, on="child", how="left").select(
+        "child", "carer_since", "previous_since", adoptive.alias("adoptive")
+    )
+
+
+def _stable(y: date) -> pl.Expr:
+    """In the long-term numerator: the same carer for 2 years, or the adoption clause."""
+    two_years = months_before(y, 24)
+    same_carer = (pl.col("carer_since") <= two_years).fill_null(False)
+    adopted = (pl.col("adoptive") & (pl.col("previous_since") <= two_years)).fill_null(False)
+    return same_carer | adopted
 
 
 def _under_16_since(y: date) -> pl.Expr:
@@ -167,42 +224,28 @@ def stability(
     y = year_end
     chained = _chains(episodes)
     cohort = _cohort(chained, header, y)
-    placements = derive_placements(episodes)
+    placements = placements_with_carers(episodes)
     year = _placements_in(placements, months_before(y, 12) + _DAY, y)
     two = _placements_in(placements, months_before(y, 24) + _DAY, y)
     counted = (
         cohort.join(year, on="child", how="left")
         .join(two.rename({"placements": "placements_2y"}), on="child", how="left")
-        .join(_carer_since(placements, chained, y), on="child", how="left")
+        .join(_carers(placements, y), on="child", how="left")
     )
     counted = counted.with_columns(pl.col("placements", "placements_2y").fill_null(0))
     short = counted.filter(pl.col("placements") >= 3).height
     two_year = counted.filter(pl.col("since") <= months_before(y, 24))
     long_term = counted.filter(_under_16_since(y))
-    same_carer = long_term.filter(pl.col("carer_since") <= months_before(y, 24)).height
+    stable = long_term.filter(_stable(y)).height
     return {
         "year_end": y.isoformat(),
         "short_term": _measure(short, counted.height),
         "two_year": _measure(two_year.filter(pl.col("placements_2y") >= 3).height, two_year.height),
-        "long_term": _measure(same_carer, long_term.height),
+        "long_term": _measure(stable, long_term.height),
     }
 
 
-def episodes_of_cases(table: pl.DataFrame) -> pl.DataFrame:
-    """Episodes, one per placement, from the store's case table, for :func:`stability`.
-
-    The store keeps placements, not episodes: each case becomes one episode. A child's first
-    placement, and one after a gap in care, starts with RNE ``S``; a later one ``T`` when it
-    has the same carer reference as the one before, ``P`` otherwise. The store holds no
-    legal status, so no child can be recognised as on short breaks (V3/V4) and none is left
-    out of the cohort for it.
-
-    Args:
-        table: The case table (:func:`disruption.analysis.case_table`).
-
-    Returns:
-        Episodes with the columns :func:`stability` reads.
-    """
+def _synthesised(table: pl.DataFrame) -> pl.DataFrame:
     ordered = table.sort("child", "start")
     previous_end = pl.col("end").shift().over("child")
     previous_carer = pl.col("carer").shift().over("child")
@@ -210,14 +253,156 @@ def episodes_of_cases(table: pl.DataFrame) -> pl.DataFrame:
     same_carer = pl.col("carer").is_not_null() & (pl.col("carer") == previous_carer)
     rne = pl.when(gap).then(pl.lit("S")).when(same_carer).then(pl.lit("T")).otherwise(pl.lit("P"))
     return ordered.select(
+        "case",
         "child",
         pl.col("start").alias("decom"),
         pl.col("end").alias("dec"),
         rne.alias("rne"),
-        pl.lit("C2").alias("ls"),
+        pl.lit(None, pl.String).alias("ls"),
         pl.col("placement_type").alias("place"),
         pl.col("provider").alias("place_provider"),
         pl.col("carer").alias("urn"),
         pl.when(pl.col("end").is_null()).then(None).otherwise(pl.lit("X1")).alias("rec"),
         pl.col("reason").alias("reason_place_change"),
     )
+
+
+def episodes_of_cases(table: pl.DataFrame) -> pl.DataFrame:
+    """Episodes, one per placement, from the store's case table, for :func:`stability`.
+
+    Each case becomes one episode. A child's first placement, and one after a gap in care,
+    starts with RNE ``S``; a later one ``T`` when it has the same carer reference as the one
+    before, ``P`` otherwise. The case table holds no legal status: ``ls`` is ``C2``. Imported
+    history keeps its episodes; :func:`store_inputs` uses them.
+
+    Args:
+        table: The case table (:func:`disruption.analysis.case_table`).
+
+    Returns:
+        Episodes with the columns :func:`stability` reads.
+    """
+    return _synthesised(table).drop("case").with_columns(pl.lit("C2").alias("ls"))
+
+
+_STORED_SCHEMA: Final = {
+    "case": pl.String,
+    "child": pl.String,
+    "decom": pl.String,
+    "dec": pl.String,
+    "rne": pl.String,
+    "ls": pl.String,
+    "place": pl.String,
+    "urn": pl.String,
+}
+
+
+def _stored_cases(
+    store: CaseStore, procedures: Iterable[Procedure]
+) -> tuple[list[Case], list[tuple[str | None, ...]], dict[str, str]]:
+    """The store's cases, the episodes imported cases keep, and the months of birth."""
+    by_ref = {(p.name, p.version): p for p in procedures}
+    fallback = next(iter(by_ref.values()))
+    by_case: dict[str, list[Event]] = defaultdict(list)
+    position = 0
+    while page := store.read_after(position, _PAGE):
+        for stored in page:
+            by_case[stored.event.case].append(stored.event)
+        position = page[-1].position
+    cases: list[Case] = []
+    episodes: list[tuple[str | None, ...]] = []
+    born: dict[str, str] = {}
+    for events in by_case.values():
+        data = events[0].data.get("procedure")
+        ref = (
+            (str(data.get("name")), int(data.get("version", 0)))
+            if isinstance(data, Mapping)
+            else None
+        )
+        case = replay(events, by_ref.get(ref, fallback).records if ref else fallback.records)
+        if case is None:
+            continue
+        cases.append(case)
+        source = events[0].data.get(IMPORTED)
+        if not isinstance(source, Mapping):
+            continue
+        if isinstance(month := source.get("born"), str):
+            born[case.child] = month
+        for e in source.get("episodes") or ():
+            episodes.append((case.id, case.child, *(e.get(f) for f in EPISODE_FIELDS)))
+    return cases, episodes, born
+
+
+def store_inputs(
+    store: CaseStore, procedures: Iterable[Procedure] = (STANDARD,)
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Episodes and months of birth from a store, for :func:`stability`.
+
+    A case imported from SSDA903 returns keeps the episodes it was derived from (its
+    opening event's ``imported.episodes``: dates, RNE, legal status, PLACE and URN) and the
+    child's month of birth (``imported.born``, ``YYYY-MM``): they are used as they are, so
+    the store gives the figures of the returns it was imported from. A placement ended live
+    after the import ends its last episode (unless that is an open temporary one, which is not
+    the placement's). Any other case (live, or imported before the
+    episodes were kept) becomes one episode as in :func:`episodes_of_cases`, with the legal
+    status of the child's episode before it (none for a child's first).
+
+    Args:
+        store: The store.
+        procedures: The definitions the cases were opened under (as for ``load_cases``).
+
+    Returns:
+        The episodes, and header rows (``child``, ``dob``) with each date of birth the last
+        day of the month of birth kept: exact for the under-16 test on a year end whose date
+        16 years before is a month's last day (31 March: see :func:`months_of_birth_suffice`).
+    """
+    cases, stored, born = _stored_cases(store, procedures)
+    table = case_table(cases)
+    synthesised = _synthesised(table)
+    kept = pl.DataFrame(stored, schema=_STORED_SCHEMA, orient="row").with_columns(
+        pl.col("decom", "dec").str.to_date("%Y-%m-%d")
+    )
+    ends = table.select(
+        "case",
+        pl.col("end").alias("_end"),
+        pl.col("provider").alias("place_provider"),
+        pl.col("reason").alias("reason_place_change"),
+    )
+    last = pl.col("decom") == pl.col("decom").max().over("case")
+    # An open temporary episode after a placement is not the placement's: it stays open.
+    temporary = pl.col("place").is_in(list(TEMPORARY_PLACEMENTS)).fill_null(False)
+    kept = (
+        kept.join(ends, on="case", how="left")
+        .with_columns(
+            pl.when(last & pl.col("dec").is_null() & ~temporary)
+            .then(pl.col("_end"))
+            .otherwise(pl.col("dec"))
+            .alias("dec")
+        )
+        .with_columns(
+            pl.when(pl.col("dec").is_null()).then(None).otherwise(pl.lit("X1")).alias("rec")
+        )
+        .select(synthesised.columns)
+    )
+    live = synthesised.filter(~pl.col("case").is_in(kept["case"].unique().implode()))
+    episodes = (
+        pl.concat([kept, live])
+        .sort("child", "decom")
+        .with_columns(pl.col("ls").forward_fill().over("child"))
+        .drop("case")
+    )
+    header = pl.DataFrame(
+        {"child": list(born), "born": list(born.values())},
+        schema={"child": pl.String, "born": pl.String},
+    ).select("child", pl.col("born").str.to_date("%Y-%m").dt.month_end().alias("dob"))
+    return episodes, header
+
+
+def months_of_birth_suffice(year_end: date) -> bool:
+    """Whether months of birth decide the under-16 test on a year end.
+
+    They do when the day 16 years before it is a month's last day (31 March: 31 March).
+
+    >>> months_of_birth_suffice(date(2025, 3, 31)), months_of_birth_suffice(date(2025, 3, 30))
+    (True, False)
+    """
+    return (months_before(year_end, 16 * 12) + _DAY).day == 1

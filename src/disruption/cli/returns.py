@@ -79,7 +79,11 @@ def stability(
     db: DbOption = None,
     header: Annotated[
         list[Path] | None,
-        typer.Option("--header", help="With --db: Header files giving dates of birth."),
+        typer.Option(
+            "--header",
+            help="With --db: Header files giving dates of birth (else the months of birth the "
+            "import kept).",
+        ),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -93,7 +97,7 @@ def stability(
     if bool(files) == (db is not None):
         raise typer.BadParameter("give SSDA903 files or --db, not both", param_hint="FILES")
     ends = [parse_date(y, "--year-end") for y in year_end]
-    episodes, dobs = _stability_inputs(files, db, header)
+    episodes, dobs = _stability_inputs(files, db, header, ends)
     results = [measures(episodes, dobs, y) for y in ends]
     if as_json:
         for result in results:
@@ -111,7 +115,7 @@ def stability(
 
 
 def _stability_inputs(
-    files: list[Path] | None, db: str | None, header: list[Path] | None
+    files: list[Path] | None, db: str | None, header: list[Path] | None, ends: list[Any]
 ) -> tuple[Any, Any]:
     from disruption.ssda903 import check_files, read_header
 
@@ -119,15 +123,19 @@ def _stability_inputs(
         with step_status() as step:
             report = check_files(files, on_step=step)
         return report.episodes, report.header
-    from disruption.analysis import case_table, load_cases
-    from disruption.analysis.stability import episodes_of_cases
+    from disruption.analysis.stability import months_of_birth_suffice, store_inputs
 
     with opened(db) as store:
-        episodes = episodes_of_cases(case_table(load_cases(store)))
-    if not header:
-        err.print("no --header: the long-term measure needs dates of birth", markup=False)
-        return episodes, None
-    return episodes, read_header(header)[0]
+        episodes, months = store_inputs(store)
+    if header:
+        return episodes, read_header(header)[0]
+    if months.height and not all(months_of_birth_suffice(y) for y in ends):
+        raise typer.BadParameter(
+            "the store keeps months of birth only, which cannot tell who is under 16 on a year "
+            "end whose date 16 years before is not a month's last day: give --header",
+            param_hint="--year-end",
+        )
+    return episodes, months
 
 
 @app.command("import-903")

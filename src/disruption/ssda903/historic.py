@@ -36,10 +36,12 @@ from disruption.fold import replay
 from disruption.model import Actor, Placement, Role
 from disruption.ssda903 import Report, derive_placements
 from disruption.ssda903.findings import Finding
+from disruption.ssda903.placements import placement_episodes
 from disruption.standard import STANDARD
 from disruption.store.base import NewCase
 
 __all__ = [
+    "EPISODE_FIELDS",
     "IMPORTED",
     "IMPORTER",
     "PLANNED_REASONS",
@@ -56,6 +58,9 @@ IMPORTER = Actor("ssda903-import", Role.SYSTEM)
 PLANNED_REASONS = frozenset({"CARPL", "PLACE", "CUSTOD"})
 """REASON_PLACE_CHANGE codes whose endings are imported as planned."""
 _NO_URN = frozenset({"", "XXXXXXX"})
+EPISODE_FIELDS = ("decom", "dec", "rne", "ls", "place", "urn")
+"""The fields of each episode an imported case keeps (``imported.episodes``): the SSDA903
+columns, lower case, dates ``YYYY-MM-DD`` (``dec`` null while open)."""
 
 
 def case_reference(child: str, start: date) -> str:
@@ -68,17 +73,33 @@ def _at(day: date) -> datetime:
     return datetime.combine(day, time(12), tzinfo=UTC)
 
 
-def placement_rows(episodes: pl.DataFrame) -> pl.DataFrame:
+def placement_rows(
+    episodes: pl.DataFrame, header: pl.DataFrame | None = None, *, sources: bool = False
+) -> pl.DataFrame:
     """Derived placements, with details of their first and last episodes.
 
     Args:
         episodes: Reconciled episodes (``check_files(...).episodes``).
+        header: Header rows (``child``, ``dob``): with them, ``born`` is each child's month
+            of birth, ``YYYY-MM`` (the last date of birth given for the child).
+        sources: Add ``episodes``: the placement's episodes, as JSON-ready dicts (see
+            :data:`EPISODE_FIELDS`).
 
     Returns:
         The columns of ``derive_placements`` and ``home_post``, ``pl_post``, ``file``,
-        ``row``, ``rec``, ``end_file``, ``end_row``.
+        ``row``, ``rec``, ``end_file``, ``end_row`` (and ``born``, ``episodes``).
     """
-    placements = derive_placements(episodes)
+    if sources:
+        kept = tuple(c for c in EPISODE_FIELDS if c != "decom")
+        placements = placement_episodes(episodes, kept).with_columns(
+            pl.col("episodes").list.eval(
+                pl.element().struct.with_fields(
+                    pl.element().struct.field("decom", "dec").dt.to_string("%Y-%m-%d")
+                )
+            )
+        )
+    else:
+        placements = derive_placements(episodes)
     first = episodes.select(
         "child",
         pl.col("decom").alias("start"),
@@ -98,9 +119,17 @@ def placement_rows(episodes: pl.DataFrame) -> pl.DataFrame:
         )
         .unique(["child", "end"], keep="last")
     )
-    return placements.join(first, on=["child", "start"], how="left").join(
+    rows = placements.join(first, on=["child", "start"], how="left").join(
         last, on=["child", "end"], how="left"
     )
+    if header is None or "dob" not in header.columns:
+        return rows
+    born = (
+        header.filter(pl.col("dob").is_not_null())
+        .unique("child", keep="last", maintain_order=True)
+        .select("child", pl.col("dob").dt.to_string("%Y-%m").alias("born"))
+    )
+    return rows.join(born, on="child", how="left")
 
 
 def _area(postcode: object) -> str:
@@ -161,7 +190,13 @@ def _case(row: dict[str, object], districts: frozenset[str] | None, recorded: da
             **({"carer": placement.carer} if placement.carer else {}),
         },
         "procedure": {"name": STANDARD.name, "version": STANDARD.version},
-        IMPORTED: {"from": "ssda903", "file": row.get("file"), "row": row.get("row")},
+        IMPORTED: {
+            "from": "ssda903",
+            "file": row.get("file"),
+            "row": row.get("row"),
+            **({"episodes": row["episodes"]} if row.get("episodes") else {}),
+            **({"born": row["born"]} if row.get("born") else {}),
+        },
     }
     events = [event(1, "open_case", start, opening, STANDARD.initial_state)]
     end = row.get("end")
@@ -203,7 +238,8 @@ def historic_cases(
     Yields:
         One new case per placement.
     """
-    for row in placement_rows(report.episodes).iter_rows(named=True):
+    rows = placement_rows(report.episodes, report.header, sources=True)
+    for row in rows.iter_rows(named=True):
         try:
             yield _case(row, borough_districts, recorded_at)
         except InvalidData as error:

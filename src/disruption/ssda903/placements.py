@@ -49,9 +49,14 @@ from __future__ import annotations
 
 import polars as pl
 
-from disruption.codes import NEW_PLACEMENT_RNE, TEMPORARY_PLACEMENTS
+from disruption.codes import CARER_CHANGE_RNE, NEW_PLACEMENT_RNE, TEMPORARY_PLACEMENTS
 
-__all__ = ["PLACEMENT_COLUMNS", "derive_placements"]
+__all__ = [
+    "PLACEMENT_COLUMNS",
+    "derive_placements",
+    "placement_episodes",
+    "placements_with_carers",
+]
 
 PLACEMENT_COLUMNS = (
     "child",
@@ -73,6 +78,47 @@ def _same_child() -> pl.Expr:
     return (pl.col("child") == pl.col("child").shift(1)).fill_null(False)
 
 
+def _numbered(
+    episodes: pl.DataFrame, extra: tuple[str, ...] = (), *, indexed: bool = False
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every episode sorted by child and DECOM, and the non-temporary ones numbered.
+
+    The second frame gives each non-temporary episode ``_id``: its placement, numbered
+    across all children; with ``indexed``, both carry ``_i``, the row in the first.
+    """
+    missing = [c for c in _NEEDED if c not in episodes.columns]
+    if missing:
+        raise KeyError(f"episodes lack the column(s) {', '.join(missing)}")
+    df = episodes.select(
+        *_NEEDED,
+        pl.col("urn") if "urn" in episodes.columns else pl.lit(None, pl.String).alias("urn"),
+        *extra,
+    ).sort("child", "decom", maintain_order=True)
+
+    same_child = _same_child()
+    gap = ~(same_child & (pl.col("decom") == pl.col("dec").shift(1))).fill_null(False)
+    temporary = pl.col("place").is_in(list(TEMPORARY_PLACEMENTS)).fill_null(False)
+    df = df.with_columns(_gap=gap, _temp=temporary).with_columns(
+        # Each child's first row is a gap, so the running count numbers care periods uniquely.
+        _period=pl.col("_gap").cast(pl.Int64).cum_sum(),
+        _after_temp=(same_child & pl.col("_temp").shift(1)).fill_null(False),
+    )
+    if indexed:
+        df = df.with_row_index("_i")
+    kept = df.filter(~pl.col("_temp"))
+    same_child = _same_child()
+    returns = (
+        same_child
+        & pl.col("_after_temp")
+        & (pl.col("place") == pl.col("place").shift(1))
+        & pl.col("urn").eq_missing(pl.col("urn").shift(1))
+        & (pl.col("_period") == pl.col("_period").shift(1))
+    ).fill_null(False)
+    new_rne = pl.col("rne").is_in(list(NEW_PLACEMENT_RNE)).fill_null(False)
+    starts = ~same_child | (~returns & (new_rne | pl.col("_gap")))
+    return df, kept.with_columns(_id=starts.cast(pl.Int64).cum_sum())
+
+
 def derive_placements(episodes: pl.DataFrame) -> pl.DataFrame:
     """Derive each child's placements from its episodes (the rules are in the module docstring).
 
@@ -89,52 +135,82 @@ def derive_placements(episodes: pl.DataFrame) -> pl.DataFrame:
     Raises:
         KeyError: A needed column is missing.
     """
-    missing = [c for c in _NEEDED if c not in episodes.columns]
-    if missing:
-        raise KeyError(f"episodes lack the column(s) {', '.join(missing)}")
-    df = episodes.select(
-        *_NEEDED,
-        pl.col("urn") if "urn" in episodes.columns else pl.lit(None, pl.String).alias("urn"),
-    ).sort("child", "decom", maintain_order=True)
+    return _placements(_numbered(episodes)[1]).select(PLACEMENT_COLUMNS)
 
-    same_child = _same_child()
-    gap = ~(same_child & (pl.col("decom") == pl.col("dec").shift(1))).fill_null(False)
-    temporary = pl.col("place").is_in(list(TEMPORARY_PLACEMENTS)).fill_null(False)
-    df = df.with_columns(_gap=gap, _temp=temporary).with_columns(
-        # Each child's first row is a gap, so the running count numbers care periods uniquely.
-        _period=pl.col("_gap").cast(pl.Int64).cum_sum(),
-        _after_temp=(same_child & pl.col("_temp").shift(1)).fill_null(False),
+
+def _placements(df: pl.DataFrame, *, carers: bool = False) -> pl.DataFrame:
+    """One row per placement from the numbered episodes (sorted, so a placement is a run).
+
+    The first episode of each run gives the placement's start and codes, the last its end:
+    two filters, no grouping. With ``carers``, ``new_carer`` says whether the first episode
+    changed the carer (RNE S, P or B, or a gap in care).
+    """
+    first = df.filter(pl.col("_id") != pl.col("_id").shift(1).fill_null(-1))
+    last = df.filter(pl.col("_id") != pl.col("_id").shift(-1).fill_null(-1))
+    rec = pl.col("rec").cast(pl.String)
+    ends = last.select(
+        pl.col("dec").alias("end"),
+        pl.col("reason_place_change").alias("reason"),
+        (pl.col("dec").is_not_null() & rec.is_not_null() & (rec != "X1"))
+        .fill_null(False)
+        .alias("left_care"),
     )
+    index = pl.int_range(pl.len(), dtype=pl.Int64)
+    new_child = pl.col("child") != pl.col("child").shift(1).fill_null("")
+    child_first = pl.when(new_child | (index == 0)).then(index).forward_fill()
+    placements = first.select(
+        "_id",
+        "child",
+        pl.col("place").alias("type"),
+        pl.col("place_provider").alias("provider"),
+        pl.col("decom").alias("start"),
+        "urn",
+        *(
+            [
+                (
+                    pl.col("_gap") | pl.col("rne").is_in(list(CARER_CHANGE_RNE)).fill_null(False)
+                ).alias("new_carer")
+            ]
+            if carers
+            else []
+        ),
+    ).with_columns(*ends.get_columns(), (index - child_first + 1).alias("placement"))
+    return placements.select(*PLACEMENT_COLUMNS, "_id", *(["new_carer"] if carers else []))
 
-    df = df.filter(~pl.col("_temp"))
-    same_child = _same_child()
-    returns = (
-        same_child
-        & pl.col("_after_temp")
-        & (pl.col("place") == pl.col("place").shift(1))
-        & pl.col("urn").eq_missing(pl.col("urn").shift(1))
-        & (pl.col("_period") == pl.col("_period").shift(1))
-    ).fill_null(False)
-    new_rne = pl.col("rne").is_in(list(NEW_PLACEMENT_RNE)).fill_null(False)
-    starts = ~same_child | (~returns & (new_rne | pl.col("_gap")))
-    df = df.with_columns(_id=starts.cast(pl.Int64).cum_sum())
 
-    last_rec = pl.col("rec").last()
-    placements = (
-        df.group_by("_id")
-        .agg(
-            pl.col("child").first(),
-            pl.col("place").first().alias("type"),
-            pl.col("place_provider").first().alias("provider"),
-            pl.col("decom").first().alias("start"),
-            pl.col("dec").last().alias("end"),
-            pl.col("reason_place_change").last().alias("reason"),
-            (pl.col("dec").last().is_not_null() & last_rec.is_not_null() & (last_rec != "X1"))
-            .fill_null(False)
-            .alias("left_care"),
-            pl.col("urn").first(),
-        )
-        .sort("_id")
-        .with_columns(placement=pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("child"))
+def placements_with_carers(episodes: pl.DataFrame) -> pl.DataFrame:
+    """:func:`derive_placements`, with ``new_carer``: whether the placement changed the carer.
+
+    A placement changes the carer when its first episode has RNE S, P or B or follows a gap
+    in care (rule 1); T and U keep the carer. For the long-term stability measure.
+    """
+    return _placements(_numbered(episodes)[1], carers=True).drop("_id")
+
+
+def placement_episodes(episodes: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
+    """Each child's placements, with the episodes each was derived from.
+
+    A temporary episode (rule 2) belongs to the placement it interrupts: the one before it,
+    or, when the child has none before it, the one after it. A child whose episodes are all
+    temporary has no placement, so its episodes are in none.
+
+    Args:
+        episodes: As for :func:`derive_placements`, with ``columns`` besides.
+        columns: The episode columns to keep (beyond CHILD and DECOM).
+
+    Returns:
+        The columns of :func:`derive_placements` and ``episodes``: a list of structs with
+        ``decom`` and ``columns``, in DECOM order.
+    """
+    extra = tuple(c for c in columns if c not in (*_NEEDED, "urn"))
+    df, kept = _numbered(episodes, extra, indexed=True)
+    owner = pl.col("_id").forward_fill().backward_fill().over("child")
+    df = df.join(kept.select("_i", "_id"), on="_i", how="left").sort("_i")
+    members = (
+        df.with_columns(owner.alias("_id"))
+        .filter(pl.col("_id").is_not_null())
+        .group_by("_id")
+        .agg(pl.struct("decom", *columns).alias("episodes"))
     )
-    return placements.select(PLACEMENT_COLUMNS)
+    placements = _placements(kept).join(members, on="_id", how="left")
+    return placements.select(*PLACEMENT_COLUMNS, "episodes")
