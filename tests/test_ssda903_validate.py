@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from disruption.ssda903 import Finding, read_episodes, read_header, validate
+from disruption.ssda903 import Finding, check_files, read_episodes, read_header, validate
 
 HEAD = (
     "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN"
@@ -40,9 +41,14 @@ CASES = {
         {(2, "REASON_PLACE_CHANGE")},
     ),
     "226": (
+        # Flagged on the temporary placement's own row, for its own reason or the one before.
         "1,01/04/2020,S,C2,N1,U1,PR1,01/05/2020,X1,CARPL,,,\n"
-        "1,01/05/2020,T,C2,N1,T2,,06/05/2020,X1,OTHER,,,\n",
-        {(2, "REASON_PLACE_CHANGE"), (3, "REASON_PLACE_CHANGE")},
+        "1,01/05/2020,T,C2,N1,T2,,06/05/2020,X1,,,,\n"
+        "2,01/04/2020,S,C2,N1,U1,PR1,01/05/2020,X1,,,,\n"
+        "2,01/05/2020,T,C2,N1,T2,,06/05/2020,X1,OTHER,,,\n"
+        "3,01/04/2020,S,C2,N1,U1,PR1,01/05/2020,X1,,,,\n"
+        "3,01/05/2020,T,C2,N1,T2,,06/05/2020,X1,,,,\n",
+        {(3, "REASON_PLACE_CHANGE"), (5, "REASON_PLACE_CHANGE")},
     ),
     "233": (
         "1,01/04/2020,S,C2,N1,U1,PR1,,,CARPL,,,\n2,01/04/2020,S,C2,N1,U1,PR1,02/04/2020,E11,CARPL,,,\n",
@@ -114,3 +120,50 @@ def test_child_not_in_header(tmp_path: Path) -> None:
     episodes, _ = read_episodes(p)
     header, _ = read_header(h)
     assert hits(validate(episodes, header), "child-not-in-header") == {(3, "CHILD")}
+
+
+def test_rec_and_reason_are_judged_by_the_year_of_dec(tmp_path: Path) -> None:
+    # E46 is valid from collection year 2018 (1 April 2017): recorded on DEC 21/04/2017.
+    # CUSTOD is valid from 2019: recorded on DEC 02/04/2018 it is valid, on 30/03/2018 not.
+    rows = (
+        "1,19/06/2016,S,C2,N1,U1,PR1,21/04/2017,E46,,,,\n"
+        "2,19/06/2016,S,C2,N1,U1,PR1,30/03/2017,E46,,,,\n"
+        "3,01/03/2018,S,C2,N1,U1,PR1,02/04/2018,X1,CUSTOD,,,\n"
+        "4,01/03/2018,S,C2,N1,U1,PR1,30/03/2018,X1,CUSTOD,,,\n"
+    )
+    findings = check(tmp_path, rows)
+    assert hits(findings, "149") == {(3, "REC")}
+    assert hits(findings, "code-REASON_PLACE_CHANGE") == {(5, "REASON_PLACE_CHANGE")}
+    rec = next(f for f in findings if f.rule == "149")
+    assert rec.message == "REC 'E46' is not a valid REC code in collection year 2016-17; row kept"
+
+
+def test_each_return_is_checked_on_its_own(tmp_path: Path) -> None:
+    # The same child in two returns: the 2020 return's first episode is not compared with
+    # the 2019 return's last (the DfE checks each return alone).
+    old = tmp_path / "2019"
+    new = tmp_path / "2020"
+    old.mkdir()
+    new.mkdir()
+    (old / "episodes.csv").write_text(HEAD + "\n1,01/04/2019,S,C2,N1,U1,PR1,01/05/2019,X1,,,,\n")
+    (new / "episodes.csv").write_text(HEAD + "\n1,02/05/2019,P,C2,N1,U4,PR1,,,,,,\n")
+    df, _ = read_episodes([old, new])
+    findings = validate(df)
+    assert hits(findings, "433") == set()
+    assert hits(findings, "142") == set()
+
+
+def test_rules_see_the_rows_as_submitted(tmp_path: Path) -> None:
+    # An overlap and an open episode followed by another: the DfE rules flag them on the rows
+    # as given; reconcile reports its repairs under its own names.
+    p = tmp_path / "episodes.csv"
+    p.write_text(
+        HEAD + "\n1,01/04/2020,S,C2,N1,U1,PR1,10/05/2020,X1,CARPL,,,\n"
+        "1,01/05/2020,P,C2,N1,U4,PR1,,,,,,\n1,01/06/2020,P,C2,N1,U4,PR1,,,,,,\n"
+    )
+    report = check_files([p])
+    rules = {(f.rule, f.row) for f in report.findings}
+    assert {("501", 3), ("433", 3), ("142", 3), ("433", 4)} <= rules
+    assert {("reconcile-overlap", 2), ("reconcile-open-closed", 3)} <= rules
+    # The import still works on the repaired rows.
+    assert report.episodes["dec"].to_list()[:2] == [date(2020, 5, 1), date(2020, 6, 1)]

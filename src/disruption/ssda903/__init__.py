@@ -59,7 +59,8 @@ class Report:
     Attributes:
         episodes: The reconciled episodes, one history per child.
         header: The header rows of every return, or ``None`` when none could be read.
-        findings: Every finding: reading, then reconciling, then validating.
+        findings: Every finding: reading, then reconciling, then validating (the rules
+            check the rows as read, before reconciling).
     """
 
     episodes: pl.DataFrame
@@ -70,13 +71,14 @@ class Report:
 def check_files(paths: PathsArg, *, on_step: Callable[[str], object] | None = None) -> Report:
     """Read, reconcile and validate the SSDA903 returns in some files or folders.
 
-    The result is that of `read_episodes`, `reconcile` and `validate` in turn, with less
-    work: the values of the code columns, found while reading, are not looked for again.
+    The result is that of `read_episodes`, then `validate` of the rows as read and
+    `reconcile` of them, with less work: the values of the code columns, found while reading,
+    are not looked for again.
 
     Args:
         paths: Folders (one per return, holding an episodes and a header CSV) or files; a
             file whose name contains "header" is read as a Header, any other as Episodes.
-        on_step: Called with ``"read"``, ``"reconcile"`` and ``"validate"`` as each step
+        on_step: Called with ``"read"``, ``"validate"`` and ``"reconcile"`` as each step
             starts (to show progress, or time the steps).
 
     Returns:
@@ -100,18 +102,13 @@ def check_files(paths: PathsArg, *, on_step: Callable[[str], object] | None = No
             findings += header_findings
         except FileUnreadable as err:
             findings.append(Finding(err.file, None, None, "file-unreadable", err.message))
+    # The rules check the rows as submitted; the import works on the repaired rows.
+    step("validate")
+    checked = validate_rows(read.frame, header, read.values)
     step("reconcile")
     episodes, reconciled = reconcile(read.frame)
-    values = read.values
-    del read  # the rows as read: freed before validating
-    findings += reconciled
-    kept_open = {(f.file, f.row) for f in reconciled if f.rule == "rec-without-dec"}
-    step("validate")
-    findings += [
-        f
-        for f in validate_rows(episodes, header, values)
-        if not (f.rule == "148" and (f.file, f.row) in kept_open)
-    ]
+    del read  # the rows as read: freed once reconciled
+    findings += reconciled + checked
     return Report(episodes, header, tuple(findings))
 
 

@@ -17,11 +17,14 @@ import polars as pl
 from disruption import codes
 from disruption.ssda903._distinct import distinct_values
 
-__all__ = ["Row", "Rule", "d", "distinct", "invalid", "one_of", "rules"]
+__all__ = ["Row", "Rule", "d", "distinct", "invalid", "one_of", "recorded_on", "rules"]
 
 _TEMPORARY = sorted(codes.TEMPORARY_PLACEMENTS)
 _PLACEMENT_CHANGE_RNE = sorted(codes.NEW_PLACEMENT_RNE - {"S"})
 _CONTINUATION_RNE = sorted(set(codes.RNE) - {"S"})
+
+_RECORDED_AT_END = frozenset({"rec", "reason_place_change"})
+"""Code columns recorded when the episode ends."""
 
 Row = dict[str, Any]
 _MAX_COMPARISONS = 8
@@ -36,7 +39,6 @@ class Rule:
     rule: str
     column: str | Callable[[Row], str]
     message: Callable[[Row], str]
-    on_previous: bool = False
 
 
 def d(value: date | None) -> str:
@@ -88,8 +90,25 @@ def distinct(df: pl.DataFrame, columns: Sequence[str]) -> dict[str, frozenset[st
     return {c: frozenset(v) for c, v in values.items()}
 
 
+def recorded_on(column: str) -> pl.Expr:
+    """The day a code column's value was recorded, whose collection year judges it.
+
+    RNE, LS, PLACE and PLACE_PROVIDER are recorded when the episode starts (DECOM); REC and
+    REASON_PLACE_CHANGE when it ends (DEC; DECOM when DEC is blank).
+
+    Args:
+        column: The code column.
+
+    Returns:
+        The day, as a date expression.
+    """
+    if column in _RECORDED_AT_END:
+        return pl.coalesce("dec", "decom")
+    return pl.col("decom")
+
+
 def invalid(column: str, code_list: codes.CodeList, present: Collection[str]) -> pl.Expr:
-    """Rows whose code is not valid in the collection year of their DECOM.
+    """Rows whose code is not valid in the collection year it was recorded in (`recorded_on`).
 
     Args:
         column: The code column.
@@ -97,11 +116,11 @@ def invalid(column: str, code_list: codes.CodeList, present: Collection[str]) ->
         present: The column's distinct values.
 
     Returns:
-        True where the code is given and not valid (a blank DECOM: valid if listed at all).
+        True where the code is given and not valid (no day: valid if listed at all).
     """
     listed = {c.code: c for c in code_list.codes}
     unknown = [v for v in present if v not in listed]
-    decom = pl.col("decom")
+    decom = recorded_on(column)
     invalid = one_of(pl.col(column), unknown, present).fill_null(False)
     for value in sorted(set(present) & set(listed)):
         code = listed[value]
@@ -167,23 +186,16 @@ def rules(present: Mapping[str, Collection[str]]) -> list[Rule]:
             ),
         ),
         Rule(
-            temporary & rpc.is_not_null(),
+            temporary & (rpc.is_not_null() | pl.col("_prev_reason_place_change").is_not_null()),
             "226",
             "REASON_PLACE_CHANGE",
             lambda r: (
                 f"REASON_PLACE_CHANGE {r['reason_place_change']!r} is given on a temporary "
                 f"placement ({r['place']})"
+                if r["reason_place_change"] is not None
+                else f"REASON_PLACE_CHANGE {r['_prev_reason_place_change']!r} is given on the "
+                f"episode before this temporary placement ({r['place']})"
             ),
-        ),
-        Rule(
-            temporary & pl.col("_prev_reason_place_change").is_not_null(),
-            "226",
-            "REASON_PLACE_CHANGE",
-            lambda r: (
-                f"REASON_PLACE_CHANGE {r['_prev_reason_place_change']!r} is given on the "
-                f"episode before a temporary placement ({r['place']}) starting {d(r['decom'])}"
-            ),
-            on_previous=True,
         ),
         Rule(
             dec.is_null() & rpc.is_not_null(),

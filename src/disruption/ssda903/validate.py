@@ -1,10 +1,13 @@
 """The DfE validation rules that concern episodes and placements, vectorised with polars.
 
-Rule numbers are those of the public 903 validator (``data-to-insight/csc-validator-be-903``);
-episodes are compared with the previous and next episode of the same child in DECOM order.
-Code validity is checked against `disruption.codes` in the collection year of DECOM (143 RNE,
-144 LS, 146 PLACE, 149 REC, 178 PLACE_PROVIDER, ``code-REASON_PLACE_CHANGE``); blank codes are
-left to the rules that require them.
+Rule numbers are those of the public 903 validator (``data-to-insight/csc-validator-be-903``)
+and flag the rows it flags: the rules check the rows as the authority submitted them, before
+any repair (`disruption.ssda903.reconcile` reports its repairs under its own names). Each
+return is checked on its own, as the DfE checks it: an episode is compared with the previous
+and next episode of the same child in the same return, in `RULE_ORDER`. Code validity is
+checked against `disruption.codes` in the collection year the code was recorded in (143 RNE,
+144 LS, 146 PLACE, 178 PLACE_PROVIDER by DECOM; 149 REC and ``code-REASON_PLACE_CHANGE`` by
+DEC, or DECOM when DEC is blank); blank codes are left to the rules that require them.
 """
 
 from __future__ import annotations
@@ -14,12 +17,18 @@ from collections.abc import Callable, Collection, Mapping
 import polars as pl
 
 from disruption import codes
-from disruption.ssda903._order import ORDER, in_order
-from disruption.ssda903._rules import Row, distinct, invalid
+from disruption.ssda903._rules import Row, distinct, invalid, recorded_on
 from disruption.ssda903._rules import rules as episode_rules
 from disruption.ssda903.findings import Finding
 
-__all__ = ["CODE_COLUMNS", "CODE_RULES", "validate", "validate_rows"]
+__all__ = ["CODE_COLUMNS", "CODE_RULES", "RULE_ORDER", "validate", "validate_rows"]
+
+RULE_ORDER = ("_return", "child", "decom", "dec", "_row")
+"""The order episodes are compared in: by return, CHILD, DECOM, DEC (blank last), line.
+
+The DfE's rules order a child's episodes by DECOM, and those starting the same day by line
+(rule 433: by DEC first, blank last); see docs/ssda903.md for where they differ.
+"""
 
 CODE_RULES: tuple[tuple[str, codes.CodeList, str], ...] = (
     ("rne", codes.RNE, "143"),
@@ -41,14 +50,11 @@ def _emit(
     rule: str,
     column: str | Callable[[Row], str],
     message: Callable[[Row], str],
-    *,
-    on_previous: bool = False,
 ) -> list[Finding]:
-    file, row = ("_prev__file", "_prev__row") if on_previous else ("_file", "_row")
     out: list[Finding] = []
     for r in df.filter(mask.fill_null(False)).iter_rows(named=True):
         col = column if isinstance(column, str) else column(r)
-        out.append(Finding(r[file], r[row], col, rule, message(r), r["child"]))
+        out.append(Finding(r["_file"], r["_row"], col, rule, message(r), r["child"]))
     return out
 
 
@@ -58,18 +64,19 @@ def _code_findings(df: pl.DataFrame) -> list[Finding]:
     Column by column, in `CODE_RULES` order; the messages are written by polars (each code's
     quoted form, and each day's collection year, once by Python).
     """
-    days = df["decom"].unique().drop_nulls()
-    years = [codes.collection_year(day) for day in days.to_list()]
-    year = pl.col("decom").replace_strict(days, years, default=None, return_dtype=pl.Int64)
-    when = pl.format(
-        " in collection year {}-{}", year - 1, (year % 100).cast(pl.String).str.zfill(2)
-    ).fill_null("")
     out: list[Finding] = []
     for column, code_list, rule in CODE_RULES:
         label = column.upper()
         bad = df.filter(f"_{column}_invalid")
         if bad.is_empty():
             continue
+        day = recorded_on(column)
+        days = bad.select(day.unique().drop_nulls()).to_series()
+        years = [codes.collection_year(d) for d in days.to_list()]
+        year = day.replace_strict(days, years, default=None, return_dtype=pl.Int64)
+        when = pl.format(
+            " in collection year {}-{}", year - 1, (year % 100).cast(pl.String).str.zfill(2)
+        ).fill_null("")
         given = bad[column].unique()
         quoted = pl.col(column).replace_strict(given, [repr(c) for c in given])
         message = pl.format(
@@ -87,8 +94,7 @@ def _code_findings(df: pl.DataFrame) -> list[Finding]:
 def _with_neighbours(episodes: pl.DataFrame) -> pl.DataFrame:
     """``episodes`` with what the rules need of the previous and next episode of the child.
 
-    ``_increasing`` tells whether each row comes strictly after the one before it by CHILD
-    and DECOM (in which case the frame is in `ORDER`).
+    The previous and next episode are those of the same child in the same return.
     """
 
     def prev(c: str) -> pl.Expr:
@@ -97,22 +103,36 @@ def _with_neighbours(episodes: pl.DataFrame) -> pl.DataFrame:
     def nxt(c: str) -> pl.Expr:
         return pl.when("_has_next").then(pl.col(c).shift(-1)).alias(f"_next_{c}")
 
-    child, decom = pl.col("child"), pl.col("decom")
+    child, ret = pl.col("child"), pl.col("_return")
     return episodes.with_columns(
-        (child == child.shift(1)).fill_null(False).alias("_has_prev"),
-        (child == child.shift(-1)).fill_null(False).alias("_has_next"),
+        ((child == child.shift(1)) & (ret == ret.shift(1))).fill_null(False).alias("_has_prev"),
+        ((child == child.shift(-1)) & (ret == ret.shift(-1))).fill_null(False).alias("_has_next"),
     ).with_columns(
         prev("dec"),
         prev("reason_place_change"),
-        prev("_file"),
-        prev("_row"),
         nxt("decom"),
         nxt("rne"),
         nxt("place"),
-        ((child.shift(1) < child) | (pl.col("_has_prev") & (decom.shift(1) < decom)))
-        .fill_null(False)
-        .alias("_increasing"),
     )
+
+
+def _in_rule_order(episodes: pl.DataFrame) -> bool:
+    """Whether ``episodes`` is already in `RULE_ORDER` (ties allowed; no null but DEC)."""
+    if episodes.height < 2:
+        return True
+    last = pl.col(RULE_ORDER[-1])
+    ok = last.shift(1) <= last
+    for key in reversed(RULE_ORDER[:-1]):
+        value, before = pl.col(key), pl.col(key).shift(1)
+        if key == "dec":  # blank last
+            less = (before < value) | (before.is_not_null() & value.is_null())
+            same = before.eq_missing(value)
+        else:
+            less, same = before < value, before == value
+        ok = less.fill_null(False) | (same.fill_null(False) & ok)
+    keys = [k for k in RULE_ORDER if k != "dec"]
+    no_null = pl.all_horizontal(pl.col(k).is_not_null().all() for k in keys)
+    return bool(episodes.select(no_null & ok.slice(1).fill_null(False).all()).item())
 
 
 def validate(episodes: pl.DataFrame, header: pl.DataFrame | None = None) -> list[Finding]:
@@ -122,7 +142,9 @@ def validate(episodes: pl.DataFrame, header: pl.DataFrame | None = None) -> list
     written from the few rows that break one.
 
     Args:
-        episodes: Episodes as returned by `read_episodes` or `reconcile`.
+        episodes: Episodes as returned by `read_episodes`: the rows as submitted. (Those
+            returned by `reconcile` can be checked too; the sequence rules then find only
+            what the repairs left.)
         header: Header rows as returned by `read_header`; when given, an episode child absent
             from every header is reported once (``child-not-in-header``).
 
@@ -148,10 +170,9 @@ def validate_rows(
     Returns:
         As `validate`.
     """
+    if not _in_rule_order(episodes):
+        episodes = episodes.sort(list(RULE_ORDER), nulls_last=True, maintain_order=True)
     df = _with_neighbours(episodes)
-    # Episodes are compared in `ORDER`: reconciled episodes already are, others are sorted.
-    if not df["_increasing"].slice(1).all() and not in_order(episodes):
-        df = _with_neighbours(episodes.sort(ORDER, maintain_order=True))
     present = (
         distinct(df, CODE_COLUMNS)
         if values is None
@@ -168,13 +189,15 @@ def validate_rows(
     by_rule = broken.filter(pl.any_horizontal(pl.col(f"_rule{i}") for i in range(len(rules))))
     found: list[Finding] = []
     for i, r in enumerate(rules):
-        found += _emit(
-            by_rule, pl.col(f"_rule{i}"), r.rule, r.column, r.message, on_previous=r.on_previous
-        )
+        found += _emit(by_rule, pl.col(f"_rule{i}"), r.rule, r.column, r.message)
     invalid_code = pl.any_horizontal(pl.col(f"_{c}_invalid") for c, _, _ in CODE_RULES)
     found += _code_findings(broken.filter(invalid_code))
     if header is not None:
-        first = df.filter(~pl.col("_has_prev")).join(header.select("child"), on="child", how="anti")
+        first = (
+            df.filter(~pl.col("_has_prev"))
+            .join(header.select("child"), on="child", how="anti")
+            .unique("child", keep="first", maintain_order=True)
+        )
         found += _emit(
             first,
             pl.lit(True),
