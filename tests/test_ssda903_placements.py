@@ -7,6 +7,7 @@ import polars as pl
 import pytest
 
 from disruption.ssda903 import PLACEMENT_COLUMNS, check_files, derive_placements
+from disruption.ssda903.placements import placement_episodes
 
 SYNTH = next(
     (
@@ -228,3 +229,26 @@ def test_synthetic_returns() -> None:
     assert df.height > 0
     bad = df.filter(pl.col("end").is_not_null() & (pl.col("start") > pl.col("end")))
     assert bad.height == 0, bad
+
+
+def test_placement_episodes_keep_temporary_ones_with_the_placement_they_interrupt() -> None:
+    rows = episodes(
+        ("1", d(1), "T", "T1", d(3), "X1", None, None),  # temporary first: the next placement's
+        ("1", d(3), "S", "U4", d(10), "X1", None, "SC1"),
+        ("1", d(10), "L", "U4", d(12), "X1", None, "SC1"),
+        ("1", d(12), "T", "T2", d(14), "X1", None, None),  # back to U4 after: the same one
+        ("1", d(14), "T", "U4", d(20), "X1", "CARPL", "SC1"),
+        ("1", d(20), "P", "K2", d(25), "X1", None, "SC2"),
+        ("1", d(25), "T", "T3", None, None, None, None),  # open, after K2 ended: K2's
+        ("2", d(1), "S", "T0", None, None, None, None),  # only temporary: no placement
+    )
+    kept = placement_episodes(rows, ("dec", "rne", "place"))
+    assert kept.drop("episodes").equals(derive_placements(rows))
+    listed = [[(e["decom"], e["rne"], e["place"]) for e in row] for row in kept["episodes"]]
+    assert listed == [
+        [(d(1), "T", "T1"), (d(3), "S", "U4"), (d(10), "L", "U4"), (d(12), "T", "T2"),
+         (d(14), "T", "U4")],
+        [(d(20), "P", "K2"), (d(25), "T", "T3")],
+    ]  # fmt: skip
+    # Every episode of a child with a placement is in exactly one placement.
+    assert sum(len(row) for row in kept["episodes"]) == rows.height - 1
