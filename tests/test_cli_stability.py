@@ -148,3 +148,11 @@ def test_an_unreadable_file_exits_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["stability", missing, "--year-end", "2025-03-31"])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+@pytest.mark.postgres
+def test_the_store_equals_the_files_on_postgresql(
+    short_breaks: list[str], postgres_url: str
+) -> None:
+    first = int(Path(short_breaks[0]).name)
+    _store_equals_files(short_breaks, postgres_url, _year_ends(first, 2025))

@@ -162,3 +162,28 @@ def test_the_synthetic_returns_import_once_on_postgresql(postgres_url: str) -> N
         _import_twice(store)
     finally:
         store.close()
+
+
+def test_the_store_keeps_imported_episodes_and_adds_live_placements(tmp_path: Path) -> None:
+    from disruption.analysis.stability import store_inputs
+    from tests.builders import command, end_placement_data, make_engine, open_case_data
+
+    folder = _returns(tmp_path)
+    episodes = folder / "episodes.csv"
+    episodes.write_text(EPISODES.replace("01/02/2021,S,C2", "01/02/2021,S,V3"))
+    store = MemoryStore()
+    import_returns([folder], store, recorded_at=NOW)
+    engine = make_engine(datetime(2021, 6, 2, 9, tzinfo=UTC), store=store)
+    current = case_reference("1", date(2021, 2, 1))
+    at = datetime(2021, 6, 1, 9, tzinfo=UTC)
+    engine.handle(command(current, "end_placement", at, data=end_placement_data("2021-06-01")))
+    live = open_case_data(child="1", start="2021-06-01", placement_type="U4")
+    engine.handle(command("LIVE-1", "open_case", at, data=live))
+    found, months = store_inputs(store)
+    rows = found.select("decom", "dec", "rne", "ls", "place").rows()
+    assert rows[-2:] == [
+        (date(2021, 2, 1), date(2021, 6, 1), "S", "V3", "P1"),  # ended live
+        (date(2021, 6, 1), None, "P", "V3", "U4"),  # live: the legal status before it
+    ]
+    assert rows[0] == (date(2020, 4, 1), date(2020, 6, 1), "S", "C2", "U4")
+    assert months.rows() == [("1", date(2010, 1, 31))]

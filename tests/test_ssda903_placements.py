@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from disruption.ssda903 import PLACEMENT_COLUMNS, check_files, derive_placements
+from disruption.ssda903.placements import placement_episodes
 
 SYNTH = next(
     (
@@ -228,3 +231,110 @@ def test_synthetic_returns() -> None:
     assert df.height > 0
     bad = df.filter(pl.col("end").is_not_null() & (pl.col("start") > pl.col("end")))
     assert bad.height == 0, bad
+
+
+def test_placement_episodes_keep_temporary_ones_with_the_placement_they_interrupt() -> None:
+    rows = episodes(
+        ("1", d(1), "T", "T1", d(3), "X1", None, None),  # temporary first: the next placement's
+        ("1", d(3), "S", "U4", d(10), "X1", None, "SC1"),
+        ("1", d(10), "L", "U4", d(12), "X1", None, "SC1"),
+        ("1", d(12), "T", "T2", d(14), "X1", None, None),  # back to U4 after: the same one
+        ("1", d(14), "T", "U4", d(20), "X1", "CARPL", "SC1"),
+        ("1", d(20), "P", "K2", d(25), "X1", None, "SC2"),
+        ("1", d(25), "T", "T3", None, None, None, None),  # open, after K2 ended: K2's
+        ("2", d(1), "S", "T0", None, None, None, None),  # only temporary: no placement
+    )
+    kept = placement_episodes(rows, ("dec", "rne", "place"))
+    assert kept.drop("episodes").equals(derive_placements(rows))
+    listed = [[(e["decom"], e["rne"], e["place"]) for e in row] for row in kept["episodes"]]
+    assert listed == [
+        [(d(1), "T", "T1"), (d(3), "S", "U4"), (d(10), "L", "U4"), (d(12), "T", "T2"),
+         (d(14), "T", "U4")],
+        [(d(20), "P", "K2"), (d(25), "T", "T3")],
+    ]  # fmt: skip
+    # Every episode of a child with a placement is in exactly one placement.
+    assert sum(len(row) for row in kept["episodes"]) == rows.height - 1
+
+
+def _reference(rows: list[Row]) -> list[tuple[object, ...]]:
+    """The module's rules, one child at a time, in plain Python (for the property below)."""
+    out: list[tuple[object, ...]] = []
+    by_child: dict[str, list[Row]] = {}
+    for r in sorted(rows, key=lambda r: (r[0], r[1])):
+        by_child.setdefault(r[0], []).append(r)
+    for child in sorted(by_child):
+        eps = by_child[child]
+        gaps = [i == 0 or eps[i][1] != eps[i - 1][4] for i in range(len(eps))]
+        current: list[Row] = []
+        current_period = last_kept = -1
+        placements: list[list[Row]] = []
+        period = -1
+        for i, e in enumerate(eps):
+            period += gaps[i]
+            if e[3] in ("T0", "T1", "T2", "T3", "T4"):
+                continue
+            after_temp = i > 0 and eps[i - 1][3] in ("T0", "T1", "T2", "T3", "T4")
+            returning = (
+                after_temp
+                and last_kept >= 0
+                and e[3] == eps[last_kept][3]
+                and e[7] == eps[last_kept][7]
+                and period == current_period
+            )
+            starts = not current or (not returning and (e[2] in "SPBTU" or gaps[i]))
+            if starts:
+                current = [e]
+                placements.append(current)
+            else:
+                current.append(e)
+            last_kept, current_period = i, period
+        for n, p in enumerate(placements, 1):
+            last = p[-1]
+            left = last[4] is not None and last[5] is not None and last[5] != "X1"
+            out.append((child, n, p[0][3], p[0][1], last[4], last[6], left, p[0][7]))
+    return out
+
+
+@st.composite
+def _histories(draw: st.DrawFn) -> list[Row]:
+    rows: list[Row] = []
+    for c in range(draw(st.integers(1, 3))):
+        day = d(1)
+        for _ in range(draw(st.integers(1, 7))):
+            end: date | None = day + timedelta(days=draw(st.integers(0, 40)))
+            if draw(st.integers(0, 6)) == 0:
+                end = None
+            rows.append(
+                (
+                    str(c),
+                    day,
+                    draw(st.sampled_from(("S", "P", "B", "T", "U", "L", "X"))),
+                    draw(st.sampled_from(("U1", "U1", "K2", "T0", "T3"))),
+                    end,
+                    None if end is None else draw(st.sampled_from(("X1", "X1", "E11", None))),
+                    draw(st.sampled_from((None, "CARPL", "CREQB"))),
+                    draw(st.sampled_from((None, "SC1", "SC2"))),
+                )
+            )
+            if end is None:
+                break
+            day = end + timedelta(days=draw(st.sampled_from((0, 0, 0, 1, 9))))
+    return rows
+
+
+@settings(max_examples=150, deadline=None)
+@given(_histories())
+def test_derive_placements_follows_the_rules(rows: list[Row]) -> None:
+    got = derive_placements(episodes(*rows))
+    expected = _reference(rows)
+    assert [
+        (r["child"], r["placement"], r["type"], r["start"], r["end"], r["reason"], r["left_care"],
+         r["urn"])
+        for r in got.iter_rows(named=True)
+    ] == expected  # fmt: skip
+    # Every episode lands in exactly one placement of its child, temporary ones included.
+    kept = placement_episodes(episodes(*rows), ("place",))
+    children_with_placements = {r[0] for r in expected}
+    assert sum(len(e) for e in kept["episodes"]) == sum(
+        1 for r in rows if r[0] in children_with_placements
+    )

@@ -109,13 +109,17 @@ def _measure(numerator: int, denominator: int) -> dict[str, Any]:
 def _chains(episodes: pl.DataFrame) -> pl.DataFrame:
     """Each episode with whether it follows a gap in care, and the date its chain began.
 
-    Sorted by child and start, so that a chain is a run of rows: no window per child.
+    The episodes are sorted by child and start, so that a chain is a run of rows: no window
+    per child.
     """
-    ordered = episodes.sort("child", "decom")
     new_child = pl.col("child") != pl.col("child").shift()
     gap = (new_child | (pl.col("decom") != pl.col("dec").shift())).fill_null(True)
     since = pl.when(pl.col("gap")).then(pl.col("decom")).forward_fill()
-    return ordered.with_columns(gap.alias("gap")).with_columns(since.alias("since"))
+    return episodes.with_columns(gap.alias("gap")).with_columns(since.alias("since"))
+
+
+def _sorted(episodes: pl.DataFrame) -> pl.DataFrame:
+    return episodes.sort("child", "decom", maintain_order=True)
 
 
 def _cohort(chained: pl.DataFrame, header: pl.DataFrame | None, y: date) -> pl.DataFrame:
@@ -201,7 +205,7 @@ def long_term_cohort(
     Returns:
         One row per child: ``child`` and ``since`` (looked after continuously since).
     """
-    cohort = _cohort(_chains(episodes), header, year_end)
+    cohort = _cohort(_chains(_sorted(episodes)), header, year_end)
     return cohort.filter(_under_16_since(year_end)).select("child", "since")
 
 
@@ -222,9 +226,9 @@ def stability(
         "long_term": {...}}``, each measure ``{"numerator", "denominator", "percent"}``.
     """
     y = year_end
-    chained = _chains(episodes)
-    cohort = _cohort(chained, header, y)
-    placements = placements_with_carers(episodes)
+    ordered = _sorted(episodes)
+    cohort = _cohort(_chains(ordered), header, y)
+    placements = placements_with_carers(ordered, presorted=True)
     year = _placements_in(placements, months_before(y, 12) + _DAY, y)
     two = _placements_in(placements, months_before(y, 24) + _DAY, y)
     counted = (
@@ -341,10 +345,10 @@ def store_inputs(
     opening event's ``imported.episodes``: dates, RNE, legal status, PLACE and URN) and the
     child's month of birth (``imported.born``, ``YYYY-MM``): they are used as they are, so
     the store gives the figures of the returns it was imported from. A placement ended live
-    after the import ends its last episode (unless that is an open temporary one, which is not
-    the placement's). Any other case (live, or imported before the
-    episodes were kept) becomes one episode as in :func:`episodes_of_cases`, with the legal
-    status of the child's episode before it (none for a child's first).
+    after the import ends its last episode (unless that is an open temporary one, which is
+    not the placement's). Any other case (live, or imported before the episodes were kept)
+    becomes one episode as in :func:`episodes_of_cases`, with the legal status of the
+    child's episode before it (none for a child's first).
 
     Args:
         store: The store.

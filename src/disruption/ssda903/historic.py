@@ -7,6 +7,10 @@ as commands: history is not live procedure work, so an imported unplanned ending
 termination-notice or learning-review deadline that would be overdue the moment it lands.
 Each event carries ``"imported": {"from": "ssda903", "file": ..., "row": ...}`` in its data:
 the Episodes file and row of the placement's first episode (for the ending, its last one).
+The opening's block also keeps what the stability measures need, codes and dates only:
+``"episodes"``, the placement's episodes (:data:`EPISODE_FIELDS`; a temporary placement's
+episode with the placement it interrupts), and ``"born"``, the child's month of birth
+(``YYYY-MM``; the date of birth itself is personal data and is not kept).
 
 SSDA903 does not record whether an ending was planned. An imported ending is *planned* when
 its reason is ``CARPL`` (care plan), ``PLACE`` (same carer) or ``CUSTOD``, or when the child

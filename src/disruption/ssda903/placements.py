@@ -79,7 +79,11 @@ def _same_child() -> pl.Expr:
 
 
 def _numbered(
-    episodes: pl.DataFrame, extra: tuple[str, ...] = (), *, indexed: bool = False
+    episodes: pl.DataFrame,
+    extra: tuple[str, ...] = (),
+    *,
+    indexed: bool = False,
+    presorted: bool = False,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Every episode sorted by child and DECOM, and the non-temporary ones numbered.
 
@@ -93,7 +97,9 @@ def _numbered(
         *_NEEDED,
         pl.col("urn") if "urn" in episodes.columns else pl.lit(None, pl.String).alias("urn"),
         *extra,
-    ).sort("child", "decom", maintain_order=True)
+    )
+    if not presorted:
+        df = df.sort("child", "decom", maintain_order=True)
 
     same_child = _same_child()
     gap = ~(same_child & (pl.col("decom") == pl.col("dec").shift(1))).fill_null(False)
@@ -178,13 +184,17 @@ def _placements(df: pl.DataFrame, *, carers: bool = False) -> pl.DataFrame:
     return placements.select(*PLACEMENT_COLUMNS, "_id", *(["new_carer"] if carers else []))
 
 
-def placements_with_carers(episodes: pl.DataFrame) -> pl.DataFrame:
+def placements_with_carers(episodes: pl.DataFrame, *, presorted: bool = False) -> pl.DataFrame:
     """:func:`derive_placements`, with ``new_carer``: whether the placement changed the carer.
 
     A placement changes the carer when its first episode has RNE S, P or B or follows a gap
     in care (rule 1); T and U keep the carer. For the long-term stability measure.
+
+    Args:
+        episodes: As for :func:`derive_placements`.
+        presorted: The episodes are sorted by CHILD and DECOM already: not sorted again.
     """
-    return _placements(_numbered(episodes)[1], carers=True).drop("_id")
+    return _placements(_numbered(episodes, presorted=presorted)[1], carers=True).drop("_id")
 
 
 def placement_episodes(episodes: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
