@@ -7,9 +7,8 @@ few values a column actually holds (`one_of`), several times cheaper than hashin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any
 
 import attrs
 import polars as pl
@@ -17,28 +16,60 @@ import polars as pl
 from disruption import codes
 from disruption.ssda903._distinct import distinct_values
 
-__all__ = ["Row", "Rule", "d", "distinct", "invalid", "one_of", "recorded_on", "rules"]
+__all__ = ["Rule", "d", "day", "distinct", "invalid", "one_of", "q", "recorded_on", "rules"]
 
 _TEMPORARY = sorted(codes.TEMPORARY_PLACEMENTS)
 _PLACEMENT_CHANGE_RNE = sorted(codes.NEW_PLACEMENT_RNE - {"S"})
 _CONTINUATION_RNE = sorted(set(codes.RNE) - {"S"})
+_SHORT_BREAKS = sorted(codes.SHORT_BREAK_LEGAL_STATUSES)
+_LEFT_CARE_REC = sorted(c.code for c in codes.REC.codes if c.code != "X1")
+"""The REC codes of a child leaving care (rule 432 lists every REC code but X1)."""
+_NO_PROVIDER = ["T0", "T1", "T2", "T3"]
+"""Placements given no PLACE_PROVIDER (rule 178; with T4 and Z1 up to collection year 2025,
+Z11-Z14 from 2026, by the return's year as the DfE's rule of each year lists them)."""
+_PROVIDERS = sorted(c.code for c in codes.PLACE_PROVIDER.codes)
+_PLACEMENT_FIELDS = ("place", "pl_post", "urn", "place_provider")
+"""What describes a placement, for rules 434-436."""
 
 _RECORDED_AT_END = frozenset({"rec", "reason_place_change"})
 """Code columns recorded when the episode ends."""
 
-Row = dict[str, Any]
 _MAX_COMPARISONS = 8
 """Above this many values, `one_of` hashes instead of comparing."""
 
 
 @attrs.frozen
 class Rule:
-    """One episode rule: the rows it flags, and the finding written for each."""
+    """One episode rule: the rows it flags, and the finding written for each.
+
+    The column and the message are polars expressions, evaluated on the flagged rows only.
+    """
 
     mask: pl.Expr
     rule: str
-    column: str | Callable[[Row], str]
-    message: Callable[[Row], str]
+    column: pl.Expr
+    message: pl.Expr
+
+
+def day(column: str) -> pl.Expr:
+    """A date column as `d` writes it: ``dd/mm/YYYY``, or ``blank``."""
+    return pl.col(column).dt.strftime("%d/%m/%Y").fill_null("blank")
+
+
+def q(column: str) -> pl.Expr:
+    """A code column quoted (``'X1'``), or ``blank``."""
+    # Not pl.format, which panics on some filtered text columns (polars 2.1).
+    return pl.concat_str([pl.lit("'"), pl.col(column), pl.lit("'")]).fill_null("blank")
+
+
+def _text(*parts: str | pl.Expr) -> pl.Expr:
+    """The parts written one after another (literal text and expressions)."""
+    return pl.concat_str([pl.lit(p) if isinstance(p, str) else p for p in parts])
+
+
+def _pick(condition: pl.Expr, then: str | pl.Expr, otherwise: str | pl.Expr) -> pl.Expr:
+    lit = [pl.lit(v) if isinstance(v, str) else v for v in (then, otherwise)]
+    return pl.when(condition).then(lit[0]).otherwise(lit[1])
 
 
 def d(value: date | None) -> str:
@@ -136,106 +167,389 @@ def invalid(column: str, code_list: codes.CodeList, present: Collection[str]) ->
     return invalid
 
 
+def _same(a: str, b: str) -> pl.Expr:
+    """``a == b`` as pandas compares texts: false when either is blank."""
+    return (pl.col(a) == pl.col(b)).fill_null(False)
+
+
 def rules(present: Mapping[str, Collection[str]]) -> list[Rule]:
     """The episode rules, in the order their findings are listed for one row.
 
+    The masks follow the DfE validator's own code (``lac_validator/rules``), blanks
+    included: where it compares texts with pandas, a comparison with a blank is false and
+    ``!=`` with a blank is true, and the rules below say so.
+
     Args:
-        present: The distinct values of the RNE and PLACE columns.
+        present: The distinct values of the code columns (`CODE_COLUMNS`).
 
     Returns:
         The rules.
     """
     dec, rec, rpc = pl.col("dec"), pl.col("rec"), pl.col("reason_place_change")
-    place, decom = pl.col("place"), pl.col("decom")
+    place, decom, rne, ls = pl.col("place"), pl.col("decom"), pl.col("rne"), pl.col("ls")
+    has_prev, has_next = pl.col("_has_prev"), pl.col("_has_next")
+    prev_dec, next_decom = pl.col("_prev_dec"), pl.col("_next_decom")
+
+    def among(value: pl.Expr, wanted: Iterable[str], column: str) -> pl.Expr:
+        return one_of(value, wanted, present[column]).fill_null(False)
+
+    def col(name: str) -> pl.Expr:
+        return pl.lit(name)
+
     temporary = one_of(place, _TEMPORARY, present["place"])
     next_temporary = one_of(pl.col("_next_place"), _TEMPORARY, present["place"])
+    is_temporary = temporary.fill_null(False)
+    short_break = among(ls, _SHORT_BREAKS, "ls")
+    not_s = (rne != "S").fill_null(True)
+    x1 = (rec == "X1").fill_null(False)
+    up_to_2025 = (pl.col("_return_year") <= 2025).fill_null(True)
+    no_provider = among(place, _NO_PROVIDER, "place") | pl.when(up_to_2025).then(
+        among(place, ["T4", "Z1"], "place")
+    ).otherwise(among(place, ["Z11", "Z12", "Z13", "Z14"], "place"))
+    valid_provider = among(pl.col("place_provider"), _PROVIDERS, "place_provider")
+    same_placement = pl.all_horizontal(_same(c, f"_prev_{c}") for c in _PLACEMENT_FIELDS)
+    same_placement_or_blank = pl.all_horizontal(
+        pl.col(c).eq_missing(pl.col(f"_prev_{c}")) for c in _PLACEMENT_FIELDS
+    )
+    same_ls = _same("ls", "_prev_ls")
     return [
         Rule(
-            pl.col("_has_next") & (dec.is_null() | rec.is_null()),
+            has_next & (dec.is_null() | rec.is_null()),
             "142",
-            lambda r: "DEC" if r["dec"] is None else "REC",
-            lambda r: (
-                f"a later episode starts on {d(r['_next_decom'])} but this episode has no "
-                + ("DEC" if r["dec"] is None else "REC")
+            _pick(dec.is_null(), "DEC", "REC"),
+            _text(
+                "a later episode starts on ",
+                day("_next_decom"),
+                " but this episode has no ",
+                _pick(dec.is_null(), "DEC", "REC"),
             ),
         ),
         Rule(
             dec.is_null() != rec.is_null(),
             "148",
-            lambda r: "REC" if r["rec"] is None else "DEC",
-            lambda r: (
-                (
-                    f"DEC is {d(r['dec'])} but REC is blank"
-                    if r["rec"] is None
-                    else f"REC is {r['rec']!r} but DEC is blank"
-                )
-                + "; DEC and REC must both be given or both be blank"
+            _pick(rec.is_null(), "REC", "DEC"),
+            _text(
+                _pick(
+                    rec.is_null(),
+                    _text("DEC is ", day("dec"), " but REC is blank"),
+                    _text("REC is ", q("rec"), " but DEC is blank"),
+                ),
+                "; DEC and REC must both be given or both be blank",
             ),
         ),
         Rule(
-            (rec == "X1")
+            valid_provider & no_provider,
+            "178",
+            col("PLACE_PROVIDER"),
+            _text(
+                "PLACE_PROVIDER ",
+                q("place_provider"),
+                " is given on a placement that has no provider (",
+                pl.col("place"),
+                ")",
+            ),
+        ),
+        Rule(
+            x1
             & rpc.is_null()
-            & ~temporary.fill_null(False)
+            & ~is_temporary
             & one_of(pl.col("_next_rne"), _PLACEMENT_CHANGE_RNE, present["rne"])
             & ~next_temporary.fill_null(False),
             "225",
-            "REASON_PLACE_CHANGE",
-            lambda r: (
-                f"the placement changes (next RNE {r['_next_rne']!r}, next PLACE "
-                f"{r['_next_place']!r}) but REASON_PLACE_CHANGE is blank"
+            col("REASON_PLACE_CHANGE"),
+            _text(
+                "the placement changes (next RNE ",
+                q("_next_rne"),
+                ", next PLACE ",
+                q("_next_place"),
+                ") but REASON_PLACE_CHANGE is blank",
             ),
         ),
         Rule(
             temporary & (rpc.is_not_null() | pl.col("_prev_reason_place_change").is_not_null()),
             "226",
-            "REASON_PLACE_CHANGE",
-            lambda r: (
-                f"REASON_PLACE_CHANGE {r['reason_place_change']!r} is given on a temporary "
-                f"placement ({r['place']})"
-                if r["reason_place_change"] is not None
-                else f"REASON_PLACE_CHANGE {r['_prev_reason_place_change']!r} is given on the "
-                f"episode before this temporary placement ({r['place']})"
+            col("REASON_PLACE_CHANGE"),
+            _pick(
+                rpc.is_not_null(),
+                _text(
+                    "REASON_PLACE_CHANGE ",
+                    q("reason_place_change"),
+                    " is given on a temporary placement (",
+                    pl.col("place"),
+                    ")",
+                ),
+                _text(
+                    "REASON_PLACE_CHANGE ",
+                    q("_prev_reason_place_change"),
+                    " is given on the episode before this temporary placement (",
+                    pl.col("place"),
+                    ")",
+                ),
             ),
         ),
         Rule(
             dec.is_null() & rpc.is_not_null(),
             "233",
-            "REASON_PLACE_CHANGE",
-            lambda r: (
-                f"REASON_PLACE_CHANGE {r['reason_place_change']!r} is given on an open "
-                "episode (blank DEC)"
+            col("REASON_PLACE_CHANGE"),
+            _text(
+                "REASON_PLACE_CHANGE ",
+                q("reason_place_change"),
+                " is given on an open episode (blank DEC)",
             ),
         ),
         Rule(
             dec == decom,
             "355",
-            "DEC",
-            lambda r: f"the episode starts and ends on {d(r['dec'])} (less than 24 hours)",
+            col("DEC"),
+            _text("the episode starts and ends on ", day("dec"), " (less than 24 hours)"),
         ),
         Rule(
             dec < decom,
             "356",
-            "DEC",
-            lambda r: f"DEC {d(r['dec'])} is before DECOM {d(r['decom'])}",
+            col("DEC"),
+            _text("DEC ", day("dec"), " is before DECOM ", day("decom")),
         ),
         Rule(
-            one_of(pl.col("rne"), _CONTINUATION_RNE, present["rne"])
-            & pl.col("_has_prev")
-            & (pl.col("_prev_dec").is_null() | (pl.col("_prev_dec") != decom)),
-            "433",
-            "DECOM",
-            lambda r: (
-                f"RNE {r['rne']!r} continues the previous episode, which ended on "
-                f"{d(r['_prev_dec'])}, but this one starts on {d(r['decom'])}"
+            ~has_prev & (decom >= pl.col("_return_start")) & not_s,
+            "357",
+            col("RNE"),
+            _text(
+                "the child's first episode in this return starts on ",
+                day("decom"),
+                ", in the return's year, but RNE is ",
+                q("rne"),
+                ", not 'S'",
             ),
         ),
         Rule(
-            decom < pl.col("_prev_dec"),
+            (ls == "V3").fill_null(False) & not_s,
+            "366",
+            col("RNE"),
+            _text(
+                "LS is 'V3' (a short break) but RNE is ",
+                q("rne"),
+                ": a short break starts a period of care (RNE 'S') and cannot change placement",
+            ),
+        ),
+        Rule(
+            is_temporary & ~among(rne, ["P", "B"], "rne"),
+            "380",
+            col("RNE"),
+            _text(
+                "a temporary placement (",
+                pl.col("place"),
+                ") starts with RNE ",
+                q("rne"),
+                ", not 'P' or 'B'",
+            ),
+        ),
+        Rule(
+            is_temporary & rec.is_not_null() & ~x1,
+            "381",
+            col("REC"),
+            _text(
+                "a temporary placement (",
+                pl.col("place"),
+                ") ends the period of care (REC ",
+                q("rec"),
+                ")",
+            ),
+        ),
+        Rule(
+            short_break & is_temporary,
+            "382",
+            col("PLACE"),
+            _text("a short break (LS ", q("ls"), ") is in a temporary placement (", place, ")"),
+        ),
+        Rule(
+            has_prev
+            & pl.col("_has_prev2")
+            & among(pl.col("_prev_place"), _TEMPORARY, "place")
+            & (
+                (rne != "P").fill_null(True)
+                | (place != pl.col("_prev2_place")).fill_null(True)
+                | (
+                    (pl.col("_return_year") >= 2026).fill_null(False)
+                    & (pl.col("pl_post") != pl.col("_prev2_pl_post")).fill_null(True)
+                )
+            ),
+            "383",
+            col("PLACE"),
+            _text(
+                "after a temporary placement (",
+                pl.col("_prev_place"),
+                ") the child does not return to the placement before it (RNE ",
+                q("rne"),
+                ", PLACE ",
+                q("place"),
+                "; that placement's PLACE ",
+                q("_prev2_place"),
+                ")",
+            ),
+        ),
+        Rule(
+            short_break & among(place, ["U1", "U4"], "place"),
+            "384",
+            col("PLACE"),
+            _text(
+                "a short break (LS ", q("ls"), ") is in a long-term foster placement (", place, ")"
+            ),
+        ),
+        Rule(
+            (has_next & x1 & dec.is_not_null() & (dec != next_decom).fill_null(False))
+            | (
+                has_next
+                & rec.is_not_null()
+                & ~x1
+                & dec.is_not_null()
+                & (dec == next_decom).fill_null(False)
+            )
+            | (~has_next & dec.is_not_null() & x1),
+            "388",
+            col("REC"),
+            pl.when(x1 & has_next)
+            .then(
+                _text(
+                    "REC is 'X1' (a new episode begins the same day) but the next episode "
+                    "starts on ",
+                    day("_next_decom"),
+                    ", not on DEC ",
+                    day("dec"),
+                )
+            )
+            .when(x1)
+            .then(pl.lit("REC is 'X1' (a new episode begins the same day) but none follows"))
+            .otherwise(
+                _text(
+                    "the next episode starts on DEC ",
+                    day("dec"),
+                    ", so the child is still looked after, but REC is ",
+                    q("rec"),
+                    ", not 'X1'",
+                )
+            ),
+        ),
+        Rule(
+            (rne == "S").fill_null(False) & has_prev & (decom <= prev_dec).fill_null(False),
+            "431",
+            col("RNE"),
+            _text(
+                "RNE is 'S' (started to be looked after) but the previous episode ended on ",
+                day("_prev_dec"),
+                ", on or after this one's start ",
+                day("decom"),
+            ),
+        ),
+        Rule(
+            has_prev & among(pl.col("_prev_rec"), _LEFT_CARE_REC, "rec") & not_s,
+            "432",
+            col("RNE"),
+            _text(
+                "the previous episode ended with the child leaving care (REC ",
+                q("_prev_rec"),
+                ") but RNE is ",
+                q("rne"),
+                ", not 'S'",
+            ),
+        ),
+        Rule(
+            among(rne, _CONTINUATION_RNE, "rne")
+            & has_prev
+            & (prev_dec.is_null() | (prev_dec != decom)),
+            "433",
+            col("DECOM"),
+            _text(
+                "RNE ",
+                q("rne"),
+                " continues the previous episode, which ended on ",
+                day("_prev_dec"),
+                ", but this one starts on ",
+                day("decom"),
+            ),
+        ),
+        Rule(
+            has_prev & (rne == "L").fill_null(False) & (same_ls | ~same_placement_or_blank),
+            "434",
+            col("RNE"),
+            _text(
+                "RNE is 'L' (legal status changes, the placement does not) but ",
+                _pick(
+                    same_ls,
+                    _text("LS stays ", q("ls")),
+                    "the placement (PLACE, PL_POST, URN or PLACE_PROVIDER) changes",
+                ),
+            ),
+        ),
+        Rule(
+            has_prev
+            & among(rne, ["P", "T"], "rne")
+            & ((ls != pl.col("_prev_ls")).fill_null(True) | same_placement),
+            "435",
+            col("RNE"),
+            _text(
+                "RNE is ",
+                q("rne"),
+                " (the placement changes, the legal status does not) but ",
+                _pick(
+                    same_ls,
+                    "PLACE, PL_POST, URN and PLACE_PROVIDER stay the same",
+                    _text("LS changes from ", q("_prev_ls"), " to ", q("ls")),
+                ),
+            ),
+        ),
+        Rule(
+            has_prev
+            & among(rne, ["U", "B"], "rne")
+            & (ls.eq_missing(pl.col("_prev_ls")) | same_placement_or_blank),
+            "436",
+            col("RNE"),
+            _text(
+                "RNE is ",
+                q("rne"),
+                " (legal status and placement change) but ",
+                _pick(
+                    ls.eq_missing(pl.col("_prev_ls")),
+                    _text("LS stays ", q("ls")),
+                    "PLACE, PL_POST, URN and PLACE_PROVIDER stay the same",
+                ),
+            ),
+        ),
+        Rule(
+            among(rec, ["E2", "E15"], "rec") & has_next,
+            "437",
+            col("REC"),
+            _text(
+                "REC is ",
+                q("rec"),
+                " (the child died or is 18 or over) but a later episode starts on ",
+                day("_next_decom"),
+            ),
+        ),
+        Rule(
+            decom < prev_dec,
             "501",
-            "DECOM",
-            lambda r: (
-                f"the episode starts on {d(r['decom'])}, before the previous episode ended "
-                f"({d(r['_prev_dec'])})"
+            col("DECOM"),
+            _text(
+                "the episode starts on ",
+                day("decom"),
+                ", before the previous episode ended (",
+                day("_prev_dec"),
+                ")",
+            ),
+        ),
+        Rule(
+            has_prev
+            & (pl.col("_prev_rec") == "X1").fill_null(False)
+            & (prev_dec == decom).fill_null(False)
+            & (pl.col("cin") != pl.col("_prev_cin")).fill_null(True),
+            "504",
+            col("CIN"),
+            _text(
+                "CIN changes from ",
+                q("_prev_cin"),
+                " to ",
+                q("cin"),
+                " within a period of care",
             ),
         ),
     ]

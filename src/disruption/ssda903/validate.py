@@ -12,12 +12,12 @@ DEC, or DECOM when DEC is blank); blank codes are left to the rules that require
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 
 import polars as pl
 
 from disruption import codes
-from disruption.ssda903._rules import Row, distinct, invalid, recorded_on
+from disruption.ssda903._rules import Rule, distinct, invalid, recorded_on
 from disruption.ssda903._rules import rules as episode_rules
 from disruption.ssda903.findings import Finding
 
@@ -44,18 +44,19 @@ CODE_COLUMNS: tuple[str, ...] = tuple(sorted({"rne", "place"} | {c for c, _, _ i
 """The code columns the rules look at."""
 
 
-def _emit(
-    df: pl.DataFrame,
-    mask: pl.Expr,
-    rule: str,
-    column: str | Callable[[Row], str],
-    message: Callable[[Row], str],
-) -> list[Finding]:
-    out: list[Finding] = []
-    for r in df.filter(mask.fill_null(False)).iter_rows(named=True):
-        col = column if isinstance(column, str) else column(r)
-        out.append(Finding(r["_file"], r["_row"], col, rule, message(r), r["child"]))
-    return out
+def _emit(df: pl.DataFrame, mask: pl.Expr, rule: Rule) -> list[Finding]:
+    """The findings of one rule on the rows of ``df`` where ``mask`` holds."""
+    rows = (
+        df.filter(mask.fill_null(False))
+        .select(
+            "_file", "_row", rule.column.alias("_column"), rule.message.alias("_message"), "child"
+        )
+        .rows()
+    )
+    return [
+        Finding(file, row, column, rule.rule, text, child)
+        for file, row, column, text, child in rows
+    ]
 
 
 def _code_findings(df: pl.DataFrame) -> list[Finding]:
@@ -91,28 +92,53 @@ def _code_findings(df: pl.DataFrame) -> list[Finding]:
     return out
 
 
+_PREVIOUS = (
+    "dec",
+    "rec",
+    "ls",
+    "cin",
+    "place",
+    "pl_post",
+    "urn",
+    "place_provider",
+    "reason_place_change",
+)
+"""The columns of the previous episode that the rules look at."""
+
+
 def _with_neighbours(episodes: pl.DataFrame) -> pl.DataFrame:
     """``episodes`` with what the rules need of the previous and next episode of the child.
 
-    The previous and next episode are those of the same child in the same return.
+    The previous and next episode are those of the same child in the same return; the
+    return's collection year (``_return_year``, starting on ``_return_start``) is that of the
+    latest date it holds.
     """
 
     def prev(c: str) -> pl.Expr:
         return pl.when("_has_prev").then(pl.col(c).shift(1)).alias(f"_prev_{c}")
 
+    def prev2(c: str) -> pl.Expr:
+        return pl.when("_has_prev2").then(pl.col(c).shift(2)).alias(f"_prev2_{c}")
+
     def nxt(c: str) -> pl.Expr:
         return pl.when("_has_next").then(pl.col(c).shift(-1)).alias(f"_next_{c}")
 
     child, ret = pl.col("child"), pl.col("_return")
+    latest = pl.max_horizontal("decom", "dec").max().over("_return")
+    year = latest.dt.year() + (latest.dt.month() >= 4).cast(pl.Int32)
     return episodes.with_columns(
         ((child == child.shift(1)) & (ret == ret.shift(1))).fill_null(False).alias("_has_prev"),
+        ((child == child.shift(2)) & (ret == ret.shift(2))).fill_null(False).alias("_has_prev2"),
         ((child == child.shift(-1)) & (ret == ret.shift(-1))).fill_null(False).alias("_has_next"),
+        year.alias("_return_year"),
     ).with_columns(
-        prev("dec"),
-        prev("reason_place_change"),
+        *(prev(c) for c in _PREVIOUS),
+        prev2("place"),
+        prev2("pl_post"),
         nxt("decom"),
         nxt("rne"),
         nxt("place"),
+        pl.date(pl.col("_return_year") - 1, 4, 1).alias("_return_start"),
     )
 
 
@@ -189,7 +215,7 @@ def validate_rows(
     by_rule = broken.filter(pl.any_horizontal(pl.col(f"_rule{i}") for i in range(len(rules))))
     found: list[Finding] = []
     for i, r in enumerate(rules):
-        found += _emit(by_rule, pl.col(f"_rule{i}"), r.rule, r.column, r.message)
+        found += _emit(by_rule, pl.col(f"_rule{i}"), r)
     invalid_code = pl.any_horizontal(pl.col(f"_{c}_invalid") for c, _, _ in CODE_RULES)
     found += _code_findings(broken.filter(invalid_code))
     if header is not None:
@@ -198,12 +224,20 @@ def validate_rows(
             .join(header.select("child"), on="child", how="anti")
             .unique("child", keep="first", maintain_order=True)
         )
-        found += _emit(
-            first,
-            pl.lit(True),
-            "child-not-in-header",
-            "CHILD",
-            lambda r: f"CHILD {r['child']} has episodes but is in no Header file",
-        )
+        found += [
+            Finding(file, row, "CHILD", "child-not-in-header", text, child)
+            for file, row, text, child in first.select(
+                "_file",
+                "_row",
+                pl.concat_str(
+                    [
+                        pl.lit("CHILD "),
+                        pl.col("child"),
+                        pl.lit(" has episodes but is in no Header file"),
+                    ]
+                ),
+                "child",
+            ).rows()
+        ]
     found.sort(key=lambda f: (f.file, f.row or 0))
     return found
