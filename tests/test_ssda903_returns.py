@@ -270,3 +270,40 @@ def test_stability_on_a_folder_of_years_equals_the_files_one_by_one(tmp_path: Pa
     files = [str(f) for f in reversed(held[folder])]
     one_by_one = runner.invoke(app, ["stability", *files, *ends])
     assert one_by_one.output == whole.output
+
+
+def test_a_header_that_cannot_be_read_leaves_the_others(tmp_path: Path) -> None:
+    write(tmp_path / "2019-20" / "episodes.csv", "1,01/05/2019,S,C2,N1,U1,PR1,01/06/2019,X1,,,,\n")
+    write(tmp_path / "2020-21" / "episodes.csv", "1,01/06/2019,P,C2,N1,U4,PR1,,,,,,\n")
+    write(tmp_path / "2019-20" / "header.csv", "1,1,01/01/2010\n", "CHILD,SEX,DOB")
+    bad = write(tmp_path / "2020-21" / "header.csv", "1,01/01/2010\n", "SEX,DOB")
+    report = check_files(sorted(tmp_path.iterdir()))
+    assert report.header is not None
+    assert report.header["_return"].to_list() == [2020]
+    assert [(f.file, f.rule) for f in report.findings if f.row is None] == [
+        (str(tmp_path / "2020-21" / "episodes.csv"), "header-missing"),
+        (str(bad), "file-unreadable"),
+    ]
+
+
+SYNTH = Path(__file__).resolve().parents[2] / "shared" / "data" / "ssda903-synth"
+
+
+@pytest.mark.skipif(not SYNTH.is_dir(), reason="shared synthetic SSDA903 data not present")
+def test_the_shared_synthetic_returns_in_any_shape() -> None:
+    # Returns another tool wrote, in folders named by the year each starts in.
+    folders = [SYNTH / "2020", SYNTH / "2019"]
+    files = [SYNTH / "2020" / "header.csv", SYNTH / "2019" / "episodes.csv",
+             SYNTH / "2019" / "header.csv", SYNTH / "2020" / "episodes.csv"]  # fmt: skip
+    baseline = check_files(folders)
+    assert set(baseline.episodes["_return"].to_list()) == {2020, 2021}
+    assert not [f for f in baseline.findings if f.rule in ("return-year", "header-missing")]
+    for given_as in (files, [files[0], SYNTH / "2019", files[3]], list(reversed(folders))):
+        report = check_files(given_as)
+        assert report.findings == baseline.findings
+        assert report.episodes.equals(baseline.episodes)
+        for y in (2020, 2021):
+            day = date(y, 3, 31)
+            assert stability(report.episodes, report.header, day) == stability(
+                baseline.episodes, baseline.header, day
+            )

@@ -132,7 +132,8 @@ def _headers(paths: Sequence[Path], read: ReadRows) -> tuple[pl.DataFrame | None
 
     A Header that cannot be read is a finding and is left out. When Headers were given, an
     Episodes return with none of its year gets a ``header-missing`` finding (unless the only
-    Header's year cannot be told: it is then taken for every return).
+    Header's year cannot be told: it is then taken for every return; nor for a lone Episodes
+    file whose year cannot be told).
     """
     findings: list[Finding] = []
     left = list(paths)
@@ -159,7 +160,7 @@ def _headers(paths: Sequence[Path], read: ReadRows) -> tuple[pl.DataFrame | None
                     "children's dates of birth are not read from it",
                 )
                 for path, year in read.years.items()
-                if year not in covered
+                if year not in covered and year != 0
             ]
         findings.sort(key=lambda f: (f.file, f.row or 0))
         return header.frame, findings

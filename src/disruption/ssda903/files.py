@@ -317,7 +317,9 @@ def header_dated(
         e
         for e in same
         if _key(e) == _key(path)
-        or (own is not None and (theirs := _in_name(e.name)) is not None and theirs == own)
+        or (
+            own is not None and (theirs := _in_name(e.name)) is not None and theirs.year == own.year
+        )
     }
     for candidates in (paired, set(same) if own is None else set()):
         years = {same[e].year for e in candidates if same[e].year is not None}
