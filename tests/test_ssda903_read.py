@@ -44,7 +44,7 @@ def test_messy_but_valid_file_is_read(tmp_path: Path) -> None:
     assert df.row(0, named=True)["reason_place_change"] == "CARPL"
     assert df["_row"].to_list() == [2, 4]
     assert "extra" not in df.columns
-    assert df["_return"].to_list() == [0, 0]
+    assert df["_return"].to_list() == [2021, 2021]  # DEC 02/05/2020: the return for 2020-21
 
 
 def test_two_digit_year_is_read_with_a_finding(tmp_path: Path) -> None:
@@ -120,11 +120,12 @@ def test_folders_ordered_by_year_and_found_by_name(tmp_path: Path) -> None:
     write(tmp_path / "LA_2020" / "episodes.csv", f"{HEAD}\n1,01/04/2019,S,,,,,,,,,,\n")
     write(tmp_path / "LA_2020" / "Header.csv", "CHILD,SEX,DOB\n1,1,01/01/2010\n")
     df, _ = read_episodes([tmp_path / "LA_2021", tmp_path / "LA_2020"])
-    assert dict(zip(df["child"], df["_return"], strict=True)) == {"1": 0, "2": 1}
-    with pytest.raises(FileUnreadable, match="header"):
+    assert dict(zip(df["child"], df["_return"], strict=True)) == {"1": 2020, "2": 2021}
+    with pytest.raises(FileUnreadable, match="Header"):
         read_header([tmp_path / "LA_2021"])
     header, _ = read_header(tmp_path / "LA_2020")
     assert header["dob"].to_list() == [date(2010, 1, 1)]
+    assert header["_return"].to_list() == [2020]
 
 
 def test_findings_serialise() -> None:
@@ -140,7 +141,7 @@ def test_findings_serialise() -> None:
 def test_synthetic_returns_are_imported() -> None:
     report = check_files([SYNTH / "2020", SYNTH / "2019"])
     returns = set(report.episodes["_return"].to_list())
-    assert returns == {0, 1}
+    assert returns == {2020, 2021}  # folders named by the year each return starts in
     assert report.header is not None
     files = {f.file for f in report.findings}
     assert str(SYNTH / "2019" / "episodes.csv") in files

@@ -16,7 +16,9 @@ HEAD = (
 def load(tmp_path: Path, *years: str) -> tuple[pl.DataFrame, list[Finding]]:
     paths = []
     for i, rows in enumerate(years):
-        p = tmp_path / f"{2020 + i}" / "episodes.csv"
+        # Named by return (2018-19, 2019-20, ...): a file without DEC dates is read as its
+        # name says; one with them, as they say.
+        p = tmp_path / f"{2018 + i}-{19 + i}" / "episodes.csv"
         p.parent.mkdir()
         p.write_text(HEAD + "\n" + rows, encoding="utf-8")
         paths.append(p)
@@ -30,7 +32,7 @@ def test_a_latest_return_wins(tmp_path: Path) -> None:
     df, findings = load(tmp_path, old, new)
     assert df["place"].to_list() == ["U4"]
     assert [(f.file, f.row, f.rule) for f in findings] == [
-        (str(tmp_path / "2020" / "episodes.csv"), 2, "reconcile-duplicate")
+        (str(tmp_path / "2018-19" / "episodes.csv"), 2, "reconcile-duplicate")
     ]
 
 
@@ -40,7 +42,7 @@ def test_a_names_what_the_later_return_changed(tmp_path: Path) -> None:
     _, findings = load(tmp_path, old, new)
     assert findings[0].message == (
         f"episode of CHILD 1 starting 01/04/2019 is given again at "
-        f"{tmp_path / '2021' / 'episodes.csv'} line 2 (a later return), with another PLACE, "
+        f"{tmp_path / '2019-20' / 'episodes.csv'} line 2 (a later return), with another PLACE, "
         "DEC, REC; this row is dropped"
     )
 

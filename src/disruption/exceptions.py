@@ -16,6 +16,10 @@ The tree::
     │   └── ConcurrencyError          the case changed since it was read
     ├── InputError (ValueError)       a line of a command file cannot be read; carries ``line``
     ├── FileUnreadable                an SSDA903 file cannot be read at all; carries ``file``
+    ├── ReturnYearError               SSDA903 files cannot be told apart by return year;
+    │   │                             carries ``files``, ``table``, ``year``
+    │   ├── ReturnYearUnknown         a file's return year cannot be told
+    │   └── ReturnYearClash           two files claim the same year and table
     ├── DefinitionError               a procedure definition is invalid; carries ``problems``
     ├── UnknownProcedure (LookupError) the engine was not given the case's definition version
     └── StoreError                    the store cannot be opened or used
@@ -46,6 +50,9 @@ __all__ = [
     "InputError",
     "InvalidData",
     "PermissionRefused",
+    "ReturnYearClash",
+    "ReturnYearError",
+    "ReturnYearUnknown",
     "SchemaError",
     "StoreError",
     "UnknownCase",
@@ -264,6 +271,60 @@ class FileUnreadable(DisruptionError):
         super().__init__(f"{file}: cannot be read: {reason}")
         self.file = file
         self.reason = reason
+
+
+class ReturnYearError(DisruptionError):
+    """SSDA903 files cannot be told apart by the return (collection year) they belong to.
+
+    Attributes:
+        files: The files concerned, as given or found.
+        table: ``"Episodes"`` or ``"Header"``.
+        year: The return claimed, by the 31 March it ends on; ``None`` when it cannot be told.
+    """
+
+    def __init__(self, message: str, *, files: Sequence[str], table: str, year: int | None) -> None:
+        super().__init__(message)
+        self.files = tuple(files)
+        self.table = table
+        self.year = year
+
+
+class ReturnYearUnknown(ReturnYearError):
+    """The return year of a file cannot be told, from its dates or its name.
+
+    Attributes:
+        reason: Why the dates do not tell it.
+    """
+
+    def __init__(self, file: str, table: str, reason: str) -> None:
+        super().__init__(
+            f"{file}: cannot tell which year's return this {table} file is ({reason}); "
+            "put the year in its name or its folder's name (2019-20, or 2020 for the year "
+            "ending 31 March 2020)",
+            files=(file,),
+            table=table,
+            year=None,
+        )
+        self.reason = reason
+
+
+class ReturnYearClash(ReturnYearError):
+    """Two different files claim to be the same table of the same return.
+
+    Attributes:
+        how: How each file's year was found, in the order of ``files``.
+    """
+
+    def __init__(self, files: Sequence[str], table: str, year: int, how: Sequence[str]) -> None:
+        named = " and ".join(f"{f} ({h})" for f, h in zip(files, how, strict=True))
+        super().__init__(
+            f"{named} are both the {table} of the return for {year - 1}-{year % 100:02d} "
+            f"(year ending 31 March {year}); give only one of them",
+            files=files,
+            table=table,
+            year=year,
+        )
+        self.how = tuple(how)
 
 
 class DefinitionError(DisruptionError):

@@ -22,13 +22,17 @@ from disruption.cli._common import (
     step_status,
 )
 
+RETURNS_HELP = (
+    "SSDA903 Episodes and Header CSV files or folders: any mix, any number of years, any "
+    "order. Each file is read as the return its DEC dates say, else its name (2019-20, or "
+    "2020 for the year ending 31 March 2020); see docs/ssda903.md."
+)
+
 
 @app.command("validate-903")
 @friendly
 def validate_903(
-    files: Annotated[
-        list[Path], typer.Argument(help="SSDA903 Header/Episodes CSV files or folders.")
-    ],
+    files: Annotated[list[Path], typer.Argument(help=RETURNS_HELP)],
     as_json: JsonOption = False,
     csv_out: Annotated[
         Path | None, typer.Option("--csv", help="Write the findings as CSV.")
@@ -36,7 +40,9 @@ def validate_903(
 ) -> None:
     """Check SSDA903 returns: reconcile the years and report every data-quality finding.
 
-    Exits 0 when the files are usable (with findings or not), 2 when one cannot be read.
+    Exits 0 when the files are usable (with findings or not); 2, with one line naming the
+    files, when one cannot be read, a file's return year cannot be told, or two files claim
+    the same year and table.
     """
     from rich.table import Table
 
@@ -70,7 +76,7 @@ def validate_903(
 def stability(
     files: Annotated[
         list[Path] | None,
-        typer.Argument(help="SSDA903 Header/Episodes CSV files or folders (or --db)."),
+        typer.Argument(help=RETURNS_HELP + " Or --db."),
     ] = None,
     year_end: Annotated[
         list[str] | None,
@@ -81,13 +87,18 @@ def stability(
         list[Path] | None,
         typer.Option(
             "--header",
-            help="With --db: Header files giving dates of birth (else the months of birth the "
-            "import kept).",
+            help="With --db: Header files or folders giving dates of birth (else the months "
+            "of birth the import kept); each read as the return of the Episodes file beside "
+            "it, else as its name says.",
         ),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Print the DfE placement-stability measures for one or more year ends."""
+    """Print the DfE placement-stability measures for one or more year ends.
+
+    Exits 2 when a file cannot be read, a file's return year cannot be told, or two files
+    claim the same year and table.
+    """
     from rich.table import Table
 
     from disruption.analysis.stability import stability as measures
@@ -141,9 +152,7 @@ def _stability_inputs(
 @app.command("import-903")
 @friendly
 def import_903(
-    files: Annotated[
-        list[Path], typer.Argument(help="SSDA903 Header/Episodes CSV files or folders.")
-    ],
+    files: Annotated[list[Path], typer.Argument(help=RETURNS_HELP)],
     db: DbOption = None,
     districts: Annotated[
         str | None,
@@ -157,7 +166,9 @@ def import_903(
 ) -> None:
     """Load historic placements from SSDA903 returns into a store, one case each.
 
-    Importing the same files again adds nothing. Exits 2 only when a file cannot be read.
+    Importing the same files again adds nothing. Exits 2, writing nothing, only when a file
+    cannot be read, a file's return year cannot be told, or two files claim the same year
+    and table.
     """
     from disruption.clock import SystemClock
     from disruption.ssda903.load import plan_import

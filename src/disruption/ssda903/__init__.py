@@ -9,12 +9,14 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import attrs
 import polars as pl
 
-from disruption.ssda903.files import PathsArg, as_paths
+from disruption.exceptions import ReturnYearClash, ReturnYearError, ReturnYearUnknown
+from disruption.ssda903.files import EPISODES, HEADER, PathsArg, as_paths, locate
 from disruption.ssda903.findings import (
     Finding,
     findings_to_csv,
@@ -26,7 +28,9 @@ from disruption.ssda903.read import (
     EPISODE_COLUMNS,
     HEADER_COLUMNS,
     FileUnreadable,
-    read_episode_rows,
+    ReadRows,
+    _episode_rows,
+    _header_rows,
     read_episodes,
     read_header,
 )
@@ -40,6 +44,9 @@ __all__ = [
     "FileUnreadable",
     "Finding",
     "Report",
+    "ReturnYearClash",
+    "ReturnYearError",
+    "ReturnYearUnknown",
     "check_files",
     "derive_placements",
     "findings_to_csv",
@@ -76,32 +83,37 @@ def check_files(paths: PathsArg, *, on_step: Callable[[str], object] | None = No
     are not looked for again.
 
     Args:
-        paths: Folders (one per return, holding an episodes and a header CSV) or files; a
-            file whose name contains "header" is read as a Header, any other as Episodes.
+        paths: Files, folders or a mix, of any number of returns, in any order: a folder's
+            Episodes and Header CSV files are found by name ("episode", "header"), a folder
+            may hold several years; a file given whose name contains "header" is read as a
+            Header, any other as Episodes. Each file is read as the return its dates or its
+            name say (`disruption.ssda903.files`); the same files in any shape or order give
+            the same report.
         on_step: Called with ``"read"``, ``"validate"`` and ``"reconcile"`` as each step
             starts (to show progress, or time the steps).
 
     Returns:
         The report. A Header that cannot be read is a finding (``file-unreadable``), not an
-        error.
+        error; so is a return given with no Header beside others that have one
+        (``header-missing``).
 
     Raises:
-        FileUnreadable: An Episodes file cannot be read at all.
+        FileUnreadable: A path does not exist, a folder holds no Episodes or Header file, no
+            Episodes file is given, or one cannot be read at all.
+        ReturnYearError: A file's return year cannot be told (`ReturnYearUnknown`), or two
+            files of one table claim the same year (`ReturnYearClash`).
     """
     step = on_step or _quiet
-    given = as_paths(paths)
-    episode_paths = [p for p in given if p.is_dir() or "header" not in p.name.lower()]
-    header_paths = [p for p in given if p.is_dir() or "header" in p.name.lower()]
     step("read")
-    read = read_episode_rows(episode_paths)
+    files = locate(paths)
+    episode_paths = [f.path for f in files if f.table == EPISODES]
+    if not episode_paths:
+        given = ", ".join(str(p) for p in as_paths(paths)) or "(no paths)"
+        raise FileUnreadable(given, "no Episodes CSV file among the paths given")
+    read = _episode_rows(episode_paths)
     findings = list(read.findings)
-    header: pl.DataFrame | None = None
-    if header_paths:
-        try:
-            header, header_findings = read_header(header_paths)
-            findings += header_findings
-        except FileUnreadable as err:
-            findings.append(Finding(err.file, None, None, "file-unreadable", err.message))
+    header, header_findings = _headers([f.path for f in files if f.table == HEADER], read)
+    findings += header_findings
     # The rules check the rows as submitted; the import works on the repaired rows.
     step("validate")
     checked = validate_rows(read.frame, header, read.values)
@@ -110,6 +122,50 @@ def check_files(paths: PathsArg, *, on_step: Callable[[str], object] | None = No
     del read  # the rows as read: freed once reconciled
     findings += reconciled + checked
     return Report(episodes, header, tuple(findings))
+
+
+def _headers(paths: Sequence[Path], read: ReadRows) -> tuple[pl.DataFrame | None, list[Finding]]:
+    """The Header rows of the files that can be read, and the findings on them.
+
+    A Header that cannot be read is a finding and is left out. When Headers were given, an
+    Episodes return with none of its year gets a ``header-missing`` finding (unless the only
+    Header's year cannot be told: it is then taken for every return; nor for a lone Episodes
+    file whose year cannot be told).
+    """
+    findings: list[Finding] = []
+    left = list(paths)
+    while left:
+        try:
+            header = _header_rows(left, dict(read.dated))
+        except FileUnreadable as err:
+            rest = [p for p in left if str(p) != err.file]
+            if len(rest) == len(left):
+                raise
+            findings.append(Finding(err.file, None, None, "file-unreadable", err.message))
+            left = rest
+            continue
+        findings += header.findings
+        covered = set(header.years.values())
+        if 0 not in covered:
+            findings += [
+                Finding(
+                    str(path),
+                    None,
+                    None,
+                    "header-missing",
+                    f"no Header file was given for this return ({_label(year)}): its "
+                    "children's dates of birth are not read from it",
+                )
+                for path, year in read.years.items()
+                if year not in covered and year != 0
+            ]
+        findings.sort(key=lambda f: (f.file, f.row or 0))
+        return header.frame, findings
+    return None, findings
+
+
+def _label(year: int) -> str:
+    return f"{year - 1}-{year % 100:02d}"
 
 
 def _quiet(step: str) -> None:

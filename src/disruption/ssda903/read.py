@@ -5,14 +5,15 @@ values, extra columns, lower-case codes, blank lines. Tolerated with a finding: 
 (``08/11/19``), a missing column (read as blank), a malformed date, a blank CHILD. Only a file
 that cannot be read at all (missing, not CSV, no CHILD column) raises `FileUnreadable`.
 
-Several returns (collection years) may be given, as files or folders. They are ordered by a
-four-digit year in the folder or file name when every one has one, else kept in the order given;
-the ``_return`` column numbers them from 0 (oldest) so that later returns can win.
+Several returns (collection years) may be given, as files, folders or a mix, in any order; a
+folder may hold several years. Each file's return year is found from its dates or its name (see
+`disruption.ssda903.files`); the ``_return`` column holds it (by the 31 March it ends on), so
+that later returns can win, and the rows come oldest return first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,16 @@ import polars as pl
 from disruption.exceptions import FileUnreadable
 from disruption.ssda903._normalise import normalise
 from disruption.ssda903._row_findings import row_findings
-from disruption.ssda903.files import PathsArg, find_files
+from disruption.ssda903.files import (
+    EPISODES,
+    HEADER,
+    Dated,
+    PathsArg,
+    episodes_dated,
+    header_dated,
+    locate,
+    return_years,
+)
 from disruption.ssda903.findings import Finding
 
 __all__ = [
@@ -31,7 +41,6 @@ __all__ = [
     "FileUnreadable",
     "PathsArg",
     "ReadRows",
-    "find_files",
     "read_episode_rows",
     "read_episodes",
     "read_header",
@@ -158,16 +167,19 @@ class ReadRows:
             of skipped rows included: a superset of the values in ``frame``), so that
             `validate_rows` need not look for them again.
         findings: The findings, ordered by file and row.
+        years: Each file read and the return it was read as (by the 31 March it ends on).
+        dated: Each file read, with its year as found (before checking) and how.
     """
 
     frame: pl.DataFrame
     values: Mapping[str, frozenset[str]]
     findings: list[Finding]
+    years: Mapping[Path, int] = attrs.field(factory=dict)
+    dated: Mapping[Path, Dated] = attrs.field(factory=dict)
 
 
 def _read_one(
     path: Path,
-    return_index: int,
     columns: Sequence[str],
     dates: Sequence[str],
     required_dates: frozenset[str],
@@ -198,32 +210,56 @@ def _read_one(
     )
     if not keep.all():
         df = df.filter(keep)
-    df = df.select(
-        *columns,
-        pl.lit(file, pl.String).alias("_file"),
-        "_row",
-        pl.lit(return_index, pl.Int64).alias("_return"),
-    )
+    df = df.select(*columns, pl.lit(file, pl.String).alias("_file"), "_row")
     return ReadRows(df, values, findings)
 
 
 def _read(
-    paths: PathsArg,
-    kind: str,
+    paths: Sequence[Path],
+    table: str,
     columns: Sequence[str],
     dates: Sequence[str],
     required_dates: frozenset[str],
+    dated: Callable[[Path, pl.DataFrame], Dated],
 ) -> ReadRows:
-    parts = [
-        _read_one(path, index, columns, dates, required_dates)
-        for index, path in find_files(paths, kind)
-    ]
+    """Read the files of one table, each as the return its year says, oldest return first."""
+    parts = {path: _read_one(path, columns, dates, required_dates) for path in paths}
     if not parts:
-        raise FileUnreadable("(no paths)", "no file was given")
-    values = {c: frozenset().union(*(p.values[c] for p in parts)) for c in parts[0].values}
-    findings = [f for p in parts for f in p.findings]
+        raise FileUnreadable("(no paths)", f"no {table} file was given")
+    found = {path: dated(path, part.frame) for path, part in parts.items()}
+    years = return_years(table, list(found.items()))
+    order = sorted(parts, key=lambda p: (years[p], str(p)))
+    first = parts[order[0]]
+    values = {c: frozenset().union(*(p.values[c] for p in parts.values())) for c in first.values}
+    findings = [f for p in order for f in parts[p].findings]
+    findings += [
+        Finding(str(p), None, None, "return-year", note)
+        for p in order
+        if (note := found[p].note) is not None
+    ]
     findings.sort(key=lambda f: (f.file, f.row or 0))
-    return ReadRows(pl.concat([p.frame for p in parts], how="vertical"), values, findings)
+    frames = [
+        parts[p].frame.with_columns(pl.lit(years[p], pl.Int64).alias("_return")) for p in order
+    ]
+    frame = frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical")
+    return ReadRows(frame, values, findings, {p: years[p] for p in order}, found)
+
+
+def _episodes_dated(path: Path, frame: pl.DataFrame) -> Dated:
+    return episodes_dated(path, frame["dec"])
+
+
+def _episode_rows(paths: Sequence[Path]) -> ReadRows:
+    return _read(
+        paths, EPISODES, EPISODE_COLUMNS, ("decom", "dec"), frozenset({"decom"}), _episodes_dated
+    )
+
+
+def _header_rows(paths: Sequence[Path], episodes: Mapping[Path, Dated]) -> ReadRows:
+    def dated(path: Path, _: pl.DataFrame) -> Dated:
+        return header_dated(path, episodes)
+
+    return _read(paths, HEADER, HEADER_COLUMNS, ("dob", "mc_dob"), frozenset(), dated)
 
 
 def read_episode_rows(paths: PathsArg) -> ReadRows:
@@ -233,29 +269,32 @@ def read_episode_rows(paths: PathsArg) -> ReadRows:
         paths: As for `read_episodes`.
 
     Returns:
-        The rows read.
+        The rows read, and each file's return year.
 
     Raises:
         FileUnreadable: A file is missing, not CSV, or has no CHILD column.
+        ReturnYearError: A file's return year cannot be told, or two files claim one year.
     """
-    return _read(paths, "episode", EPISODE_COLUMNS, ("decom", "dec"), frozenset({"decom"}))
+    return _episode_rows([f.path for f in locate(paths, EPISODES)])
 
 
 def read_episodes(paths: PathsArg) -> tuple[pl.DataFrame, list[Finding]]:
     """Read the Episodes CSV files of one or several returns.
 
     Args:
-        paths: Episodes files, or folders holding one (name containing "episode"), one per
-            return; ordered as described in the module docstring.
+        paths: Episodes files, or folders holding some (name containing "episode"), in any
+            mix and order; each file is read as the return its dates or name say (module
+            docstring).
 
     Returns:
         The episodes (columns `EPISODE_COLUMNS`, ``decom`` and ``dec`` as dates, codes upper
-        case, blanks as null, plus ``_file``, ``_row`` and ``_return``), in file order, and the
-        findings. A row with a blank CHILD or a blank or malformed DECOM is skipped; a
-        malformed DEC is read as blank.
+        case, blanks as null, plus ``_file``, ``_row`` and ``_return``, the return's year),
+        oldest return first, each file in line order, and the findings. A row with a blank
+        CHILD or a blank or malformed DECOM is skipped; a malformed DEC is read as blank.
 
     Raises:
         FileUnreadable: A file is missing, not CSV, or has no CHILD column.
+        ReturnYearError: A file's return year cannot be told, or two files claim one year.
     """
     read = read_episode_rows(paths)
     return read.frame, read.findings
@@ -265,15 +304,18 @@ def read_header(paths: PathsArg) -> tuple[pl.DataFrame, list[Finding]]:
     """Read the Header CSV files of one or several returns.
 
     Args:
-        paths: Header files, or folders holding one (name containing "header").
+        paths: Header files, or folders holding some (name containing "header"), in any mix
+            and order. A Header's return is that of the Episodes file beside it (read for
+            its dates only), else the one its name says.
 
     Returns:
         The header rows (columns `HEADER_COLUMNS`, ``dob`` and ``mc_dob`` as dates, plus
-        ``_file``, ``_row`` and ``_return``) and the findings. A row with a blank CHILD is
-        skipped; a malformed date is read as blank.
+        ``_file``, ``_row`` and ``_return``), oldest return first, and the findings. A row
+        with a blank CHILD is skipped; a malformed date is read as blank.
 
     Raises:
         FileUnreadable: A file is missing, not CSV, or has no CHILD column.
+        ReturnYearError: A file's return year cannot be told, or two files claim one year.
     """
-    read = _read(paths, "header", HEADER_COLUMNS, ("dob", "mc_dob"), frozenset())
+    read = _header_rows([f.path for f in locate(paths, HEADER)], {})
     return read.frame, read.findings
