@@ -120,7 +120,10 @@ def hidden_cells(
         exposed = determined(values, hidden, known)
         if not exposed:
             return frozenset(hidden)
-        extra = _complement(exposed[0], values, hidden, known)
+        # a cell given away by one relation on its own first: protecting it often protects
+        # the cells given away through it
+        first = min(exposed, key=lambda c: (not _alone(c, hidden, known), c))
+        extra = _complement(first, values, hidden, known)
         if extra is None:  # nothing shown beside it: widen to every relation with a hidden cell
             touched = [r for r in known if any(c in hidden for c in (*r.parts, r.whole))]
             shown = [
@@ -128,9 +131,17 @@ def hidden_cells(
             ]
             extra = min(shown, key=lambda c: (values[c], c)) if shown else None
         if extra is None:
-            log.warning("disclosure.unprotectable", table=exposed[0][0], column=exposed[0][2])
+            log.warning("disclosure.unprotectable", table=first[0], column=first[2])
             return frozenset(hidden)
         hidden.add(extra)
+
+
+def _alone(cell: Cell, hidden: set[Cell], relations: Sequence[Relation]) -> bool:
+    """Whether ``cell`` is the only hidden cell of one of its relations."""
+    return any(
+        cell in members and sum(c in hidden for c in members) == 1
+        for members in ((*r.parts, r.whole) for r in relations)
+    )
 
 
 def _complement(
