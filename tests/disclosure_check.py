@@ -103,6 +103,20 @@ def equations(tables: Mapping[str, pl.DataFrame]) -> list[tuple[list[Cell], Cell
                     ("endings_by_reason", i, "count") for i, c in enumerate(codes) if c in members
                 ]
                 found.append((summed, ("endings_by_reason_group", row, "count")))
+    if "stability" in tables and "stability_trend" in tables:
+        # the trend's last year end repeats the stability table when the period ends on it
+        trend, measures = tables["stability_trend"], tables["stability"]
+        latest = trend["year_end"].max()
+        names = [m.split(":")[0] for m in measures["measure"].to_list()]
+        links: list[tuple[list[Cell], Cell]] = [
+            ([("stability_trend", row, column)], ("stability", names.index(measure), column))
+            for row, (year_end, measure) in enumerate(trend.select("year_end", "measure").rows())
+            if year_end == latest and measure in names
+            for column in ("children", "of")
+        ]
+        shown = [(trend[p[0][2]][p[0][1]], measures[w[2]][w[1]]) for (p, w) in links]
+        if all(a == b or HIDDEN in (a, b) for a, b in shown):
+            found.extend(links)
     if "placements_location" in tables and "placements_open" in tables:
         location, placements = tables["placements_location"], tables["placements_open"]
         found.append(

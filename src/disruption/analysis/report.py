@@ -33,6 +33,7 @@ from disruption.analysis.cases import (
     entry_table,
     load_cases,
 )
+from disruption.analysis.children import DURATION_BANDS
 from disruption.analysis.disclosure import DEFAULT_SMALLEST
 from disruption.analysis.report_sections import (
     Writer,
@@ -166,6 +167,10 @@ def write_report(
     endings_section(writer, table, start, end, period)
     survival_section(writer, table, end, period)
     procedure_section(writer, table, deadlines, entry_table(store), start, end)
+    moves, durations = "children_placements_in_year", "placements_duration"
+    writer.same((moves, 2, "children"), ("stability", 0, "children"))
+    writer.same((moves, 3, "children"), ("stability", 0, "of"))
+    writer.same((durations, len(DURATION_BANDS), "placements"), ("stability", 2, "of"))
     index = folder / "index.html"
     body = writer.finish()
     kind = "sdc internal" if suppress is None else "sdc"

@@ -135,6 +135,7 @@ class Writer:
     charts: list[Path] = attrs.field(factory=list)
     relations: list[Relation] = attrs.field(factory=list)
     _pending: list[Table] = attrs.field(factory=list)
+    _same: list[tuple[Cell, Cell]] = attrs.field(factory=list)
 
     def heading(self, text: str, note: str = "") -> None:
         """Add a section heading, the disclosure notice, and a note under it if given."""
@@ -195,6 +196,15 @@ class Writer:
         for r in range(frame.height):
             self.relate([(name, r, p) for p in parts], (name, r, whole))
 
+    def same(self, one: Cell, other: Cell) -> None:
+        """Say that two cells may count the same children: linked when their values agree.
+
+        The short-term measure's children and the children with 3 or more placements in the
+        year, for example, are the same children when the store holds every placement; a
+        reader who sees them equal will take them as one, so they are protected as one.
+        """
+        self._same.append((one, other))
+
     def chart(
         self, name: str, alt: str, draw: Callable[[Mapping[str, pl.DataFrame]], bytes]
     ) -> None:
@@ -203,6 +213,10 @@ class Writer:
 
     def finish(self) -> str:
         """Protect every table, write the CSV and PNG files, and return the HTML body."""
+        values = {k: v for t in self._pending for k, v in t.values().items()}
+        for one, other in self._same:
+            if one in values and other in values and values[one] == values[other]:
+                self.relate([one], other)
         shown = protect(self._pending, self.relations, self.smallest)
         body = []
         for part in self.parts:
@@ -410,6 +424,11 @@ def trend_section(
         counts=("children", "of"),
         shares={"percent": ("children", "of")},
     )
+    for row, (year_end, measure) in enumerate(frame.select("year_end", "measure").rows()):
+        if year_end == end:  # the same figures as the stability table's
+            index = [MEASURE_LABELS[m].split(":")[0] for m in MEASURES].index(measure)
+            for column in ("children", "of"):
+                writer.relate([("stability_trend", row, column)], ("stability", index, column))
     writer.chart("stability_trend", "Stability measures by year", _trend_chart)
 
 
