@@ -66,7 +66,7 @@ def test_counts_under_five_are_suppressed_in_every_table(tmp_path: Path) -> None
     by_reason = pl.read_csv(tmp_path / "endings_by_reason.csv", infer_schema_length=0)
     assert by_reason.rows() == [("CREQB", BEHAVIOUR, "c", "c"), ("Total", "", "c", "c")]
     html = written.index.read_text(encoding="utf-8")
-    assert "<td>CREQB</td><td>Carer(s) requests placement end due to child&#x27;s" in html
+    assert '<td>CREQB</td><td class="t">Carer(s) requests placement end due to child&#x27;s' in html
     tables = read_report(tmp_path)
     assert small_counts_shown(tables, 5) == []
     assert worked_out(tables) == []

@@ -88,6 +88,8 @@ def stacked_bar_chart(
     period: str,
     based_on: int | None,
     x_label: str = "Placements",
+    rest: Sequence[int] | None = None,
+    rest_label: str = "not shown (c)",
 ) -> bytes:
     """Horizontal bars, one per label, each split into the series (for example providers).
 
@@ -98,6 +100,9 @@ def stacked_bar_chart(
         period: The day or period, as words.
         based_on: How many placements the chart counts from.
         x_label: The count axis's label.
+        rest: Per label, the published total less the parts shown (the hidden parts
+            together, which the total already reveals), drawn in grey.
+        rest_label: The grey part's legend.
 
     Returns:
         The chart as PNG bytes.
@@ -114,6 +119,11 @@ def stacked_bar_chart(
         drawn = [v or 0 for v in values]
         axes.barh(names, drawn, left=left, label=part, color=colours[number % len(colours)])
         left = [a + b for a, b in zip(left, drawn, strict=True)]
+    ends = left
+    if rest is not None and any(rest):
+        axes.barh(names, list(reversed(rest)), left=left, label=rest_label, color="#b1b4b6")
+        ends = [a + b for a, b in zip(left, reversed(rest), strict=True)]
+    axes.set_xlim(0, max([*ends, 1]) * 1.05)
     axes.set_xlabel(x_label)
     axes.legend(fontsize=8, loc="lower right")
     _titled(axes, title, _subtitle(period, based_on, "placements", hidden))
@@ -126,6 +136,8 @@ def line_chart(
 ) -> bytes:
     """Lines of percentages over years, one per series; hidden points are gaps.
 
+    A series named ``England: <name>`` is drawn dashed in the colour of ``<name>``.
+
     Args:
         series: Each line's points: a label on the x axis (a year) and a value or ``None``.
         title: The chart's title.
@@ -136,15 +148,28 @@ def line_chart(
     """
     figure = Figure(figsize=(8, 4.2))
     axes = figure.subplots()
+    colours: dict[str, str] = {}
     for name, points in series.items():
         xs = [x for x, _ in points]
         ys = [float("nan") if y is None else y for _, y in points]
-        axes.plot(xs, ys, marker="o", label=name)
+        if all(y is None for _, y in points):
+            continue
+        base = name.removeprefix("England: ")
+        dashed = base != name  # a published comparison: dashed, in its measure's colour
+        line = axes.plot(
+            xs,
+            ys,
+            marker="o" if not dashed else "s",
+            linestyle="--" if dashed else "-",
+            label=name,
+            color=colours.get(base),
+        )[0]
+        colours.setdefault(base, str(line.get_color()))
     axes.set_ylim(0, 100)
     axes.set_xlabel("Year ending 31 March")
     axes.set_ylabel("Percent")
-    if series:
-        axes.legend(fontsize=8, loc="upper left")
+    if axes.lines:
+        axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     _titled(axes, title, period)
     axes.spines[["top", "right"]].set_visible(False)
     return _png(figure)

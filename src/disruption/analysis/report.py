@@ -55,7 +55,7 @@ _STYLE = """
 body{font-family:Arial,Helvetica,sans-serif;max-width:60rem;margin:2rem auto;color:#0b0c0c}
 h1{font-size:1.8rem}h2{font-size:1.3rem;margin-top:2.2rem;border-bottom:2px solid #1d70b8}
 table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem}
-th,td{border:1px solid #b1b4b6;padding:.25rem .6rem;text-align:right}
+th,td{border:1px solid #b1b4b6;padding:.25rem .6rem;text-align:right}td.t{text-align:left}
 th:first-child,td:first-child{text-align:left}
 img{max-width:100%}.note{color:#505a5f;font-size:.85rem}
 .sdc{font-size:.8rem;border-left:4px solid #1d70b8;padding-left:.5rem}

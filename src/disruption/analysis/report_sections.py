@@ -31,6 +31,7 @@ from disruption.analysis.stability import (
     MEASURES,
     episodes_of_cases,
     long_term_cohort,
+    months_before,
     stability,
 )
 from disruption.analysis.survival import survival_curves
@@ -81,6 +82,7 @@ _HEADERS: Final = {
     "england_percent": "England (%)",
     "published_year": "England figure for",
     "year_end": "Year ending",
+    "history": "Store's history",
     "support": "Support offered",
     "stabilised": "Stabilised",
     "ended": "Ended",
@@ -234,7 +236,15 @@ class Writer:
         self.tables.append(path)
         head = "".join(f"<th>{html.escape(_HEADERS.get(c, c))}</th>" for c in shown.columns)
         rows = "".join(
-            "<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>" for row in shown.rows()
+            "<tr>"
+            + "".join(
+                f"<td>{_cell(_first_up(v) if i == 0 else v)}</td>"
+                if i == 0 or _numeric(v)
+                else f'<td class="t">{_cell(v)}</td>'
+                for i, v in enumerate(row)
+            )
+            + "</tr>"
+            for row in shown.rows()
         )
         return (
             f"<section><h3>{html.escape(pending.title)}</h3><table><thead><tr>{head}</tr>"
@@ -248,6 +258,22 @@ class Writer:
         self.charts.append(path)
         data = base64.b64encode(png).decode("ascii")
         return f'<img alt="{html.escape(chart.alt)}" src="data:image/png;base64,{data}">'
+
+
+def _numeric(value: object) -> bool:
+    """Whether a cell is a number or a hidden count (right-aligned); text is left-aligned."""
+    if value is None or value == "c" or isinstance(value, int | float):
+        return True
+    try:
+        float(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _first_up(value: object) -> object:
+    """A row label with a capital first letter (codes and dates are left as they are)."""
+    return value[:1].upper() + value[1:] if isinstance(value, str) else value
 
 
 def _cell(value: object) -> str:
@@ -382,14 +408,19 @@ def trend_section(
     """The stability measures for every year end the store covers, England's beside them."""
     writer.heading(
         "Stability over the years",
-        "The DfE measures at every 31 March the store's placements cover; a year before the "
-        "store's first placements is incomplete (earlier placements are not in the store). "
+        "The DfE measures at every 31 March the store's placements cover. The measures look "
+        "back up to 2½ years: a year end less than 2½ years after the store's first "
+        "placement has a partial history (earlier placements are not in the store), is "
+        "marked so and is not drawn. "
         f"England: {PUBLISHED_SOURCE}",
     )
     episodes = episodes_of_cases(table)
     rows = []
-    for year_end in _year_ends(table, end):
+    ends = _year_ends(table, end)
+    for year_end in ends:
+        first: date = table["start"].drop_nulls().min()  # type: ignore[assignment]
         measures = stability(episodes, dobs, year_end)
+        history = "complete" if months_before(year_end, 30) >= first else "partial"
         for name in MEASURES:
             if name == "long_term" and dobs is None:
                 continue
@@ -398,6 +429,7 @@ def trend_section(
             rows.append(
                 (
                     year_end,
+                    history,
                     MEASURE_LABELS[name].split(":")[0],
                     m["numerator"],
                     m["denominator"],
@@ -409,6 +441,7 @@ def trend_section(
         rows,
         schema={
             "year_end": pl.Date,
+            "history": pl.String,
             "measure": pl.String,
             "children": pl.Int64,
             "of": pl.Int64,
@@ -435,10 +468,18 @@ def trend_section(
 def _trend_chart(shown: Mapping[str, pl.DataFrame]) -> bytes:
     frame = shown["stability_trend"]
     series: dict[str, list[tuple[str, float | None]]] = {}
-    for year_end, measure, percent in frame.select("year_end", "measure", "percent").rows():
+    complete = frame.filter(pl.col("history") == "complete")
+    columns = ("year_end", "measure", "percent", "england_percent")
+    for year_end, measure, percent, england in complete.select(columns).rows():
         value = None if percent in (None, "c") else float(percent)
         series.setdefault(measure, []).append((str(year_end)[:4], value))
-    return line_chart(series, title="Stability measures by year (%)", period="at each 31 March")
+        published = None if england in (None, "") else float(england)
+        series.setdefault(f"England: {measure}", []).append((str(year_end)[:4], published))
+    return line_chart(
+        series,
+        title="Stability measures by year (%)",
+        period="at each 31 March with the store's history complete",
+    )
 
 
 def long_term_children(
@@ -465,12 +506,20 @@ def placements_section(
 
     def draw_open(shown: Mapping[str, pl.DataFrame]) -> bytes:
         frame = shown["placements_open"]
+        parts = {p: _counts(frame, p) for p in PROVIDER_GROUPS}
+        totals = _counts(frame, TOTAL)
+        rest = [
+            0 if total is None else total - sum(v[i] or 0 for v in parts.values())
+            for i, total in enumerate(totals)
+        ]
         return stacked_bar_chart(
             frame["placement_type"].to_list()[:-1],
-            {p: _counts(frame, p) for p in PROVIDER_GROUPS},
+            parts,
             title="Open placements by type and provider",
             period=on,
             based_on=_total(frame, TOTAL),
+            rest=rest,
+            rest_label="provider not shown (c)",
         )
 
     writer.chart("placements_open", "Open placements by type and provider", draw_open)
