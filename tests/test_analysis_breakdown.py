@@ -142,7 +142,7 @@ def test_deadline_performance_counts_each_status(engine: Engine) -> None:
     assert screening["late"] == 0
     assert screening["percent_on_time"] == 100.0
     notice = performance["termination_notice"]
-    assert notice["open"] == 4
+    assert notice["open_not_yet_due"] == 4
     assert notice["met"] == 0
     assert notice["percent_on_time"] is None
 
@@ -180,3 +180,20 @@ def test_suppress_hides_a_row_share_only_on_the_row_with_a_hidden_count() -> Non
         {"deadline": ["x", "y"], "met": [20, 9], "late": [3, 6], "percent": [87.0, 60.0]}
     )
     assert suppress(table).rows() == [("x", "20", "c", "c"), ("y", "9", "6", "60.0")]
+
+
+def test_open_deadlines_past_due_count_as_not_met() -> None:
+    due, on = date(2025, 6, 1), date(2026, 3, 31)
+    statuses = ["met"] * 143 + ["late"] * 12 + ["open"] * 89 + ["cancelled"] * 3
+    table = pl.DataFrame(
+        {
+            "deadline": ["learning_review"] * len(statuses),
+            "due": [due] * len(statuses),
+            "status": statuses,
+        }
+    )
+    row = deadline_performance(table, on).row(0, named=True)
+    assert (row["met"], row["late"], row["open_past_due"], row["cancelled"]) == (143, 12, 89, 3)
+    assert row["percent_on_time"] == round(100 * 143 / 244, 1) == 58.6
+    not_yet = deadline_performance(table, date(2025, 5, 1)).row(0, named=True)
+    assert (not_yet["open_past_due"], not_yet["open_not_yet_due"]) == (0, 89)

@@ -13,6 +13,12 @@ from disruption.analysis.report import write_report
 from disruption.engine import Engine
 from disruption.store.memory import MemoryStore
 from tests.builders import SW, T0, day, end_placement_data, hours, make_engine, open_case_data, run
+from tests.disclosure_check import (
+    read_report,
+    shares_beside_hidden,
+    small_counts_shown,
+    worked_out,
+)
 
 START, END = date(2025, 1, 1), date(2025, 12, 31)
 
@@ -52,17 +58,58 @@ def test_the_html_is_self_contained(tmp_path: Path) -> None:
     assert text.count("<img") == len(written.charts)
 
 
+BEHAVIOUR = "Carer(s) requests placement end due to child's behaviour"
+
+
 def test_counts_under_five_are_suppressed_in_every_table(tmp_path: Path) -> None:
     written = write_report(_engine(3).store, tmp_path, start=START, end=END)
     by_reason = pl.read_csv(tmp_path / "endings_by_reason.csv", infer_schema_length=0)
-    assert by_reason.rows() == [("CREQB", "c", "c")]
-    assert "<td>CREQB</td><td>c</td><td>c</td>" in written.index.read_text(encoding="utf-8")
+    assert by_reason.rows() == [("CREQB", BEHAVIOUR, "c", "c"), ("Total", "", "c", "c")]
+    html = written.index.read_text(encoding="utf-8")
+    assert '<td>CREQB</td><td class="t">Carer(s) requests placement end due to child&#x27;s' in html
+    tables = read_report(tmp_path)
+    assert small_counts_shown(tables, 5) == []
+    assert worked_out(tables) == []
+    assert shares_beside_hidden(tables) == []
 
 
 def test_counts_of_five_or_more_are_shown(tmp_path: Path) -> None:
     write_report(_engine(6).store, tmp_path, start=START, end=END)
     by_reason = pl.read_csv(tmp_path / "endings_by_reason.csv", infer_schema_length=0)
-    assert by_reason.rows() == [("CREQB", "6", "100.0")]
+    assert by_reason.rows() == [("CREQB", BEHAVIOUR, "6", "100.0"), ("Total", "", "6", "100.0")]
+
+
+def test_the_threshold_is_configurable(tmp_path: Path) -> None:
+    write_report(_engine(6).store, tmp_path, start=START, end=END, suppress=10)
+    by_reason = pl.read_csv(tmp_path / "endings_by_reason.csv", infer_schema_length=0)
+    assert by_reason["count"].to_list() == ["c", "c"]
+    assert "Counts from 1 to 9 are shown as c" in (tmp_path / "index.html").read_text()
+
+
+def test_without_suppression_every_section_says_internal_use(tmp_path: Path) -> None:
+    written = write_report(_engine(3).store, tmp_path, start=START, end=END, suppress=None)
+    by_reason = pl.read_csv(tmp_path / "endings_by_reason.csv", infer_schema_length=0)
+    assert by_reason["count"].to_list() == ["3", "3"]
+    html = written.index.read_text(encoding="utf-8")
+    sections = html.split("<h2>")[1:]
+    assert sections
+    assert all("NOT FOR PUBLICATION" in s for s in sections)
+    assert html.count("NOT FOR PUBLICATION") == len(sections) + 2  # the top and the footer
+
+
+def test_a_threshold_under_two_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="2 or more"):
+        write_report(MemoryStore(), tmp_path, start=START, end=END, suppress=1)
+
+
+def test_the_report_shows_englands_published_figures_with_their_source(tmp_path: Path) -> None:
+    written = write_report(_engine(6).store, tmp_path, start=START, end=END)
+    stability = pl.read_csv(tmp_path / "stability.csv", infer_schema_length=0)
+    assert stability["england_percent"].to_list() == ["10", "23", "69"]
+    assert stability["published_year"].to_list() == ["2025"] * 3
+    html = written.index.read_text(encoding="utf-8")
+    assert "Placement stability by local authority" in html
+    assert (tmp_path / "stability_trend.csv").is_file()
 
 
 def test_a_period_that_ends_before_it_starts_is_refused(tmp_path: Path) -> None:

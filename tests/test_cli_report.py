@@ -71,3 +71,36 @@ def test_report_on_a_missing_store_exits_2_without_creating_it(tmp_path: Path) -
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert not missing.exists()
+
+
+def test_report_suppress_none_says_internal_use(tmp_path: Path) -> None:
+    db = _store(tmp_path)
+    out = tmp_path / "report"
+    args = ["report", "--db", str(db), "--out", str(out), "--to", "2026-03-31"]
+    result = runner.invoke(app, [*args, "--suppress", "none"])
+    assert result.exit_code == 0, result.output
+    assert "NOT FOR PUBLICATION" in (out / "index.html").read_text(encoding="utf-8")
+    placements = (out / "placements_open.csv").read_text(encoding="utf-8")
+    assert "Foster placement,1,0,0,1" in placements
+
+
+def test_report_suppress_n_sets_the_threshold(tmp_path: Path) -> None:
+    db = _store(tmp_path)
+    out = tmp_path / "report"
+    args = ["report", "--db", str(db), "--out", str(out), "--to", "2026-03-31"]
+    result = runner.invoke(app, [*args, "--suppress", "2"])
+    assert result.exit_code == 0, result.output
+    assert "Counts from 1 are shown as c" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_report_refuses_a_bad_threshold(tmp_path: Path) -> None:
+    db = _store(tmp_path)
+    for bad in ("1", "five", "-3"):
+        out = tmp_path / f"r{bad}"
+        result = runner.invoke(
+            app, ["report", "--db", str(db), "--out", str(out), "--suppress", bad]
+        )
+        assert result.exit_code == 2, result.output
+        assert "--suppress" in result.output
+        assert "Traceback" not in result.output
+        assert not out.exists()

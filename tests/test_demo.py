@@ -6,10 +6,17 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from rich.console import Console
 
 from disruption.analysis import open_placements
-from disruption.demo import YEAR_END, YEAR_START, DemoSummary, run_demo
+from disruption.demo import YEAR_END, YEAR_START, DemoSummary, print_summary, run_demo
 from disruption.demo_returns import REASONS
+from tests.disclosure_check import (
+    read_report,
+    shares_beside_hidden,
+    small_counts_shown,
+    worked_out,
+)
 from tests.test_demo_returns import DECK_TABLE
 
 
@@ -56,3 +63,29 @@ def test_the_report_is_written(demo: DemoSummary) -> None:
     text = demo.report.index.read_text(encoding="utf-8")
     assert "Placement stability" in text
     assert Path(demo.report.index.parent / "stability.csv").is_file()
+
+
+def test_no_hidden_cell_of_the_demos_report_can_be_worked_out(demo: DemoSummary) -> None:
+    tables = read_report(demo.report.index.parent)
+    assert len(tables) >= 15
+    hidden = sum(v == "c" for t in tables.values() for row in t.rows() for v in row)
+    assert hidden > 0  # the demo has small counts: the check is not vacuous
+    assert small_counts_shown(tables, 5) == []
+    assert worked_out(tables) == []
+    assert shares_beside_hidden(tables) == []
+    by_reason = tables["endings_by_reason"]
+    carpl = by_reason.filter(by_reason["reason"] == "CARPL").row(0)
+    assert "c" not in carpl  # a large count keeps its share beside hidden small ones
+
+
+def test_the_demo_says_its_data_are_synthetic_and_cites_every_figure(demo: DemoSummary) -> None:
+    console = Console(record=True, width=200)
+    print_summary(demo, console)
+    text = console.export_text()
+    assert "synthetic" in text
+    assert "published (deck)" not in text
+    assert "Middlesbrough, 59 of 493" in text
+    assert "Placement stability by local authority" in text
+    assert "about autumn 2020" in text
+    html = demo.report.index.read_text(encoding="utf-8")
+    assert "synthetic data" in html

@@ -1,8 +1,14 @@
 """``disruption demo``: a synthetic authority, its history imported and a year run by the engine.
 
-1. The authority's SSDA903 history (:mod:`disruption.demo_returns`, calibrated to the source
-   deck: 683 open placements on 31 March 2025 by type and provider, 12% short-term and 64%
-   long-term stability, the national mix of reasons) is written as yearly return files.
+Every child, date and figure of the demo is synthetic: generated from a seed, no real child.
+
+1. The authority's SSDA903 history (:mod:`disruption.demo_returns`) is written as yearly
+   return files. It is calibrated to figures from three sources, each said where it is shown
+   (:data:`CALIBRATION`): the source deck's table of 683 open placements by type and provider
+   (a Middlesbrough snapshot of about autumn 2020, which the demo puts on its own year end,
+   31 March 2025, and says so) and its 64% long-term figure; Middlesbrough's published 2025
+   short-term (12%) and two-year (26%) figures; England's 2025 mix of reasons for a
+   placement change.
 2. The returns up to 31 March 2024 are imported: every placement becomes a case.
 3. The year to 31 March 2025 is run through the engine (:mod:`disruption.demo_year`):
    placements open and end as the history says, the procedure runs before every unplanned
@@ -37,7 +43,34 @@ from disruption.ssda903.historic import placement_rows
 from disruption.ssda903.load import plan_import
 from disruption.store import open_store
 
-__all__ = ["YEAR_END", "YEAR_START", "DemoSummary", "print_summary", "run_demo"]
+__all__ = [
+    "CALIBRATION",
+    "DECK_SOURCE",
+    "YEAR_END",
+    "YEAR_START",
+    "DemoSummary",
+    "print_summary",
+    "run_demo",
+]
+
+DECK_SOURCE = (
+    'Middlesbrough Children\'s Services, "Middlesbrough Monitoring Visit" presentation on the '
+    'Ofsted monitoring visit of 23-24 September 2020, slides "Placement Type and Provision" '
+    '(table "Placement type (open CLA)", undated, about autumn 2020) and "Placement Stability"'
+)
+"""The source deck, as cited wherever the demo shows one of its figures."""
+
+_DFE = (
+    'DfE, "Children looked after in England including adoptions", reporting year 2025, '
+    'table "Placement stability by local authority", year ending 31 March 2025'
+)
+
+CALIBRATION = {
+    "short_term": ("12%", f"Middlesbrough, 59 of 493: {_DFE}"),
+    "two_year": ("26%", f"Middlesbrough, 95 of 361: {_DFE}"),
+    "long_term": ("64%", f"the source deck, about 2020 (Middlesbrough 2025: 57%, {_DFE})"),
+}
+"""What the demo's stability was calibrated to: the figure, and where it was published."""
 
 
 @attrs.frozen(eq=False)
@@ -113,7 +146,12 @@ def run_demo(*, seed: int = 7, db: Path, out: Path) -> DemoSummary:
                 rejected += 1
         dobs = returns.header.select(pl.col("CHILD").alias("child"), pl.col("DOB").alias("dob"))
         report = write_report(
-            store, out / "report", start=YEAR_START, end=YEAR_END, dates_of_birth=dobs
+            store,
+            out / "report",
+            start=YEAR_START,
+            end=YEAR_END,
+            dates_of_birth=dobs,
+            title="Synthetic demo authority: placement stability and breakdown (synthetic data)",
         )
         table = case_table(load_cases(store))
     finally:
@@ -127,18 +165,29 @@ def print_summary(summary: DemoSummary, console: Console) -> None:
     """Print the demo's summary: what it did, the placement table, the year's endings."""
     table = summary.cases
     console.print(
-        f"[bold]disruption demo[/]: {len(summary.returns)} yearly SSDA903 returns written; "
+        "[bold]disruption demo[/]: a synthetic authority; every child, date and figure below "
+        "is generated (no real child)."
+    )
+    console.print(
+        f"{len(summary.returns)} yearly SSDA903 returns written; "
         f"{summary.imported:,} historic placements imported; {summary.commands:,} commands of "
         f"the year to {summary.on:%-d %B %Y} run by the engine "
         f"({summary.rejected} refused); {table.height:,} cases in {summary.db}"
     )
     placements = open_placements(table, summary.on)
-    shown = Table(*placements.columns, title=f"Open placements on {summary.on:%-d %B %Y}")
+    shown = Table(
+        *placements.columns,
+        title=f"Synthetic authority: open placements on {summary.on:%-d %B %Y}",
+        caption="Counts copied from the source deck's table of about autumn 2020 and put on "
+        f"the demo's year end: {DECK_SOURCE}.",
+    )
     for row in placements.rows():
         shown.add_row(*(str(v) for v in row))
     console.print(shown)
     ended = table.filter(pl.col("end").is_between(YEAR_START, summary.on))
-    reasons = Table("group of reasons", "endings", "planned", title="Why placements ended")
+    reasons = Table(
+        "group of reasons", "endings", "planned", title="Why placements ended (synthetic)"
+    )
     for group, n, planned in (
         ended.group_by("reason_group")
         .agg(pl.len(), pl.col("planned").sum())
@@ -148,14 +197,20 @@ def print_summary(summary: DemoSummary, console: Console) -> None:
         reasons.add_row(str(group), str(n), str(planned))
     console.print(reasons)
     measures = Table(
-        "measure", "children", "of", "%", "published (deck)", title="Placement stability"
+        "measure",
+        "children",
+        "of",
+        "%",
+        "calibrated to",
+        title=f"Placement stability of the synthetic authority, year to {summary.on:%-d %B %Y}",
     )
-    published = {"short_term": "12%", "two_year": "26% (2025)", "long_term": "64%"}
-    for name, target in published.items():
+    for name, (target, _) in CALIBRATION.items():
         m = summary.stability[name]
         measures.add_row(
             name, str(m["numerator"]), str(m["denominator"]), f"{m['percent']}", target
         )
     console.print(measures)
+    for name, (target, source) in CALIBRATION.items():
+        console.print(f"  {name} {target}: {source}", markup=False)
     console.print(f"Report: {summary.report.index}")
     console.print(f"Returns: {summary.returns[-1].parent}")

@@ -1,8 +1,10 @@
 """The demo children and their placement histories, by quota: the calibration of the demo.
 
-The deck's open placements (:data:`DECK`) on the year end (:data:`YEAR_END`), the short- and
-long-term stability measures, and the national mix of reasons for a placement change
-(:data:`REASONS`) are met by counts, not chances. :mod:`disruption.demo_returns` turns the
+The deck's open placements (:data:`DECK`: the source deck's table of about autumn 2020, put on
+the demo's own year end, :data:`YEAR_END`), the short-term (Middlesbrough's published 2025
+figure) and long-term (the deck's figure) stability measures, and England's 2025 mix of
+reasons for a placement change (:data:`REASONS`) are met by counts, not chances; the sources
+are cited in :data:`disruption.demo.CALIBRATION`. :mod:`disruption.demo_returns` turns the
 histories into SSDA903 episodes and imports these names from here.
 """
 
@@ -41,7 +43,9 @@ DECK: Final[dict[tuple[str, str], int]] = {
     ("S1", "PR5"): 1,
 }
 SHORT_TERM: Final = 0.12
+"""Middlesbrough's published short-term figure for 2025 (59 of 493; DfE, see demo.CALIBRATION)."""
 LONG_TERM: Final = 0.64
+"""The source deck's long-term figure (about 2020): not Middlesbrough's 2025 one (57%)."""
 LONG_TERM_SHARE: Final = 0.40
 """About this share of the children are in the long-term cohort (under 16, 2.5 years in care)."""
 REASONS: Final = (
@@ -56,7 +60,8 @@ REASONS: Final = (
     ("CLOSE", 1),
     ("ALLEG", 1),
 )
-"""England 2025's reasons for a placement change, in percent (domain brief)."""
+"""England 2025's reasons for a placement change, in percent (59,140 changes; DfE, "Children
+looked after in England including adoptions", reporting year 2025, as in the domain brief)."""
 _EARLIER_PLACEMENTS: Final = (("U4", "PR1"), ("U4", "PR4"), ("U6", "PR5"), ("K2", "PR4"))
 
 

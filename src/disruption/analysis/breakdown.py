@@ -173,24 +173,34 @@ def procedure_outcomes(table: pl.DataFrame) -> pl.DataFrame:
     ).sort(["count", "support"], descending=[True, False])
 
 
-def deadline_performance(deadlines: pl.DataFrame) -> pl.DataFrame:
-    """How many deadlines of each kind were met on time.
+def deadline_performance(deadlines: pl.DataFrame, on: date | None = None) -> pl.DataFrame:
+    """How many deadlines of each kind were met on time, counting the overdue ones as not met.
 
     Args:
         deadlines: The deadline table.
+        on: The day the performance is judged on: a deadline still open and due before it
+            is past due, and counts as not met. ``None`` counts every open deadline as not
+            yet due (the old reading, which overstates performance).
 
     Returns:
-        ``deadline``, ``met``, ``late``, ``open``, ``cancelled``, ``count`` and
-        ``percent_on_time`` (met of met or late), by deadline name.
+        ``deadline``, ``met`` (on time), ``late`` (met after the due date),
+        ``open_past_due``, ``open_not_yet_due``, ``cancelled``, ``count`` and
+        ``percent_on_time``: met on time of those met, met late or still open past due.
     """
-    statuses = ("met", "late", "open", "cancelled")
+    is_open = pl.col("status") == "open"
+    past_due = is_open & (pl.col("due") < on) if on is not None else pl.lit(False)
     counted = deadlines.group_by("deadline").agg(
-        *((pl.col("status") == s).sum().cast(pl.Int64).alias(s) for s in statuses),
+        (pl.col("status") == "met").sum().cast(pl.Int64).alias("met"),
+        (pl.col("status") == "late").sum().cast(pl.Int64).alias("late"),
+        past_due.sum().cast(pl.Int64).alias("open_past_due"),
+        (is_open & ~past_due).sum().cast(pl.Int64).alias("open_not_yet_due"),
+        (pl.col("status") == "cancelled").sum().cast(pl.Int64).alias("cancelled"),
         pl.len().cast(pl.Int64).alias("count"),
     )
-    return counted.with_columns(
-        _percent(pl.col("met"), pl.col("met") + pl.col("late")).alias("percent_on_time")
-    ).sort("deadline")
+    due = pl.col("met") + pl.col("late") + pl.col("open_past_due")
+    return counted.with_columns(_percent(pl.col("met"), due).alias("percent_on_time")).sort(
+        "deadline"
+    )
 
 
 def recording_delay(entries: pl.DataFrame, start: date, end: date) -> pl.DataFrame:

@@ -4,22 +4,20 @@ Figures are built with matplotlib's object API (``Figure``), never ``pyplot``: n
 state, no backend to choose, no screen needed, safe in a server.
 
 Every chart has a title, labelled axes and a subtitle with the period and the number of
-placements it is based on. Bars for counts from 1 to 4 are left out, as in the tables, and
-the subtitle says so.
+placements it is based on. A chart draws the published table: a bar whose count the table
+hides (``c``) is left out, and the subtitle says how many were.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import polars as pl
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-__all__ = ["bar_chart", "survival_chart"]
-
-_SMALL = 5
+__all__ = ["bar_chart", "line_chart", "stacked_bar_chart", "survival_chart"]
 
 
 def _png(figure: Figure) -> bytes:
@@ -35,29 +33,32 @@ def _titled(axes: Axes, title: str, subtitle: str) -> None:
 
 def bar_chart(
     labels: Sequence[str],
-    counts: Sequence[int],
+    counts: Sequence[int | None],
     *,
     title: str,
     period: str,
-    based_on: int,
+    based_on: int | None,
     x_label: str = "Placements",
     y_label: str = "",
+    unit: str = "placements",
 ) -> bytes:
-    """A horizontal bar chart of counts, largest at the top, small counts left out.
+    """A horizontal bar chart of counts, in the table's order, hidden counts left out.
 
     Args:
         labels: One label per bar.
-        counts: One count per bar.
+        counts: One count per bar; ``None`` where the published table hides it.
         title: The chart's title.
         period: The period, as words (for example "1 April 2025 to 31 March 2026").
-        based_on: How many placements the chart counts from.
+        based_on: How many placements (or children) the chart counts from; ``None`` when
+            the total is hidden.
         x_label: The count axis's label.
         y_label: The category axis's label.
+        unit: What is counted, for the subtitle.
 
     Returns:
         The chart as PNG bytes.
     """
-    shown = [(lab, n) for lab, n in zip(labels, counts, strict=True) if n == 0 or n >= _SMALL]
+    shown = [(lab, n) for lab, n in zip(labels, counts, strict=True) if n is not None]
     hidden = len(labels) - len(shown)
     figure = Figure(figsize=(8, 0.45 * max(len(shown), 2) + 1.6))
     axes = figure.subplots()
@@ -68,8 +69,108 @@ def bar_chart(
         axes.text(value, y, f" {value:,}", va="center", fontsize=9)
     axes.set_xlabel(x_label)
     axes.set_ylabel(y_label)
-    note = f"; {hidden} group(s) under {_SMALL} not shown" if hidden else ""
-    _titled(axes, title, f"{period}; based on {based_on:,} placements{note}")
+    _titled(axes, title, _subtitle(period, based_on, unit, hidden))
+    axes.spines[["top", "right"]].set_visible(False)
+    return _png(figure)
+
+
+def _subtitle(period: str, based_on: int | None, unit: str, hidden: int) -> str:
+    total = f"based on {based_on:,} {unit}" if based_on is not None else "total not shown"
+    note = f"; {hidden} hidden count(s) (c) not drawn" if hidden else ""
+    return f"{period}; {total}{note}"
+
+
+def stacked_bar_chart(
+    labels: Sequence[str],
+    series: Mapping[str, Sequence[int | None]],
+    *,
+    title: str,
+    period: str,
+    based_on: int | None,
+    x_label: str = "Placements",
+    rest: Sequence[int] | None = None,
+    rest_label: str = "not shown (c)",
+) -> bytes:
+    """Horizontal bars, one per label, each split into the series (for example providers).
+
+    Args:
+        labels: One label per bar, drawn top to bottom.
+        series: Each part's counts, one per label; ``None`` where the table hides it.
+        title: The chart's title.
+        period: The day or period, as words.
+        based_on: How many placements the chart counts from.
+        x_label: The count axis's label.
+        rest: Per label, the published total less the parts shown (the hidden parts
+            together, which the total already reveals), drawn in grey.
+        rest_label: The grey part's legend.
+
+    Returns:
+        The chart as PNG bytes.
+    """
+    figure = Figure(figsize=(8, 0.4 * max(len(labels), 2) + 1.8))
+    axes = figure.subplots()
+    names = list(reversed(labels))
+    left = [0] * len(names)
+    hidden = 0
+    colours = ("#1d70b8", "#f47738", "#85994b", "#912b88", "#505a5f")
+    for number, (part, counts) in enumerate(series.items()):
+        values = list(reversed(counts))
+        hidden += sum(v is None for v in values)
+        drawn = [v or 0 for v in values]
+        axes.barh(names, drawn, left=left, label=part, color=colours[number % len(colours)])
+        left = [a + b for a, b in zip(left, drawn, strict=True)]
+    ends = left
+    if rest is not None and any(rest):
+        axes.barh(names, list(reversed(rest)), left=left, label=rest_label, color="#b1b4b6")
+        ends = [a + b for a, b in zip(left, reversed(rest), strict=True)]
+    axes.set_xlim(0, max([*ends, 1]) * 1.05)
+    axes.set_xlabel(x_label)
+    axes.legend(fontsize=8, loc="lower right")
+    _titled(axes, title, _subtitle(period, based_on, "placements", hidden))
+    axes.spines[["top", "right"]].set_visible(False)
+    return _png(figure)
+
+
+def line_chart(
+    series: Mapping[str, Sequence[tuple[str, float | None]]], *, title: str, period: str
+) -> bytes:
+    """Lines of percentages over years, one per series; hidden points are gaps.
+
+    A series named ``England: <name>`` is drawn dashed in the colour of ``<name>``.
+
+    Args:
+        series: Each line's points: a label on the x axis (a year) and a value or ``None``.
+        title: The chart's title.
+        period: What the points are, as words.
+
+    Returns:
+        The chart as PNG bytes.
+    """
+    figure = Figure(figsize=(8, 4.2))
+    axes = figure.subplots()
+    colours: dict[str, str] = {}
+    for name, points in series.items():
+        xs = [x for x, _ in points]
+        ys = [float("nan") if y is None else y for _, y in points]
+        if all(y is None for _, y in points):
+            continue
+        base = name.removeprefix("England: ")
+        dashed = base != name  # a published comparison: dashed, in its measure's colour
+        line = axes.plot(
+            xs,
+            ys,
+            marker="o" if not dashed else "s",
+            linestyle="--" if dashed else "-",
+            label=name,
+            color=colours.get(base),
+        )[0]
+        colours.setdefault(base, str(line.get_color()))
+    axes.set_ylim(0, 100)
+    axes.set_xlabel("Year ending 31 March")
+    axes.set_ylabel("Percent")
+    if axes.lines:
+        axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    _titled(axes, title, period)
     axes.spines[["top", "right"]].set_visible(False)
     return _png(figure)
 

@@ -1,9 +1,11 @@
 """The authority report: one self-contained ``index.html``, every table as CSV, charts as PNG.
 
 The HTML embeds its charts (base64 PNG) and its style, so it reads offline and prints; the
-tables in it and in the CSV files are suppressed for publication (counts from 1 to 4 shown
-as ``c``). Everything is computed from the store's cases: codes, dates and counts only. Its
-sections are written by :mod:`disruption.analysis.report_sections`.
+tables in it and in the CSV files go through disclosure control
+(:mod:`disruption.analysis.disclosure`): counts under the threshold are shown as ``c``, and so
+is any further count that would let a hidden one be worked out. Everything is computed from
+the store's cases: codes, dates and counts only. Its sections are written by
+:mod:`disruption.analysis.report_sections`.
 
 Example:
     >>> from datetime import date
@@ -31,6 +33,8 @@ from disruption.analysis.cases import (
     entry_table,
     load_cases,
 )
+from disruption.analysis.children import DURATION_BANDS
+from disruption.analysis.disclosure import DEFAULT_SMALLEST
 from disruption.analysis.report_sections import (
     Writer,
     endings_section,
@@ -39,6 +43,7 @@ from disruption.analysis.report_sections import (
     procedure_section,
     stability_section,
     survival_section,
+    trend_section,
 )
 from disruption.definition import Procedure
 from disruption.standard import STANDARD
@@ -50,10 +55,14 @@ _STYLE = """
 body{font-family:Arial,Helvetica,sans-serif;max-width:60rem;margin:2rem auto;color:#0b0c0c}
 h1{font-size:1.8rem}h2{font-size:1.3rem;margin-top:2.2rem;border-bottom:2px solid #1d70b8}
 table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem}
-th,td{border:1px solid #b1b4b6;padding:.25rem .6rem;text-align:right}
+th,td{border:1px solid #b1b4b6;padding:.25rem .6rem;text-align:right}td.t{text-align:left}
 th:first-child,td:first-child{text-align:left}
 img{max-width:100%}.note{color:#505a5f;font-size:.85rem}
-@media print{h2{break-before:auto}section{break-inside:avoid}}
+.sdc{font-size:.8rem;border-left:4px solid #1d70b8;padding-left:.5rem}
+.internal{color:#d4351c;font-weight:bold;border-left-color:#d4351c}
+footer{font-size:.8rem;margin-top:2rem}
+@media print{h2{break-before:auto}section{break-inside:avoid}
+footer{position:fixed;bottom:0;left:0;right:0;background:#fff}}
 """
 
 
@@ -78,6 +87,36 @@ def _period(start: date, end: date) -> str:
     return f"{start:%-d %B %Y} to {end:%-d %B %Y}"
 
 
+SUPPRESSION_SOURCE = (
+    'The DfE marks suppressed cells "c" and applies secondary suppression where needed '
+    '(DfE methodology, "Children looked after: a focus on placement location", section '
+    '"Rounding, suppression and grossing"); the DfE states no threshold there, so the '
+    "threshold is the authority's choice."
+)
+
+
+def disclosure_notice(smallest: int | None) -> str:
+    """The sentence every section of the report carries about its disclosure control.
+
+    Args:
+        smallest: The smallest count shown; ``None`` when nothing is suppressed.
+
+    Returns:
+        The notice.
+    """
+    if smallest is None:
+        return (
+            "NOT FOR PUBLICATION: small numbers are not suppressed (--suppress none); "
+            "for internal use only"
+        )
+    hidden = "1" if smallest == 2 else f"1 to {smallest - 1}"
+    return (
+        f"Counts from {hidden} are shown as c; further counts are shown as c where they "
+        "would let a hidden count be worked out from the totals or from another table "
+        f"(secondary suppression); shares are hidden where their count is. {SUPPRESSION_SOURCE}"
+    )
+
+
 def write_report(
     store: CaseStore,
     out: str | Path,
@@ -87,6 +126,7 @@ def write_report(
     procedures: Iterable[Procedure] = (STANDARD,),
     title: str = "Placement stability and breakdown",
     dates_of_birth: pl.DataFrame | None = None,
+    suppress: int | None = DEFAULT_SMALLEST,
 ) -> ReportFiles:
     """Compute every table and chart from a store and write the report.
 
@@ -100,34 +140,46 @@ def write_report(
         title: The report's title.
         dates_of_birth: ``child`` and ``dob`` (SSDA903 Header rows, for example): the
             long-term stability measure needs them; the store keeps none.
+        suppress: The smallest count published (counts from 1 to ``suppress - 1`` are
+            hidden, with secondary suppression); ``None`` publishes every count, and every
+            section then says the report is for internal use only.
 
     Returns:
         The files written.
 
     Raises:
-        ValueError: ``start`` is after ``end``.
+        ValueError: ``start`` is after ``end``, or ``suppress`` is under 2.
     """
     if start > end:
         raise ValueError(f"the period starts ({start}) after it ends ({end})")
+    if suppress is not None and suppress < 2:
+        raise ValueError(f"the suppression threshold must be 2 or more, not {suppress}")
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     cases = load_cases(store, procedures)
     table, deadlines = case_table(cases), deadline_table(cases)
-    writer = Writer(folder)
+    notice = disclosure_notice(suppress)
+    writer = Writer(folder, suppress, notice.split("; further")[0] + ".")
     period = _period(start, end)
     stability_section(writer, table, dates_of_birth, end)
+    trend_section(writer, table, dates_of_birth, end)
     placements_section(writer, table, end, long_term_children(table, dates_of_birth, end))
     endings_section(writer, table, start, end, period)
     survival_section(writer, table, end, period)
     procedure_section(writer, table, deadlines, entry_table(store), start, end)
+    moves, durations = "children_placements_in_year", "placements_duration"
+    writer.same((moves, 2, "children"), ("stability", 0, "children"))
+    writer.same((moves, 3, "children"), ("stability", 0, "of"))
+    writer.same((durations, len(DURATION_BANDS), "placements"), ("stability", 2, "of"))
     index = folder / "index.html"
-    body = "\n".join(writer.parts)
+    body = writer.finish()
+    kind = "sdc internal" if suppress is None else "sdc"
     index.write_text(
         f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)}"
         f"</title><style>{_STYLE}</style></head><body><h1>{html.escape(title)}</h1>"
-        f'<p class="note">{html.escape(period)}; {len(cases):,} placements in the store. '
-        "Counts from 1 to 4 are shown as c.</p>"
-        f"{body}</body></html>",
+        f'<p class="note">{html.escape(period)}; {len(cases):,} placements in the store.</p>'
+        f'<p class="{kind}">{html.escape(notice)}</p>'
+        f'{body}<footer class="{kind}">{html.escape(notice)}</footer></body></html>',
         encoding="utf-8",
     )
     return ReportFiles(index, tuple(writer.tables), tuple(writer.charts), len(cases))

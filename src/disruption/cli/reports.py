@@ -33,21 +33,45 @@ def report(
         str | None,
         typer.Option("--to", help="Last day, YYYY-MM-DD (default: the last 31 March passed)."),
     ] = None,
+    suppress: Annotated[
+        str,
+        typer.Option(
+            "--suppress",
+            help="Smallest count published: counts from 1 to N-1 are shown as c, with "
+            "secondary suppression (default 5). 'none' publishes every count: internal use "
+            "only, and the report says so on every page.",
+        ),
+    ] = "5",
 ) -> None:
     """Write the breakdown report: index.html (charts embedded), every table as CSV, PNGs."""
     from disruption.analysis.report import write_report
 
+    smallest = _threshold(suppress)
     last = parse_date(end, "--to") if end is not None else _last_year_end()
     first = parse_date(start, "--from") if start is not None else _year_before(last)
     if first > last:
         raise typer.BadParameter(f"{first} is after --to {last}", param_hint="--from")
     with opened(db) as store:
-        written = write_report(store, out_dir, start=first, end=last)
+        written = write_report(store, out_dir, start=first, end=last, suppress=smallest)
     out.print(
         f"Report on {written.cases:,} placements, {first} to {last}: {written.index} "
         f"({len(written.tables)} tables, {len(written.charts)} charts)",
         markup=False,
     )
+
+
+def _threshold(value: str) -> int | None:
+    if value.strip().lower() == "none":
+        return None
+    try:
+        smallest = int(value)
+    except ValueError:
+        smallest = 0
+    if smallest < 2:
+        raise typer.BadParameter(
+            f"{value!r} is not a whole number of 2 or more, nor 'none'", param_hint="--suppress"
+        )
+    return smallest
 
 
 def _last_year_end() -> date:
