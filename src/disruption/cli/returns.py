@@ -140,7 +140,9 @@ def _stability_inputs(
         episodes, months = store_inputs(store)
     if header:
         return episodes, read_header(header)[0]
-    if months.height and not all(months_of_birth_suffice(y) for y in ends):
+    if months.height == 0:
+        err.print("no --header: the long-term measure needs dates of birth", markup=False)
+    elif not all(months_of_birth_suffice(y) for y in ends):
         raise typer.BadParameter(
             "the store keeps months of birth only, which cannot tell who is under 16 on a year "
             "end whose date 16 years before is not a month's last day: give --header",
