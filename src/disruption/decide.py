@@ -30,7 +30,7 @@ from disruption.exceptions import (
     UnknownCase,
 )
 from disruption.fold import evolve, opened
-from disruption.model import MANAGER_ROLES, Actor, Case, Deadline, DeadlineStatus, Role
+from disruption.model import MANAGER_ROLES, Actor, Case, Deadline, Role
 from disruption.payloads import to_event_data
 
 __all__ = ["LATE_ENTRY", "MISSED", "SWEEPER", "Decision", "decide", "missed_events"]
@@ -248,9 +248,7 @@ def _deadlines(
         final = plan.final_states
         ending = dest in final and ctx.case.state not in final
         done_on = _done_on(ctx)
-        for d in ctx.case.file.deadlines:
-            if d.status is not DeadlineStatus.OPEN:
-                continue
+        for d in ctx.case.open_deadlines():
             if d.name in clears:
                 if d.earliest is not None and done_on < d.earliest:
                     raise DateOutOfOrder(

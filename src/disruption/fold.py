@@ -56,34 +56,56 @@ def _opened(event: Event, placement: Placement | None = None) -> Case:
         child=data["child"],
         placement=placement,
         imported="imported" in data,
+        open_deadlines=(),
     )
     return Case(event.case, event.to_state, event.seq, event.at, file)
 
 
+def _index(deadlines: list[Deadline], deadline_id: str) -> int:
+    """Where a deadline is, looked for from the latest: the ones still open are mostly recent."""
+    for index in range(len(deadlines) - 1, -1, -1):
+        if deadlines[index].id == deadline_id:
+            return index
+    raise ValueError(f"no deadline {deadline_id}")
+
+
 def _apply(
-    deadlines: tuple[Deadline, ...], changes: tuple[DeadlineChange, ...]
-) -> tuple[Deadline, ...]:
+    deadlines: tuple[Deadline, ...],
+    still_open: tuple[Deadline, ...],
+    changes: tuple[DeadlineChange, ...],
+) -> tuple[tuple[Deadline, ...], tuple[Deadline, ...]]:
+    """Every deadline, and those still open, after an event's changes."""
     result = list(deadlines)
+    open_ = list(still_open)
     for change in changes:
         kind = change.change
         if kind == "open":
             assert change.due is not None
             assert change.on is not None
-            result.append(Deadline(change.id, change.name, change.on, change.due, change.earliest))
+            opened_ = Deadline(change.id, change.name, change.on, change.due, change.earliest)
+            result.append(opened_)
+            open_.append(opened_)
             continue
-        index = next(i for i, d in enumerate(result) if d.id == change.id)
+        index = _index(result, change.id)
         d = result[index]
         # Built whole (Deadline has no validators), not through attrs.evolve.
         if kind == "missed":
-            result[index] = Deadline(
+            changed = Deadline(
                 d.id, d.name, d.opened_on, d.due, d.earliest, d.status, d.closed_on, True
             )
         else:
-            result[index] = Deadline(
+            changed = Deadline(
                 d.id, d.name, d.opened_on, d.due, d.earliest, _CLOSING[kind], change.on,
                 d.missed_recorded,
             )  # fmt: skip
-    return tuple(result)
+        result[index] = changed
+        if d.status is DeadlineStatus.OPEN:
+            at = _index(open_, d.id)
+            if changed.status is DeadlineStatus.OPEN:
+                open_[at] = changed
+            else:
+                del open_[at]
+    return tuple(result), tuple(open_)
 
 
 def evolve(case: Case | None, event: Event, records: Mapping[str, Recorder]) -> Case:
@@ -129,13 +151,15 @@ def _recorded(case: Case, event: Event, records: Mapping[str, Recorder]) -> Case
     actor = event.actor
     new_worker = actor.role is Role.SOCIAL_WORKER and actor.id not in file.social_workers
     if event.deadlines:
+        every, still_open = _apply(file.deadlines, case.open_deadlines(), event.deadlines)
         if new_worker:
             case = case.with_file(
-                deadlines=_apply(file.deadlines, event.deadlines),
+                deadlines=every,
+                open_deadlines=still_open,
                 social_workers=tuple(sorted((*file.social_workers, actor.id))),
             )
         else:
-            case = case.with_file(deadlines=_apply(file.deadlines, event.deadlines))
+            case = case.with_file(deadlines=every, open_deadlines=still_open)
     elif new_worker:
         case = case.with_file(social_workers=tuple(sorted((*file.social_workers, actor.id))))
     recorder = records.get(event.type)
