@@ -232,7 +232,7 @@ def test_sqlite_connections_are_durable_and_patient(tmp_path: Path) -> None:
             conn.exec_driver_sql(f"PRAGMA {name}").scalar()
             for name in ("synchronous", "foreign_keys", "busy_timeout", "journal_mode")
         ]
-    assert pragmas == [2, 1, 10000, "delete"]
+    assert pragmas == [2, 1, 10000, "wal"]  # write-ahead log since schema version 6
 
 
 def test_sqlite_writes_begin_immediate_and_reads_do_not(tmp_path: Path) -> None:
@@ -248,9 +248,9 @@ def test_sqlite_writes_begin_immediate_and_reads_do_not(tmp_path: Path) -> None:
 
         # The driver's own trace: the write path sends its statements below SQLAlchemy.
         event.listen(store._db.engine, "checkout", traced)
-        run(store, [open_case("P-1")])  # reads the case's events, then appends
+        run(store, [open_case("P-1")])  # reads the case's snapshot (autocommit), then appends
         store.case_ids()
-    assert begins == ["BEGIN", "BEGIN IMMEDIATE", "BEGIN"]
+    assert begins == ["BEGIN IMMEDIATE", "BEGIN"]
 
 
 def test_the_stored_rows_are_plain_text(tmp_path: Path) -> None:

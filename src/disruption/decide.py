@@ -29,7 +29,7 @@ from disruption.exceptions import (
     PermissionRefused,
     UnknownCase,
 )
-from disruption.fold import evolve
+from disruption.fold import evolve, opened
 from disruption.model import MANAGER_ROLES, Actor, Case, Deadline, Role
 from disruption.payloads import to_event_data
 
@@ -86,6 +86,33 @@ def decide(
         raise err.in_context(case=command.case, command=command.name, state=state) from None
 
 
+@attrs.frozen
+class _Plan:
+    """What deciding needs of a procedure beyond its commands, worked out once per procedure."""
+
+    procedure: Procedure
+    initial_state: str
+    final_states: frozenset[str]
+    clears: dict[str, frozenset[str]]
+
+
+_PLANS: dict[int, _Plan] = {}
+
+
+def _plan(procedure: Procedure) -> _Plan:
+    """The procedure's plan (cached by identity: a procedure is immutable)."""
+    plan = _PLANS.get(id(procedure))
+    if plan is None or plan.procedure is not procedure:
+        plan = _Plan(
+            procedure,
+            procedure.initial_state,
+            procedure.final_states,
+            {c.name: procedure.clears(c.name) for c in procedure.commands},
+        )
+        _PLANS[id(procedure)] = plan
+    return plan
+
+
 def _decide(
     procedure: Procedure,
     case: Case | None,
@@ -95,11 +122,13 @@ def _decide(
 ) -> Decision:
     spec = procedure.command(command.name)
     _check_existence(spec, case, command)
-    state = procedure.initial_state if case is None else case.state
-    if case is not None and not procedure.machine.acts_in(case.state, command.name):
-        allowed = ", ".join(procedure.machine.commands_in(case.state)) or "none"
+    plan = _plan(procedure)
+    machine = procedure.machine
+    state = plan.initial_state if case is None else case.state
+    if case is not None and not machine.acts_in(state, command.name):
+        allowed = ", ".join(machine.commands_in(state)) or "none"
         raise CommandNotAllowed(
-            f"{command.name} does not act in state {case.state} (allowed: {allowed})"
+            f"{command.name} does not act in state {state} (allowed: {allowed})"
         )
     roles = spec.roles_in.get(state, spec.roles)
     if roles is not None and command.actor.role not in roles:
@@ -112,43 +141,45 @@ def _decide(
     fields = Fields(command.data)
     payload = spec.read(fields)
     fields.close()
-    ctx = Context(
-        case=case, command=command, payload=payload, on=london_date(command.at), procedure=procedure
-    )
+    on = london_date(command.at)
+    ctx = Context(case=case, command=command, payload=payload, on=on, procedure=procedure)
     if case is not None and command.at < case.updated_at:
         raise DateOutOfOrder(
             f"{command.at.isoformat()} is before the case's last step "
             f"({case.updated_at.isoformat()})",
             field="at",
         )
-    late = _late_entry(procedure, command, ctx.on, calendar, recorded_at)
+    late = _late_entry(procedure, command, on, calendar, recorded_at)
     for guard in spec.guards:
         guard(ctx)
-    dest = state if case is None else procedure.machine.resolve(case.state, command.name, ctx)
+    dest = state if case is None else machine.resolve(state, command.name, ctx)
     if dest is None:
         raise CommandNotAllowed(f"no transition of {command.name} applies in state {state}")
-    seq = 1 if case is None else case.version + 1
-    child = payload.child if case is None else case.child
+    if case is None:
+        seq, child, placement_type = 1, payload.child, payload.placement.type
+    else:
+        seq, child, placement_type = case.version + 1, case.child, case.placement.type
     data, texts = to_event_data(payload, case=command.case, seq=seq, child=child)
     if case is None:
         data["procedure"] = {"name": procedure.name, "version": procedure.version}
     if late is not None:
         data[LATE_ENTRY] = {"working_days": late, "limit": procedure.backdating_limit}
-    placement_type = payload.placement.type if case is None else case.placement.type
     event = Event(
-        case=command.case,
-        seq=seq,
-        type=spec.event,
-        command=command.name,
-        at=command.at,
-        recorded_at=recorded_at,
-        actor=command.actor,
-        data=data,
-        from_state=None if case is None else case.state,
-        to_state=dest,
-        deadlines=_deadlines(procedure, spec, ctx, dest, seq, calendar, placement_type),
-        command_id=command.id,
+        command.case,
+        seq,
+        spec.event,
+        command.name,
+        command.at,
+        recorded_at,
+        command.actor,
+        data,
+        None if case is None else state,
+        dest,
+        _deadlines(plan, spec, ctx, dest, seq, calendar, placement_type),
+        command.id,
     )
+    if case is None:
+        return Decision((event,), texts, opened(event, payload.placement, procedure.records))
     return Decision((event,), texts, evolve(case, event, procedure.records))
 
 
@@ -167,10 +198,13 @@ def _late_entry(
     limit = procedure.backdating_limit
     if limit is None:
         return None
+    entered_on = london_date(recorded_at)
+    if (entered_on - on).days <= limit:
+        return None  # never more working days late than calendar days: no calendar needed
     try:
-        late = calendar.working_days_between(on, london_date(recorded_at))
+        late = calendar.working_days_between(on, entered_on)
     except ValueError:  # outside the calendar's years: judged by calendar days instead
-        late = (london_date(recorded_at) - on).days
+        late = (entered_on - on).days
     if late <= limit:
         return None
     if command.actor.role not in MANAGER_ROLES:
@@ -198,7 +232,7 @@ def _done_on(ctx: Context) -> date:
 
 
 def _deadlines(
-    procedure: Procedure,
+    plan: _Plan,
     spec: CommandSpec,
     ctx: Context,
     dest: str,
@@ -208,9 +242,11 @@ def _deadlines(
 ) -> tuple[DeadlineChange, ...]:
     changes: list[DeadlineChange] = []
     opening = {o.deadline for o in spec.opens if o.when is None or o.when(ctx)}
+    procedure = plan.procedure
     if ctx.case is not None:
-        clears = procedure.clears(spec.name)
-        ending = dest in procedure.final_states and ctx.case.state not in procedure.final_states
+        clears = plan.clears[spec.name]
+        final = plan.final_states
+        ending = dest in final and ctx.case.state not in final
         done_on = _done_on(ctx)
         for d in ctx.case.open_deadlines():
             if d.name in clears:

@@ -14,6 +14,7 @@ True
 
 from __future__ import annotations
 
+import operator
 from datetime import date, datetime
 from typing import Any
 
@@ -83,6 +84,10 @@ class CaseFile:
     deadlines: tuple[Deadline, ...] = ()
     social_workers: tuple[str, ...] = ()
     imported: bool = False
+    open_deadlines: tuple[Deadline, ...] | None = attrs.field(default=None, eq=False, repr=False)
+    """The deadlines still open, oldest first, when known: kept by the fold so that a step
+    does not look through every deadline a long case ever had. ``None`` when not known;
+    never compared (it follows from ``deadlines``)."""
 
 
 def _from_file(name: str, doc: str) -> Any:
@@ -144,20 +149,40 @@ class Case:
         return moved
 
     def with_file(self, **changes: Any) -> Case:
-        """Return the case with fields of its file replaced."""
-        return Case(
-            self.id, self.state, self.version, self.updated_at, attrs.evolve(self.file, **changes)
-        )
+        """Return the case with fields of its file replaced.
+
+        On the hot path of every recorded step: the file's fields are read at once and the
+        new file built by position, not through ``attrs.evolve``'s per-field lookups.
+        """
+        values: list[Any] = list(_FILE_VALUES(self.file))
+        for name, value in changes.items():
+            values[_FILE_INDEX[name]] = value
+        if "deadlines" in changes and "open_deadlines" not in changes:
+            values[_OPEN_INDEX] = None  # no longer known
+        moved: Case = _new(Case)
+        _SET_ID(moved, self.id)
+        _SET_STATE(moved, self.state)
+        _SET_VERSION(moved, self.version)
+        _SET_UPDATED_AT(moved, self.updated_at)
+        _SET_FILE(moved, CaseFile(*values))
+        return moved
 
     def open_deadlines(self) -> tuple[Deadline, ...]:
         """Return the deadlines still open."""
+        known = self.file.open_deadlines
+        if known is not None:
+            return known
         return tuple(d for d in self.file.deadlines if d.status is DeadlineStatus.OPEN)
 
     def overdue(self, on: date) -> tuple[Deadline, ...]:
         """Return the open deadlines whose due date is before ``on``."""
-        return tuple(d for d in self.file.deadlines if d.is_overdue(on))
+        return tuple(d for d in self.open_deadlines() if d.due < on)
 
 
+_FILE_NAMES = tuple(a.name for a in attrs.fields(CaseFile))
+_FILE_VALUES = operator.attrgetter(*_FILE_NAMES)
+_FILE_INDEX = {name: i for i, name in enumerate(_FILE_NAMES)}
+_OPEN_INDEX = _FILE_INDEX["open_deadlines"]
 _new = object.__new__
 _SET_ID = Case.__dict__["id"].__set__
 _SET_STATE = Case.__dict__["state"].__set__

@@ -48,6 +48,9 @@ def is_text_ref(value: object) -> bool:
 
 
 _PLANS: dict[type, tuple[tuple[str, bool], ...]] = {}
+_NESTED_TEXT: dict[type, bool] = {}
+"""Per type: whether it is a payload class with free text inside (split off when nested)."""
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _plan(kind: type) -> tuple[tuple[str, bool], ...]:
@@ -59,8 +62,17 @@ def _plan(kind: type) -> tuple[tuple[str, bool], ...]:
     return plan
 
 
+def _nested_text(kind: type) -> bool:
+    found = _NESTED_TEXT.get(kind)
+    if found is None:
+        found = attrs.has(kind) and any(p for _, p in _plan(kind))
+        _NESTED_TEXT[kind] = found
+    return found
+
+
 def _plain(value: Any) -> JSON:
-    if value is None or isinstance(value, str | bool | int | float):
+    kind = type(value)
+    if kind in _SCALARS:
         return value
     if isinstance(value, Enum):
         return value.value
@@ -68,8 +80,8 @@ def _plain(value: Any) -> JSON:
         return value.isoformat()
     if isinstance(value, tuple | list | frozenset):
         return [_plain(v) for v in value]
-    if attrs.has(type(value)):
-        return {name: _plain(getattr(value, name)) for name, _ in _plan(type(value))}
+    if attrs.has(kind):
+        return {name: _plain(getattr(value, name)) for name, _ in _plan(kind)}
     return value
 
 
@@ -94,12 +106,15 @@ def to_event_data(
     texts: list[PersonalText] = []
     for name, is_personal in _plan(type(payload)):
         value = getattr(payload, name)
-        if is_personal and value is not None:
+        kind = type(value)
+        if kind in _SCALARS and not (is_personal and value is not None):
+            data[name] = value
+        elif is_personal:
             path = f"{prefix}{name}"
             ref = f"{case}/{seq}/{path}"
             texts.append(PersonalText(ref=ref, child=child, case=case, field=path, text=value))
             data[name] = {"ref": ref}
-        elif value is not None and attrs.has(type(value)) and any(p for _, p in _plan(type(value))):
+        elif _nested_text(kind):
             data[name], nested = to_event_data(
                 value, case=case, seq=seq, child=child, prefix=f"{prefix}{name}."
             )

@@ -4,8 +4,9 @@
 creates or upgrades the store's schema, hands out reading and writing connections, and turns
 database errors into :class:`~disruption.exceptions.StoreError` without showing passwords.
 On SQLite every connection runs with ``synchronous=FULL``, foreign keys on and a 10 s busy
-timeout, and writes begin with ``BEGIN IMMEDIATE`` so that concurrent writers wait for each
-other instead of failing at commit.
+timeout, a file store is in write-ahead-log mode (from schema version 6), and writes begin
+with ``BEGIN IMMEDIATE`` so that concurrent writers wait for each other instead of failing
+at commit.
 """
 
 from __future__ import annotations
@@ -125,6 +126,7 @@ class Database:
         self.url = url if "://" not in url else make_url(url).render_as_string(hide_password=True)
         self._password = target.password
         file = _sqlite_file(target) if target.get_backend_name() == "sqlite" else None
+        self._file = file
         if not create and file is not None and not file.exists():
             raise StoreError(f"no store at {self.url}")
         try:
@@ -150,9 +152,28 @@ class Database:
                 f"store schema version {found} is older than this library's {SCHEMA_VERSION}: "
                 f"run `disruption db upgrade --db {self.url}`"
             )
-        if found == SCHEMA_VERSION:
-            return found, found
-        return self.upgrade()
+        opened = (found, found) if found == SCHEMA_VERSION else self.upgrade()
+        self._write_ahead_log()
+        return opened
+
+    def _write_ahead_log(self) -> None:
+        """Put a SQLite file store in write-ahead-log mode (once: the mode is kept in the file).
+
+        With ``synchronous=FULL`` a commit is then one sync of the log, where the rollback
+        journal synced the journal and the database file each time: as durable, and readers
+        do not wait for the writer. Done after the schema is current, never on a store
+        refused (an older one is left untouched until it is upgraded).
+        """
+        if self.engine.dialect.name != "sqlite" or self._file is None:
+            return
+        with self._failures("open the store"):
+            pooled = self.engine.raw_connection()  # in autocommit: the mode cannot change
+            try:  # inside a transaction
+                sqlite: Any = pooled.driver_connection
+                if str(sqlite.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                    sqlite.execute("PRAGMA journal_mode=WAL").fetchall()
+            finally:
+                pooled.close()
 
     def _found_version(self) -> int | None:
         try:
@@ -240,6 +261,28 @@ class Database:
                 tx.close()
                 if tx.broken:
                     pooled.invalidate()
+
+    def sqlite_row(self, what: str, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        """Read one row on SQLite through the store's own driver connection (in autocommit).
+
+        One statement reads a consistent state; this skips the pool and SQLAlchemy's
+        transaction handling, which cost more than the read on the hot path of a command.
+
+        Args:
+            what: What is done, for errors ("read a case").
+            sql: One ``SELECT`` with ``?`` placeholders.
+            params: Its parameters.
+
+        Returns:
+            The first row, or ``None``.
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        assert self.engine.dialect.name == "sqlite"
+        with self._failures(what), self._driver_connection() as pooled:
+            row: tuple[Any, ...] | None = pooled.driver_connection.execute(sql, params).fetchone()
+            return row
 
     @contextmanager
     def _driver_connection(self) -> Iterator[Any]:

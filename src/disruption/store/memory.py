@@ -38,7 +38,8 @@ class MemoryStore:
         self._commands: dict[str, list[Event]] = {}
         self._texts: dict[str, str] = {}
         self._children_of_texts: dict[str, str] = {}
-        self._log: list[StoredEvent] = []
+        self._log: list[Event] = []
+        """Every event in position order: an event's position is its index plus one."""
         self._consumers: dict[str, int] = {}
         self._refusals: list[Refusal] = []
 
@@ -109,8 +110,7 @@ class MemoryStore:
         for e in events:
             if e.command_id is not None:
                 self._commands.setdefault(e.command_id, []).append(e)
-        first = len(self._log) + 1
-        self._log.extend(StoredEvent(p, e) for p, e in enumerate(events, start=first))
+        self._log.extend(events)
 
     def events_of_command(self, command_id: str) -> Sequence[Event]:
         """Return the events of a command by its idempotency key."""
@@ -145,7 +145,8 @@ class MemoryStore:
         """
         _at_least_one("limit", limit)
         start = max(position, 0)
-        return tuple(self._log[start : start + limit])
+        taken = self._log[start : start + limit]
+        return tuple(StoredEvent(p, e) for p, e in enumerate(taken, start=start + 1))
 
     def last_position(self) -> int:
         """Return the position of the last event (0 for an empty store)."""

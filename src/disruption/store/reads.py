@@ -38,6 +38,8 @@ _SNAPSHOT = sa.select(
     schema.cases.c.snapshot,
 ).where(schema.cases.c.id == sa.bindparam("case"))
 """A case's version, procedure and snapshot (built once: SQLAlchemy caches its compiled form)."""
+_SQLITE_SNAPSHOT = "SELECT version, procedure, procedure_version, snapshot FROM cases WHERE id = ?"
+"""The same, on SQLite's driver connection: the hot path of every command."""
 
 
 class Reads:
@@ -76,6 +78,14 @@ class Reads:
             StoreError: When the database cannot be read.
             SchemaError: When an event was written by a newer version of disruption.
         """
+        if self._db.engine.dialect.name == "sqlite":
+            row = self._db.sqlite_row("read a case", _SQLITE_SNAPSHOT, (case,))
+            if row is None:
+                return None
+            version, name, procedure_version, text = row
+            found = case_from_snapshot(text, ProcedureRef(name, procedure_version))
+            if found is not None and found.version == version:
+                return Snapshot(found)
         events = schema.events
         with self._db.reading("read a case") as conn:
             row = conn.execute(_SNAPSHOT, {"case": case}).one_or_none()
