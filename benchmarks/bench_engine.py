@@ -10,7 +10,8 @@ with one on-enter action when the case ends. In the same run, on the same pre-bu
 - **transitions**: a trigger (``machine.events[name].trigger(case, data)``) on ONE
   ``transitions.Machine`` shared by all cases, with the same graph, the same guard (three
   ``record_meeting`` branches, the decision checked by a condition) and the same on-enter
-  callable (``on_enter`` of ``ended``); a case is a small object with a ``state``;
+  callable (``on_enter`` of ``ended``); a case is a small object with a ``state`` (not
+  registered with ``add_model``, whose membership check makes adding N models cost O(N^2));
 - **dict FSM**: a hand-written ``{(state, command): ((dest, guard), ...)}`` table and a
   ``fire`` function updating a dict case in place, with the same guard and on-enter callable;
 - *internal* (for information, not a caller's path): ``decide()`` alone, no store.
@@ -27,7 +28,8 @@ Measured:
    them are counted;
 4. **flatness**: the cost of one more command (``raise_concern`` on a placed case) when
    the case already has 1, 11, 101 and 1,001 events (the history is
-   ``open_case`` then ``raise_concern``/``no_further_action`` pairs), interleaved rounds.
+   ``open_case`` then ``raise_concern``/``no_further_action`` pairs: an odd count leaves the
+   case placed, so the command timed is the same at every level), interleaved rounds.
 
 Targets (issue 17, item 4): per step no slower than the ``transitions`` trigger (stretch:
 within 10x the dict FSM); 100,000 cases opened in under 2 s; under 2 KB per case; per-command

@@ -59,6 +59,18 @@ def test_help_loads_no_heavy_library() -> None:
     assert _loaded(code) == []
 
 
+def test_running_commands_in_memory_loads_no_analysis_or_database_library() -> None:
+    # `disruption run` without --db: the engine, but no polars, plots, SQL or holiday data.
+    code = (
+        "import io, sys\nfrom disruption.cli import main\n"
+        "sys.argv = ['disruption', 'run', '-']\nsys.stdin = io.StringIO('')\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code\n"
+    )
+    loaded = {name.split(".")[0] for name in _loaded(code)}
+    assert "disruption" in loaded  # the engine was imported: the check sees imports
+    assert not loaded & {"holidays", "polars", "matplotlib", "lifelines", "sqlalchemy"}
+
+
 def test_the_check_itself_sees_a_heavy_import() -> None:
     # The check can fail: a command that counts working days loads the bank-holiday data.
     code = "import disruption.calendar as c\nc.DEFAULT_CALENDAR.is_working_day(c.date(2026, 1, 2))"
