@@ -298,6 +298,7 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             x1
             & rpc.is_null()
             & ~is_temporary
+            & has_next
             & one_of(pl.col("_next_rne"), _PLACEMENT_CHANGE_RNE, present["rne"])
             & ~next_temporary.fill_null(False),
             "225",
@@ -311,7 +312,8 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             ),
         ),
         Rule(
-            temporary & (rpc.is_not_null() | pl.col("_prev_reason_place_change").is_not_null()),
+            temporary
+            & (rpc.is_not_null() | (has_prev & pl.col("_prev_reason_place_change").is_not_null())),
             "226",
             col("REASON_PLACE_CHANGE"),
             _pick(
@@ -594,7 +596,7 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             ),
         ),
         Rule(
-            decom < prev_dec,
+            has_prev & (decom < prev_dec).fill_null(False),
             "501",
             col("DECOM"),
             _text(

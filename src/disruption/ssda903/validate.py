@@ -53,27 +53,41 @@ CODE_COLUMNS: tuple[str, ...] = tuple(sorted({"rne", "place"} | {c for c, _, _ i
 """The code columns the rules look at."""
 
 
-def _emit(df: pl.DataFrame, mask: pl.Expr, rule: Rule) -> list[Finding]:
-    """The findings of one rule on the rows of ``df`` where ``mask`` holds."""
+_FINDING = pl.Schema(
+    {
+        "_file": pl.String,
+        "_row": pl.Int64,
+        "_column": pl.String,
+        "_rule": pl.String,
+        "_message": pl.String,
+        "child": pl.String,
+    }
+)
+"""The columns of a frame of findings, in `Finding` field order."""
+
+
+def _emit(df: pl.DataFrame, mask: pl.Expr, rule: Rule) -> pl.DataFrame | None:
+    """The findings of one rule on the rows of ``df`` where ``mask`` holds (`_FINDING`)."""
     flagged = df.filter(mask.fill_null(False))
     if flagged.is_empty():  # (its message may need columns not computed)
-        return []
-    rows = flagged.select(
-        "_file", "_row", rule.column.alias("_column"), rule.message.alias("_message"), "child"
-    ).rows()
-    return [
-        Finding(file, row, column, rule.rule, text, child)
-        for file, row, column, text, child in rows
-    ]
+        return None
+    return flagged.select(
+        "_file",
+        pl.col("_row").cast(pl.Int64),
+        rule.column.alias("_column"),
+        pl.lit(rule.rule).alias("_rule"),
+        rule.message.alias("_message"),
+        "child",
+    )
 
 
-def _code_findings(df: pl.DataFrame) -> list[Finding]:
+def _code_findings(df: pl.DataFrame) -> list[pl.DataFrame]:
     """The findings of the code rules on ``df``, from its ``_<column>_invalid`` flags.
 
     Column by column, in `CODE_RULES` order; the messages are written by polars (each code's
     quoted form, and each day's collection year, once by Python).
     """
-    out: list[Finding] = []
+    out: list[pl.DataFrame] = []
     for column, code_list, rule in CODE_RULES:
         label = column.upper()
         bad = df.filter(f"_{column}_invalid")
@@ -95,8 +109,16 @@ def _code_findings(df: pl.DataFrame) -> list[Finding]:
             pl.lit(code_list.name),
             when,
         )
-        rows = bad.select("_file", "_row", "child", message).rows()
-        out += [Finding(file, row, label, rule, text, child) for file, row, child, text in rows]
+        out.append(
+            bad.select(
+                "_file",
+                pl.col("_row").cast(pl.Int64),
+                pl.lit(label).alias("_column"),
+                pl.lit(rule).alias("_rule"),
+                message.alias("_message"),
+                "child",
+            )
+        )
     return out
 
 
@@ -117,18 +139,22 @@ _PREVIOUS = (
 def _with_neighbours(episodes: pl.LazyFrame, *, two_back: bool = True) -> pl.LazyFrame:
     """``episodes`` with what the rules need of the previous and next episode of the child.
 
-    The previous and next episode are those of the same child in the same return; the one
-    before the previous (``_prev2_*``, rule 383) only when ``two_back``.
+    The previous and next episode are those of the same child in the same return (the
+    ``_prev_*`` and ``_next_*`` columns hold the neighbouring row's values, to be read only
+    where ``_has_prev`` or ``_has_next`` holds); the one before the previous (``_prev2_*``,
+    rule 383) only when ``two_back``.
     """
 
+    # Not masked where there is no such episode (a plain shift is much cheaper): every rule
+    # that reads a neighbour's column also requires ``_has_prev`` (``_has_next``...).
     def prev(c: str) -> pl.Expr:
-        return pl.when("_has_prev").then(pl.col(c).shift(1)).alias(f"_prev_{c}")
+        return pl.col(c).shift(1).alias(f"_prev_{c}")
 
     def prev2(c: str) -> pl.Expr:
-        return pl.when("_has_prev2").then(pl.col(c).shift(2)).alias(f"_prev2_{c}")
+        return pl.col(c).shift(2).alias(f"_prev2_{c}")
 
     def nxt(c: str) -> pl.Expr:
-        return pl.when("_has_next").then(pl.col(c).shift(-1)).alias(f"_next_{c}")
+        return pl.col(c).shift(-1).alias(f"_next_{c}")
 
     child, ret = pl.col("child"), pl.col("_return")
     return episodes.with_columns(
@@ -236,29 +262,30 @@ def validate_rows(
         .collect(engine="in-memory")
     )
     by_rule = broken.filter(pl.any_horizontal(pl.col(f"_rule{i}") for i in range(len(rules))))
-    found: list[Finding] = []
-    for i, r in enumerate(rules):
-        found += _emit(by_rule, pl.col(f"_rule{i}"), r)
+    found = [_emit(by_rule, pl.col(f"_rule{i}"), r) for i, r in enumerate(rules)]
     invalid_code = pl.any_horizontal(pl.col(f"_{c}_invalid") for c, _, _ in CODE_RULES)
     found += _code_findings(broken.filter(invalid_code))
     if header is not None:
         first = episodes.join(header.select("child"), on="child", how="anti").unique(
             "child", keep="first", maintain_order=True
         )
-        found += [
-            Finding(file, row, "CHILD", "child-not-in-header", text, child)
-            for file, row, text, child in first.select(
+        found.append(
+            first.select(
                 "_file",
-                "_row",
+                pl.col("_row").cast(pl.Int64),
+                pl.lit("CHILD").alias("_column"),
+                pl.lit("child-not-in-header").alias("_rule"),
                 pl.concat_str(
                     [
                         pl.lit("CHILD "),
                         pl.col("child"),
                         pl.lit(" has episodes but is in no Header file"),
                     ]
-                ),
+                ).alias("_message"),
                 "child",
-            ).rows()
-        ]
-    found.sort(key=lambda f: (f.file, f.row or 0))
-    return found
+            )
+        )
+    # Ordered by file and row (stable: for one row, in rule order), by polars.
+    frames = [f.cast(_FINDING) for f in found if f is not None] or [pl.DataFrame(schema=_FINDING)]
+    ordered = pl.concat(frames).sort("_file", "_row", maintain_order=True)
+    return [Finding(*row) for row in zip(*(ordered[c].to_list() for c in _FINDING), strict=True)]
