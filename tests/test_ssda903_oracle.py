@@ -43,8 +43,9 @@ HEAD = (
 
 CLAIMED = (
     *("142", "143", "144", "146", "148", "149", "178", "225", "226", "355", "356", "357"),
-    *("366", "380", "381", "382", "383", "384", "388"),
+    *("365", "366", "380", "381", "382", "383", "384", "388", "426"),
     *("431", "432", "433", "434", "435", "436", "437", "501", "504"),
+    *("526", "527", "528", "529", "530", "531", "550"),
 )
 """The DfE rule numbers `validate` claims, compared row for row."""
 
@@ -55,8 +56,8 @@ YEARS = ("2023", "2024", "2025", "2026")
 # judged by the year of recording here, by the return's list at the DfE: see the docs).
 _RNE = ["S", "P", "L", "T", "U", "B", "Q", None]
 _LS = ["C1", "C2", "E1", "V2", "V3", "V4", "J1", "ZZ", None]
-_PLACE = ["U1", "U4", "U6", "K2", "R1", "P1", "A4", "T0", "T1", "T2", "T3", "XX", None]
-_PROVIDER = ["PR0", "PR1", "PR2", "PR4", "PR9", None]
+_PLACE = ["U1", "U4", "U6", "K2", "R1", "R2", "P1", "A4", "T0", "T1", "T2", "T3", "XX", None]
+_PROVIDER = ["PR0", "PR1", "PR2", "PR3", "PR4", "PR5", "PR9", None]
 _REC = ["X1", "X1", "X1", "E11", "E13", "E2", "E15", "E4A", "E8", "XX", None]
 _RPC = [None, None, "CARPL", "STAND", "CHILD"]
 _CIN = ["N1", "N2", None]
@@ -79,7 +80,7 @@ def _episodes(rng: random.Random, year: int) -> list[list[str | None]]:
                 break
             if rng.random() < 0.4:  # a new placement
                 place, post, urn = rng.choice(_PLACE), rng.choice(_POST), rng.choice(_URN)
-            length = rng.choice([0, -2, 1, 5, 30, 120, 300])
+            length = rng.choice([0, -2, 1, 5, 17, 18, 30, 120, 300])
             dec: date | None = day + timedelta(days=length)
             if (dec is not None and dec > end) or rng.random() < 0.15:
                 dec = None

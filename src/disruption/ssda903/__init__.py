@@ -35,7 +35,7 @@ from disruption.ssda903.read import (
     read_header,
 )
 from disruption.ssda903.reconcile import reconcile
-from disruption.ssda903.validate import validate, validate_rows
+from disruption.ssda903.validate import RULE_ORDER, in_rule_order, validate, validate_rows
 
 __all__ = [
     "EPISODE_COLUMNS",
@@ -114,11 +114,16 @@ def check_files(paths: PathsArg, *, on_step: Callable[[str], object] | None = No
     findings = list(read.findings)
     header, header_findings = _headers([f.path for f in files if f.table == HEADER], read)
     findings += header_findings
-    # The rules check the rows as submitted; the import works on the repaired rows.
+    # The rules check the rows as submitted; the import works on the repaired rows. Sorted
+    # once for both (for one return, the rules' order is also reconciling's).
     step("validate")
-    checked = validate_rows(read.frame, header, read.values)
+    rows = read.frame
+    if not in_rule_order(rows):
+        rows = rows.sort(list(RULE_ORDER), maintain_order=True)
+    checked = validate_rows(rows, header, read.values, in_order=True)
     step("reconcile")
-    episodes, reconciled = reconcile(read.frame)
+    episodes, reconciled = reconcile(rows)
+    del rows
     del read  # the rows as read: freed once reconciled
     findings += reconciled + checked
     return Report(episodes, header, tuple(findings))

@@ -8,7 +8,7 @@ few values a column actually holds (`one_of`), several times cheaper than hashin
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 
 import attrs
 import polars as pl
@@ -28,6 +28,41 @@ _NO_PROVIDER = ["T0", "T1", "T2", "T3"]
 """Placements given no PLACE_PROVIDER (rule 178; with T4 and Z1 up to collection year 2025,
 Z11-Z14 from 2026, by the return's year as the DfE's rule of each year lists them)."""
 _PROVIDERS = sorted(c.code for c in codes.PLACE_PROVIDER.codes)
+_PROVIDER_PLACES = (
+    ("527", "PR1", ["P1", "R2", "R5"]),
+    ("528", "PR2", ["P1", "R2", "R5"]),
+    ("529", "PR3", ["A3", "A4", "A5", "A6", "K1", "K2", "P1", *(f"U{i}" for i in range(1, 7))]),
+    ("530", "PR4", ["P1"]),
+    ("531", "PR5", ["P1"]),
+)
+"""Placement providers that cannot provide some placements (rules 527-531)."""
+_NEEDS: dict[str, tuple[tuple[str, Sequence[str]], ...]] = {
+    "178": (("place", [*_NO_PROVIDER, "T4", "Z1", "Z11", "Z12", "Z13", "Z14"]),),
+    "225": (("rec", ["X1"]),),
+    "226": (("place", _TEMPORARY),),
+    "365": (("ls", ["V3"]),),
+    "366": (("ls", ["V3"]),),
+    "380": (("place", _TEMPORARY),),
+    "381": (("place", _TEMPORARY),),
+    "382": (("place", _TEMPORARY), ("ls", _SHORT_BREAKS)),
+    "383": (("place", _TEMPORARY),),
+    "384": (("ls", _SHORT_BREAKS), ("place", ["U1", "U4"])),
+    "426": (("ls", ["V3"]), ("ls", ["V4"])),
+    "431": (("rne", ["S"]),),
+    "432": (("rec", _LEFT_CARE_REC),),
+    "434": (("rne", ["L"]),),
+    "435": (("rne", ["P", "T"]),),
+    "436": (("rne", ["U", "B"]),),
+    "437": (("rec", ["E2", "E15"]),),
+    "504": (("rec", ["X1"]),),
+    "527": (("place_provider", ["PR1"]),),
+    "528": (("place_provider", ["PR2"]),),
+    "529": (("place_provider", ["PR3"]),),
+    "530": (("place_provider", ["PR4"]),),
+    "531": (("place_provider", ["PR5"]),),
+    "550": (("place_provider", ["PR0"]),),
+}
+"""The codes a rule needs some row to hold (each pair: a column, one of some codes)."""
 _PLACEMENT_FIELDS = ("place", "pl_post", "urn", "place_provider")
 """What describes a placement, for rules 434-436."""
 
@@ -172,7 +207,7 @@ def _same(a: str, b: str) -> pl.Expr:
     return (pl.col(a) == pl.col(b)).fill_null(False)
 
 
-def rules(present: Mapping[str, Collection[str]]) -> list[Rule]:
+def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[Rule]:
     """The episode rules, in the order their findings are listed for one row.
 
     The masks follow the DfE validator's own code (``lac_validator/rules``), blanks
@@ -181,6 +216,7 @@ def rules(present: Mapping[str, Collection[str]]) -> list[Rule]:
 
     Args:
         present: The distinct values of the code columns (`CODE_COLUMNS`).
+        return_year: Each row's return's collection year (a literal for a single return).
 
     Returns:
         The rules.
@@ -202,7 +238,9 @@ def rules(present: Mapping[str, Collection[str]]) -> list[Rule]:
     short_break = among(ls, _SHORT_BREAKS, "ls")
     not_s = (rne != "S").fill_null(True)
     x1 = (rec == "X1").fill_null(False)
-    up_to_2025 = (pl.col("_return_year") <= 2025).fill_null(True)
+    up_to_2025 = (return_year <= 2025).fill_null(True)
+    return_start = pl.date(return_year - 1, 4, 1)
+    return_end = pl.date(return_year, 3, 31)
     no_provider = among(place, _NO_PROVIDER, "place") | pl.when(up_to_2025).then(
         among(place, ["T4", "Z1"], "place")
     ).otherwise(among(place, ["Z11", "Z12", "Z13", "Z14"], "place"))
@@ -212,7 +250,14 @@ def rules(present: Mapping[str, Collection[str]]) -> list[Rule]:
         pl.col(c).eq_missing(pl.col(f"_prev_{c}")) for c in _PLACEMENT_FIELDS
     )
     same_ls = _same("ls", "_prev_ls")
-    return [
+    if {"V3", "V4"} <= set(present["ls"]):
+        by_child = ["_return", "child"]
+        both_short_breaks = short_break & (
+            (ls == "V3").any().over(by_child) & (ls == "V4").any().over(by_child)
+        ).fill_null(False)
+    else:
+        both_short_breaks = pl.lit(False)
+    found = [
         Rule(
             has_next & (dec.is_null() | rec.is_null()),
             "142",
@@ -253,6 +298,7 @@ def rules(present: Mapping[str, Collection[str]]) -> list[Rule]:
             x1
             & rpc.is_null()
             & ~is_temporary
+            & has_next
             & one_of(pl.col("_next_rne"), _PLACEMENT_CHANGE_RNE, present["rne"])
             & ~next_temporary.fill_null(False),
             "225",
@@ -266,7 +312,8 @@ def rules(present: Mapping[str, Collection[str]]) -> list[Rule]:
             ),
         ),
         Rule(
-            temporary & (rpc.is_not_null() | pl.col("_prev_reason_place_change").is_not_null()),
+            temporary
+            & (rpc.is_not_null() | (has_prev & pl.col("_prev_reason_place_change").is_not_null())),
             "226",
             col("REASON_PLACE_CHANGE"),
             _pick(
@@ -310,7 +357,7 @@ def rules(present: Mapping[str, Collection[str]]) -> list[Rule]:
             _text("DEC ", day("dec"), " is before DECOM ", day("decom")),
         ),
         Rule(
-            ~has_prev & (decom >= pl.col("_return_start")) & not_s,
+            ~has_prev & (decom >= return_start).fill_null(False) & not_s,
             "357",
             col("RNE"),
             _text(
@@ -319,6 +366,19 @@ def rules(present: Mapping[str, Collection[str]]) -> list[Rule]:
                 ", in the return's year, but RNE is ",
                 q("rne"),
                 ", not 'S'",
+            ),
+        ),
+        Rule(
+            (ls == "V3").fill_null(False)
+            & (pl.coalesce(dec, return_end) > decom + timedelta(days=17)).fill_null(False),
+            "365",
+            col("DEC"),
+            _text(
+                "a short break (LS 'V3') from ",
+                day("decom"),
+                " lasts more than 17 days (DEC ",
+                day("dec"),
+                ")",
             ),
         ),
         Rule(
@@ -369,7 +429,7 @@ def rules(present: Mapping[str, Collection[str]]) -> list[Rule]:
                 (rne != "P").fill_null(True)
                 | (place != pl.col("_prev2_place")).fill_null(True)
                 | (
-                    (pl.col("_return_year") >= 2026).fill_null(False)
+                    (return_year >= 2026).fill_null(False)
                     & (pl.col("pl_post") != pl.col("_prev2_pl_post")).fill_null(True)
                 )
             ),
@@ -427,6 +487,16 @@ def rules(present: Mapping[str, Collection[str]]) -> list[Rule]:
                     q("rec"),
                     ", not 'X1'",
                 )
+            ),
+        ),
+        Rule(
+            both_short_breaks,
+            "426",
+            col("LS"),
+            _text(
+                "LS is ",
+                q("ls"),
+                " but the child has short breaks under both V3 and V4 in this return",
             ),
         ),
         Rule(
@@ -526,7 +596,7 @@ def rules(present: Mapping[str, Collection[str]]) -> list[Rule]:
             ),
         ),
         Rule(
-            decom < prev_dec,
+            has_prev & (decom < prev_dec).fill_null(False),
             "501",
             col("DECOM"),
             _text(
@@ -552,4 +622,46 @@ def rules(present: Mapping[str, Collection[str]]) -> list[Rule]:
                 " within a period of care",
             ),
         ),
+        Rule(
+            pl.col("place_provider").is_null()
+            & ~among(place, _NO_PROVIDER, "place")
+            & pl.when(up_to_2025)
+            .then(~among(place, ["T4", "Z1"], "place"))
+            .otherwise(~among(place, ["T4", "Z11", "Z12", "Z13", "Z14"], "place")),
+            "526",
+            col("PLACE_PROVIDER"),
+            _text("PLACE_PROVIDER is blank on a placement of type ", q("place")),
+        ),
+        *(
+            Rule(
+                among(place, places, "place")
+                & (pl.col("place_provider") == provider).fill_null(False),
+                rule,
+                col("PLACE_PROVIDER"),
+                _text(
+                    f"PLACE_PROVIDER '{provider}' cannot be the provider of a placement of type ",
+                    pl.col("place"),
+                ),
+            )
+            for rule, provider, places in _PROVIDER_PLACES
+        ),
+        Rule(
+            (pl.col("place_provider") == "PR0").fill_null(False) & (place != "P1").fill_null(True),
+            "550",
+            col("PLACE_PROVIDER"),
+            _text(
+                "PLACE_PROVIDER 'PR0' (parents) is given on a placement of type ",
+                q("place"),
+                ", not 'P1'",
+            ),
+        ),
     ]
+    # A rule that needs a code no row holds flags nothing: not computed at all.
+    return [
+        r if all(set(w) & set(present[c]) for c, w in _NEEDS.get(r.rule, ())) else _never(r)
+        for r in found
+    ]
+
+
+def _never(rule: Rule) -> Rule:
+    return attrs.evolve(rule, mask=pl.lit(False))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from disruption.ssda903._order import ORDER
+from disruption.ssda903._order import ORDER, in_order
 from disruption.ssda903.findings import Finding
 
 __all__ = ["reconcile"]
@@ -58,7 +58,10 @@ def _without_duplicates(episodes: pl.DataFrame) -> tuple[pl.Series, list[Finding
     Of rows with the same CHILD and DECOM, the last in (return, line) order wins; the row
     kept for a dropped one is the next row kept, in sorted order.
     """
-    order = episodes.select(pl.arg_sort_by(ORDER, maintain_order=True)).to_series()
+    if in_order(episodes):  # as `check_files` passes the rows of one return: no sort
+        order = pl.int_range(episodes.height, dtype=pl.UInt32, eager=True)
+    else:
+        order = episodes.select(pl.arg_sort_by(ORDER, maintain_order=True)).to_series()
     duplicate = (
         (pl.col("child") == pl.col("child").shift(-1))
         & (pl.col("decom") == pl.col("decom").shift(-1))

@@ -21,13 +21,22 @@ from disruption.ssda903._rules import Rule, distinct, invalid, recorded_on
 from disruption.ssda903._rules import rules as episode_rules
 from disruption.ssda903.findings import Finding
 
-__all__ = ["CODE_COLUMNS", "CODE_RULES", "RULE_ORDER", "validate", "validate_rows"]
+_TEMPORARY = codes.TEMPORARY_PLACEMENTS
 
-RULE_ORDER = ("_return", "child", "decom", "dec", "_row")
-"""The order episodes are compared in: by return, CHILD, DECOM, DEC (blank last), line.
+__all__ = [
+    "CODE_COLUMNS",
+    "CODE_RULES",
+    "RULE_ORDER",
+    "in_rule_order",
+    "validate",
+    "validate_rows",
+]
 
-The DfE's rules order a child's episodes by DECOM, and those starting the same day by line
-(rule 433: by DEC first, blank last); see docs/ssda903.md for where they differ.
+RULE_ORDER = ("_return", "child", "decom", "_row")
+"""The order episodes are compared in: by return, CHILD, DECOM, then line.
+
+The DfE's rules order a child's episodes by DECOM, and most of them those starting the same
+day by line (rule 433 by DEC first; 142 by an unstable sort): see docs/ssda903.md.
 """
 
 CODE_RULES: tuple[tuple[str, codes.CodeList, str], ...] = (
@@ -44,28 +53,41 @@ CODE_COLUMNS: tuple[str, ...] = tuple(sorted({"rne", "place"} | {c for c, _, _ i
 """The code columns the rules look at."""
 
 
-def _emit(df: pl.DataFrame, mask: pl.Expr, rule: Rule) -> list[Finding]:
-    """The findings of one rule on the rows of ``df`` where ``mask`` holds."""
-    rows = (
-        df.filter(mask.fill_null(False))
-        .select(
-            "_file", "_row", rule.column.alias("_column"), rule.message.alias("_message"), "child"
-        )
-        .rows()
+_FINDING = pl.Schema(
+    {
+        "_file": pl.String,
+        "_row": pl.Int64,
+        "_column": pl.String,
+        "_rule": pl.String,
+        "_message": pl.String,
+        "child": pl.String,
+    }
+)
+"""The columns of a frame of findings, in `Finding` field order."""
+
+
+def _emit(df: pl.DataFrame, mask: pl.Expr, rule: Rule) -> pl.DataFrame | None:
+    """The findings of one rule on the rows of ``df`` where ``mask`` holds (`_FINDING`)."""
+    flagged = df.filter(mask.fill_null(False))
+    if flagged.is_empty():  # (its message may need columns not computed)
+        return None
+    return flagged.select(
+        "_file",
+        pl.col("_row").cast(pl.Int64),
+        rule.column.alias("_column"),
+        pl.lit(rule.rule).alias("_rule"),
+        rule.message.alias("_message"),
+        "child",
     )
-    return [
-        Finding(file, row, column, rule.rule, text, child)
-        for file, row, column, text, child in rows
-    ]
 
 
-def _code_findings(df: pl.DataFrame) -> list[Finding]:
+def _code_findings(df: pl.DataFrame) -> list[pl.DataFrame]:
     """The findings of the code rules on ``df``, from its ``_<column>_invalid`` flags.
 
     Column by column, in `CODE_RULES` order; the messages are written by polars (each code's
     quoted form, and each day's collection year, once by Python).
     """
-    out: list[Finding] = []
+    out: list[pl.DataFrame] = []
     for column, code_list, rule in CODE_RULES:
         label = column.upper()
         bad = df.filter(f"_{column}_invalid")
@@ -87,8 +109,16 @@ def _code_findings(df: pl.DataFrame) -> list[Finding]:
             pl.lit(code_list.name),
             when,
         )
-        rows = bad.select("_file", "_row", "child", message).rows()
-        out += [Finding(file, row, label, rule, text, child) for file, row, child, text in rows]
+        out.append(
+            bad.select(
+                "_file",
+                pl.col("_row").cast(pl.Int64),
+                pl.lit(label).alias("_column"),
+                pl.lit(rule).alias("_rule"),
+                message.alias("_message"),
+                "child",
+            )
+        )
     return out
 
 
@@ -106,58 +136,69 @@ _PREVIOUS = (
 """The columns of the previous episode that the rules look at."""
 
 
-def _with_neighbours(episodes: pl.DataFrame) -> pl.DataFrame:
+def _with_neighbours(episodes: pl.LazyFrame, *, two_back: bool = True) -> pl.LazyFrame:
     """``episodes`` with what the rules need of the previous and next episode of the child.
 
-    The previous and next episode are those of the same child in the same return; the
-    return's collection year (``_return_year``, starting on ``_return_start``) is that of the
-    latest date it holds.
+    The previous and next episode are those of the same child in the same return (the
+    ``_prev_*`` and ``_next_*`` columns hold the neighbouring row's values, to be read only
+    where ``_has_prev`` or ``_has_next`` holds); the one before the previous (``_prev2_*``,
+    rule 383) only when ``two_back``.
     """
 
+    # Not masked where there is no such episode (a plain shift is much cheaper): every rule
+    # that reads a neighbour's column also requires ``_has_prev`` (``_has_next``...).
     def prev(c: str) -> pl.Expr:
-        return pl.when("_has_prev").then(pl.col(c).shift(1)).alias(f"_prev_{c}")
+        return pl.col(c).shift(1).alias(f"_prev_{c}")
 
     def prev2(c: str) -> pl.Expr:
-        return pl.when("_has_prev2").then(pl.col(c).shift(2)).alias(f"_prev2_{c}")
+        return pl.col(c).shift(2).alias(f"_prev2_{c}")
 
     def nxt(c: str) -> pl.Expr:
-        return pl.when("_has_next").then(pl.col(c).shift(-1)).alias(f"_next_{c}")
+        return pl.col(c).shift(-1).alias(f"_next_{c}")
 
     child, ret = pl.col("child"), pl.col("_return")
-    latest = pl.max_horizontal("decom", "dec").max().over("_return")
-    year = latest.dt.year() + (latest.dt.month() >= 4).cast(pl.Int32)
     return episodes.with_columns(
         ((child == child.shift(1)) & (ret == ret.shift(1))).fill_null(False).alias("_has_prev"),
         ((child == child.shift(2)) & (ret == ret.shift(2))).fill_null(False).alias("_has_prev2"),
         ((child == child.shift(-1)) & (ret == ret.shift(-1))).fill_null(False).alias("_has_next"),
-        year.alias("_return_year"),
     ).with_columns(
         *(prev(c) for c in _PREVIOUS),
-        prev2("place"),
-        prev2("pl_post"),
+        *((prev2("place"), prev2("pl_post")) if two_back else ()),
         nxt("decom"),
         nxt("rne"),
         nxt("place"),
-        pl.date(pl.col("_return_year") - 1, 4, 1).alias("_return_start"),
     )
 
 
-def _in_rule_order(episodes: pl.DataFrame) -> bool:
-    """Whether ``episodes`` is already in `RULE_ORDER` (ties allowed; no null but DEC)."""
+def _return_years(episodes: pl.DataFrame) -> pl.Expr:
+    """Each row's return's collection year: that of the latest date the return holds."""
+    latest = episodes.group_by("_return").agg(
+        pl.max_horizontal("decom", "dec").max().alias("_latest")
+    )
+    returns = latest["_return"].to_list()
+    years = [None if d is None else codes.collection_year(d) for d in latest["_latest"].to_list()]
+    if len(set(years)) == 1:
+        return pl.lit(years[0], pl.Int32)
+    return pl.col("_return").replace_strict(returns, years, return_dtype=pl.Int32)
+
+
+def in_rule_order(episodes: pl.DataFrame) -> bool:
+    """Whether ``episodes`` is already in `RULE_ORDER` (ties allowed), with no null key.
+
+    Args:
+        episodes: Episodes as read.
+
+    Returns:
+        ``True`` if a stable sort by `RULE_ORDER` would leave ``episodes`` as it is.
+    """
     if episodes.height < 2:
         return True
     last = pl.col(RULE_ORDER[-1])
     ok = last.shift(1) <= last
     for key in reversed(RULE_ORDER[:-1]):
         value, before = pl.col(key), pl.col(key).shift(1)
-        if key == "dec":  # blank last
-            less = (before < value) | (before.is_not_null() & value.is_null())
-            same = before.eq_missing(value)
-        else:
-            less, same = before < value, before == value
-        ok = less.fill_null(False) | (same.fill_null(False) & ok)
-    keys = [k for k in RULE_ORDER if k != "dec"]
-    no_null = pl.all_horizontal(pl.col(k).is_not_null().all() for k in keys)
+        ok = (before < value) | ((before == value) & ok)
+    no_null = pl.all_horizontal(pl.col(k).is_not_null().all() for k in RULE_ORDER)
     return bool(episodes.select(no_null & ok.slice(1).fill_null(False).all()).item())
 
 
@@ -184,6 +225,8 @@ def validate_rows(
     episodes: pl.DataFrame,
     header: pl.DataFrame | None,
     values: Mapping[str, Collection[str]] | None,
+    *,
+    in_order: bool = False,
 ) -> list[Finding]:
     """`validate`, told the values of the code columns when they are known already.
 
@@ -192,52 +235,57 @@ def validate_rows(
         header: As for `validate`.
         values: For each column of `CODE_COLUMNS`, every value it holds (a superset will
             do, such as `ReadRows.values` of the rows read); ``None``: computed here.
+        in_order: Whether ``episodes`` is known to be in `RULE_ORDER` already (else it is
+            checked, and sorted if need be).
 
     Returns:
         As `validate`.
     """
-    if not _in_rule_order(episodes):
-        episodes = episodes.sort(list(RULE_ORDER), nulls_last=True, maintain_order=True)
-    df = _with_neighbours(episodes)
+    if not in_order and not in_rule_order(episodes):
+        episodes = episodes.sort(list(RULE_ORDER), maintain_order=True)
     present = (
-        distinct(df, CODE_COLUMNS)
+        distinct(episodes, CODE_COLUMNS)
         if values is None
         else {c: frozenset(values[c]) for c in CODE_COLUMNS}
     )
-    rules = episode_rules(present)
+    rules = episode_rules(present, _return_years(episodes))
     flags = [r.mask.fill_null(False).alias(f"_rule{i}") for i, r in enumerate(rules)]
     flags += [
         invalid(c, code_list, present[c]).alias(f"_{c}_invalid") for c, code_list, _ in CODE_RULES
     ]
-    # Lazily, so that what several rules share (temporary placements) is computed once.
-    df = df.lazy().with_columns(flags).collect(engine="in-memory")
-    broken = df.filter(pl.any_horizontal([pl.col(f.meta.output_name()) for f in flags]))
+    # Lazily, so that what several rules share (temporary placements) is computed once, and
+    # only the rows that break a rule are kept.
+    broken = (
+        _with_neighbours(episodes.lazy(), two_back=bool(_TEMPORARY & present["place"]))
+        .with_columns(flags)
+        .filter(pl.any_horizontal([pl.col(f.meta.output_name()) for f in flags]))
+        .collect(engine="in-memory")
+    )
     by_rule = broken.filter(pl.any_horizontal(pl.col(f"_rule{i}") for i in range(len(rules))))
-    found: list[Finding] = []
-    for i, r in enumerate(rules):
-        found += _emit(by_rule, pl.col(f"_rule{i}"), r)
+    found = [_emit(by_rule, pl.col(f"_rule{i}"), r) for i, r in enumerate(rules)]
     invalid_code = pl.any_horizontal(pl.col(f"_{c}_invalid") for c, _, _ in CODE_RULES)
     found += _code_findings(broken.filter(invalid_code))
     if header is not None:
-        first = (
-            df.filter(~pl.col("_has_prev"))
-            .join(header.select("child"), on="child", how="anti")
-            .unique("child", keep="first", maintain_order=True)
+        first = episodes.join(header.select("child"), on="child", how="anti").unique(
+            "child", keep="first", maintain_order=True
         )
-        found += [
-            Finding(file, row, "CHILD", "child-not-in-header", text, child)
-            for file, row, text, child in first.select(
+        found.append(
+            first.select(
                 "_file",
-                "_row",
+                pl.col("_row").cast(pl.Int64),
+                pl.lit("CHILD").alias("_column"),
+                pl.lit("child-not-in-header").alias("_rule"),
                 pl.concat_str(
                     [
                         pl.lit("CHILD "),
                         pl.col("child"),
                         pl.lit(" has episodes but is in no Header file"),
                     ]
-                ),
+                ).alias("_message"),
                 "child",
-            ).rows()
-        ]
-    found.sort(key=lambda f: (f.file, f.row or 0))
-    return found
+            )
+        )
+    # Ordered by file and row (stable: for one row, in rule order), by polars.
+    frames = [f.cast(_FINDING) for f in found if f is not None] or [pl.DataFrame(schema=_FINDING)]
+    ordered = pl.concat(frames).sort("_file", "_row", maintain_order=True)
+    return [Finding(*row) for row in zip(*(ordered[c].to_list() for c in _FINDING), strict=True)]
