@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 
 import polars as pl
 from matplotlib.axes import Axes
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
 __all__ = ["bar_chart", "line_chart", "stacked_bar_chart", "survival_chart"]
@@ -164,7 +165,7 @@ def line_chart(
             label=name,
             color=colours.get(base),
         )[0]
-        colours.setdefault(base, str(line.get_color()))
+        colours.setdefault(base, to_hex(line.get_color()))
     axes.set_ylim(0, 100)
     axes.set_xlabel("Year ending 31 March")
     axes.set_ylabel("Percent")
