@@ -95,6 +95,10 @@ def test_without_suppression_every_section_says_internal_use(tmp_path: Path) -> 
     assert sections
     assert all("NOT FOR PUBLICATION" in s for s in sections)
     assert html.count("NOT FOR PUBLICATION") == len(sections) + 2  # the top and the footer
+    beside = (tmp_path / "NOT-FOR-PUBLICATION.txt").read_text(encoding="utf-8")
+    assert "endings_by_reason.csv" in beside
+    write_report(_engine(3).store, tmp_path, start=START, end=END)
+    assert not (tmp_path / "NOT-FOR-PUBLICATION.txt").exists()
 
 
 def test_a_threshold_under_two_is_refused(tmp_path: Path) -> None:
