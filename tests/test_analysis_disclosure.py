@@ -6,12 +6,22 @@ which reads only what is published.
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from disruption.analysis.disclosure import Relation, Table, determined, hidden_cells, protect
-from tests.disclosure_check import shares_beside_hidden, small_counts_shown, worked_out
+from disruption.analysis.report_sections import Writer, endings_section, placements_section
+from disruption.codes import PROVIDER_GROUPS, reason_group
+from tests.disclosure_check import (
+    read_report,
+    shares_beside_hidden,
+    small_counts_shown,
+    worked_out,
+)
 
 PROVIDERS = ["Own authority", "Private", "Other"]
 
@@ -135,3 +145,64 @@ def test_no_protected_table_gives_a_hidden_count_away(
     shown = protect([table], relations, smallest)
     assert worked_out({"open": shown["open"]}) == []
     assert small_counts_shown({"open": shown["open"]}, smallest) == []
+
+
+REASONS = ["CARPL", "CREQB", "CREQO", "CHILD", "ALLEG", "STAND", "APPRR", "CLOSE", "LAREQ"]
+TYPES = ["Foster placement", "Children's Homes", "Placed for adoption", "Placed with parents"]
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(REASONS),
+            st.booleans(),
+            st.sampled_from(TYPES),
+            st.sampled_from(list(PROVIDER_GROUPS)),
+            st.sampled_from(["in_borough", "out_of_borough"]),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_no_table_of_the_reports_sections_gives_a_hidden_count_away(
+    rows: list[tuple[str, bool, str, str, str, bool]], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    out = tmp_path_factory.mktemp("sections")
+    start, end = date(2024, 4, 1), date(2025, 3, 31)
+    table = pl.DataFrame(
+        [
+            {
+                "child": f"C{i}",
+                "start": date(2023, 1, 1),
+                "end": date(2024, 6, 1) if ended else None,
+                "reason": reason if ended else None,
+                "reason_group": reason_group(reason) if ended else None,
+                "planned": planned if ended else None,
+                "type_group": kind,
+                "provider_group": provider,
+                "location": location,
+            }
+            for i, (reason, planned, kind, provider, location, ended) in enumerate(rows)
+        ],
+        schema={
+            "child": pl.String,
+            "start": pl.Date,
+            "end": pl.Date,
+            "reason": pl.String,
+            "reason_group": pl.String,
+            "planned": pl.Boolean,
+            "type_group": pl.String,
+            "provider_group": pl.String,
+            "location": pl.String,
+        },
+    )
+    writer = Writer(out, 5)
+    placements_section(writer, table, end, None)
+    endings_section(writer, table, start, end, "the year")
+    writer.finish()
+    tables = read_report(out)
+    assert small_counts_shown(tables, 5) == []
+    assert worked_out(tables) == []
+    assert shares_beside_hidden(tables) == []

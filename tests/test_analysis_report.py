@@ -95,6 +95,10 @@ def test_without_suppression_every_section_says_internal_use(tmp_path: Path) -> 
     assert sections
     assert all("NOT FOR PUBLICATION" in s for s in sections)
     assert html.count("NOT FOR PUBLICATION") == len(sections) + 2  # the top and the footer
+    beside = (tmp_path / "NOT-FOR-PUBLICATION.txt").read_text(encoding="utf-8")
+    assert "endings_by_reason.csv" in beside
+    write_report(_engine(3).store, tmp_path, start=START, end=END)
+    assert not (tmp_path / "NOT-FOR-PUBLICATION.txt").exists()
 
 
 def test_a_threshold_under_two_is_refused(tmp_path: Path) -> None:
@@ -122,3 +126,19 @@ def test_an_empty_store_still_gives_a_report(tmp_path: Path) -> None:
     written = write_report(MemoryStore(), tmp_path, start=START, end=END)
     assert written.cases == 0
     assert "0 placements in the store" in written.index.read_text(encoding="utf-8")
+
+
+def test_the_trend_chart_draws_each_measure_beside_england() -> None:
+    from disruption.analysis.charts import line_chart
+
+    png = line_chart(
+        {
+            "Short-term": [("2024", 11.0), ("2025", None)],
+            "England: Short-term": [("2024", 11.0), ("2025", 10.0)],
+            "England: Two-year": [("2024", None), ("2025", 23.0)],
+            "Two-year": [("2024", None), ("2025", None)],
+        },
+        title="Stability",
+        period="at each 31 March",
+    )
+    assert png.startswith(b"\x89PNG")

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 
 import polars as pl
 from matplotlib.axes import Axes
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
 __all__ = ["bar_chart", "line_chart", "stacked_bar_chart", "survival_chart"]
@@ -24,6 +25,22 @@ def _png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     return buffer.getvalue()
+
+
+def _noted(axes: Axes, note: str) -> None:
+    """A warning under the chart (the report's "not for publication"), when there is one."""
+    if note:
+        axes.annotate(
+            note,
+            xy=(0, 0),
+            xycoords="axes fraction",
+            xytext=(0, -42),
+            textcoords="offset points",
+            color="#d4351c",
+            fontsize=9,
+            fontweight="bold",
+            va="top",
+        )
 
 
 def _titled(axes: Axes, title: str, subtitle: str) -> None:
@@ -41,6 +58,7 @@ def bar_chart(
     x_label: str = "Placements",
     y_label: str = "",
     unit: str = "placements",
+    note: str = "",
 ) -> bytes:
     """A horizontal bar chart of counts, in the table's order, hidden counts left out.
 
@@ -54,6 +72,7 @@ def bar_chart(
         x_label: The count axis's label.
         y_label: The category axis's label.
         unit: What is counted, for the subtitle.
+        note: A warning printed under the chart, if any.
 
     Returns:
         The chart as PNG bytes.
@@ -71,6 +90,7 @@ def bar_chart(
     axes.set_ylabel(y_label)
     _titled(axes, title, _subtitle(period, based_on, unit, hidden))
     axes.spines[["top", "right"]].set_visible(False)
+    _noted(axes, note)
     return _png(figure)
 
 
@@ -90,6 +110,7 @@ def stacked_bar_chart(
     x_label: str = "Placements",
     rest: Sequence[int] | None = None,
     rest_label: str = "not shown (c)",
+    note: str = "",
 ) -> bytes:
     """Horizontal bars, one per label, each split into the series (for example providers).
 
@@ -103,6 +124,7 @@ def stacked_bar_chart(
         rest: Per label, the published total less the parts shown (the hidden parts
             together, which the total already reveals), drawn in grey.
         rest_label: The grey part's legend.
+        note: A warning printed under the chart, if any.
 
     Returns:
         The chart as PNG bytes.
@@ -128,11 +150,16 @@ def stacked_bar_chart(
     axes.legend(fontsize=8, loc="lower right")
     _titled(axes, title, _subtitle(period, based_on, "placements", hidden))
     axes.spines[["top", "right"]].set_visible(False)
+    _noted(axes, note)
     return _png(figure)
 
 
 def line_chart(
-    series: Mapping[str, Sequence[tuple[str, float | None]]], *, title: str, period: str
+    series: Mapping[str, Sequence[tuple[str, float | None]]],
+    *,
+    title: str,
+    period: str,
+    note: str = "",
 ) -> bytes:
     """Lines of percentages over years, one per series; hidden points are gaps.
 
@@ -142,6 +169,7 @@ def line_chart(
         series: Each line's points: a label on the x axis (a year) and a value or ``None``.
         title: The chart's title.
         period: What the points are, as words.
+        note: A warning printed under the chart, if any.
 
     Returns:
         The chart as PNG bytes.
@@ -164,7 +192,7 @@ def line_chart(
             label=name,
             color=colours.get(base),
         )[0]
-        colours.setdefault(base, str(line.get_color()))
+        colours.setdefault(base, to_hex(line.get_color()))
     axes.set_ylim(0, 100)
     axes.set_xlabel("Year ending 31 March")
     axes.set_ylabel("Percent")
@@ -172,16 +200,18 @@ def line_chart(
         axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     _titled(axes, title, period)
     axes.spines[["top", "right"]].set_visible(False)
+    _noted(axes, note)
     return _png(figure)
 
 
-def survival_chart(curves: pl.DataFrame, *, title: str, period: str) -> bytes:
+def survival_chart(curves: pl.DataFrame, *, title: str, period: str, note: str = "") -> bytes:
     """Kaplan-Meier step curves, one per group, with their 95% confidence bands.
 
     Args:
         curves: From :func:`disruption.analysis.survival.survival_curves`.
         title: The chart's title.
         period: The period, as words.
+        note: A warning printed under the chart, if any.
 
     Returns:
         The chart as PNG bytes.
@@ -211,4 +241,5 @@ def survival_chart(curves: pl.DataFrame, *, title: str, period: str) -> bytes:
         axes.legend(fontsize=8, loc="lower left")
     _titled(axes, title, f"{period}; based on {total:,} placements; 95% confidence bands")
     axes.spines[["top", "right"]].set_visible(False)
+    _noted(axes, note)
     return _png(figure)

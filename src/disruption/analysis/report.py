@@ -173,6 +173,12 @@ def write_report(
     writer.same((durations, len(DURATION_BANDS), "placements"), ("stability", 2, "of"))
     index = folder / "index.html"
     body = writer.finish()
+    warning = folder / "NOT-FOR-PUBLICATION.txt"
+    if suppress is None:  # the CSV files cannot carry it: say it beside them
+        listed = "\n".join(p.name for p in (*writer.tables, *writer.charts))
+        warning.write_text(f"{notice}.\nFiles of this report:\n{listed}\n", encoding="utf-8")
+    else:
+        warning.unlink(missing_ok=True)
     kind = "sdc internal" if suppress is None else "sdc"
     index.write_text(
         f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)}"

@@ -106,6 +106,10 @@ _HEADERS: Final = {
 _LOCATIONS: Final = {"in_borough": "In the authority's area", "out_of_borough": "Out of borough"}
 
 
+_Draw = Callable[[Mapping[str, pl.DataFrame], str], bytes]
+"""Draws a chart from the published tables, with a note under it ("" for none)."""
+
+
 @attrs.frozen
 class _Pending:
     table: Table
@@ -116,7 +120,7 @@ class _Pending:
 class _Chart:
     name: str
     alt: str
-    draw: Callable[[Mapping[str, pl.DataFrame]], bytes]
+    draw: _Draw
 
 
 @attrs.define
@@ -207,9 +211,7 @@ class Writer:
         """
         self._same.append((one, other))
 
-    def chart(
-        self, name: str, alt: str, draw: Callable[[Mapping[str, pl.DataFrame]], bytes]
-    ) -> None:
+    def chart(self, name: str, alt: str, draw: _Draw) -> None:
         """Add a chart, drawn from the published tables when the report finishes."""
         self.parts.append(_Chart(name, alt, draw))
 
@@ -252,7 +254,8 @@ class Writer:
         )
 
     def _write_chart(self, chart: _Chart, shown: Mapping[str, pl.DataFrame]) -> str:
-        png = chart.draw(shown)
+        note = self.notice if self.smallest is None else ""
+        png = chart.draw(shown, note)
         path = self.out / f"{chart.name}.png"
         path.write_bytes(png)
         self.charts.append(path)
@@ -465,7 +468,7 @@ def trend_section(
     writer.chart("stability_trend", "Stability measures by year", _trend_chart)
 
 
-def _trend_chart(shown: Mapping[str, pl.DataFrame]) -> bytes:
+def _trend_chart(shown: Mapping[str, pl.DataFrame], note: str) -> bytes:
     frame = shown["stability_trend"]
     series: dict[str, list[tuple[str, float | None]]] = {}
     complete = frame.filter(pl.col("history") == "complete")
@@ -479,6 +482,7 @@ def _trend_chart(shown: Mapping[str, pl.DataFrame]) -> bytes:
         series,
         title="Stability measures by year (%)",
         period="at each 31 March with the store's history complete",
+        note=note,
     )
 
 
@@ -504,7 +508,7 @@ def placements_section(
     writer.row_sums("placements_open", placements, list(PROVIDER_GROUPS), TOTAL)
     grand: Cell = ("placements_open", placements.height - 1, TOTAL)
 
-    def draw_open(shown: Mapping[str, pl.DataFrame]) -> bytes:
+    def draw_open(shown: Mapping[str, pl.DataFrame], note: str) -> bytes:
         frame = shown["placements_open"]
         parts = {p: _counts(frame, p) for p in PROVIDER_GROUPS}
         totals = _counts(frame, TOTAL)
@@ -520,6 +524,7 @@ def placements_section(
             based_on=_total(frame, TOTAL),
             rest=rest,
             rest_label="provider not shown (c)",
+            note=note,
         )
 
     writer.chart("placements_open", "Open placements by type and provider", draw_open)
@@ -578,10 +583,10 @@ def _bars(
     x: str = "Placements",
     y: str = "",
     unit: str = "placements",
-) -> Callable[[Mapping[str, pl.DataFrame]], bytes]:
+) -> _Draw:
     """A bar chart of a published table with a Total row (the Total is not drawn)."""
 
-    def draw(shown: Mapping[str, pl.DataFrame]) -> bytes:
+    def draw(shown: Mapping[str, pl.DataFrame], note: str) -> bytes:
         frame = shown[name]
         return bar_chart(
             [str(v) for v in frame[label].to_list()[:-1]],
@@ -592,6 +597,7 @@ def _bars(
             x_label=x,
             y_label=y,
             unit=unit,
+            note=note,
         )
 
     return draw
@@ -703,8 +709,11 @@ def survival_section(writer: Writer, table: pl.DataFrame, end: date, period: str
     writer.chart(
         "survival",
         "Time to an unplanned ending",
-        lambda _: survival_chart(
-            curves, title="Time to an unplanned ending", period=f"placements to {end:%-d %B %Y}"
+        lambda _, note: survival_chart(
+            curves,
+            title="Time to an unplanned ending",
+            period=f"placements to {end:%-d %B %Y}",
+            note=note,
         ),
     )
 
