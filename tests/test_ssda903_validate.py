@@ -222,10 +222,11 @@ def test_rec_and_reason_are_judged_by_the_year_of_dec(tmp_path: Path) -> None:
 
 
 def test_each_return_is_checked_on_its_own(tmp_path: Path) -> None:
-    # The same child in two returns: the 2020 return's first episode is not compared with
-    # the 2019 return's last (the DfE checks each return alone).
-    old = tmp_path / "2019"
-    new = tmp_path / "2020"
+    # The same child in two returns: the 2020-21 return's first episode is not compared with
+    # the 2019-20 return's last (the DfE checks each return alone). The folders' names give
+    # the returns' years (a bare 2020 is the year ending 31 March 2020).
+    old = tmp_path / "2020"
+    new = tmp_path / "2021"
     old.mkdir()
     new.mkdir()
     (old / "episodes.csv").write_text(HEAD + "\n1,01/04/2019,S,C2,N1,U1,PR1,01/05/2019,X1,,,,\n")
