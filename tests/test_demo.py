@@ -89,3 +89,17 @@ def test_the_demo_says_its_data_are_synthetic_and_cites_every_figure(demo: DemoS
     assert "about autumn 2020" in text
     html = demo.report.index.read_text(encoding="utf-8")
     assert "synthetic data" in html
+
+
+def test_the_demos_report_shows_the_trend_and_no_small_risk_sets(demo: DemoSummary) -> None:
+    folder = demo.report.index.parent
+    survival = pl.read_csv(folder / "survival.csv")
+    assert survival.height > 0
+    assert all(n >= 5 for n in survival["at_risk"].to_list())
+    trend = pl.read_csv(folder / "stability_trend.csv", infer_schema_length=0)
+    assert set(trend["history"]) == {"partial", "complete"}
+    last = trend.filter(pl.col("year_end") == str(YEAR_END))
+    assert last["england_percent"].to_list() == ["10", "23", "69"]
+    assert (folder / "stability_trend.png").is_file()
+    assert (folder / "placements_open.png").is_file()
+    assert (folder / "endings_by_reason.png").is_file()
