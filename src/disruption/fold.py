@@ -56,6 +56,7 @@ def _opened(event: Event, placement: Placement | None = None) -> Case:
         child=data["child"],
         placement=placement,
         imported="imported" in data,
+        social_workers=(event.actor.id,) if event.actor.role is Role.SOCIAL_WORKER else (),
         open_deadlines=(),
     )
     return Case(event.case, event.to_state, event.seq, event.at, file)

@@ -157,12 +157,30 @@ class ProcedureRef:
     version: int
 
 
+_CHECKED: set[tuple[str, int | None]] = set()
+"""Placement types (with their collection year) and providers (year ``None``) found valid:
+a placement is built on every case opened and every case read back, from a few dozen codes."""
+_CHECKED_LIMIT = 4096
+
+
+def _remember(value: str, year: int | None) -> None:
+    if len(_CHECKED) < _CHECKED_LIMIT:
+        _CHECKED.add((value, year))
+
+
 def _place(instance: Placement, attribute: attrs.Attribute[Any], value: str) -> None:
-    codes.PLACE.check(value, field="placement.type", year=codes.collection_year(instance.start))
+    year = codes.collection_year(instance.start)
+    if type(value) is str and (value, year) in _CHECKED:
+        return
+    codes.PLACE.check(value, field="placement.type", year=year)
+    _remember(value, year)
 
 
 def _provider(instance: Placement, attribute: attrs.Attribute[Any], value: str) -> None:
+    if type(value) is str and (value, None) in _CHECKED:
+        return
     codes.PLACE_PROVIDER.check(value, field="placement.provider")
+    _remember(value, None)
 
 
 def _optional_reference(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
