@@ -117,8 +117,61 @@ def _csv(rows: list[list[str | None]]) -> str:
     return HEAD + "\n" + "".join(",".join(v or "" for v in r) + "\n" for r in rows)
 
 
+LAST_YEAR = ("502", "503A", "503B", "503C", "503D", "503E", "503F")
+"""The rules that compare a return with last year's, claimed when both are given."""
+
+
+def _last_year(
+    rng: random.Random, this: list[list[str | None]], year: int
+) -> list[list[str | None]]:
+    """Last year's return for ``this``: some children's open episode copies their first one
+    here, with a field changed now and then (the faults 502 and 503A-F look for)."""
+    end = date(year - 1, 3, 31)
+    anchor = f"{date(year - 2, 9, 15):%d/%m/%Y}"  # so that this return's year is year - 1
+    rows: list[list[str | None]] = [
+        ["200", anchor, "S", "C2", "N1", "U4", "PR1", None, None, None, *_PLACEMENT]
+    ]
+    first: dict[str, list[str | None]] = {}
+    for row in sorted(this, key=lambda r: (str(r[0]), _day(r[1]))):
+        first.setdefault(str(row[0]), row)
+    for child, row in first.items():
+        if rng.random() < 0.3:
+            continue
+        copy = list(row)
+        start = min(_day(row[1]), end - timedelta(days=rng.randint(0, 30)))
+        if rng.random() < 0.15:
+            start -= timedelta(days=rng.randint(1, 5))
+        copy[1] = f"{start:%d/%m/%Y}"
+        for i, pool in ((2, _RNE), (3, _LS), (4, _CIN), (5, _PLACE), (6, _PROVIDER), (12, _URN)):
+            if rng.random() < 0.15:
+                copy[i] = rng.choice(pool)
+        closed = rng.random() < 0.2
+        copy[7], copy[8], copy[9] = (
+            (f"{end:%d/%m/%Y}", "E13", None) if closed else (None, None, None)
+        )
+        earlier = start - timedelta(days=rng.randint(20, 200))
+        began, ended = f"{earlier:%d/%m/%Y}", f"{start:%d/%m/%Y}"
+        rows.append([child, began, "S", "C2", "N1", "U4", "PR1", ended, "X1", "CARPL", *_PLACEMENT])
+        rows.append(copy)
+    rng.shuffle(rows)
+    return rows
+
+
+_PLACEMENT = ("TS1 2AB", "TS1 2AB", "SC123456")
+
+
+def _day(text: str | None) -> date:
+    assert text is not None
+    d, m, y = text.split("/")
+    return date(int(y), int(m), int(d))
+
+
 def dfe_flags(
-    text: str, year: str, rules: tuple[str, ...], header: str | None = None
+    text: str,
+    year: str,
+    rules: tuple[str, ...],
+    header: str | None = None,
+    last: str | None = None,
 ) -> dict[str, Any]:
     """What the DfE validator's rule functions flag: rule -> lines, or the exception raised.
 
@@ -130,6 +183,10 @@ def dfe_flags(
     if header is not None:
         files.append(
             {"name": "header.csv", "file_content": header.encode(), "description": "This year"}
+        )
+    if last is not None:
+        files.append(
+            {"name": "last.csv", "file_content": last.encode(), "description": "Prev year"}
         )
     dfs, _ = read_from_text(files)
     registry = get_year_ruleset(year)
@@ -154,22 +211,33 @@ def dfe_flags(
     return out
 
 
-def our_flags(text: str, rules: tuple[str, ...]) -> dict[str, set[int]]:
+def our_flags(
+    text: str, rules: tuple[str, ...], last: str | None = None, year: int = 0
+) -> dict[str, set[int]]:
+    """What `validate` flags in ``text`` (read after ``last``, last year's, when given)."""
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "episodes.csv"
+        path = Path(folder) / str(year) / "episodes.csv"
+        path.parent.mkdir()
         path.write_text(text, encoding="utf-8")
-        episodes, _ = read_episodes(path)
+        paths = [path]
+        if last is not None:
+            before = Path(folder) / str(year - 1) / "episodes.csv"
+            before.parent.mkdir()
+            before.write_text(last, encoding="utf-8")
+            paths = [before, path]
+        episodes, _ = read_episodes(paths)
         found = validate(episodes)
     out: dict[str, set[int]] = {r: set() for r in rules}
     for f in found:
-        if f.rule in out and f.row is not None:
+        if f.rule in out and f.row is not None and f.file == str(path):
             out[f.rule].add(f.row)
     return out
 
 
-def _compare(text: str, year: str) -> None:
-    theirs = dfe_flags(text, year, CLAIMED)
-    ours = our_flags(text, CLAIMED)
+def _compare(text: str, year: str, last: str | None = None) -> None:
+    claimed = CLAIMED if last is None else (*CLAIMED, *LAST_YEAR)
+    theirs = dfe_flags(text, year, claimed, last=last)
+    ours = our_flags(text, claimed, last, int(year))
     differ = {
         rule: (sorted(ours[rule]), sorted(lines))
         for rule, lines in theirs.items()
@@ -177,7 +245,7 @@ def _compare(text: str, year: str) -> None:
     }
     crashed = {rule: err for rule, err in theirs.items() if isinstance(err, Exception)}
     assert not crashed, f"the DfE rules crashed: {crashed}"
-    assert not differ, f"(ours, DfE) differ in {year}: {differ}\n{text}"
+    assert not differ, f"(ours, DfE) differ in {year}: {differ}\n{text}\nlast year:\n{last}"
 
 
 @settings(
@@ -189,6 +257,20 @@ def _compare(text: str, year: str) -> None:
 @given(st.randoms(use_true_random=False), st.sampled_from(YEARS))
 def test_claimed_rules_flag_the_rows_the_dfe_flags(rng: random.Random, year: str) -> None:
     _compare(_csv(_episodes(rng, int(year))), year)
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,
+)
+@given(st.randoms(use_true_random=False), st.sampled_from(YEARS))
+def test_with_last_years_return_the_rules_flag_the_rows_the_dfe_flags(
+    rng: random.Random, year: str
+) -> None:
+    this = _episodes(rng, int(year))
+    _compare(_csv(this), year, _csv(_last_year(rng, this, int(year))))
 
 
 def _one(rows: str) -> str:

@@ -251,3 +251,27 @@ def test_rules_see_the_rows_as_submitted(tmp_path: Path) -> None:
     assert {("reconcile-overlap", 2), ("reconcile-open-closed", 3)} <= rules
     # The import still works on the repaired rows.
     assert report.episodes["dec"].to_list()[:2] == [date(2020, 5, 1), date(2020, 6, 1)]
+
+
+def test_first_episodes_match_last_years_open_episode(tmp_path: Path) -> None:
+    # 502 and 503A-F: this year's first episode against last year's open one.
+    last = tmp_path / "2019"
+    this = tmp_path / "2020"
+    last.mkdir()
+    this.mkdir()
+    (last / "episodes.csv").write_text(
+        HEAD + "\n1,01/06/2018,S,C2,N1,U4,PR1,,,,,,SC1\n2,01/06/2018,S,C2,N1,U4,PR1,,,,,,SC1\n"
+        "3,01/06/2018,S,C2,N1,H5,PR1,,,,,,SC1\n4,01/06/2018,S,C2,N1,U4,PR1,01/02/2019,E13,,,,\n"
+    )
+    (this / "episodes.csv").write_text(
+        HEAD + "\n1,01/06/2018,S,C2,N1,U4,PR1,,,,,,SC1\n2,02/06/2018,S,C1,N2,U6,PR4,,,,,,SC2\n"
+        "3,01/06/2018,S,C2,N1,K3,PR1,,,,,,SC1\n4,01/06/2018,S,C1,N1,U6,PR1,,,,,,\n"
+        "9,01/06/2019,S,C2,N1,U4,PR1,,,,,,SC1\n"  # this return is 2019-20's
+    )
+    findings = [f for f in validate(read_episodes([last, this])[0]) if f.file.startswith(str(this))]
+    assert hits(findings, "502") == {(3, "DECOM")}
+    for rule, column in (("503B", "LS"), ("503C", "CIN"), ("503E", "PLACE_PROVIDER")):
+        assert hits(findings, rule) == {(3, column)}
+    assert hits(findings, "503D") == {(3, "PLACE"), (4, "PLACE")}  # H5 to K3 only from 2023/24
+    assert hits(findings, "503F") == {(3, "URN")}
+    assert hits(findings, "503A") == set()

@@ -17,7 +17,7 @@ from collections.abc import Collection, Mapping
 import polars as pl
 
 from disruption import codes
-from disruption.ssda903._rules import Rule, distinct, invalid, recorded_on
+from disruption.ssda903._rules import Rule, _text, day, distinct, invalid, q, recorded_on
 from disruption.ssda903._rules import rules as episode_rules
 from disruption.ssda903.findings import Finding
 
@@ -170,16 +170,126 @@ def _with_neighbours(episodes: pl.LazyFrame, *, two_back: bool = True) -> pl.Laz
     )
 
 
-def _return_years(episodes: pl.DataFrame) -> pl.Expr:
-    """Each row's return's collection year: that of the latest date the return holds."""
+def _years_of_returns(episodes: pl.DataFrame) -> dict[int, int]:
+    """Each return's collection year: that of the latest date it holds."""
     latest = episodes.group_by("_return").agg(
         pl.max_horizontal("decom", "dec").max().alias("_latest")
     )
-    returns = latest["_return"].to_list()
-    years = [None if d is None else codes.collection_year(d) for d in latest["_latest"].to_list()]
-    if len(set(years)) == 1:
-        return pl.lit(years[0], pl.Int32)
-    return pl.col("_return").replace_strict(returns, years, return_dtype=pl.Int32)
+    return {
+        r: codes.collection_year(d)
+        for r, d in zip(latest["_return"].to_list(), latest["_latest"].to_list(), strict=True)
+        if d is not None
+    }
+
+
+def _return_years(years: Mapping[int, int]) -> pl.Expr:
+    """Each row's return's collection year (`_years_of_returns`), as an expression."""
+    if len(set(years.values())) == 1:
+        return pl.lit(next(iter(years.values())), pl.Int32)
+    return pl.col("_return").replace_strict(
+        list(years), list(years.values()), default=None, return_dtype=pl.Int32
+    )
+
+
+_LAST_YEAR_FIELDS = (
+    ("503A", "rne"),
+    ("503B", "ls"),
+    ("503C", "cin"),
+    ("503D", "place"),
+    ("503E", "place_provider"),
+    ("503F", "urn"),
+)
+"""The fields of a child's first episode that must match last year's open episode."""
+_RECODED_PLACE = {
+    2024: ("H5", ["K3"]),
+    2025: ("H5", ["K3"]),
+    2026: ("Z1", ["Z11", "Z12", "Z13", "Z14"]),
+}
+"""Placement types recoded in a collection year (503D allows the old code last year)."""
+
+
+def _last_year_findings(episodes: pl.DataFrame, years: Mapping[int, int]) -> list[pl.DataFrame]:
+    """Rules 502 and 503A-503F: a child's first episode against last year's return.
+
+    Each return is compared with the return of the collection year before, when that is given
+    too (as the DfE compares this year's return with last year's).
+    The episodes are in `RULE_ORDER`. Last year's episode is the child's latest by DECOM
+    (the first line of those starting that day); 502 compares every open one.
+    """
+    previous = {r: p for r, y in years.items() for p, py in years.items() if py == y - 1 and p != r}
+    if not previous:
+        return []
+    keys = ["_return", "child"]
+    firsts = (
+        episodes.filter(pl.col("_return").is_in(list(previous)))
+        .unique(keys, keep="first", maintain_order=True)
+        .with_columns(
+            pl.col("_return").replace_strict(previous, return_dtype=pl.Int64).alias("_last"),
+            _return_years(years).alias("_year"),
+        )
+    )
+    before = episodes.filter(pl.col("_return").is_in(list(previous.values())))
+    latest = before.filter(pl.col("decom") == pl.col("decom").max().over(keys)).unique(
+        keys, keep="first", maintain_order=True
+    )
+    opens = (
+        before.filter(pl.col("dec").is_null())
+        .group_by(keys)
+        .agg(pl.col("decom").min().alias("_open_min"), pl.col("decom").max().alias("_open_max"))
+    )
+    out: list[pl.DataFrame] = []
+    with_open = firsts.join(
+        opens.rename({"_return": "_last"}), on=["_last", "child"], how="inner"
+    ).filter((pl.col("_open_min") != pl.col("decom")) | (pl.col("_open_max") != pl.col("decom")))
+    out.append(
+        with_open.select(
+            "_file",
+            pl.col("_row").cast(pl.Int64),
+            pl.lit("DECOM").alias("_column"),
+            pl.lit("502").alias("_rule"),
+            _text(
+                "last year's return ends with an open episode starting ",
+                day("_open_min"),
+                " but this return's first episode starts on ",
+                day("decom"),
+            ).alias("_message"),
+            "child",
+        )
+    )
+    matched = firsts.join(
+        latest.select(
+            *keys, *(pl.col(c).alias(f"_last_{c}") for c in ("dec", *_FIELDS_503))
+        ).rename({"_return": "_last"}),
+        on=["_last", "child"],
+        how="inner",
+    ).filter(pl.col("_last_dec").is_null())
+    for rule, c in _LAST_YEAR_FIELDS:
+        differs = ~pl.col(c).eq_missing(pl.col(f"_last_{c}"))
+        if c == "place":
+            for year, (old, new) in _RECODED_PLACE.items():
+                recoded = (
+                    (pl.col("_year") == year) & pl.col(c).is_in(new) & (pl.col(f"_last_{c}") == old)
+                )
+                differs = differs & ~recoded.fill_null(False)
+        out.append(
+            matched.filter(differs).select(
+                "_file",
+                pl.col("_row").cast(pl.Int64),
+                pl.lit(c.upper()).alias("_column"),
+                pl.lit(rule).alias("_rule"),
+                _text(
+                    f"{c.upper()} is ",
+                    q(c),
+                    f" but last year's return ends with an open episode whose {c.upper()} is ",
+                    q(f"_last_{c}"),
+                ).alias("_message"),
+                "child",
+            )
+        )
+    return out
+
+
+_FIELDS_503 = tuple(c for _, c in _LAST_YEAR_FIELDS)
 
 
 def in_rule_order(episodes: pl.DataFrame) -> bool:
@@ -248,7 +358,8 @@ def validate_rows(
         if values is None
         else {c: frozenset(values[c]) for c in CODE_COLUMNS}
     )
-    rules = episode_rules(present, _return_years(episodes))
+    years = _years_of_returns(episodes)
+    rules = episode_rules(present, _return_years(years))
     flags = [r.mask.fill_null(False).alias(f"_rule{i}") for i, r in enumerate(rules)]
     flags += [
         invalid(c, code_list, present[c]).alias(f"_{c}_invalid") for c, code_list, _ in CODE_RULES
@@ -265,6 +376,7 @@ def validate_rows(
     found = [_emit(by_rule, pl.col(f"_rule{i}"), r) for i, r in enumerate(rules)]
     invalid_code = pl.any_horizontal(pl.col(f"_{c}_invalid") for c, _, _ in CODE_RULES)
     found += _code_findings(broken.filter(invalid_code))
+    found += _last_year_findings(episodes, years)
     if header is not None:
         first = episodes.join(header.select("child"), on="child", how="anti").unique(
             "child", keep="first", maintain_order=True
