@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import importlib.util
 import pkgutil
 import re
 from pathlib import Path
@@ -68,3 +69,15 @@ def test_the_site_shows_every_doctested_page() -> None:
     }
     assert pages == documents
     assert {"index.md", "reference/disruption.md"} <= pages
+
+
+def test_the_site_shows_sphinx_roles_as_code() -> None:
+    """The site's hook (docs/_hooks/roles.py) passes its own examples."""
+    path = ROOT / "docs" / "_hooks" / "roles.py"
+    spec = importlib.util.spec_from_file_location("roles", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert doctest.testmod(module).failed == 0
+    assert module.strip_roles(":meth:<code>Engine.handle</code>") == "<code>Engine.handle</code>"
