@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import importlib.util
 import pkgutil
+import re
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,8 @@ MODULES = sorted(
     for m in pkgutil.walk_packages(disruption.__path__, "disruption.")
     if m.name not in {"disruption.__main__"}
 )
-DOCUMENTS = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
+DOCUMENTS = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
+"""README.md and every page of the documentation site (docs/, API reference pages included)."""
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -30,7 +33,7 @@ def test_module_docstrings(name: str) -> None:
     assert result.failed == 0
 
 
-@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_documents(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     with structlog.testing.capture_logs():
@@ -54,3 +57,27 @@ def test_the_documented_diagram_is_the_one_drawn() -> None:
     page = (ROOT / "docs" / "procedure.md").read_text(encoding="utf-8")
     block = page.split("```mermaid\n", 1)[1].split("```", 1)[0]
     assert block.strip() == STANDARD.diagram().strip()
+
+
+def test_the_site_shows_every_doctested_page() -> None:
+    """mkdocs.yml's nav lists every page under docs/, so every example on the site runs here."""
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    nav = config.split("\nnav:\n", 1)[1].split("\n\n", 1)[0]
+    pages = set(re.findall(r":\s+(\S+\.md)$", nav, flags=re.MULTILINE))
+    documents = {
+        p.relative_to(ROOT / "docs").as_posix() for p in DOCUMENTS if p.name != "README.md"
+    }
+    assert pages == documents
+    assert {"index.md", "reference/disruption.md"} <= pages
+
+
+def test_the_site_shows_sphinx_roles_as_code() -> None:
+    """The site's hook (docs/_hooks/roles.py) passes its own examples."""
+    path = ROOT / "docs" / "_hooks" / "roles.py"
+    spec = importlib.util.spec_from_file_location("roles", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert doctest.testmod(module).failed == 0
+    assert module.strip_roles(":meth:<code>Engine.handle</code>") == "<code>Engine.handle</code>"

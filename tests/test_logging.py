@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
@@ -13,7 +15,7 @@ import structlog
 from structlog.testing import capture_logs
 
 from disruption.exceptions import CommandError, InvalidData
-from disruption.logs import ALLOWED_FIELDS, configure
+from disruption.logs import ALLOWED_FIELDS, configure, get_logger
 from tests.builders import (
     MANAGER,
     SW,
@@ -265,3 +267,85 @@ def test_configured_json_output_has_the_names_and_no_free_text() -> None:
     assert lines[-1]["error"] == "CommandNotAllowed"
     for secret in SECRETS:
         assert secret not in stream.getvalue()
+
+
+# A host embedding the library: the README's two commands, then whatever it set up logs.
+HOST = """
+import sys
+from datetime import datetime, timezone
+from disruption import Command, Engine, FixedClock, MemoryStore
+from disruption.logs import get_logger
+
+SETUP
+
+at = datetime(2025, 12, 23, 10, tzinfo=timezone.utc)
+engine = Engine(MemoryStore(), clock=FixedClock(at))
+sw = {"id": "sw-17", "role": "social_worker"}
+engine.handle(Command.from_json({"case": "P-0001", "command": "open_case",
+    "at": "2025-12-22T09:00:00+00:00", "actor": sw, "data": {"child": "C-1",
+    "placement": {"id": "PL-1", "type": "U1", "provider": "PR1", "start": "2025-06-02",
+                  "location": "in_borough"}}}))
+get_logger("disruption.engine").info("test.redacted", case="P-0001", child_name=SECRET)
+"""
+
+
+def host(setup: str) -> subprocess.CompletedProcess[str]:
+    """Run a host that embeds the library after ``setup``; capture what it prints."""
+    code = HOST.replace("SETUP", setup).replace("SECRET", repr(CHILD_VIEWS))
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+
+
+def test_a_host_that_configures_nothing_sees_nothing() -> None:
+    result = host("")
+    assert (result.stdout, result.stderr) == ("", "")
+
+
+def test_a_host_that_configures_standard_logging_gets_redacted_logfmt_lines() -> None:
+    result = host(
+        "import logging\n"
+        "logging.basicConfig(level=logging.INFO, stream=sys.stdout, format='%(name)s %(message)s')"
+    )
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("disruption.engine event=command.applied case=P-0001")
+    assert lines[1] == "disruption.engine event=test.redacted case=P-0001 child_name=[removed]"
+    assert CHILD_VIEWS not in result.stdout + result.stderr
+
+
+def test_a_host_that_configures_structlog_its_own_way_still_gets_redaction() -> None:
+    result = host(
+        "import structlog\n"
+        "structlog.configure(processors=[structlog.processors.JSONRenderer()],"
+        " logger_factory=structlog.PrintLoggerFactory(sys.stdout))"
+    )
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["event"] for line in lines] == ["command.applied", "test.redacted"]
+    assert lines[1] == {"event": "test.redacted", "case": "P-0001", "child_name": "[removed]"}
+    assert CHILD_VIEWS not in result.stdout + result.stderr
+
+
+def test_the_host_level_filter_applies() -> None:
+    result = host(
+        "import logging, structlog\n"
+        "structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))"
+    )
+    assert (result.stdout, result.stderr) == ("", "")
+
+
+def test_the_filter_runs_before_a_configured_chain() -> None:
+    structlog.configure(processors=[structlog.processors.JSONRenderer()])
+    with capture_logs() as logs:
+        get_logger("disruption.test").info("test.redacted", case="P-1", name=CHILD_VIEWS)
+    assert logs == [
+        {"event": "test.redacted", "log_level": "info", "case": "P-1", "name": "[removed]"}
+    ]
+
+
+def test_an_unconfigured_warning_never_reaches_standard_output(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    get_logger("disruption.test").warning("test.warned", case="P-1", name=CHILD_VIEWS)
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert CHILD_VIEWS not in err

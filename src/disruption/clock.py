@@ -45,7 +45,7 @@ def _aware(value: datetime) -> datetime:
 class FixedClock:
     """A clock stopped at one instant; move it with :meth:`advanced`.
 
-    Args:
+    Attributes:
         at: The instant it always tells; must carry a time zone.
     """
 

@@ -26,8 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 
-import structlog
-
+from disruption import logs
 from disruption.calendar import DEFAULT_CALENDAR, WorkingCalendar
 from disruption.clock import Clock, SystemClock
 from disruption.commands import Command
@@ -62,7 +61,7 @@ def _foldable(after: Sequence[Event]) -> bool:
     return all(e.type in BOOKKEEPING for e in after)
 
 
-logger = structlog.get_logger("disruption.engine")
+logger = logs.get_logger("disruption.engine")
 
 Subscriber = Callable[[Event], None]
 """Called with each event once it is stored."""

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 import attrs
-import structlog
 
+from disruption import logs
 from disruption.calendar import WorkingCalendar
 from disruption.clock import Clock
 from disruption.commands import Command
@@ -31,7 +31,7 @@ from disruption.store.base import CaseStore, Refusal
 
 __all__ = ["ACCESS_DECISIONS", "Outcome", "decide_command", "earlier_outcome", "log_applied"]
 
-logger = structlog.get_logger("disruption.engine")
+logger = logs.get_logger("disruption.engine")
 
 ACCESS_DECISIONS = (PermissionRefused, ChairNotIndependent)
 """Refusals written to the store's access log: a role not allowed (a backdated entry

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import structlog
-
+from disruption import logs
 from disruption.events import Event
 from disruption.fold import evolve
 from disruption.model import Actor, Role
@@ -27,7 +26,7 @@ ERASED = "PersonalDataErased"
 ERASER = Actor("erasure", Role.SYSTEM)
 """The actor of erasure events when none is given."""
 
-logger = structlog.get_logger("disruption.erasure")
+logger = logs.get_logger("disruption.erasure")
 
 
 def erase(engine: Engine, child: str, *, actor: Actor | None = None) -> int:

@@ -1,8 +1,17 @@
-"""Logging set-up for applications, and the processor that keeps personal data out of logs.
+"""Logging for the library and its applications, and the processor that keeps personal data out.
 
-The library only logs (``structlog.get_logger("disruption....")``) with stable event names and
-pseudonymous ids; it never configures logging. Applications (and the ``disruption`` CLI) call
-:func:`configure`, whose chain always includes :func:`drop_personal_fields`.
+The library logs through :func:`get_logger` with stable event names and pseudonymous ids, and
+never configures logging itself:
+
+- a host that has configured nothing sees nothing: the library's lines go to the standard
+  :mod:`logging` module, which drops ``info`` lines when no handler is set up (structlog's own
+  unconfigured default would print them on standard output);
+- a host that configures standard :mod:`logging` gets them as ``logfmt`` messages from loggers
+  named ``disruption.*``;
+- a host that configures structlog gets them through its own processors and logger factory.
+
+Whichever way, :func:`drop_personal_fields` runs first on every line the library writes.
+Applications (and the ``disruption`` CLI) may call :func:`configure` for a ready-made set-up.
 
 >>> drop_personal_fields(None, "info", {"event": "x", "case": "P-1", "child_views": "..."})
 {'event': 'x', 'case': 'P-1', 'child_views': '[removed]'}
@@ -17,7 +26,7 @@ from typing import Any, TextIO
 
 import structlog
 
-__all__ = ["ALLOWED_FIELDS", "configure", "drop_personal_fields"]
+__all__ = ["ALLOWED_FIELDS", "LibraryLogger", "configure", "drop_personal_fields", "get_logger"]
 
 ALLOWED_FIELDS = frozenset(
     {
@@ -45,6 +54,7 @@ ALLOWED_FIELDS = frozenset(
         "rejected",
         "procedure",
         "on",
+        "to",
         "exc_info",
     }
 )
@@ -63,6 +73,64 @@ def drop_personal_fields(
         if key not in ALLOWED_FIELDS:
             event_dict[key] = "[removed]"
     return event_dict
+
+
+class LibraryLogger:
+    """The logger the library writes through; see the module's description for where lines go.
+
+    Args:
+        name: The logger's name, ``disruption.`` and the module's concept (``disruption.engine``).
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._stdlib = structlog.wrap_logger(
+            logging.getLogger(name),
+            processors=[
+                drop_personal_fields,
+                structlog.processors.LogfmtRenderer(key_order=["event"], bool_as_flag=False),
+            ],
+            wrapper_class=structlog.stdlib.BoundLogger,
+        )
+
+    def _log(self, level: int, method: str, event: str, fields: dict[str, Any]) -> None:
+        if structlog.is_configured():
+            # The host's processors, wrapper class (its level filter) and logger factory, with
+            # the personal-data filter in front of them.
+            processors = [drop_personal_fields, *structlog.get_config()["processors"]]
+            bound = structlog.wrap_logger(
+                None, processors=processors, logger_factory_args=(self.name,)
+            )
+        elif logging.getLogger(self.name).isEnabledFor(level):
+            bound = self._stdlib
+        else:
+            return
+        getattr(bound, method)(event, **fields)
+
+    def debug(self, event: str, **fields: Any) -> None:
+        """Log ``event`` at debug level."""
+        self._log(logging.DEBUG, "debug", event, fields)
+
+    def info(self, event: str, **fields: Any) -> None:
+        """Log ``event`` at info level."""
+        self._log(logging.INFO, "info", event, fields)
+
+    def warning(self, event: str, **fields: Any) -> None:
+        """Log ``event`` at warning level."""
+        self._log(logging.WARNING, "warning", event, fields)
+
+    def error(self, event: str, **fields: Any) -> None:
+        """Log ``event`` at error level."""
+        self._log(logging.ERROR, "error", event, fields)
+
+
+def get_logger(name: str) -> LibraryLogger:
+    """The library's logger called ``name``: silent unless the host configures logging, redacted.
+
+    Args:
+        name: The logger's name, ``disruption.`` and the module's concept.
+    """
+    return LibraryLogger(name)
 
 
 def configure(level: str = "warning", *, json: bool = False, stream: TextIO | None = None) -> None:

@@ -26,8 +26,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import attrs
-import structlog
 
+from disruption import logs
 from disruption.definition import Procedure
 from disruption.events import DeadlineChange, Event
 from disruption.exceptions import DefinitionError
@@ -47,7 +47,7 @@ __all__ = [
     "run_migration",
 ]
 
-logger = structlog.get_logger("disruption.migrate")
+logger = logs.get_logger("disruption.migrate")
 
 MIGRATED = "ProcedureMigrated"
 """The type of the event that moves a case to another version of its procedure."""
