@@ -156,3 +156,24 @@ def test_the_store_equals_the_files_on_postgresql(
 ) -> None:
     first = int(Path(short_breaks[0]).name)
     _store_equals_files(short_breaks, postgres_url, _year_ends(first, 2025))
+
+
+def test_the_report_gives_the_figures_of_the_returns(
+    short_breaks: list[str], tmp_path: Path
+) -> None:
+    # The report's stability table reads the episodes the import kept (legal status included,
+    # so short breaks are left out) and the months of birth: the figures of the returns.
+    db = str(tmp_path / "cases.sqlite")
+    assert runner.invoke(app, ["import-903", *short_breaks, "--db", db]).exit_code == 0
+    out = tmp_path / "report"
+    args = ["report", "--db", db, "--out", str(out), "--from", "2024-04-01"]
+    result = runner.invoke(app, [*args, "--to", "2025-03-31", "--suppress", "none"])
+    assert result.exit_code == 0, result.output
+    table = pl.read_csv(out / "stability.csv")
+    (from_files,) = _measures([*short_breaks, "--year-end", "2025-03-31"])
+    published = [(r["children"], r["of"]) for r in table.iter_rows(named=True)]
+    expected = [
+        (m["numerator"], m["denominator"])  # type: ignore[index]
+        for m in (from_files["short_term"], from_files["two_year"], from_files["long_term"])
+    ]
+    assert published == expected

@@ -45,6 +45,7 @@ from disruption.analysis.report_sections import (
     survival_section,
     trend_section,
 )
+from disruption.analysis.stability import months_of_birth_suffice, store_inputs
 from disruption.definition import Procedure
 from disruption.standard import STANDARD
 from disruption.store.base import CaseStore
@@ -138,8 +139,9 @@ def write_report(
         end: The last day of the period: open placements are counted on it.
         procedures: The definitions the store's cases were opened under.
         title: The report's title.
-        dates_of_birth: ``child`` and ``dob`` (SSDA903 Header rows, for example): the
-            long-term stability measure needs them; the store keeps none.
+        dates_of_birth: ``child`` and ``dob`` (SSDA903 Header rows, for example) for the
+            long-term stability measure; by default the months of birth an SSDA903 import
+            kept, when they decide the under-16 test on ``end`` (a 31 March).
         suppress: The smallest count published (counts from 1 to ``suppress - 1`` are
             hidden, with secondary suppression); ``None`` publishes every count, and every
             section then says the report is for internal use only.
@@ -161,9 +163,13 @@ def write_report(
     notice = disclosure_notice(suppress)
     writer = Writer(folder, suppress, notice.split("; further")[0] + ".")
     period = _period(start, end)
-    stability_section(writer, table, dates_of_birth, end)
-    trend_section(writer, table, dates_of_birth, end)
-    placements_section(writer, table, end, long_term_children(table, dates_of_birth, end))
+    episodes, months = store_inputs(store, procedures)
+    dobs = dates_of_birth
+    if dobs is None and not months.is_empty() and months_of_birth_suffice(end):
+        dobs = months  # the months of birth an import kept decide the under-16 test
+    stability_section(writer, episodes, dobs, end)
+    trend_section(writer, table, episodes, dobs, end)
+    placements_section(writer, table, end, long_term_children(episodes, dobs, end))
     endings_section(writer, table, start, end, period)
     survival_section(writer, table, end, period)
     procedure_section(writer, table, deadlines, entry_table(store), start, end)

@@ -29,7 +29,6 @@ from disruption.analysis.children import current_durations, out_of_borough, plac
 from disruption.analysis.disclosure import Cell, Relation, Table, protect
 from disruption.analysis.stability import (
     MEASURES,
-    episodes_of_cases,
     long_term_cohort,
     months_before,
     stability,
@@ -355,9 +354,17 @@ def _england(measure: str, year_end: date) -> tuple[int | None, int | None]:
 
 
 def stability_section(
-    writer: Writer, table: pl.DataFrame, dobs: pl.DataFrame | None, end: date
+    writer: Writer, episodes: pl.DataFrame, dobs: pl.DataFrame | None, end: date
 ) -> None:
-    """The DfE stability measures for the year to ``end``, beside England's published ones."""
+    """The DfE stability measures for the year to ``end``, beside England's published ones.
+
+    Args:
+        writer: The report being written.
+        episodes: The store's episodes (:func:`~disruption.analysis.stability.store_inputs`:
+            legal status kept, so short breaks are left out as the DfE leaves them out).
+        dobs: ``child`` and ``dob``, or ``None`` (no long-term measure).
+        end: The year end.
+    """
     writer.heading(
         "Placement stability",
         f"The DfE measures for the year to {end:%-d %B %Y}, from the store's placements "
@@ -365,7 +372,7 @@ def stability_section(
         f"figures: {PUBLISHED_SOURCE}"
         + ("" if dobs is not None else " No dates of birth were given: no long-term measure."),
     )
-    measures = stability(episodes_of_cases(table), dobs, end)
+    measures = stability(episodes, dobs, end)
     rows = []
     for name in MEASURES:
         m = measures[name]
@@ -406,7 +413,11 @@ def _year_ends(table: pl.DataFrame, end: date) -> list[date]:
 
 
 def trend_section(
-    writer: Writer, table: pl.DataFrame, dobs: pl.DataFrame | None, end: date
+    writer: Writer,
+    table: pl.DataFrame,
+    episodes: pl.DataFrame,
+    dobs: pl.DataFrame | None,
+    end: date,
 ) -> None:
     """The stability measures for every year end the store covers, England's beside them."""
     writer.heading(
@@ -417,7 +428,6 @@ def trend_section(
         "marked so and is not drawn. "
         f"England: {PUBLISHED_SOURCE}",
     )
-    episodes = episodes_of_cases(table)
     rows = []
     ends = _year_ends(table, end)
     for year_end in ends:
@@ -487,12 +497,12 @@ def _trend_chart(shown: Mapping[str, pl.DataFrame], note: str) -> bytes:
 
 
 def long_term_children(
-    table: pl.DataFrame, dobs: pl.DataFrame | None, end: date
+    episodes: pl.DataFrame, dobs: pl.DataFrame | None, end: date
 ) -> pl.DataFrame | None:
     """The long-term cohort's children (the deck's duration chart counts them), if known."""
     if dobs is None:
         return None
-    return long_term_cohort(episodes_of_cases(table), dobs, end).select("child")
+    return long_term_cohort(episodes, dobs, end).select("child")
 
 
 def placements_section(
