@@ -8,6 +8,7 @@ import importlib.util
 import pkgutil
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import structlog
@@ -81,3 +82,27 @@ def test_the_site_shows_sphinx_roles_as_code() -> None:
     spec.loader.exec_module(module)
     assert doctest.testmod(module).failed == 0
     assert module.strip_roles(":meth:<code>Engine.handle</code>") == "<code>Engine.handle</code>"
+
+
+def test_no_example_on_the_site_is_skipped() -> None:
+    """Pages and the modules the API reference renders run every example they show."""
+    names = {
+        name
+        for page in (ROOT / "docs" / "reference").glob("*.md")
+        for name in re.findall(r"^::: ([\w.]+)$", page.read_text(encoding="utf-8"), re.MULTILINE)
+    }
+    sources = [
+        *DOCUMENTS,
+        *(Path(m.__file__) for n in names if (m := _module(n)).__file__ is not None),
+    ]
+    assert names >= {"disruption", "disruption.store", "disruption.logs"}
+    skipped = [str(p) for p in sources if "doctest: +SKIP" in p.read_text(encoding="utf-8")]
+    assert skipped == []
+
+
+def _module(name: str) -> Any:
+    """The module ``name``, or the module defining the object ``name`` names."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError:
+        return importlib.import_module(name.rsplit(".", 1)[0])

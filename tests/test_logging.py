@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 import structlog
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
 from disruption.exceptions import CommandError, InvalidData
@@ -349,3 +351,24 @@ def test_an_unconfigured_warning_never_reaches_standard_output(
     out, err = capsys.readouterr()
     assert out == ""
     assert CHILD_VIEWS not in err
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    fields=st.dictionaries(
+        st.one_of(
+            st.sampled_from(sorted(ALLOWED_FIELDS - {"event"})),
+            st.from_regex(r"[a-z_]{1,12}", fullmatch=True),
+        ).filter(lambda key: key not in {"event", "log_level"}),
+        st.text(max_size=20),
+        max_size=6,
+    )
+)
+def test_a_library_line_keeps_allowed_values_and_only_those(fields: dict[str, str]) -> None:
+    structlog.reset_defaults()
+    with capture_logs() as logs:
+        get_logger("disruption.test").info("test.any", **fields)
+    (entry,) = logs
+    assert set(entry) == {"event", "log_level", *fields}
+    for key, value in fields.items():
+        assert entry[key] == (value if key in ALLOWED_FIELDS else "[removed]")

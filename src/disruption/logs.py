@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import MutableMapping
+from collections.abc import Iterator, MutableMapping
 from typing import Any, TextIO
 
 import structlog
@@ -75,6 +75,14 @@ def drop_personal_fields(
     return event_dict
 
 
+class _FilteredChain:
+    """The processors structlog is configured with when a line is written, the filter first."""
+
+    def __iter__(self) -> Iterator[Any]:
+        yield drop_personal_fields
+        yield from structlog.get_config()["processors"]
+
+
 class LibraryLogger:
     """The logger the library writes through; see the module's description for where lines go.
 
@@ -84,6 +92,11 @@ class LibraryLogger:
 
     def __init__(self, name: str) -> None:
         self.name = name
+        # The host's processors, wrapper class (its level filter) and logger factory, read when
+        # a line is written, with the personal-data filter in front of the processors.
+        self._configured = structlog.wrap_logger(
+            None, processors=_FilteredChain(), logger_factory_args=(name,)
+        )
         self._stdlib = structlog.wrap_logger(
             logging.getLogger(name),
             processors=[
@@ -95,12 +108,7 @@ class LibraryLogger:
 
     def _log(self, level: int, method: str, event: str, fields: dict[str, Any]) -> None:
         if structlog.is_configured():
-            # The host's processors, wrapper class (its level filter) and logger factory, with
-            # the personal-data filter in front of them.
-            processors = [drop_personal_fields, *structlog.get_config()["processors"]]
-            bound = structlog.wrap_logger(
-                None, processors=processors, logger_factory_args=(self.name,)
-            )
+            bound = self._configured
         elif logging.getLogger(self.name).isEnabledFor(level):
             bound = self._stdlib
         else:

@@ -1,10 +1,15 @@
 """Import SSDA903 Episodes and Header files: read, reconcile several years, validate.
 
 Example:
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from disruption.demo_returns import synthetic_returns
     >>> from disruption.ssda903 import check_files
-    >>> report = check_files(["returns/2024", "returns/2025"])  # doctest: +SKIP
-    >>> report.findings[0].rule  # doctest: +SKIP
-    'date-two-digit-year'
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     folders = synthetic_returns(seed=1).write(Path(tmp))  # returns 2017 to 2025
+    ...     report = check_files(folders[-2:])  # the 2024 and 2025 returns
+    >>> report.findings[0].rule  # the 2025 return gives a 2024 episode again, changed
+    'reconcile-duplicate'
 """
 
 from __future__ import annotations
