@@ -262,15 +262,18 @@ class Database:
                 if tx.broken:
                     pooled.invalidate()
 
-    def sqlite_row(self, what: str, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
-        """Read one row on SQLite through the store's own driver connection (in autocommit).
+    def driver_row(self, what: str, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        """Read one row through the driver itself, in autocommit: one statement, one round trip.
 
-        One statement reads a consistent state; this skips the pool and SQLAlchemy's
-        transaction handling, which cost more than the read on the hot path of a command.
+        One statement reads a consistent state. This skips SQLAlchemy's transaction around
+        a read (on PostgreSQL a ``BEGIN`` and a ``ROLLBACK`` beside the query), which cost more
+        than the read itself on the hot path of every command. On SQLite it runs on the
+        store's own connection, on PostgreSQL on a pooled one, switched to autocommit for the
+        statement and back.
 
         Args:
             what: What is done, for errors ("read a case").
-            sql: One ``SELECT`` with ``?`` placeholders.
+            sql: One ``SELECT`` with ``?`` placeholders (``%s`` on PostgreSQL).
             params: Its parameters.
 
         Returns:
@@ -279,9 +282,20 @@ class Database:
         Raises:
             StoreError: When the database fails.
         """
-        assert self.engine.dialect.name == "sqlite"
         with self._failures(what), self._driver_connection() as pooled:
-            row: tuple[Any, ...] | None = pooled.driver_connection.execute(sql, params).fetchone()
+            driver = pooled.driver_connection
+            if self.engine.dialect.name == "sqlite":
+                row: tuple[Any, ...] | None = driver.execute(sql, params).fetchone()
+                return row
+            try:
+                driver.autocommit = True
+                try:
+                    row = driver.execute(sql, params).fetchone()
+                finally:
+                    driver.autocommit = False
+            except BaseException:
+                pooled.invalidate()
+                raise
             return row
 
     @contextmanager

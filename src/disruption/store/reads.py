@@ -39,7 +39,8 @@ _SNAPSHOT = sa.select(
 ).where(schema.cases.c.id == sa.bindparam("case"))
 """A case's version, procedure and snapshot (built once: SQLAlchemy caches its compiled form)."""
 _SQLITE_SNAPSHOT = "SELECT version, procedure, procedure_version, snapshot FROM cases WHERE id = ?"
-"""The same, on SQLite's driver connection: the hot path of every command."""
+_POSTGRES_SNAPSHOT = _SQLITE_SNAPSHOT.replace("?", "%s")
+"""The same, on the drivers' own connections: the hot path of every command."""
 
 
 class Reads:
@@ -65,7 +66,11 @@ class Reads:
         return tuple(s.event for s in self._read(query))
 
     def snapshot(self, case: str) -> Snapshot | None:
-        """Return a case's snapshot and the events stored after it, in one read transaction.
+        """Return a case's snapshot and the events stored after it.
+
+        The hot path is one statement: the case's row, with a snapshot as recent as its
+        events. Otherwise the row and the events after the snapshot are read in one
+        transaction.
 
         Args:
             case: The case reference.
@@ -78,14 +83,18 @@ class Reads:
             StoreError: When the database cannot be read.
             SchemaError: When an event was written by a newer version of disruption.
         """
-        if self._db.engine.dialect.name == "sqlite":
-            row = self._db.sqlite_row("read a case", _SQLITE_SNAPSHOT, (case,))
-            if row is None:
-                return None
-            version, name, procedure_version, text = row
-            found = case_from_snapshot(text, ProcedureRef(name, procedure_version))
-            if found is not None and found.version == version:
-                return Snapshot(found)
+        sqlite = self._db.engine.dialect.name == "sqlite"
+        row = self._db.driver_row(
+            "read a case", _SQLITE_SNAPSHOT if sqlite else _POSTGRES_SNAPSHOT, (case,)
+        )
+        if row is None:
+            return None
+        version, name, procedure_version, text = row
+        found = case_from_snapshot(text, ProcedureRef(name, procedure_version))
+        if found is not None and found.version == version:
+            return Snapshot(found)
+        # Behind its events (a sweep ran) or not to be trusted: the row again and the events
+        # after it, in one read transaction.
         events = schema.events
         with self._db.reading("read a case") as conn:
             row = conn.execute(_SNAPSHOT, {"case": case}).one_or_none()
