@@ -225,8 +225,8 @@ def our_flags(
             before.parent.mkdir()
             before.write_text(last, encoding="utf-8")
             paths = [before, path]
-        episodes, _ = read_episodes(paths)
-        found = validate(episodes)
+        episodes, read = read_episodes(paths)
+        found = validate(episodes, read_findings=read)
     out: dict[str, set[int]] = {r: set() for r in rules}
     for f in found:
         if f.rule in out and f.row is not None and f.file == str(path):

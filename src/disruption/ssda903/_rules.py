@@ -221,7 +221,10 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
     Returns:
         The rules.
     """
-    dec, rec, rpc = pl.col("dec"), pl.col("rec"), pl.col("reason_place_change")
+    # DEC as the DfE's rules read it: as a date only when written dd/mm/YYYY (``dec``), and
+    # given when its text is (``given``; 148, 233, 365 and 502 look at the text).
+    dec, rec, rpc = pl.col("_dec_dfe"), pl.col("rec"), pl.col("reason_place_change")
+    given = pl.col("_dec_given")
     place, decom, rne, ls = pl.col("place"), pl.col("decom"), pl.col("rne"), pl.col("ls")
     has_prev, has_next = pl.col("_has_prev"), pl.col("_has_next")
     prev_dec, next_decom = pl.col("_prev_dec"), pl.col("_next_decom")
@@ -273,13 +276,13 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             ),
         ),
         Rule(
-            dec.is_null() != rec.is_null(),
+            given != rec.is_not_null(),
             "148",
             _pick(rec.is_null(), "REC", "DEC"),
             _text(
                 _pick(
                     rec.is_null(),
-                    _text("DEC is ", day("dec"), " but REC is blank"),
+                    _text("DEC is ", day("dec").replace("blank", "given"), " but REC is blank"),
                     _text("REC is ", q("rec"), " but DEC is blank"),
                 ),
                 "; DEC and REC must both be given or both be blank",
@@ -338,7 +341,7 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             ),
         ),
         Rule(
-            dec.is_null() & rpc.is_not_null(),
+            ~given & rpc.is_not_null(),
             "233",
             col("REASON_PLACE_CHANGE"),
             _text(
@@ -373,7 +376,9 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
         ),
         Rule(
             (ls == "V3").fill_null(False)
-            & (pl.coalesce(dec, return_end) > decom + timedelta(days=17)).fill_null(False),
+            & (
+                pl.when(given).then(dec).otherwise(return_end) > decom + timedelta(days=17)
+            ).fill_null(False),
             "365",
             col("DEC"),
             _text(
