@@ -271,8 +271,9 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             _text(
                 "a later episode starts on ",
                 day("_next_decom"),
-                " but this episode has no ",
-                _pick(dec.is_null(), "DEC", "REC"),
+                pl.when(dec.is_null() & given)
+                .then(pl.lit(" but this episode's DEC is not a dd/mm/YYYY date"))
+                .otherwise(_text(" but this episode has no ", _pick(dec.is_null(), "DEC", "REC"))),
             ),
         ),
         Rule(
