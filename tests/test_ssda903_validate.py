@@ -71,6 +71,10 @@ CASES = {
         "1,01/04/2020,S,C2,N1,U1,PR1,10/05/2020,X1,CARPL,,,\n1,01/05/2020,P,C2,N1,U4,PR1,,,,,,\n",
         {(3, "DECOM")},
     ),
+    "353": (
+        "1,13/10/1991,S,C2,N1,U1,PR1,,,,,,\n2,14/10/1991,S,C2,N1,U1,PR1,,,,,,\n",
+        {(2, "DECOM")},
+    ),
     "357": (
         # The return's year is 2020-21 (its latest date); child 2 entered before it.
         "1,01/05/2020,P,C2,N1,U1,PR1,,,,,,\n2,01/03/2020,P,C2,N1,U1,PR1,,,,,,\n",

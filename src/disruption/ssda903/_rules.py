@@ -352,6 +352,12 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             ),
         ),
         Rule(
+            decom < date(1991, 10, 14),
+            "353",
+            col("DECOM"),
+            _text("DECOM ", day("decom"), " is before 14/10/1991, when the Children Act began"),
+        ),
+        Rule(
             dec == decom,
             "355",
             col("DEC"),
