@@ -42,7 +42,8 @@ HEAD = (
 )
 
 CLAIMED = (
-    *("142", "143", "144", "146", "148", "149", "178", "225", "226", "355", "356", "357"),
+    *("142", "143", "144", "146", "148", "149", "178", "225", "226", "353", "355", "356"),
+    "357",
     *("365", "366", "380", "381", "382", "383", "384", "388", "426"),
     *("431", "432", "433", "434", "435", "436", "437", "501", "504"),
     *("526", "527", "528", "529", "530", "531", "550"),
@@ -225,8 +226,8 @@ def our_flags(
             before.parent.mkdir()
             before.write_text(last, encoding="utf-8")
             paths = [before, path]
-        episodes, _ = read_episodes(paths)
-        found = validate(episodes)
+        episodes, read = read_episodes(paths)
+        found = validate(episodes, read_findings=read)
     out: dict[str, set[int]] = {r: set() for r in rules}
     for f in found:
         if f.rule in out and f.row is not None and f.file == str(path):
@@ -341,6 +342,11 @@ def test_dfe_142_treats_a_blank_decom_as_the_last_episode() -> None:
         (
             "1,01/04/2024,S,V3,N1,U1,PR1,03/04/2024,E13,,,,\n"  # 366, 380, 382, 384, 432
             "1,05/04/2024,P,V3,N1,T2,PR1,06/04/2024,X1,,,,\n",
+            "2025",
+        ),
+        (
+            "1,01/04/1990,S,C2,N1,U1,PR1,01/05/1990,E13,,,,\n"  # 353
+            "2,01/04/2024,S,C2,N1,U1,PR1,,,,,,\n",
             "2025",
         ),
         (

@@ -71,6 +71,10 @@ CASES = {
         "1,01/04/2020,S,C2,N1,U1,PR1,10/05/2020,X1,CARPL,,,\n1,01/05/2020,P,C2,N1,U4,PR1,,,,,,\n",
         {(3, "DECOM")},
     ),
+    "353": (
+        "1,13/10/1991,S,C2,N1,U1,PR1,,,,,,\n2,14/10/1991,S,C2,N1,U1,PR1,,,,,,\n",
+        {(2, "DECOM")},
+    ),
     "357": (
         # The return's year is 2020-21 (its latest date); child 2 entered before it.
         "1,01/05/2020,P,C2,N1,U1,PR1,,,,,,\n2,01/03/2020,P,C2,N1,U1,PR1,,,,,,\n",
@@ -275,3 +279,18 @@ def test_first_episodes_match_last_years_open_episode(tmp_path: Path) -> None:
     assert hits(findings, "503D") == {(3, "PLACE"), (4, "PLACE")}  # H5 to K3 only from 2023/24
     assert hits(findings, "503F") == {(3, "URN")}
     assert hits(findings, "503A") == set()
+
+
+def test_a_two_digit_dec_is_no_date_to_the_dfe_rules(tmp_path: Path) -> None:
+    # The DfE validator reads DEC '01/05/20' as no date (142, 433) but as given (148); the
+    # import reads it as 01/05/2020 and says so (date-two-digit-year).
+    p = tmp_path / "episodes.csv"
+    p.write_text(
+        HEAD + "\n1,01/04/2020,S,C2,N1,U1,PR1,01/05/20,X1,CARPL,,,\n"
+        "1,01/05/2020,P,C2,N1,U4,PR4,,,,,,\n"
+    )
+    report = check_files([p])
+    rules = {(f.rule, f.row) for f in report.findings}
+    assert {("date-two-digit-year", 2), ("142", 2), ("433", 3)} <= rules
+    assert ("148", 2) not in rules
+    assert report.episodes["dec"].to_list()[0] == date(2020, 5, 1)

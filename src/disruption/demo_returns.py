@@ -108,7 +108,7 @@ def _episodes(children: list[_Child], changes: list[_Change], rng: random.Random
     rows: list[tuple[object, ...]] = []
     for c, child in enumerate(children):
         home = f"{rng.choice(_IN_BOROUGH)} {rng.randint(1, 9)}{rng.choice('ABDEFGHJ')}Z"
-        carer = ""
+        carer, legal = "", ""
         for i, p in enumerate(child.placements):
             if not p.place:
                 break
@@ -116,11 +116,14 @@ def _episodes(children: list[_Child], changes: list[_Change], rng: random.Random
             why = reason.get((c, i - 1), "")
             same = why == "PLACE"
             carer = carer if same else p.carer
-            rne = "S" if i == 0 else ("T" if same else "P")
+            ls = "E1" if p.place.startswith("A") else "C2"
+            # RNE as the DfE's rules 435 and 436 read it: U and B when the legal status
+            # changes with the placement (a placement order with a placement for adoption).
+            rne = "S" if i == 0 else ("TU" if same else "PB")[ls != legal]
+            legal = ls
             out = rng.random() < 0.3 and p.place not in ("P1",)
             post = f"{rng.choice(_OUT_OF_BOROUGH if out else _IN_BOROUGH)} {rng.randint(1, 9)}AB"
             urn = "XXXXXXX" if p.place in _NO_URN else carer
-            ls = "E1" if p.place.startswith("A") else "C2"
             end = nxt.start if nxt else None
             rec = None if nxt is None else ("X1" if nxt.place else left[c])
             rows.append(

@@ -125,7 +125,7 @@ def check_files(paths: PathsArg, *, on_step: Callable[[str], object] | None = No
     rows = read.frame
     if not in_rule_order(rows):
         rows = rows.sort(list(RULE_ORDER), maintain_order=True)
-    checked = validate_rows(rows, header, read.values, in_order=True)
+    checked = validate_rows(rows, header, read.values, in_order=True, read_findings=read.findings)
     step("reconcile")
     episodes, reconciled = reconcile(rows)
     del rows

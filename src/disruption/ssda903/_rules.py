@@ -221,7 +221,10 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
     Returns:
         The rules.
     """
-    dec, rec, rpc = pl.col("dec"), pl.col("rec"), pl.col("reason_place_change")
+    # DEC as the DfE's rules read it: as a date only when written dd/mm/YYYY (``dec``), and
+    # given when its text is (``given``; 148, 233, 365 and 502 look at the text).
+    dec, rec, rpc = pl.col("_dec_dfe"), pl.col("rec"), pl.col("reason_place_change")
+    given = pl.col("_dec_given")
     place, decom, rne, ls = pl.col("place"), pl.col("decom"), pl.col("rne"), pl.col("ls")
     has_prev, has_next = pl.col("_has_prev"), pl.col("_has_next")
     prev_dec, next_decom = pl.col("_prev_dec"), pl.col("_next_decom")
@@ -268,18 +271,19 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             _text(
                 "a later episode starts on ",
                 day("_next_decom"),
-                " but this episode has no ",
-                _pick(dec.is_null(), "DEC", "REC"),
+                pl.when(dec.is_null() & given)
+                .then(pl.lit(" but this episode's DEC is not a dd/mm/YYYY date"))
+                .otherwise(_text(" but this episode has no ", _pick(dec.is_null(), "DEC", "REC"))),
             ),
         ),
         Rule(
-            dec.is_null() != rec.is_null(),
+            given != rec.is_not_null(),
             "148",
             _pick(rec.is_null(), "REC", "DEC"),
             _text(
                 _pick(
                     rec.is_null(),
-                    _text("DEC is ", day("dec"), " but REC is blank"),
+                    _text("DEC is ", day("dec").replace("blank", "given"), " but REC is blank"),
                     _text("REC is ", q("rec"), " but DEC is blank"),
                 ),
                 "; DEC and REC must both be given or both be blank",
@@ -338,7 +342,7 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             ),
         ),
         Rule(
-            dec.is_null() & rpc.is_not_null(),
+            ~given & rpc.is_not_null(),
             "233",
             col("REASON_PLACE_CHANGE"),
             _text(
@@ -346,6 +350,12 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
                 q("reason_place_change"),
                 " is given on an open episode (blank DEC)",
             ),
+        ),
+        Rule(
+            decom < date(1991, 10, 14),
+            "353",
+            col("DECOM"),
+            _text("DECOM ", day("decom"), " is before 14/10/1991, when the Children Act began"),
         ),
         Rule(
             dec == decom,
@@ -373,7 +383,9 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
         ),
         Rule(
             (ls == "V3").fill_null(False)
-            & (pl.coalesce(dec, return_end) > decom + timedelta(days=17)).fill_null(False),
+            & (
+                pl.when(given).then(dec).otherwise(return_end) > decom + timedelta(days=17)
+            ).fill_null(False),
             "365",
             col("DEC"),
             _text(

@@ -12,7 +12,7 @@ DEC, or DECOM when DEC is blank); blank codes are left to the rules that require
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 import polars as pl
 
@@ -123,7 +123,7 @@ def _code_findings(df: pl.DataFrame) -> list[pl.DataFrame]:
 
 
 _PREVIOUS = (
-    "dec",
+    "_dec_dfe",
     "rec",
     "ls",
     "cin",
@@ -148,7 +148,7 @@ def _with_neighbours(episodes: pl.LazyFrame, *, two_back: bool = True) -> pl.Laz
     # Not masked where there is no such episode (a plain shift is much cheaper): every rule
     # that reads a neighbour's column also requires ``_has_prev`` (``_has_next``...).
     def prev(c: str) -> pl.Expr:
-        return pl.col(c).shift(1).alias(f"_prev_{c}")
+        return pl.col(c).shift(1).alias(f"_prev_{c.removeprefix('_').removesuffix('_dfe')}")
 
     def prev2(c: str) -> pl.Expr:
         return pl.col(c).shift(2).alias(f"_prev2_{c}")
@@ -233,7 +233,7 @@ def _last_year_findings(episodes: pl.DataFrame, years: Mapping[int, int]) -> lis
         keys, keep="first", maintain_order=True
     )
     opens = (
-        before.filter(pl.col("dec").is_null())
+        before.filter(~pl.col("_dec_given"))
         .group_by(keys)
         .agg(pl.col("decom").min().alias("_open_min"), pl.col("decom").max().alias("_open_max"))
     )
@@ -258,7 +258,9 @@ def _last_year_findings(episodes: pl.DataFrame, years: Mapping[int, int]) -> lis
     )
     matched = firsts.join(
         latest.select(
-            *keys, *(pl.col(c).alias(f"_last_{c}") for c in ("dec", *_FIELDS_503))
+            *keys,
+            pl.col("_dec_dfe").alias("_last_dec"),
+            *(pl.col(c).alias(f"_last_{c}") for c in _FIELDS_503),
         ).rename({"_return": "_last"}),
         on=["_last", "child"],
         how="inner",
@@ -292,6 +294,41 @@ def _last_year_findings(episodes: pl.DataFrame, years: Mapping[int, int]) -> lis
 _FIELDS_503 = tuple(c for _, c in _LAST_YEAR_FIELDS)
 
 
+def _with_dec_as_the_dfe_reads_it(
+    episodes: pl.DataFrame, read_findings: Iterable[Finding]
+) -> pl.DataFrame:
+    """``episodes`` with ``_dec_dfe`` (DEC, if written ``dd/mm/YYYY``) and ``_dec_given``.
+
+    The DfE's validator reads a DEC written with a two-digit year, or not a date, as no date
+    (rules that compare dates) though given (rules that look at the text): the reading's
+    findings say which rows hold one.
+    """
+    unread = {
+        (f.file, f.row)
+        for f in read_findings
+        if f.column == "DEC"
+        and f.row is not None
+        and f.rule in ("date-format", "date-two-digit-year")
+    }
+    dec = pl.col("dec")
+    if not unread:
+        return episodes.with_columns(dec.alias("_dec_dfe"), dec.is_not_null().alias("_dec_given"))
+    files, rows = zip(*sorted(unread), strict=True)
+    marked = pl.DataFrame(
+        {"_file": files, "_row": rows, "_unread": [True] * len(rows)},
+        schema={"_file": pl.String, "_row": episodes.schema["_row"], "_unread": pl.Boolean},
+    )
+    unread_dec = pl.col("_unread").fill_null(False)
+    return (
+        episodes.join(marked, on=["_file", "_row"], how="left", maintain_order="left")
+        .with_columns(
+            pl.when(~unread_dec).then(dec).alias("_dec_dfe"),
+            (dec.is_not_null() | unread_dec).alias("_dec_given"),
+        )
+        .drop("_unread")
+    )
+
+
 def in_rule_order(episodes: pl.DataFrame) -> bool:
     """Whether ``episodes`` is already in `RULE_ORDER` (ties allowed), with no null key.
 
@@ -312,7 +349,11 @@ def in_rule_order(episodes: pl.DataFrame) -> bool:
     return bool(episodes.select(no_null & ok.slice(1).fill_null(False).all()).item())
 
 
-def validate(episodes: pl.DataFrame, header: pl.DataFrame | None = None) -> list[Finding]:
+def validate(
+    episodes: pl.DataFrame,
+    header: pl.DataFrame | None = None,
+    read_findings: Iterable[Finding] = (),
+) -> list[Finding]:
     """Check episodes against the DfE episode and placement rules.
 
     All rules are evaluated in one parallel pass over the episodes; the findings are then
@@ -324,11 +365,14 @@ def validate(episodes: pl.DataFrame, header: pl.DataFrame | None = None) -> list
             what the repairs left.)
         header: Header rows as returned by `read_header`; when given, an episode child absent
             from every header is reported once (``child-not-in-header``).
+        read_findings: The findings of reading ``episodes``: a DEC written with a two-digit
+            year, or not a date, is given but not a date to the DfE's rules (as its validator
+            reads it), though the import reads it (20YY) or leaves it blank.
 
     Returns:
         The findings, ordered by file and row.
     """
-    return validate_rows(episodes, header, None)
+    return validate_rows(episodes, header, None, read_findings=read_findings)
 
 
 def validate_rows(
@@ -337,6 +381,7 @@ def validate_rows(
     values: Mapping[str, Collection[str]] | None,
     *,
     in_order: bool = False,
+    read_findings: Iterable[Finding] = (),
 ) -> list[Finding]:
     """`validate`, told the values of the code columns when they are known already.
 
@@ -347,12 +392,14 @@ def validate_rows(
             do, such as `ReadRows.values` of the rows read); ``None``: computed here.
         in_order: Whether ``episodes`` is known to be in `RULE_ORDER` already (else it is
             checked, and sorted if need be).
+        read_findings: As for `validate`.
 
     Returns:
         As `validate`.
     """
     if not in_order and not in_rule_order(episodes):
         episodes = episodes.sort(list(RULE_ORDER), maintain_order=True)
+    episodes = _with_dec_as_the_dfe_reads_it(episodes, read_findings)
     present = (
         distinct(episodes, CODE_COLUMNS)
         if values is None
