@@ -36,3 +36,21 @@ def postgres_url() -> Iterator[str]:
     yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{name}"
     with psycopg.connect(libpq(POSTGRES_URL), autocommit=True) as conn:
         conn.execute(pgsql.SQL("DROP SCHEMA {} CASCADE").format(pgsql.Identifier(name)))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say in the summary how many PostgreSQL tests were skipped, and how to run them."""
+    skipped = [
+        r
+        for r in terminalreporter.stats.get("skipped", [])
+        if NO_POSTGRES in str(getattr(r, "longrepr", ""))
+    ]
+    if skipped:
+        terminalreporter.write_line(
+            f"{len(skipped)} PostgreSQL tests skipped: {NO_POSTGRES}; to run them, set it to a "
+            "server's URL, e.g. "
+            "DISRUPTION_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test "
+            "(see the README)",
+            yellow=True,
+        )
