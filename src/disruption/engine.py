@@ -250,6 +250,9 @@ class Engine:
         same name and version, with at most bookkeeping events (a sweep's, an erasure's)
         stored after it, which are folded onto it. Otherwise the case is rebuilt from all its
         events (:meth:`replay`).
+
+        Raises:
+            UnknownProcedure: When the engine was not given the case's definition.
         """
         snapshot = self.store.snapshot(case_id)
         if snapshot is None:
@@ -257,10 +260,9 @@ class Engine:
         case = snapshot.case
         if case is None or not _foldable(snapshot.after):
             return self.replay(case_id)
-        if snapshot.after:
-            records = self.procedure_of(case.procedure).records
-            for event in snapshot.after:
-                case = evolve(case, event, records)
+        procedure = self.procedure_of(case.procedure)  # as a replay would: known, or refused
+        for event in snapshot.after:
+            case = evolve(case, event, procedure.records)
         return case
 
     def replay(self, case_id: str) -> Case | None:
