@@ -40,6 +40,7 @@ __all__ = [
     "deadline_table",
     "entry_table",
     "load_cases",
+    "replayed_cases",
 ]
 
 CASE_SCHEMA: Mapping[str, pl.DataType] = {
@@ -157,14 +158,29 @@ def load_cases(store: CaseStore, procedures: Iterable[Procedure] = (STANDARD,)) 
     Returns:
         The cases, in the order their first events were stored.
     """
+    return [case for case, _ in replayed_cases(store, procedures)]
+
+
+def replayed_cases(
+    store: CaseStore, procedures: Iterable[Procedure] = (STANDARD,)
+) -> list[tuple[Case, list[Event]]]:
+    """Every case of a store rebuilt from its events, with those events.
+
+    Args:
+        store: The store, read in pages through its event feed.
+        procedures: As for :func:`load_cases`.
+
+    Returns:
+        Each case and its events, in the order their first events were stored.
+    """
     by_ref = {(p.name, p.version): p for p in procedures}
     fallback = next(iter(by_ref.values()))
-    cases: list[Case] = []
+    cases: list[tuple[Case, list[Event]]] = []
     for events in _events_by_case(store).values():
         procedure = by_ref.get(_ref(events[0]), fallback)
         case = replay(events, procedure.records)
         if case is not None:
-            cases.append(case)
+            cases.append((case, events))
     return cases
 
 

@@ -43,22 +43,19 @@ Example:
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any, Final
 
 import polars as pl
 
-from disruption.analysis.cases import case_table
+from disruption.analysis.cases import case_table, replayed_cases
 from disruption.codes import (
     PLACEMENT_TYPE_GROUPS,
     SHORT_BREAK_LEGAL_STATUSES,
     TEMPORARY_PLACEMENTS,
 )
 from disruption.definition import Procedure
-from disruption.events import Event
-from disruption.fold import replay
 from disruption.model import Case
 from disruption.ssda903.historic import EPISODE_FIELDS, IMPORTED
 from disruption.ssda903.placements import placements_with_carers
@@ -79,7 +76,6 @@ __all__ = [
 MEASURES: Final = ("short_term", "two_year", "long_term")
 """The measures, in the order they are reported."""
 _DAY: Final = timedelta(days=1)
-_PAGE: Final = 10_000
 ADOPTION_PLACEMENTS: Final = frozenset(PLACEMENT_TYPE_GROUPS["Placed for adoption"])
 """PLACE codes of a placement for adoption (A3-A6), for the long-term measure's clause."""
 
@@ -304,27 +300,10 @@ def _stored_cases(
     store: CaseStore, procedures: Iterable[Procedure]
 ) -> tuple[list[Case], list[tuple[str | None, ...]], dict[str, str]]:
     """The store's cases, the episodes imported cases keep, and the months of birth."""
-    by_ref = {(p.name, p.version): p for p in procedures}
-    fallback = next(iter(by_ref.values()))
-    by_case: dict[str, list[Event]] = defaultdict(list)
-    position = 0
-    while page := store.read_after(position, _PAGE):
-        for stored in page:
-            by_case[stored.event.case].append(stored.event)
-        position = page[-1].position
     cases: list[Case] = []
     episodes: list[tuple[str | None, ...]] = []
     born: dict[str, str] = {}
-    for events in by_case.values():
-        data = events[0].data.get("procedure")
-        ref = (
-            (str(data.get("name")), int(data.get("version", 0)))
-            if isinstance(data, Mapping)
-            else None
-        )
-        case = replay(events, by_ref.get(ref, fallback).records if ref else fallback.records)
-        if case is None:
-            continue
+    for case, events in replayed_cases(store, procedures):
         cases.append(case)
         source = events[0].data.get(IMPORTED)
         if not isinstance(source, Mapping):

@@ -17,6 +17,7 @@ from collections.abc import Collection, Iterable, Mapping
 import polars as pl
 
 from disruption import codes
+from disruption.ssda903._order import in_order as sorted_by
 from disruption.ssda903._rules import Rule, _text, day, distinct, invalid, q, recorded_on
 from disruption.ssda903._rules import rules as episode_rules
 from disruption.ssda903.findings import Finding
@@ -338,15 +339,7 @@ def in_rule_order(episodes: pl.DataFrame) -> bool:
     Returns:
         ``True`` if a stable sort by `RULE_ORDER` would leave ``episodes`` as it is.
     """
-    if episodes.height < 2:
-        return True
-    last = pl.col(RULE_ORDER[-1])
-    ok = last.shift(1) <= last
-    for key in reversed(RULE_ORDER[:-1]):
-        value, before = pl.col(key), pl.col(key).shift(1)
-        ok = (before < value) | ((before == value) & ok)
-    no_null = pl.all_horizontal(pl.col(k).is_not_null().all() for k in RULE_ORDER)
-    return bool(episodes.select(no_null & ok.slice(1).fill_null(False).all()).item())
+    return sorted_by(episodes, RULE_ORDER)
 
 
 def validate(
