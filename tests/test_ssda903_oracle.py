@@ -14,15 +14,17 @@ from __future__ import annotations
 import random
 import tempfile
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from disruption.ssda903 import read_episodes, validate
+from disruption.ssda903.files import dec_year
 
 pytestmark = pytest.mark.oracle
 
@@ -260,10 +262,26 @@ def test_claimed_rules_flag_the_rows_the_dfe_flags(rng: random.Random, year: str
     _compare(_csv(_episodes(rng, int(year))), year)
 
 
+def _read_as(rows: list[list[str | None]], year: int) -> bool:
+    """Whether a file of ``rows`` named for ``year`` is read as that year's return.
+
+    A file's DEC dates decide its return when more than half fall in one year
+    (`disruption.ssda903.files`); the generated histories reach back years, so some are.
+    """
+    decs = []
+    for row in rows:
+        try:
+            decs.append(datetime.strptime(row[7] or "", "%d/%m/%Y").date())
+        except ValueError:
+            continue
+    found, _ = dec_year(pl.Series(decs, dtype=pl.Date))
+    return found in (None, year)
+
+
 @settings(
     max_examples=20,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     derandomize=True,
 )
 @given(st.randoms(use_true_random=False), st.sampled_from(YEARS))
@@ -271,7 +289,11 @@ def test_with_last_years_return_the_rules_flag_the_rows_the_dfe_flags(
     rng: random.Random, year: str
 ) -> None:
     this = _episodes(rng, int(year))
-    _compare(_csv(this), year, _csv(_last_year(rng, this, int(year))))
+    last = _last_year(rng, this, int(year))
+    # Two returns are told apart by their years: those whose dates say otherwise than the
+    # folder names the comparison gives them are not the case compared here.
+    assume(_read_as(this, int(year)) and _read_as(last, int(year) - 1))
+    _compare(_csv(this), year, _csv(last))
 
 
 def _one(rows: str) -> str:
