@@ -248,10 +248,12 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
         among(place, ["T4", "Z1"], "place")
     ).otherwise(among(place, ["Z11", "Z12", "Z13", "Z14"], "place"))
     valid_provider = among(pl.col("place_provider"), _PROVIDERS, "place_provider")
-    # The placement's four fields compared with the previous row's through one 64-bit hash
-    # of them (blanks included), several times cheaper than four text comparisons.
-    placement = pl.struct(list(_PLACEMENT_FIELDS)).hash()
-    same_placement_or_blank = (placement == placement.shift(1)).fill_null(False)
+    # The placement's four fields compared with the previous row's (blanks equal blanks),
+    # read only where ``_has_prev`` holds: four comparisons with the ``_prev_*`` columns
+    # already shifted are cheaper than hashing the four texts (and exact).
+    same_placement_or_blank = pl.all_horizontal(
+        pl.col(c).eq_missing(pl.col(f"_prev_{c}")) for c in _PLACEMENT_FIELDS
+    )
     same_placement = same_placement_or_blank & pl.all_horizontal(
         pl.col(c).is_not_null() for c in _PLACEMENT_FIELDS
     )
