@@ -9,9 +9,11 @@ Example:
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -56,6 +58,43 @@ class Finding:
             "message": self.message,
             "child": self.child,
         }
+
+
+_SETTERS = tuple(getattr(Finding, name).__set__ for name in FIELDS)
+"""The slot setter of each field of `Finding`, in `FIELDS` order."""
+
+
+def _from_columns(columns: Sequence[Sequence[object]]) -> list[Finding]:
+    """Findings from their fields given column by column (in `FIELDS` order).
+
+    The same as ``[Finding(*row) for row in zip(*columns)]``, several times cheaper for
+    tens of thousands of findings: each field is set through its slot directly (not through
+    the frozen class's guarded ``__setattr__``), a column at a time, with the cyclic garbage
+    collector paused (findings hold only texts and numbers: no cycle to collect).
+
+    Args:
+        columns: One sequence per field of `FIELDS`, all of the same length; the values must
+            be of the fields' types (they are not converted or checked).
+
+    Returns:
+        The findings, one per position.
+
+    Raises:
+        ValueError: The columns are not one per field, or not all of the same length.
+    """
+    if len(columns) != len(FIELDS) or len({len(c) for c in columns}) > 1:
+        raise ValueError("_from_columns needs one column per field, of one length")
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        new = object.__new__
+        found = [new(Finding) for _ in columns[0]]
+        for setter, values in zip(_SETTERS, columns, strict=True):
+            deque(map(setter, found, values), maxlen=0)
+    finally:
+        if was_enabled:
+            gc.enable()
+    return found
 
 
 def findings_to_json(findings: Iterable[Finding]) -> str:

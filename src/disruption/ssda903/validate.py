@@ -20,7 +20,7 @@ from disruption import codes
 from disruption.ssda903._order import in_order as sorted_by
 from disruption.ssda903._rules import Rule, _text, day, distinct, invalid, q, recorded_on
 from disruption.ssda903._rules import rules as episode_rules
-from disruption.ssda903.findings import Finding
+from disruption.ssda903.findings import Finding, _from_columns
 
 _TEMPORARY = codes.TEMPORARY_PLACEMENTS
 
@@ -440,4 +440,4 @@ def validate_rows(
     # Ordered by file and row (stable: for one row, in rule order), by polars.
     frames = [f.cast(_FINDING) for f in found if f is not None] or [pl.DataFrame(schema=_FINDING)]
     ordered = pl.concat(frames).sort("_file", "_row", maintain_order=True)
-    return [Finding(*row) for row in zip(*(ordered[c].to_list() for c in _FINDING), strict=True)]
+    return _from_columns([ordered[c].to_list() for c in _FINDING])
