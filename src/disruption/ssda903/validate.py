@@ -67,12 +67,24 @@ _FINDING = pl.Schema(
 """The columns of a frame of findings, in `Finding` field order."""
 
 
-def _emit(df: pl.DataFrame, mask: pl.Expr, rule: Rule) -> pl.DataFrame | None:
+def _emitted(broken: pl.DataFrame, rules: list[Rule]) -> list[pl.DataFrame]:
+    """The findings of each rule that flags a row of ``broken`` (`_FINDING`), in rule order.
+
+    A rule that flags no row is left out (its message may need columns not computed); the
+    others' findings are written by polars in one parallel pass.
+    """
+    flags = [f"_rule{i}" for i in range(len(rules))]
+    hit = broken.select(pl.col(f).any() for f in flags).row(0) if flags else ()
+    lazy = broken.lazy()
+    return pl.collect_all(
+        [_emit(lazy, pl.col(f), r) for f, r, h in zip(flags, rules, hit, strict=True) if h],
+        engine="in-memory",
+    )
+
+
+def _emit(df: pl.LazyFrame, mask: pl.Expr, rule: Rule) -> pl.LazyFrame:
     """The findings of one rule on the rows of ``df`` where ``mask`` holds (`_FINDING`)."""
-    flagged = df.filter(mask.fill_null(False))
-    if flagged.is_empty():  # (its message may need columns not computed)
-        return None
-    return flagged.select(
+    return df.filter(mask.fill_null(False)).select(
         "_file",
         pl.col("_row").cast(pl.Int64),
         rule.column.alias("_column"),
@@ -413,7 +425,7 @@ def validate_rows(
         .collect(engine="in-memory")
     )
     by_rule = broken.filter(pl.any_horizontal(pl.col(f"_rule{i}") for i in range(len(rules))))
-    found = [_emit(by_rule, pl.col(f"_rule{i}"), r) for i, r in enumerate(rules)]
+    found = _emitted(by_rule, rules)
     invalid_code = pl.any_horizontal(pl.col(f"_{c}_invalid") for c, _, _ in CODE_RULES)
     found += _code_findings(broken.filter(invalid_code))
     found += _last_year_findings(episodes, years)
@@ -438,6 +450,6 @@ def validate_rows(
             )
         )
     # Ordered by file and row (stable: for one row, in rule order), by polars.
-    frames = [f.cast(_FINDING) for f in found if f is not None] or [pl.DataFrame(schema=_FINDING)]
+    frames = [f.cast(_FINDING) for f in found] or [pl.DataFrame(schema=_FINDING)]
     ordered = pl.concat(frames).sort("_file", "_row", maintain_order=True)
     return _from_columns([ordered[c].to_list() for c in _FINDING])
