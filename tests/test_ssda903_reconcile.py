@@ -7,6 +7,7 @@ from pathlib import Path
 import polars as pl
 
 from disruption.ssda903 import Finding, read_episodes, reconcile
+from disruption.ssda903.reconcile import reconciled
 
 HEAD = (
     "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN"
@@ -98,3 +99,29 @@ def test_duplicate_messages_write_dates_as_python_does() -> None:
     for given in (days, days[1:], []):
         text = module._day_text(pl.Series(given, dtype=pl.Date))
         assert text.to_list() == [f"{d:%d/%m/%Y}" for d in given]
+
+
+def test_reconciled_told_sorted_equals_reconcile(tmp_path: Path) -> None:
+    # One return in CHILD, DECOM, line order, with a duplicate, an open episode and an
+    # overlap: told it is sorted, reconciling skips the check and gives the same result.
+    rows = (
+        "1,01/04/2019,S,C2,N1,U1,PR1,,X1,,,,\n"
+        "1,01/06/2019,P,C2,N1,U4,PR1,01/09/2019,X1,,,,\n"
+        "1,01/06/2019,P,C2,N1,U5,PR1,01/09/2019,X1,,,,\n"
+        "1,01/08/2019,P,C2,N1,U6,PR1,,,,,,\n"
+        "2,01/05/2019,S,C2,N1,U1,PR1,,E11,,,,\n"
+    )
+    p = tmp_path / "2019-20" / "episodes.csv"
+    p.parent.mkdir()
+    p.write_text(HEAD + "\n" + rows, encoding="utf-8")
+    df, _ = read_episodes([p])
+    df, findings = reconciled(df, sorted_already=True)
+    expected_df, expected = reconcile(read_episodes([p])[0])
+    assert df.equals(expected_df)
+    assert findings == expected
+    assert [f.rule for f in findings] == [
+        "reconcile-duplicate",
+        "reconcile-open-closed",
+        "reconcile-overlap",
+        "rec-without-dec",
+    ]

@@ -40,6 +40,7 @@ from disruption.ssda903.read import (
     read_header,
 )
 from disruption.ssda903.reconcile import reconcile
+from disruption.ssda903.reconcile import reconciled as reconcile_rows
 from disruption.ssda903.validate import RULE_ORDER, in_rule_order, validate, validate_rows
 
 __all__ = [
@@ -127,7 +128,9 @@ def check_files(paths: PathsArg, *, on_step: Callable[[str], object] | None = No
         rows = rows.sort(list(RULE_ORDER), maintain_order=True)
     checked = validate_rows(rows, header, read.values, in_order=True, read_findings=read.findings)
     step("reconcile")
-    episodes, reconciled = reconcile(rows)
+    # One return's rows in `RULE_ORDER` are in reconciling's order too: not checked again.
+    one_return = len(set(read.years.values())) == 1
+    episodes, reconciled = reconcile_rows(rows, sorted_already=one_return)
     del rows
     del read  # the rows as read: freed once reconciled
     findings += reconciled + checked

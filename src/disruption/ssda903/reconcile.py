@@ -22,7 +22,7 @@ import polars as pl
 from disruption.ssda903._order import ORDER, in_order
 from disruption.ssda903.findings import Finding
 
-__all__ = ["reconcile"]
+__all__ = ["reconcile", "reconciled"]
 
 
 def _next_decom() -> pl.Expr:
@@ -47,18 +47,36 @@ def reconcile(episodes: pl.DataFrame) -> tuple[pl.DataFrame, list[Finding]]:
         The reconciled episodes, same columns, sorted by CHILD and DECOM, and the findings in
         step order.
     """
-    kept_order, findings = _without_duplicates(episodes)
+    return reconciled(episodes, sorted_already=False)
+
+
+def reconciled(
+    episodes: pl.DataFrame, *, sorted_already: bool
+) -> tuple[pl.DataFrame, list[Finding]]:
+    """`reconcile`, told whether ``episodes`` is known to be in `ORDER` already.
+
+    Args:
+        episodes: As for `reconcile`.
+        sorted_already: ``True`` when ``episodes`` is known to be in `ORDER` with no null
+            key (as `check_files` knows of one return's rows); else it is checked.
+
+    Returns:
+        As `reconcile`.
+    """
+    kept_order, findings = _without_duplicates(episodes, sorted_already=sorted_already)
     df, noted = _closed_and_cut(episodes[kept_order])
     return df.select(episodes.columns), findings + _step_findings(noted)
 
 
-def _without_duplicates(episodes: pl.DataFrame) -> tuple[pl.Series, list[Finding]]:
+def _without_duplicates(
+    episodes: pl.DataFrame, *, sorted_already: bool = False
+) -> tuple[pl.Series, list[Finding]]:
     """Step a: the rows kept, in `ORDER`, and a finding for each row dropped that differs.
 
     Of rows with the same CHILD and DECOM, the last in (return, line) order wins; the row
     kept for a dropped one is the next row kept, in sorted order.
     """
-    if in_order(episodes):  # as `check_files` passes the rows of one return: no sort
+    if sorted_already or in_order(episodes):  # as `check_files` passes one return: no sort
         order = pl.int_range(episodes.height, dtype=pl.UInt32, eager=True)
     else:
         order = episodes.select(pl.arg_sort_by(ORDER, maintain_order=True)).to_series()
