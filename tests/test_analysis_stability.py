@@ -83,6 +83,18 @@ def test_short_breaks_are_left_out_of_the_cohort() -> None:
     assert measure(episodes, None, "short_term") == (0, 1)
 
 
+def test_an_unknown_legal_status_is_not_a_short_break() -> None:
+    # A case opened live with no episode before it has no legal status: the child is looked
+    # after and counted (only V3 and V4 are left out).
+    episodes = frame(
+        ("A", d(2024, 1, 1), None, "S", "U4"),
+        ("B", d(2024, 1, 1), None, "S", "U4"),
+        ("C", d(2024, 1, 1), None, "S", "U4"),
+        ls={1: "V4"},
+    ).with_columns(pl.when(pl.col("child") == "C").then(None).otherwise(pl.col("ls")).alias("ls"))
+    assert measure(episodes, None, "short_term") == (0, 2)
+
+
 def test_three_placements_in_the_year_count_and_the_window_start_is_exact() -> None:
     episodes = frame(
         # A: placement ending on 1 April 2024 occupies up to 31 March only: 2 in the window.

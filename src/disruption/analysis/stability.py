@@ -123,7 +123,9 @@ def _cohort(chained: pl.DataFrame, header: pl.DataFrame | None, y: date) -> pl.D
         (pl.col("decom") <= y) & (pl.col("dec").is_null() | (pl.col("dec") > y))
     )
     latest = open_on_y.sort("decom").unique("child", keep="last")
-    cohort = latest.filter(~pl.col("ls").is_in(list(SHORT_BREAK_LEGAL_STATUSES)).fill_null(True))
+    # An unknown legal status (a live case with no episode before it) is not a short break.
+    short_break = pl.col("ls").is_in(list(SHORT_BREAK_LEGAL_STATUSES)).fill_null(False)
+    cohort = latest.filter(~short_break)
     cohort = cohort.select("child", "since")
     if header is None or header.height == 0:
         return cohort.with_columns(pl.lit(None, pl.Date).alias("dob"))
