@@ -11,14 +11,25 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from disruption.cli import app
+from disruption.demo_returns import synthetic_returns
 from tests.test_ssda903_load import SYNTH, _returns
 
 runner = CliRunner()
 
 
 def test_import_twice_adds_once(tmp_path: Path) -> None:
+    folders = [str(p) for p in synthetic_returns(3).write(tmp_path / "returns")]
+    _imports_once([*folders, "--db", str(tmp_path / "cases.sqlite")])
+
+
+@pytest.mark.skipif(not SYNTH.is_dir(), reason=f"{SYNTH} is absent")
+def test_the_shared_synthetic_returns_import_once(tmp_path: Path) -> None:
     db = str(tmp_path / "cases.sqlite")
-    args = ["import-903", str(SYNTH / "2019"), str(SYNTH / "2020"), "--db", db, "--json"]
+    _imports_once([str(SYNTH / "2019"), str(SYNTH / "2020"), "--db", db])
+
+
+def _imports_once(given: list[str]) -> None:
+    args = ["import-903", *given, "--json"]
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
     summary = json.loads(first.output)
