@@ -31,7 +31,7 @@ from disruption.analysis.cases import (
     case_table,
     deadline_table,
     entry_table,
-    load_cases,
+    replayed_cases,
 )
 from disruption.analysis.children import DURATION_BANDS
 from disruption.analysis.disclosure import DEFAULT_SMALLEST
@@ -45,7 +45,7 @@ from disruption.analysis.report_sections import (
     survival_section,
     trend_section,
 )
-from disruption.analysis.stability import months_of_birth_suffice, store_inputs
+from disruption.analysis.stability import inputs_of, months_of_birth_suffice
 from disruption.definition import Procedure
 from disruption.standard import STANDARD
 from disruption.store.base import CaseStore
@@ -158,12 +158,13 @@ def write_report(
         raise ValueError(f"the suppression threshold must be 2 or more, not {suppress}")
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    cases = load_cases(store, procedures)
+    replayed = replayed_cases(store, procedures)  # read and rebuilt once for every section
+    cases = [case for case, _ in replayed]
     table, deadlines = case_table(cases), deadline_table(cases)
     notice = disclosure_notice(suppress)
     writer = Writer(folder, suppress, notice.split("; further")[0] + ".")
     period = _period(start, end)
-    episodes, months = store_inputs(store, procedures)
+    episodes, months = inputs_of(replayed)
     dobs = dates_of_birth
     if dobs is None and not months.is_empty() and months_of_birth_suffice(end):
         dobs = months  # the months of birth an import kept decide the under-16 test

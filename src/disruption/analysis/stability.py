@@ -43,7 +43,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any, Final
 
@@ -56,6 +56,7 @@ from disruption.codes import (
     TEMPORARY_PLACEMENTS,
 )
 from disruption.definition import Procedure
+from disruption.events import Event
 from disruption.model import Case
 from disruption.ssda903.historic import EPISODE_FIELDS, IMPORTED
 from disruption.ssda903.placements import placements_with_carers
@@ -66,6 +67,7 @@ __all__ = [
     "ADOPTION_PLACEMENTS",
     "MEASURES",
     "episodes_of_cases",
+    "inputs_of",
     "long_term_cohort",
     "months_before",
     "months_of_birth_suffice",
@@ -299,13 +301,13 @@ _STORED_SCHEMA: Final = {
 
 
 def _stored_cases(
-    store: CaseStore, procedures: Iterable[Procedure]
+    replayed: Iterable[tuple[Case, Sequence[Event]]],
 ) -> tuple[list[Case], list[tuple[str | None, ...]], dict[str, str]]:
-    """The store's cases, the episodes imported cases keep, and the months of birth."""
+    """The cases, the episodes imported cases keep, and the months of birth."""
     cases: list[Case] = []
     episodes: list[tuple[str | None, ...]] = []
     born: dict[str, str] = {}
-    for case, events in replayed_cases(store, procedures):
+    for case, events in replayed:
         cases.append(case)
         source = events[0].data.get(IMPORTED)
         if not isinstance(source, Mapping):
@@ -340,7 +342,21 @@ def store_inputs(
         day of the month of birth kept: exact for the under-16 test on a year end whose date
         16 years before is a month's last day (31 March: see :func:`months_of_birth_suffice`).
     """
-    cases, stored, born = _stored_cases(store, procedures)
+    return inputs_of(replayed_cases(store, procedures))
+
+
+def inputs_of(
+    replayed: Iterable[tuple[Case, Sequence[Event]]],
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """:func:`store_inputs` from cases already rebuilt with their events.
+
+    Args:
+        replayed: Each case and its events (:func:`~disruption.analysis.cases.replayed_cases`).
+
+    Returns:
+        As :func:`store_inputs`.
+    """
+    cases, stored, born = _stored_cases(replayed)
     table = case_table(cases)
     synthesised = _synthesised(table)
     kept = pl.DataFrame(stored, schema=_STORED_SCHEMA, orient="row").with_columns(
