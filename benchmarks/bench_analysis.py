@@ -37,7 +37,7 @@ from national import YEAR_END, national_episodes, national_header
 
 from disruption.analysis import endings_by, open_placements
 from disruption.analysis.stability import months_before, stability
-from disruption.codes import (
+from disruption.domain.codes import (
     PLACEMENT_TYPE_GROUPS,
     PROVIDER_GROUPS,
     REASON_GROUPS,

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import holidays
 import pendulum
 
-from disruption.calendar import DEFAULT_CALENDAR, Nation, WorkingCalendar
+from disruption.domain.calendar import DEFAULT_CALENDAR, Nation, WorkingCalendar
 
 CALLS = 100_000
 NAIVE_CALLS = 20_000

@@ -63,9 +63,9 @@ import structlog
 from transitions import Machine
 
 from disruption import DEFAULT_CALENDAR, STANDARD, Actor, Command, Engine, MemoryStore, decide
-from disruption.clock import LONDON
+from disruption.domain.clock import LONDON
+from disruption.domain.model import Case
 from disruption.logs import configure
-from disruption.model import Case
 
 __all__ = ["QUICK", "Report", "main"]
 

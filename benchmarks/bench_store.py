@@ -78,11 +78,11 @@ from store_workload import (
     rows_per_step,
 )
 
-from disruption.commands import Command
-from disruption.engine import Engine
+from disruption.domain.commands import Command
+from disruption.engine.engine import Engine
+from disruption.engine.ports import NewCase
 from disruption.logs import configure
-from disruption.store.base import NewCase
-from disruption.store.sql import SqlStore
+from disruption.store.sql.store import SqlStore
 
 __all__ = ["bulk_cases_of", "command_stream", "main"]
 

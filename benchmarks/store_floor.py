@@ -173,9 +173,9 @@ def sqlite_bulk_floor(count: int, batch: int = 250) -> tuple[float, float, float
     import structlog
     from store_workload import bulk_cases_of
 
-    from disruption.store.audit import GENESIS
-    from disruption.store.event_rows import chained_values
-    from disruption.store.rows import command_values
+    from disruption.store.sql.audit import GENESIS
+    from disruption.store.sql.event_rows import chained_values
+    from disruption.store.sql.rows import command_values
 
     with structlog.testing.capture_logs():
         cases = bulk_cases_of(count)

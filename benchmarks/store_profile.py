@@ -15,8 +15,8 @@ from types import CodeType
 import attrs
 from store_workload import Step
 
-from disruption.store.base import NewCase
-from disruption.store.sql import SqlStore
+from disruption.engine.ports import NewCase
+from disruption.store.sql.store import SqlStore
 
 __all__ = ["BATCH", "Profile", "profile_bulk", "profile_single"]
 
@@ -92,7 +92,7 @@ def _is_statement(code: CodeType | str) -> bool:
 
 
 def _in_rows(code: CodeType | str) -> bool:
-    return _file(code).endswith(("disruption/store/rows.py", "disruption/store/audit.py"))
+    return _file(code).endswith(("disruption/store/sql/rows.py", "disruption/store/sql/audit.py"))
 
 
 def profiled(title: str, unit: str, units: int, run: Callable[[], object]) -> Profile:

@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from disruption.store.driver import Tx, insert_sql
-from disruption.store.sqlite_tx import SqliteTx
+from disruption.store.sql.driver import Tx, insert_sql
+from disruption.store.sql.sqlite_tx import SqliteTx
 
 try:
-    from disruption.store.postgres_tx import PostgresTx
+    from disruption.store.sql.postgres_tx import PostgresTx
 except ImportError:  # psycopg is not installed: SQLite only
     KINDS: tuple[type[Tx], ...] = (SqliteTx,)
 else:

@@ -28,8 +28,8 @@ import orjson
 import structlog
 from store_workload import Step, command_stream, insert_sql, raw_ddl, rows_per_step
 
-from disruption.store import event_rows, rows
-from disruption.store.sql import SqlStore
+from disruption.store.sql import event_rows, rows
+from disruption.store.sql.store import SqlStore
 
 __all__ = ["main"]
 

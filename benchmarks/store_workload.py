@@ -1,6 +1,6 @@
 """The workload of ``bench_store.py``: decided commands, whole cases, and the raw side's rows.
 
-Every command is decided with :func:`disruption.decide.decide` before any clock starts, and
+Every command is decided with :func:`disruption.core.decide.decide` before any clock starts, and
 the raw drivers' rows are built from the same events with the store's own row builder, so
 both sides write the same event rows.
 """
@@ -13,14 +13,14 @@ from typing import Any, Final
 
 import attrs
 
-from disruption.calendar import DEFAULT_CALENDAR
-from disruption.commands import Command
-from disruption.decide import decide
-from disruption.events import Event, PersonalText
-from disruption.model import Actor, Case, Role
-from disruption.standard import STANDARD
-from disruption.store.base import NewCase
-from disruption.store.event_rows import EVENT_COLUMNS, event_values
+from disruption.core.decide import decide
+from disruption.domain.calendar import DEFAULT_CALENDAR
+from disruption.domain.commands import Command
+from disruption.domain.events import Event, PersonalText
+from disruption.domain.model import Actor, Case, Role
+from disruption.engine.ports import NewCase
+from disruption.procedure.standard import STANDARD
+from disruption.store.sql.event_rows import EVENT_COLUMNS, event_values
 
 __all__ = [
     "COLUMNS",

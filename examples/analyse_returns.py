@@ -17,7 +17,7 @@ from typing import Any
 
 from disruption.analysis.report import write_report
 from disruption.analysis.stability import stability
-from disruption.demo_returns import synthetic_returns
+from disruption.demo.returns import synthetic_returns
 from disruption.ssda903 import check_files
 from disruption.ssda903.load import plan_import
 from disruption.store import open_store

@@ -25,8 +25,8 @@ from disruption import (
     State,
     Transition,
 )
-from disruption.commands import Fields
-from disruption.model import MANAGER_ROLES
+from disruption.domain.commands import Fields
+from disruption.domain.model import MANAGER_ROLES
 
 
 @attrs.frozen

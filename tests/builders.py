@@ -12,13 +12,13 @@ from typing import Any, TypeVar
 
 import pytest
 
-from disruption.clock import FixedClock
-from disruption.commands import Command
-from disruption.definition import Procedure
-from disruption.engine import Engine, Outcome
+from disruption.domain.clock import FixedClock
+from disruption.domain.commands import Command
+from disruption.domain.model import Actor, Case, Role
+from disruption.engine.engine import Engine, Outcome
 from disruption.exceptions import CommandError
-from disruption.model import Actor, Case, Role
-from disruption.standard import STANDARD
+from disruption.procedure.definition import Procedure
+from disruption.procedure.standard import STANDARD
 from disruption.store.memory import MemoryStore
 
 __all__ = [

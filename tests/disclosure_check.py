@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from disruption.codes import REASON_GROUPS
+from disruption.domain.codes import REASON_GROUPS
 
 Cell = tuple[str, int, str]
 HIDDEN = "c"

@@ -19,17 +19,17 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from disruption.calendar import DEFAULT_CALENDAR
-from disruption.clock import FixedClock
-from disruption.commands import Command
-from disruption.decide import Decision, decide
-from disruption.engine import Engine
-from disruption.events import Event, PersonalText
+from disruption.core.decide import Decision, decide
+from disruption.core.fold import replay
+from disruption.domain.calendar import DEFAULT_CALENDAR
+from disruption.domain.clock import FixedClock
+from disruption.domain.commands import Command
+from disruption.domain.events import Event, PersonalText
+from disruption.domain.model import Case, DeadlineStatus
+from disruption.engine.engine import Engine
+from disruption.engine.ports import CaseStore, NewCase, OverdueDeadline, StoredEvent
 from disruption.exceptions import CommandError, ConcurrencyError
-from disruption.fold import replay
-from disruption.model import Case, DeadlineStatus
-from disruption.standard import STANDARD
-from disruption.store.base import CaseStore, NewCase, OverdueDeadline, StoredEvent
+from disruption.procedure.standard import STANDARD
 from disruption.store.memory import MemoryStore
 
 StoreFactory = Callable[[], CaseStore]
@@ -287,7 +287,7 @@ _CASE_NUMBERS = itertools.count(1)
 
 
 class StoreContract:
-    """The tests every :class:`~disruption.store.base.CaseStore` backend must pass."""
+    """The tests every :class:`~disruption.engine.ports.CaseStore` backend must pass."""
 
     @pytest.fixture
     def make_store(self) -> StoreFactory:

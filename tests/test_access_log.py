@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from disruption.cli import app
-from disruption.engine import Engine
+from disruption.engine.engine import Engine
 from disruption.exceptions import ChairNotIndependent, InvalidData, PermissionRefused
 from disruption.store import CaseStore, MemoryStore, SqlStore
 from tests.builders import (

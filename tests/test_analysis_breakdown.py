@@ -18,7 +18,7 @@ from disruption.analysis import (
     review_factors,
     suppress,
 )
-from disruption.engine import Engine
+from disruption.engine.engine import Engine
 from disruption.store.memory import MemoryStore
 from tests.builders import (
     MANAGER,

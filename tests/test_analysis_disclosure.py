@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from disruption.analysis.disclosure import Relation, Table, determined, hidden_cells, protect
 from disruption.analysis.report_sections import Writer, endings_section, placements_section
-from disruption.codes import PROVIDER_GROUPS, reason_group
+from disruption.domain.codes import PROVIDER_GROUPS, reason_group
 from tests.disclosure_check import (
     read_report,
     shares_beside_hidden,

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from disruption.analysis.report import write_report
-from disruption.engine import Engine
+from disruption.engine.engine import Engine
 from disruption.store.memory import MemoryStore
 from tests.builders import SW, T0, day, end_placement_data, hours, make_engine, open_case_data, run
 from tests.disclosure_check import (

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from disruption.calendar import (
+from disruption.domain.calendar import (
     DEFAULT_CALENDAR,
     MAX_YEAR,
     MIN_YEAR,
@@ -185,7 +185,7 @@ def test_extended_years_agree_with_holidays(subdiv: str) -> None:
 def test_bank_holiday_data_is_loaded_on_first_use() -> None:
     # holidays' country data costs most of a second to import: not paid by importing the module.
     code = (
-        "import sys; import disruption.calendar as c; "
+        "import sys; import disruption.domain.calendar as c; "
         "assert 'holidays' not in sys.modules, 'imported early'; "
         "c.WorkingCalendar(c.Nation.SCOTLAND).is_working_day(c.date(2031, 1, 2)); "
         "assert 'holidays' in sys.modules"

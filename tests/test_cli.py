@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from disruption.cli import app
-from disruption.store.schema import SCHEMA_VERSION
+from disruption.store.sql.schema import SCHEMA_VERSION
 
 runner = CliRunner()
 SW = {"id": "sw-17", "role": "social_worker"}

@@ -11,7 +11,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from disruption.cli import app
-from disruption.demo_returns import synthetic_returns
+from disruption.demo.returns import synthetic_returns
 from tests.test_ssda903_load import SYNTH, _returns
 
 runner = CliRunner()

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from disruption.cli import app
-from disruption.demo_returns import synthetic_returns
+from disruption.demo.returns import synthetic_returns
 
 runner = CliRunner()
 SYNTH = next(

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 import disruption
-from disruption import feed
 from disruption.cli import cases
+from disruption.engine import feed
 from tests.scripts import ROOT, load_script
 
 HEAVY = (
@@ -25,8 +25,8 @@ HEAVY = (
     "yaml",
     "jsonschema",
     "cryptography",
-    "disruption.engine",
-    "disruption.standard",
+    "disruption.engine.engine",
+    "disruption.procedure.standard",
 )
 """Libraries (and the engine) a command loads only when it uses them."""
 
@@ -73,7 +73,10 @@ def test_running_commands_in_memory_loads_no_analysis_or_database_library() -> N
 
 def test_the_check_itself_sees_a_heavy_import() -> None:
     # The check can fail: a command that counts working days loads the bank-holiday data.
-    code = "import disruption.calendar as c\nc.DEFAULT_CALENDAR.is_working_day(c.date(2026, 1, 2))"
+    code = (
+        "import disruption.domain.calendar as c\n"
+        "c.DEFAULT_CALENDAR.is_working_day(c.date(2026, 1, 2))"
+    )
     assert "holidays" in _loaded(code)
 
 
@@ -86,13 +89,13 @@ def test_the_public_names_still_import_from_the_package() -> None:
 
 
 def test_decide_stays_the_function_when_its_module_is_imported_first() -> None:
-    # The package names are loaded on first use; importing the module disruption.decide
+    # The package names are loaded on first use; importing the module disruption.core.decide
     # (as the engine does) must not replace the public function disruption.decide.
     code = (
-        "import disruption.engine, disruption, sys\n"
+        "import disruption.engine.engine, disruption, sys\n"
         "from disruption import decide\n"
         "assert callable(decide) and decide is disruption.decide, decide\n"
-        "assert sys.modules['disruption.decide'].decide is decide"
+        "assert sys.modules['disruption.core.decide'].decide is decide"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

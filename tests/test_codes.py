@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from disruption import codes
-from disruption.codes import (
+from disruption.domain import codes
+from disruption.domain.codes import (
     CARER_CHANGE_RNE,
     LS,
     NEW_PLACEMENT_RNE,

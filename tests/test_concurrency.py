@@ -29,8 +29,8 @@ from pathlib import Path
 
 import pytest
 
-from disruption.clock import FixedClock
-from disruption.engine import Engine
+from disruption.domain.clock import FixedClock
+from disruption.engine.engine import Engine
 from disruption.store import SqlStore, open_store
 from tests.builders import T0, reach
 from tests.conftest import postgres

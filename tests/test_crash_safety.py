@@ -39,10 +39,10 @@ from pathlib import Path
 
 import pytest
 
-from disruption.commands import Command
+from disruption.domain.commands import Command
+from disruption.engine.ports import CaseStore
 from disruption.exceptions import SchemaError, StoreError
 from disruption.store import open_store
-from disruption.store.base import CaseStore
 from tests.workers import ROOT, WORKER, check_store, read_line, stream_plan, worker_env
 
 COMMANDS = 40

@@ -13,9 +13,9 @@ from datetime import date, datetime, timedelta
 import holidays
 import pytest
 
-from disruption.engine import Engine
-from disruption.model import Case, Deadline, DeadlineStatus
-from disruption.store.base import OverdueDeadline
+from disruption.domain.model import Case, Deadline, DeadlineStatus
+from disruption.engine.engine import Engine
+from disruption.engine.ports import OverdueDeadline
 from tests.builders import (
     MANAGER,
     SW,

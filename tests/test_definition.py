@@ -12,12 +12,19 @@ import pytest
 import transitions
 from structlog.testing import capture_logs
 
-from disruption.commands import Fields
-from disruption.definition import CommandSpec, DeadlineSpec, Opens, Procedure, State, Transition
-from disruption.engine import Engine
+from disruption.domain.commands import Fields
+from disruption.domain.model import MANAGER_ROLES, DeadlineStatus, ProcedureRef
+from disruption.engine.engine import Engine
 from disruption.exceptions import DefinitionError, UnknownCommand
-from disruption.model import MANAGER_ROLES, DeadlineStatus, ProcedureRef
-from disruption.standard import STANDARD
+from disruption.procedure.definition import (
+    CommandSpec,
+    DeadlineSpec,
+    Opens,
+    Procedure,
+    State,
+    Transition,
+)
+from disruption.procedure.standard import STANDARD
 from tests.builders import (
     ACTIVE_STATES,
     MANAGER,

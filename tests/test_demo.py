@@ -9,8 +9,8 @@ import pytest
 from rich.console import Console
 
 from disruption.analysis import open_placements
-from disruption.demo import YEAR_END, YEAR_START, DemoSummary, print_summary, run_demo
-from disruption.demo_returns import REASONS
+from disruption.demo.returns import REASONS
+from disruption.demo.run import YEAR_END, YEAR_START, DemoSummary, print_summary, run_demo
 from tests.disclosure_check import (
     read_report,
     shares_beside_hidden,

@@ -8,8 +8,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from disruption.codes import placement_type_group, provider_group
-from disruption.demo_returns import DECK, REASONS, YEAR_END, synthetic_returns
+from disruption.demo.returns import DECK, REASONS, YEAR_END, synthetic_returns
+from disruption.domain.codes import placement_type_group, provider_group
 from disruption.ssda903 import check_files, derive_placements
 
 DECK_TABLE = {

@@ -9,12 +9,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from disruption.engine import Engine
-from disruption.events import Event
+from disruption.core.fold import replay
+from disruption.domain.events import Event
+from disruption.domain.model import Case
+from disruption.engine.engine import Engine
 from disruption.exceptions import ConcurrencyError, PermissionRefused
-from disruption.fold import replay
-from disruption.model import Case
-from disruption.standard import STANDARD
+from disruption.procedure.standard import STANDARD
 from disruption.store.memory import MemoryStore
 from tests.builders import (
     MANAGER,

@@ -13,11 +13,11 @@ from typer.testing import CliRunner
 from disruption.analysis import case_table, endings, load_cases
 from disruption.analysis.stability import episodes_of_cases, stability
 from disruption.cli import app
-from disruption.engine import Engine
-from disruption.erasure import ERASED
-from disruption.payloads import is_text_ref
+from disruption.domain.payloads import is_text_ref
+from disruption.engine.engine import Engine
+from disruption.privacy.erasure import ERASED
+from disruption.privacy.subject import subject_access
 from disruption.store import CaseStore, MemoryStore, SqlStore
-from disruption.subject import subject_access
 from tests.builders import T0, journey_to, make_engine, run
 
 runner = CliRunner()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from disruption.feed import Feed, to_cloudevent
-from disruption.store.base import StoredEvent
+from disruption.engine.feed import Feed, to_cloudevent
+from disruption.engine.ports import StoredEvent
 from tests.builders import make_engine, reach
 
 

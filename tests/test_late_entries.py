@@ -8,9 +8,9 @@ import pytest
 
 from disruption import STANDARD, Engine, MemoryStore, Procedure
 from disruption.analysis import entry_table, recording_delay
-from disruption.decide import LATE_ENTRY
+from disruption.core.decide import LATE_ENTRY
 from disruption.exceptions import PermissionRefused
-from disruption.procedure_file import parse_procedure
+from disruption.procedure.file import parse_procedure
 from tests.builders import (
     MANAGER,
     SW,

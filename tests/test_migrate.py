@@ -20,8 +20,8 @@ from disruption import (
     Transition,
 )
 from disruption.cli import app
+from disruption.engine.migrate import MIGRATED
 from disruption.exceptions import DefinitionError, UnknownCommand
-from disruption.migrate import MIGRATED
 from disruption.store import open_store
 from tests.builders import (
     MANAGER,

@@ -16,9 +16,9 @@ import pytest
 import structlog
 
 from disruption import logs
-from disruption.demo import run_demo
-from disruption.feed import to_cloudevent
-from disruption.payloads import is_text_ref
+from disruption.demo.run import run_demo
+from disruption.domain.payloads import is_text_ref
+from disruption.engine.feed import to_cloudevent
 from disruption.store import open_store
 
 FREE_TEXT = (

@@ -19,7 +19,7 @@ from disruption.exceptions import (
     InvalidData,
     PermissionRefused,
 )
-from disruption.procedure_file import load_procedure, parse_procedure
+from disruption.procedure.file import load_procedure, parse_procedure
 from tests.scripts import ROOT
 
 EXAMPLES = ROOT / "examples" / "procedures"

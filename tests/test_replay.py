@@ -16,14 +16,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from disruption import codes
-from disruption.clock import london_date
-from disruption.commands import Command
-from disruption.engine import Engine
-from disruption.events import Event, event_from_record, event_to_record
-from disruption.exceptions import CommandError
-from disruption.fold import replay
-from disruption.model import (
+from disruption.core.fold import replay
+from disruption.domain import codes
+from disruption.domain.clock import london_date
+from disruption.domain.commands import Command
+from disruption.domain.events import Event, event_from_record, event_to_record
+from disruption.domain.model import (
     Actor,
     Case,
     ConcernCategory,
@@ -32,8 +30,10 @@ from disruption.model import (
     Role,
     SupportType,
 )
-from disruption.standard import CHAIR_ROLES, STANDARD
-from disruption.standard_data import FACTORS
+from disruption.engine.engine import Engine
+from disruption.exceptions import CommandError
+from disruption.procedure.standard import CHAIR_ROLES, STANDARD
+from disruption.procedure.standard.data import FACTORS
 from tests.builders import MANAGER_ROLE_NAMES, STATES, T0, make_engine
 
 CASES = ("P-1", "P-2", "P-3")

@@ -10,7 +10,7 @@ import polars as pl
 from typer.testing import CliRunner
 
 from disruption.cli import app
-from disruption.retention import due_for_erasure
+from disruption.privacy.retention import due_for_erasure
 from tests.test_ssda903_load import _returns
 
 runner = CliRunner()

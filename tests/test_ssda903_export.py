@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from disruption.analysis import load_cases
-from disruption.engine import Engine
+from disruption.engine.engine import Engine
 from disruption.ssda903 import check_files
 from disruption.ssda903.export import EXPORT_COLUMNS, episodes_of, write_episodes
 from disruption.ssda903.load import import_returns

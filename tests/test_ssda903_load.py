@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from disruption.engine import Engine
-from disruption.fold import replay
+from disruption.core.fold import replay
+from disruption.engine.engine import Engine
+from disruption.procedure.standard import STANDARD
 from disruption.ssda903.historic import IMPORTED, case_reference
 from disruption.ssda903.load import import_returns, plan_import
-from disruption.standard import STANDARD
 from disruption.store import CaseStore, open_store
 from disruption.store.memory import MemoryStore
 

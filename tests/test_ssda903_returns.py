@@ -2,7 +2,7 @@
 
 The same files give the same findings, episodes and stability figures however they are given;
 each file is read as the return its dates (or name) say, and a later return wins over an
-earlier one whatever the lines. Returns are generated here (`disruption.demo_returns` writes
+earlier one whatever the lines. Returns are generated here (`disruption.demo.returns` writes
 one folder per year); nothing is read from outside the repository.
 """
 
@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from disruption.analysis.stability import stability
 from disruption.cli import app
-from disruption.demo_returns import Returns
+from disruption.demo.returns import Returns
 from disruption.exceptions import ReturnYearClash, ReturnYearUnknown
 from disruption.ssda903 import Report, check_files, read_episodes
 

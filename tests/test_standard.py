@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from disruption.engine import Engine
+from disruption.domain.model import Case, ConcernCategory, DeadlineStatus, MeetingDecision, Role
+from disruption.engine.engine import Engine
 from disruption.exceptions import (
     ChairNotIndependent,
     CommandNotAllowed,
@@ -22,8 +23,7 @@ from disruption.exceptions import (
     UnknownCode,
     UnknownCommand,
 )
-from disruption.model import Case, ConcernCategory, DeadlineStatus, MeetingDecision, Role
-from disruption.standard import STANDARD
+from disruption.procedure.standard import STANDARD
 from tests.builders import (
     ACTIVE_STATES,
     CHAIR,

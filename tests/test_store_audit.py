@@ -16,9 +16,10 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from disruption.cli import app
-from disruption.engine import Engine
-from disruption.store import SqlStore, event_rows
-from disruption.store.audit import GENESIS, link, verify_rows
+from disruption.engine.engine import Engine
+from disruption.store import SqlStore
+from disruption.store.sql import event_rows
+from disruption.store.sql.audit import GENESIS, link, verify_rows
 from tests.builders import T0, make_engine, reach
 from tests.conftest import postgres
 

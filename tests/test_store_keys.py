@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from disruption.events import PersonalText
-from disruption.store.keys import FORMAT, new_key, open_text, seal_text, sealed_rows
+from disruption.domain.events import PersonalText
+from disruption.store.sql.keys import FORMAT, new_key, open_text, seal_text, sealed_rows
 
 REF, CHILD = "P-1/4/reason", "C-1"
 

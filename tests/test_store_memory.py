@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from disruption.engine.ports import CaseStore
 from disruption.store import MemoryStore
-from disruption.store.base import CaseStore
 from tests.store_contract import StoreContract, StoreFactory
 
 

@@ -17,15 +17,16 @@ import psycopg
 import pytest
 from sqlalchemy import event
 
-from disruption.calendar import DEFAULT_CALENDAR
-from disruption.decide import decide
-from disruption.engine import Engine
-from disruption.events import Event
+from disruption.core.decide import decide
+from disruption.core.fold import replay
+from disruption.domain.calendar import DEFAULT_CALENDAR
+from disruption.domain.events import Event
+from disruption.engine.engine import Engine
+from disruption.engine.ports import CaseStore, OverdueDeadline
 from disruption.exceptions import ConcurrencyError, SchemaError, StoreError
-from disruption.fold import replay
-from disruption.standard import STANDARD
-from disruption.store import MemoryStore, SqlStore, open_store, rows, schema
-from disruption.store.base import CaseStore, OverdueDeadline
+from disruption.procedure.standard import STANDARD
+from disruption.store import MemoryStore, SqlStore, open_store
+from disruption.store.sql import rows, schema
 from tests.conftest import NO_POSTGRES, POSTGRES_URL, libpq, postgres
 from tests.store_contract import (
     SWEPT,

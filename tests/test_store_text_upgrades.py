@@ -11,8 +11,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
-from disruption.store import SqlStore, keys, migrations, schema
-from disruption.store.sql import upgrade_store
+from disruption.store import SqlStore
+from disruption.store.sql import keys, migrations, schema
+from disruption.store.sql.store import upgrade_store
 from tests import test_store_sql
 from tests.test_store_upgrade import _engine as engine_of
 from tests.test_store_upgrade import _write_v1 as write_v1

@@ -2,7 +2,7 @@
 
 ``tests/fixtures/store-v1.sqlite`` was written by schema version 1 (see the fixtures'
 README); the other version-1 stores here are written with the version-1 tables kept in
-:data:`disruption.store.migrations.V1_METADATA`, on SQLite and on PostgreSQL.
+:data:`disruption.store.sql.migrations.V1_METADATA`, on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -21,15 +21,16 @@ import attrs
 import pytest
 import sqlalchemy as sa
 
-from disruption import events as events_module
-from disruption.engine import Engine
-from disruption.events import Event, event_from_record
+from disruption.domain import events as events_module
+from disruption.domain.events import Event, event_from_record
+from disruption.engine.engine import Engine
+from disruption.engine.ports import StoredEvent
 from disruption.exceptions import SchemaError
-from disruption.store import MemoryStore, SqlStore, migrations, open_store, rows, schema, upcast
-from disruption.store.base import StoredEvent
-from disruption.store.event_rows import event_rows as event_rows_of
-from disruption.store.schema import SCHEMA_VERSION
-from disruption.store.sql import upgrade_store
+from disruption.store import MemoryStore, SqlStore, open_store
+from disruption.store.sql import migrations, rows, schema, upcast
+from disruption.store.sql.event_rows import event_rows as event_rows_of
+from disruption.store.sql.schema import SCHEMA_VERSION
+from disruption.store.sql.store import upgrade_store
 from tests import test_store_sql
 from tests.store_contract import (
     T0,

@@ -10,10 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from disruption.cli import app
-from disruption.engine import Engine
+from disruption.engine.engine import Engine
 from disruption.exceptions import PermissionRefused
+from disruption.privacy.subject import subject_access
 from disruption.store import SqlStore
-from disruption.subject import subject_access
 from tests.builders import (
     SW,
     T0,

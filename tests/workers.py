@@ -48,18 +48,20 @@ from typing import IO, Any
 
 import attrs
 
-from disruption.clock import FixedClock
-from disruption.commands import Command
-from disruption.engine import Engine
-from disruption.events import Event
+from disruption.core.fold import replay
+from disruption.domain.clock import FixedClock
+from disruption.domain.commands import Command
+from disruption.domain.events import Event
+from disruption.domain.model import Case, ConcernCategory, DeadlineStatus
+from disruption.engine.engine import Engine
+from disruption.engine.ports import CaseStore, StoredEvent
 from disruption.exceptions import CommandError, ConcurrencyError
-from disruption.fold import replay
 from disruption.logs import configure
-from disruption.model import Case, ConcernCategory, DeadlineStatus
-from disruption.standard import STANDARD
+from disruption.procedure.standard import STANDARD
 from disruption.store import open_store
-from disruption.store import sql as _sql  # noqa: F401  (imported before ``ready``, not after)
-from disruption.store.base import CaseStore, StoredEvent
+
+# imported before ``ready``, not after:
+from disruption.store.sql import store as _sql  # noqa: F401
 from tests.builders import (
     MANAGER,
     SW,

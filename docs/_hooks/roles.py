@@ -1,8 +1,8 @@
 """MkDocs hook: show the docstrings' Sphinx roles (``:func:`name```) as code, not as raw text.
 
 The docstrings are read by ``help()``, doctest and the site alike; on the site a role such as
-``:class:`~disruption.engine.Engine``` renders as the code ``Engine`` (the ``~`` keeps the last
-part only, as in Sphinx).
+``:class:`~disruption.engine.engine.Engine``` renders as the code ``Engine`` (the ``~`` keeps
+the last part only, as in Sphinx).
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ def _code(match: re.Match[str]) -> str:
 def strip_roles(html: str) -> str:
     """Replace each rendered Sphinx role by the code it names.
 
-    >>> strip_roles("see :class:<code>~disruption.engine.Engine</code>, :mod:<code>json</code>")
+    >>> strip_roles(
+    ...     "see :class:<code>~disruption.engine.engine.Engine</code>, :mod:<code>json</code>"
+    ... )
     'see <code>Engine</code>, <code>json</code>'
     """
     return ROLE.sub(_code, html)

@@ -14,21 +14,23 @@ import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from disruption.calendar import DEFAULT_CALENDAR, Nation, WorkingCalendar
-    from disruption.clock import Clock, FixedClock, SystemClock
-    from disruption.commands import Command
-    from disruption.decide import Decision, decide
-    from disruption.definition import (
-        CommandSpec,
-        Context,
-        DeadlineSpec,
-        Opens,
-        Procedure,
-        State,
-        Transition,
+    from disruption.core.decide import Decision, decide
+    from disruption.core.fold import replay
+    from disruption.domain.calendar import DEFAULT_CALENDAR, Nation, WorkingCalendar
+    from disruption.domain.clock import Clock, FixedClock, SystemClock
+    from disruption.domain.commands import Command
+    from disruption.domain.events import DeadlineChange, Event, PersonalText
+    from disruption.domain.model import (
+        Actor,
+        Case,
+        Deadline,
+        DeadlineStatus,
+        Location,
+        Placement,
+        ProcedureRef,
+        Role,
     )
-    from disruption.engine import Engine, Outcome
-    from disruption.events import DeadlineChange, Event, PersonalText
+    from disruption.engine.engine import Engine, Outcome
     from disruption.exceptions import (
         ChairNotIndependent,
         CommandError,
@@ -48,18 +50,16 @@ if TYPE_CHECKING:
         UnknownCommand,
         UnknownProcedure,
     )
-    from disruption.fold import replay
-    from disruption.model import (
-        Actor,
-        Case,
-        Deadline,
-        DeadlineStatus,
-        Location,
-        Placement,
-        ProcedureRef,
-        Role,
+    from disruption.procedure.definition import (
+        CommandSpec,
+        Context,
+        DeadlineSpec,
+        Opens,
+        Procedure,
+        State,
+        Transition,
     )
-    from disruption.standard import STANDARD
+    from disruption.procedure.standard import STANDARD
     from disruption.store import CaseStore, MemoryStore
 
 __all__ = [
@@ -116,56 +116,56 @@ __all__ = [
 ]
 
 _WHERE: dict[str, str] = {
-    "Actor": "disruption.model",
-    "Case": "disruption.model",
+    "Actor": "disruption.domain.model",
+    "Case": "disruption.domain.model",
     "CaseStore": "disruption.store",
     "ChairNotIndependent": "disruption.exceptions",
-    "Clock": "disruption.clock",
-    "Command": "disruption.commands",
+    "Clock": "disruption.domain.clock",
+    "Command": "disruption.domain.commands",
     "CommandError": "disruption.exceptions",
     "CommandNotAllowed": "disruption.exceptions",
-    "CommandSpec": "disruption.definition",
+    "CommandSpec": "disruption.procedure.definition",
     "ConcurrencyError": "disruption.exceptions",
-    "Context": "disruption.definition",
-    "DEFAULT_CALENDAR": "disruption.calendar",
+    "Context": "disruption.procedure.definition",
+    "DEFAULT_CALENDAR": "disruption.domain.calendar",
     "DateOutOfOrder": "disruption.exceptions",
-    "Deadline": "disruption.model",
-    "DeadlineChange": "disruption.events",
-    "DeadlineSpec": "disruption.definition",
-    "DeadlineStatus": "disruption.model",
-    "Decision": "disruption.decide",
+    "Deadline": "disruption.domain.model",
+    "DeadlineChange": "disruption.domain.events",
+    "DeadlineSpec": "disruption.procedure.definition",
+    "DeadlineStatus": "disruption.domain.model",
+    "Decision": "disruption.core.decide",
     "DefinitionError": "disruption.exceptions",
     "DisruptionError": "disruption.exceptions",
     "DuplicateCase": "disruption.exceptions",
-    "Engine": "disruption.engine",
-    "Event": "disruption.events",
-    "FixedClock": "disruption.clock",
+    "Engine": "disruption.engine.engine",
+    "Event": "disruption.domain.events",
+    "FixedClock": "disruption.domain.clock",
     "InputError": "disruption.exceptions",
     "InvalidData": "disruption.exceptions",
-    "Location": "disruption.model",
+    "Location": "disruption.domain.model",
     "MemoryStore": "disruption.store",
-    "Nation": "disruption.calendar",
-    "Opens": "disruption.definition",
-    "Outcome": "disruption.engine",
+    "Nation": "disruption.domain.calendar",
+    "Opens": "disruption.procedure.definition",
+    "Outcome": "disruption.engine.engine",
     "PermissionRefused": "disruption.exceptions",
-    "PersonalText": "disruption.events",
-    "Placement": "disruption.model",
-    "Procedure": "disruption.definition",
-    "ProcedureRef": "disruption.model",
-    "Role": "disruption.model",
-    "STANDARD": "disruption.standard",
+    "PersonalText": "disruption.domain.events",
+    "Placement": "disruption.domain.model",
+    "Procedure": "disruption.procedure.definition",
+    "ProcedureRef": "disruption.domain.model",
+    "Role": "disruption.domain.model",
+    "STANDARD": "disruption.procedure.standard",
     "SchemaError": "disruption.exceptions",
-    "State": "disruption.definition",
+    "State": "disruption.procedure.definition",
     "StoreError": "disruption.exceptions",
-    "SystemClock": "disruption.clock",
-    "Transition": "disruption.definition",
+    "SystemClock": "disruption.domain.clock",
+    "Transition": "disruption.procedure.definition",
     "UnknownCase": "disruption.exceptions",
     "UnknownCode": "disruption.exceptions",
     "UnknownCommand": "disruption.exceptions",
     "UnknownProcedure": "disruption.exceptions",
-    "WorkingCalendar": "disruption.calendar",
-    "decide": "disruption.decide",
-    "replay": "disruption.fold",
+    "WorkingCalendar": "disruption.domain.calendar",
+    "decide": "disruption.core.decide",
+    "replay": "disruption.core.fold",
 }
 """The module each public name is defined in."""
 
@@ -188,7 +188,7 @@ _SHADOWED = frozenset(name for name, module in _WHERE.items() if module == f"{__
 
 
 class _Package(types.ModuleType):
-    """The package: importing ``disruption.decide`` (the module) does not hide ``decide``.
+    """The package: importing ``disruption.core.decide`` (the module) does not hide ``decide``.
 
     Python sets a submodule as an attribute of its package once the submodule is imported;
     for the shadowed names the package keeps the function instead, as it always did.

@@ -28,7 +28,7 @@ from typing import Final
 
 import polars as pl
 
-from disruption.codes import PLACEMENT_TYPE_GROUPS, PROVIDER_GROUPS
+from disruption.domain.codes import PLACEMENT_TYPE_GROUPS, PROVIDER_GROUPS
 
 __all__ = [
     "BREAKDOWNS",

@@ -19,18 +19,18 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 import polars as pl
 
-from disruption.calendar import DEFAULT_CALENDAR, WorkingCalendar
-from disruption.clock import london_date
-from disruption.codes import placement_type_group, provider_group, reason_group
-from disruption.decide import LATE_ENTRY, MISSED
-from disruption.definition import Procedure
-from disruption.events import Event
+from disruption.core.decide import LATE_ENTRY, MISSED
+from disruption.core.fold import replay
+from disruption.domain.calendar import DEFAULT_CALENDAR, WorkingCalendar
+from disruption.domain.clock import london_date
+from disruption.domain.codes import placement_type_group, provider_group, reason_group
+from disruption.domain.events import Event
+from disruption.domain.model import Case, Ending
+from disruption.engine.ports import CaseStore
 from disruption.exceptions import UnknownCode
-from disruption.fold import replay
-from disruption.model import Case, Ending
+from disruption.procedure.definition import Procedure
+from disruption.procedure.standard import STANDARD
 from disruption.ssda903.historic import IMPORTED
-from disruption.standard import STANDARD
-from disruption.store.base import CaseStore
 
 __all__ = [
     "CASE_SCHEMA",

@@ -46,9 +46,9 @@ from disruption.analysis.report_sections import (
     trend_section,
 )
 from disruption.analysis.stability import inputs_of, months_of_birth_suffice
-from disruption.definition import Procedure
-from disruption.standard import STANDARD
-from disruption.store.base import CaseStore
+from disruption.engine.ports import CaseStore
+from disruption.procedure.definition import Procedure
+from disruption.procedure.standard import STANDARD
 
 __all__ = ["ReportFiles", "write_report"]
 

@@ -34,7 +34,7 @@ from disruption.analysis.stability import (
     stability,
 )
 from disruption.analysis.survival import survival_curves
-from disruption.codes import PROVIDER_GROUPS, REASON_GROUPS, REASON_PLACE_CHANGE
+from disruption.domain.codes import PROVIDER_GROUPS, REASON_GROUPS, REASON_PLACE_CHANGE
 
 __all__ = [
     "MEASURE_LABELS",

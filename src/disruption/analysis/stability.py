@@ -50,18 +50,18 @@ from typing import Any, Final
 import polars as pl
 
 from disruption.analysis.cases import case_table, replayed_cases
-from disruption.codes import (
+from disruption.domain.codes import (
     PLACEMENT_TYPE_GROUPS,
     SHORT_BREAK_LEGAL_STATUSES,
     TEMPORARY_PLACEMENTS,
 )
-from disruption.definition import Procedure
-from disruption.events import Event
-from disruption.model import Case
+from disruption.domain.events import Event
+from disruption.domain.model import Case
+from disruption.engine.ports import CaseStore
+from disruption.procedure.definition import Procedure
+from disruption.procedure.standard import STANDARD
 from disruption.ssda903.historic import EPISODE_FIELDS, IMPORTED
 from disruption.ssda903.placements import placements_with_carers
-from disruption.standard import STANDARD
-from disruption.store.base import CaseStore
 
 __all__ = [
     "ADOPTION_PLACEMENTS",

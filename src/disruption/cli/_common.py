@@ -18,7 +18,7 @@ from disruption.exceptions import DisruptionError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from disruption.engine import Engine
+    from disruption.engine.engine import Engine
     from disruption.store import CaseStore
 
 # Only typer and the exceptions are imported here: each command imports what it uses (the
@@ -155,12 +155,12 @@ def engine_for(store: CaseStore, procedure: Path | None) -> Engine:
 
     The file also decides the working days; cases opened under the standard definition keep it.
     """
-    from disruption.engine import Engine
+    from disruption.engine.engine import Engine
 
     if procedure is None:
         return Engine(store)
-    from disruption.procedure_file import load_procedure
-    from disruption.standard import STANDARD
+    from disruption.procedure.file import load_procedure
+    from disruption.procedure.standard import STANDARD
 
     authority = load_procedure(procedure)
     return Engine(
@@ -170,7 +170,7 @@ def engine_for(store: CaseStore, procedure: Path | None) -> Engine:
 
 def parse_date(value: str | None, option: str) -> date:
     if value is None:
-        from disruption.clock import SystemClock, london_date
+        from disruption.domain.clock import SystemClock, london_date
 
         return london_date(SystemClock().now())
     try:

@@ -32,7 +32,7 @@ def verify(db: DbOption = None, as_json: JsonOption = False) -> None:
 
     Exits 0 when the chain holds, 1 naming the first broken position.
     """
-    from disruption.store.sql import SqlStore
+    from disruption.store.sql.store import SqlStore
 
     if db is None:
         raise fail("verify needs --db: an in-memory store has no chain to check")
@@ -93,7 +93,7 @@ def export_subject(
     procedure: ProcedureOption = None,
 ) -> None:
     """Write everything held about one child (cases, events, free text, deadlines) as JSON."""
-    from disruption.subject import subject_access
+    from disruption.privacy.subject import subject_access
 
     with opened(db) as store:
         held = subject_access(engine_for(store, procedure), child)
@@ -137,7 +137,7 @@ def retention(
     from rich.table import Table
 
     from disruption.analysis import case_table, load_cases
-    from disruption.retention import due_for_erasure
+    from disruption.privacy.retention import due_for_erasure
     from disruption.ssda903 import read_header
 
     if not header:

@@ -28,10 +28,10 @@ from disruption.cli._common import (
 from disruption.exceptions import CommandError, InputError
 
 if TYPE_CHECKING:
-    from disruption.engine import Engine
+    from disruption.engine.engine import Engine
 
 DEFAULT_SOURCE = "urn:disruption"
-"""``disruption.feed.DEFAULT_SOURCE``, written out so that the help does not import the feed
+"""``disruption.engine.feed.DEFAULT_SOURCE``, written out so that the help does not import the feed
 (a test checks they agree)."""
 
 
@@ -44,7 +44,7 @@ def _lines(path: str) -> Iterator[str]:
 
 
 def _apply_line(engine: Engine, text: str, number: int) -> dict[str, Any]:
-    from disruption.commands import Command
+    from disruption.domain.commands import Command
 
     result: dict[str, Any] = {"line": number, "case": None, "command": None}
     try:
@@ -99,7 +99,7 @@ def run(
     ] = None,
 ) -> None:
     """Apply commands in order (in memory without --db); exit 1 if any line was rejected."""
-    from disruption.clock import FixedClock
+    from disruption.domain.clock import FixedClock
 
     clock = None if entered_at is None else FixedClock(parse_instant(entered_at, "--entered-at"))
     rejected = 0
@@ -127,7 +127,7 @@ def case_show(
     """Print a case: state, placement, deadlines and history."""
     from rich.table import Table
 
-    from disruption.views import case_json
+    from disruption.engine.views import case_json
 
     with opened(db) as store:
         engine = engine_for(store, procedure)
@@ -165,7 +165,7 @@ def overdue(
     """List open deadlines due before a date."""
     from rich.table import Table
 
-    from disruption.views import overdue_json
+    from disruption.engine.views import overdue_json
 
     when = parse_date(on, "--on")
     with opened(db) as store:
@@ -191,7 +191,7 @@ def events(
     """Print stored events after a position, as CloudEvents 1.0 JSON (one per line)."""
     from rich.table import Table
 
-    from disruption.feed import to_cloudevent
+    from disruption.engine.feed import to_cloudevent
 
     with opened(db) as store:
         stored = store.read_after(after, limit)
@@ -230,7 +230,7 @@ def db_upgrade(
     db: Annotated[str, typer.Option("--db", help="SQLite path or database URL.")],
 ) -> None:
     """Create or upgrade a store's schema to this library's version."""
-    from disruption.store.sql import upgrade_store
+    from disruption.store.sql.store import upgrade_store
 
     before, after = upgrade_store(db)
     if before == 0:

@@ -26,11 +26,11 @@ from disruption.cli._common import (
 def diagram(procedure: ProcedureOption = None) -> None:
     """Print the procedure (the standard one, or an authority's file) as a Mermaid diagram."""
     if procedure is None:
-        from disruption.standard import STANDARD
+        from disruption.procedure.standard import STANDARD
 
         sys.stdout.write(STANDARD.diagram() + "\n")
         return
-    from disruption.procedure_file import load_procedure
+    from disruption.procedure.file import load_procedure
 
     sys.stdout.write(load_procedure(procedure).procedure.diagram() + "\n")
 
@@ -57,9 +57,9 @@ def procedure_migrate(
 
     The whole migration is checked first: if any case cannot move, nothing is written.
     """
-    from disruption.engine import Engine
-    from disruption.procedure_file import load_procedure
-    from disruption.standard import STANDARD
+    from disruption.engine.engine import Engine
+    from disruption.procedure.file import load_procedure
+    from disruption.procedure.standard import STANDARD
 
     states = dict(_pair(item) for item in mapping or ())
     authority = load_procedure(procedure)
@@ -98,7 +98,7 @@ def procedure_check(
     as_json: JsonOption = False,
 ) -> None:
     """Check a procedure file: exit 0 and summarise it, or exit 2 listing every problem."""
-    from disruption.procedure_file import load_procedure
+    from disruption.procedure.file import load_procedure
 
     authority = load_procedure(file)
     proc = authority.procedure

@@ -75,7 +75,7 @@ def _threshold(value: str) -> int | None:
 
 
 def _last_year_end() -> date:
-    from disruption.clock import SystemClock, london_date
+    from disruption.domain.clock import SystemClock, london_date
 
     today = london_date(SystemClock().now())
     year_end = date(today.year, 3, 31)
@@ -101,7 +101,7 @@ def demo(
     ),
 ) -> None:
     """Build the calibrated synthetic authority on SQLite, run its year, write its report."""
-    from disruption.demo import print_summary, run_demo
+    from disruption.demo.run import print_summary, run_demo
 
     summary = run_demo(seed=seed, db=db, out=out_dir)
     print_summary(summary, out)

@@ -172,7 +172,7 @@ def import_903(
     cannot be read, a file's return year cannot be told, or two files claim the same year
     and table.
     """
-    from disruption.clock import SystemClock
+    from disruption.domain.clock import SystemClock
     from disruption.ssda903.load import plan_import
 
     borough = (

@@ -3,7 +3,7 @@
 Example:
     >>> import tempfile
     >>> from pathlib import Path
-    >>> from disruption.demo_returns import synthetic_returns
+    >>> from disruption.demo.returns import synthetic_returns
     >>> from disruption.ssda903 import check_files
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     folders = synthetic_returns(seed=1).write(Path(tmp))  # returns 2017 to 2025

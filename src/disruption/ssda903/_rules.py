@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import attrs
 import polars as pl
 
-from disruption import codes
+from disruption.domain import codes
 from disruption.ssda903._distinct import distinct_values
 
 __all__ = ["Rule", "d", "day", "distinct", "invalid", "one_of", "q", "recorded_on", "rules"]

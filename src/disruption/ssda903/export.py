@@ -21,7 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
-from disruption.model import Case
+from disruption.domain.model import Case
 from disruption.ssda903.read import EPISODE_COLUMNS
 
 __all__ = ["EXPORT_COLUMNS", "episodes_of", "write_episodes"]

@@ -34,15 +34,15 @@ from datetime import UTC, date, datetime, time
 
 import polars as pl
 
-from disruption.events import Event
+from disruption.core.fold import replay
+from disruption.domain.events import Event
+from disruption.domain.model import Actor, Placement, Role
+from disruption.engine.ports import NewCase
 from disruption.exceptions import InvalidData
-from disruption.fold import replay
-from disruption.model import Actor, Placement, Role
+from disruption.procedure.standard import STANDARD
 from disruption.ssda903 import Report, derive_placements
 from disruption.ssda903.findings import Finding
 from disruption.ssda903.placements import placement_episodes
-from disruption.standard import STANDARD
-from disruption.store.base import NewCase
 
 __all__ = [
     "EPISODE_FIELDS",

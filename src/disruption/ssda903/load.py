@@ -13,11 +13,11 @@ from datetime import datetime
 
 import attrs
 
+from disruption.engine.ports import CaseStore, NewCase
 from disruption.ssda903 import Report, check_files
 from disruption.ssda903.findings import Finding
 from disruption.ssda903.historic import historic_cases
 from disruption.ssda903.read import PathsArg
-from disruption.store.base import CaseStore, NewCase
 
 __all__ = ["ImportPlan", "ImportSummary", "import_returns", "plan_import"]
 

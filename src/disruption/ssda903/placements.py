@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from disruption.codes import CARER_CHANGE_RNE, NEW_PLACEMENT_RNE, TEMPORARY_PLACEMENTS
+from disruption.domain.codes import CARER_CHANGE_RNE, NEW_PLACEMENT_RNE, TEMPORARY_PLACEMENTS
 
 __all__ = [
     "PLACEMENT_COLUMNS",

@@ -5,7 +5,7 @@ and flag the rows it flags: the rules check the rows as the authority submitted 
 any repair (`disruption.ssda903.reconcile` reports its repairs under its own names). Each
 return is checked on its own, as the DfE checks it: an episode is compared with the previous
 and next episode of the same child in the same return, in `RULE_ORDER`. Code validity is
-checked against `disruption.codes` in the collection year the code was recorded in (143 RNE,
+checked against `disruption.domain.codes` in the collection year the code was recorded in (143 RNE,
 144 LS, 146 PLACE, 178 PLACE_PROVIDER by DECOM; 149 REC and ``code-REASON_PLACE_CHANGE`` by
 DEC, or DECOM when DEC is blank); blank codes are left to the rules that require them.
 """
@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterable, Mapping
 
 import polars as pl
 
-from disruption import codes
+from disruption.domain import codes
 from disruption.ssda903._order import in_order as sorted_by
 from disruption.ssda903._rules import Rule, _text, day, distinct, invalid, q, recorded_on
 from disruption.ssda903._rules import rules as episode_rules

@@ -14,12 +14,12 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from itertools import islice
 
-from disruption.decide import missed_events
-from disruption.events import Event, PersonalText
+from disruption.core.decide import missed_events
+from disruption.core.fold import evolve
+from disruption.domain.events import Event, PersonalText
+from disruption.domain.model import Case, Deadline
+from disruption.engine.ports import NewCase, OverdueDeadline, Refusal, Snapshot, StoredEvent
 from disruption.exceptions import ConcurrencyError
-from disruption.fold import evolve
-from disruption.model import Case, Deadline
-from disruption.store.base import NewCase, OverdueDeadline, Refusal, Snapshot, StoredEvent
 
 __all__ = ["MemoryStore"]
 
@@ -30,7 +30,7 @@ def _at_least_one(name: str, value: int) -> None:
 
 
 class MemoryStore:
-    """A :class:`~disruption.store.base.CaseStore` in memory. Not shared between processes."""
+    """A :class:`~disruption.engine.ports.CaseStore` in memory. Not shared between processes."""
 
     def __init__(self) -> None:
         self._events: dict[str, list[Event]] = {}

@@ -1,0 +1,1 @@
+"""The demonstration: synthetic histories and returns, a year of cases, and the demo run."""

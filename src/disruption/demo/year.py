@@ -1,0 +1,174 @@
+"""The demo's live year: what the authority's history says happened, as commands.
+
+The demo imports the returns up to the year before (their placements become cases), then
+runs the last collection year through the engine: each placement that starts in the year is
+opened, each one that ends in it is ended on its recorded date with its recorded reason,
+and before an unplanned ending the procedure runs (a concern, support, a stability meeting
+that plans the move; notice and a learning review after it). Some placements that do not
+end have a concern too, screened out or stabilised. So the store ends the year holding
+exactly the history the returns describe, and the procedure's records besides.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime, time, timedelta
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+from disruption.demo.returns import YEAR_END
+from disruption.domain.commands import Command
+from disruption.domain.model import Actor, Role
+from disruption.ssda903.historic import PLANNED_REASONS, case_reference, location_of
+
+__all__ = ["YEAR_START", "year_commands"]
+
+YEAR_START: Final = date(YEAR_END.year - 1, 4, 1)
+"""The first day of the live year."""
+STEADY_CONCERNS: Final = 0.3
+"""The share of placements open all year that have a concern screened or stabilised."""
+_LONDON = ZoneInfo("Europe/London")
+_CATEGORIES = ("carer_difficulty", "relationship", "missing_episodes", "child_wants_to_leave")
+_SUPPORT = ("extra_visits", "respite", "therapeutic", "direct_work", "mentor_carer", "education")
+_FACTORS = ("carer_capacity", "child_behaviour", "matching", "education", "family_contact")
+
+
+class _Case:
+    """One case's commands in order, each at a time of its day later than the one before."""
+
+    def __init__(self, case: str, rng: random.Random, commands: list[Command]) -> None:
+        self.case, self.rng, self.out = case, rng, commands
+        self.sw = Actor(f"sw-{rng.randint(1, 30):02d}", Role.SOCIAL_WORKER)
+        self.manager = Actor(f"tm-{rng.randint(1, 6)}", Role.TEAM_MANAGER)
+        self.last: datetime | None = None
+
+    def add(self, name: str, day: date, data: Mapping[str, Any], manager: bool = False) -> None:
+        at = datetime.combine(day, time(self.rng.randint(9, 16), 0), tzinfo=_LONDON)
+        if self.last is not None and at <= self.last:
+            at = self.last + timedelta(minutes=10)
+        self.last = at
+        actor = self.manager if manager else self.sw
+        self.out.append(Command(self.case, name, at, actor, dict(data)))
+
+
+def _opened(row: Mapping[str, Any]) -> dict[str, Any]:
+    urn = str(row.get("urn") or "")
+    placement: dict[str, Any] = {
+        "id": f"{row['child']}-{row['start']:%Y%m%d}",
+        "type": row["type"],
+        "provider": row["provider"],
+        "start": row["start"].isoformat(),
+        "location": location_of(row, None),
+    }
+    if urn and urn != "XXXXXXX":
+        placement["carer"] = urn
+    return {"child": row["child"], "placement": placement}
+
+
+def _procedure(c: _Case, first: date, end: date) -> None:
+    """Concern, support and a meeting that plans the move, all before ``end``."""
+    rng = c.rng
+    room = (end - first).days
+    concern = end - timedelta(days=min(room, rng.randint(15, 45)))
+    c.add("raise_concern", concern, {"category": rng.choice(_CATEGORIES), "raised_by": "carer"})
+    offered = min(end, concern + timedelta(days=rng.randint(0, 2)))
+    support = {"support": rng.sample(_SUPPORT, k=rng.randint(1, 3))}
+    c.add("offer_support", offered, support, manager=True)
+    if (end - offered).days < 4:
+        return
+    latest = max(1, (end - offered).days - 2)
+    meeting = offered + timedelta(days=rng.randint(1, min(latest, rng.choice((5, 7, 9, 14)))))
+    chair = {"id": f"iro-{rng.randint(1, 5)}", "role": "iro"}
+    c.add("convene_meeting", offered, {"date": meeting.isoformat(), "chair": chair})
+    views = (
+        {"child_views": "Wants to stay near school and friends."}
+        if rng.random() < 0.7
+        else {"child_views_not_obtained": "Declined to take part."}
+    )
+    record = {
+        "held_on": meeting.isoformat(),
+        "attendees": ["social_worker", "supervising_social_worker", "carer"],
+        "factors": rng.sample(_FACTORS, k=2),
+        "decision": "plan_move",
+        **views,
+    }
+    c.add("record_meeting", meeting, record)
+
+
+def _after_breakdown(c: _Case, end: date) -> None:
+    rng = c.rng
+    if rng.random() < 0.85:
+        sent = end + timedelta(days=rng.randint(1, 16))
+        c.add("record_notice", sent, {"sent_on": sent.isoformat()})
+    if rng.random() < 0.7:
+        held = end + timedelta(days=rng.randint(20, 45))
+        review = {
+            "held_on": held.isoformat(),
+            "chair": {"id": "tm-9", "role": "team_manager"},
+            "factors": rng.sample(_FACTORS, k=2),
+            "recommendations": "Earlier respite; review matching.",
+        }
+        c.add("record_learning_review", held, review, manager=True)
+
+
+def _steady(c: _Case, first: date) -> None:
+    rng = c.rng
+    concern = first + timedelta(days=rng.randint(10, 300))
+    c.add("raise_concern", concern, {"category": rng.choice(_CATEGORIES), "raised_by": "iro"})
+    if rng.random() < 0.3:
+        reason = {"reason": "Screened: manageable within the care plan."}
+        c.add("no_further_action", concern + timedelta(days=1), reason, manager=True)
+        return
+    offered = concern + timedelta(days=rng.randint(0, 2))
+    support = {"support": rng.sample(_SUPPORT, k=rng.randint(1, 3))}
+    c.add("offer_support", offered, support, manager=True)
+    c.add("stabilise", offered + timedelta(days=rng.randint(10, 40)), {}, manager=True)
+
+
+def _ending(c: _Case, row: Mapping[str, Any], first: date) -> None:
+    end: date = row["end"]
+    reason, rec = str(row.get("reason") or ""), str(row.get("rec") or "")
+    if row.get("left_care") and rec:
+        c.add("end_placement", end, {"end": end.isoformat(), "left_care": rec, "planned": True})
+        return
+    planned = reason in PLANNED_REASONS
+    if not planned and (end - first).days >= 3:
+        _procedure(c, first, end)
+    c.add("end_placement", end, {"end": end.isoformat(), "reason": reason, "planned": planned})
+    if not planned:
+        _after_breakdown(c, end)
+
+
+def year_commands(placements: pl.DataFrame, seed: int) -> list[Command]:
+    """The live year's commands, in the order they happened.
+
+    Args:
+        placements: ``placement_rows`` of the authority's whole history.
+        seed: The random seed (times of day, people, which steady placements have a concern).
+
+    Returns:
+        The commands, sorted by ``at``.
+    """
+    rng = random.Random(seed)
+    commands: list[Command] = []
+    for row in _in_year(placements):
+        start, end = row["start"], row["end"]
+        c = _Case(case_reference(row["child"], start), rng, commands)
+        first = max(start, YEAR_START)
+        if start >= YEAR_START:
+            c.add("open_case", start, _opened(row))
+        if end is not None and end <= YEAR_END:
+            _ending(c, row, first)
+        elif rng.random() < STEADY_CONCERNS and (YEAR_END - first).days > 350:
+            _steady(c, first)
+    return sorted(commands, key=lambda command: command.at)
+
+
+def _in_year(placements: pl.DataFrame) -> Iterator[dict[str, Any]]:
+    live = placements.filter(
+        (pl.col("start") <= YEAR_END) & (pl.col("end").is_null() | (pl.col("end") >= YEAR_START))
+    )
+    yield from live.sort("child", "start").iter_rows(named=True)

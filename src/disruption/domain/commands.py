@@ -1,0 +1,273 @@
+"""Commands: what someone asks the procedure to do, and a strict reader for their data.
+
+A :class:`Command` is the envelope of the JSON integration contract: the case, the command's
+name, when it happened, who acted, its data and an optional idempotency key. The procedure
+definition reads ``data`` with :class:`Fields`, which names the offending field in every
+error and refuses fields it does not know.
+
+>>> from datetime import datetime, timezone
+>>> cmd = Command.from_json({"case": "P-0001", "command": "raise_concern",
+...     "at": "2025-12-23T10:00:00+00:00", "actor": {"id": "sw-17", "role": "social_worker"},
+...     "data": {"category": "carer_difficulty", "raised_by": "carer"}})
+>>> (cmd.case, cmd.name, cmd.at.isoformat())
+('P-0001', 'raise_concern', '2025-12-23T10:00:00+00:00')
+>>> Fields({"end": "2025-13-01"}).date("end")
+Traceback (most recent call last):
+...
+disruption.exceptions.InvalidData: end: must be a date as YYYY-MM-DD, not '2025-13-01'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, TypeVar
+
+import attrs
+
+from disruption.domain.model import Actor, Role, check_reference
+from disruption.exceptions import InputError, InvalidData
+
+__all__ = ["MAX_TEXT", "Command", "Fields"]
+
+MAX_TEXT = 20_000
+"""Longest free text accepted in one field, in characters."""
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def _aware(instance: Any, attribute: attrs.Attribute[Any], value: datetime) -> None:
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise InvalidData("must be a timezone-aware date and time", field=attribute.name)
+
+
+def _case_reference(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    check_reference(value, "case")
+
+
+def _command_id(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        check_reference(value, "id")
+
+
+@attrs.frozen(hash=False)
+class Command:
+    """A request to the procedure, as an integration sends it.
+
+    Attributes:
+        case: The case's reference.
+        name: The command's name, for example ``raise_concern``.
+        at: When it happened (timezone-aware); deadlines are judged on it.
+        actor: Who acted.
+        data: The command's own fields, JSON-shaped.
+        id: An idempotency key: a command with an id already applied is not applied again.
+    """
+
+    case: str = attrs.field(validator=_case_reference)
+    name: str
+    at: datetime = attrs.field(validator=_aware)
+    actor: Actor
+    data: Mapping[str, Any] = attrs.field(factory=dict)
+    id: str | None = attrs.field(default=None, validator=_command_id)
+
+    @classmethod
+    def from_json(cls, obj: object, *, line: int | None = None) -> Command:
+        """Read a command from a parsed JSON object of the integration contract.
+
+        Args:
+            obj: The parsed JSON value.
+            line: Its line number in the input, for errors.
+
+        Returns:
+            The command.
+
+        Raises:
+            InputError: When the envelope is malformed; names the field and the line.
+        """
+        if not isinstance(obj, dict):
+            raise InputError("a command must be a JSON object", line=line)
+        unknown = sorted(set(obj) - {"case", "command", "at", "actor", "data", "id"})
+        if unknown:
+            raise InputError(f"unknown field {unknown[0]!r}", line=line, field=unknown[0])
+        try:
+            fields = Fields(obj)
+            case, name, at = fields.string("case"), fields.string("command"), fields.instant("at")
+            actor = fields.nested("actor")
+            return cls(
+                case=case,
+                name=name,
+                at=at,
+                actor=Actor(actor.string("id"), actor.choice("role", Role)),
+                data=fields.mapping("data"),
+                id=fields.string("id", required=False),
+            )
+        except InvalidData as err:
+            raise InputError(str(err), line=line, field=err.field) from None
+
+
+def _member(kind: type[E], value: object, path: str) -> E:
+    try:
+        return kind(value) if isinstance(value, str) else kind("\x00not a member")
+    except ValueError:
+        allowed = ", ".join(m.value for m in kind)
+        raise InvalidData(f"must be one of {allowed}", field=path) from None
+
+
+class Fields:
+    """A strict reader of one JSON object, naming fields by dotted path in errors.
+
+    Args:
+        data: The object to read.
+        prefix: The path of the object itself, for nested objects.
+    """
+
+    def __init__(self, data: Mapping[str, Any], prefix: str = "") -> None:
+        self._data = data
+        self._prefix = prefix
+        self._read: set[str] = set()
+
+    def path(self, name: str) -> str:
+        """Return the dotted path of a field."""
+        return f"{self._prefix}{name}"
+
+    def _get(self, name: str, required: bool) -> Any:
+        self._read.add(name)
+        value = self._data.get(name)
+        if value is None and required:
+            raise InvalidData("is required", field=self.path(name))
+        return value
+
+    def string(self, name: str, *, required: bool = True) -> Any:
+        """Read a non-empty string (``None`` when optional and absent)."""
+        value = self._get(name, required)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise InvalidData("must be a non-empty string", field=self.path(name))
+        return value
+
+    def text(self, name: str, *, required: bool = True) -> Any:
+        """Read free text of at most :data:`MAX_TEXT` characters."""
+        value = self.string(name, required=required)
+        if value is None:
+            return None
+        if len(value) > MAX_TEXT:
+            raise InvalidData(f"must be at most {MAX_TEXT} characters", field=self.path(name))
+        if "\x00" in value:
+            raise InvalidData("must not contain NUL characters", field=self.path(name))
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidData("must be valid Unicode text", field=self.path(name)) from None
+        return value
+
+    def reference(self, name: str, *, required: bool = True) -> Any:
+        """Read a pseudonymous reference (see :func:`disruption.domain.model.check_reference`)."""
+        value = self._get(name, required)
+        return None if value is None else check_reference(value, self.path(name))
+
+    def date(self, name: str, *, required: bool = True) -> Any:
+        """Read a calendar date written ``YYYY-MM-DD``."""
+        value = self._get(name, required)
+        if value is None:
+            return None
+        if isinstance(value, str) and len(value) == 10:
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise InvalidData(f"must be a date as YYYY-MM-DD, not {value!r}", field=self.path(name))
+
+    def instant(self, name: str) -> datetime:
+        """Read an ISO 8601 date and time with an offset."""
+        value = self._get(name, True)
+        try:
+            parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            parsed = None
+        if parsed is None or parsed.utcoffset() is None:
+            raise InvalidData(
+                f"must be an ISO 8601 date and time with an offset, not {value!r}",
+                field=self.path(name),
+            )
+        return parsed
+
+    def integer(self, name: str, *, minimum: int, maximum: int) -> int:
+        """Read a whole number from ``minimum`` to ``maximum``."""
+        value = self._get(name, True)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not (minimum <= value <= maximum)
+        ):
+            raise InvalidData(
+                f"must be a whole number from {minimum} to {maximum}", field=self.path(name)
+            )
+        return value
+
+    def boolean(self, name: str) -> bool:
+        """Read a JSON ``true`` or ``false``."""
+        value = self._get(name, True)
+        if not isinstance(value, bool):
+            raise InvalidData("must be true or false", field=self.path(name))
+        return value
+
+    def choice(self, name: str, kind: type[E], *, required: bool = True) -> Any:
+        """Read one value of an enumeration."""
+        value = self._get(name, required)
+        return None if value is None else _member(kind, value, self.path(name))
+
+    def choices(self, name: str, kind: type[E], *, non_empty: bool = False) -> tuple[E, ...]:
+        """Read a list of values of an enumeration."""
+        items = self._list(name, non_empty)
+        return tuple(_member(kind, v, f"{self.path(name)}[{i}]") for i, v in enumerate(items))
+
+    def labels(
+        self, name: str, allowed: frozenset[str], *, non_empty: bool = False
+    ) -> tuple[str, ...]:
+        """Read a list of labels from a catalogue."""
+        items = self._list(name, non_empty)
+        for i, item in enumerate(items):
+            if item not in allowed:
+                raise InvalidData(
+                    f"{item!r} is not one of {', '.join(sorted(allowed))}",
+                    field=f"{self.path(name)}[{i}]",
+                )
+        return tuple(items)
+
+    def _list(self, name: str, non_empty: bool) -> list[Any]:
+        value = self._get(name, non_empty)
+        value = [] if value is None else value
+        if not isinstance(value, list):
+            raise InvalidData("must be a list", field=self.path(name))
+        if non_empty and not value:
+            raise InvalidData("must not be empty", field=self.path(name))
+        return value
+
+    def mapping(self, name: str) -> dict[str, Any]:
+        """Read an object (an absent one reads as empty)."""
+        value = self._get(name, False)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise InvalidData("must be an object", field=self.path(name))
+        return value
+
+    def nested(self, name: str, *, required: bool = True) -> Fields:
+        """Return a reader for a nested object."""
+        value = self._get(name, required)
+        if value is not None and not isinstance(value, dict):
+            raise InvalidData("must be an object", field=self.path(name))
+        return Fields(value or {}, f"{self.path(name)}.")
+
+    def has(self, name: str) -> bool:
+        """Whether the field is present and not null."""
+        return self._data.get(name) is not None
+
+    def close(self) -> None:
+        """Refuse any field that was not read.
+
+        Raises:
+            InvalidData: Naming the first unknown field.
+        """
+        for key in sorted(set(self._data) - self._read, key=str):
+            raise InvalidData("is not a field of this command", field=self.path(str(key)))

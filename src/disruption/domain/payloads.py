@@ -1,0 +1,124 @@
+"""Turning a command's typed data into an event's JSON data, with free text split off.
+
+A payload is a frozen attrs class read from a command's data. Fields that hold free text
+(a child's views, reasons written in words) are declared with :func:`personal`; when an event
+is built they go to the personal-data store and the event keeps a reference in their place.
+
+>>> import attrs
+>>> @attrs.frozen
+... class Waive:
+...     reason: str = personal()
+>>> data, texts = to_event_data(Waive("carer moved abroad"), case="P-1", seq=7, child="C-9")
+>>> data
+{'reason': {'ref': 'P-1/7/reason'}}
+>>> texts[0].text
+'carer moved abroad'
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import Enum
+from typing import Any
+
+import attrs
+
+from disruption.domain.events import JSON, PersonalText
+
+__all__ = ["is_text_ref", "personal", "to_event_data"]
+
+_PERSONAL = "disruption.personal"
+
+
+def personal(*, default: Any = attrs.NOTHING) -> Any:
+    """Declare a payload field as free text kept apart from events.
+
+    Args:
+        default: The field's default, if it has one.
+
+    Returns:
+        An ``attrs.field`` marked as personal.
+    """
+    return attrs.field(default=default, metadata={_PERSONAL: True}, repr=False)
+
+
+def is_text_ref(value: object) -> bool:
+    """Whether a value in event data is a reference to free text."""
+    return isinstance(value, dict) and set(value) == {"ref"}
+
+
+_PLANS: dict[type, tuple[tuple[str, bool], ...]] = {}
+_NESTED_TEXT: dict[type, bool] = {}
+"""Per type: whether it is a payload class with free text inside (split off when nested)."""
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _plan(kind: type) -> tuple[tuple[str, bool], ...]:
+    """Each field's name and whether it is personal, worked out once per payload class."""
+    plan = _PLANS.get(kind)
+    if plan is None:
+        plan = tuple((f.name, bool(f.metadata.get(_PERSONAL))) for f in attrs.fields(kind))
+        _PLANS[kind] = plan
+    return plan
+
+
+def _nested_text(kind: type) -> bool:
+    found = _NESTED_TEXT.get(kind)
+    if found is None:
+        found = attrs.has(kind) and any(p for _, p in _plan(kind))
+        _NESTED_TEXT[kind] = found
+    return found
+
+
+def _plain(value: Any) -> JSON:
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple | list | frozenset):
+        return [_plain(v) for v in value]
+    if attrs.has(kind):
+        return {name: _plain(getattr(value, name)) for name, _ in _plan(kind)}
+    return value
+
+
+def to_event_data(
+    payload: Any, *, case: str, seq: int, child: str, prefix: str = ""
+) -> tuple[dict[str, JSON], tuple[PersonalText, ...]]:
+    """Return a payload as JSON-ready event data and the free text split off it.
+
+    Args:
+        payload: A payload (attrs instance) or ``None``.
+        case: The case reference.
+        seq: The number of the event being built.
+        child: The child's reference, the key under which free text is stored.
+        prefix: The path of a nested payload.
+
+    Returns:
+        The event data, and one :class:`PersonalText` per non-empty free-text field.
+    """
+    if payload is None:
+        return {}, ()
+    data: dict[str, JSON] = {}
+    texts: list[PersonalText] = []
+    for name, is_personal in _plan(type(payload)):
+        value = getattr(payload, name)
+        kind = type(value)
+        if kind in _SCALARS and not (is_personal and value is not None):
+            data[name] = value
+        elif is_personal:
+            path = f"{prefix}{name}"
+            ref = f"{case}/{seq}/{path}"
+            texts.append(PersonalText(ref=ref, child=child, case=case, field=path, text=value))
+            data[name] = {"ref": ref}
+        elif _nested_text(kind):
+            data[name], nested = to_event_data(
+                value, case=case, seq=seq, child=child, prefix=f"{prefix}{name}."
+            )
+            texts.extend(nested)
+        else:
+            data[name] = _plain(value)
+    return data, tuple(texts)

@@ -1,0 +1,1 @@
+"""Data protection: erasing a child's personal data, retention, and subject access."""

@@ -1,0 +1,275 @@
+"""The data of the standard procedure's commands: typed payloads and their strict readers.
+
+Each reader takes a :class:`~disruption.domain.commands.Fields` over the command's ``data`` and
+returns a frozen payload, or raises :class:`~disruption.exceptions.InvalidData` naming the
+field. Free-text fields are declared with :func:`~disruption.domain.payloads.personal`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import attrs
+
+from disruption.domain import codes
+from disruption.domain.commands import Fields
+from disruption.domain.model import (
+    Actor,
+    ConcernCategory,
+    Location,
+    MeetingDecision,
+    Placement,
+    Role,
+    SupportType,
+)
+from disruption.domain.payloads import personal
+from disruption.exceptions import InvalidData
+
+__all__ = [
+    "FACTORS",
+    "ConveneMeeting",
+    "EndPlacement",
+    "NoFurtherAction",
+    "OfferSupport",
+    "OpenCase",
+    "RaiseConcern",
+    "RecordLearningReview",
+    "RecordMeeting",
+    "RecordNotice",
+    "Stabilise",
+    "Waiver",
+]
+
+FACTORS = frozenset(
+    {
+        "allegation",
+        "carer_capacity",
+        "carer_health",
+        "carer_skills",
+        "child_behaviour",
+        "child_wishes",
+        "education",
+        "exploitation",
+        "family_contact",
+        "health_needs",
+        "matching",
+        "missing_episodes",
+        "peer_relationships",
+        "placement_history",
+        "sibling_arrangements",
+        "support_insufficient",
+        "other",
+    }
+)
+"""The standard catalogue of contributing factors (codes, never free text)."""
+
+
+def _actor(fields: Fields, name: str) -> Actor:
+    nested = fields.nested(name)
+    actor = Actor(nested.reference("id"), nested.choice("role", Role))
+    nested.close()
+    return actor
+
+
+@attrs.frozen
+class OpenCase:
+    """``open_case``: the child and the placement."""
+
+    child: str
+    placement: Placement
+
+    @classmethod
+    def read(cls, fields: Fields) -> OpenCase:
+        """Read the data of ``open_case``."""
+        p = fields.nested("placement")
+        placement = Placement(
+            id=p.reference("id"),
+            start=p.date("start"),
+            type=p.string("type"),
+            provider=p.string("provider"),
+            location=p.choice("location", Location),
+            carer=p.reference("carer", required=False),
+        )
+        p.close()
+        return cls(child=fields.reference("child"), placement=placement)
+
+
+@attrs.frozen
+class RaiseConcern:
+    """``raise_concern``: what the concern is about and who raised it."""
+
+    category: ConcernCategory
+    raised_by: Role
+
+    @classmethod
+    def read(cls, fields: Fields) -> RaiseConcern:
+        """Read the data of ``raise_concern``."""
+        return cls(fields.choice("category", ConcernCategory), fields.choice("raised_by", Role))
+
+
+@attrs.frozen
+class NoFurtherAction:
+    """``no_further_action``: why the concern needs no further action."""
+
+    reason: str = personal()
+
+    @classmethod
+    def read(cls, fields: Fields) -> NoFurtherAction:
+        """Read the data of ``no_further_action``."""
+        return cls(fields.text("reason"))
+
+
+@attrs.frozen
+class OfferSupport:
+    """``offer_support``: the support offered and when it is reviewed."""
+
+    support: tuple[SupportType, ...]
+    review_by: date | None = None
+
+    @classmethod
+    def read(cls, fields: Fields) -> OfferSupport:
+        """Read the data of ``offer_support``."""
+        return cls(
+            fields.choices("support", SupportType, non_empty=True),
+            fields.date("review_by", required=False),
+        )
+
+
+@attrs.frozen
+class ConveneMeeting:
+    """``convene_meeting``: when, and who chairs."""
+
+    date: date
+    chair: Actor
+
+    @classmethod
+    def read(cls, fields: Fields) -> ConveneMeeting:
+        """Read the data of ``convene_meeting``."""
+        return cls(fields.date("date"), _actor(fields, "chair"))
+
+
+@attrs.frozen
+class RecordMeeting:
+    """``record_meeting``: who attended, the child's views, factors and the decision."""
+
+    held_on: date
+    attendees: tuple[Role, ...]
+    factors: tuple[str, ...]
+    decision: MeetingDecision
+    child_views: str | None = personal(default=None)
+    child_views_not_obtained: str | None = personal(default=None)
+
+    @classmethod
+    def read(cls, fields: Fields, factors: frozenset[str]) -> RecordMeeting:
+        """Read the data of ``record_meeting``, checking factors against a catalogue."""
+        attendees = fields.choices("attendees", Role, non_empty=True)
+        if Role.SOCIAL_WORKER not in attendees:
+            raise InvalidData("must include social_worker", field=fields.path("attendees"))
+        views = fields.text("child_views", required=False)
+        not_obtained = fields.text("child_views_not_obtained", required=False)
+        if (views is None) == (not_obtained is None):
+            raise InvalidData(
+                "give exactly one of child_views or child_views_not_obtained",
+                field=fields.path("child_views"),
+            )
+        return cls(
+            held_on=fields.date("held_on"),
+            attendees=attendees,
+            factors=fields.labels("factors", factors),
+            decision=fields.choice("decision", MeetingDecision),
+            child_views=views,
+            child_views_not_obtained=not_obtained,
+        )
+
+
+@attrs.frozen
+class Stabilise:
+    """``stabilise``: no data."""
+
+    @classmethod
+    def read(cls, fields: Fields) -> Stabilise:
+        """Read the (empty) data of ``stabilise``."""
+        return cls()
+
+
+@attrs.frozen
+class EndPlacement:
+    """``end_placement``: the end date, why, and whether it was planned.
+
+    Exactly one of ``reason`` (a REASON_PLACE_CHANGE code: the child moves to another
+    placement) or ``left_care`` (a REC code other than ``X1``: the child leaves care with this
+    ending) is given.
+    """
+
+    end: date
+    reason: str
+    planned: bool
+    left_care: str | None = None
+
+    @classmethod
+    def read(cls, fields: Fields) -> EndPlacement:
+        """Read the data of ``end_placement``."""
+        end = fields.date("end")
+        year = codes.collection_year(end)
+        if fields.has("left_care") == fields.has("reason"):
+            raise InvalidData(
+                "give exactly one of reason or left_care", field=fields.path("reason")
+            )
+        if fields.has("left_care"):
+            left = codes.REC.check(
+                fields.string("left_care"), field=fields.path("left_care"), year=year
+            )
+            if left == "X1":
+                raise InvalidData(
+                    "X1 is not leaving care: give a reason instead", field=fields.path("left_care")
+                )
+            return cls(end, "", fields.boolean("planned"), left)
+        reason = codes.REASON_PLACE_CHANGE.check(
+            fields.string("reason"), field=fields.path("reason"), year=year
+        )
+        return cls(end, reason, fields.boolean("planned"))
+
+
+@attrs.frozen
+class RecordNotice:
+    """``record_notice``: when written notice of the ending was sent."""
+
+    sent_on: date
+
+    @classmethod
+    def read(cls, fields: Fields) -> RecordNotice:
+        """Read the data of ``record_notice``."""
+        return cls(fields.date("sent_on"))
+
+
+@attrs.frozen
+class Waiver:
+    """Why no learning review is held (recorded by a manager)."""
+
+    reason: str = personal()
+
+
+@attrs.frozen
+class RecordLearningReview:
+    """``record_learning_review``: the review held, or its waiver."""
+
+    held_on: date | None = None
+    chair: Actor | None = None
+    factors: tuple[str, ...] = ()
+    recommendations: str | None = personal(default=None)
+    waived: Waiver | None = None
+
+    @classmethod
+    def read(cls, fields: Fields, factors: frozenset[str]) -> RecordLearningReview:
+        """Read the data of ``record_learning_review``: a review, or ``waived``."""
+        if fields.has("waived"):
+            waived = fields.nested("waived")
+            waiver = Waiver(waived.text("reason"))
+            waived.close()
+            return cls(waived=waiver)
+        return cls(
+            held_on=fields.date("held_on"),
+            chair=_actor(fields, "chair"),
+            factors=fields.labels("factors", factors, non_empty=True),
+            recommendations=fields.text("recommendations"),
+        )

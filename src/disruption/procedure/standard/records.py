@@ -1,0 +1,119 @@
+"""How the standard procedure's events update a case's records during the fold.
+
+Each recorder reads an event's JSON data; state, version and deadlines are handled by the
+fold itself from the event's envelope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import attrs
+
+from disruption.domain.clock import london_date
+from disruption.domain.events import Event
+from disruption.domain.model import (
+    Actor,
+    Case,
+    Concern,
+    ConcernCategory,
+    Ending,
+    LearningReview,
+    Meeting,
+    MeetingDecision,
+    Role,
+    SupportOffer,
+    SupportType,
+)
+from disruption.procedure.definition import Recorder
+
+__all__ = ["RECORDS"]
+
+
+def _date(value: Any) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+def _actor(value: Any) -> Actor | None:
+    return None if value is None else Actor(value["id"], value["role"])
+
+
+def concern_raised(case: Case, event: Event) -> Case:
+    """Add the concern."""
+    concern = Concern(
+        ConcernCategory(event.data["category"]),
+        Role(event.data["raised_by"]),
+        london_date(event.at),
+    )
+    return case.with_file(concerns=(*case.concerns, concern))
+
+
+def support_offered(case: Case, event: Event) -> Case:
+    """Set the support offer."""
+    offer = SupportOffer(
+        tuple(SupportType(s) for s in event.data["support"]),
+        london_date(event.at),
+        _date(event.data.get("review_by")),
+    )
+    return case.with_file(support=offer)
+
+
+def meeting_convened(case: Case, event: Event) -> Case:
+    """Add the convened meeting."""
+    chair = _actor(event.data["chair"])
+    assert chair is not None
+    meeting = Meeting(date.fromisoformat(event.data["date"]), chair)
+    return case.with_file(meetings=(*case.meetings, meeting))
+
+
+def meeting_recorded(case: Case, event: Event) -> Case:
+    """Complete the last convened meeting with its record."""
+    data = event.data
+    held = attrs.evolve(
+        case.meetings[-1],
+        held_on=date.fromisoformat(data["held_on"]),
+        decision=MeetingDecision(data["decision"]),
+        factors=tuple(data["factors"]),
+        child_views_obtained=data.get("child_views") is not None,
+    )
+    return case.with_file(meetings=(*case.meetings[:-1], held))
+
+
+def placement_ended(case: Case, event: Event) -> Case:
+    """Set the ending."""
+    data = event.data
+    ending = Ending(
+        date.fromisoformat(data["end"]), data["reason"], data["planned"], data.get("left_care")
+    )
+    return case.with_file(ending=ending)
+
+
+def notice_recorded(case: Case, event: Event) -> Case:
+    """Set the date written notice was sent."""
+    return case.with_file(notice_sent_on=date.fromisoformat(event.data["sent_on"]))
+
+
+def learning_review_recorded(case: Case, event: Event) -> Case:
+    """Set the learning review, or its waiver."""
+    data = event.data
+    review = LearningReview(
+        held_on=_date(data.get("held_on")),
+        chair=_actor(data.get("chair")),
+        factors=tuple(data.get("factors") or ()),
+        waived=data.get("waived") is not None,
+    )
+    return case.with_file(review=review)
+
+
+RECORDS: Mapping[str, Recorder] = {
+    "ConcernRaised": concern_raised,
+    "SupportOffered": support_offered,
+    "MeetingConvened": meeting_convened,
+    "MeetingRecorded": meeting_recorded,
+    "PlacementEnded": placement_ended,
+    "NoticeRecorded": notice_recorded,
+    "LearningReviewRecorded": learning_review_recorded,
+}
+"""The standard procedure's recorders, by event type."""

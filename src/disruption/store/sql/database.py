@@ -1,0 +1,340 @@
+"""The SQL database behind a :class:`~disruption.store.sql.store.SqlStore`.
+
+:class:`Database` opens a SQLite file or a PostgreSQL server through SQLAlchemy, checks,
+creates or upgrades the store's schema, hands out reading and writing connections, and turns
+database errors into :class:`~disruption.exceptions.StoreError` without showing passwords.
+On SQLite every connection runs with ``synchronous=FULL``, foreign keys on and a 10 s busy
+timeout, a file store is in write-ahead-log mode (from schema version 6), and writes begin
+with ``BEGIN IMMEDIATE`` so that concurrent writers wait for each other instead of failing
+at commit.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, SQLAlchemyError
+from sqlalchemy.pool import StaticPool
+
+from disruption.exceptions import SchemaError, StoreError
+from disruption.store.sql import migrations, schema
+from disruption.store.sql.driver import Tx, open_tx
+from disruption.store.sql.schema import SCHEMA_VERSION
+
+__all__ = ["Database"]
+
+_IMMEDIATE = "disruption_begin_immediate"
+"""Execution option that makes a SQLite transaction begin with ``BEGIN IMMEDIATE``."""
+
+_SQLITE_PRAGMAS = ("PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000")
+
+
+def _target(url: str) -> URL:
+    if "://" not in url:
+        return URL.create("sqlite+pysqlite", database=url)
+    target = make_url(url)
+    if target.drivername in ("postgresql", "postgres"):
+        return target.set(drivername="postgresql+psycopg")
+    return target
+
+
+def _sqlite_file(target: URL) -> Path | None:
+    memory = target.database in (None, "", ":memory:") or target.query.get("uri")
+    return None if memory or target.database is None else Path(target.database)
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" event emits BEGIN
+    cursor = dbapi_connection.cursor()
+    for pragma in _SQLITE_PRAGMAS:
+        cursor.execute(pragma)
+    cursor.close()
+
+
+def _on_sqlite_begin(conn: sa.Connection) -> None:
+    immediate = conn.get_execution_options().get(_IMMEDIATE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _postgres_arguments(target: URL) -> tuple[URL, dict[str, Any], bool]:
+    """The URL without the store's option, psycopg's arguments, whether to prepare statements.
+
+    ``prepare_threshold=none`` in the URL turns the store's prepared statements off (behind a
+    pooler in transaction mode); libpq would refuse it as a connection parameter. psycopg's
+    own automatic preparing is always off on the store's connections: when psycopg rolls back
+    a transaction after preparing statements of its own, it deallocates every prepared
+    statement of the connection, the store's too (seen with SQLAlchemy 2.0).
+    """
+    arguments: dict[str, Any] = {} if "connect_timeout" in target.query else {"connect_timeout": 10}
+    arguments["prepare_threshold"] = None
+    threshold, prepare = target.query.get("prepare_threshold"), True
+    if threshold is not None:
+        value = threshold if isinstance(threshold, str) else threshold[-1]
+        if value.lower() not in ("none", "") and not value.isdigit():
+            raise StoreError(f"prepare_threshold must be a number or none, not {value!r}")
+        prepare = value.isdigit()
+        target = target.difference_update_query(["prepare_threshold"])
+    return target, arguments, prepare
+
+
+def _create_engine(target: URL) -> tuple[sa.Engine, bool]:
+    """The engine, and whether the store keeps statements prepared on its connections."""
+    if target.get_backend_name() != "sqlite":
+        target, arguments, prepare = _postgres_arguments(target)
+        return sa.create_engine(target, hide_parameters=True, connect_args=arguments), prepare
+    pool = {"poolclass": StaticPool} if _sqlite_file(target) is None else {}
+    engine = sa.create_engine(
+        target, hide_parameters=True, connect_args={"check_same_thread": False}, **pool
+    )
+    sa.event.listen(engine, "connect", _on_sqlite_connect)
+    sa.event.listen(engine, "begin", _on_sqlite_begin)
+    return engine, False
+
+
+class Database:
+    """A database holding a store, opened and checked.
+
+    Args:
+        url: A database URL, a SQLite path or ``:memory:``.
+        create: Create the tables in an empty or missing database.
+        upgrade: Upgrade a store of an older schema version instead of refusing it.
+
+    Raises:
+        StoreError: When the database cannot be reached, or there is no store and ``create``
+            is ``False``.
+        SchemaError: When the database is not a disruption store, not a SQLite file, was
+            written by a newer version of disruption, or by an older one and ``upgrade`` is
+            ``False``.
+
+    Attributes:
+        url: The path or URL of the database, without its password.
+        engine: The SQLAlchemy engine.
+        opened: The schema versions before and after opening (``0`` before when created).
+    """
+
+    def __init__(self, url: str, *, create: bool, upgrade: bool) -> None:
+        try:
+            target = _target(url)
+        except ArgumentError:
+            raise StoreError("not a database URL or path") from None
+        self.url = url if "://" not in url else make_url(url).render_as_string(hide_password=True)
+        self._password = target.password
+        file = _sqlite_file(target) if target.get_backend_name() == "sqlite" else None
+        self._file = file
+        if not create and file is not None and not file.exists():
+            raise StoreError(f"no store at {self.url}")
+        try:
+            self.engine, self._prepare = _create_engine(target)
+        except (ArgumentError, ImportError) as err:
+            raise StoreError(f"cannot open the store at {self.url}: {err}") from None
+        self._writer = self.engine.execution_options(**{_IMMEDIATE: True})
+        self._pinned: Any = None
+        self._pinned_lock = threading.Lock()
+        try:
+            self.opened = self._open(create, upgrade)
+        except BaseException:
+            self.engine.dispose()
+            raise
+
+    def _open(self, create: bool, upgrade: bool) -> tuple[int, int]:
+        with self._failures("open the store"):
+            found = self._found_version()
+        if found is None and not create:
+            raise StoreError(f"no store at {self.url}")
+        if found is not None and found < SCHEMA_VERSION and not upgrade:
+            raise SchemaError(
+                f"store schema version {found} is older than this library's {SCHEMA_VERSION}: "
+                f"run `disruption db upgrade --db {self.url}`"
+            )
+        opened = (found, found) if found == SCHEMA_VERSION else self.upgrade()
+        self._write_ahead_log()
+        return opened
+
+    def _write_ahead_log(self) -> None:
+        """Put a SQLite file store in write-ahead-log mode (once: the mode is kept in the file).
+
+        With ``synchronous=FULL`` a commit is then one sync of the log, where the rollback
+        journal synced the journal and the database file each time: as durable, and readers
+        do not wait for the writer. Done after the schema is current, never on a store
+        refused (an older one is left untouched until it is upgraded).
+        """
+        if self.engine.dialect.name != "sqlite" or self._file is None:
+            return
+        with self._failures("open the store"):
+            pooled = self.engine.raw_connection()  # in autocommit: the mode cannot change
+            try:  # inside a transaction
+                sqlite: Any = pooled.driver_connection
+                if str(sqlite.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                    sqlite.execute("PRAGMA journal_mode=WAL").fetchall()
+            finally:
+                pooled.close()
+
+    def _found_version(self) -> int | None:
+        try:
+            with self.engine.connect() as conn:
+                return schema.stored_version(conn, self.url)
+        except DatabaseError as err:
+            # Exactly DatabaseError (not a subclass) is SQLite's "file is not a database".
+            if self.engine.dialect.name == "sqlite" and type(err) is DatabaseError:
+                raise SchemaError(f"{self.url} is not a SQLite database") from err
+            raise
+
+    @contextmanager
+    def _failures(self, what: str) -> Iterator[None]:
+        try:
+            yield
+        except (SQLAlchemyError, self.engine.dialect.loaded_dbapi.Error) as err:
+            orig = getattr(err, "orig", None)
+            reason = " ".join(str(orig if orig is not None else err).split())
+            if self._password:
+                reason = reason.replace(self._password, "***")
+            raise StoreError(f"cannot {what} at {self.url}: {reason}") from err
+
+    @contextmanager
+    def reading(self, what: str) -> Iterator[sa.Connection]:
+        """Lend a connection for reading.
+
+        Args:
+            what: What is done, for errors ("read events").
+
+        Yields:
+            The connection.
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        with self._failures(what), self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def writing(self, what: str) -> Iterator[sa.Connection]:
+        """Lend a connection in a write transaction, committed when the block ends.
+
+        An exception leaving the block rolls the transaction back.
+
+        Args:
+            what: What is done, for errors ("append to case P-1").
+
+        Yields:
+            The connection, in its transaction (``BEGIN IMMEDIATE`` on SQLite).
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        with self._failures(what), self._writer.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def transaction(self, what: str) -> Iterator[Tx]:
+        """Lend a write transaction on the driver's own connection, committed at the end.
+
+        The write path of :mod:`disruption.store.sql.writes` runs on it (see
+        :mod:`disruption.store.sql.driver` for why). An exception leaving the block rolls the
+        transaction back; the block may commit early (:meth:`Tx.commit`).
+
+        Args:
+            what: What is done, for errors ("append to case P-1").
+
+        Yields:
+            The transaction (``BEGIN IMMEDIATE`` on SQLite).
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        postgres = self.engine.dialect.name == "postgresql"
+        with self._failures(what), self._driver_connection() as pooled:
+            prepared = pooled.info.setdefault("disruption_prepared", {}) if self._prepare else None
+            tx = open_tx(pooled.driver_connection, postgres, prepared=prepared)
+            try:
+                yield tx
+                tx.commit()
+            except BaseException:
+                tx.rollback()
+                raise
+            finally:
+                tx.close()
+                if tx.broken:
+                    pooled.invalidate()
+
+    def driver_row(self, what: str, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        """Read one row through the driver itself, in autocommit: one statement, one round trip.
+
+        One statement reads a consistent state. This skips SQLAlchemy's transaction around
+        a read (on PostgreSQL a ``BEGIN`` and a ``ROLLBACK`` beside the query), which cost more
+        than the read itself on the hot path of every command. On SQLite it runs on the
+        store's own connection, on PostgreSQL on a pooled one, switched to autocommit for the
+        statement and back.
+
+        Args:
+            what: What is done, for errors ("read a case").
+            sql: One ``SELECT`` with ``?`` placeholders (``%s`` on PostgreSQL).
+            params: Its parameters.
+
+        Returns:
+            The first row, or ``None``.
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        with self._failures(what), self._driver_connection() as pooled:
+            driver = pooled.driver_connection
+            if self.engine.dialect.name == "sqlite":
+                row: tuple[Any, ...] | None = driver.execute(sql, params).fetchone()
+                return row
+            try:
+                driver.autocommit = True
+                try:
+                    row = driver.execute(sql, params).fetchone()
+                finally:
+                    driver.autocommit = False
+            except BaseException:
+                pooled.invalidate()
+                raise
+            return row
+
+    @contextmanager
+    def _driver_connection(self) -> Iterator[Any]:
+        """A pooled connection for one write transaction.
+
+        On SQLite, one connection kept for the store's writes, lent to one transaction at a
+        time (SQLite runs one writer at a time anyway): checking a connection out of the pool
+        and back for every command cost about 5 % of a durable command.
+        """
+        if self.engine.dialect.name != "sqlite":
+            pooled = self.engine.raw_connection()
+            try:
+                yield pooled
+            finally:
+                pooled.close()
+            return
+        with self._pinned_lock:
+            if self._pinned is None:
+                self._pinned = self.engine.raw_connection()
+            yield self._pinned
+
+    def upgrade(self) -> tuple[int, int]:
+        """Create the tables, or upgrade the schema to this library's version.
+
+        Returns:
+            The schema versions before and after (``0`` before when the tables were created).
+
+        Raises:
+            StoreError: When the database fails; nothing is changed.
+            SchemaError: When the database is not a disruption store, or a newer one.
+        """
+        with self.writing("upgrade the store") as conn:
+            return migrations.upgrade(conn, shown=self.url)
+
+    def close(self) -> None:
+        """Close the connections."""
+        with self._pinned_lock:
+            pinned, self._pinned = self._pinned, None
+        if pinned is not None:
+            pinned.close()
+        self.engine.dispose()

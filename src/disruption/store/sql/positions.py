@@ -1,0 +1,83 @@
+"""Taking positions in the global event order, with the hash the new events chain to.
+
+The one-row ``positions`` counter is updated in the transaction that appends: its row lock
+makes appends commit in position order, and a rolled-back append leaves no gap (see
+:mod:`disruption.store.sql.schema`). With the positions comes the hash of the event just before
+them, which the first new event chains to (:mod:`disruption.store.sql.audit`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Final
+
+from disruption.store.sql import audit
+from disruption.store.sql.driver import Tx, returning_supported
+
+__all__ = ["Taken", "take_positions"]
+
+_TAKE: Final = 'UPDATE positions SET "last" = "last" + ? WHERE id = 1'
+_PREVIOUS: Final = '(SELECT hash FROM events WHERE "position" = positions."last" - ?)'
+_PREVIOUS_PG: Final = (
+    'SELECT hash FROM events WHERE "position" = (SELECT "last" FROM positions WHERE id = 1) - ?'
+)
+
+Taken = Callable[[], tuple[int, str] | None]
+"""Gives the first position taken and the hash to chain to, or ``None`` for a stale case."""
+
+
+def _take_postgres(tx: Tx, n: int, written: tuple[str, Sequence[Any]] | None) -> Taken:
+    # The case's row is written in the same statement, and the counter moves only if it was.
+    if written is None:
+        taking = tx.execute(f'{_TAKE} RETURNING "last"', (n,), prepare=True)
+    else:
+        sql, params = written
+        guarded = f"WITH written AS ({sql} RETURNING 1) {_TAKE} AND EXISTS (SELECT FROM written)"
+        taking = tx.execute(f'{guarded} RETURNING "last"', (*params, n), prepare=True)
+    # A statement of its own, so that its snapshot shows the event committed by the writer
+    # that held the counter before (an UPDATE's RETURNING sees the snapshot it started with).
+    previous = tx.execute(_PREVIOUS_PG, (n,), prepare=True)
+
+    def taken() -> tuple[int, str] | None:
+        found = taking.fetchall()
+        if not found:
+            return None
+        hashes = previous.fetchall()
+        return int(found[0][0]) - n + 1, (hashes[0][0] if hashes else None) or audit.GENESIS
+
+    return taken
+
+
+def _take_sqlite(tx: Tx, n: int, written: tuple[str, Sequence[Any]] | None) -> Taken:
+    # BEGIN IMMEDIATE serialises writers: what this transaction reads is the latest.
+    writing = None if written is None else tx.execute(*written)
+    if returning_supported():
+        taking = tx.execute(f'{_TAKE} RETURNING "last", {_PREVIOUS}', (n, n))
+    else:
+        tx.execute(_TAKE, (n,))
+        taking = tx.execute(f'SELECT "last", {_PREVIOUS} FROM positions WHERE id = 1', (n,))
+
+    def taken() -> tuple[int, str] | None:
+        # Every row fetched, so that SQLite finishes the statement before COMMIT.
+        ((last, previous),) = taking.fetchall()
+        if writing is not None and writing.rowcount != 1:
+            return None
+        return int(last) - n + 1, previous or audit.GENESIS
+
+    return taken
+
+
+def take_positions(tx: Tx, n: int, written: tuple[str, Sequence[Any]] | None = None) -> Taken:
+    """Take the next ``n`` positions from the counter, locking it until commit.
+
+    Args:
+        tx: A write transaction.
+        n: How many positions (0 takes none but still locks the counter).
+        written: A statement writing the case's row (and its parameters), sent first: the
+            positions are taken only if it wrote one row.
+
+    Returns:
+        A function giving the first position taken and the hash of the event before it, or
+        ``None`` when ``written`` wrote nothing (call it after :meth:`Tx.sync`).
+    """
+    return (_take_postgres if tx.postgres else _take_sqlite)(tx, n, written)

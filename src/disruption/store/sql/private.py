@@ -1,0 +1,136 @@
+"""The SQL store's records about people: free text and its erasure, the access log, the chain.
+
+A part of :class:`~disruption.store.sql.store.SqlStore`, kept apart for size: everything here reads
+or writes what data protection is about (see ``docs/privacy.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from disruption.engine.ports import Refusal
+from disruption.store.sql import keys, schema
+from disruption.store.sql.audit import Verification, verify_rows
+from disruption.store.sql.database import Database
+
+__all__ = ["PrivateRecords"]
+
+
+class PrivateRecords:
+    """Free text, the access log and the audit chain of an SQL store."""
+
+    _db: Database
+
+    def record_refusal(self, refusal: Refusal) -> None:
+        """Write a refused access decision to the access log, in a transaction of its own.
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        row = {
+            "at": refusal.at.isoformat(),
+            "recorded_at": refusal.recorded_at.isoformat(),
+            "case_id": refusal.case,
+            "command": refusal.command,
+            "actor_id": refusal.actor_id,
+            "actor_role": refusal.actor_role,
+            "error": refusal.error,
+            "state": refusal.state,
+        }
+        with self._db.writing("record a refusal") as conn:
+            conn.execute(sa.insert(schema.access_log).values(row))
+
+    def refusals(self, limit: int = 1000) -> Sequence[Refusal]:
+        """Return the access log, most recent last (the latest ``limit`` entries).
+
+        Raises:
+            StoreError: When the database cannot be read.
+        """
+        log = schema.access_log
+        query = sa.select(log).order_by(log.c.id.desc()).limit(max(0, limit))
+        with self._db.reading("read the access log") as conn:
+            found = list(conn.execute(query).mappings())
+        return tuple(
+            Refusal(
+                at=datetime.fromisoformat(r["at"]),
+                recorded_at=datetime.fromisoformat(r["recorded_at"]),
+                case=r["case_id"],
+                command=r["command"],
+                actor_id=r["actor_id"],
+                actor_role=r["actor_role"],
+                error=r["error"],
+                state=r["state"],
+            )
+            for r in reversed(found)
+        )
+
+    def verify(self, *, page: int = 10_000) -> Verification:
+        """Check the chain of stored events (see :mod:`disruption.store.sql.audit`).
+
+        Args:
+            page: Rows read per query.
+
+        Returns:
+            How many rows hold, and the first broken position if one is.
+
+        Raises:
+            StoreError: When the database cannot be read.
+        """
+        return verify_rows(self._event_rows(page))
+
+    def _event_rows(self, page: int) -> Iterable[dict[str, Any]]:
+        table, last = schema.events, 0
+        while True:
+            query = sa.select(table).where(table.c.position > last).order_by(table.c.position)
+            with self._db.reading("verify events") as conn:
+                batch = [dict(r) for r in conn.execute(query.limit(page)).mappings()]
+            yield from batch
+            if len(batch) < page:
+                return
+            last = batch[-1]["position"]
+
+    def text(self, ref: str) -> str | None:
+        """Return a piece of free text by its reference.
+
+        Args:
+            ref: The reference left in the event's data.
+
+        Returns:
+            The text, or ``None`` if there is none (or it was erased).
+
+        Raises:
+            StoreError: When the database cannot be read.
+        """
+        texts, held = schema.personal_texts, schema.child_keys
+        query = (
+            sa.select(texts.c.text, texts.c.child, held.c.key)
+            .join(held, held.c.child == texts.c.child)
+            .where(texts.c.ref == ref)
+        )
+        with self._db.reading("read text") as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        return keys.open_text(row.key, row.text, ref=ref, child=row.child)
+
+    def erase(self, child: str) -> int:
+        """Destroy a child's free text for good: their key and every text sealed with it.
+
+        Args:
+            child: The child's pseudonymous reference.
+
+        Returns:
+            How many pieces of text were erased.
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        texts, held = schema.personal_texts, schema.child_keys
+        with self._db.writing("erase a child's text") as conn:
+            conn.execute(sa.delete(held).where(held.c.child == child))
+            erased = conn.execute(sa.delete(texts).where(texts.c.child == child)).rowcount
+        return int(erased or 0)

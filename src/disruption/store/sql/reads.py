@@ -1,0 +1,240 @@
+"""The SQL store's reads: events, the feed's positions, cases and overdue deadlines.
+
+A part of :class:`~disruption.store.sql.store.SqlStore`, kept apart for size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from disruption.domain.events import Event
+from disruption.domain.model import DeadlineStatus, ProcedureRef
+from disruption.engine.ports import OverdueDeadline, Snapshot, StoredEvent
+from disruption.store.sql import event_rows, rows, schema
+from disruption.store.sql.database import Database
+from disruption.store.sql.snapshots import case_from_snapshot
+
+__all__ = ["Reads", "at_least_one"]
+
+
+def at_least_one(name: str, value: int) -> None:
+    """Refuse a count below 1.
+
+    Raises:
+        ValueError: When ``value`` is less than 1.
+    """
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, not {value}")
+
+
+_SNAPSHOT = sa.select(
+    schema.cases.c.version,
+    schema.cases.c.procedure,
+    schema.cases.c.procedure_version,
+    schema.cases.c.snapshot,
+).where(schema.cases.c.id == sa.bindparam("case"))
+"""A case's version, procedure and snapshot (built once: SQLAlchemy caches its compiled form)."""
+_SQLITE_SNAPSHOT = "SELECT version, procedure, procedure_version, snapshot FROM cases WHERE id = ?"
+_POSTGRES_SNAPSHOT = _SQLITE_SNAPSHOT.replace("?", "%s")
+"""The same, on the drivers' own connections: the hot path of every command."""
+
+
+class Reads:
+    """What an SQL store reads: events by case, command and position, cases, deadlines."""
+
+    _db: Database
+
+    def events(self, case: str) -> Sequence[Event]:
+        """Return a case's events in sequence order.
+
+        Args:
+            case: The case reference.
+
+        Returns:
+            The events, empty if there is no such case.
+
+        Raises:
+            StoreError: When the database cannot be read.
+            SchemaError: When an event was written by a newer version of disruption.
+        """
+        table = schema.events
+        query = sa.select(table).where(table.c.case_id == case).order_by(table.c.seq)
+        return tuple(s.event for s in self._read(query))
+
+    def snapshot(self, case: str) -> Snapshot | None:
+        """Return a case's snapshot and the events stored after it.
+
+        The hot path is one statement: the case's row, with a snapshot as recent as its
+        events. Otherwise the row and the events after the snapshot are read in one
+        transaction.
+
+        Args:
+            case: The case reference.
+
+        Returns:
+            The snapshot (``case=None`` with every event when it cannot be trusted), or
+            ``None`` when there is no such case.
+
+        Raises:
+            StoreError: When the database cannot be read.
+            SchemaError: When an event was written by a newer version of disruption.
+        """
+        sqlite = self._db.engine.dialect.name == "sqlite"
+        row = self._db.driver_row(
+            "read a case", _SQLITE_SNAPSHOT if sqlite else _POSTGRES_SNAPSHOT, (case,)
+        )
+        if row is None:
+            return None
+        version, name, procedure_version, text = row
+        found = case_from_snapshot(text, ProcedureRef(name, procedure_version))
+        if found is not None and found.version == version:
+            return Snapshot(found)
+        # Behind its events (a sweep ran) or not to be trusted: the row again and the events
+        # after it, in one read transaction.
+        events = schema.events
+        with self._db.reading("read a case") as conn:
+            row = conn.execute(_SNAPSHOT, {"case": case}).one_or_none()
+            if row is None:
+                return None
+            version, name, procedure_version, text = row
+            found = case_from_snapshot(text, ProcedureRef(name, procedure_version))
+            if found is not None and found.version == version:
+                return Snapshot(found)
+            after = 0 if found is None or found.version > version else found.version
+            query = sa.select(events).where(events.c.case_id == case, events.c.seq > after)
+            rows_after = conn.execute(query.order_by(events.c.seq)).mappings().all()
+        later = tuple(event_rows.event_from_row(r) for r in rows_after)
+        return Snapshot(found if after else None, later)
+
+    def events_of_command(self, command_id: str) -> Sequence[Event]:
+        """Return the events appended by a command, by its idempotency key.
+
+        Args:
+            command_id: The command's idempotency key.
+
+        Returns:
+            The events in the order appended, empty if no command had that key.
+
+        Raises:
+            StoreError: When the database cannot be read.
+            SchemaError: When an event was written by a newer version of disruption.
+        """
+        events, commands = schema.events, schema.commands
+        span = events.c.position.between(commands.c.first_position, commands.c.last_position)
+        query = (
+            sa.select(events)
+            .join(commands, span)
+            .where(commands.c.id == command_id, events.c.command_id == command_id)
+            .order_by(events.c.position)
+        )
+        return tuple(s.event for s in self._read(query))
+
+    def read_after(self, position: int, limit: int = 1000) -> Sequence[StoredEvent]:
+        """Return up to ``limit`` committed events with positions after ``position``, in order.
+
+        Args:
+            position: The last position already handled (0 for the start).
+            limit: The most events returned.
+
+        Returns:
+            The events with their positions.
+
+        Raises:
+            ValueError: When ``limit`` is less than 1.
+            StoreError: When the database cannot be read.
+            SchemaError: When an event was written by a newer version of disruption.
+        """
+        at_least_one("limit", limit)
+        table = schema.events
+        query = sa.select(table).where(table.c.position > position)
+        return self._read(query.order_by(table.c.position).limit(limit))
+
+    def _read(self, query: sa.Select[Any]) -> tuple[StoredEvent, ...]:
+        with self._db.reading("read events") as conn:
+            found = conn.execute(query).mappings().all()
+        return tuple(StoredEvent(row["position"], event_rows.event_from_row(row)) for row in found)
+
+    def last_position(self) -> int:
+        """Return the position of the last committed event.
+
+        Returns:
+            The position, 0 for a store without events.
+
+        Raises:
+            StoreError: When the database cannot be read.
+        """
+        query = sa.select(sa.func.max(schema.events.c.position))
+        with self._db.reading("read the last position") as conn:
+            last = conn.execute(query).scalar()
+        return 0 if last is None else int(last)
+
+    def consumer_position(self, consumer: str) -> int:
+        """Return the position a named consumer saved.
+
+        Args:
+            consumer: The consumer's name.
+
+        Returns:
+            The position, 0 if it never saved one.
+
+        Raises:
+            StoreError: When the database cannot be read.
+        """
+        table = schema.consumers
+        query = sa.select(table.c.position).where(table.c.name == consumer)
+        with self._db.reading("read a consumer's position") as conn:
+            position = conn.execute(query).scalar()
+        return 0 if position is None else int(position)
+
+    def case_ids(self) -> Sequence[str]:
+        """Return every case's reference, sorted (by code point, as Python sorts).
+
+        Returns:
+            The references.
+
+        Raises:
+            StoreError: When the database cannot be read.
+        """
+        with self._db.reading("list cases") as conn:
+            return tuple(sorted(conn.execute(sa.select(schema.cases.c.id)).scalars()))
+
+    def case_ids_of(self, child: str) -> Sequence[str]:
+        """Return the references of a child's cases, sorted.
+
+        Raises:
+            StoreError: When the database cannot be read.
+        """
+        cases = schema.cases
+        query = sa.select(cases.c.id).where(cases.c.child == child)
+        with self._db.reading("list a child's cases") as conn:
+            return tuple(sorted(conn.execute(query).scalars()))
+
+    def overdue(self, on: date) -> Sequence[OverdueDeadline]:
+        """Return every open deadline due before ``on``, by due date, case and deadline id.
+
+        Args:
+            on: The day to judge on.
+
+        Returns:
+            The overdue deadlines with their cases' states.
+
+        Raises:
+            StoreError: When the database cannot be read.
+        """
+        deadlines, cases = schema.deadlines, schema.cases
+        query = (
+            sa.select(deadlines, cases.c.state)
+            .join(cases, cases.c.id == deadlines.c.case_id)
+            .where(deadlines.c.status == str(DeadlineStatus.OPEN), deadlines.c.due < on.isoformat())
+        )
+        with self._db.reading("read deadlines") as conn:
+            found = [
+                OverdueDeadline(row["case_id"], row["state"], rows.deadline_from_row(row))
+                for row in conn.execute(query).mappings()
+            ]
+        # Sorted here, not in SQL: PostgreSQL's collation may not sort by code point.
+        return sorted(found, key=lambda o: (o.deadline.due, o.case, o.deadline.id))

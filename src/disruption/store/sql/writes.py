@@ -1,0 +1,245 @@
+"""The write transactions of the SQL store, on the driver (see :mod:`disruption.store.sql.driver`).
+
+On PostgreSQL every transaction takes its locks in the same order, so that writers never
+deadlock: a case's deadline rows and its own row first, the ``positions`` counter last. The
+counter's row lock is held from taking positions until commit, which makes positions commit
+in order and without gaps; nothing done after taking them waits for another writer.
+
+An append sends, besides ``BEGIN`` and ``COMMIT``: the deadlines its events opened or closed,
+the case's row with its snapshot (:mod:`disruption.store.sql.snapshots`), the position counter
+and the hash the new events chain to (:mod:`disruption.store.sql.positions`), the events and
+their command's idempotency row; and for free text, its child's key and the sealed text. On
+PostgreSQL that is two round trips: the statements up to the counter, then the rest with
+``COMMIT``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Final
+
+from disruption.domain.events import Event, PersonalText
+from disruption.domain.model import Case
+from disruption.engine.ports import NewCase
+from disruption.store.sql import event_rows, keys, rows
+from disruption.store.sql.driver import COPY_FROM, Tx, ask_in, insert_sql
+from disruption.store.sql.positions import take_positions
+from disruption.store.sql.snapshots import snapshot_of
+
+__all__ = [
+    "DuplicateCommand",
+    "Stale",
+    "append",
+    "insert_events",
+    "load",
+    "save_consumer",
+]
+
+
+class Stale(Exception):
+    """The case's stored version is not the expected one."""
+
+
+class DuplicateCommand(Exception):
+    """A command id among the events was applied already.
+
+    Attributes:
+        ids: The command ids of the events.
+    """
+
+    def __init__(self, ids: Sequence[str]) -> None:
+        super().__init__(", ".join(ids))
+        self.ids = tuple(ids)
+
+
+_CASE_COLUMNS: Final = (*rows.CASE_COLUMNS, "snapshot")
+"""The ``cases`` row as written: the read model's columns and the snapshot (schema version 6)."""
+_INSERT_CASE: Final = insert_sql("cases", _CASE_COLUMNS)
+_CASE_SET: Final = ", ".join(f'"{c}" = ?' for c in _CASE_COLUMNS[1:])
+_UPDATE_CASE: Final = f"UPDATE cases SET {_CASE_SET} WHERE id = ? AND version = ?"
+_UPSERT_DEADLINE: Final = (
+    insert_sql("deadlines", rows.DEADLINE_COLUMNS)
+    + " ON CONFLICT (case_id, deadline_id) DO UPDATE SET "
+    + ", ".join(f'"{c}" = excluded."{c}"' for c in rows.DEADLINE_COLUMNS[2:])
+)
+_DELETE_DEADLINE: Final = "DELETE FROM deadlines WHERE case_id = ? AND deadline_id = ?"
+_EVENT_COLUMNS: Final = (*event_rows.EVENT_COLUMNS, "hash")
+
+
+@functools.lru_cache(maxsize=32)
+def _events_and_command(events: int) -> str:
+    """One PostgreSQL statement inserting ``events`` event rows and one ``commands`` row."""
+    inserted = insert_sql("events", _EVENT_COLUMNS, events)
+    return f"WITH inserted AS ({inserted}) {insert_sql('commands', rows.COMMAND_COLUMNS)}"
+
+
+def _write_events(tx: Tx, events: Sequence[Event], first: int, previous: str) -> None:
+    chained = event_rows.chained_values(events, first, previous)
+    commands = rows.command_values(events, first)
+    if tx.postgres and len(commands) == 1 and len(chained) < COPY_FROM:
+        params = [v for row in chained for v in row]
+        tx.execute(_events_and_command(len(chained)), (*params, *commands[0]), prepare=True)
+        return
+    tx.insert("events", _EVENT_COLUMNS, chained)
+    tx.insert("commands", rows.COMMAND_COLUMNS, commands)
+
+
+def insert_events(tx: Tx, events: Sequence[Event]) -> None:
+    """Insert events at the next positions, and the ``commands`` rows of their command ids.
+
+    Args:
+        tx: A write transaction.
+        events: The events, in the order to append them.
+
+    Raises:
+        DuplicateCommand: When one of the events' command ids was applied already.
+    """
+    if not events:
+        return
+    with _refusals(tx, events):
+        taken = take_positions(tx, len(events))
+        tx.sync()
+        found = taken()
+        assert found is not None  # nothing guards the counter here
+        _write_events(tx, events, *found)
+        tx.sync()
+
+
+def _case_values(case: Case) -> tuple[Any, ...]:
+    return (*rows.case_values(case), snapshot_of(case))
+
+
+def _case_statement(case: Case, expected_version: int) -> tuple[str, Sequence[Any]]:
+    values = _case_values(case)
+    if expected_version == 0:
+        return _INSERT_CASE, values
+    return _UPDATE_CASE, (*values[1:], case.id, expected_version)
+
+
+def _write_deadlines(tx: Tx, case: Case, events: Sequence[Event]) -> None:
+    changed = {d.id for e in events for d in e.deadlines}
+    if not changed:
+        return
+    still_open = rows.deadline_values(case, changed)
+    tx.executemany(_UPSERT_DEADLINE, still_open, prepare=True)
+    closed = changed - {row[1] for row in still_open}
+    tx.executemany(_DELETE_DEADLINE, [(case.id, d) for d in sorted(closed)], prepare=True)
+
+
+def append(
+    tx: Tx,
+    case: Case,
+    events: Sequence[Event],
+    texts: Sequence[PersonalText],
+    expected_version: int,
+) -> None:
+    """Write one command's events with the case's row, deadlines and free text, and commit.
+
+    Args:
+        tx: A write transaction.
+        case: The case after the events.
+        events: The events.
+        texts: Free text split off the events.
+        expected_version: The version the decision was based on (0 for a new case).
+
+    Raises:
+        Stale: When the stored version is not ``expected_version``.
+        DuplicateCommand: When one of the events' command ids was applied already.
+    """
+    with _refusals(tx, events):
+        _append(tx, case, events, texts, expected_version)
+
+
+@contextmanager
+def _refusals(tx: Tx, events: Sequence[Event]) -> Iterator[None]:
+    """Turn the key conflicts that refuse a write into :class:`Stale` or :class:`DuplicateCommand`.
+
+    On PostgreSQL a statement's error surfaces at the next sync or at commit, so the
+    conflict is told by the table it names.
+    """
+    try:
+        yield
+    except tx.integrity_error as err:
+        table = tx.conflict_table(err)
+        if table == "cases":
+            raise Stale from None
+        if table == "commands":
+            raise DuplicateCommand(sorted({e.command_id for e in events if e.command_id})) from None
+        raise
+
+
+def _append(
+    tx: Tx, case: Case, events: Sequence[Event], texts: Sequence[PersonalText], expected: int
+) -> None:
+    # Lock order: the case's deadline rows, its row, then the counter (see the module's doc).
+    _write_deadlines(tx, case, events)
+    sealed = keys.ask_keys(tx, {t.child for t in texts})
+    taken = take_positions(tx, len(events), _case_statement(case, expected))
+    tx.sync()
+    found = taken()
+    if found is None:
+        raise Stale
+    sealed_texts = keys.sealed_rows(texts, sealed())
+    tx.insert("personal_texts", rows.TEXT_COLUMNS, sealed_texts, prepare=len(texts) == 1)
+    if events:
+        _write_events(tx, events, *found)
+    tx.commit()
+
+
+def _new_cases(tx: Tx, batch: Sequence[NewCase]) -> list[NewCase]:
+    stored = ask_in(tx, "SELECT id FROM cases WHERE id IN ({})", sorted({n.case.id for n in batch}))
+    tx.sync()
+    seen = {row[0] for row in stored()}
+    new: list[NewCase] = []
+    for item in batch:
+        if item.case.id not in seen:
+            seen.add(item.case.id)
+            new.append(item)
+    return new
+
+
+def load(tx: Tx, batch: Sequence[NewCase]) -> int:
+    """Insert whole new cases, skipping those already stored.
+
+    Args:
+        tx: A write transaction.
+        batch: The cases.
+
+    Returns:
+        How many were added.
+
+    Raises:
+        DuplicateCommand: When one of the events' command ids was applied already.
+    """
+    new = _new_cases(tx, batch)
+    if not new:
+        return 0
+    tx.insert("cases", _CASE_COLUMNS, [_case_values(n.case) for n in new])
+    deadlines = [r for n in new for r in rows.deadline_values(n.case)]
+    tx.insert("deadlines", rows.DEADLINE_COLUMNS, deadlines)
+    texts = [t for n in new for t in n.texts]
+    if texts:
+        sealed = keys.ask_keys(tx, {t.child for t in texts})
+        tx.sync()
+        tx.insert("personal_texts", rows.TEXT_COLUMNS, keys.sealed_rows(texts, sealed()))
+    insert_events(tx, [e for n in new for e in n.events])
+    return len(new)
+
+
+_SAVE_CONSUMER: Final = (
+    'INSERT INTO consumers (name, "position") VALUES (?, ?) '
+    'ON CONFLICT (name) DO UPDATE SET "position" = excluded."position"'
+)
+
+
+def save_consumer(tx: Tx, name: str, position: int) -> None:
+    """Insert or update a consumer's position.
+
+    Args:
+        tx: A write transaction.
+        name: The consumer's name.
+        position: The position it reached.
+    """
+    tx.execute(_SAVE_CONSUMER, (name, position), prepare=True)
