@@ -3,9 +3,9 @@
 A :class:`Procedure` is data. Building one checks it (one initial state, every state
 reachable, every non-final state able to finish, every reference resolved) and compiles it
 into one :class:`~disruption.procedure.machine.ProcedureMachine`, shared by every case decided
-by it.
-Its parts (:class:`State`, :class:`CommandSpec`, :class:`DeadlineSpec`, ...) are defined in
-:mod:`disruption.procedure.definition_parts` and importable from here.
+by it. Its parts (:class:`State`, :class:`Transition`, :class:`CommandSpec`,
+:class:`DeadlineSpec`, ...) are frozen values; :class:`Context` is what a command's guards and
+conditions see when it is decided.
 
 An authority's variant is built from the standard one without editing the library:
 
@@ -13,39 +13,44 @@ An authority's variant is built from the standard one without editing the librar
 >>> faster = STANDARD.with_timescale("meeting", working_days=5)
 >>> faster.deadline("meeting").working_days, STANDARD.deadline("meeting").working_days
 (5, 7)
+
+A structural change (a new state and the commands that reach and leave it) is invalid half
+done, so it is made on a :class:`Draft` and checked by :meth:`Draft.build`:
+
+>>> draft = STANDARD.draft(name="ours", version=1)
+>>> _ = draft.add_state(State("paused"))
+>>> draft.build()
+Traceback (most recent call last):
+...
+disruption.exceptions.DefinitionError: procedure 'ours' is invalid:
+  - state 'paused' cannot be reached
+  - state 'paused' cannot reach a final state
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from disruption.domain.commands import Command, Fields
+from disruption.domain.model import Case, Role
 from disruption.exceptions import DefinitionError, UnknownCommand
-from disruption.procedure.definition_parts import (
-    CommandSpec,
-    Condition,
-    Context,
-    DeadlineSpec,
-    Guard,
-    Opens,
-    Recorder,
-    State,
-    Transition,
-    _strings,
-)
 from disruption.procedure.machine import Edge, ProcedureMachine
 
 if TYPE_CHECKING:
-    from disruption.procedure.draft import Draft
+    from disruption.domain.calendar import WorkingCalendar
+    from disruption.domain.events import Event
 
 __all__ = [
     "CommandSpec",
     "Condition",
     "Context",
     "DeadlineSpec",
+    "Draft",
     "Guard",
     "Opens",
     "Procedure",
@@ -53,6 +58,159 @@ __all__ = [
     "State",
     "Transition",
 ]
+
+
+@attrs.frozen
+class Context:
+    """What guards and conditions see when a command is decided.
+
+    Attributes:
+        case: The case, or ``None`` for a command that opens one.
+        command: The command.
+        payload: The command's data, read by its :attr:`CommandSpec.read`.
+        on: The date of the command's ``at`` in Europe/London.
+        procedure: The procedure deciding it.
+    """
+
+    case: Case | None
+    command: Command
+    payload: Any
+    on: date
+    procedure: Procedure
+
+
+Guard = Callable[[Context], None]
+"""A check that refuses a command by raising a :class:`~disruption.exceptions.CommandError`."""
+
+Condition = Callable[[Context], bool]
+"""A predicate choosing between a command's transitions."""
+
+Recorder = Callable[[Case, "Event"], Case]
+"""Updates a case's records (concerns, meetings, ...) from one event during the fold."""
+
+
+def _names(value: str | Iterable[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _transitions(value: Iterable[Transition]) -> tuple[Transition, ...]:
+    return tuple(value)
+
+
+def _guards(value: Iterable[Guard]) -> tuple[Guard, ...]:
+    return tuple(value)
+
+
+def _opens(value: Iterable[Opens]) -> tuple[Opens, ...]:
+    return tuple(value)
+
+
+def _strings(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(value)
+
+
+@attrs.frozen
+class State:
+    """A state of the procedure; a final one takes only follow-up records."""
+
+    name: str
+    description: str = ""
+    final: bool = False
+
+
+@attrs.frozen
+class Transition:
+    """Where a command leads from some states; ``dest=None`` records without moving."""
+
+    source: tuple[str, ...] = attrs.field(converter=_names)
+    dest: str | None = None
+    when: Condition | None = None
+
+
+@attrs.frozen
+class Opens:
+    """A deadline a command opens.
+
+    Attributes:
+        deadline: The deadline's name.
+        anchor: The payload's date field counted from, or ``"at"`` for the command's date.
+        due_field: A payload field that, when given, is the due date itself.
+        when: Opens only when this holds.
+    """
+
+    deadline: str
+    anchor: str = "at"
+    due_field: str | None = None
+    when: Condition | None = None
+
+
+@attrs.frozen
+class DeadlineSpec:
+    """A timescale: how many working days, and which commands clear it.
+
+    Attributes:
+        working_days: Due on the Nth working day after the anchor's date (the Nth calendar
+            day when ``calendar_days`` is set).
+        by_placement_type: Other timescales for some SSDA903 placement types.
+        cleared_by: The commands that clear it.
+        earliest_working_days: If set, clearing it sooner than this many working (or
+            calendar) days after the anchor is refused: the window opens then.
+        calendar_days: Count calendar days, not working days (the adoption disruption
+            meeting's 28 to 42 days, for example).
+    """
+
+    name: str
+    working_days: int
+    cleared_by: frozenset[str] = attrs.field(converter=_strings)
+    by_placement_type: Mapping[str, int] = attrs.field(factory=dict)
+    earliest_working_days: int | None = None
+    description: str = ""
+    calendar_days: bool = False
+
+    def after(self, anchor: date, days: int, calendar: WorkingCalendar) -> date:
+        """The date ``days`` (working or calendar, as this timescale counts) after ``anchor``.
+
+        Raises:
+            ValueError: When the date is outside the working-day calendar's years.
+        """
+        if self.calendar_days:
+            return anchor + timedelta(days=days)
+        return calendar.add_working_days(anchor, days)
+
+    def days_for(self, placement_type: str) -> int:
+        """Return the timescale that applies to a placement type."""
+        return self.by_placement_type.get(placement_type, self.working_days)
+
+
+@attrs.frozen
+class CommandSpec:
+    """A command of the procedure.
+
+    Attributes:
+        name: The command's name in the integration contract.
+        event: The past-tense type of the event it records.
+        read: Reads the command's data into a payload (raises ``InvalidData``).
+        transitions: Where it leads from which states.
+        roles: Roles that may issue it; ``None`` for any role.
+        roles_in: Other roles for some states: in a state listed here, only these roles
+            may issue it (a decision that needs a manager once a meeting is convened, say).
+        guards: Checks run after the data is read.
+        opens: Deadlines it opens.
+        creates: Whether it opens a new case.
+        follow_up: Whether it is a record taken in a final state.
+    """
+
+    name: str
+    event: str
+    read: Callable[[Fields], Any]
+    transitions: tuple[Transition, ...] = attrs.field(converter=_transitions)
+    roles: frozenset[Role] | None = None
+    roles_in: Mapping[str, frozenset[Role]] = attrs.field(factory=dict)
+    guards: tuple[Guard, ...] = attrs.field(default=(), converter=_guards)
+    opens: tuple[Opens, ...] = attrs.field(default=(), converter=_opens)
+    creates: bool = False
+    follow_up: bool = False
+    description: str = ""
 
 
 def _states(value: Iterable[State]) -> tuple[State, ...]:
@@ -152,14 +310,12 @@ class Procedure:
         return attrs.evolve(self, **changes)
 
     def draft(self, *, name: str | None = None, version: int | None = None) -> Draft:
-        """Start a changed copy: a :class:`~disruption.procedure.draft.Draft`, checked when built.
+        """Start a changed copy: a :class:`Draft`, checked when built.
 
         Args:
             name: The new definition's name (this one's by default).
             version: Its version (this one's plus one by default).
         """
-        from disruption.procedure.draft import Draft
-
         return Draft(
             name=name or self.name,
             version=self.version + 1 if version is None else version,
@@ -252,3 +408,99 @@ def _reachable(graph: Mapping[str, set[str]], start: str) -> set[str]:
             seen.add(nxt)
             todo.append(nxt)
     return seen
+
+
+@attrs.define
+class Draft:
+    """A procedure being changed; nothing is checked until :meth:`build`.
+
+    Every method returns the draft itself, so that changes can be chained.
+    """
+
+    name: str
+    version: int
+    states: list[State]
+    commands: dict[str, CommandSpec]
+    deadlines: dict[str, DeadlineSpec]
+    records: dict[str, Recorder]
+    factors: set[str]
+    description: str = ""
+    backdating_limit: int | None = 10
+
+    def add_state(self, state: State) -> Draft:
+        """Add a state, or replace the one with its name."""
+        self.states = [s for s in self.states if s.name != state.name] + [state]
+        return self
+
+    def add_command(self, spec: CommandSpec) -> Draft:
+        """Add a command, or replace the one with its name."""
+        self.commands[spec.name] = spec
+        return self
+
+    def set_transitions(self, command: str, *transitions: Transition) -> Draft:
+        """Replace a command's transitions.
+
+        Raises:
+            KeyError: When there is no such command.
+        """
+        self.commands[command] = attrs.evolve(self.commands[command], transitions=transitions)
+        return self
+
+    def add_sources(self, command: str, *states: str) -> Draft:
+        """Let each of a command's transitions act in more states as well.
+
+        Raises:
+            KeyError: When there is no such command.
+        """
+        spec = self.commands[command]
+        return self.set_transitions(
+            command, *(attrs.evolve(t, source=(*t.source, *states)) for t in spec.transitions)
+        )
+
+    def add_deadline(self, spec: DeadlineSpec) -> Draft:
+        """Add a deadline, or replace the one with its name."""
+        self.deadlines[spec.name] = spec
+        return self
+
+    def set_timescale(
+        self, name: str, *, working_days: int, by_placement_type: Mapping[str, int] | None = None
+    ) -> Draft:
+        """Change a deadline's timescale (and, if given, its per-placement-type ones).
+
+        Raises:
+            KeyError: When there is no such deadline.
+        """
+        old = self.deadlines[name]
+        self.deadlines[name] = attrs.evolve(
+            old,
+            working_days=working_days,
+            by_placement_type=old.by_placement_type
+            if by_placement_type is None
+            else dict(by_placement_type),
+        )
+        return self
+
+    def add_record(self, event_type: str, recorder: Recorder) -> Draft:
+        """Add how an event type updates a case's records during the fold."""
+        self.records[event_type] = recorder
+        return self
+
+    def build(self) -> Procedure:
+        """Return the checked procedure.
+
+        Raises:
+            DefinitionError: Listing every problem found.
+        """
+        from disruption.procedure.definition import Procedure
+
+        return Procedure(
+            name=self.name,
+            version=self.version,
+            states=tuple(self.states),
+            commands=tuple(self.commands.values()),
+            deadlines=tuple(self.deadlines.values()),
+            records=dict(self.records),
+            factors=frozenset(self.factors),
+            description=self.description,
+            backdating_limit=self.backdating_limit,
+        )

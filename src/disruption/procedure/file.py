@@ -42,12 +42,12 @@ from disruption.procedure.catalogue import GUARDS, condition, payload_reader
 from disruption.procedure.definition import (
     CommandSpec,
     DeadlineSpec,
+    Draft,
     Opens,
     Procedure,
     State,
     Transition,
 )
-from disruption.procedure.draft import Draft
 from disruption.procedure.standard import STANDARD
 
 __all__ = ["SCHEMA", "Authority", "load_procedure", "parse_procedure"]
