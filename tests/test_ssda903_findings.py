@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from disruption.ssda903.findings import FIELDS, Finding, _from_columns
+from disruption.ssda903.findings import FIELDS, Finding, from_columns
 
 _text = st.text(max_size=8)
 _rows = st.lists(
@@ -29,7 +29,7 @@ _rows = st.lists(
 def test_from_columns_equals_finding_row_by_row(rows: list[tuple[object, ...]]) -> None:
     columns = [[row[i] for row in rows] for i in range(len(FIELDS))]
     expected = [Finding(*row) for row in rows]  # type: ignore[arg-type]
-    found = _from_columns(columns)
+    found = from_columns(columns)
     assert found == expected
     assert [hash(f) for f in found] == [hash(f) for f in expected]
     assert [repr(f) for f in found] == [repr(f) for f in expected]
@@ -37,7 +37,7 @@ def test_from_columns_equals_finding_row_by_row(rows: list[tuple[object, ...]]) 
 
 
 def test_from_columns_findings_stay_frozen() -> None:
-    (found,) = _from_columns([["e.csv"], [3], ["DEC"], ["356"], ["DEC is before DECOM"], ["42"]])
+    (found,) = from_columns([["e.csv"], [3], ["DEC"], ["356"], ["DEC is before DECOM"], ["42"]])
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         found.rule = "357"  # type: ignore[misc]
     assert found == Finding("e.csv", 3, "DEC", "356", "DEC is before DECOM", "42")
@@ -45,11 +45,11 @@ def test_from_columns_findings_stay_frozen() -> None:
 
 def test_from_columns_restores_the_garbage_collector() -> None:
     assert gc.isenabled()
-    _from_columns([[], [], [], [], [], []])
+    from_columns([[], [], [], [], [], []])
     assert gc.isenabled()
     gc.disable()
     try:
-        _from_columns([["e.csv"], [None], [None], ["r"], ["m"], [None]])
+        from_columns([["e.csv"], [None], [None], ["r"], ["m"], [None]])
         assert not gc.isenabled()
     finally:
         gc.enable()
@@ -61,4 +61,4 @@ def test_from_columns_restores_the_garbage_collector() -> None:
 )
 def test_from_columns_refuses_ragged_columns(columns: list[list[object]]) -> None:
     with pytest.raises(ValueError, match="one column per field"):
-        _from_columns(columns)
+        from_columns(columns)

@@ -75,13 +75,13 @@ class _Placement:
 
 
 @attrs.define
-class _Child:
+class Child:
     ref: str
     dob: date
     placements: list[_Placement]
 
 
-def _quota(total: int, weights: tuple[tuple[str, int], ...], rng: random.Random) -> list[str]:
+def quota(total: int, weights: tuple[tuple[str, int], ...], rng: random.Random) -> list[str]:
     """``total`` labels in proportion to the weights (largest remainders), shuffled."""
     whole = sum(w for _, w in weights)
     exact = [(label, total * w / whole) for label, w in weights]
@@ -157,7 +157,7 @@ _LEAVERS: Final = 150
 
 
 @attrs.define
-class _Change:
+class Change:
     """Where one placement ends and the next begins: its reason is filled in later."""
 
     child: int
@@ -166,12 +166,12 @@ class _Change:
     reason: str = "OTHER"
 
 
-def _children(rng: random.Random) -> list[_Child]:
+def demo_children(rng: random.Random) -> list[Child]:
     cells = [cell for cell, n in DECK.items() for _ in range(n)]
     rng.shuffle(cells)
     kinds = _kinds(len(cells), rng)
     carers = (f"{n:07d}" for n in range(1000001, 9999999))
-    children: list[_Child] = []
+    children: list[Child] = []
     for n, (cell, kind) in enumerate(zip(cells, kinds, strict=True)):
         placements = _history(rng, cell, kind, carers)
         entered = placements[0].start
@@ -180,26 +180,26 @@ def _children(rng: random.Random) -> list[_Child]:
         else:
             age = rng.randint((YEAR_END - entered).days // 365 + 1, 17)
         dob = YEAR_END - timedelta(days=365 * age + rng.randint(1, 300))
-        children.append(_Child(f"{100001 + n}", dob, placements))
+        children.append(Child(f"{100001 + n}", dob, placements))
     for n in range(_LEAVERS):
         placements = _history(rng, rng.choice(_EARLIER_PLACEMENTS), "other", carers)
         left = YEAR_END - _days(rng, 1, 360)
         kept = [p for p in placements if p.start < left - timedelta(days=20)]
         placements = kept or [attrs.evolve(placements[0], start=left - _days(rng, 21, 400))]
         dob = placements[0].start - _days(rng, 200, 6000)
-        children.append(_Child(f"{200001 + n}", dob, [*placements, _Placement(left, "", "", "")]))
+        children.append(Child(f"{200001 + n}", dob, [*placements, _Placement(left, "", "", "")]))
     return children
 
 
-def _assign_reasons(children: list[_Child], rng: random.Random) -> list[_Change]:
+def assign_reasons(children: list[Child], rng: random.Random) -> list[Change]:
     """Reasons for every placement change, in the national mix; PLACE keeps the carer."""
     changes = [
-        _Change(c, i, critical=(i == len(child.placements) - 2 and c < sum(DECK.values())))
+        Change(c, i, critical=(i == len(child.placements) - 2 and c < sum(DECK.values())))
         for c, child in enumerate(children)
         for i in range(len(child.placements) - 1)
         if child.placements[i + 1].place  # not the end of care
     ]
-    reasons = _quota(len(changes), REASONS, rng)
+    reasons = quota(len(changes), REASONS, rng)
     keep_carer = [r for r in reasons if r == "PLACE"]
     others = [r for r in reasons if r != "PLACE"]
     critical = [ch for ch in changes if ch.critical]

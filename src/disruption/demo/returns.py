@@ -29,11 +29,11 @@ import polars as pl
 from disruption.demo.histories import (
     DECK,
     YEAR_END,
-    _assign_reasons,
-    _Change,
-    _Child,
-    _children,
-    _quota,
+    Change,
+    Child,
+    assign_reasons,
+    demo_children,
+    quota,
 )
 from disruption.demo.histories import LONG_TERM as LONG_TERM
 from disruption.demo.histories import LONG_TERM_SHARE as LONG_TERM_SHARE
@@ -102,9 +102,9 @@ class Returns:
         return folder
 
 
-def _episodes(children: list[_Child], changes: list[_Change], rng: random.Random) -> pl.DataFrame:
+def _episodes(children: list[Child], changes: list[Change], rng: random.Random) -> pl.DataFrame:
     reason = {(ch.child, ch.index): ch.reason for ch in changes}
-    left = dict(zip(range(len(children)), _quota(len(children), _LEFT_CARE, rng), strict=True))
+    left = dict(zip(range(len(children)), quota(len(children), _LEFT_CARE, rng), strict=True))
     rows: list[tuple[object, ...]] = []
     for c, child in enumerate(children):
         home = f"{rng.choice(_IN_BOROUGH)} {rng.randint(1, 9)}{rng.choice('ABDEFGHJ')}Z"
@@ -158,8 +158,8 @@ def synthetic_returns(seed: int = 7) -> Returns:
         The episodes and header rows, and a writer of yearly return files.
     """
     rng = random.Random(seed)
-    children = _children(rng)
-    changes = _assign_reasons(children, rng)
+    children = demo_children(rng)
+    changes = assign_reasons(children, rng)
     episodes = _episodes(children, changes, rng)
     header = pl.DataFrame(
         {

@@ -42,7 +42,7 @@ from disruption.domain.model import Actor, Role
 from disruption.domain.payloads import personal
 from disruption.exceptions import InvalidData
 from disruption.procedure.definition import Context
-from disruption.procedure.standard.guards import _independent_chair, not_after_today, on_or_after
+from disruption.procedure.standard.guards import independent_chair, not_after_today, on_or_after
 
 __all__ = ["GUARDS", "condition", "payload_reader"]
 
@@ -146,7 +146,7 @@ def _dated(
 def _chair(field: str | None, data: Data) -> tuple[Guard | None, str | None]:
     if (field or "chair") != "chair" or data.get("chair", {}).get("type") != "actor":
         return None, "needs an actor field named 'chair'"
-    return _independent_chair, None
+    return independent_chair, None
 
 
 GUARDS: Mapping[str, Callable[[str | None, Data], tuple[Guard | None, str | None]]] = {

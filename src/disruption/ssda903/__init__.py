@@ -34,8 +34,8 @@ from disruption.ssda903.read import (
     HEADER_COLUMNS,
     FileUnreadable,
     ReadRows,
-    _episode_rows,
-    _header_rows,
+    episode_rows,
+    header_rows,
     read_episodes,
     read_header,
 )
@@ -116,7 +116,7 @@ def check_files(paths: PathsArg, *, on_step: Callable[[str], object] | None = No
     if not episode_paths:
         given = ", ".join(str(p) for p in as_paths(paths)) or "(no paths)"
         raise FileUnreadable(given, "no Episodes CSV file among the paths given")
-    read = _episode_rows(episode_paths)
+    read = episode_rows(episode_paths)
     findings = list(read.findings)
     header, header_findings = _headers([f.path for f in files if f.table == HEADER], read)
     findings += header_findings
@@ -149,7 +149,7 @@ def _headers(paths: Sequence[Path], read: ReadRows) -> tuple[pl.DataFrame | None
     left = list(paths)
     while left:
         try:
-            header = _header_rows(left, dict(read.dated))
+            header = header_rows(left, dict(read.dated))
         except FileUnreadable as err:
             rest = [p for p in left if str(p) != err.file]
             if len(rest) == len(left):

@@ -97,7 +97,7 @@ def q(column: str) -> pl.Expr:
     return pl.concat_str([pl.lit("'"), pl.col(column), pl.lit("'")]).fill_null("blank")
 
 
-def _text(*parts: str | pl.Expr) -> pl.Expr:
+def joined(*parts: str | pl.Expr) -> pl.Expr:
     """The parts written one after another (literal text and expressions)."""
     return pl.concat_str([pl.lit(p) if isinstance(p, str) else p for p in parts])
 
@@ -270,23 +270,23 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             has_next & (dec.is_null() | rec.is_null()),
             "142",
             _pick(dec.is_null(), "DEC", "REC"),
-            _text(
+            joined(
                 "a later episode starts on ",
                 day("_next_decom"),
                 pl.when(dec.is_null() & given)
                 .then(pl.lit(" but this episode's DEC is not a dd/mm/YYYY date"))
-                .otherwise(_text(" but this episode has no ", _pick(dec.is_null(), "DEC", "REC"))),
+                .otherwise(joined(" but this episode has no ", _pick(dec.is_null(), "DEC", "REC"))),
             ),
         ),
         Rule(
             given != rec.is_not_null(),
             "148",
             _pick(rec.is_null(), "REC", "DEC"),
-            _text(
+            joined(
                 _pick(
                     rec.is_null(),
-                    _text("DEC is ", day("dec").replace("blank", "given"), " but REC is blank"),
-                    _text("REC is ", q("rec"), " but DEC is blank"),
+                    joined("DEC is ", day("dec").replace("blank", "given"), " but REC is blank"),
+                    joined("REC is ", q("rec"), " but DEC is blank"),
                 ),
                 "; DEC and REC must both be given or both be blank",
             ),
@@ -295,7 +295,7 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             valid_provider & no_provider,
             "178",
             col("PLACE_PROVIDER"),
-            _text(
+            joined(
                 "PLACE_PROVIDER ",
                 q("place_provider"),
                 " is given on a placement that has no provider (",
@@ -312,7 +312,7 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             & ~next_temporary.fill_null(False),
             "225",
             col("REASON_PLACE_CHANGE"),
-            _text(
+            joined(
                 "the placement changes (next RNE ",
                 q("_next_rne"),
                 ", next PLACE ",
@@ -327,14 +327,14 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             col("REASON_PLACE_CHANGE"),
             _pick(
                 rpc.is_not_null(),
-                _text(
+                joined(
                     "REASON_PLACE_CHANGE ",
                     q("reason_place_change"),
                     " is given on a temporary placement (",
                     pl.col("place"),
                     ")",
                 ),
-                _text(
+                joined(
                     "REASON_PLACE_CHANGE ",
                     q("_prev_reason_place_change"),
                     " is given on the episode before this temporary placement (",
@@ -347,7 +347,7 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             ~given & rpc.is_not_null(),
             "233",
             col("REASON_PLACE_CHANGE"),
-            _text(
+            joined(
                 "REASON_PLACE_CHANGE ",
                 q("reason_place_change"),
                 " is given on an open episode (blank DEC)",
@@ -357,25 +357,25 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             decom < date(1991, 10, 14),
             "353",
             col("DECOM"),
-            _text("DECOM ", day("decom"), " is before 14/10/1991, when the Children Act began"),
+            joined("DECOM ", day("decom"), " is before 14/10/1991, when the Children Act began"),
         ),
         Rule(
             dec == decom,
             "355",
             col("DEC"),
-            _text("the episode starts and ends on ", day("dec"), " (less than 24 hours)"),
+            joined("the episode starts and ends on ", day("dec"), " (less than 24 hours)"),
         ),
         Rule(
             dec < decom,
             "356",
             col("DEC"),
-            _text("DEC ", day("dec"), " is before DECOM ", day("decom")),
+            joined("DEC ", day("dec"), " is before DECOM ", day("decom")),
         ),
         Rule(
             ~has_prev & (decom >= return_start).fill_null(False) & not_s,
             "357",
             col("RNE"),
-            _text(
+            joined(
                 "the child's first episode in this return starts on ",
                 day("decom"),
                 ", in the return's year, but RNE is ",
@@ -390,7 +390,7 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             ).fill_null(False),
             "365",
             col("DEC"),
-            _text(
+            joined(
                 "a short break (LS 'V3') from ",
                 day("decom"),
                 " lasts more than 17 days (DEC ",
@@ -402,7 +402,7 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             (ls == "V3").fill_null(False) & not_s,
             "366",
             col("RNE"),
-            _text(
+            joined(
                 "LS is 'V3' (a short break) but RNE is ",
                 q("rne"),
                 ": a short break starts a period of care (RNE 'S') and cannot change placement",
@@ -412,7 +412,7 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             is_temporary & ~among(rne, ["P", "B"], "rne"),
             "380",
             col("RNE"),
-            _text(
+            joined(
                 "a temporary placement (",
                 pl.col("place"),
                 ") starts with RNE ",
@@ -424,7 +424,7 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             is_temporary & rec.is_not_null() & ~x1,
             "381",
             col("REC"),
-            _text(
+            joined(
                 "a temporary placement (",
                 pl.col("place"),
                 ") ends the period of care (REC ",
@@ -436,7 +436,7 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             short_break & is_temporary,
             "382",
             col("PLACE"),
-            _text("a short break (LS ", q("ls"), ") is in a temporary placement (", place, ")"),
+            joined("a short break (LS ", q("ls"), ") is in a temporary placement (", place, ")"),
         ),
         Rule(
             has_prev
@@ -452,7 +452,7 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             ),
             "383",
             col("PLACE"),
-            _text(
+            joined(
                 "after a temporary placement (",
                 pl.col("_prev_place"),
                 ") the child does not return to the placement before it (RNE ",
@@ -468,7 +468,7 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             short_break & among(place, ["U1", "U4"], "place"),
             "384",
             col("PLACE"),
-            _text(
+            joined(
                 "a short break (LS ", q("ls"), ") is in a long-term foster placement (", place, ")"
             ),
         ),
@@ -486,7 +486,7 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             col("REC"),
             pl.when(x1 & has_next)
             .then(
-                _text(
+                joined(
                     "REC is 'X1' (a new episode begins the same day) but the next episode "
                     "starts on ",
                     day("_next_decom"),
@@ -497,7 +497,7 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             .when(x1)
             .then(pl.lit("REC is 'X1' (a new episode begins the same day) but none follows"))
             .otherwise(
-                _text(
+                joined(
                     "the next episode starts on DEC ",
                     day("dec"),
                     ", so the child is still looked after, but REC is ",
@@ -510,7 +510,7 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             both_short_breaks,
             "426",
             col("LS"),
-            _text(
+            joined(
                 "LS is ",
                 q("ls"),
                 " but the child has short breaks under both V3 and V4 in this return",
@@ -520,7 +520,7 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             (rne == "S").fill_null(False) & has_prev & (decom <= prev_dec).fill_null(False),
             "431",
             col("RNE"),
-            _text(
+            joined(
                 "RNE is 'S' (started to be looked after) but the previous episode ended on ",
                 day("_prev_dec"),
                 ", on or after this one's start ",
@@ -531,7 +531,7 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             has_prev & among(pl.col("_prev_rec"), _LEFT_CARE_REC, "rec") & not_s,
             "432",
             col("RNE"),
-            _text(
+            joined(
                 "the previous episode ended with the child leaving care (REC ",
                 q("_prev_rec"),
                 ") but RNE is ",
@@ -545,7 +545,7 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             & (prev_dec.is_null() | (prev_dec != decom)),
             "433",
             col("DECOM"),
-            _text(
+            joined(
                 "RNE ",
                 q("rne"),
                 " continues the previous episode, which ended on ",
@@ -558,11 +558,11 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             has_prev & (rne == "L").fill_null(False) & (same_ls | ~same_placement_or_blank),
             "434",
             col("RNE"),
-            _text(
+            joined(
                 "RNE is 'L' (legal status changes, the placement does not) but ",
                 _pick(
                     same_ls,
-                    _text("LS stays ", q("ls")),
+                    joined("LS stays ", q("ls")),
                     "the placement (PLACE, PL_POST, URN or PLACE_PROVIDER) changes",
                 ),
             ),
@@ -573,14 +573,14 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             & ((ls != pl.col("_prev_ls")).fill_null(True) | same_placement),
             "435",
             col("RNE"),
-            _text(
+            joined(
                 "RNE is ",
                 q("rne"),
                 " (the placement changes, the legal status does not) but ",
                 _pick(
                     same_ls,
                     "PLACE, PL_POST, URN and PLACE_PROVIDER stay the same",
-                    _text("LS changes from ", q("_prev_ls"), " to ", q("ls")),
+                    joined("LS changes from ", q("_prev_ls"), " to ", q("ls")),
                 ),
             ),
         ),
@@ -590,13 +590,13 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             & (ls.eq_missing(pl.col("_prev_ls")) | same_placement_or_blank),
             "436",
             col("RNE"),
-            _text(
+            joined(
                 "RNE is ",
                 q("rne"),
                 " (legal status and placement change) but ",
                 _pick(
                     ls.eq_missing(pl.col("_prev_ls")),
-                    _text("LS stays ", q("ls")),
+                    joined("LS stays ", q("ls")),
                     "PLACE, PL_POST, URN and PLACE_PROVIDER stay the same",
                 ),
             ),
@@ -605,7 +605,7 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             among(rec, ["E2", "E15"], "rec") & has_next,
             "437",
             col("REC"),
-            _text(
+            joined(
                 "REC is ",
                 q("rec"),
                 " (the child died or is 18 or over) but a later episode starts on ",
@@ -616,7 +616,7 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             has_prev & (decom < prev_dec).fill_null(False),
             "501",
             col("DECOM"),
-            _text(
+            joined(
                 "the episode starts on ",
                 day("decom"),
                 ", before the previous episode ended (",
@@ -631,7 +631,7 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             & (pl.col("cin") != pl.col("_prev_cin")).fill_null(True),
             "504",
             col("CIN"),
-            _text(
+            joined(
                 "CIN changes from ",
                 q("_prev_cin"),
                 " to ",
@@ -647,7 +647,7 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             .otherwise(~among(place, ["T4", "Z11", "Z12", "Z13", "Z14"], "place")),
             "526",
             col("PLACE_PROVIDER"),
-            _text("PLACE_PROVIDER is blank on a placement of type ", q("place")),
+            joined("PLACE_PROVIDER is blank on a placement of type ", q("place")),
         ),
         *(
             Rule(
@@ -655,7 +655,7 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
                 & (pl.col("place_provider") == provider).fill_null(False),
                 rule,
                 col("PLACE_PROVIDER"),
-                _text(
+                joined(
                     f"PLACE_PROVIDER '{provider}' cannot be the provider of a placement of type ",
                     pl.col("place"),
                 ),
@@ -666,7 +666,7 @@ def rules(present: Mapping[str, Collection[str]], return_year: pl.Expr) -> list[
             (pl.col("place_provider") == "PR0").fill_null(False) & (place != "P1").fill_null(True),
             "550",
             col("PLACE_PROVIDER"),
-            _text(
+            joined(
                 "PLACE_PROVIDER 'PR0' (parents) is given on a placement of type ",
                 q("place"),
                 ", not 'P1'",

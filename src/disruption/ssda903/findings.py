@@ -64,7 +64,7 @@ _SETTERS = tuple(getattr(Finding, name).__set__ for name in FIELDS)
 """The slot setter of each field of `Finding`, in `FIELDS` order."""
 
 
-def _from_columns(columns: Sequence[Sequence[object]]) -> list[Finding]:
+def from_columns(columns: Sequence[Sequence[object]]) -> list[Finding]:
     """Findings from their fields given column by column (in `FIELDS` order).
 
     The same as ``[Finding(*row) for row in zip(*columns)]``, several times cheaper for
@@ -83,7 +83,7 @@ def _from_columns(columns: Sequence[Sequence[object]]) -> list[Finding]:
         ValueError: The columns are not one per field, or not all of the same length.
     """
     if len(columns) != len(FIELDS) or len({len(c) for c in columns}) > 1:
-        raise ValueError("_from_columns needs one column per field, of one length")
+        raise ValueError("from_columns needs one column per field, of one length")
     was_enabled = gc.isenabled()
     gc.disable()
     try:

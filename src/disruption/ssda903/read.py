@@ -249,13 +249,13 @@ def _episodes_dated(path: Path, frame: pl.DataFrame) -> Dated:
     return episodes_dated(path, frame["dec"])
 
 
-def _episode_rows(paths: Sequence[Path]) -> ReadRows:
+def episode_rows(paths: Sequence[Path]) -> ReadRows:
     return _read(
         paths, EPISODES, EPISODE_COLUMNS, ("decom", "dec"), frozenset({"decom"}), _episodes_dated
     )
 
 
-def _header_rows(paths: Sequence[Path], episodes: Mapping[Path, Dated]) -> ReadRows:
+def header_rows(paths: Sequence[Path], episodes: Mapping[Path, Dated]) -> ReadRows:
     def dated(path: Path, _: pl.DataFrame) -> Dated:
         return header_dated(path, episodes)
 
@@ -275,7 +275,7 @@ def read_episode_rows(paths: PathsArg) -> ReadRows:
         FileUnreadable: A file is missing, not CSV, or has no CHILD column.
         ReturnYearError: A file's return year cannot be told, or two files claim one year.
     """
-    return _episode_rows([f.path for f in locate(paths, EPISODES)])
+    return episode_rows([f.path for f in locate(paths, EPISODES)])
 
 
 def read_episodes(paths: PathsArg) -> tuple[pl.DataFrame, list[Finding]]:
@@ -317,5 +317,5 @@ def read_header(paths: PathsArg) -> tuple[pl.DataFrame, list[Finding]]:
         FileUnreadable: A file is missing, not CSV, or has no CHILD column.
         ReturnYearError: A file's return year cannot be told, or two files claim one year.
     """
-    read = _header_rows([f.path for f in locate(paths, HEADER)], {})
+    read = header_rows([f.path for f in locate(paths, HEADER)], {})
     return read.frame, read.findings

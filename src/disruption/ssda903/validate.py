@@ -18,9 +18,9 @@ import polars as pl
 
 from disruption.domain import codes
 from disruption.ssda903._order import in_order as sorted_by
-from disruption.ssda903._rules import Rule, _text, day, distinct, invalid, q, recorded_on
+from disruption.ssda903._rules import Rule, day, distinct, invalid, joined, q, recorded_on
 from disruption.ssda903._rules import rules as episode_rules
-from disruption.ssda903.findings import Finding, _from_columns
+from disruption.ssda903.findings import Finding, from_columns
 
 _TEMPORARY = codes.TEMPORARY_PLACEMENTS
 
@@ -260,7 +260,7 @@ def _last_year_findings(episodes: pl.DataFrame, years: Mapping[int, int]) -> lis
             pl.col("_row").cast(pl.Int64),
             pl.lit("DECOM").alias("_column"),
             pl.lit("502").alias("_rule"),
-            _text(
+            joined(
                 "last year's return ends with an open episode starting ",
                 day("_open_min"),
                 " but this return's first episode starts on ",
@@ -292,7 +292,7 @@ def _last_year_findings(episodes: pl.DataFrame, years: Mapping[int, int]) -> lis
                 pl.col("_row").cast(pl.Int64),
                 pl.lit(c.upper()).alias("_column"),
                 pl.lit(rule).alias("_rule"),
-                _text(
+                joined(
                     f"{c.upper()} is ",
                     q(c),
                     f" but last year's return ends with an open episode whose {c.upper()} is ",
@@ -452,4 +452,4 @@ def validate_rows(
     # Ordered by file and row (stable: for one row, in rule order), by polars.
     frames = [f.cast(_FINDING) for f in found] or [pl.DataFrame(schema=_FINDING)]
     ordered = pl.concat(frames).sort("_file", "_row", maintain_order=True)
-    return _from_columns([ordered[c].to_list() for c in _FINDING])
+    return from_columns([ordered[c].to_list() for c in _FINDING])

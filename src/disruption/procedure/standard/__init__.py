@@ -39,19 +39,19 @@ from disruption.procedure.standard.data import (
 )
 from disruption.procedure.standard.guards import (
     CHAIR_ROLES,
-    _case,
-    _ended_on,
-    _enters_concern_raised,
-    _independent_chair,
-    _last_convened,
-    _once,
-    _start_not_after_today,
-    _waiver_by_manager,
-    _with_factors,
+    case_of,
     decision_is,
+    ended_on,
+    enters_concern_raised,
+    independent_chair,
     is_unplanned,
+    last_convened,
     not_after_today,
     on_or_after,
+    only_once,
+    start_not_after_today,
+    waiver_by_manager,
+    with_factors,
 )
 from disruption.procedure.standard.records import RECORDS
 
@@ -118,7 +118,7 @@ _COMMANDS = (
         OpenCase.read,
         [Transition((), "placed")],
         creates=True,
-        guards=[_start_not_after_today],
+        guards=[start_not_after_today],
         description="Open a case for a placement.",
     ),
     CommandSpec(
@@ -129,7 +129,7 @@ _COMMANDS = (
             Transition(("placed", "stabilised"), "concern_raised"),
             Transition(("support_offered", "disruption_meeting")),
         ],
-        opens=[Opens("screening", when=_enters_concern_raised)],
+        opens=[Opens("screening", when=enters_concern_raised)],
         description="Record a concern about the placement.",
     ),
     CommandSpec(
@@ -155,14 +155,14 @@ _COMMANDS = (
         "MeetingConvened",
         ConveneMeeting.read,
         [Transition(("concern_raised", "support_offered"), "disruption_meeting")],
-        guards=[_independent_chair, on_or_after("date", lambda ctx: ctx.on, "the command's date")],
+        guards=[independent_chair, on_or_after("date", lambda ctx: ctx.on, "the command's date")],
         opens=[Opens("meeting")],
         description="Convene a placement stability meeting.",
     ),
     CommandSpec(
         "record_meeting",
         "MeetingRecorded",
-        _with_factors(RecordMeeting.read),
+        with_factors(RecordMeeting.read),
         [
             Transition(
                 "disruption_meeting",
@@ -176,7 +176,7 @@ _COMMANDS = (
         ],
         guards=[
             not_after_today("held_on"),
-            on_or_after("held_on", _last_convened, "the convened date"),
+            on_or_after("held_on", last_convened, "the convened date"),
         ],
         opens=[
             Opens(
@@ -202,7 +202,7 @@ _COMMANDS = (
         [Transition(ACTIVE, "ended")],
         guards=[
             not_after_today("end"),
-            on_or_after("end", lambda ctx: _case(ctx).placement.start, "the placement's start"),
+            on_or_after("end", lambda ctx: case_of(ctx).placement.start, "the placement's start"),
         ],
         opens=[
             Opens("termination_notice", anchor="end", when=is_unplanned),
@@ -217,24 +217,24 @@ _COMMANDS = (
         [Transition("ended")],
         follow_up=True,
         guards=[
-            _once("notice_sent_on", "written notice"),
+            only_once("notice_sent_on", "written notice"),
             not_after_today("sent_on"),
-            on_or_after("sent_on", _ended_on, "the ending"),
+            on_or_after("sent_on", ended_on, "the ending"),
         ],
         description="Record that written notice of the ending was sent.",
     ),
     CommandSpec(
         "record_learning_review",
         "LearningReviewRecorded",
-        _with_factors(RecordLearningReview.read),
+        with_factors(RecordLearningReview.read),
         [Transition("ended")],
         follow_up=True,
         guards=[
-            _once("review", "a learning review"),
-            _waiver_by_manager,
-            _independent_chair,
+            only_once("review", "a learning review"),
+            waiver_by_manager,
+            independent_chair,
             not_after_today("held_on"),
-            on_or_after("held_on", _ended_on, "the ending"),
+            on_or_after("held_on", ended_on, "the ending"),
         ],
         description="Record the learning review, or a manager's waiver.",
     ),

@@ -29,7 +29,7 @@ CHAIR_ROLES = frozenset({*MANAGER_ROLES, Role.IRO})
 """Roles that may chair a stability meeting or a learning review."""
 
 
-def _case(ctx: Context) -> Any:
+def case_of(ctx: Context) -> Any:
     assert ctx.case is not None, "guard used on a command that opens a case"
     return ctx.case
 
@@ -83,7 +83,7 @@ def is_unplanned(ctx: Context) -> bool:
     return not ctx.payload.planned
 
 
-def _start_not_after_today(ctx: Context) -> None:
+def start_not_after_today(ctx: Context) -> None:
     start: date = ctx.payload.placement.start
     if start > ctx.on:
         raise DateOutOfOrder(
@@ -91,11 +91,11 @@ def _start_not_after_today(ctx: Context) -> None:
         )
 
 
-def _enters_concern_raised(ctx: Context) -> bool:
-    return _case(ctx).state in ("placed", "stabilised")
+def enters_concern_raised(ctx: Context) -> bool:
+    return case_of(ctx).state in ("placed", "stabilised")
 
 
-def _independent_chair(ctx: Context) -> None:
+def independent_chair(ctx: Context) -> None:
     chair: Actor | None = ctx.payload.chair
     if chair is None:
         return
@@ -104,13 +104,13 @@ def _independent_chair(ctx: Context) -> None:
         raise InvalidData(f"a chair's role must be one of {roles}", field="chair.role")
     actor = ctx.command.actor
     acting_as_social_worker = actor.role is Role.SOCIAL_WORKER and actor.id == chair.id
-    if chair.id in _case(ctx).social_workers or acting_as_social_worker:
+    if chair.id in case_of(ctx).social_workers or acting_as_social_worker:
         raise ChairNotIndependent(
             f"{chair.id} has acted on this case as its social worker", chair=chair.id
         )
 
 
-def _waiver_by_manager(ctx: Context) -> None:
+def waiver_by_manager(ctx: Context) -> None:
     if ctx.payload.waived is not None and ctx.command.actor.role not in MANAGER_ROLES:
         raise PermissionRefused(
             f"role {ctx.command.actor.role} may not waive a learning review (managers only)",
@@ -118,27 +118,27 @@ def _waiver_by_manager(ctx: Context) -> None:
         )
 
 
-def _once(attribute: str, what: str) -> Any:
+def only_once(attribute: str, what: str) -> Any:
     def guard(ctx: Context) -> None:
-        if getattr(_case(ctx), attribute) is not None:
+        if getattr(case_of(ctx), attribute) is not None:
             raise CommandNotAllowed(f"{what} has already been recorded")
 
     guard.__qualname__ = guard.__name__ = f"{attribute}_not_yet_recorded"
     return guard
 
 
-def _with_factors(reader: Any) -> Any:
+def with_factors(reader: Any) -> Any:
     def read(fields: Fields) -> Any:
         return reader(fields, FACTORS)
 
     return read
 
 
-def _ended_on(ctx: Context) -> date | None:
-    ending = _case(ctx).ending
+def ended_on(ctx: Context) -> date | None:
+    ending = case_of(ctx).ending
     return None if ending is None else ending.end
 
 
-def _last_convened(ctx: Context) -> date | None:
-    meetings = _case(ctx).meetings
+def last_convened(ctx: Context) -> date | None:
+    meetings = case_of(ctx).meetings
     return meetings[-1].date if meetings else None
