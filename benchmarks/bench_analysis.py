@@ -36,7 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from national import YEAR_END, national_episodes, national_header
 
 from disruption.analysis import endings_by, open_placements
-from disruption.analysis.stability import months_before, stability
+from disruption.analysis.stability import stability
+from disruption.domain.calendar import months_before
 from disruption.domain.codes import (
     PLACEMENT_TYPE_GROUPS,
     PROVIDER_GROUPS,

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from disruption.analysis.stability import months_before, stability, store_inputs
+from disruption.analysis.stability import stability, store_inputs
+from disruption.domain.calendar import months_before
 from disruption.ssda903 import Report, check_files
 from disruption.ssda903.findings import Finding
 from disruption.ssda903.historic import historic_cases

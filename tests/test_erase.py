@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 from disruption.analysis import case_table, endings, load_cases
 from disruption.analysis.stability import episodes_of_cases, stability
 from disruption.cli import app
+from disruption.core.system import ERASED
 from disruption.domain.payloads import is_text_ref
 from disruption.engine.engine import Engine
-from disruption.privacy.erasure import ERASED
 from disruption.privacy.subject import subject_access
 from disruption.store import CaseStore, MemoryStore, SqlStore
 from tests.builders import T0, journey_to, make_engine, run

@@ -20,7 +20,7 @@ from disruption import (
     Transition,
 )
 from disruption.cli import app
-from disruption.engine.migrate import MIGRATED
+from disruption.core.system import MIGRATED
 from disruption.exceptions import DefinitionError, UnknownCommand
 from disruption.store import open_store
 from tests.builders import (

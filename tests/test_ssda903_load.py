@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from disruption.core.fold import replay
+from disruption.core.system import IMPORTED
 from disruption.engine.engine import Engine
 from disruption.procedure.standard import STANDARD
-from disruption.ssda903.historic import IMPORTED, case_reference
+from disruption.ssda903.historic import case_reference
 from disruption.ssda903.load import import_returns, plan_import
 from disruption.store import CaseStore, open_store
 from disruption.store.memory import MemoryStore

@@ -19,8 +19,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 import polars as pl
 
-from disruption.core.decide import LATE_ENTRY, MISSED
+from disruption.core.decide import LATE_ENTRY
 from disruption.core.fold import replay
+from disruption.core.system import IMPORTED, MISSED
 from disruption.domain.calendar import DEFAULT_CALENDAR, WorkingCalendar
 from disruption.domain.clock import london_date
 from disruption.domain.codes import placement_type_group, provider_group, reason_group
@@ -30,7 +31,6 @@ from disruption.engine.ports import CaseStore
 from disruption.exceptions import UnknownCode
 from disruption.procedure.definition import Procedure
 from disruption.procedure.standard import STANDARD
-from disruption.ssda903.historic import IMPORTED
 
 __all__ = [
     "CASE_SCHEMA",

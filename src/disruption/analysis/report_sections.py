@@ -27,13 +27,9 @@ from disruption.analysis.cases import LEFT_CARE
 from disruption.analysis.charts import bar_chart, line_chart, stacked_bar_chart, survival_chart
 from disruption.analysis.children import current_durations, out_of_borough, placements_in_year
 from disruption.analysis.disclosure import Cell, Relation, Table, protect
-from disruption.analysis.stability import (
-    MEASURES,
-    long_term_cohort,
-    months_before,
-    stability,
-)
+from disruption.analysis.stability import MEASURES, long_term_cohort, stability
 from disruption.analysis.survival import survival_curves
+from disruption.domain.calendar import months_before
 from disruption.domain.codes import PROVIDER_GROUPS, REASON_GROUPS, REASON_PLACE_CHANGE
 
 __all__ = [

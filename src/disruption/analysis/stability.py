@@ -50,6 +50,8 @@ from typing import Any, Final
 import polars as pl
 
 from disruption.analysis.cases import case_table, replayed_cases
+from disruption.core.system import IMPORTED
+from disruption.domain.calendar import months_before
 from disruption.domain.codes import (
     PLACEMENT_TYPE_GROUPS,
     SHORT_BREAK_LEGAL_STATUSES,
@@ -60,7 +62,7 @@ from disruption.domain.model import Case
 from disruption.engine.ports import CaseStore
 from disruption.procedure.definition import Procedure
 from disruption.procedure.standard import STANDARD
-from disruption.ssda903.historic import EPISODE_FIELDS, IMPORTED
+from disruption.ssda903.historic import EPISODE_FIELDS
 from disruption.ssda903.placements import placements_with_carers
 
 __all__ = [
@@ -69,7 +71,6 @@ __all__ = [
     "episodes_of_cases",
     "inputs_of",
     "long_term_cohort",
-    "months_before",
     "months_of_birth_suffice",
     "stability",
     "store_inputs",
@@ -80,23 +81,6 @@ MEASURES: Final = ("short_term", "two_year", "long_term")
 _DAY: Final = timedelta(days=1)
 ADOPTION_PLACEMENTS: Final = frozenset(PLACEMENT_TYPE_GROUPS["Placed for adoption"])
 """PLACE codes of a placement for adoption (A3-A6), for the long-term measure's clause."""
-
-
-def months_before(day: date, months: int) -> date:
-    """The same day ``months`` calendar months earlier (the month's last day when shorter).
-
-    >>> months_before(date(2024, 2, 29), 12), months_before(date(2025, 3, 31), 30)
-    (datetime.date(2023, 2, 28), datetime.date(2022, 9, 30))
-    """
-    total = day.year * 12 + day.month - 1 - months
-    year, month = divmod(total, 12)
-    month += 1
-    for dom in range(day.day, 27, -1):
-        try:
-            return date(year, month, dom)
-        except ValueError:
-            continue
-    return date(year, month, min(day.day, 28))
 
 
 def _measure(numerator: int, denominator: int) -> dict[str, Any]:

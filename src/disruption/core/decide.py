@@ -9,7 +9,6 @@ names the case, the command and the state.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -20,7 +19,7 @@ from disruption.domain.calendar import WorkingCalendar
 from disruption.domain.clock import london_date
 from disruption.domain.commands import Command, Fields
 from disruption.domain.events import DeadlineChange, Event, PersonalText
-from disruption.domain.model import MANAGER_ROLES, Actor, Case, Deadline, Role
+from disruption.domain.model import MANAGER_ROLES, Case
 from disruption.domain.payloads import to_event_data
 from disruption.exceptions import (
     CommandError,
@@ -33,15 +32,10 @@ from disruption.exceptions import (
 )
 from disruption.procedure.definition import CommandSpec, Context, Procedure
 
-__all__ = ["LATE_ENTRY", "MISSED", "SWEEPER", "Decision", "decide", "missed_events"]
+__all__ = ["LATE_ENTRY", "Decision", "decide"]
 
-MISSED = "DeadlineMissed"
 LATE_ENTRY = "late_entry"
 """The key, in an event's data, of the flag on a step entered beyond the backdating limit."""
-"""The type of the bookkeeping event a sweep records for an overdue deadline."""
-
-SWEEPER = Actor("sweeper", Role.SYSTEM)
-"""The actor of sweep events."""
 
 _DONE_ON = ("held_on", "sent_on")
 """Payload fields that record when a clearing step was done (else the date of ``at``)."""
@@ -285,46 +279,3 @@ def _deadlines(
             )
         )
     return tuple(changes)
-
-
-def missed_events(
-    case: str,
-    version: int,
-    state: str,
-    deadlines: Sequence[Deadline],
-    *,
-    on: date,
-    recorded_at: datetime,
-) -> tuple[Event, ...]:
-    """Build the ``DeadlineMissed`` events a sweep records, one per overdue deadline.
-
-    These are bookkeeping events: they keep the state and do not move the case's last step
-    (``Case.updated_at``), so a late entry of what really happened is still accepted.
-
-    Args:
-        case: The case reference.
-        version: The case's current version (the first event is ``version + 1``).
-        state: The case's state.
-        deadlines: The overdue deadlines, each still open and not yet recorded missed.
-        on: The day the sweep judged on.
-        recorded_at: When the sweep runs; also the events' ``at``.
-
-    Returns:
-        The events, numbered after ``version``.
-    """
-    return tuple(
-        Event(
-            case=case,
-            seq=version + n,
-            type=MISSED,
-            command="tick",
-            at=recorded_at,
-            recorded_at=recorded_at,
-            actor=SWEEPER,
-            data={"deadline": d.name, "id": d.id, "due": d.due.isoformat(), "on": on.isoformat()},
-            from_state=state,
-            to_state=state,
-            deadlines=(DeadlineChange(d.id, d.name, "missed", on=on),),
-        )
-        for n, d in enumerate(deadlines, start=1)
-    )

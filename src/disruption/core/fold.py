@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date
 
+from disruption.core.system import BOOKKEEPING, IMPORTED, MIGRATED
 from disruption.domain.events import DeadlineChange, Event
 from disruption.domain.model import (
     Case,
@@ -23,13 +24,8 @@ from disruption.domain.model import (
 )
 from disruption.procedure.definition import Recorder
 
-__all__ = ["BOOKKEEPING", "evolve", "opened", "replay"]
+__all__ = ["evolve", "opened", "replay"]
 
-BOOKKEEPING = frozenset({"DeadlineMissed", "PersonalDataErased"})
-"""Recorded by a sweep or an erasure: they neither change the state nor count as the case's
-last step."""
-_MIGRATED = "ProcedureMigrated"
-"""Moves a case to another definition's state: not the case's last step either."""
 
 _CLOSING = {
     "met": DeadlineStatus.MET,
@@ -55,7 +51,7 @@ def _opened(event: Event, placement: Placement | None = None) -> Case:
         procedure=ProcedureRef(procedure["name"], procedure["version"]),
         child=data["child"],
         placement=placement,
-        imported="imported" in data,
+        imported=IMPORTED in data,
         social_workers=(event.actor.id,) if event.actor.role is Role.SOCIAL_WORKER else (),
         open_deadlines=(),
     )
@@ -127,7 +123,7 @@ def evolve(case: Case | None, event: Event, records: Mapping[str, Recorder]) -> 
         case = _opened(event)
     elif event.type in BOOKKEEPING:
         case = case.moved(case.state, event.seq, case.updated_at)
-    elif event.type == _MIGRATED:
+    elif event.type == MIGRATED:
         to = event.data["to"]
         case = case.moved(event.to_state, event.seq, case.updated_at).with_file(
             procedure=ProcedureRef(to["name"], to["version"])

@@ -32,13 +32,21 @@ import attrs
 
 from disruption import logs
 from disruption.core.decide import Decision, decide
-from disruption.core.fold import BOOKKEEPING, evolve, replay
+from disruption.core.fold import evolve, replay
+from disruption.core.migrate import Plan, plan_migration
+from disruption.core.system import (
+    BOOKKEEPING,
+    ERASER,
+    MIGRATED,
+    MIGRATOR,
+    erasure_event,
+    migration_event,
+)
 from disruption.domain.calendar import DEFAULT_CALENDAR, WorkingCalendar
 from disruption.domain.clock import Clock, SystemClock
 from disruption.domain.commands import Command
 from disruption.domain.events import Event
 from disruption.domain.model import Actor, Case, ProcedureRef
-from disruption.engine.migrate import MIGRATED, MIGRATOR, Plan
 from disruption.engine.ports import CaseStore, OverdueDeadline, Refusal
 from disruption.exceptions import (
     ChairNotIndependent,
@@ -55,6 +63,8 @@ __all__ = ["ACCESS_DECISIONS", "Engine", "Outcome", "Subscriber"]
 
 
 logger = logs.get_logger("disruption.engine")
+migrate_logger = logs.get_logger("disruption.migrate")
+erasure_logger = logs.get_logger("disruption.erasure")
 
 ACCESS_DECISIONS = (PermissionRefused, ChairNotIndependent)
 """Refusals written to the store's access log: a role not allowed (a backdated entry
@@ -335,10 +345,27 @@ class Engine:
             DefinitionError: Listing every reason the migration cannot run.
             UnknownProcedure: A case was opened under a definition the engine was not given.
         """
-        from disruption.engine.migrate import run_migration
-
         self._procedures[(to.name, to.version)] = to
-        return run_migration(self, to, mapping, actor=actor, dry_run=dry_run)
+        cases = [self.case(case_id) for case_id in self.store.case_ids()]
+        plan = plan_migration(
+            cases,
+            to,
+            mapping,
+            finished=lambda c: c.state in self.procedure_of(c.procedure).final_states,
+        )
+        plan.check()
+        if dry_run:
+            return plan
+        at = self.clock.now()
+        for move in plan.moves:
+            event = migration_event(move.case, move.to_state, to, mapping, at=at, actor=actor)
+            after = evolve(move.case, event, to.records)
+            self.store.append(after, (event,), (), expected_version=move.case.version)
+            self.publish((event,))
+        migrate_logger.info(
+            "procedure.migrated", to=to.name, version=to.version, cases=len(plan.moves)
+        )
+        return plan
 
     def erase(self, child: str, *, actor: Actor | None = None) -> int:
         """Erase a child's free text for good, and record the erasure in each case's history.
@@ -355,9 +382,16 @@ class Engine:
         Returns:
             How many pieces of free text were erased.
         """
-        from disruption.privacy.erasure import erase
-
-        return erase(self, child, actor=actor)
+        at = self.clock.now()
+        for case_id in self.store.case_ids_of(child):
+            case = self.case(case_id)
+            event = erasure_event(case, child, at=at, actor=actor or ERASER)
+            after = evolve(case, event, self.procedure_of(case.procedure).records)
+            self.store.append(after, (event,), (), expected_version=case.version)
+            self.publish((event,))
+        erased = self.store.erase(child)
+        erasure_logger.info("personal_data.erased", count=erased)
+        return erased
 
     def load(self, case_id: str) -> Case | None:
         """Return a case as stored, or ``None`` if there is none.

@@ -35,8 +35,9 @@ from datetime import UTC, date, datetime, time
 import polars as pl
 
 from disruption.core.fold import replay
+from disruption.core.system import IMPORTED, IMPORTER
 from disruption.domain.events import Event
-from disruption.domain.model import Actor, Placement, Role
+from disruption.domain.model import Placement
 from disruption.engine.ports import NewCase
 from disruption.exceptions import InvalidData
 from disruption.procedure.standard import STANDARD
@@ -46,8 +47,6 @@ from disruption.ssda903.placements import placement_episodes
 
 __all__ = [
     "EPISODE_FIELDS",
-    "IMPORTED",
-    "IMPORTER",
     "PLANNED_REASONS",
     "case_reference",
     "historic_cases",
@@ -55,10 +54,6 @@ __all__ = [
     "placement_rows",
 ]
 
-IMPORTED = "imported"
-"""The key, in an imported event's data, of where it came from."""
-IMPORTER = Actor("ssda903-import", Role.SYSTEM)
-"""The actor of imported events."""
 PLANNED_REASONS = frozenset({"CARPL", "PLACE", "CUSTOD"})
 """REASON_PLACE_CHANGE codes whose endings are imported as planned."""
 _NO_URN = frozenset({"", "XXXXXXX"})

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from itertools import islice
 
-from disruption.core.decide import missed_events
 from disruption.core.fold import evolve
+from disruption.core.system import missed_events
 from disruption.domain.events import Event, PersonalText
 from disruption.domain.model import Case, Deadline
 from disruption.engine.ports import NewCase, OverdueDeadline, Refusal, Snapshot, StoredEvent

@@ -24,7 +24,8 @@ from sqlalchemy.pool import StaticPool
 
 from disruption.exceptions import SchemaError, StoreError
 from disruption.store.sql import migrations, schema
-from disruption.store.sql.driver import Tx, open_tx
+from disruption.store.sql.connection import open_tx
+from disruption.store.sql.driver import Tx
 from disruption.store.sql.schema import SCHEMA_VERSION
 
 __all__ = ["Database"]

@@ -7,8 +7,9 @@ pooled connection's driver connection (``sqlite3`` or psycopg 3) and sends fixed
 positional parameters. SQLAlchemy still owns the engine, the pool, the schema, the upgrades
 and every read.
 
-:class:`Tx` is what :mod:`disruption.store.sql.writes` sees; :mod:`~disruption.store.sql.sqlite_tx`
-runs each statement at once (there is no round trip to save), and
+:class:`Tx` is what :mod:`disruption.store.sql.writes` sees (opened by
+:mod:`disruption.store.sql.store.connection`); :mod:`~disruption.store.sql.sqlite_tx` runs each
+statement at once (there is no round trip to save), and
 :mod:`~disruption.store.sql.postgres_tx` queues statements and sends them together, so that an
 append costs two round trips. Statements are written with ``?`` placeholders.
 """
@@ -21,8 +22,6 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Final, TypeVar
 
-import sqlalchemy as sa
-
 __all__ = [
     "COPY_FROM",
     "IN_CHUNK",
@@ -31,9 +30,7 @@ __all__ = [
     "ask_in",
     "in_chunks",
     "insert_sql",
-    "open_tx",
     "returning_supported",
-    "tx_of",
 ]
 
 T = TypeVar("T")
@@ -217,43 +214,6 @@ def ask_in(
         return [row for result in asked for row in result.fetchall()]
 
     return answered
-
-
-def open_tx(
-    raw: Any, postgres: bool, *, begin: bool = True, prepared: dict[str, str] | None = None
-) -> Tx:
-    """A transaction on a driver connection.
-
-    Args:
-        raw: The driver's connection (``sqlite3`` or psycopg 3).
-        postgres: Whether it is a psycopg connection.
-        begin: Begin the transaction (``False``: the caller's is open already).
-        prepared: On PostgreSQL, the statements prepared on this connection (SQL to name),
-            kept with the pooled connection; ``None`` prepares nothing.
-
-    Returns:
-        The transaction.
-    """
-    if postgres:
-        from disruption.store.sql.postgres_tx import PostgresTx
-
-        return PostgresTx(raw, begin=begin, prepared=prepared)
-    from disruption.store.sql.sqlite_tx import SqliteTx
-
-    return SqliteTx(raw, begin=begin)
-
-
-def tx_of(conn: sa.Connection) -> Tx:
-    """A :class:`Tx` in the transaction a SQLAlchemy connection has open.
-
-    Args:
-        conn: A SQLAlchemy connection in a transaction.
-
-    Returns:
-        The transaction, for this module's statements (its owner commits it).
-    """
-    postgres = conn.dialect.name == "postgresql"
-    return open_tx(conn.connection.driver_connection, postgres, begin=False)
 
 
 def returning_supported() -> bool:

@@ -12,11 +12,11 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from disruption.core.decide import missed_events
+from disruption.core.system import missed_events
 from disruption.domain.events import Event
 from disruption.domain.model import DeadlineStatus
 from disruption.store.sql import rows, schema
-from disruption.store.sql.driver import tx_of
+from disruption.store.sql.connection import tx_of
 from disruption.store.sql.writes import insert_events
 
 __all__ = ["record_missed"]

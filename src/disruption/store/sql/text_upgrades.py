@@ -16,7 +16,8 @@ from cryptography.fernet import Fernet, InvalidToken
 
 from disruption.domain.events import PersonalText
 from disruption.store.sql import keys
-from disruption.store.sql.driver import Tx, tx_of
+from disruption.store.sql.connection import tx_of
+from disruption.store.sql.driver import Tx
 from disruption.store.sql.old_tables import V1_METADATA, V3_CHILD_KEYS
 
 __all__ = ["reseal_fernet_texts", "seal_clear_texts"]

@@ -4,14 +4,15 @@ A case keeps being decided by the definition it was opened under. To move open c
 newer one, an authority gives a mapping of old states to new (a state whose name exists in
 the new definition maps to itself unless mapped). The whole migration is planned and
 checked first: if any case cannot be moved, nothing is written and every problem is listed.
-Each moved case then gets one ``ProcedureMigrated`` event that records the versions, the
-mapping and the move; its open deadlines that the new definition also has stay as they are
+Each moved case then gets one ``ProcedureMigrated`` event
+(:func:`~disruption.core.system.migration_event`) that records the versions, the mapping and
+the move; its open deadlines that the new definition also has stay as they are
 (their due dates are not recomputed), the others are cancelled. Like the deadline sweep's
 events it is bookkeeping: it does not count as the case's last step, so a late entry of
 what really happened before it is still accepted.
 
 Example:
-    >>> from disruption.engine.migrate import plan_migration
+    >>> from disruption.core.migrate import plan_migration
     >>> from disruption.procedure.standard import STANDARD
     >>> v2 = STANDARD.draft(version=2).build()
     >>> plan = plan_migration([], v2, {})
@@ -22,37 +23,14 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
-from typing import TYPE_CHECKING
 
 import attrs
 
-from disruption import logs
-from disruption.core.fold import evolve
-from disruption.domain.events import DeadlineChange, Event
-from disruption.domain.model import Actor, Case, Role
+from disruption.domain.model import Case
 from disruption.exceptions import DefinitionError
 from disruption.procedure.definition import Procedure
 
-if TYPE_CHECKING:
-    from disruption.engine.engine import Engine
-
-__all__ = [
-    "MIGRATED",
-    "MIGRATOR",
-    "Move",
-    "Plan",
-    "migration_event",
-    "plan_migration",
-    "run_migration",
-]
-
-logger = logs.get_logger("disruption.migrate")
-
-MIGRATED = "ProcedureMigrated"
-"""The type of the event that moves a case to another version of its procedure."""
-MIGRATOR = Actor("migration", Role.SYSTEM)
-"""The actor of migration events when none is given."""
+__all__ = ["Move", "Plan", "plan_migration"]
 
 
 @attrs.frozen
@@ -135,78 +113,3 @@ def plan_migration(
             continue
         moves.append(Move(case, target))
     return Plan(to, dict(mapping), tuple(moves), tuple(dict.fromkeys(problems)))
-
-
-def migration_event(
-    move: Move, to: Procedure, mapping: Mapping[str, str], *, at: datetime, actor: Actor
-) -> Event:
-    """The event that moves one case (see the module's description).
-
-    Args:
-        move: The case and its new state.
-        to: The new definition.
-        mapping: The mapping, recorded in the event.
-        at: When the migration runs.
-        actor: Who runs it.
-
-    Returns:
-        The event, numbered after the case's version.
-    """
-    case = move.case
-    new_deadlines = {d.name for d in to.deadlines}
-    cancelled = tuple(
-        DeadlineChange(d.id, d.name, "cancelled", on=at.date())
-        for d in case.open_deadlines()
-        if d.name not in new_deadlines
-    )
-    ref = case.procedure
-    return Event(
-        case=case.id,
-        seq=case.version + 1,
-        type=MIGRATED,
-        command="migrate",
-        at=at,
-        recorded_at=at,
-        actor=actor,
-        data={
-            "from": {"name": ref.name, "version": ref.version},
-            "to": {"name": to.name, "version": to.version},
-            "mapping": dict(sorted(mapping.items())),
-        },
-        from_state=case.state,
-        to_state=move.to_state,
-        deadlines=cancelled,
-    )
-
-
-def run_migration(
-    engine: Engine,
-    to: Procedure,
-    mapping: Mapping[str, str],
-    *,
-    actor: Actor = MIGRATOR,
-    dry_run: bool = False,
-) -> Plan:
-    """Plan, check and (unless ``dry_run``) run a migration: see :meth:`Engine.migrate`.
-
-    Raises:
-        DefinitionError: Listing every reason the migration cannot run.
-    """
-    cases = [engine.case(case_id) for case_id in engine.store.case_ids()]
-    plan = plan_migration(
-        cases,
-        to,
-        mapping,
-        finished=lambda c: c.state in engine.procedure_of(c.procedure).final_states,
-    )
-    plan.check()
-    if dry_run:
-        return plan
-    at = engine.clock.now()
-    for move in plan.moves:
-        event = migration_event(move, to, mapping, at=at, actor=actor)
-        after = evolve(move.case, event, to.records)
-        engine.store.append(after, (event,), (), expected_version=move.case.version)
-        engine.publish((event,))
-    logger.info("procedure.migrated", to=to.name, version=to.version, cases=len(plan.moves))
-    return plan

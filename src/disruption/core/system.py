@@ -1,0 +1,184 @@
+"""System events: what the library records by itself, built here and only here.
+
+Four kinds of event are not decided from a person's command: a deadline recorded missed by
+the sweep (:func:`missed_events`), a case moved to another version of its procedure
+(:func:`migration_event`), a child's free text erased (:func:`erasure_event`) and history
+imported from SSDA903 returns (marked with :data:`IMPORTED` in its data). This module owns
+their type names and actors; the fold (:mod:`disruption.core.fold`) reads the names from
+here, and the engine and the stores call the builders. The sweep's, the migration's and the
+erasure's events are *bookkeeping* (:data:`BOOKKEEPING`, and :data:`MIGRATED`): they do not
+count as the case's last step, so a late entry of what really happened is still accepted.
+
+>>> from datetime import date, datetime, timezone
+>>> from disruption.domain.model import Deadline
+>>> at = datetime(2026, 1, 5, 6, tzinfo=timezone.utc)
+>>> due = Deadline("D-1", "screening", opened_on=date(2025, 12, 23), due=date(2026, 1, 2))
+>>> [(e.type, e.seq, e.actor.id) for e in missed_events("P-1", 3, "concern_raised", [due],
+...     on=at.date(), recorded_at=at)]
+[('DeadlineMissed', 4, 'sweeper')]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+
+from disruption.domain.events import DeadlineChange, Event
+from disruption.domain.model import Actor, Case, Deadline, Role
+from disruption.procedure.definition import Procedure
+
+__all__ = [
+    "BOOKKEEPING",
+    "ERASED",
+    "ERASER",
+    "IMPORTED",
+    "IMPORTER",
+    "MIGRATED",
+    "MIGRATOR",
+    "MISSED",
+    "SWEEPER",
+    "erasure_event",
+    "migration_event",
+    "missed_events",
+]
+
+MISSED = "DeadlineMissed"
+"""The type of the bookkeeping event a sweep records for an overdue deadline."""
+MIGRATED = "ProcedureMigrated"
+"""The type of the event that moves a case to another version of its procedure."""
+ERASED = "PersonalDataErased"
+"""The type of the event that records, in each of a child's cases, that their text was erased."""
+BOOKKEEPING = frozenset({MISSED, ERASED})
+"""Recorded by a sweep or an erasure: they neither change the state nor count as the case's
+last step."""
+IMPORTED = "imported"
+"""The key, in an imported event's data, of where it came from."""
+
+SWEEPER = Actor("sweeper", Role.SYSTEM)
+"""The actor of sweep events."""
+MIGRATOR = Actor("migration", Role.SYSTEM)
+"""The actor of migration events when none is given."""
+ERASER = Actor("erasure", Role.SYSTEM)
+"""The actor of erasure events when none is given."""
+IMPORTER = Actor("ssda903-import", Role.SYSTEM)
+"""The actor of events imported from SSDA903 returns."""
+
+
+def missed_events(
+    case: str,
+    version: int,
+    state: str,
+    deadlines: Sequence[Deadline],
+    *,
+    on: date,
+    recorded_at: datetime,
+) -> tuple[Event, ...]:
+    """Build the ``DeadlineMissed`` events a sweep records, one per overdue deadline.
+
+    These are bookkeeping events: they keep the state and do not move the case's last step
+    (``Case.updated_at``), so a late entry of what really happened is still accepted.
+
+    Args:
+        case: The case reference.
+        version: The case's current version (the first event is ``version + 1``).
+        state: The case's state.
+        deadlines: The overdue deadlines, each still open and not yet recorded missed.
+        on: The day the sweep judged on.
+        recorded_at: When the sweep runs; also the events' ``at``.
+
+    Returns:
+        The events, numbered after ``version``.
+    """
+    return tuple(
+        Event(
+            case=case,
+            seq=version + n,
+            type=MISSED,
+            command="tick",
+            at=recorded_at,
+            recorded_at=recorded_at,
+            actor=SWEEPER,
+            data={"deadline": d.name, "id": d.id, "due": d.due.isoformat(), "on": on.isoformat()},
+            from_state=state,
+            to_state=state,
+            deadlines=(DeadlineChange(d.id, d.name, "missed", on=on),),
+        )
+        for n, d in enumerate(deadlines, start=1)
+    )
+
+
+def migration_event(
+    case: Case,
+    to_state: str,
+    to: Procedure,
+    mapping: Mapping[str, str],
+    *,
+    at: datetime,
+    actor: Actor = MIGRATOR,
+) -> Event:
+    """The event that moves one case to the definition ``to`` (see :mod:`~disruption.core.migrate`).
+
+    Its open deadlines that ``to`` also has stay as they are (their due dates are not
+    recomputed); the others are cancelled.
+
+    Args:
+        case: The case.
+        to_state: Its state in the new definition.
+        to: The new definition.
+        mapping: The migration's mapping of old states to new, recorded in the event.
+        at: When the migration runs.
+        actor: Who runs it.
+
+    Returns:
+        The event, numbered after the case's version.
+    """
+    new_deadlines = {d.name for d in to.deadlines}
+    cancelled = tuple(
+        DeadlineChange(d.id, d.name, "cancelled", on=at.date())
+        for d in case.open_deadlines()
+        if d.name not in new_deadlines
+    )
+    ref = case.procedure
+    return Event(
+        case=case.id,
+        seq=case.version + 1,
+        type=MIGRATED,
+        command="migrate",
+        at=at,
+        recorded_at=at,
+        actor=actor,
+        data={
+            "from": {"name": ref.name, "version": ref.version},
+            "to": {"name": to.name, "version": to.version},
+            "mapping": dict(sorted(mapping.items())),
+        },
+        from_state=case.state,
+        to_state=to_state,
+        deadlines=cancelled,
+    )
+
+
+def erasure_event(case: Case, child: str, *, at: datetime, actor: Actor = ERASER) -> Event:
+    """The bookkeeping event that records, in one of a child's cases, that their text was erased.
+
+    Args:
+        case: The case.
+        child: The child's pseudonymous reference.
+        at: When the erasure runs.
+        actor: Who erases.
+
+    Returns:
+        The event, numbered after the case's version; the state is unchanged.
+    """
+    return Event(
+        case=case.id,
+        seq=case.version + 1,
+        type=ERASED,
+        command="erase",
+        at=at,
+        recorded_at=at,
+        actor=actor,
+        data={"child": child},
+        from_state=case.state,
+        to_state=case.state,
+    )

@@ -1,0 +1,52 @@
+"""A write transaction on a connection: SQLite's or PostgreSQL's :class:`~.driver.Tx`.
+
+The transaction classes (:mod:`~disruption.store.sql.sqlite_tx`,
+:mod:`~disruption.store.sql.postgres_tx`) build on :mod:`disruption.store.sql.driver`; this
+module picks one for a connection. psycopg is imported only when a PostgreSQL store is used.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from disruption.store.sql.driver import Tx
+from disruption.store.sql.sqlite_tx import SqliteTx
+
+__all__ = ["open_tx", "tx_of"]
+
+
+def open_tx(
+    raw: Any, postgres: bool, *, begin: bool = True, prepared: dict[str, str] | None = None
+) -> Tx:
+    """A transaction on a driver connection.
+
+    Args:
+        raw: The driver's connection (``sqlite3`` or psycopg 3).
+        postgres: Whether it is a psycopg connection.
+        begin: Begin the transaction (``False``: the caller's is open already).
+        prepared: On PostgreSQL, the statements prepared on this connection (SQL to name),
+            kept with the pooled connection; ``None`` prepares nothing.
+
+    Returns:
+        The transaction.
+    """
+    if postgres:
+        from disruption.store.sql.postgres_tx import PostgresTx
+
+        return PostgresTx(raw, begin=begin, prepared=prepared)
+    return SqliteTx(raw, begin=begin)
+
+
+def tx_of(conn: sa.Connection) -> Tx:
+    """A :class:`Tx` in the transaction a SQLAlchemy connection has open.
+
+    Args:
+        conn: A SQLAlchemy connection in a transaction.
+
+    Returns:
+        The transaction, for this module's statements (its owner commits it).
+    """
+    postgres = conn.dialect.name == "postgresql"
+    return open_tx(conn.connection.driver_connection, postgres, begin=False)
