@@ -13,9 +13,9 @@ count as the case's last step, so a late entry of what really happened is still 
 >>> from disruption.domain.model import Deadline
 >>> at = datetime(2026, 1, 5, 6, tzinfo=timezone.utc)
 >>> due = Deadline("D-1", "screening", opened_on=date(2025, 12, 23), due=date(2026, 1, 2))
->>> [(e.type, e.seq, e.actor.id) for e in missed_events("P-1", 3, "concern_raised", [due],
-...     on=at.date(), recorded_at=at)]
-[('DeadlineMissed', 4, 'sweeper')]
+>>> (event,) = missed_events("P-1", 3, "concern_raised", [due], on=at.date(), recorded_at=at)
+>>> event.type, event.seq, event.actor.id, event.to_state
+('DeadlineMissed', 4, 'sweeper', 'concern_raised')
 """
 
 from __future__ import annotations
