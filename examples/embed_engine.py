@@ -10,8 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from disruption import Command, Engine, Event, FixedClock
-from disruption.store import open_store
+from disruption import Command, Engine, Event, FixedClock, open_store
 
 
 def main(folder: Path | None = None) -> dict[str, Any]:

@@ -15,18 +15,18 @@ from typing import Any
 import attrs
 
 from disruption import (
+    MANAGER_ROLES,
     STANDARD,
     Command,
     CommandSpec,
     Engine,
+    Fields,
     FixedClock,
     MemoryStore,
     Procedure,
     State,
     Transition,
 )
-from disruption.domain.commands import Fields
-from disruption.domain.model import MANAGER_ROLES
 
 
 @attrs.frozen

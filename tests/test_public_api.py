@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import disruption
+from disruption import exceptions
 
 EXPECTED = {
     "DEFAULT_CALENDAR",
+    "MANAGER_ROLES",
     "STANDARD",
     "Actor",
+    "Authority",
     "Case",
     "CaseStore",
     "ChairNotIndependent",
@@ -17,6 +23,7 @@ EXPECTED = {
     "CommandNotAllowed",
     "CommandSpec",
     "ConcurrencyError",
+    "Condition",
     "Context",
     "DateOutOfOrder",
     "Deadline",
@@ -26,26 +33,39 @@ EXPECTED = {
     "Decision",
     "DefinitionError",
     "DisruptionError",
+    "Draft",
     "DuplicateCase",
     "Engine",
     "Event",
+    "Feed",
+    "Fields",
+    "FileUnreadable",
     "FixedClock",
+    "Guard",
     "InputError",
     "InvalidData",
     "Location",
     "MemoryStore",
     "Nation",
+    "NewCase",
     "Opens",
     "Outcome",
+    "OverdueDeadline",
     "PermissionRefused",
     "PersonalText",
     "Placement",
     "Procedure",
     "ProcedureRef",
+    "Recorder",
+    "ReturnYearClash",
+    "ReturnYearError",
+    "ReturnYearUnknown",
     "Role",
     "SchemaError",
+    "SqlStore",
     "State",
     "StoreError",
+    "StoredEvent",
     "SystemClock",
     "Transition",
     "UnknownCase",
@@ -53,8 +73,13 @@ EXPECTED = {
     "UnknownCommand",
     "UnknownProcedure",
     "WorkingCalendar",
+    "configure_logging",
     "decide",
+    "load_procedure",
+    "open_store",
+    "parse_procedure",
     "replay",
+    "to_cloudevent",
 }
 
 
@@ -73,3 +98,25 @@ def test_every_error_is_a_disruption_error() -> None:
     assert errors
     for error in errors:
         assert issubclass(error, disruption.DisruptionError)
+
+
+def test_every_error_an_embedder_catches_is_exported() -> None:
+    assert set(exceptions.__all__) <= set(disruption.__all__)
+
+
+def test_the_names_load_their_modules_only_when_used() -> None:
+    code = (
+        "import sys, disruption\n"
+        "from disruption import Engine, MemoryStore, open_store, Feed\n"
+        "assert 'sqlalchemy' not in sys.modules, 'a memory store loaded SQLAlchemy'\n"
+        "disruption.SqlStore\n"
+        "assert 'sqlalchemy' in sys.modules"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_logging_set_up_is_the_logs_modules() -> None:
+    from disruption import logs
+
+    assert disruption.configure_logging is logs.configure

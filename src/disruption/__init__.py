@@ -1,16 +1,21 @@
 """disruption: the placement disruption procedure as a durable case workflow.
 
-The public API is what this module exports; everything else is an implementation detail.
+The public API is what this module exports, with the documented packages
+:mod:`disruption.store`, :mod:`disruption.ssda903`, :mod:`disruption.analysis`,
+:mod:`disruption.logs` and :mod:`disruption.exceptions`: the engine, commands and events,
+procedures and the helpers to extend them (an authority's procedure file included), the
+model, clocks and calendars, the stores and :func:`open_store`, the event feed, logging set-up
+and every error an embedder catches. Every other module is internal: it may move or change
+without notice (see ``docs/design.md`` for the layout).
+
 Names are imported on first use (PEP 562), so that ``import disruption.cli`` or any one
-submodule does not pay for the whole library: ``from disruption import Engine`` works as
-before, and loads the engine then.
+submodule does not pay for the whole library: ``from disruption import Engine`` loads the
+engine then, and ``SqlStore`` loads SQLAlchemy only when it is used.
 """
 
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -18,9 +23,10 @@ if TYPE_CHECKING:
     from disruption.core.fold import replay
     from disruption.domain.calendar import DEFAULT_CALENDAR, Nation, WorkingCalendar
     from disruption.domain.clock import Clock, FixedClock, SystemClock
-    from disruption.domain.commands import Command
+    from disruption.domain.commands import Command, Fields
     from disruption.domain.events import DeadlineChange, Event, PersonalText
     from disruption.domain.model import (
+        MANAGER_ROLES,
         Actor,
         Case,
         Deadline,
@@ -31,6 +37,8 @@ if TYPE_CHECKING:
         Role,
     )
     from disruption.engine.engine import Engine, Outcome
+    from disruption.engine.feed import Feed, to_cloudevent
+    from disruption.engine.ports import CaseStore, NewCase, OverdueDeadline, StoredEvent
     from disruption.exceptions import (
         ChairNotIndependent,
         CommandError,
@@ -40,9 +48,13 @@ if TYPE_CHECKING:
         DefinitionError,
         DisruptionError,
         DuplicateCase,
+        FileUnreadable,
         InputError,
         InvalidData,
         PermissionRefused,
+        ReturnYearClash,
+        ReturnYearError,
+        ReturnYearUnknown,
         SchemaError,
         StoreError,
         UnknownCase,
@@ -50,22 +62,32 @@ if TYPE_CHECKING:
         UnknownCommand,
         UnknownProcedure,
     )
+    from disruption.logs import configure as configure_logging
     from disruption.procedure.definition import (
         CommandSpec,
+        Condition,
         Context,
         DeadlineSpec,
+        Draft,
+        Guard,
         Opens,
         Procedure,
+        Recorder,
         State,
         Transition,
     )
+    from disruption.procedure.file import Authority, load_procedure, parse_procedure
     from disruption.procedure.standard import STANDARD
-    from disruption.store import CaseStore, MemoryStore
+    from disruption.store import open_store
+    from disruption.store.memory import MemoryStore
+    from disruption.store.sql.store import SqlStore
 
 __all__ = [
     "DEFAULT_CALENDAR",
+    "MANAGER_ROLES",
     "STANDARD",
     "Actor",
+    "Authority",
     "Case",
     "CaseStore",
     "ChairNotIndependent",
@@ -75,6 +97,7 @@ __all__ = [
     "CommandNotAllowed",
     "CommandSpec",
     "ConcurrencyError",
+    "Condition",
     "Context",
     "DateOutOfOrder",
     "Deadline",
@@ -84,26 +107,39 @@ __all__ = [
     "Decision",
     "DefinitionError",
     "DisruptionError",
+    "Draft",
     "DuplicateCase",
     "Engine",
     "Event",
+    "Feed",
+    "Fields",
+    "FileUnreadable",
     "FixedClock",
+    "Guard",
     "InputError",
     "InvalidData",
     "Location",
     "MemoryStore",
     "Nation",
+    "NewCase",
     "Opens",
     "Outcome",
+    "OverdueDeadline",
     "PermissionRefused",
     "PersonalText",
     "Placement",
     "Procedure",
     "ProcedureRef",
+    "Recorder",
+    "ReturnYearClash",
+    "ReturnYearError",
+    "ReturnYearUnknown",
     "Role",
     "SchemaError",
+    "SqlStore",
     "State",
     "StoreError",
+    "StoredEvent",
     "SystemClock",
     "Transition",
     "UnknownCase",
@@ -111,93 +147,100 @@ __all__ = [
     "UnknownCommand",
     "UnknownProcedure",
     "WorkingCalendar",
+    "configure_logging",
     "decide",
+    "load_procedure",
+    "open_store",
+    "parse_procedure",
     "replay",
+    "to_cloudevent",
 ]
 
-_WHERE: dict[str, str] = {
-    "Actor": "disruption.domain.model",
-    "Case": "disruption.domain.model",
-    "CaseStore": "disruption.store",
-    "ChairNotIndependent": "disruption.exceptions",
-    "Clock": "disruption.domain.clock",
-    "Command": "disruption.domain.commands",
-    "CommandError": "disruption.exceptions",
-    "CommandNotAllowed": "disruption.exceptions",
-    "CommandSpec": "disruption.procedure.definition",
-    "ConcurrencyError": "disruption.exceptions",
-    "Context": "disruption.procedure.definition",
-    "DEFAULT_CALENDAR": "disruption.domain.calendar",
-    "DateOutOfOrder": "disruption.exceptions",
-    "Deadline": "disruption.domain.model",
-    "DeadlineChange": "disruption.domain.events",
-    "DeadlineSpec": "disruption.procedure.definition",
-    "DeadlineStatus": "disruption.domain.model",
-    "Decision": "disruption.core.decide",
-    "DefinitionError": "disruption.exceptions",
-    "DisruptionError": "disruption.exceptions",
-    "DuplicateCase": "disruption.exceptions",
-    "Engine": "disruption.engine.engine",
-    "Event": "disruption.domain.events",
-    "FixedClock": "disruption.domain.clock",
-    "InputError": "disruption.exceptions",
-    "InvalidData": "disruption.exceptions",
-    "Location": "disruption.domain.model",
-    "MemoryStore": "disruption.store",
-    "Nation": "disruption.domain.calendar",
-    "Opens": "disruption.procedure.definition",
-    "Outcome": "disruption.engine.engine",
-    "PermissionRefused": "disruption.exceptions",
-    "PersonalText": "disruption.domain.events",
-    "Placement": "disruption.domain.model",
-    "Procedure": "disruption.procedure.definition",
-    "ProcedureRef": "disruption.domain.model",
-    "Role": "disruption.domain.model",
-    "STANDARD": "disruption.procedure.standard",
-    "SchemaError": "disruption.exceptions",
-    "State": "disruption.procedure.definition",
-    "StoreError": "disruption.exceptions",
-    "SystemClock": "disruption.domain.clock",
-    "Transition": "disruption.procedure.definition",
-    "UnknownCase": "disruption.exceptions",
-    "UnknownCode": "disruption.exceptions",
-    "UnknownCommand": "disruption.exceptions",
-    "UnknownProcedure": "disruption.exceptions",
-    "WorkingCalendar": "disruption.domain.calendar",
-    "decide": "disruption.core.decide",
-    "replay": "disruption.core.fold",
+_WHERE: dict[str, tuple[str, str]] = {
+    "DEFAULT_CALENDAR": ("disruption.domain.calendar", "DEFAULT_CALENDAR"),
+    "MANAGER_ROLES": ("disruption.domain.model", "MANAGER_ROLES"),
+    "STANDARD": ("disruption.procedure.standard", "STANDARD"),
+    "Actor": ("disruption.domain.model", "Actor"),
+    "Authority": ("disruption.procedure.file", "Authority"),
+    "Case": ("disruption.domain.model", "Case"),
+    "CaseStore": ("disruption.engine.ports", "CaseStore"),
+    "ChairNotIndependent": ("disruption.exceptions", "ChairNotIndependent"),
+    "Clock": ("disruption.domain.clock", "Clock"),
+    "Command": ("disruption.domain.commands", "Command"),
+    "CommandError": ("disruption.exceptions", "CommandError"),
+    "CommandNotAllowed": ("disruption.exceptions", "CommandNotAllowed"),
+    "CommandSpec": ("disruption.procedure.definition", "CommandSpec"),
+    "ConcurrencyError": ("disruption.exceptions", "ConcurrencyError"),
+    "Condition": ("disruption.procedure.definition", "Condition"),
+    "Context": ("disruption.procedure.definition", "Context"),
+    "DateOutOfOrder": ("disruption.exceptions", "DateOutOfOrder"),
+    "Deadline": ("disruption.domain.model", "Deadline"),
+    "DeadlineChange": ("disruption.domain.events", "DeadlineChange"),
+    "DeadlineSpec": ("disruption.procedure.definition", "DeadlineSpec"),
+    "DeadlineStatus": ("disruption.domain.model", "DeadlineStatus"),
+    "Decision": ("disruption.core.decide", "Decision"),
+    "DefinitionError": ("disruption.exceptions", "DefinitionError"),
+    "DisruptionError": ("disruption.exceptions", "DisruptionError"),
+    "Draft": ("disruption.procedure.definition", "Draft"),
+    "DuplicateCase": ("disruption.exceptions", "DuplicateCase"),
+    "Engine": ("disruption.engine.engine", "Engine"),
+    "Event": ("disruption.domain.events", "Event"),
+    "Feed": ("disruption.engine.feed", "Feed"),
+    "Fields": ("disruption.domain.commands", "Fields"),
+    "FileUnreadable": ("disruption.exceptions", "FileUnreadable"),
+    "FixedClock": ("disruption.domain.clock", "FixedClock"),
+    "Guard": ("disruption.procedure.definition", "Guard"),
+    "InputError": ("disruption.exceptions", "InputError"),
+    "InvalidData": ("disruption.exceptions", "InvalidData"),
+    "Location": ("disruption.domain.model", "Location"),
+    "MemoryStore": ("disruption.store.memory", "MemoryStore"),
+    "Nation": ("disruption.domain.calendar", "Nation"),
+    "NewCase": ("disruption.engine.ports", "NewCase"),
+    "Opens": ("disruption.procedure.definition", "Opens"),
+    "Outcome": ("disruption.engine.engine", "Outcome"),
+    "OverdueDeadline": ("disruption.engine.ports", "OverdueDeadline"),
+    "PermissionRefused": ("disruption.exceptions", "PermissionRefused"),
+    "PersonalText": ("disruption.domain.events", "PersonalText"),
+    "Placement": ("disruption.domain.model", "Placement"),
+    "Procedure": ("disruption.procedure.definition", "Procedure"),
+    "ProcedureRef": ("disruption.domain.model", "ProcedureRef"),
+    "Recorder": ("disruption.procedure.definition", "Recorder"),
+    "ReturnYearClash": ("disruption.exceptions", "ReturnYearClash"),
+    "ReturnYearError": ("disruption.exceptions", "ReturnYearError"),
+    "ReturnYearUnknown": ("disruption.exceptions", "ReturnYearUnknown"),
+    "Role": ("disruption.domain.model", "Role"),
+    "SchemaError": ("disruption.exceptions", "SchemaError"),
+    "SqlStore": ("disruption.store.sql.store", "SqlStore"),
+    "State": ("disruption.procedure.definition", "State"),
+    "StoreError": ("disruption.exceptions", "StoreError"),
+    "StoredEvent": ("disruption.engine.ports", "StoredEvent"),
+    "SystemClock": ("disruption.domain.clock", "SystemClock"),
+    "Transition": ("disruption.procedure.definition", "Transition"),
+    "UnknownCase": ("disruption.exceptions", "UnknownCase"),
+    "UnknownCode": ("disruption.exceptions", "UnknownCode"),
+    "UnknownCommand": ("disruption.exceptions", "UnknownCommand"),
+    "UnknownProcedure": ("disruption.exceptions", "UnknownProcedure"),
+    "WorkingCalendar": ("disruption.domain.calendar", "WorkingCalendar"),
+    "decide": ("disruption.core.decide", "decide"),
+    "load_procedure": ("disruption.procedure.file", "load_procedure"),
+    "open_store": ("disruption.store", "open_store"),
+    "parse_procedure": ("disruption.procedure.file", "parse_procedure"),
+    "replay": ("disruption.core.fold", "replay"),
+    "to_cloudevent": ("disruption.engine.feed", "to_cloudevent"),
+    "configure_logging": ("disruption.logs", "configure"),
 }
-"""The module each public name is defined in."""
+"""The module each public name is defined in, and its name there."""
 
 
 def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
+    where = _WHERE.get(name)
+    if where is None:
         raise AttributeError(f"module 'disruption' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    module, attribute = where
+    value = getattr(importlib.import_module(module), attribute)
     globals()[name] = value  # later look-ups do not come back here
     return value
 
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
-
-
-_SHADOWED = frozenset(name for name, module in _WHERE.items() if module == f"{__name__}.{name}")
-"""Public names that are also the name of their module (``decide``)."""
-
-
-class _Package(types.ModuleType):
-    """The package: importing ``disruption.core.decide`` (the module) does not hide ``decide``.
-
-    Python sets a submodule as an attribute of its package once the submodule is imported;
-    for the shadowed names the package keeps the function instead, as it always did.
-    """
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _SHADOWED and isinstance(value, types.ModuleType):
-            value = getattr(value, name)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
