@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from disruption.core.decide import Decision, decide
 from disruption.core.fold import replay
+from disruption.core.system import missed_events
 from disruption.domain.calendar import DEFAULT_CALENDAR
 from disruption.domain.clock import FixedClock
 from disruption.domain.commands import Command
@@ -591,7 +592,7 @@ class StoreContract:
         with pytest.raises(ValueError, match="limit"):
             store.read_after(0, limit=0)
         with pytest.raises(ValueError, match="limit"):
-            store.record_missed(date(2026, 1, 1), recorded_at=SWEPT, limit=0)
+            store.record_missed(date(2026, 1, 1), build=missed_events, recorded_at=SWEPT, limit=0)
         with pytest.raises(ValueError, match="batch_size"):
             store.bulk_append([], batch_size=0)
         with pytest.raises(ValueError, match="negative"):
@@ -601,7 +602,7 @@ class StoreContract:
         overdue_cases(store)
         on, last = date(2025, 12, 6), store.last_position()
         before = {c: case_of(store, c) for c in store.case_ids()}
-        recorded = store.record_missed(on, recorded_at=SWEPT)
+        recorded = store.record_missed(on, build=missed_events, recorded_at=SWEPT)
         assert [(e.case, e.seq, e.type) for e in recorded] == [
             ("P-1", 3, "DeadlineMissed"),
             ("P-2", 3, "DeadlineMissed"),
@@ -610,7 +611,12 @@ class StoreContract:
             StoredEvent(last + 1, recorded[0]),
             StoredEvent(last + 2, recorded[1]),
         ]
-        assert list(store.record_missed(on, recorded_at=SWEPT + timedelta(hours=1))) == []
+        assert (
+            list(
+                store.record_missed(on, build=missed_events, recorded_at=SWEPT + timedelta(hours=1))
+            )
+            == []
+        )
         assert store.last_position() == last + 2
         for case in ("P-1", "P-2"):
             after = case_of(store, case)
@@ -629,13 +635,17 @@ class StoreContract:
         overdue_cases(store)
         on = date(2025, 12, 10)
         taken = [
-            [e.case for e in store.record_missed(on, recorded_at=SWEPT, limit=2)] for _ in range(3)
+            [
+                e.case
+                for e in store.record_missed(on, build=missed_events, recorded_at=SWEPT, limit=2)
+            ]
+            for _ in range(3)
         ]
         assert taken == [["P-1", "P-2"], ["P-3"], []]
 
     def test_a_late_entry_after_a_sweep_is_accepted(self, store: CaseStore) -> None:
         overdue_cases(store)
-        store.record_missed(date(2025, 12, 6), recorded_at=SWEPT)
+        store.record_missed(date(2025, 12, 6), build=missed_events, recorded_at=SWEPT)
         (late,) = run(store, [no_further_action("P-1", T0 + timedelta(days=2))])
         assert (late.seq, late.to_state) == (4, case_of(store, "P-1").state)
         assert late.at < SWEPT

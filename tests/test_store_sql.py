@@ -19,6 +19,7 @@ from sqlalchemy import event
 
 from disruption.core.decide import decide
 from disruption.core.fold import replay
+from disruption.core.system import missed_events
 from disruption.domain.calendar import DEFAULT_CALENDAR
 from disruption.domain.events import Event
 from disruption.engine.engine import Engine
@@ -126,7 +127,7 @@ def test_a_snapshot_not_trusted_is_rebuilt_from_the_events(db_url: str, stale: s
 def test_events_after_a_snapshot_are_folded_onto_it(db_url: str) -> None:
     with SqlStore(db_url) as store:
         overdue_cases(store)
-        missed = store.record_missed(SWEPT.date(), recorded_at=SWEPT)
+        missed = store.record_missed(SWEPT.date(), build=missed_events, recorded_at=SWEPT)
         assert {e.case for e in missed} == {"P-1", "P-2"}
         snapshot = store.snapshot("P-1")
         assert snapshot is not None
@@ -392,13 +393,15 @@ def test_concurrent_sweepers_record_each_missed_deadline_once(db_url: str) -> No
 
     def sweep(n: int) -> None:
         with SqlStore(db_url, create=False) as store:
-            while found := store.record_missed(OVERDUE_ON, recorded_at=SWEPT, limit=4):
+            while found := store.record_missed(
+                OVERDUE_ON, build=missed_events, recorded_at=SWEPT, limit=4
+            ):
                 recorded.extend(found)
 
     assert _in_threads(3, sweep) == []
     assert len(recorded) == 30
     with SqlStore(db_url) as store:
-        assert list(store.record_missed(OVERDUE_ON, recorded_at=SWEPT)) == []
+        assert list(store.record_missed(OVERDUE_ON, build=missed_events, recorded_at=SWEPT)) == []
         missed = _check_recorded_once(store)
         assert sorted(e.case for e in missed) == [f"P-{n:02}" for n in range(30)]
         assert sorted(missed, key=lambda e: e.case) == sorted(recorded, key=lambda e: e.case)
@@ -411,7 +414,9 @@ def test_sweepers_and_writers_at_once_neither_deadlock_nor_record_twice(db_url: 
     def work(n: int) -> None:
         with SqlStore(db_url, create=False) as store:
             if n < 2:
-                while store.record_missed(OVERDUE_ON, recorded_at=SWEPT, limit=3):
+                while store.record_missed(
+                    OVERDUE_ON, build=missed_events, recorded_at=SWEPT, limit=3
+                ):
                     outcomes.append("swept")
                 return
             for k in range(n - 2, 20, 2):
@@ -440,11 +445,11 @@ def test_a_sweep_skips_rows_another_transaction_holds(postgres_url: str, held: s
         column = "id" if held == "cases" else "case_id"
         other.execute(f"SELECT 1 FROM {held} WHERE {column} = 'P-1' FOR UPDATE".encode())
         with SqlStore(postgres_url) as store:
-            found = store.record_missed(date(2025, 12, 6), recorded_at=SWEPT)
+            found = store.record_missed(date(2025, 12, 6), build=missed_events, recorded_at=SWEPT)
             assert [e.case for e in found] == ["P-2"]
         other.rollback()
     with SqlStore(postgres_url) as store:
-        found = store.record_missed(date(2025, 12, 6), recorded_at=SWEPT)
+        found = store.record_missed(date(2025, 12, 6), build=missed_events, recorded_at=SWEPT)
         assert [e.case for e in found] == ["P-1"]
 
 

@@ -21,6 +21,7 @@ import attrs
 import pytest
 import sqlalchemy as sa
 
+from disruption.core.system import missed_events
 from disruption.domain import events as events_module
 from disruption.domain.events import Event, event_from_record
 from disruption.engine.engine import Engine
@@ -230,10 +231,13 @@ def test_an_upgraded_fixture_takes_commands_and_sweeps(v1_file: Path) -> None:
         overdue = [(o.case, o.deadline.id) for o in store.overdue(on)]
         (opened,) = run(store, [open_case("P-9999", T0, child="C-9", command_id="new-1")])
         assert list(store.events_of_command("new-1")) == [opened]
-        missed = store.record_missed(on, recorded_at=T0 + timedelta(days=40))
+        missed = store.record_missed(on, build=missed_events, recorded_at=T0 + timedelta(days=40))
         assert sorted((e.case, e.data["id"]) for e in missed) == sorted(overdue)
         assert [s.position for s in store.read_after(58)] == list(range(59, 60 + len(missed)))
-        assert list(store.record_missed(on, recorded_at=T0 + timedelta(days=41))) == []
+        assert (
+            list(store.record_missed(on, build=missed_events, recorded_at=T0 + timedelta(days=41)))
+            == []
+        )
         for case in {c for c, _ in overdue}:
             assert all(d.missed_recorded for d in case_of(store, case).overdue(on))
 

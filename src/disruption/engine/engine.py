@@ -41,6 +41,7 @@ from disruption.core.system import (
     MIGRATOR,
     erasure_event,
     migration_event,
+    missed_events,
 )
 from disruption.domain.calendar import DEFAULT_CALENDAR, WorkingCalendar
 from disruption.domain.clock import Clock, SystemClock
@@ -310,7 +311,9 @@ class Engine:
         """
         total = 0
         while True:
-            events = self.store.record_missed(on, recorded_at=self.clock.now(), limit=batch)
+            events = self.store.record_missed(
+                on, recorded_at=self.clock.now(), build=missed_events, limit=batch
+            )
             total += len(events)
             self.publish(events)
             if len(events) < batch:

@@ -11,7 +11,37 @@ import attrs
 from disruption.domain.events import Event, PersonalText
 from disruption.domain.model import Case, Deadline
 
-__all__ = ["CaseStore", "NewCase", "OverdueDeadline", "Refusal", "Snapshot", "StoredEvent"]
+__all__ = [
+    "CaseStore",
+    "MissedEvents",
+    "NewCase",
+    "OverdueDeadline",
+    "Refusal",
+    "Snapshot",
+    "StoredEvent",
+]
+
+
+class MissedEvents(Protocol):
+    """Builds the events that record a case's overdue deadlines missed: the core decides them.
+
+    The store finds and claims the deadlines; the engine gives it this builder
+    (:func:`disruption.core.system.missed_events`), so that storage never decides what a
+    missed deadline means.
+    """
+
+    def __call__(
+        self,
+        case: str,
+        version: int,
+        state: str,
+        deadlines: Sequence[Deadline],
+        *,
+        on: date,
+        recorded_at: datetime,
+    ) -> tuple[Event, ...]:
+        """The events for ``deadlines`` of ``case`` (at ``version``, in ``state``)."""
+        ...
 
 
 @attrs.frozen
@@ -169,17 +199,18 @@ class CaseStore(Protocol):
         ...
 
     def record_missed(
-        self, on: date, *, recorded_at: datetime, limit: int = 500
+        self, on: date, *, recorded_at: datetime, build: MissedEvents, limit: int = 500
     ) -> Sequence[Event]:
         """Append one ``DeadlineMissed`` event for each open deadline due before ``on``.
 
         Each missed deadline is recorded exactly once, even with several sweepers at once
         (on PostgreSQL the sweeper locks the rows it takes and skips those another holds).
-        Events are built by :func:`disruption.core.decide.missed_events`.
+        The store claims the deadlines; ``build`` decides the events.
 
         Args:
             on: The day to judge on.
             recorded_at: When the sweep runs.
+            build: Builds a case's events (:func:`disruption.core.system.missed_events`).
             limit: The most deadlines handled in one transaction.
 
         Returns:

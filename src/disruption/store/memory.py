@@ -14,11 +14,18 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from itertools import islice
 
-from disruption.core.fold import evolve
-from disruption.core.system import missed_events
+import attrs
+
 from disruption.domain.events import Event, PersonalText
 from disruption.domain.model import Case, Deadline
-from disruption.engine.ports import NewCase, OverdueDeadline, Refusal, Snapshot, StoredEvent
+from disruption.engine.ports import (
+    MissedEvents,
+    NewCase,
+    OverdueDeadline,
+    Refusal,
+    Snapshot,
+    StoredEvent,
+)
 from disruption.exceptions import ConcurrencyError
 
 __all__ = ["MemoryStore"]
@@ -35,6 +42,11 @@ class MemoryStore:
     def __init__(self) -> None:
         self._events: dict[str, list[Event]] = {}
         self._cases: dict[str, Case] = {}
+        """Each case as last appended: its snapshot."""
+        self._after: dict[str, list[Event]] = {}
+        """The sweep's events stored after a case's snapshot (folded by the engine)."""
+        self._claimed: set[tuple[str, str]] = set()
+        """(case, deadline id) of every deadline recorded missed: the sweep's claims."""
         self._commands: dict[str, list[Event]] = {}
         self._texts: dict[str, str] = {}
         self._children_of_texts: dict[str, str] = {}
@@ -50,7 +62,7 @@ class MemoryStore:
     def snapshot(self, case: str) -> Snapshot | None:
         """Return a case as last stored (the case object itself: it is immutable)."""
         found = self._cases.get(case)
-        return None if found is None else Snapshot(found)
+        return None if found is None else Snapshot(found, tuple(self._after.get(case, ())))
 
     def append(
         self,
@@ -107,6 +119,7 @@ class MemoryStore:
         else:
             stored.extend(events)
         self._cases[case.id] = case
+        self._after.pop(case.id, None)
         for e in events:
             if e.command_id is not None:
                 self._commands.setdefault(e.command_id, []).append(e)
@@ -127,7 +140,7 @@ class MemoryStore:
     def overdue(self, on: date) -> Sequence[OverdueDeadline]:
         """Return every open deadline due before ``on``."""
         found = [
-            OverdueDeadline(case.id, case.state, d)
+            OverdueDeadline(case.id, case.state, self._as_claimed(case.id, d))
             for case in self._cases.values()
             for d in case.overdue(on)
         ]
@@ -181,14 +194,23 @@ class MemoryStore:
         """Return the access log, most recent last (the latest ``limit`` entries)."""
         return tuple(self._refusals[-limit:]) if limit > 0 else ()
 
+    def _as_claimed(self, case: str, deadline: Deadline) -> Deadline:
+        if deadline.missed_recorded or (case, deadline.id) not in self._claimed:
+            return deadline
+        return attrs.evolve(deadline, missed_recorded=True)
+
     def record_missed(
-        self, on: date, *, recorded_at: datetime, limit: int = 500
+        self, on: date, *, recorded_at: datetime, build: MissedEvents, limit: int = 500
     ) -> Sequence[Event]:
         """Append one ``DeadlineMissed`` event for each open deadline due before ``on``.
+
+        The store claims the deadlines; ``build`` decides the events, which are stored after
+        the case's snapshot (the engine folds them when it loads the case).
 
         Args:
             on: The day to judge on.
             recorded_at: When the sweep runs.
+            build: Builds a case's events (:func:`disruption.core.system.missed_events`).
             limit: The most deadlines handled at once.
 
         Returns:
@@ -204,21 +226,16 @@ class MemoryStore:
             by_case.setdefault(o.case, []).append(o.deadline)
         recorded: list[Event] = []
         for case_id in sorted(by_case):
-            recorded.extend(self._record(case_id, by_case[case_id], on, recorded_at))
+            overdue = sorted(by_case[case_id], key=lambda d: (d.due, d.id))
+            stored = self._events[case_id]
+            state = self._cases[case_id].state
+            events = build(case_id, len(stored), state, overdue, on=on, recorded_at=recorded_at)
+            stored.extend(events)
+            self._after.setdefault(case_id, []).extend(events)
+            self._claimed.update((case_id, d.id) for d in overdue)
+            self._log.extend(events)
+            recorded.extend(events)
         return tuple(recorded)
-
-    def _record(
-        self, case_id: str, overdue: list[Deadline], on: date, recorded_at: datetime
-    ) -> tuple[Event, ...]:
-        case = self._cases[case_id]
-        overdue.sort(key=lambda d: (d.due, d.id))
-        events = missed_events(
-            case.id, case.version, case.state, overdue, on=on, recorded_at=recorded_at
-        )
-        for event in events:
-            case = evolve(case, event, {})
-        self._add(case, events)
-        return events
 
     def bulk_append(
         self,

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from disruption.domain.events import Event, PersonalText
 from disruption.domain.model import Case
-from disruption.engine.ports import NewCase
+from disruption.engine.ports import MissedEvents, NewCase
 from disruption.exceptions import ConcurrencyError
 from disruption.store.sql import schema, sweep, writes
 from disruption.store.sql.database import Database
@@ -167,7 +167,7 @@ class SqlStore(Reads, PrivateRecords):
         return 0 if version is None else int(version)
 
     def record_missed(
-        self, on: date, *, recorded_at: datetime, limit: int = 500
+        self, on: date, *, recorded_at: datetime, build: MissedEvents, limit: int = 500
     ) -> Sequence[Event]:
         """Append one ``DeadlineMissed`` event for each open deadline due before ``on``.
 
@@ -178,6 +178,7 @@ class SqlStore(Reads, PrivateRecords):
         Args:
             on: The day to judge on.
             recorded_at: When the sweep runs.
+            build: Builds a case's events (:func:`disruption.core.system.missed_events`).
             limit: The most deadlines handled in one transaction.
 
         Returns:
@@ -189,7 +190,7 @@ class SqlStore(Reads, PrivateRecords):
         """
         at_least_one("limit", limit)
         with self._db.writing("record missed deadlines") as conn:
-            return sweep.record_missed(conn, on, recorded_at, limit)
+            return sweep.record_missed(conn, on, recorded_at, limit, build)
 
     def bulk_append(
         self,

@@ -12,9 +12,9 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from disruption.core.system import missed_events
 from disruption.domain.events import Event
 from disruption.domain.model import DeadlineStatus
+from disruption.engine.ports import MissedEvents
 from disruption.store.sql import rows, schema
 from disruption.store.sql.connection import tx_of
 from disruption.store.sql.writes import insert_events
@@ -41,11 +41,15 @@ def _overdue(conn: sa.Connection, on: date, limit: int) -> Sequence[sa.RowMappin
 
 
 def _record_case(
-    conn: sa.Connection, taken: Sequence[sa.RowMapping], on: date, recorded_at: datetime
+    conn: sa.Connection,
+    taken: Sequence[sa.RowMapping],
+    on: date,
+    recorded_at: datetime,
+    build: MissedEvents,
 ) -> tuple[Event, ...]:
     case, version, state = taken[0]["case_id"], taken[0]["version"], taken[0]["state"]
     overdue = sorted((rows.deadline_from_row(r) for r in taken), key=lambda d: (d.due, d.id))
-    events = missed_events(case, version, state, overdue, on=on, recorded_at=recorded_at)
+    events = build(case, version, state, overdue, on=on, recorded_at=recorded_at)
     cases, deadlines = schema.cases, schema.deadlines
     guard = (cases.c.id == case) & (cases.c.version == version)
     bumped = sa.update(cases).where(guard).values(version=version + len(events))
@@ -61,7 +65,7 @@ def _record_case(
 
 
 def record_missed(
-    conn: sa.Connection, on: date, recorded_at: datetime, limit: int
+    conn: sa.Connection, on: date, recorded_at: datetime, limit: int, build: MissedEvents
 ) -> tuple[Event, ...]:
     """Record a ``DeadlineMissed`` event for up to ``limit`` deadlines overdue on ``on``.
 
@@ -70,6 +74,7 @@ def record_missed(
         on: The day to judge on.
         recorded_at: When the sweep runs.
         limit: The most deadlines taken.
+        build: Builds a case's events (the core's): the sweep only claims the deadlines.
 
     Returns:
         The events recorded, one per deadline.
@@ -78,5 +83,5 @@ def record_missed(
     for row in _overdue(conn, on, limit):
         by_case.setdefault(row["case_id"], []).append(row)
     return tuple(
-        e for c in sorted(by_case) for e in _record_case(conn, by_case[c], on, recorded_at)
+        e for c in sorted(by_case) for e in _record_case(conn, by_case[c], on, recorded_at, build)
     )
