@@ -3,11 +3,13 @@
 Four kinds of event are not decided from a person's command: a deadline recorded missed by
 the sweep (:func:`missed_events`), a case moved to another version of its procedure
 (:func:`migration_event`), a child's free text erased (:func:`erasure_event`) and history
-imported from SSDA903 returns (marked with :data:`IMPORTED` in its data). This module owns
-their type names and actors; the fold (:mod:`disruption.core.fold`) reads the names from
-here, and the engine and the stores call the builders. The sweep's, the migration's and the
-erasure's events are *bookkeeping* (:data:`BOOKKEEPING`, and :data:`MIGRATED`): they do not
-count as the case's last step, so a late entry of what really happened is still accepted.
+imported from SSDA903 returns (:func:`imported_event`, marked with :data:`IMPORTED`). This
+module owns their type names and actors; the fold (:mod:`disruption.core.fold`) reads the
+names from here, the engine and the SSDA903 import call the builders, and a store is handed
+the sweep's builder by the engine (storage claims the deadlines, the core decides the events).
+The sweep's, the migration's and the erasure's events are *bookkeeping* (:data:`BOOKKEEPING`,
+and :data:`MIGRATED`): they do not count as the case's last step, so a late entry of what
+really happened is still accepted.
 
 >>> from datetime import date, datetime, timezone
 >>> from disruption.domain.model import Deadline
@@ -38,6 +40,7 @@ __all__ = [
     "MISSED",
     "SWEEPER",
     "erasure_event",
+    "imported_event",
     "migration_event",
     "missed_events",
 ]
@@ -181,4 +184,52 @@ def erasure_event(case: Case, child: str, *, at: datetime, actor: Actor = ERASER
         data={"child": child},
         from_state=case.state,
         to_state=case.state,
+    )
+
+
+def imported_event(
+    procedure: Procedure,
+    case: str,
+    seq: int,
+    command: str,
+    *,
+    at: datetime,
+    recorded_at: datetime,
+    data: Mapping[str, object],
+    source: Mapping[str, object],
+    from_state: str | None,
+    to_state: str,
+) -> Event:
+    """An event of history imported from elsewhere: built as it happened, not decided.
+
+    History is not live procedure work: an imported unplanned ending opens no deadline that
+    would be overdue the moment it lands. The event is the one ``command`` records in
+    ``procedure``, by :data:`IMPORTER`, with ``source`` under :data:`IMPORTED` in its data.
+
+    Args:
+        procedure: The procedure the case is opened under.
+        case: The case reference.
+        seq: The event's number in the case.
+        command: The command whose event it is (``open_case``, ``end_placement``).
+        at: When it happened.
+        recorded_at: When the import runs.
+        data: The event's data.
+        source: Where it came from (``{"from": "ssda903", "file": ..., "row": ...}``).
+        from_state: The state before (``None`` for the opening).
+        to_state: The state after.
+
+    Returns:
+        The event.
+    """
+    return Event(
+        case=case,
+        seq=seq,
+        type=procedure.command(command).event,
+        command=command,
+        at=at,
+        recorded_at=recorded_at,
+        actor=IMPORTER,
+        data={**data, IMPORTED: dict(source)},
+        from_state=from_state,
+        to_state=to_state,
     )

@@ -35,7 +35,7 @@ from datetime import UTC, date, datetime, time
 import polars as pl
 
 from disruption.core.fold import replay
-from disruption.core.system import IMPORTED, IMPORTER
+from disruption.core.system import imported_event
 from disruption.domain.events import Event
 from disruption.domain.model import Placement
 from disruption.engine.ports import NewCase
@@ -164,18 +164,20 @@ def _case(row: dict[str, object], districts: frozenset[str] | None, recorded: da
     )
     ref = case_reference(child, start)
 
-    def event(seq: int, name: str, day: date, data: Mapping[str, object], to: str) -> Event:
-        return Event(
-            case=ref,
-            seq=seq,
-            type=STANDARD.command(name).event,
-            command=name,
+    def event(
+        seq: int, name: str, day: date, data: Mapping[str, object], source: Mapping[str, object]
+    ) -> Event:
+        return imported_event(
+            STANDARD,
+            ref,
+            seq,
+            name,
             at=_at(day),
             recorded_at=recorded,
-            actor=IMPORTER,
             data=data,
+            source=source,
             from_state=None if seq == 1 else STANDARD.initial_state,
-            to_state=to,
+            to_state=STANDARD.initial_state if seq == 1 else "ended",
         )
 
     opening = {
@@ -189,15 +191,15 @@ def _case(row: dict[str, object], districts: frozenset[str] | None, recorded: da
             **({"carer": placement.carer} if placement.carer else {}),
         },
         "procedure": {"name": STANDARD.name, "version": STANDARD.version},
-        IMPORTED: {
-            "from": "ssda903",
-            "file": row.get("file"),
-            "row": row.get("row"),
-            **({"episodes": row["episodes"]} if row.get("episodes") else {}),
-            **({"born": row["born"]} if row.get("born") else {}),
-        },
     }
-    events = [event(1, "open_case", start, opening, STANDARD.initial_state)]
+    source = {
+        "from": "ssda903",
+        "file": row.get("file"),
+        "row": row.get("row"),
+        **({"episodes": row["episodes"]} if row.get("episodes") else {}),
+        **({"born": row["born"]} if row.get("born") else {}),
+    }
+    events = [event(1, "open_case", start, opening, source)]
     end = row.get("end")
     if isinstance(end, date):
         reason = str(row.get("reason") or "")
@@ -208,9 +210,9 @@ def _case(row: dict[str, object], districts: frozenset[str] | None, recorded: da
             "reason": reason,
             "planned": reason in PLANNED_REASONS or left is not None,
             **({"left_care": left} if left else {}),
-            IMPORTED: {"from": "ssda903", "file": row.get("end_file"), "row": row.get("end_row")},
         }
-        events.append(event(2, "end_placement", end, ending, "ended"))
+        end_source = {"from": "ssda903", "file": row.get("end_file"), "row": row.get("end_row")}
+        events.append(event(2, "end_placement", end, ending, end_source))
     case = replay(events, STANDARD.records)
     assert case is not None
     return NewCase(case, tuple(events))
