@@ -5,11 +5,10 @@ command and of every bulk load. Sent through SQLAlchemy they cost more in Python
 database's own work (measured in ``benchmarks/bench_store.py``), so the write path takes the
 pooled connection's driver connection (``sqlite3`` or psycopg 3) and sends fixed SQL with
 positional parameters. SQLAlchemy still owns the engine, the pool, the schema, the upgrades
-and every read.
+and every read. :mod:`disruption.store.sql.connection` opens a :class:`Tx` on a connection.
 
-:class:`Tx` is what :mod:`disruption.store.sql.writes` sees (opened by
-:mod:`disruption.store.sql.store.connection`); :mod:`~disruption.store.sql.sqlite_tx` runs each
-statement at once (there is no round trip to save), and
+:class:`Tx` is what :mod:`disruption.store.sql.writes` sees; :mod:`~disruption.store.sql.sqlite_tx`
+runs each statement at once (there is no round trip to save), and
 :mod:`~disruption.store.sql.postgres_tx` queues statements and sends them together, so that an
 append costs two round trips. Statements are written with ``?`` placeholders.
 """
