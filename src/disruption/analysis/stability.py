@@ -23,7 +23,11 @@ from its start up to, not including, its end:
   placement histories.
 
 Each measure is a numerator, a denominator and a percentage (one decimal; ``None`` when the
-denominator is 0). Dates move by calendar months (a year from 29 February is 28 February).
+denominator is 0). Dates move by calendar months (a year from 29 February is 28 February),
+computed once per year end with ``pendulum`` (:func:`months_before`); the children's columns
+are then compared with those dates by polars. A child's age is in whole years
+(:func:`age_on`): someone born on 29 February turns a year older on 1 March in other years,
+which is what comparing dates of birth with :func:`months_before` gives.
 
 Example:
     >>> from datetime import date, timedelta
@@ -47,6 +51,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any, Final
 
+import pendulum
 import polars as pl
 
 from disruption.analysis.cases import case_table, replayed_cases
@@ -66,6 +71,7 @@ from disruption.store.base import CaseStore
 __all__ = [
     "ADOPTION_PLACEMENTS",
     "MEASURES",
+    "age_on",
     "episodes_of_cases",
     "inputs_of",
     "long_term_cohort",
@@ -82,21 +88,35 @@ ADOPTION_PLACEMENTS: Final = frozenset(PLACEMENT_TYPE_GROUPS["Placed for adoptio
 """PLACE codes of a placement for adoption (A3-A6), for the long-term measure's clause."""
 
 
+def _pendulum(day: date) -> pendulum.Date:
+    return pendulum.Date(day.year, day.month, day.day)
+
+
 def months_before(day: date, months: int) -> date:
     """The same day ``months`` calendar months earlier (the month's last day when shorter).
+
+    Calendar arithmetic by ``pendulum`` (``Date.subtract(months=...)``), returned as a plain
+    ``datetime.date``.
 
     >>> months_before(date(2024, 2, 29), 12), months_before(date(2025, 3, 31), 30)
     (datetime.date(2023, 2, 28), datetime.date(2022, 9, 30))
     """
-    total = day.year * 12 + day.month - 1 - months
-    year, month = divmod(total, 12)
-    month += 1
-    for dom in range(day.day, 27, -1):
-        try:
-            return date(year, month, dom)
-        except ValueError:
-            continue
-    return date(year, month, min(day.day, 28))
+    earlier = _pendulum(day).subtract(months=months)
+    return date(earlier.year, earlier.month, earlier.day)
+
+
+def age_on(born: date, day: date) -> int:
+    """A person's age on a day, in whole years (``pendulum``'s ``diff(...).in_years()``).
+
+    Someone born on 29 February is a year older on 1 March in other years. The measures
+    compare dates of birth with :func:`months_before` instead, column by column; the two
+    agree (a property test checks it): ``age_on(born, y) < 16`` exactly when
+    ``born > months_before(y, 16 * 12)``.
+
+    >>> age_on(date(2008, 2, 29), date(2025, 2, 28)), age_on(date(2008, 2, 29), date(2025, 3, 1))
+    (16, 17)
+    """
+    return _pendulum(born).diff(_pendulum(day), abs=False).in_years()
 
 
 def _measure(numerator: int, denominator: int) -> dict[str, Any]:
@@ -180,7 +200,7 @@ def _carers(placements: pl.DataFrame, y: date) -> pl.DataFrame:
 
 def _stable(y: date) -> pl.Expr:
     """In the long-term numerator: the same carer for 2 years, or the adoption clause."""
-    two_years = months_before(y, 24)
+    two_years = months_before(y, 2 * 12)
     same_carer = (pl.col("carer_since") <= two_years).fill_null(False)
     adopted = (pl.col("adoptive") & (pl.col("previous_since") <= two_years)).fill_null(False)
     return same_carer | adopted
@@ -188,8 +208,9 @@ def _stable(y: date) -> pl.Expr:
 
 def _under_16_since(y: date) -> pl.Expr:
     """In the long-term cohort: under 16 on Y, looked after continuously for 2.5 years."""
+    # Their 16th birthday after Y: age_on(dob, Y) < 16, compared as dates over the column.
     under_16 = pl.col("dob").is_not_null() & (pl.col("dob") > months_before(y, 16 * 12))
-    return under_16 & (pl.col("since") <= months_before(y, 30))
+    return under_16 & (pl.col("since") <= months_before(y, 2 * 12 + 6))
 
 
 def long_term_cohort(
