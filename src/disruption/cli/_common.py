@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
@@ -18,6 +19,7 @@ from disruption.exceptions import DisruptionError
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from disruption.clock import Clock
     from disruption.engine import Engine
     from disruption.store import CaseStore
 
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 # and every command start without paying for the others (benchmarks/bench_cli_startup.py).
 
 __all__ = [
+    "DATE_HELP",
     "DbOption",
     "F",
     "JsonOption",
@@ -40,6 +43,7 @@ __all__ = [
     "err",
     "fail",
     "friendly",
+    "now",
     "opened",
     "out",
     "parse_date",
@@ -47,7 +51,9 @@ __all__ = [
     "print_json",
     "procedure_app",
     "progress_bar",
+    "relative_date",
     "step_status",
+    "today",
 ]
 
 app = typer.Typer(
@@ -105,7 +111,15 @@ DbOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-OnOption = Annotated[str | None, typer.Option("--on", help="YYYY-MM-DD; today by default.")]
+DATE_HELP = (
+    "YYYY-MM-DD, or today, yesterday, tomorrow, -3d, +2w, -6m, +1y, '3 days ago' or "
+    "'in 2 weeks' (days counted from today in Europe/London; months and years by the "
+    "calendar: a month before 31 March is 28 or 29 February)"
+)
+"""What every option taking a date accepts (see :func:`parse_date`)."""
+OnOption = Annotated[
+    str | None, typer.Option("--on", help=f"The day: {DATE_HELP}. Today by default.")
+]
 ProcedureOption = Annotated[
     Path | None,
     typer.Option(
@@ -168,17 +182,98 @@ def engine_for(store: CaseStore, procedure: Path | None) -> Engine:
     )
 
 
-def parse_date(value: str | None, option: str) -> date:
-    if value is None:
-        from disruption.clock import SystemClock, london_date
+clock: Clock | None = None
+"""The clock the commands read "now" from: the system clock when ``None`` (tests set one)."""
 
-        return london_date(SystemClock().now())
+
+def now() -> datetime:
+    """The current instant, from :data:`clock`."""
+    if clock is not None:
+        return clock.now()
+    from disruption.clock import SystemClock
+
+    return SystemClock().now()
+
+
+def today() -> date:
+    """Today in Europe/London, from :data:`clock`."""
+    from disruption.clock import london_date
+
+    return london_date(now())
+
+
+_UNITS = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
+_SHORT = re.compile(r"([+-])\s*(\d{1,5})\s*([dwmy])")
+_WORDS = re.compile(r"(?:(in)\s+)?(\d{1,5})\s+(day|week|month|year)s?(?:\s+(ago))?")
+_NAMED = {"today": 0, "yesterday": -1, "tomorrow": 1}
+
+
+def relative_date(text: str, reference: date) -> date | None:
+    """A relative date (``today``, ``-3d``, ``+2w``, ``3 days ago``, ...), or ``None``.
+
+    Days and weeks are counted; months and years move by the calendar with ``pendulum``
+    (the month's last day when it is shorter). Case and spaces do not matter. Anything else
+    (an ISO date included), or a date out of range, gives ``None``.
+
+    Args:
+        text: The option's text.
+        reference: Today.
+
+    Returns:
+        The date, or ``None``.
+
+    >>> day = date(2024, 3, 31)
+    >>> [relative_date(t, day) for t in ("yesterday", "-3d", "+2w", "1 month ago", "in 1 year")]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [datetime.date(2024, 3, 30), datetime.date(2024, 3, 28), datetime.date(2024, 4, 14),
+     datetime.date(2024, 2, 29), datetime.date(2025, 3, 31)]
+    >>> relative_date("3 days", day) is None  # neither "in" nor "ago": which way?
+    True
+    """
+    words = " ".join(text.lower().split())
+    if words in _NAMED:
+        sign, count, unit = (-1 if _NAMED[words] < 0 else 1), abs(_NAMED[words]), "days"
+    elif short := _SHORT.fullmatch(words):
+        sign, count = (-1 if short[1] == "-" else 1), int(short[2])
+        unit = _UNITS[short[3]]
+    elif (long := _WORDS.fullmatch(words)) and bool(long[1]) != bool(long[4]):
+        sign, count, unit = (1 if long[1] else -1), int(long[2]), long[3] + "s"
+    else:
+        return None
+    import pendulum
+
+    start = pendulum.Date(reference.year, reference.month, reference.day)
     try:
-        return date.fromisoformat(value)
+        moved = start.add(**{unit: sign * count})
+    except (ValueError, OverflowError):  # before year 1 or after 9999
+        return None
+    return date(moved.year, moved.month, moved.day)
+
+
+def parse_date(value: str | None, option: str) -> date:
+    """An option's date: ISO (YYYY-MM-DD) or relative to today (:func:`relative_date`).
+
+    Args:
+        value: The option's text; ``None`` for today.
+        option: The option's name, for the error.
+
+    Raises:
+        typer.BadParameter: Neither (exit 2, naming the option).
+    """
+    if value is None:
+        return today()
+    try:
+        return date.fromisoformat(value.strip())
     except ValueError:
+        pass
+    relative = relative_date(value, today())
+    if relative is None:
         raise typer.BadParameter(
-            f"{value!r} is not a date as YYYY-MM-DD", param_hint=option
-        ) from None
+            f"{value!r} is not a date: give YYYY-MM-DD, today, yesterday, tomorrow, "
+            "-3d, +2w, -6m, +1y, '3 days ago' or 'in 2 weeks'",
+            param_hint=option,
+        )
+    return relative
 
 
 def parse_instant(value: str, option: str) -> datetime:

@@ -12,6 +12,7 @@ import typer
 from disruption.cli._common import (
     DbOption,
     JsonOption,
+    OnOption,
     ProcedureOption,
     app,
     engine_for,
@@ -129,7 +130,7 @@ def retention(
         list[Path] | None,
         typer.Option("--header", help="SSDA903 Header files giving dates of birth."),
     ] = None,
-    on: Annotated[str | None, typer.Option("--on", help="YYYY-MM-DD; today by default.")] = None,
+    on: OnOption = None,
     years: Annotated[int, typer.Option(min=1, help="Keep records until this birthday.")] = 75,
     as_json: JsonOption = False,
 ) -> None:

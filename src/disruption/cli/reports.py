@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from disruption.cli._common import (
+    DATE_HELP,
     DbOption,
     app,
     friendly,
     opened,
     out,
     parse_date,
+    today,
 )
 
 
@@ -27,11 +29,11 @@ def report(
     ),
     start: Annotated[
         str | None,
-        typer.Option("--from", help="First day, YYYY-MM-DD (default: a year before --to)."),
+        typer.Option("--from", help=f"First day: {DATE_HELP} (default: a year before --to)."),
     ] = None,
     end: Annotated[
         str | None,
-        typer.Option("--to", help="Last day, YYYY-MM-DD (default: the last 31 March passed)."),
+        typer.Option("--to", help=f"Last day: {DATE_HELP} (default: the last 31 March passed)."),
     ] = None,
     suppress: Annotated[
         str,
@@ -75,18 +77,17 @@ def _threshold(value: str) -> int | None:
 
 
 def _last_year_end() -> date:
-    from disruption.clock import SystemClock, london_date
-
-    today = london_date(SystemClock().now())
-    year_end = date(today.year, 3, 31)
-    return year_end if year_end <= today else date(today.year - 1, 3, 31)
+    day = today()
+    year_end = date(day.year, 3, 31)
+    return year_end if year_end <= day else date(day.year - 1, 3, 31)
 
 
 def _year_before(last: date) -> date:
-    try:
-        return last.replace(year=last.year - 1) + timedelta(days=1)
-    except ValueError:  # 29 February
-        return date(last.year - 1, 3, 1)
+    """The day after the same day a calendar year before (29 February: 1 March)."""
+    import pendulum
+
+    first = pendulum.Date(last.year, last.month, last.day).subtract(years=1).add(days=1)
+    return date(first.year, first.month, first.day)
 
 
 @app.command()

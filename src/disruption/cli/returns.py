@@ -9,11 +9,13 @@ from typing import Annotated, Any
 import typer
 
 from disruption.cli._common import (
+    DATE_HELP,
     DbOption,
     JsonOption,
     app,
     err,
     friendly,
+    now,
     opened,
     out,
     parse_date,
@@ -80,7 +82,7 @@ def stability(
     ] = None,
     year_end: Annotated[
         list[str] | None,
-        typer.Option("--year-end", help="Y, YYYY-MM-DD (repeat for a series)."),
+        typer.Option("--year-end", help=f"Y: {DATE_HELP} (repeat for a series)."),
     ] = None,
     db: DbOption = None,
     header: Annotated[
@@ -104,7 +106,7 @@ def stability(
     from disruption.analysis.stability import stability as measures
 
     if not year_end:
-        raise typer.BadParameter("give at least one --year-end YYYY-MM-DD", param_hint="--year-end")
+        raise typer.BadParameter("give at least one --year-end DATE", param_hint="--year-end")
     if bool(files) == (db is not None):
         raise typer.BadParameter("give SSDA903 files or --db, not both", param_hint="FILES")
     ends = [parse_date(y, "--year-end") for y in year_end]
@@ -172,16 +174,13 @@ def import_903(
     cannot be read, a file's return year cannot be told, or two files claim the same year
     and table.
     """
-    from disruption.clock import SystemClock
     from disruption.ssda903.load import plan_import
 
     borough = (
         None if districts is None else frozenset(d.strip().upper() for d in districts.split(","))
     )
     with step_status() as step:
-        plan = plan_import(
-            files, recorded_at=SystemClock().now(), borough_districts=borough, on_step=step
-        )
+        plan = plan_import(files, recorded_at=now(), borough_districts=borough, on_step=step)
     with opened(db, must_exist=False) as store, progress_bar("Importing placements") as advance:
         summary = plan.load(store, progress=advance)
     result = {
@@ -211,10 +210,10 @@ def export_903(
         Path, typer.Option("--out", help="The Episodes-shaped CSV file to write.")
     ] = Path("episodes-ended.csv"),
     start: Annotated[
-        str | None, typer.Option("--from", help="Endings on or after YYYY-MM-DD.")
+        str | None, typer.Option("--from", help=f"Endings on or after this day: {DATE_HELP}.")
     ] = None,
     end: Annotated[
-        str | None, typer.Option("--to", help="Endings on or before YYYY-MM-DD.")
+        str | None, typer.Option("--to", help=f"Endings on or before this day: {DATE_HELP}.")
     ] = None,
 ) -> None:
     """Write the placements the procedure ended as Episodes rows, for the next return."""

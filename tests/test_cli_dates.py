@@ -1,0 +1,112 @@
+"""Options taking a date: ISO dates, and dates relative to today in Europe/London."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import typer
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from disruption.analysis.stability import months_before
+from disruption.cli import _common, app
+from disruption.cli._common import parse_date, relative_date
+from disruption.clock import FixedClock
+
+runner = CliRunner()
+# 23:30 UTC on 30 June 2025 is already 1 July in London (BST): "today" is 1 July.
+LATE = FixedClock(datetime(2025, 6, 30, 23, 30, tzinfo=UTC))
+
+
+@pytest.fixture
+def fixed_today(monkeypatch: pytest.MonkeyPatch) -> date:
+    monkeypatch.setattr(_common, "clock", LATE)
+    return date(2025, 7, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("today", date(2024, 3, 31)),
+        ("  Yesterday ", date(2024, 3, 30)),
+        ("TOMORROW", date(2024, 4, 1)),
+        ("-3d", date(2024, 3, 28)),
+        ("+2w", date(2024, 4, 14)),
+        ("- 1m", date(2024, 2, 29)),  # a month before 31 March 2024: February's last day
+        ("-13m", date(2023, 2, 28)),
+        ("+1y", date(2025, 3, 31)),
+        ("3 days ago", date(2024, 3, 28)),
+        ("1 week ago", date(2024, 3, 24)),
+        ("in 2 weeks", date(2024, 4, 14)),
+        ("in 1 month", date(2024, 4, 30)),
+        ("2 years ago", date(2022, 3, 31)),
+    ],
+)
+def test_relative_forms(text: str, expected: date) -> None:
+    assert relative_date(text, date(2024, 3, 31)) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "3d", "3 days", "in 3 days ago", "next tuesday", "2025-13-01", "+99999y", "-1.5d"],
+)
+def test_anything_else_is_not_a_relative_date(text: str) -> None:
+    assert relative_date(text, date(2024, 3, 31)) is None
+
+
+def test_a_year_from_29_february_is_28_february() -> None:
+    assert relative_date("+1y", date(2024, 2, 29)) == date(2025, 2, 28)
+    assert relative_date("1 year ago", date(2024, 2, 29)) == date(2023, 2, 28)
+
+
+@given(st.dates(date(1900, 1, 1), date(2200, 12, 31)), st.integers(0, 3000))
+def test_days_and_weeks_count_months_move_by_the_calendar(day: date, n: int) -> None:
+    assert relative_date(f"-{n}d", day) == day - timedelta(days=n)
+    assert relative_date(f"{n} days ago", day) == day - timedelta(days=n)
+    assert relative_date(f"in {n} weeks", day) == day + timedelta(weeks=n)
+    assert relative_date(f"-{n}m", day) == months_before(day, n)
+
+
+def test_today_is_the_clocks_date_in_london(fixed_today: date) -> None:
+    assert parse_date(None, "--on") == fixed_today
+    assert parse_date("today", "--on") == fixed_today
+    assert parse_date("yesterday", "--on") == date(2025, 6, 30)
+    assert parse_date("2025-03-31", "--on") == date(2025, 3, 31)
+
+
+def test_a_bad_date_is_a_typed_error_naming_the_option(fixed_today: date) -> None:
+    with pytest.raises(typer.BadParameter) as raised:
+        parse_date("next tuesday", "--year-end")
+    assert raised.value.param_hint == "--year-end"
+    assert "YYYY-MM-DD" in str(raised.value)
+    assert "3 days ago" in str(raised.value)
+
+
+def test_the_cli_takes_relative_dates(tmp_path: Path, fixed_today: date) -> None:
+    db = str(tmp_path / "s.sqlite")
+    assert runner.invoke(app, ["db", "upgrade", "--db", db]).exit_code == 0
+    ticked = runner.invoke(app, ["tick", "--db", db, "--on", "3 days ago", "--json"])
+    assert ticked.exit_code == 0, ticked.output
+    assert json.loads(ticked.stdout)["on"] == "2025-06-28"
+    default = runner.invoke(app, ["tick", "--db", db, "--json"])
+    assert json.loads(default.stdout)["on"] == "2025-07-01"
+
+
+@pytest.mark.parametrize("option", ["--on", "--to"])
+def test_the_cli_refuses_anything_else_naming_the_option(tmp_path: Path, option: str) -> None:
+    command = "overdue" if option == "--on" else "report"
+    result = runner.invoke(app, [command, "--db", str(tmp_path / "x.sqlite"), option, "soon"])
+    assert result.exit_code == 2
+    assert option in result.output
+    assert "'soon' is not a date" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_the_help_says_what_a_date_may_be() -> None:
+    result = runner.invoke(app, ["overdue", "--help"])
+    assert "yesterday" in result.output
+    assert "3 days ago" in result.output
