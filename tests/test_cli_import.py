@@ -32,10 +32,10 @@ def _imports_once(given: list[str]) -> None:
     args = ["import-903", *given, "--json"]
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
-    summary = json.loads(first.output)
+    summary = json.loads(first.stdout)  # standard output is the JSON alone
     assert summary["added"] == summary["placements"] > 1000
     assert summary["present"] == 0
-    again = json.loads(runner.invoke(app, args).output)
+    again = json.loads(runner.invoke(app, args).stdout)
     assert (again["added"], again["present"]) == (0, summary["added"])
 
 

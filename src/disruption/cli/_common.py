@@ -7,6 +7,7 @@ import functools
 import json
 import re
 import sys
+import time
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -35,6 +36,7 @@ __all__ = [
     "LazyConsole",
     "OnOption",
     "ProcedureOption",
+    "Work",
     "app",
     "case_app",
     "console_of",
@@ -50,10 +52,11 @@ __all__ = [
     "parse_instant",
     "print_json",
     "procedure_app",
-    "progress_bar",
     "relative_date",
     "step_status",
     "today",
+    "took",
+    "working",
 ]
 
 app = typer.Typer(
@@ -293,21 +296,97 @@ def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False) + "\n")
 
 
+class Work:
+    """A command's long work, fed by its units (cases, commands, sections) as they are done.
+
+    On a terminal it draws a rich progress bar on standard error, redrawn at most
+    :data:`REFRESHES` times a second however often it is fed; otherwise it draws nothing.
+    Either way :func:`working` ends with one summary line on standard error, so standard
+    output stays what the command prints (JSON stays machine-readable).
+    """
+
+    REFRESHES = 10
+    """Redraws a second, at most."""
+
+    def __init__(self, bar: Any | None = None) -> None:
+        self._bar = bar
+        self._task: Any = None
+        self._what: tuple[str, int | None] | None = None
+        self._last = 0.0
+        self.summary = ""
+        """The summary line :func:`working` prints when the work is done (none if empty)."""
+
+    def step(self, what: str, done: int = 0, total: int | None = None) -> None:
+        """Show ``what`` is being done: ``done`` units of ``total`` (``None``: not known)."""
+        if self._bar is None:
+            return
+        clock = time.monotonic()
+        if (what, total) != self._what:  # a new step: a bar of its own
+            if self._task is not None:
+                self._bar.remove_task(self._task)
+            self._task = self._bar.add_task(what, total=total, completed=done)
+            self._what, self._last = (what, total), clock
+        elif done == total or clock - self._last >= 1 / self.REFRESHES:
+            self._bar.update(self._task, completed=done)
+            self._last = clock
+
+    def checking(self, step: str) -> None:
+        """Show a step of ``check_files`` (its ``on_step``)."""
+        self.step(_STEPS.get(step, step))
+
+    def advance(self, what: str) -> Callable[[int, int], None]:
+        """A ``(done, total)`` callback, as the import's ``progress`` takes, showing ``what``."""
+        return lambda done, total: self.step(what, done, total)
+
+
+def took(seconds: float) -> str:
+    """How long something took, for people: ``2.3 s`` under a minute, else in words.
+
+    >>> took(2.34), took(75.2), took(3725)
+    ('2.3 s', '1 minute 15 seconds', '1 hour 2 minutes 5 seconds')
+    """
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    import pendulum
+
+    return pendulum.duration(seconds=round(seconds)).in_words(locale="en")
+
+
 @contextlib.contextmanager
-def progress_bar(what: str) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar on a terminal; nothing otherwise."""
-    if not err.is_terminal:
-        yield lambda done, total: None
-        return
-    from rich.progress import Progress
+def working() -> Iterator[Work]:
+    """A :class:`Work` for a command; set its ``summary`` to print it when the work is done.
 
-    with Progress(console=console_of(err), transient=True) as bar:
-        task = bar.add_task(what, total=None)
+    The summary line, with how long the work took, goes to standard error on a terminal
+    (after the bar, which disappears) as when piped. Nothing is printed when the work fails.
+    """
+    console = console_of(err)
+    started = time.perf_counter()
+    if console.is_terminal:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
-        def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield advance
+        columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn())
+        with Progress(
+            *columns,
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            refresh_per_second=Work.REFRESHES,
+        ) as bar:
+            work = Work(bar)
+            yield work
+    else:
+        work = Work()
+        yield work
+    if work.summary:
+        err.print(f"{work.summary} in {took(time.perf_counter() - started)}", markup=False)
 
 
 _STEPS = {"read": "Reading the returns", "reconcile": "Reconciling", "validate": "Validating"}

@@ -17,6 +17,7 @@ from disruption.cli._common import (
     out,
     parse_date,
     today,
+    working,
 )
 
 
@@ -53,8 +54,14 @@ def report(
     first = parse_date(start, "--from") if start is not None else _year_before(last)
     if first > last:
         raise typer.BadParameter(f"{first} is after --to {last}", param_hint="--from")
-    with opened(db) as store:
-        written = write_report(store, out_dir, start=first, end=last, suppress=smallest)
+    with working() as work, opened(db) as store:
+        written = write_report(
+            store, out_dir, start=first, end=last, suppress=smallest, progress=work.step
+        )
+        work.summary = (
+            f"report: {len(written.tables)} tables and {len(written.charts)} charts from "
+            f"{written.cases:,} placements"
+        )
     out.print(
         f"Report on {written.cases:,} placements, {first} to {last}: {written.index} "
         f"({len(written.tables)} tables, {len(written.charts)} charts)",
@@ -104,5 +111,10 @@ def demo(
     """Build the calibrated synthetic authority on SQLite, run its year, write its report."""
     from disruption.demo import print_summary, run_demo
 
-    summary = run_demo(seed=seed, db=db, out=out_dir)
+    with working() as work:
+        summary = run_demo(seed=seed, db=db, out=out_dir, progress=work.step)
+        work.summary = (
+            f"demo: {summary.imported:,} placements imported, {summary.commands:,} commands "
+            f"run, report written"
+        )
     print_summary(summary, out)

@@ -20,8 +20,8 @@ from disruption.cli._common import (
     out,
     parse_date,
     print_json,
-    progress_bar,
     step_status,
+    working,
 )
 
 RETURNS_HELP = (
@@ -179,10 +179,16 @@ def import_903(
     borough = (
         None if districts is None else frozenset(d.strip().upper() for d in districts.split(","))
     )
-    with step_status() as step:
-        plan = plan_import(files, recorded_at=now(), borough_districts=borough, on_step=step)
-    with opened(db, must_exist=False) as store, progress_bar("Importing placements") as advance:
-        summary = plan.load(store, progress=advance)
+    with working() as work:
+        plan = plan_import(
+            files, recorded_at=now(), borough_districts=borough, on_step=work.checking
+        )
+        with opened(db, must_exist=False) as store:
+            summary = plan.load(store, progress=work.advance("Importing placements"))
+        work.summary = (
+            f"imported {summary.added:,} cases ({summary.present:,} already in the store) "
+            f"from {summary.episodes:,} episodes"
+        )
     result = {
         "episodes": summary.episodes,
         "children": summary.children,
