@@ -110,3 +110,35 @@ def test_the_help_says_what_a_date_may_be() -> None:
     result = runner.invoke(app, ["overdue", "--help"])
     assert "yesterday" in result.output
     assert "3 days ago" in result.output
+
+
+def _concern(tmp_path: Path) -> str:
+    from tests.test_cli import CONCERN, OPEN, invoke, write
+
+    db = str(tmp_path / "cases.sqlite")
+    done = invoke("run", str(write(tmp_path / "c.jsonl", OPEN, CONCERN)), "--db", db)
+    assert done.exit_code == 0, done.output
+    return db  # screening due 2025-12-29
+
+
+def test_overdue_says_how_late_in_words_for_people_only(tmp_path: Path) -> None:
+    db = _concern(tmp_path)
+    human = runner.invoke(app, ["overdue", "--db", db, "--on", "2026-02-14"])
+    assert "late by" in human.stdout
+    assert "1 month 2 weeks 2 days" in human.stdout  # 29 December to 14 February
+    as_json = runner.invoke(app, ["overdue", "--db", db, "--on", "2026-02-14", "--json"])
+    assert not {"late by", "late_by"} & set(json.loads(as_json.stdout)[0])
+    assert "1 month" not in as_json.stdout
+
+
+def test_case_show_says_when_an_open_deadline_is_due(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = _concern(tmp_path)
+    monkeypatch.setattr(_common, "clock", FixedClock(datetime(2025, 12, 23, 12, tzinfo=UTC)))
+    shown = runner.invoke(app, ["case", "show", "P-0001", "--db", db])
+    assert "in 6 days" in shown.stdout
+    monkeypatch.setattr(_common, "clock", FixedClock(datetime(2026, 1, 12, 12, tzinfo=UTC)))
+    assert "2 weeks ago" in runner.invoke(app, ["case", "show", "P-0001", "--db", db]).stdout
+    as_json = runner.invoke(app, ["case", "show", "P-0001", "--db", db, "--json"])
+    assert "ago" not in as_json.stdout

@@ -19,6 +19,7 @@ from disruption.analysis.report import write_report
 from disruption.cli import _common, app
 from disruption.cli._common import Work, took
 from disruption.store import open_store
+from tests.scripts import ROOT, load_script
 from tests.test_cli_report import _store
 from tests.test_ssda903_load import _returns
 
@@ -163,3 +164,13 @@ def test_without_a_bar_work_draws_nothing() -> None:
 )
 def test_took_says_how_long_for_people(seconds: float, said: str) -> None:
     assert took(seconds) == said
+
+
+@pytest.mark.slow
+def test_the_progress_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    bench = load_script(ROOT / "benchmarks" / "bench_progress.py", "bench_progress")
+    numbers = bench.main(rounds=1)
+    assert numbers["cases"] > 1000
+    assert numbers["ratio"] > 0
+    assert numbers["step_us"] > 0
+    assert "terminal / piped" in capsys.readouterr().out

@@ -25,6 +25,7 @@ from datetime import date
 from pathlib import Path
 
 import attrs
+import pendulum
 import polars as pl
 
 from disruption.analysis.cases import (
@@ -51,7 +52,7 @@ from disruption.definition import Procedure
 from disruption.standard import STANDARD
 from disruption.store.base import CaseStore
 
-__all__ = ["ReportFiles", "write_report"]
+__all__ = ["ReportFiles", "period_length", "write_report"]
 
 _STYLE = """
 body{font-family:Arial,Helvetica,sans-serif;max-width:60rem;margin:2rem auto;color:#0b0c0c}
@@ -91,6 +92,18 @@ def _quiet(what: str, done: int, total: int | None) -> None:
 
 def _period(start: date, end: date) -> str:
     return f"{start:%-d %B %Y} to {end:%-d %B %Y}"
+
+
+def period_length(start: date, end: date) -> str:
+    """How long a period is, both days counted, in words (English, by ``pendulum``).
+
+    >>> period_length(date(2025, 4, 1), date(2026, 3, 31)), period_length(date(2025, 1, 1),
+    ...     date(2025, 2, 14))
+    ('1 year', '1 month 2 weeks')
+    """
+    first = pendulum.Date(start.year, start.month, start.day)
+    after = pendulum.Date(end.year, end.month, end.day).add(days=1)
+    return first.diff(after).in_words(locale="en")
 
 
 SUPPRESSION_SOURCE = (
@@ -207,7 +220,8 @@ def write_report(
     index.write_text(
         f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)}"
         f"</title><style>{_STYLE}</style></head><body><h1>{html.escape(title)}</h1>"
-        f'<p class="note">{html.escape(period)}; {len(cases):,} placements in the store.</p>'
+        f'<p class="note">{html.escape(period)} ({period_length(start, end)}); '
+        f"{len(cases):,} placements in the store.</p>"
         f'<p class="{kind}">{html.escape(notice)}</p>'
         f'{body}<footer class="{kind}">{html.escape(notice)}</footer></body></html>',
         encoding="utf-8",

@@ -52,7 +52,9 @@ __all__ = [
     "parse_instant",
     "print_json",
     "procedure_app",
+    "relative",
     "relative_date",
+    "span",
     "step_status",
     "today",
     "took",
@@ -251,6 +253,38 @@ def relative_date(text: str, reference: date) -> date | None:
     except (ValueError, OverflowError):  # before year 1 or after 9999
         return None
     return date(moved.year, moved.month, moved.day)
+
+
+def span(earlier: date, later: date) -> str:
+    """The time from one day to another, in words (English), for people: never in JSON.
+
+    Calendar years, months, weeks and days, by ``pendulum``'s ``Interval.in_words()``.
+
+    >>> span(date(2025, 12, 29), date(2025, 12, 30)), span(date(2025, 1, 1), date(2026, 2, 14))
+    ('1 day', '1 year 1 month 1 week 6 days')
+    >>> span(date(2025, 1, 1), date(2025, 1, 1))
+    '0 days'
+    """
+    if earlier == later:
+        return "0 days"
+    import pendulum
+
+    first = pendulum.Date(earlier.year, earlier.month, earlier.day)
+    return first.diff(pendulum.Date(later.year, later.month, later.day)).in_words(locale="en")
+
+
+def relative(day: date, reference: date) -> str:
+    """A day said from another (today): ``today``, ``in 3 days``, ``1 week 2 days ago``.
+
+    >>> relative(date(2025, 12, 29), date(2025, 12, 23)), relative(date(2025, 12, 9),
+    ...     date(2025, 12, 23)), relative(date(2025, 12, 23), date(2025, 12, 23))
+    ('in 6 days', '2 weeks ago', 'today')
+    """
+    if day == reference:
+        return "today"
+    if day > reference:
+        return f"in {span(reference, day)}"
+    return f"{span(day, reference)} ago"
 
 
 def parse_date(value: str | None, option: str) -> date:

@@ -23,6 +23,7 @@ from disruption.cli._common import (
     out,
     parse_date,
     print_json,
+    span,
 )
 
 
@@ -152,7 +153,7 @@ def retention(
         for child, when in due.rows():
             print_json({"child": child, "due": when.isoformat()})
         return
-    table = Table("child", "due for erasure since", title=f"Due for erasure on {day}")
+    table = Table("child", "due for erasure since", "for", title=f"Due for erasure on {day}")
     for child, when in due.rows():
-        table.add_row(child, when.isoformat())
+        table.add_row(child, when.isoformat(), span(when, day))
     out.print(table)
