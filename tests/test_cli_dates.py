@@ -142,3 +142,15 @@ def test_case_show_says_when_an_open_deadline_is_due(
     assert "2 weeks ago" in runner.invoke(app, ["case", "show", "P-0001", "--db", db]).stdout
     as_json = runner.invoke(app, ["case", "show", "P-0001", "--db", db, "--json"])
     assert "ago" not in as_json.stdout
+
+
+@pytest.mark.parametrize(
+    ("to", "first"), [("2024-02-29", "2023-03-01"), ("2025-03-31", "2024-04-01")]
+)
+def test_the_reports_default_period_is_a_calendar_year(tmp_path: Path, to: str, first: str) -> None:
+    from tests.test_cli_report import _store
+
+    args = ["report", "--db", str(_store(tmp_path)), "--out", str(tmp_path / "r"), "--to", to]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert f", {first} to {to}: " in result.stdout
