@@ -160,7 +160,13 @@ def test_without_a_bar_work_draws_nothing() -> None:
 
 @pytest.mark.parametrize(
     ("seconds", "said"),
-    [(0.04, "0.0 s"), (59.94, "59.9 s"), (60, "1 minute"), (3725, "1 hour 2 minutes 5 seconds")],
+    [
+        (0.04, "0.0 s"),
+        (59.94, "59.9 s"),
+        (59.96, "1 minute"),
+        (60, "1 minute"),
+        (3725, "1 hour 2 minutes 5 seconds"),
+    ],
 )
 def test_took_says_how_long_for_people(seconds: float, said: str) -> None:
     assert took(seconds) == said

@@ -303,14 +303,14 @@ def parse_date(value: str | None, option: str) -> date:
         return date.fromisoformat(value.strip())
     except ValueError:
         pass
-    relative = relative_date(value, today())
-    if relative is None:
+    moved = relative_date(value, today())
+    if moved is None:
         raise typer.BadParameter(
             f"{value!r} is not a date: give YYYY-MM-DD, today, yesterday, tomorrow, "
             "-3d, +2w, -6m, +1y, '3 days ago' or 'in 2 weeks'",
             param_hint=option,
         )
-    return relative
+    return moved
 
 
 def parse_instant(value: str, option: str) -> datetime:
@@ -354,15 +354,15 @@ class Work:
         """Show ``what`` is being done: ``done`` units of ``total`` (``None``: not known)."""
         if self._bar is None:
             return
-        clock = time.monotonic()
+        moment = time.monotonic()
         if (what, total) != self._what:  # a new step: a bar of its own
             if self._task is not None:
                 self._bar.remove_task(self._task)
             self._task = self._bar.add_task(what, total=total, completed=done)
-            self._what, self._last = (what, total), clock
-        elif done == total or clock - self._last >= 1 / self.REFRESHES:
+            self._what, self._last = (what, total), moment
+        elif done == total or moment - self._last >= 1 / self.REFRESHES:
             self._bar.update(self._task, completed=done)
-            self._last = clock
+            self._last = moment
 
     def checking(self, step: str) -> None:
         """Show a step of ``check_files`` (its ``on_step``)."""
@@ -379,7 +379,7 @@ def took(seconds: float) -> str:
     >>> took(2.34), took(75.2), took(3725)
     ('2.3 s', '1 minute 15 seconds', '1 hour 2 minutes 5 seconds')
     """
-    if seconds < 60:
+    if round(seconds, 1) < 60:
         return f"{seconds:.1f} s"
     import pendulum
 
