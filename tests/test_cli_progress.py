@@ -114,6 +114,7 @@ def test_the_report_tells_its_steps_as_they_are_done(tmp_path: Path) -> None:
     finally:
         store.close()
     assert steps[0] == ("Reading the store", 0, None)
+    assert steps[1] == ("Rebuilding the cases", 1, 1)
     assert ("Computing the sections", 6, 6) in steps
     parts = len(written.tables) + len(written.charts) - 1  # survival.csv: beside its chart
     assert steps[-1] == ("Writing tables and charts", parts, parts)

@@ -164,9 +164,9 @@ def write_report(
         suppress: The smallest count published (counts from 1 to ``suppress - 1`` are
             hidden, with secondary suppression); ``None`` publishes every count, and every
             section then says the report is for internal use only.
-        progress: Called as the work goes: reading the store, then each section computed
-            (``"Computing the sections"``, done, of how many), then protecting small
-            numbers, then each table and chart written.
+        progress: Called as the work goes (a step's description, units done, of how many):
+            reading the store, each case rebuilt, each section computed, protecting small
+            numbers, each table and chart written.
 
     Returns:
         The files written.
@@ -182,7 +182,12 @@ def write_report(
     folder.mkdir(parents=True, exist_ok=True)
     step: Progress = progress or _quiet
     step("Reading the store", 0, None)
-    replayed = replayed_cases(store, procedures)  # read and rebuilt once for every section
+
+    def rebuilding(done: int, total: int) -> None:
+        step("Rebuilding the cases", done, total)
+
+    # Read and rebuilt once for every section.
+    replayed = replayed_cases(store, procedures, progress=rebuilding)
     cases = [case for case, _ in replayed]
     table, deadlines = case_table(cases), deadline_table(cases)
     notice = disclosure_notice(suppress)
