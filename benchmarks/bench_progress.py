@@ -28,7 +28,7 @@ from typing import Final
 from rich.console import Console
 from typer.testing import CliRunner
 
-from disruption.cli import _common, app
+from disruption.cli import _common, _progress, app
 from disruption.demo_returns import synthetic_returns
 
 __all__ = ["SIDES", "main"]
@@ -60,7 +60,7 @@ def step_cost_us() -> float:
 
     console = Console(file=io.StringIO(), force_terminal=True, width=100)
     with Progress(console=console, transient=True) as bar:
-        work = _common.Work(bar)
+        work = _progress.Work(bar)
         start = time.perf_counter()
         for done in range(STEPS):
             work.step("Running", done, STEPS)

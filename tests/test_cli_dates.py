@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from disruption.analysis.stability import months_before
-from disruption.cli import _common, app
-from disruption.cli._common import parse_date, relative_date
+from disruption.cli import _dates, app
+from disruption.cli._dates import parse_date, relative_date
 from disruption.clock import FixedClock
 
 runner = CliRunner()
@@ -24,7 +24,7 @@ LATE = FixedClock(datetime(2025, 6, 30, 23, 30, tzinfo=UTC))
 
 @pytest.fixture
 def fixed_today(monkeypatch: pytest.MonkeyPatch) -> date:
-    monkeypatch.setattr(_common, "clock", LATE)
+    monkeypatch.setattr(_dates, "clock", LATE)
     return date(2025, 7, 1)
 
 
@@ -135,10 +135,10 @@ def test_case_show_says_when_an_open_deadline_is_due(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = _concern(tmp_path)
-    monkeypatch.setattr(_common, "clock", FixedClock(datetime(2025, 12, 23, 12, tzinfo=UTC)))
+    monkeypatch.setattr(_dates, "clock", FixedClock(datetime(2025, 12, 23, 12, tzinfo=UTC)))
     shown = runner.invoke(app, ["case", "show", "P-0001", "--db", db])
     assert "in 6 days" in shown.stdout
-    monkeypatch.setattr(_common, "clock", FixedClock(datetime(2026, 1, 12, 12, tzinfo=UTC)))
+    monkeypatch.setattr(_dates, "clock", FixedClock(datetime(2026, 1, 12, 12, tzinfo=UTC)))
     assert "2 weeks ago" in runner.invoke(app, ["case", "show", "P-0001", "--db", db]).stdout
     as_json = runner.invoke(app, ["case", "show", "P-0001", "--db", db, "--json"])
     assert "ago" not in as_json.stdout

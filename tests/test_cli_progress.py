@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from disruption.analysis.report import write_report
 from disruption.cli import _common, app
-from disruption.cli._common import Work, took
+from disruption.cli._progress import Work, took
 from disruption.store import open_store
 from tests.scripts import ROOT, load_script
 from tests.test_cli_report import _store

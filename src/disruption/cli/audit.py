@@ -21,10 +21,9 @@ from disruption.cli._common import (
     friendly,
     opened,
     out,
-    parse_date,
     print_json,
-    span,
 )
+from disruption.cli._dates import parse_date, span
 
 
 @app.command()

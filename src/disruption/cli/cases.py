@@ -22,13 +22,10 @@ from disruption.cli._common import (
     friendly,
     opened,
     out,
-    parse_date,
     parse_instant,
     print_json,
-    relative,
-    span,
-    today,
 )
+from disruption.cli._dates import parse_date, relative, span, today
 from disruption.exceptions import CommandError, InputError
 
 if TYPE_CHECKING:

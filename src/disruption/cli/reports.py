@@ -9,16 +9,14 @@ from typing import Annotated
 import typer
 
 from disruption.cli._common import (
-    DATE_HELP,
     DbOption,
     app,
     friendly,
     opened,
     out,
-    parse_date,
-    today,
-    working,
 )
+from disruption.cli._dates import DATE_HELP, parse_date, today
+from disruption.cli._progress import working
 
 
 @app.command()

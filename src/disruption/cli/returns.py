@@ -9,20 +9,17 @@ from typing import Annotated, Any
 import typer
 
 from disruption.cli._common import (
-    DATE_HELP,
     DbOption,
     JsonOption,
     app,
     err,
     friendly,
-    now,
     opened,
     out,
-    parse_date,
     print_json,
-    step_status,
-    working,
 )
+from disruption.cli._dates import DATE_HELP, now, parse_date
+from disruption.cli._progress import step_status, working
 
 RETURNS_HELP = (
     "SSDA903 Episodes and Header CSV files or folders: any mix, any number of years, any "
