@@ -146,8 +146,8 @@ def run_demo(
     returns = synthetic_returns(seed)
     folders = tuple(returns.write(out / "ssda903"))
 
-    def checking(name: str) -> None:
-        step(f"Checking the returns: {name}", 0, None)
+    def checking(name: str) -> None:  # check_files's steps: read, validate, reconcile
+        step(f"Checking the returns ({name})", 0, None)
 
     checked = check_files(folders, on_step=checking)
     history = checked.episodes
