@@ -37,12 +37,12 @@ from national import YEAR_END, national_episodes, national_header
 
 from disruption.analysis import endings_by, open_placements
 from disruption.analysis.stability import stability
-from disruption.domain.calendar import months_before
 from disruption.domain.codes import (
     PLACEMENT_TYPE_GROUPS,
     PROVIDER_GROUPS,
     REASON_GROUPS,
 )
+from disruption.domain.dates import months_before
 from disruption.ssda903 import derive_placements
 
 __all__ = ["main", "measure"]

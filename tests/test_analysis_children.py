@@ -77,3 +77,33 @@ def test_current_durations_band_each_open_placement() -> None:
 
 def test_out_of_borough_counts_open_placements() -> None:
     assert out_of_borough(_table(), ON).rows() == [("in_borough", 2), ("out_of_borough", 1)]
+
+
+def test_the_year_is_a_calendar_year_across_29_february() -> None:
+    # On 31 March 2024 the year starts on 1 April 2023 (365 days would give 2 April): a
+    # placement ending on 2 April 2023 occupied 1 April 2023, so it counts.
+    table = pl.DataFrame(
+        {
+            "child": ["A", "A", "A"],
+            "start": [date(2022, 1, 1), date(2023, 4, 2), date(2023, 9, 1)],
+            "end": [date(2023, 4, 2), date(2023, 9, 1), None],
+            "location": ["in_borough"] * 3,
+        }
+    )
+    assert placements_in_year(table, date(2024, 3, 31)).rows()[2] == ("3 or more", 1)
+
+
+def test_duration_bands_start_on_calendar_months() -> None:
+    # On 31 March 2026: 6 months before is 30 September 2025 (182 days), 1 year 31 March 2025.
+    table = pl.DataFrame(
+        {
+            "child": ["A", "B", "C", "D"],
+            "start": [date(2025, 9, 30), date(2025, 10, 1), date(2025, 3, 31), date(2025, 4, 1)],
+            "end": [None] * 4,
+            "location": ["in_borough"] * 4,
+        }
+    )
+    bands = dict(current_durations(table, ON).rows())
+    assert bands["under 6 months"] == 1  # B
+    assert bands["6 months to 1 year"] == 2  # A and D
+    assert bands["1 to 2 years"] == 1  # C

@@ -128,6 +128,12 @@ def test_an_empty_store_still_gives_a_report(tmp_path: Path) -> None:
     assert "0 placements in the store" in written.index.read_text(encoding="utf-8")
 
 
+def test_the_period_is_said_with_its_length_in_the_html_only(tmp_path: Path) -> None:
+    written = write_report(MemoryStore(), tmp_path, start=date(2024, 3, 1), end=date(2025, 2, 28))
+    assert "1 March 2024 to 28 February 2025 (1 year);" in written.index.read_text("utf-8")
+    assert not any("(1 year)" in t.read_text("utf-8") for t in written.tables)
+
+
 def test_the_trend_chart_draws_each_measure_beside_england() -> None:
     from disruption.analysis.charts import line_chart
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from disruption.analysis.stability import stability, store_inputs
-from disruption.domain.calendar import months_before
+from disruption.domain.dates import age_on, months_before
 from disruption.ssda903 import Report, check_files
 from disruption.ssda903.findings import Finding
 from disruption.ssda903.historic import historic_cases
@@ -237,6 +237,92 @@ def test_without_dates_of_birth_the_long_term_cohort_is_empty() -> None:
 )
 def test_months_before(day: date, months: int, expected: date) -> None:
     assert months_before(day, months) == expected
+
+
+@pytest.mark.parametrize(
+    ("born", "day", "age"),
+    [
+        (date(2008, 2, 29), date(2024, 2, 28), 15),
+        (date(2008, 2, 29), date(2024, 2, 29), 16),
+        (date(2008, 2, 29), date(2025, 2, 28), 16),  # 29 February: a year older on 1 March
+        (date(2008, 2, 29), date(2025, 3, 1), 17),
+        (date(2009, 3, 31), date(2025, 3, 30), 15),
+        (date(2009, 3, 31), date(2025, 3, 31), 16),
+    ],
+)
+def test_age_on_counts_whole_years(born: date, day: date, age: int) -> None:
+    assert age_on(born, day) == age
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    born=st.dates(date(1990, 1, 1), date(2110, 12, 31)),
+    day=st.dates(date(2006, 1, 1), date(2127, 12, 31)),
+)
+def test_the_under_16_column_test_is_the_age_in_whole_years(born: date, day: date) -> None:
+    # The measures compare the column of dates of birth with one boundary date per year end;
+    # it must say what the age in whole years says, 29 February and month ends included.
+    assert (born > months_before(day, 16 * 12)) == (age_on(born, day) < 16)
+
+
+def test_a_child_born_on_29_february_turns_16_on_1_march() -> None:
+    # Y = 28 February 2025, 16 years after 28 February 2009: not a leap year, so the child
+    # born on 29 February 2008 turned 16 in 2024, and one born 1 March 2009 is under 16.
+    y = d(2025, 2, 28)
+    episodes = frame(
+        ("A", d(2020, 1, 1), None, "S", "U4"),
+        ("B", d(2020, 1, 1), None, "S", "U4"),
+        ("C", d(2020, 1, 1), None, "S", "U4"),
+    )
+    dobs = header(A=d(2008, 2, 29), B=d(2009, 2, 28), C=d(2009, 3, 1))
+    assert stability(episodes, dobs, y)["long_term"]["denominator"] == 1  # C only
+    # On 29 February 2024, one born 29 February 2008 turns 16 that day: not under 16.
+    leap = stability(episodes, header(A=d(2008, 2, 29)), d(2024, 2, 29))["long_term"]
+    assert leap["denominator"] == 0
+    assert (
+        stability(episodes, header(A=d(2008, 3, 1)), d(2024, 2, 29))["long_term"]["denominator"]
+        == 1
+    )
+
+
+def test_windows_from_29_february_are_calendar_years() -> None:
+    # Y = 29 February 2024: the short-term window starts 1 March 2023 (28 February 2023 plus
+    # a day); the two-year one 1 March 2022; 2½ years (30 months) of care since 29 August 2021
+    # or earlier: the day of the month is kept, not moved to the month's end.
+    y = d(2024, 2, 29)
+    episodes = frame(
+        # A: a placement ending on 1 March 2023 occupied 28 February 2023 only: not counted.
+        ("A", d(2021, 1, 1), d(2023, 3, 1), "S", "U4"),
+        ("A", d(2023, 3, 1), d(2023, 6, 1), "P", "U5"),
+        ("A", d(2023, 6, 1), None, "P", "U6"),
+        # B: a placement ending on 2 March 2023 occupied 1 March 2023: counted.
+        ("B", d(2021, 1, 1), d(2023, 3, 2), "S", "U4"),
+        ("B", d(2023, 3, 2), d(2023, 6, 1), "P", "U5"),
+        ("B", d(2023, 6, 1), None, "P", "U6"),
+        # C: in care since 29 August 2021 (2½ years exactly); D since 30 August 2021.
+        ("C", d(2021, 8, 29), None, "S", "U4"),
+        ("D", d(2021, 8, 30), None, "S", "U4"),
+    )
+    dobs = header(A=d(2015, 1, 1), B=d(2015, 1, 1), C=d(2015, 1, 1), D=d(2015, 1, 1))
+    result = stability(episodes, dobs, y)
+    assert (result["short_term"]["numerator"], result["short_term"]["denominator"]) == (1, 4)
+    # Long-term cohort: A, B (since 2021-01-01) and C, not D.
+    assert result["long_term"]["denominator"] == 3
+
+
+def test_31_march_windows_are_exact_on_both_sides() -> None:
+    # Y = 31 March 2025: in care since 30 September 2022 is in the long-term cohort, since
+    # 1 October 2022 is not; the same carer since 31 March 2023 is stable, 1 April 2023 not.
+    episodes = frame(
+        ("A", d(2022, 9, 30), None, "S", "U4"),
+        ("B", d(2022, 10, 1), None, "S", "U4"),
+        ("C", d(2022, 1, 1), d(2023, 3, 31), "S", "U4"),
+        ("C", d(2023, 3, 31), None, "P", "U5"),
+        ("D", d(2022, 1, 1), d(2023, 4, 1), "S", "U4"),
+        ("D", d(2023, 4, 1), None, "P", "U5"),
+    )
+    dobs = header(A=d(2015, 1, 1), B=d(2015, 1, 1), C=d(2015, 1, 1), D=d(2015, 1, 1))
+    assert measure(episodes, dobs, "long_term") == (2, 3)  # A and C stable; B not in it
 
 
 @pytest.mark.skipif(not SYNTH.is_dir(), reason=f"{SYNTH} is absent")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -185,6 +186,9 @@ def test_demo_runs_on_sqlite_and_summarises(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert db.exists()
     assert "Why placements ended" in result.stdout
+    # Piped: no bar, one summary line on standard error.
+    summary = r"demo: [\d,]+ placements imported, [\d,]+ commands run, report written in .+\n"
+    assert re.fullmatch(summary, result.stderr)
     again = invoke("demo", "--db", str(db), "--out", str(tmp_path / "out"), "--seed", "3")
     assert again.stdout == result.stdout
 

@@ -32,10 +32,10 @@ def _imports_once(given: list[str]) -> None:
     args = ["import-903", *given, "--json"]
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
-    summary = json.loads(first.output)
+    summary = json.loads(first.stdout)  # standard output is the JSON alone
     assert summary["added"] == summary["placements"] > 1000
     assert summary["present"] == 0
-    again = json.loads(runner.invoke(app, args).output)
+    again = json.loads(runner.invoke(app, args).stdout)
     assert (again["added"], again["present"]) == (0, summary["added"])
 
 
@@ -69,18 +69,18 @@ def test_export_writes_the_procedures_endings(tmp_path: Path) -> None:
 
 
 def test_steps_are_shown_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    from disruption.cli import _common
+    from disruption.cli import _common, _progress
 
     shown = io.StringIO()
     monkeypatch.setattr(
         _common, "err", Console(file=shown, force_terminal=True, width=60, color_system=None)
     )
-    with _common.step_status() as step:
+    with _progress.step_status() as step:
         step("reconcile")
         step("validate")
     assert "Validating" in shown.getvalue()  # the last step, drawn as the spinner stops
     quiet = io.StringIO()
     monkeypatch.setattr(_common, "err", Console(file=quiet, force_terminal=False))
-    with _common.step_status() as step:
+    with _progress.step_status() as step:
         step("read")
     assert quiet.getvalue() == ""

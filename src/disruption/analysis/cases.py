@@ -162,13 +162,17 @@ def load_cases(store: CaseStore, procedures: Iterable[Procedure] = (STANDARD,)) 
 
 
 def replayed_cases(
-    store: CaseStore, procedures: Iterable[Procedure] = (STANDARD,)
+    store: CaseStore,
+    procedures: Iterable[Procedure] = (STANDARD,),
+    *,
+    progress: Callable[[int, int], object] | None = None,
 ) -> list[tuple[Case, list[Event]]]:
     """Every case of a store rebuilt from its events, with those events.
 
     Args:
         store: The store, read in pages through its event feed.
         procedures: As for :func:`load_cases`.
+        progress: Called with (cases rebuilt, cases in all) as each case is rebuilt.
 
     Returns:
         Each case and its events, in the order their first events were stored.
@@ -176,11 +180,14 @@ def replayed_cases(
     by_ref = {(p.name, p.version): p for p in procedures}
     fallback = next(iter(by_ref.values()))
     cases: list[tuple[Case, list[Event]]] = []
-    for events in _events_by_case(store).values():
+    grouped = _events_by_case(store).values()
+    for done, events in enumerate(grouped, start=1):
         procedure = by_ref.get(_ref(events[0]), fallback)
         case = replay(events, procedure.records)
         if case is not None:
             cases.append((case, events))
+        if progress is not None:
+            progress(done, len(grouped))
     return cases
 
 

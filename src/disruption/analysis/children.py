@@ -24,16 +24,22 @@ from typing import Final
 
 import polars as pl
 
+from disruption.domain.dates import months_before
+
 __all__ = ["DURATION_BANDS", "current_durations", "open_on", "out_of_borough", "placements_in_year"]
 
 DURATION_BANDS: Final = (
     ("under 6 months", 0),
-    ("6 months to 1 year", 183),
-    ("1 to 2 years", 365),
-    ("2 to 5 years", 730),
-    ("5 years or more", 1826),
+    ("6 months to 1 year", 6),
+    ("1 to 2 years", 12),
+    ("2 to 5 years", 24),
+    ("5 years or more", 60),
 )
-"""Bands of days in the current placement: a label and the band's first day."""
+"""Bands of time in the current placement: a label and the calendar months it starts at.
+
+A placement is in a band when it started on or before the day that many calendar months
+before the day counted on (:func:`~disruption.domain.dates.months_before`: 31 March
+less 6 months is 30 September; a year before 29 February is 28 February)."""
 
 
 def open_on(table: pl.DataFrame, on: date) -> pl.DataFrame:
@@ -44,8 +50,8 @@ def open_on(table: pl.DataFrame, on: date) -> pl.DataFrame:
 def placements_in_year(table: pl.DataFrame, on: date) -> pl.DataFrame:
     """Children with a placement open on ``on``, by their placements in the year to it.
 
-    A placement counts when it occupies at least one day from a year before ``on`` (plus a
-    day) to ``on``.
+    A placement counts when it occupies at least one day from a calendar year before ``on``
+    (plus a day) to ``on``: as the short-term stability measure's window.
 
     Args:
         table: The case table (``child``, ``start``, ``end``).
@@ -54,7 +60,7 @@ def placements_in_year(table: pl.DataFrame, on: date) -> pl.DataFrame:
     Returns:
         ``placements`` (``1``, ``2``, ``3 or more``) and ``children``.
     """
-    first = on - timedelta(days=365) + timedelta(days=1)
+    first = months_before(on, 12) + timedelta(days=1)
     children = open_on(table, on).select("child").unique()
     in_year = table.filter(
         (pl.col("start") <= on) & (pl.col("end").is_null() | (pl.col("end") > first))
@@ -78,10 +84,10 @@ def current_durations(table: pl.DataFrame, on: date) -> pl.DataFrame:
     Returns:
         ``duration`` (a band's label) and ``placements``, every band listed.
     """
-    days = (pl.lit(on) - pl.col("start")).dt.total_days()
     band = pl.lit(DURATION_BANDS[0][0])
-    for label, first in DURATION_BANDS[1:]:
-        band = pl.when(days >= first).then(pl.lit(label)).otherwise(band)
+    for label, months in DURATION_BANDS[1:]:  # boundary dates by calendar, then one compare
+        started_by = months_before(on, months)
+        band = pl.when(pl.col("start") <= started_by).then(pl.lit(label)).otherwise(band)
     counted = (
         open_on(table, on)
         .group_by(band.alias("duration"))

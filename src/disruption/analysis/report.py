@@ -20,11 +20,12 @@ Example:
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
 import attrs
+import pendulum
 import polars as pl
 
 from disruption.analysis.cases import (
@@ -36,6 +37,7 @@ from disruption.analysis.cases import (
 from disruption.analysis.children import DURATION_BANDS
 from disruption.analysis.disclosure import DEFAULT_SMALLEST
 from disruption.analysis.report_sections import (
+    Progress,
     Writer,
     endings_section,
     long_term_children,
@@ -50,7 +52,7 @@ from disruption.engine.ports import CaseStore
 from disruption.procedure.definition import Procedure
 from disruption.procedure.standard import STANDARD
 
-__all__ = ["ReportFiles", "write_report"]
+__all__ = ["ReportFiles", "period_length", "write_report"]
 
 _STYLE = """
 body{font-family:Arial,Helvetica,sans-serif;max-width:60rem;margin:2rem auto;color:#0b0c0c}
@@ -84,8 +86,24 @@ class ReportFiles:
     cases: int
 
 
+def _quiet(what: str, done: int, total: int | None) -> None:
+    return None
+
+
 def _period(start: date, end: date) -> str:
     return f"{start:%-d %B %Y} to {end:%-d %B %Y}"
+
+
+def period_length(start: date, end: date) -> str:
+    """How long a period is, both days counted, in words (English, by ``pendulum``).
+
+    >>> period_length(date(2025, 4, 1), date(2026, 3, 31)), period_length(date(2025, 1, 1),
+    ...     date(2025, 2, 14))
+    ('1 year', '1 month 2 weeks')
+    """
+    first = pendulum.Date(start.year, start.month, start.day)
+    after = pendulum.Date(end.year, end.month, end.day).add(days=1)
+    return first.diff(after).in_words(locale="en")
 
 
 SUPPRESSION_SOURCE = (
@@ -128,6 +146,7 @@ def write_report(
     title: str = "Placement stability and breakdown",
     dates_of_birth: pl.DataFrame | None = None,
     suppress: int | None = DEFAULT_SMALLEST,
+    progress: Progress | None = None,
 ) -> ReportFiles:
     """Compute every table and chart from a store and write the report.
 
@@ -145,6 +164,9 @@ def write_report(
         suppress: The smallest count published (counts from 1 to ``suppress - 1`` are
             hidden, with secondary suppression); ``None`` publishes every count, and every
             section then says the report is for internal use only.
+        progress: Called as the work goes (a step's description, units done, of how many):
+            reading the store, each case rebuilt, each section computed, protecting small
+            numbers, each table and chart written.
 
     Returns:
         The files written.
@@ -158,7 +180,14 @@ def write_report(
         raise ValueError(f"the suppression threshold must be 2 or more, not {suppress}")
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    replayed = replayed_cases(store, procedures)  # read and rebuilt once for every section
+    step: Progress = progress or _quiet
+    step("Reading the store", 0, None)
+
+    def rebuilding(done: int, total: int) -> None:
+        step("Rebuilding the cases", done, total)
+
+    # Read and rebuilt once for every section.
+    replayed = replayed_cases(store, procedures, progress=rebuilding)
     cases = [case for case, _ in replayed]
     table, deadlines = case_table(cases), deadline_table(cases)
     notice = disclosure_notice(suppress)
@@ -168,18 +197,24 @@ def write_report(
     dobs = dates_of_birth
     if dobs is None and not months.is_empty() and months_of_birth_suffice(end):
         dobs = months  # the months of birth an import kept decide the under-16 test
-    stability_section(writer, episodes, dobs, end)
-    trend_section(writer, table, episodes, dobs, end)
-    placements_section(writer, table, end, long_term_children(episodes, dobs, end))
-    endings_section(writer, table, start, end, period)
-    survival_section(writer, table, end, period)
-    procedure_section(writer, table, deadlines, entry_table(store), start, end)
+    sections: tuple[Callable[[], None], ...] = (
+        lambda: stability_section(writer, episodes, dobs, end),
+        lambda: trend_section(writer, table, episodes, dobs, end),
+        lambda: placements_section(writer, table, end, long_term_children(episodes, dobs, end)),
+        lambda: endings_section(writer, table, start, end, period),
+        lambda: survival_section(writer, table, end, period),
+        lambda: procedure_section(writer, table, deadlines, entry_table(store), start, end),
+    )
+    for done, section in enumerate(sections):
+        step("Computing the sections", done, len(sections))
+        section()
+    step("Computing the sections", len(sections), len(sections))
     moves, durations = "children_placements_in_year", "placements_duration"
     writer.same((moves, 2, "children"), ("stability", 0, "children"))
     writer.same((moves, 3, "children"), ("stability", 0, "of"))
     writer.same((durations, len(DURATION_BANDS), "placements"), ("stability", 2, "of"))
     index = folder / "index.html"
-    body = writer.finish()
+    body = writer.finish(step)
     warning = folder / "NOT-FOR-PUBLICATION.txt"
     if suppress is None:  # the CSV files cannot carry it: say it beside them
         listed = "\n".join(p.name for p in (*writer.tables, *writer.charts))
@@ -190,7 +225,8 @@ def write_report(
     index.write_text(
         f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)}"
         f"</title><style>{_STYLE}</style></head><body><h1>{html.escape(title)}</h1>"
-        f'<p class="note">{html.escape(period)}; {len(cases):,} placements in the store.</p>'
+        f'<p class="note">{html.escape(period)} ({period_length(start, end)}); '
+        f"{len(cases):,} placements in the store.</p>"
         f'<p class="{kind}">{html.escape(notice)}</p>'
         f'{body}<footer class="{kind}">{html.escape(notice)}</footer></body></html>',
         encoding="utf-8",

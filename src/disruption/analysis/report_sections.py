@@ -29,11 +29,12 @@ from disruption.analysis.children import current_durations, out_of_borough, plac
 from disruption.analysis.disclosure import Cell, Relation, Table, protect
 from disruption.analysis.stability import MEASURES, long_term_cohort, stability
 from disruption.analysis.survival import survival_curves
-from disruption.domain.calendar import months_before
 from disruption.domain.codes import PROVIDER_GROUPS, REASON_GROUPS, REASON_PLACE_CHANGE
+from disruption.domain.dates import months_before
 
 __all__ = [
     "MEASURE_LABELS",
+    "Progress",
     "Writer",
     "endings_section",
     "long_term_children",
@@ -103,6 +104,14 @@ _LOCATIONS: Final = {"in_borough": "In the authority's area", "out_of_borough": 
 
 _Draw = Callable[[Mapping[str, pl.DataFrame], str], bytes]
 """Draws a chart from the published tables, with a note under it ("" for none)."""
+
+Progress = Callable[[str, int, "int | None"], object]
+"""Told what is being done: a step's description, the units done, and how many there are
+(``None``: not known). Called as the units are done; what it returns is ignored."""
+
+
+def _quiet(what: str, done: int, total: int | None) -> None:
+    return None
 
 
 @attrs.frozen
@@ -210,21 +219,34 @@ class Writer:
         """Add a chart, drawn from the published tables when the report finishes."""
         self.parts.append(_Chart(name, alt, draw))
 
-    def finish(self) -> str:
-        """Protect every table, write the CSV and PNG files, and return the HTML body."""
+    def finish(self, progress: Progress | None = None) -> str:
+        """Protect every table, write the CSV and PNG files, and return the HTML body.
+
+        Args:
+            progress: Called with a step's description, the tables and charts written,
+                and how many there are, as each is.
+        """
+        step = progress or _quiet
+        step("Protecting small numbers", 0, None)
         values = {k: v for t in self._pending for k, v in t.values().items()}
         for one, other in self._same:
             if one in values and other in values and values[one] == values[other]:
                 self.relate([one], other)
         shown = protect(self._pending, self.relations, self.smallest)
         body = []
+        total = sum(not isinstance(part, str) for part in self.parts)
+        written = 0
+        step("Writing tables and charts", written, total)
         for part in self.parts:
             if isinstance(part, str):
                 body.append(part)
-            elif isinstance(part, _Pending):
+                continue
+            if isinstance(part, _Pending):
                 body.append(self._write_table(part, shown[part.table.name]))
             else:
                 body.append(self._write_chart(part, shown))
+            written += 1
+            step("Writing tables and charts", written, total)
         return "\n".join(body)
 
     def _write_table(self, pending: _Pending, shown: pl.DataFrame) -> str:

@@ -23,7 +23,12 @@ from its start up to, not including, its end:
   placement histories.
 
 Each measure is a numerator, a denominator and a percentage (one decimal; ``None`` when the
-denominator is 0). Dates move by calendar months (a year from 29 February is 28 February).
+denominator is 0). Dates move by calendar months (a year from 29 February is 28 February),
+computed once per year end with ``pendulum``
+(:func:`~disruption.domain.dates.months_before`); the children's columns are then compared
+with those dates by polars. A child's age is in whole years
+(:func:`~disruption.domain.dates.age_on`): someone born on 29 February turns a year older on
+1 March in other years, which is what comparing dates of birth with ``months_before`` gives.
 
 Example:
     >>> from datetime import date, timedelta
@@ -51,12 +56,12 @@ import polars as pl
 
 from disruption.analysis.cases import case_table, replayed_cases
 from disruption.core.system import IMPORTED
-from disruption.domain.calendar import months_before
 from disruption.domain.codes import (
     PLACEMENT_TYPE_GROUPS,
     SHORT_BREAK_LEGAL_STATUSES,
     TEMPORARY_PLACEMENTS,
 )
+from disruption.domain.dates import months_before
 from disruption.domain.events import Event
 from disruption.domain.model import Case
 from disruption.engine.ports import CaseStore
@@ -164,7 +169,7 @@ def _carers(placements: pl.DataFrame, y: date) -> pl.DataFrame:
 
 def _stable(y: date) -> pl.Expr:
     """In the long-term numerator: the same carer for 2 years, or the adoption clause."""
-    two_years = months_before(y, 24)
+    two_years = months_before(y, 2 * 12)
     same_carer = (pl.col("carer_since") <= two_years).fill_null(False)
     adopted = (pl.col("adoptive") & (pl.col("previous_since") <= two_years)).fill_null(False)
     return same_carer | adopted
@@ -172,8 +177,9 @@ def _stable(y: date) -> pl.Expr:
 
 def _under_16_since(y: date) -> pl.Expr:
     """In the long-term cohort: under 16 on Y, looked after continuously for 2.5 years."""
+    # Their 16th birthday after Y: age_on(dob, Y) < 16, compared as dates over the column.
     under_16 = pl.col("dob").is_not_null() & (pl.col("dob") > months_before(y, 16 * 12))
-    return under_16 & (pl.col("since") <= months_before(y, 30))
+    return under_16 & (pl.col("since") <= months_before(y, 2 * 12 + 6))
 
 
 def long_term_cohort(

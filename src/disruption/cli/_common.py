@@ -7,12 +7,13 @@ import functools
 import json
 import sys
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import typer
 
+from disruption.cli._dates import DATE_HELP
 from disruption.exceptions import DisruptionError
 
 if TYPE_CHECKING:
@@ -42,12 +43,9 @@ __all__ = [
     "friendly",
     "opened",
     "out",
-    "parse_date",
     "parse_instant",
     "print_json",
     "procedure_app",
-    "progress_bar",
-    "step_status",
 ]
 
 app = typer.Typer(
@@ -105,7 +103,9 @@ DbOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-OnOption = Annotated[str | None, typer.Option("--on", help="YYYY-MM-DD; today by default.")]
+OnOption = Annotated[
+    str | None, typer.Option("--on", help=f"The day: {DATE_HELP}. Today by default.")
+]
 ProcedureOption = Annotated[
     Path | None,
     typer.Option(
@@ -168,19 +168,6 @@ def engine_for(store: CaseStore, procedure: Path | None) -> Engine:
     )
 
 
-def parse_date(value: str | None, option: str) -> date:
-    if value is None:
-        from disruption.domain.clock import SystemClock, london_date
-
-        return london_date(SystemClock().now())
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date as YYYY-MM-DD", param_hint=option
-        ) from None
-
-
 def parse_instant(value: str, option: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
@@ -196,40 +183,6 @@ def parse_instant(value: str, option: str) -> datetime:
 
 def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False) + "\n")
-
-
-@contextlib.contextmanager
-def progress_bar(what: str) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar on a terminal; nothing otherwise."""
-    if not err.is_terminal:
-        yield lambda done, total: None
-        return
-    from rich.progress import Progress
-
-    with Progress(console=console_of(err), transient=True) as bar:
-        task = bar.add_task(what, total=None)
-
-        def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield advance
-
-
-_STEPS = {"read": "Reading the returns", "reconcile": "Reconciling", "validate": "Validating"}
-
-
-@contextlib.contextmanager
-def step_status() -> Iterator[Callable[[str], None]]:
-    """A spinner naming each step of `check_files` on a terminal; nothing otherwise."""
-    if not err.is_terminal:
-        yield lambda step: None
-        return
-    with err.status("") as status:
-
-        def show(step: str) -> None:
-            status.update(_STEPS.get(step, step))
-
-        yield show
 
 
 @app.callback()

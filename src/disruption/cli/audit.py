@@ -12,6 +12,7 @@ import typer
 from disruption.cli._common import (
     DbOption,
     JsonOption,
+    OnOption,
     ProcedureOption,
     app,
     engine_for,
@@ -20,9 +21,9 @@ from disruption.cli._common import (
     friendly,
     opened,
     out,
-    parse_date,
     print_json,
 )
+from disruption.cli._dates import parse_date, span
 
 
 @app.command()
@@ -129,7 +130,7 @@ def retention(
         list[Path] | None,
         typer.Option("--header", help="SSDA903 Header files giving dates of birth."),
     ] = None,
-    on: Annotated[str | None, typer.Option("--on", help="YYYY-MM-DD; today by default.")] = None,
+    on: OnOption = None,
     years: Annotated[int, typer.Option(min=1, help="Keep records until this birthday.")] = 75,
     as_json: JsonOption = False,
 ) -> None:
@@ -151,7 +152,7 @@ def retention(
         for child, when in due.rows():
             print_json({"child": child, "due": when.isoformat()})
         return
-    table = Table("child", "due for erasure since", title=f"Due for erasure on {day}")
+    table = Table("child", "due for erasure since", "for", title=f"Due for erasure on {day}")
     for child, when in due.rows():
-        table.add_row(child, when.isoformat())
+        table.add_row(child, when.isoformat(), span(when, day))
     out.print(table)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -21,10 +22,10 @@ from disruption.cli._common import (
     friendly,
     opened,
     out,
-    parse_date,
     parse_instant,
     print_json,
 )
+from disruption.cli._dates import parse_date, relative, span, today
 from disruption.exceptions import CommandError, InputError
 
 if TYPE_CHECKING:
@@ -144,9 +145,11 @@ def case_show(
         f"placement {p['id']}: {p['type']} / {p['provider']} from {p['start']}, {p['location']}",
         markup=False,
     )
-    table = Table("deadline", "due", "status", title="Deadlines")
+    table = Table("deadline", "due", "status", "when", title="Deadlines")
+    day = today()
     for d in view["deadlines"]:
-        table.add_row(d["name"], d["due"], d["status"])
+        when = relative(date.fromisoformat(d["due"]), day) if d["status"] == "open" else ""
+        table.add_row(d["name"], d["due"], d["status"], when)
     out.print(table)
     history = Table("#", "at", "event", "by", "to state", title="History")
     for e in view["history"]:
@@ -173,9 +176,10 @@ def overdue(
     if as_json:
         print_json(items)
         return
-    table = Table("case", "state", "deadline", "due", title=f"Overdue on {when}")
+    table = Table("case", "state", "deadline", "due", "late by", title=f"Overdue on {when}")
     for item in items:
-        table.add_row(item["case"], item["state"], item["name"], item["due"])
+        late = span(date.fromisoformat(item["due"]), when)
+        table.add_row(item["case"], item["state"], item["name"], item["due"], late)
     out.print(table)
 
 

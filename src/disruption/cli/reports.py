@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -14,8 +14,9 @@ from disruption.cli._common import (
     friendly,
     opened,
     out,
-    parse_date,
 )
+from disruption.cli._dates import DATE_HELP, parse_date, today
+from disruption.cli._progress import working
 
 
 @app.command()
@@ -27,11 +28,11 @@ def report(
     ),
     start: Annotated[
         str | None,
-        typer.Option("--from", help="First day, YYYY-MM-DD (default: a year before --to)."),
+        typer.Option("--from", help=f"First day: {DATE_HELP} (default: a year before --to)."),
     ] = None,
     end: Annotated[
         str | None,
-        typer.Option("--to", help="Last day, YYYY-MM-DD (default: the last 31 March passed)."),
+        typer.Option("--to", help=f"Last day: {DATE_HELP} (default: the last 31 March passed)."),
     ] = None,
     suppress: Annotated[
         str,
@@ -51,8 +52,14 @@ def report(
     first = parse_date(start, "--from") if start is not None else _year_before(last)
     if first > last:
         raise typer.BadParameter(f"{first} is after --to {last}", param_hint="--from")
-    with opened(db) as store:
-        written = write_report(store, out_dir, start=first, end=last, suppress=smallest)
+    with working() as work, opened(db) as store:
+        written = write_report(
+            store, out_dir, start=first, end=last, suppress=smallest, progress=work.step
+        )
+        work.summary = (
+            f"report: {len(written.tables)} tables and {len(written.charts)} charts from "
+            f"{written.cases:,} placements"
+        )
     out.print(
         f"Report on {written.cases:,} placements, {first} to {last}: {written.index} "
         f"({len(written.tables)} tables, {len(written.charts)} charts)",
@@ -75,18 +82,17 @@ def _threshold(value: str) -> int | None:
 
 
 def _last_year_end() -> date:
-    from disruption.domain.clock import SystemClock, london_date
-
-    today = london_date(SystemClock().now())
-    year_end = date(today.year, 3, 31)
-    return year_end if year_end <= today else date(today.year - 1, 3, 31)
+    day = today()
+    year_end = date(day.year, 3, 31)
+    return year_end if year_end <= day else date(day.year - 1, 3, 31)
 
 
 def _year_before(last: date) -> date:
-    try:
-        return last.replace(year=last.year - 1) + timedelta(days=1)
-    except ValueError:  # 29 February
-        return date(last.year - 1, 3, 1)
+    """The day after the same day a calendar year before (29 February: 1 March)."""
+    import pendulum
+
+    first = pendulum.Date(last.year, last.month, last.day).subtract(years=1).add(days=1)
+    return date(first.year, first.month, first.day)
 
 
 @app.command()
@@ -103,5 +109,10 @@ def demo(
     """Build the calibrated synthetic authority on SQLite, run its year, write its report."""
     from disruption.demo.run import print_summary, run_demo
 
-    summary = run_demo(seed=seed, db=db, out=out_dir)
+    with working() as work:
+        summary = run_demo(seed=seed, db=db, out=out_dir, progress=work.step)
+        work.summary = (
+            f"demo: {summary.imported:,} placements imported, {summary.commands:,} commands "
+            f"run, report written"
+        )
     print_summary(summary, out)

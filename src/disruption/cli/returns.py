@@ -16,11 +16,10 @@ from disruption.cli._common import (
     friendly,
     opened,
     out,
-    parse_date,
     print_json,
-    progress_bar,
-    step_status,
 )
+from disruption.cli._dates import DATE_HELP, now, parse_date
+from disruption.cli._progress import step_status, working
 
 RETURNS_HELP = (
     "SSDA903 Episodes and Header CSV files or folders: any mix, any number of years, any "
@@ -80,7 +79,7 @@ def stability(
     ] = None,
     year_end: Annotated[
         list[str] | None,
-        typer.Option("--year-end", help="Y, YYYY-MM-DD (repeat for a series)."),
+        typer.Option("--year-end", help=f"Y: {DATE_HELP} (repeat for a series)."),
     ] = None,
     db: DbOption = None,
     header: Annotated[
@@ -104,7 +103,7 @@ def stability(
     from disruption.analysis.stability import stability as measures
 
     if not year_end:
-        raise typer.BadParameter("give at least one --year-end YYYY-MM-DD", param_hint="--year-end")
+        raise typer.BadParameter("give at least one --year-end DATE", param_hint="--year-end")
     if bool(files) == (db is not None):
         raise typer.BadParameter("give SSDA903 files or --db, not both", param_hint="FILES")
     ends = [parse_date(y, "--year-end") for y in year_end]
@@ -172,18 +171,21 @@ def import_903(
     cannot be read, a file's return year cannot be told, or two files claim the same year
     and table.
     """
-    from disruption.domain.clock import SystemClock
     from disruption.ssda903.load import plan_import
 
     borough = (
         None if districts is None else frozenset(d.strip().upper() for d in districts.split(","))
     )
-    with step_status() as step:
+    with working() as work:
         plan = plan_import(
-            files, recorded_at=SystemClock().now(), borough_districts=borough, on_step=step
+            files, recorded_at=now(), borough_districts=borough, on_step=work.checking
         )
-    with opened(db, must_exist=False) as store, progress_bar("Importing placements") as advance:
-        summary = plan.load(store, progress=advance)
+        with opened(db, must_exist=False) as store:
+            summary = plan.load(store, progress=work.advance("Importing placements"))
+        work.summary = (
+            f"imported {summary.added:,} cases ({summary.present:,} already in the store) "
+            f"from {summary.episodes:,} episodes"
+        )
     result = {
         "episodes": summary.episodes,
         "children": summary.children,
@@ -211,10 +213,10 @@ def export_903(
         Path, typer.Option("--out", help="The Episodes-shaped CSV file to write.")
     ] = Path("episodes-ended.csv"),
     start: Annotated[
-        str | None, typer.Option("--from", help="Endings on or after YYYY-MM-DD.")
+        str | None, typer.Option("--from", help=f"Endings on or after this day: {DATE_HELP}.")
     ] = None,
     end: Annotated[
-        str | None, typer.Option("--to", help="Endings on or before YYYY-MM-DD.")
+        str | None, typer.Option("--to", help=f"Endings on or before this day: {DATE_HELP}.")
     ] = None,
 ) -> None:
     """Write the placements the procedure ended as Episodes rows, for the next return."""

@@ -33,6 +33,7 @@ from rich.table import Table
 
 from disruption.analysis import case_table, load_cases, open_placements
 from disruption.analysis.report import ReportFiles, write_report
+from disruption.analysis.report_sections import Progress
 from disruption.analysis.stability import stability
 from disruption.demo.returns import YEAR_END, synthetic_returns
 from disruption.demo.year import YEAR_START, year_commands
@@ -116,40 +117,63 @@ class _Clock:
         return self.at
 
 
-def run_demo(*, seed: int = 7, db: Path, out: Path) -> DemoSummary:
+def _quiet(what: str, done: int, total: int | None) -> None:
+    return None
+
+
+def run_demo(
+    *, seed: int = 7, db: Path, out: Path, progress: Progress | None = None
+) -> DemoSummary:
     """Run the demo into a fresh SQLite file and an output folder.
 
     Args:
         seed: The random seed.
         db: The SQLite file to create; an existing one is replaced.
         out: The folder for the returns and the report (created).
+        progress: Called as the work goes (a step's description, units done, of how many):
+            writing and checking the returns, each case imported, each command of the
+            year, then the report's steps (see
+            :func:`~disruption.analysis.report.write_report`).
 
     Returns:
         The summary.
     """
+    step: Progress = progress or _quiet
     out.mkdir(parents=True, exist_ok=True)
     db.parent.mkdir(parents=True, exist_ok=True)
     db.unlink(missing_ok=True)
+    step("Writing the SSDA903 returns", 0, None)
     returns = synthetic_returns(seed)
     folders = tuple(returns.write(out / "ssda903"))
-    checked = check_files(folders)
+
+    def checking(name: str) -> None:  # check_files's steps: read, validate, reconcile
+        step(f"Checking the returns ({name})", 0, None)
+
+    checked = check_files(folders, on_step=checking)
     history = checked.episodes
     measures = stability(history, checked.header, YEAR_END)
     clock = _Clock()
     store = open_store(str(db))
     try:
         before = [f for f in folders if int(f.name) < YEAR_END.year]
-        imported = plan_import(before, recorded_at=clock.now()).load(store).added
+        plan = plan_import(before, recorded_at=clock.now(), on_step=checking)
+
+        def importing(done: int, total: int) -> None:
+            step("Importing the history", done, total)
+
+        imported = plan.load(store, progress=importing).added
         rng = random.Random(seed)
         engine = Engine(store, clock=clock)
         commands = year_commands(placement_rows(history), seed)
         rejected = 0
-        for command in commands:
+        for done, command in enumerate(commands):
+            step("Running the year through the engine", done, len(commands))
             clock.at = command.at + timedelta(minutes=rng.randint(5, 600))
             try:
                 engine.handle(command)
             except CommandError:
                 rejected += 1
+        step("Running the year through the engine", len(commands), len(commands))
         dobs = returns.header.select(pl.col("CHILD").alias("child"), pl.col("DOB").alias("dob"))
         report = write_report(
             store,
@@ -158,7 +182,9 @@ def run_demo(*, seed: int = 7, db: Path, out: Path) -> DemoSummary:
             end=YEAR_END,
             dates_of_birth=dobs,
             title="Synthetic demo authority: placement stability and breakdown (synthetic data)",
+            progress=step,
         )
+        step("Reading the cases", 0, None)
         table = case_table(load_cases(store))
     finally:
         store.close()

@@ -40,7 +40,6 @@ __all__ = [
     "MIN_YEAR",
     "Nation",
     "WorkingCalendar",
-    "months_before",
 ]
 
 MIN_YEAR, MAX_YEAR = 1900, 2200  # the years the calendar answers for
@@ -295,20 +294,3 @@ class WorkingCalendar:
 
 DEFAULT_CALENDAR = WorkingCalendar()
 """England and Wales, no extra closures."""
-
-
-def months_before(day: date, months: int) -> date:
-    """The same day ``months`` calendar months earlier (the month's last day when shorter).
-
-    >>> months_before(date(2024, 2, 29), 12), months_before(date(2025, 3, 31), 30)
-    (datetime.date(2023, 2, 28), datetime.date(2022, 9, 30))
-    """
-    total = day.year * 12 + day.month - 1 - months
-    year, month = divmod(total, 12)
-    month += 1
-    for dom in range(day.day, 27, -1):
-        try:
-            return date(year, month, dom)
-        except ValueError:
-            continue
-    return date(year, month, min(day.day, 28))

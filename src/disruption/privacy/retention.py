@@ -20,7 +20,7 @@ from datetime import date
 
 import polars as pl
 
-from disruption.domain.calendar import months_before
+from disruption.domain.dates import months_before
 
 __all__ = ["RETENTION_YEARS", "due_for_erasure"]
 
