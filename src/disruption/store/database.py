@@ -25,6 +25,7 @@ from sqlalchemy.pool import StaticPool
 from disruption.exceptions import SchemaError, StoreError
 from disruption.store import migrations, schema
 from disruption.store.driver import Tx, open_tx
+from disruption.store.positions import Head
 from disruption.store.schema import SCHEMA_VERSION
 
 __all__ = ["Database"]
@@ -116,6 +117,10 @@ class Database:
         url: The path or URL of the database, without its password.
         engine: The SQLAlchemy engine.
         opened: The schema versions before and after opening (``0`` before when created).
+        postgres: Whether the database is PostgreSQL.
+        head: On PostgreSQL, where the position counter stood after this store's last append
+            (the last position and its event's hash): a guess, checked by the next append
+            (:mod:`disruption.store.writes`), ``None`` before the first.
     """
 
     def __init__(self, url: str, *, create: bool, upgrade: bool) -> None:
@@ -134,6 +139,8 @@ class Database:
         except (ArgumentError, ImportError) as err:
             raise StoreError(f"cannot open the store at {self.url}: {err}") from None
         self._writer = self.engine.execution_options(**{_IMMEDIATE: True})
+        self.postgres = self.engine.dialect.name == "postgresql"
+        self.head: Head | None = None
         self._pinned: Any = None
         self._pinned_lock = threading.Lock()
         try:

@@ -10,7 +10,8 @@ and every read.
 :class:`Tx` is what :mod:`disruption.store.writes` sees; :mod:`~disruption.store.sqlite_tx`
 runs each statement at once (there is no round trip to save), and
 :mod:`~disruption.store.postgres_tx` queues statements and sends them together, so that an
-append costs two round trips. Statements are written with ``?`` placeholders.
+append costs one round trip, or two (see :mod:`disruption.store.writes`). Statements are
+written with ``?`` placeholders.
 """
 
 from __future__ import annotations
