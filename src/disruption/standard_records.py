@@ -10,8 +10,6 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-import attrs
-
 from disruption.clock import london_date
 from disruption.definition import Recorder
 from disruption.events import Event
@@ -24,12 +22,16 @@ from disruption.model import (
     LearningReview,
     Meeting,
     MeetingDecision,
-    Role,
     SupportOffer,
     SupportType,
 )
+from disruption.model_values import member_reader, to_role
 
 __all__ = ["RECORDS"]
+
+_category = member_reader(ConcernCategory)
+_support = member_reader(SupportType)
+_decision = member_reader(MeetingDecision)
 
 
 def _date(value: Any) -> date | None:
@@ -37,14 +39,14 @@ def _date(value: Any) -> date | None:
 
 
 def _actor(value: Any) -> Actor | None:
-    return None if value is None else Actor(value["id"], value["role"])
+    return None if value is None else Actor(value["id"], to_role(value["role"]))
 
 
 def concern_raised(case: Case, event: Event) -> Case:
     """Add the concern."""
     concern = Concern(
-        ConcernCategory(event.data["category"]),
-        Role(event.data["raised_by"]),
+        _category(event.data["category"]),
+        to_role(event.data["raised_by"]),
         london_date(event.at),
     )
     return case.with_file(concerns=(*case.concerns, concern))
@@ -53,7 +55,7 @@ def concern_raised(case: Case, event: Event) -> Case:
 def support_offered(case: Case, event: Event) -> Case:
     """Set the support offer."""
     offer = SupportOffer(
-        tuple(SupportType(s) for s in event.data["support"]),
+        tuple([_support(s) for s in event.data["support"]]),
         london_date(event.at),
         _date(event.data.get("review_by")),
     )
@@ -71,12 +73,14 @@ def meeting_convened(case: Case, event: Event) -> Case:
 def meeting_recorded(case: Case, event: Event) -> Case:
     """Complete the last convened meeting with its record."""
     data = event.data
-    held = attrs.evolve(
-        case.meetings[-1],
-        held_on=date.fromisoformat(data["held_on"]),
-        decision=MeetingDecision(data["decision"]),
-        factors=tuple(data["factors"]),
-        child_views_obtained=data.get("child_views") is not None,
+    convened = case.meetings[-1]
+    held = Meeting(  # built whole (Meeting has no validators), not through attrs.evolve
+        convened.date,
+        convened.chair,
+        date.fromisoformat(data["held_on"]),
+        _decision(data["decision"]),
+        tuple(data["factors"]),
+        data.get("child_views") is not None,
     )
     return case.with_file(meetings=(*case.meetings[:-1], held))
 
