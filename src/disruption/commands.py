@@ -163,7 +163,8 @@ class Fields:
         if "\x00" in value:
             raise InvalidData("must not contain NUL characters", field=self.path(name))
         try:
-            value.encode("utf-8")
+            if not value.isascii():
+                value.encode("utf-8")
         except UnicodeEncodeError:
             raise InvalidData("must be valid Unicode text", field=self.path(name)) from None
         return value
@@ -277,5 +278,7 @@ class Fields:
         Raises:
             InvalidData: Naming the first unknown field.
         """
+        if self._read.issuperset(self._data):
+            return
         for key in sorted(set(self._data) - self._read, key=str):
             raise InvalidData("is not a field of this command", field=self.path(str(key)))
