@@ -38,6 +38,21 @@ _CLOSING = {
 }
 
 
+_REFS: dict[tuple[str, int], ProcedureRef] = {}
+"""One shared reference per definition cases are opened under (a few at most)."""
+_REFS_LIMIT = 256
+
+
+def _procedure_ref(name: str, version: int) -> ProcedureRef:
+    key = (name, version)
+    found = _REFS.get(key)
+    if found is None:
+        found = ProcedureRef(name, version)
+        if len(_REFS) < _REFS_LIMIT:
+            _REFS[key] = found
+    return found
+
+
 def _opened(event: Event, placement: Placement | None = None) -> Case:
     data = event.data
     procedure = data["procedure"]
@@ -52,7 +67,7 @@ def _opened(event: Event, placement: Placement | None = None) -> Case:
             carer=p.get("carer"),
         )
     file = CaseFile(
-        procedure=ProcedureRef(procedure["name"], procedure["version"]),
+        procedure=_procedure_ref(procedure["name"], procedure["version"]),
         child=data["child"],
         placement=placement,
         imported="imported" in data,
@@ -70,20 +85,28 @@ def _index(deadlines: list[Deadline], deadline_id: str) -> int:
     raise ValueError(f"no deadline {deadline_id}")
 
 
+def _new_deadline(change: DeadlineChange) -> Deadline:
+    """The deadline an ``open`` change starts."""
+    assert change.due is not None
+    assert change.on is not None
+    return Deadline(change.id, change.name, change.on, change.due, change.earliest)
+
+
 def _apply(
     deadlines: tuple[Deadline, ...],
     still_open: tuple[Deadline, ...],
     changes: tuple[DeadlineChange, ...],
 ) -> tuple[tuple[Deadline, ...], tuple[Deadline, ...]]:
     """Every deadline, and those still open, after an event's changes."""
+    if all(change.change == "open" for change in changes):  # one copy of a long history
+        new = tuple(_new_deadline(change) for change in changes)
+        return deadlines + new, still_open + new
     result = list(deadlines)
     open_ = list(still_open)
     for change in changes:
         kind = change.change
         if kind == "open":
-            assert change.due is not None
-            assert change.on is not None
-            opened_ = Deadline(change.id, change.name, change.on, change.due, change.earliest)
+            opened_ = _new_deadline(change)
             result.append(opened_)
             open_.append(opened_)
             continue

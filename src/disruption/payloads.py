@@ -79,8 +79,20 @@ def _enum_value(value: Any) -> JSON:
     return value.value
 
 
+_ISO: dict[date, str] = {}
+"""One shared ISO string per calendar day written (events of many cases name the same days)."""
+_ISO_LIMIT = 8192
+
+
 def _iso(value: Any) -> JSON:
-    return value.isoformat()
+    if type(value) is not date:  # a datetime: written whole, never shared
+        return value.isoformat()
+    found = _ISO.get(value)
+    if found is None:
+        found = value.isoformat()
+        if len(_ISO) < _ISO_LIMIT:
+            _ISO[value] = found
+    return found
 
 
 def _items(value: Any) -> JSON:
