@@ -8,8 +8,11 @@ million stored events is a loop over plain data.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
+from typing import Any
+
+import attrs
 
 from disruption.definition import Recorder
 from disruption.events import DeadlineChange, Event
@@ -23,13 +26,34 @@ from disruption.model import (
     Role,
 )
 
-__all__ = ["BOOKKEEPING", "evolve", "opened", "replay"]
+__all__ = ["BOOKKEEPING", "FileRecorder", "evolve", "opened", "replay"]
 
 BOOKKEEPING = frozenset({"DeadlineMissed", "PersonalDataErased"})
 """Recorded by a sweep or an erasure: they neither change the state nor count as the case's
 last step."""
 _MIGRATED = "ProcedureMigrated"
 """Moves a case to another definition's state: not the case's last step either."""
+
+
+@attrs.frozen
+class FileRecorder:
+    """A recorder that only replaces fields of the case file, named by ``changes``.
+
+    Called as any :data:`~disruption.definition.Recorder` is. The fold asks it for its
+    changes instead, and makes one new case file for them and the event's own (its
+    deadlines, a new social worker) together. ``changes`` sees the case as it was before
+    the event's deadlines were applied.
+
+    Attributes:
+        changes: Returns the file's fields to replace, by name, for a case and an event.
+    """
+
+    changes: Callable[[Case, Event], dict[str, Any]]
+
+    def __call__(self, case: Case, event: Event) -> Case:
+        """Return the case with its file's fields replaced."""
+        return case.with_file(**self.changes(case, event))
+
 
 _CLOSING = {
     "met": DeadlineStatus.MET,
@@ -173,20 +197,19 @@ def _recorded(case: Case, event: Event, records: Mapping[str, Recorder]) -> Case
     """The case moved by an event, with the event's deadlines, actor and records."""
     file = case.file
     actor = event.actor
-    new_worker = actor.role is Role.SOCIAL_WORKER and actor.id not in file.social_workers
+    changes: dict[str, Any] = {}
+    if actor.role is Role.SOCIAL_WORKER and actor.id not in file.social_workers:
+        changes["social_workers"] = tuple(sorted((*file.social_workers, actor.id)))
     if event.deadlines:
         every, still_open = _apply(file.deadlines, case.open_deadlines(), event.deadlines)
-        if new_worker:
-            case = case.with_file(
-                deadlines=every,
-                open_deadlines=still_open,
-                social_workers=tuple(sorted((*file.social_workers, actor.id))),
-            )
-        else:
-            case = case.with_file(deadlines=every, open_deadlines=still_open)
-    elif new_worker:
-        case = case.with_file(social_workers=tuple(sorted((*file.social_workers, actor.id))))
+        changes["deadlines"] = every
+        changes["open_deadlines"] = still_open
     recorder = records.get(event.type)
+    if type(recorder) is FileRecorder:  # one new file for the recorder's changes and these
+        changes.update(recorder.changes(case, event))
+        return case.with_file(**changes)
+    if changes:
+        case = case.with_file(**changes)
     return case if recorder is None else recorder(case, event)
 
 
