@@ -76,7 +76,7 @@ def _same(value: Any) -> JSON:
 
 
 def _enum_value(value: Any) -> JSON:
-    return value.value
+    return value._value_  # what ``.value`` gives, without the enum property's slow lookup
 
 
 _ISO: dict[date, str] = {}
