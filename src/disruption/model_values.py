@@ -79,8 +79,14 @@ def member_reader(kind: type[E]) -> Callable[[object], E]:
     """A converter to a member of ``kind``, as ``kind(value)`` but by one dict lookup.
 
     An enumeration's own call is slow; deciding and reading events convert values to
-    members many times a step. A value that is not a member's value gets ``kind(value)``'s
-    own ``ValueError``.
+    members many times a step.
+
+    Args:
+        kind: The enumeration.
+
+    Returns:
+        A function of a value returning the member with that value; a value that is not a
+        member's gets ``kind(value)``'s own ``ValueError``.
     """
     members: dict[object, E] = {m.value: m for m in kind}
 
@@ -113,7 +119,17 @@ _ROLE = member_reader(Role)
 
 
 def to_role(value: object) -> Role:
-    """Return ``Role(value)``, by one lookup."""
+    """Return ``Role(value)``, by one lookup.
+
+    Args:
+        value: A role's value (or a role).
+
+    Returns:
+        The role.
+
+    Raises:
+        ValueError: When ``value`` is no role's value.
+    """
     return _ROLE(value)
 
 
