@@ -206,7 +206,10 @@ def _recorded(case: Case, event: Event, records: Mapping[str, Recorder]) -> Case
         changes["open_deadlines"] = still_open
     recorder = records.get(event.type)
     if type(recorder) is FileRecorder:  # one new file for the recorder's changes and these
-        changes.update(recorder.changes(case, event))
+        recorded = recorder.changes(case, event)
+        if "deadlines" in recorded and "open_deadlines" not in recorded:
+            changes.pop("open_deadlines", None)  # as with_file would: no longer known
+        changes.update(recorded)
         return case.with_file(**changes)
     if changes:
         case = case.with_file(**changes)
