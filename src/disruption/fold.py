@@ -8,8 +8,11 @@ million stored events is a loop over plain data.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
+from typing import Any
+
+import attrs
 
 from disruption.definition import Recorder
 from disruption.events import DeadlineChange, Event
@@ -23,7 +26,7 @@ from disruption.model import (
     Role,
 )
 
-__all__ = ["BOOKKEEPING", "evolve", "opened", "replay"]
+__all__ = ["BOOKKEEPING", "FileRecorder", "evolve", "opened", "replay"]
 
 BOOKKEEPING = frozenset({"DeadlineMissed", "PersonalDataErased"})
 """Recorded by a sweep or an erasure: they neither change the state nor count as the case's
@@ -31,11 +34,47 @@ last step."""
 _MIGRATED = "ProcedureMigrated"
 """Moves a case to another definition's state: not the case's last step either."""
 
+
+@attrs.frozen
+class FileRecorder:
+    """A recorder that only replaces fields of the case file, named by ``changes``.
+
+    Called as any :data:`~disruption.definition.Recorder` is. The fold asks it for its
+    changes instead, and makes one new case file for them and the event's own (its
+    deadlines, a new social worker) together. ``changes`` sees the case as it was before
+    the event's deadlines were applied.
+
+    Attributes:
+        changes: Returns the file's fields to replace, by name, for a case and an event.
+    """
+
+    changes: Callable[[Case, Event], dict[str, Any]]
+
+    def __call__(self, case: Case, event: Event) -> Case:
+        """Return the case with its file's fields replaced."""
+        return case.with_file(**self.changes(case, event))
+
+
 _CLOSING = {
     "met": DeadlineStatus.MET,
     "late": DeadlineStatus.LATE,
     "cancelled": DeadlineStatus.CANCELLED,
 }
+
+
+_REFS: dict[tuple[str, int], ProcedureRef] = {}
+"""One shared reference per definition cases are opened under (a few at most)."""
+_REFS_LIMIT = 256
+
+
+def _procedure_ref(name: str, version: int) -> ProcedureRef:
+    key = (name, version)
+    found = _REFS.get(key)
+    if found is None:
+        found = ProcedureRef(name, version)
+        if len(_REFS) < _REFS_LIMIT:
+            _REFS[key] = found
+    return found
 
 
 def _opened(event: Event, placement: Placement | None = None) -> Case:
@@ -52,7 +91,7 @@ def _opened(event: Event, placement: Placement | None = None) -> Case:
             carer=p.get("carer"),
         )
     file = CaseFile(
-        procedure=ProcedureRef(procedure["name"], procedure["version"]),
+        procedure=_procedure_ref(procedure["name"], procedure["version"]),
         child=data["child"],
         placement=placement,
         imported="imported" in data,
@@ -70,20 +109,28 @@ def _index(deadlines: list[Deadline], deadline_id: str) -> int:
     raise ValueError(f"no deadline {deadline_id}")
 
 
+def _new_deadline(change: DeadlineChange) -> Deadline:
+    """The deadline an ``open`` change starts."""
+    assert change.due is not None
+    assert change.on is not None
+    return Deadline(change.id, change.name, change.on, change.due, change.earliest)
+
+
 def _apply(
     deadlines: tuple[Deadline, ...],
     still_open: tuple[Deadline, ...],
     changes: tuple[DeadlineChange, ...],
 ) -> tuple[tuple[Deadline, ...], tuple[Deadline, ...]]:
     """Every deadline, and those still open, after an event's changes."""
+    if all(change.change == "open" for change in changes):  # one copy of a long history
+        new = tuple(_new_deadline(change) for change in changes)
+        return deadlines + new, still_open + new
     result = list(deadlines)
     open_ = list(still_open)
     for change in changes:
         kind = change.change
         if kind == "open":
-            assert change.due is not None
-            assert change.on is not None
-            opened_ = Deadline(change.id, change.name, change.on, change.due, change.earliest)
+            opened_ = _new_deadline(change)
             result.append(opened_)
             open_.append(opened_)
             continue
@@ -150,20 +197,22 @@ def _recorded(case: Case, event: Event, records: Mapping[str, Recorder]) -> Case
     """The case moved by an event, with the event's deadlines, actor and records."""
     file = case.file
     actor = event.actor
-    new_worker = actor.role is Role.SOCIAL_WORKER and actor.id not in file.social_workers
+    changes: dict[str, Any] = {}
+    if actor.role is Role.SOCIAL_WORKER and actor.id not in file.social_workers:
+        changes["social_workers"] = tuple(sorted((*file.social_workers, actor.id)))
     if event.deadlines:
         every, still_open = _apply(file.deadlines, case.open_deadlines(), event.deadlines)
-        if new_worker:
-            case = case.with_file(
-                deadlines=every,
-                open_deadlines=still_open,
-                social_workers=tuple(sorted((*file.social_workers, actor.id))),
-            )
-        else:
-            case = case.with_file(deadlines=every, open_deadlines=still_open)
-    elif new_worker:
-        case = case.with_file(social_workers=tuple(sorted((*file.social_workers, actor.id))))
+        changes["deadlines"] = every
+        changes["open_deadlines"] = still_open
     recorder = records.get(event.type)
+    if type(recorder) is FileRecorder:  # one new file for the recorder's changes and these
+        recorded = recorder.changes(case, event)
+        if "deadlines" in recorded and "open_deadlines" not in recorded:
+            changes.pop("open_deadlines", None)  # as with_file would: no longer known
+        changes.update(recorded)
+        return case.with_file(**changes)
+    if changes:
+        case = case.with_file(**changes)
     return case if recorder is None else recorder(case, event)
 
 

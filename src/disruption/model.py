@@ -91,11 +91,8 @@ class CaseFile:
 
 
 def _from_file(name: str, doc: str) -> Any:
-    def get(case: Case) -> Any:
-        return getattr(case.file, name)
-
-    get.__doc__ = doc
-    return property(get)
+    # A C-level getter: these are read several times on every step.
+    return property(operator.attrgetter(f"file.{name}"), doc=doc)
 
 
 @attrs.frozen
