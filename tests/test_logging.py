@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping, Sequence
@@ -372,3 +373,35 @@ def test_a_library_line_keeps_allowed_values_and_only_those(fields: dict[str, st
     assert set(entry) == {"event", "log_level", *fields}
     for key, value in fields.items():
         assert entry[key] == (value if key in ALLOWED_FIELDS else "[removed]")
+
+
+class _CountingFactory:
+    """A structlog logger factory that counts the loggers built (one per line written)."""
+
+    def __init__(self) -> None:
+        self.built = 0
+
+    def __call__(self, *args: Any) -> structlog.PrintLogger:
+        self.built += 1
+        return structlog.PrintLogger(io.StringIO())
+
+
+def test_a_line_below_the_hosts_filtering_level_builds_no_logger() -> None:
+    factory = _CountingFactory()
+    structlog.configure(
+        processors=[structlog.processors.JSONRenderer()],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
+        logger_factory=factory,
+    )
+    logger = get_logger("disruption.test")
+    logger.info("test.dropped", case="P-1")
+    logger.debug("test.dropped", case="P-1")
+    assert factory.built == 0
+    logger.warning("test.written", case="P-1", name=CHILD_VIEWS)
+    assert factory.built == 1
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
+    with capture_logs() as logs:
+        logger.info("test.written", case="P-1", name=CHILD_VIEWS)
+    assert logs == [
+        {"event": "test.written", "log_level": "info", "case": "P-1", "name": "[removed]"}
+    ]

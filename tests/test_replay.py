@@ -32,6 +32,7 @@ from disruption.domain.model import (
 )
 from disruption.engine.engine import Engine
 from disruption.exceptions import CommandError
+from disruption.procedure.definition import FileRecorder
 from disruption.procedure.standard import CHAIR_ROLES, STANDARD
 from disruption.procedure.standard.data import FACTORS
 from tests.builders import MANAGER_ROLE_NAMES, STATES, T0, make_engine
@@ -368,3 +369,18 @@ def test_events_round_trip_through_their_stored_form(draw: st.DataObject) -> Non
         assert event_to_record(back) == record
     rebuilt = tuple(event_from_record(json.loads(json.dumps(event_to_record(e)))) for e in events)
     assert replay(rebuilt, STANDARD.records) == replay(events, STANDARD.records)
+
+
+@settings(max_examples=60, deadline=None)
+@given(draw=st.data())
+def test_file_recorders_fold_as_plain_recorders_do(draw: st.DataObject) -> None:
+    """The fold's one-new-file path for a FileRecorder makes the case that calling it does."""
+    events = valid_journey(draw)
+    plain = {name: (lambda case, e, r=r: r(case, e)) for name, r in STANDARD.records.items()}
+    assert all(isinstance(r, FileRecorder) for r in STANDARD.records.values())
+    fused = replay(events, STANDARD.records)
+    called = replay(events, plain)
+    assert fused == called
+    assert fused is not None
+    assert called is not None
+    assert fused.file.open_deadlines == called.open_deadlines()

@@ -529,3 +529,47 @@ def test_a_connection_lost_mid_command_fails_that_command_only(postgres_url: str
         run(store, journey("P-1", T0)[1:2])  # on a fresh connection
         assert [e.seq for e in store.events("P-1")] == [1, 2]
         assert store.verify().ok
+
+
+def test_two_stores_taking_turns_keep_the_positions_and_the_chain(db_url: str) -> None:
+    # On PostgreSQL each store appends in one round trip from where its own last append left
+    # the counter; after the other store's append that guess is wrong, and the append is
+    # made again in two round trips: nothing lost, nothing doubled, the chain unbroken.
+    first, second = SqlStore(db_url), SqlStore(db_url)
+    try:
+        for n in range(3):
+            for store, case in ((first, f"A-{n}"), (second, f"B-{n}")):
+                run(store, journey(case, T0)[:3])
+        run(first, journey("A-0", T0)[3:4])
+        run(first, journey("A-0", T0)[4:5])  # from its own head
+        stored = first.read_after(0)
+        assert [s.position for s in stored] == list(range(1, len(stored) + 1))
+        assert len(stored) > 6 * 3
+        assert [e.seq for e in first.events("A-0")] == [1, 2, 3, 4, 5]
+        assert first.verify().ok
+        if first._db.postgres:
+            with first._db.engine.connect() as conn:
+                last = conn.exec_driver_sql("SELECT hash FROM events ORDER BY position DESC")
+                assert first._db.head == (len(stored), last.scalars().first())
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_stale_append_after_another_store_moved_the_counter_writes_nothing(
+    db_url: str,
+) -> None:
+    with SqlStore(db_url) as store, SqlStore(db_url) as other:
+        run(store, [open_case("P-1")])
+        before = replay(store.events("P-1"), STANDARD.records)
+        assert before is not None
+        run(other, [raise_concern("P-1", T0 + timedelta(hours=1))])  # P-1 at version 2
+        cmd = raise_concern("P-1", T0 + timedelta(hours=2))
+        decision = decide(STANDARD, before, cmd, calendar=DEFAULT_CALENDAR, recorded_at=cmd.at)
+        with pytest.raises(ConcurrencyError) as refused:
+            store.append(decision.case, decision.events, decision.texts, expected_version=1)
+        assert (refused.value.expected, refused.value.actual) == (1, 2)
+        assert [s.position for s in store.read_after(0)] == [1, 2]
+        run(store, [open_case("P-2")])  # the counter where the other store left it
+        assert [s.position for s in store.read_after(0)] == [1, 2, 3]
+        assert store.verify().ok

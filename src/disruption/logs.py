@@ -83,6 +83,21 @@ class _FilteredChain:
         yield from structlog.get_config()["processors"]
 
 
+_FILTERING_LEVELS: dict[Any, int] = {
+    structlog.make_filtering_bound_logger(level): level
+    for level in (
+        logging.NOTSET,
+        logging.DEBUG,
+        logging.INFO,
+        logging.WARNING,
+        logging.ERROR,
+        logging.CRITICAL,
+    )
+}
+"""structlog's level-filtering wrapper classes (``make_filtering_bound_logger`` returns one
+of these), by the lowest level each writes: a line below it is dropped before any work."""
+
+
 class LibraryLogger:
     """The logger the library writes through; see the module's description for where lines go.
 
@@ -108,6 +123,10 @@ class LibraryLogger:
 
     def _log(self, level: int, method: str, event: str, fields: dict[str, Any]) -> None:
         if structlog.is_configured():
+            # A host's filtering level, known without building a logger for the line.
+            lowest = _FILTERING_LEVELS.get(structlog.get_config()["wrapper_class"])
+            if lowest is not None and level < lowest:
+                return
             bound = self._configured
         elif logging.getLogger(self.name).isEnabledFor(level):
             bound = self._stdlib

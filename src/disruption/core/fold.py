@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
+from typing import Any
 
 from disruption.core.system import BOOKKEEPING, IMPORTED, MIGRATED
 from disruption.domain.events import DeadlineChange, Event
@@ -22,9 +23,13 @@ from disruption.domain.model import (
     ProcedureRef,
     Role,
 )
-from disruption.procedure.definition import Recorder
+from disruption.procedure.definition import FileRecorder, Recorder
 
-__all__ = ["evolve", "opened", "replay"]
+__all__ = [
+    "evolve",
+    "opened",
+    "replay",
+]
 
 
 _CLOSING = {
@@ -32,6 +37,21 @@ _CLOSING = {
     "late": DeadlineStatus.LATE,
     "cancelled": DeadlineStatus.CANCELLED,
 }
+
+
+_REFS: dict[tuple[str, int], ProcedureRef] = {}
+"""One shared reference per definition cases are opened under (a few at most)."""
+_REFS_LIMIT = 256
+
+
+def _procedure_ref(name: str, version: int) -> ProcedureRef:
+    key = (name, version)
+    found = _REFS.get(key)
+    if found is None:
+        found = ProcedureRef(name, version)
+        if len(_REFS) < _REFS_LIMIT:
+            _REFS[key] = found
+    return found
 
 
 def _opened(event: Event, placement: Placement | None = None) -> Case:
@@ -48,7 +68,7 @@ def _opened(event: Event, placement: Placement | None = None) -> Case:
             carer=p.get("carer"),
         )
     file = CaseFile(
-        procedure=ProcedureRef(procedure["name"], procedure["version"]),
+        procedure=_procedure_ref(procedure["name"], procedure["version"]),
         child=data["child"],
         placement=placement,
         imported=IMPORTED in data,
@@ -66,20 +86,28 @@ def _index(deadlines: list[Deadline], deadline_id: str) -> int:
     raise ValueError(f"no deadline {deadline_id}")
 
 
+def _new_deadline(change: DeadlineChange) -> Deadline:
+    """The deadline an ``open`` change starts."""
+    assert change.due is not None
+    assert change.on is not None
+    return Deadline(change.id, change.name, change.on, change.due, change.earliest)
+
+
 def _apply(
     deadlines: tuple[Deadline, ...],
     still_open: tuple[Deadline, ...],
     changes: tuple[DeadlineChange, ...],
 ) -> tuple[tuple[Deadline, ...], tuple[Deadline, ...]]:
     """Every deadline, and those still open, after an event's changes."""
+    if all(change.change == "open" for change in changes):  # one copy of a long history
+        new = tuple(_new_deadline(change) for change in changes)
+        return deadlines + new, still_open + new
     result = list(deadlines)
     open_ = list(still_open)
     for change in changes:
         kind = change.change
         if kind == "open":
-            assert change.due is not None
-            assert change.on is not None
-            opened_ = Deadline(change.id, change.name, change.on, change.due, change.earliest)
+            opened_ = _new_deadline(change)
             result.append(opened_)
             open_.append(opened_)
             continue
@@ -146,20 +174,22 @@ def _recorded(case: Case, event: Event, records: Mapping[str, Recorder]) -> Case
     """The case moved by an event, with the event's deadlines, actor and records."""
     file = case.file
     actor = event.actor
-    new_worker = actor.role is Role.SOCIAL_WORKER and actor.id not in file.social_workers
+    changes: dict[str, Any] = {}
+    if actor.role is Role.SOCIAL_WORKER and actor.id not in file.social_workers:
+        changes["social_workers"] = tuple(sorted((*file.social_workers, actor.id)))
     if event.deadlines:
         every, still_open = _apply(file.deadlines, case.open_deadlines(), event.deadlines)
-        if new_worker:
-            case = case.with_file(
-                deadlines=every,
-                open_deadlines=still_open,
-                social_workers=tuple(sorted((*file.social_workers, actor.id))),
-            )
-        else:
-            case = case.with_file(deadlines=every, open_deadlines=still_open)
-    elif new_worker:
-        case = case.with_file(social_workers=tuple(sorted((*file.social_workers, actor.id))))
+        changes["deadlines"] = every
+        changes["open_deadlines"] = still_open
     recorder = records.get(event.type)
+    if type(recorder) is FileRecorder:  # one new file for the recorder's changes and these
+        recorded = recorder.changes(case, event)
+        if "deadlines" in recorded and "open_deadlines" not in recorded:
+            changes.pop("open_deadlines", None)  # as with_file would: no longer known
+        changes.update(recorded)
+        return case.with_file(**changes)
+    if changes:
+        case = case.with_file(**changes)
     return case if recorder is None else recorder(case, event)
 
 

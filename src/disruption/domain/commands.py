@@ -19,14 +19,14 @@ disruption.exceptions.InvalidData: end: must be a date as YYYY-MM-DD, not '2025-
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
 import attrs
 
-from disruption.domain.model import Actor, Role, check_reference
+from disruption.domain.model import Actor, Role, check_reference, member_reader
 from disruption.exceptions import InputError, InvalidData
 
 __all__ = ["MAX_TEXT", "Command", "Fields"]
@@ -106,9 +106,16 @@ class Command:
             raise InputError(str(err), line=line, field=err.field) from None
 
 
+_READERS: dict[type[Any], Callable[[object], Any]] = {}
+"""Each enumeration's :func:`~disruption.domain.model.member_reader`, made when first used."""
+
+
 def _member(kind: type[E], value: object, path: str) -> E:
+    read = _READERS.get(kind)
+    if read is None:
+        read = _READERS[kind] = member_reader(kind)
     try:
-        return kind(value) if isinstance(value, str) else kind("\x00not a member")
+        return read(value) if isinstance(value, str) else kind("\x00not a member")
     except ValueError:
         allowed = ", ".join(m.value for m in kind)
         raise InvalidData(f"must be one of {allowed}", field=path) from None
@@ -155,7 +162,8 @@ class Fields:
         if "\x00" in value:
             raise InvalidData("must not contain NUL characters", field=self.path(name))
         try:
-            value.encode("utf-8")
+            if not value.isascii():
+                value.encode("utf-8")
         except UnicodeEncodeError:
             raise InvalidData("must be valid Unicode text", field=self.path(name)) from None
         return value
@@ -269,5 +277,7 @@ class Fields:
         Raises:
             InvalidData: Naming the first unknown field.
         """
+        if self._read.issuperset(self._data):
+            return
         for key in sorted(set(self._data) - self._read, key=str):
             raise InvalidData("is not a field of this command", field=self.path(str(key)))

@@ -21,9 +21,10 @@ from __future__ import annotations
 import datetime as dt
 import operator
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -50,6 +51,8 @@ __all__ = [
     "SupportOffer",
     "SupportType",
     "check_reference",
+    "member_reader",
+    "to_role",
 ]
 
 
@@ -81,6 +84,34 @@ def _reference(instance: Any, attribute: attrs.Attribute[Any], value: object) ->
     check_reference(value, attribute.name)
 
 
+E = TypeVar("E", bound=StrEnum)
+
+
+def member_reader(kind: type[E]) -> Callable[[object], E]:
+    """A converter to a member of ``kind``, as ``kind(value)`` but by one dict lookup.
+
+    An enumeration's own call is slow; deciding and reading events convert values to
+    members many times a step.
+
+    Args:
+        kind: The enumeration.
+
+    Returns:
+        A function of a value returning the member with that value; a value that is not a
+        member's gets ``kind(value)``'s own ``ValueError``.
+    """
+    members: dict[object, E] = {m.value: m for m in kind}
+
+    def read(value: object) -> E:
+        try:
+            return members[value]
+        except (KeyError, TypeError):
+            return kind(value)  # type: ignore[arg-type]  # its own error for a non-member
+
+    read.__doc__ = f"Return the {kind.__name__} whose value ``value`` is."
+    return read
+
+
 class Role(StrEnum):
     """Who acts on a case."""
 
@@ -94,6 +125,24 @@ class Role(StrEnum):
     CHILD = "child"
     OTHER_AGENCY = "other_agency"
     SYSTEM = "system"
+
+
+_ROLE = member_reader(Role)
+
+
+def to_role(value: object) -> Role:
+    """Return ``Role(value)``, by one lookup.
+
+    Args:
+        value: A role's value (or a role).
+
+    Returns:
+        The role.
+
+    Raises:
+        ValueError: When ``value`` is no role's value.
+    """
+    return _ROLE(value)
 
 
 MANAGER_ROLES = frozenset({Role.TEAM_MANAGER, Role.FOSTERING_TEAM_MANAGER, Role.HEAD_OF_SERVICE})
@@ -158,7 +207,7 @@ class Actor:
     """Someone acting on a case, by pseudonymous id and role."""
 
     id: str = attrs.field(validator=_reference)
-    role: Role = attrs.field(converter=Role)
+    role: Role = attrs.field(converter=to_role)
 
 
 @attrs.frozen
@@ -200,6 +249,13 @@ def _optional_reference(instance: Any, attribute: attrs.Attribute[Any], value: o
         check_reference(value, f"placement.{attribute.name}")
 
 
+_LOCATION = member_reader(Location)
+
+
+def _to_location(value: object) -> Location:
+    return _LOCATION(value)
+
+
 def _upper(value: str) -> str:
     return value.strip().upper() if isinstance(value, str) else value
 
@@ -212,7 +268,7 @@ class Placement:
     start: date
     type: str = attrs.field(converter=_upper, validator=_place)
     provider: str = attrs.field(converter=_upper, validator=_provider)
-    location: Location = attrs.field(converter=Location)
+    location: Location = attrs.field(converter=_to_location)
     carer: str | None = attrs.field(default=None, validator=_optional_reference)
 
 
@@ -337,11 +393,8 @@ class CaseFile:
 
 
 def _from_file(name: str, doc: str) -> Any:
-    def get(case: Case) -> Any:
-        return getattr(case.file, name)
-
-    get.__doc__ = doc
-    return property(get)
+    # A C-level getter: these are read several times on every step.
+    return property(operator.attrgetter(f"file.{name}"), doc=doc)
 
 
 @attrs.frozen

@@ -17,6 +17,7 @@ is built they go to the personal-data store and the event keeps a reference in t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from enum import Enum
 from typing import Any
@@ -70,19 +71,69 @@ def _nested_text(kind: type) -> bool:
     return found
 
 
-def _plain(value: Any) -> JSON:
-    kind = type(value)
-    if kind in _SCALARS:
-        return value
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, tuple | list | frozenset):
-        return [_plain(v) for v in value]
-    if attrs.has(kind):
-        return {name: _plain(getattr(value, name)) for name, _ in _plan(kind)}
+def _same(value: Any) -> JSON:
     return value
+
+
+def _enum_value(value: Any) -> JSON:
+    return value._value_  # what ``.value`` gives, without the enum property's slow lookup
+
+
+_ISO: dict[date, str] = {}
+"""One shared ISO string per calendar day written (events of many cases name the same days)."""
+_ISO_LIMIT = 8192
+
+
+def _iso(value: Any) -> JSON:
+    if type(value) is not date:  # a datetime: written whole, never shared
+        return value.isoformat()
+    found = _ISO.get(value)
+    if found is None:
+        found = value.isoformat()
+        if len(_ISO) < _ISO_LIMIT:
+            _ISO[value] = found
+    return found
+
+
+def _items(value: Any) -> JSON:
+    return [_plain(v) for v in value]
+
+
+def _fields_of(kind: type) -> Callable[[Any], JSON]:
+    names = tuple(name for name, _ in _plan(kind))
+
+    def fields(value: Any) -> JSON:
+        return {name: _plain(getattr(value, name)) for name in names}
+
+    return fields
+
+
+_CONVERTERS: dict[type, Callable[[Any], JSON]] = {}
+"""How a value of each type becomes JSON, chosen once per type (by the order of the checks
+in :func:`_converter`)."""
+
+
+def _converter(kind: type) -> Callable[[Any], JSON]:
+    found = _CONVERTERS.get(kind)
+    if found is None:
+        if kind in _SCALARS:
+            found = _same
+        elif issubclass(kind, Enum):
+            found = _enum_value
+        elif issubclass(kind, date):
+            found = _iso
+        elif issubclass(kind, tuple | list | frozenset):
+            found = _items
+        elif attrs.has(kind):
+            found = _fields_of(kind)
+        else:
+            found = _same
+        _CONVERTERS[kind] = found
+    return found
+
+
+def _plain(value: Any) -> JSON:
+    return _converter(type(value))(value)
 
 
 def to_event_data(

@@ -411,11 +411,11 @@ class Engine:
         snapshot = self.store.snapshot(case_id)
         if snapshot is None:
             return None
-        case = snapshot.case
-        if case is None or not _foldable(snapshot.after):
+        case, after = snapshot.case, snapshot.after
+        if case is None or (after and not _foldable(after)):
             return self.replay(case_id)
         procedure = self.procedure_of(case.procedure)  # as a replay would: known, or refused
-        for event in snapshot.after:
+        for event in after:
             case = evolve(case, event, procedure.records)
         return case
 

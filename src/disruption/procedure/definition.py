@@ -51,6 +51,7 @@ __all__ = [
     "Context",
     "DeadlineSpec",
     "Draft",
+    "FileRecorder",
     "Guard",
     "Opens",
     "Procedure",
@@ -87,6 +88,26 @@ Condition = Callable[[Context], bool]
 
 Recorder = Callable[[Case, "Event"], Case]
 """Updates a case's records (concerns, meetings, ...) from one event during the fold."""
+
+
+@attrs.frozen
+class FileRecorder:
+    """A recorder that only replaces fields of the case file, named by ``changes``.
+
+    Called as any :data:`~disruption.procedure.definition.Recorder` is. The fold asks it for its
+    changes instead, and makes one new case file for them and the event's own (its
+    deadlines, a new social worker) together. ``changes`` sees the case as it was before
+    the event's deadlines were applied.
+
+    Attributes:
+        changes: Returns the file's fields to replace, by name, for a case and an event.
+    """
+
+    changes: Callable[[Case, Event], dict[str, Any]]
+
+    def __call__(self, case: Case, event: Event) -> Case:
+        """Return the case with its file's fields replaced."""
+        return case.with_file(**self.changes(case, event))
 
 
 def _names(value: str | Iterable[str]) -> tuple[str, ...]:

@@ -93,10 +93,11 @@ class MemoryStore:
                 case=case.id,
             )
         self._check_commands(events)
-        new_texts = {t.ref: t.text for t in texts}
-        # Everything above may fail; after the first update below nothing can.
-        self._texts.update(new_texts)
-        self._children_of_texts.update((t.ref, t.child) for t in texts)
+        if texts:
+            new_texts = {t.ref: t.text for t in texts}
+            # Everything above may fail; after the first update below nothing can.
+            self._texts.update(new_texts)
+            self._children_of_texts.update((t.ref, t.child) for t in texts)
         self._add(case, events)
 
     def _check_commands(self, events: Sequence[Event]) -> None:

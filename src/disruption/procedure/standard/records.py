@@ -1,7 +1,8 @@
 """How the standard procedure's events update a case's records during the fold.
 
-Each recorder reads an event's JSON data; state, version and deadlines are handled by the
-fold itself from the event's envelope.
+Each recorder reads an event's JSON data and names the case-file fields it replaces (a
+:class:`~disruption.procedure.definition.FileRecorder`, so the fold makes one new file per
+event); state, version and deadlines are handled by the fold itself from the event's envelope.
 """
 
 from __future__ import annotations
@@ -9,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
-
-import attrs
 
 from disruption.domain.clock import london_date
 from disruption.domain.events import Event
@@ -23,13 +22,18 @@ from disruption.domain.model import (
     LearningReview,
     Meeting,
     MeetingDecision,
-    Role,
     SupportOffer,
     SupportType,
+    member_reader,
+    to_role,
 )
-from disruption.procedure.definition import Recorder
+from disruption.procedure.definition import FileRecorder, Recorder
 
 __all__ = ["RECORDS"]
+
+_category = member_reader(ConcernCategory)
+_support = member_reader(SupportType)
+_decision = member_reader(MeetingDecision)
 
 
 def _date(value: Any) -> date | None:
@@ -37,65 +41,67 @@ def _date(value: Any) -> date | None:
 
 
 def _actor(value: Any) -> Actor | None:
-    return None if value is None else Actor(value["id"], value["role"])
+    return None if value is None else Actor(value["id"], to_role(value["role"]))
 
 
-def concern_raised(case: Case, event: Event) -> Case:
+def concern_raised(case: Case, event: Event) -> dict[str, Any]:
     """Add the concern."""
     concern = Concern(
-        ConcernCategory(event.data["category"]),
-        Role(event.data["raised_by"]),
+        _category(event.data["category"]),
+        to_role(event.data["raised_by"]),
         london_date(event.at),
     )
-    return case.with_file(concerns=(*case.concerns, concern))
+    return {"concerns": (*case.concerns, concern)}
 
 
-def support_offered(case: Case, event: Event) -> Case:
+def support_offered(case: Case, event: Event) -> dict[str, Any]:
     """Set the support offer."""
     offer = SupportOffer(
-        tuple(SupportType(s) for s in event.data["support"]),
+        tuple([_support(s) for s in event.data["support"]]),
         london_date(event.at),
         _date(event.data.get("review_by")),
     )
-    return case.with_file(support=offer)
+    return {"support": offer}
 
 
-def meeting_convened(case: Case, event: Event) -> Case:
+def meeting_convened(case: Case, event: Event) -> dict[str, Any]:
     """Add the convened meeting."""
     chair = _actor(event.data["chair"])
     assert chair is not None
     meeting = Meeting(date.fromisoformat(event.data["date"]), chair)
-    return case.with_file(meetings=(*case.meetings, meeting))
+    return {"meetings": (*case.meetings, meeting)}
 
 
-def meeting_recorded(case: Case, event: Event) -> Case:
+def meeting_recorded(case: Case, event: Event) -> dict[str, Any]:
     """Complete the last convened meeting with its record."""
     data = event.data
-    held = attrs.evolve(
-        case.meetings[-1],
-        held_on=date.fromisoformat(data["held_on"]),
-        decision=MeetingDecision(data["decision"]),
-        factors=tuple(data["factors"]),
-        child_views_obtained=data.get("child_views") is not None,
+    convened = case.meetings[-1]
+    held = Meeting(  # built whole (Meeting has no validators), not through attrs.evolve
+        convened.date,
+        convened.chair,
+        date.fromisoformat(data["held_on"]),
+        _decision(data["decision"]),
+        tuple(data["factors"]),
+        data.get("child_views") is not None,
     )
-    return case.with_file(meetings=(*case.meetings[:-1], held))
+    return {"meetings": (*case.meetings[:-1], held)}
 
 
-def placement_ended(case: Case, event: Event) -> Case:
+def placement_ended(case: Case, event: Event) -> dict[str, Any]:
     """Set the ending."""
     data = event.data
     ending = Ending(
         date.fromisoformat(data["end"]), data["reason"], data["planned"], data.get("left_care")
     )
-    return case.with_file(ending=ending)
+    return {"ending": ending}
 
 
-def notice_recorded(case: Case, event: Event) -> Case:
+def notice_recorded(case: Case, event: Event) -> dict[str, Any]:
     """Set the date written notice was sent."""
-    return case.with_file(notice_sent_on=date.fromisoformat(event.data["sent_on"]))
+    return {"notice_sent_on": date.fromisoformat(event.data["sent_on"])}
 
 
-def learning_review_recorded(case: Case, event: Event) -> Case:
+def learning_review_recorded(case: Case, event: Event) -> dict[str, Any]:
     """Set the learning review, or its waiver."""
     data = event.data
     review = LearningReview(
@@ -104,16 +110,16 @@ def learning_review_recorded(case: Case, event: Event) -> Case:
         factors=tuple(data.get("factors") or ()),
         waived=data.get("waived") is not None,
     )
-    return case.with_file(review=review)
+    return {"review": review}
 
 
 RECORDS: Mapping[str, Recorder] = {
-    "ConcernRaised": concern_raised,
-    "SupportOffered": support_offered,
-    "MeetingConvened": meeting_convened,
-    "MeetingRecorded": meeting_recorded,
-    "PlacementEnded": placement_ended,
-    "NoticeRecorded": notice_recorded,
-    "LearningReviewRecorded": learning_review_recorded,
+    "ConcernRaised": FileRecorder(concern_raised),
+    "SupportOffered": FileRecorder(support_offered),
+    "MeetingConvened": FileRecorder(meeting_convened),
+    "MeetingRecorded": FileRecorder(meeting_recorded),
+    "PlacementEnded": FileRecorder(placement_ended),
+    "NoticeRecorded": FileRecorder(notice_recorded),
+    "LearningReviewRecorded": FileRecorder(learning_review_recorded),
 }
 """The standard procedure's recorders, by event type."""

@@ -26,6 +26,7 @@ from disruption.exceptions import SchemaError, StoreError
 from disruption.store.sql import migrations, schema
 from disruption.store.sql.connection import open_tx
 from disruption.store.sql.driver import Tx
+from disruption.store.sql.positions import Head
 from disruption.store.sql.schema import SCHEMA_VERSION
 
 __all__ = ["Database"]
@@ -117,6 +118,10 @@ class Database:
         url: The path or URL of the database, without its password.
         engine: The SQLAlchemy engine.
         opened: The schema versions before and after opening (``0`` before when created).
+        postgres: Whether the database is PostgreSQL.
+        head: On PostgreSQL, where the position counter stood after this store's last append
+            (the last position and its event's hash): a guess, checked by the next append
+            (:mod:`disruption.store.sql.writes`), ``None`` before the first.
     """
 
     def __init__(self, url: str, *, create: bool, upgrade: bool) -> None:
@@ -135,6 +140,8 @@ class Database:
         except (ArgumentError, ImportError) as err:
             raise StoreError(f"cannot open the store at {self.url}: {err}") from None
         self._writer = self.engine.execution_options(**{_IMMEDIATE: True})
+        self.postgres = self.engine.dialect.name == "postgresql"
+        self.head: Head | None = None
         self._pinned: Any = None
         self._pinned_lock = threading.Lock()
         try:

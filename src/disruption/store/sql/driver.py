@@ -10,7 +10,8 @@ and every read. :mod:`disruption.store.sql.connection` opens a :class:`Tx` on a 
 :class:`Tx` is what :mod:`disruption.store.sql.writes` sees; :mod:`~disruption.store.sql.sqlite_tx`
 runs each statement at once (there is no round trip to save), and
 :mod:`~disruption.store.sql.postgres_tx` queues statements and sends them together, so that an
-append costs two round trips. Statements are written with ``?`` placeholders.
+append costs one round trip, or two (see :mod:`disruption.store.sql.writes`). Statements are
+written with ``?`` placeholders.
 """
 
 from __future__ import annotations

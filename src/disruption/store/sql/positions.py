@@ -14,12 +14,20 @@ from typing import Any, Final
 from disruption.store.sql import audit
 from disruption.store.sql.driver import Tx, returning_supported
 
-__all__ = ["Taken", "take_positions"]
+__all__ = ["Head", "Taken", "guarded_take", "take_positions"]
 
 _TAKE: Final = 'UPDATE positions SET "last" = "last" + ? WHERE id = 1'
 _PREVIOUS: Final = '(SELECT hash FROM events WHERE "position" = positions."last" - ?)'
 _PREVIOUS_PG: Final = (
     'SELECT hash FROM events WHERE "position" = (SELECT "last" FROM positions WHERE id = 1) - ?'
+)
+
+Head = tuple[int, str]
+"""The last position taken and the hash of its event (:data:`~audit.GENESIS` for none)."""
+
+_GUARDED: Final = (
+    'WITH written AS ({} RETURNING 1) UPDATE positions SET "last" = CASE WHEN "last" = ? '
+    'AND EXISTS (SELECT FROM written) THEN "last" + ? END WHERE id = 1'
 )
 
 Taken = Callable[[], tuple[int, str] | None]
@@ -81,3 +89,25 @@ def take_positions(tx: Tx, n: int, written: tuple[str, Sequence[Any]] | None = N
         ``None`` when ``written`` wrote nothing (call it after :meth:`Tx.sync`).
     """
     return (_take_postgres if tx.postgres else _take_sqlite)(tx, n, written)
+
+
+def guarded_take(tx: Tx, n: int, written: tuple[str, Sequence[Any]], head: Head) -> Head:
+    """On PostgreSQL, take ``n`` positions assuming the counter is still at ``head``.
+
+    Nothing is read back, so that the events can be sent in the same round trip: the
+    counter moves only if it stood at ``head`` and ``written`` wrote the case's row;
+    otherwise the statement fails (it sets the counter to ``NULL``) and with it the
+    transaction, and the caller takes positions again with :func:`take_positions`.
+
+    Args:
+        tx: A write transaction (PostgreSQL).
+        n: How many positions.
+        written: The statement writing the case's row, and its parameters.
+        head: The counter's last position and the hash of its event, as last seen.
+
+    Returns:
+        The first position taken and the hash to chain to, if the guess holds.
+    """
+    sql, params = written
+    tx.execute(_GUARDED.format(sql), (*params, head[0], n), prepare=True)
+    return head[0] + 1, head[1]

@@ -3,9 +3,9 @@
 The statements of a transaction are queued and sent as one multi-statement query only when
 a result is needed (:meth:`PostgresTx.sync`) and at commit; psycopg binds their parameters on
 the client (``ClientCursor``, with the server's quoting rules). ``BEGIN`` goes with the first
-batch and ``COMMIT`` with the last, so an append is two round trips whatever its number of
-statements: measured here, fewer and cheaper than psycopg's pipeline mode, which waits on the
-socket for each statement.
+batch and ``COMMIT`` with the last, so an append is one or two round trips whatever its
+number of statements (:mod:`disruption.store.sql.writes`): measured here, fewer and cheaper than
+psycopg's pipeline mode, which waits on the socket for each statement.
 
 Statements marked ``prepare`` are prepared on the connection after the transaction that
 first sent them (``PREPARE`` outside any transaction: one that never ran, after a failed

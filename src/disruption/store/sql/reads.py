@@ -41,6 +41,9 @@ _SNAPSHOT = sa.select(
 _SQLITE_SNAPSHOT = "SELECT version, procedure, procedure_version, snapshot FROM cases WHERE id = ?"
 _POSTGRES_SNAPSHOT = _SQLITE_SNAPSHOT.replace("?", "%s")
 """The same, on the drivers' own connections: the hot path of every command."""
+_SQLITE_APPLIED = "SELECT 1 FROM commands WHERE id = ?"
+_POSTGRES_APPLIED = _SQLITE_APPLIED.replace("?", "%s")
+"""Whether a command id was applied: asked before every command with an id, on the driver."""
 
 
 class Reads:
@@ -123,6 +126,13 @@ class Reads:
             StoreError: When the database cannot be read.
             SchemaError: When an event was written by a newer version of disruption.
         """
+        # Asked before every command with an id, and almost always answered "none": one
+        # lookup of the key on the driver first (through SQLAlchemy, the query below cost
+        # more than a durable SQLite commit).
+        sqlite = self._db.engine.dialect.name == "sqlite"
+        applied = _SQLITE_APPLIED if sqlite else _POSTGRES_APPLIED
+        if self._db.driver_row("read a command", applied, (command_id,)) is None:
+            return ()
         events, commands = schema.events, schema.commands
         span = events.c.position.between(commands.c.first_position, commands.c.last_position)
         query = (

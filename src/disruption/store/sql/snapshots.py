@@ -64,41 +64,38 @@ def _date(value: str | None) -> date | None:
 
 
 def _actor(actor: Actor | None) -> list[str] | None:
-    return None if actor is None else [actor.id, actor.role.value]
+    return None if actor is None else [actor.id, actor.role]
 
 
 def _file(file: CaseFile) -> dict[str, Any]:
+    # Dates and the model's string enums go to orjson as they are: it writes a date as
+    # ISO 8601 (YYYY-MM-DD, as date.isoformat) and an enum as its value, in C.
     p, support, ending, review = file.placement, file.support, file.ending, file.review
     return {
         "child": file.child,
-        "placement": [
-            p.id, p.start.isoformat(), p.type, p.provider, p.location.value, p.carer
-        ],
-        "concerns": [
-            [c.category.value, c.raised_by.value, c.on.isoformat()] for c in file.concerns
-        ],
+        "placement": [p.id, p.start, p.type, p.provider, p.location, p.carer],
+        "concerns": [[c.category, c.raised_by, c.on] for c in file.concerns],
         "support": None
         if support is None
-        else [[s.value for s in support.support], support.on.isoformat(), _iso(support.review_by)],
+        else [list(support.support), support.on, support.review_by],
         "meetings": [
             [
-                m.date.isoformat(), _actor(m.chair), _iso(m.held_on),
-                None if m.decision is None else m.decision.value, list(m.factors),
+                m.date, _actor(m.chair), m.held_on, m.decision, list(m.factors),
                 m.child_views_obtained,
             ]
             for m in file.meetings
         ],
         "ending": None
         if ending is None
-        else [ending.end.isoformat(), ending.reason, ending.planned, ending.left_care],
-        "notice_sent_on": _iso(file.notice_sent_on),
+        else [ending.end, ending.reason, ending.planned, ending.left_care],
+        "notice_sent_on": file.notice_sent_on,
         "review": None
         if review is None
-        else [_iso(review.held_on), _actor(review.chair), list(review.factors), review.waived],
+        else [review.held_on, _actor(review.chair), list(review.factors), review.waived],
         "deadlines": [
             [
-                d.id, d.name, d.opened_on.isoformat(), d.due.isoformat(), _iso(d.earliest),
-                d.status.value, _iso(d.closed_on), d.missed_recorded,
+                d.id, d.name, d.opened_on, d.due, d.earliest, d.status, d.closed_on,
+                d.missed_recorded,
             ]
             for d in file.deadlines
         ],

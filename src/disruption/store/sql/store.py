@@ -143,9 +143,14 @@ class SqlStore(Reads, PrivateRecords):
                 events' command id was applied already; nothing is written.
             StoreError: When the database fails; nothing is written.
         """
+        what = f"append to case {case.id}"
         try:
-            with self._db.transaction(f"append to case {case.id}") as tx:
-                writes.append(tx, case, events, texts, expected_version)
+            try:
+                with self._db.transaction(what) as tx:
+                    head = writes.append(tx, case, events, texts, expected_version, self._db.head)
+            except writes.Moved:  # another writer moved the counter: two round trips
+                with self._db.transaction(what) as tx:
+                    head = writes.append(tx, case, events, texts, expected_version)
         except writes.Stale:
             actual = self._version(case.id)
             message = f"case {case.id} is at version {actual}, not {expected_version}"
@@ -159,6 +164,8 @@ class SqlStore(Reads, PrivateRecords):
                 actual=self._version(case.id),
                 case=case.id,
             ) from None
+        if self._db.postgres:
+            self._db.head = head
 
     def _version(self, case: str) -> int:
         with self._db.reading("read a case's version") as conn:

@@ -10,7 +10,11 @@ the case's row with its snapshot (:mod:`disruption.store.sql.snapshots`), the po
 and the hash the new events chain to (:mod:`disruption.store.sql.positions`), the events and
 their command's idempotency row; and for free text, its child's key and the sealed text. On
 PostgreSQL that is two round trips: the statements up to the counter, then the rest with
-``COMMIT``.
+``COMMIT``. Without free text it is one when the store knows where the counter stands (the
+last position and its event's hash, as its own last append left them): the counter is moved
+only from there (:func:`~disruption.store.sql.positions.guarded_take`), so the events can be
+chained and sent with it; when another writer moved it meanwhile, the transaction fails
+(:class:`Moved`) and the caller appends again in two round trips.
 """
 
 from __future__ import annotations
@@ -25,11 +29,12 @@ from disruption.domain.model import Case
 from disruption.engine.ports import NewCase
 from disruption.store.sql import event_rows, keys, rows
 from disruption.store.sql.driver import COPY_FROM, Tx, ask_in, insert_sql
-from disruption.store.sql.positions import take_positions
+from disruption.store.sql.positions import Head, guarded_take, take_positions
 from disruption.store.sql.snapshots import snapshot_of
 
 __all__ = [
     "DuplicateCommand",
+    "Moved",
     "Stale",
     "append",
     "insert_events",
@@ -40,6 +45,10 @@ __all__ = [
 
 class Stale(Exception):
     """The case's stored version is not the expected one."""
+
+
+class Moved(Exception):
+    """The position counter was not where a one-round-trip append assumed it was."""
 
 
 class DuplicateCommand(Exception):
@@ -75,15 +84,18 @@ def _events_and_command(events: int) -> str:
     return f"WITH inserted AS ({inserted}) {insert_sql('commands', rows.COMMAND_COLUMNS)}"
 
 
-def _write_events(tx: Tx, events: Sequence[Event], first: int, previous: str) -> None:
+def _write_events(tx: Tx, events: Sequence[Event], first: int, previous: str) -> str:
+    """Insert the events chained from ``previous``, and their commands' rows; the last hash."""
     chained = event_rows.chained_values(events, first, previous)
     commands = rows.command_values(events, first)
     if tx.postgres and len(commands) == 1 and len(chained) < COPY_FROM:
         params = [v for row in chained for v in row]
         tx.execute(_events_and_command(len(chained)), (*params, *commands[0]), prepare=True)
-        return
-    tx.insert("events", _EVENT_COLUMNS, chained)
-    tx.insert("commands", rows.COMMAND_COLUMNS, commands)
+    else:
+        tx.insert("events", _EVENT_COLUMNS, chained)
+        tx.insert("commands", rows.COMMAND_COLUMNS, commands)
+    last: str = chained[-1][-1]
+    return last
 
 
 def insert_events(tx: Tx, events: Sequence[Event]) -> None:
@@ -134,7 +146,8 @@ def append(
     events: Sequence[Event],
     texts: Sequence[PersonalText],
     expected_version: int,
-) -> None:
+    head: Head | None = None,
+) -> Head:
     """Write one command's events with the case's row, deadlines and free text, and commit.
 
     Args:
@@ -143,13 +156,20 @@ def append(
         events: The events.
         texts: Free text split off the events.
         expected_version: The version the decision was based on (0 for a new case).
+        head: On PostgreSQL, where the position counter stood after this store's last
+            append (the value returned then), to append in one round trip; ``None``
+            takes positions in two.
+
+    Returns:
+        Where the counter stands after this append: the last position and its hash.
 
     Raises:
         Stale: When the stored version is not ``expected_version``.
         DuplicateCommand: When one of the events' command ids was applied already.
+        Moved: When ``head`` was given and the counter was not there (nothing written).
     """
     with _refusals(tx, events):
-        _append(tx, case, events, texts, expected_version)
+        return _append(tx, case, events, texts, expected_version, head)
 
 
 @contextmanager
@@ -167,25 +187,40 @@ def _refusals(tx: Tx, events: Sequence[Event]) -> Iterator[None]:
             raise Stale from None
         if table == "commands":
             raise DuplicateCommand(sorted({e.command_id for e in events if e.command_id})) from None
+        if table == "positions":  # the guarded counter was set to NULL
+            raise Moved from None
         raise
 
 
 def _append(
-    tx: Tx, case: Case, events: Sequence[Event], texts: Sequence[PersonalText], expected: int
-) -> None:
+    tx: Tx,
+    case: Case,
+    events: Sequence[Event],
+    texts: Sequence[PersonalText],
+    expected: int,
+    head: Head | None,
+) -> Head:
     # Lock order: the case's deadline rows, its row, then the counter (see the module's doc).
     _write_deadlines(tx, case, events)
+    written = _case_statement(case, expected)
+    if head is not None and tx.postgres and events and not texts:
+        first, previous = guarded_take(tx, len(events), written, head)
+        last = _write_events(tx, events, first, previous)
+        tx.commit()
+        return first + len(events) - 1, last
     sealed = keys.ask_keys(tx, {t.child for t in texts})
-    taken = take_positions(tx, len(events), _case_statement(case, expected))
+    taken = take_positions(tx, len(events), written)
     tx.sync()
     found = taken()
     if found is None:
         raise Stale
     sealed_texts = keys.sealed_rows(texts, sealed())
     tx.insert("personal_texts", rows.TEXT_COLUMNS, sealed_texts, prepare=len(texts) == 1)
+    first, previous = found
     if events:
-        _write_events(tx, events, *found)
+        previous = _write_events(tx, events, first, previous)
     tx.commit()
+    return first + len(events) - 1, previous
 
 
 def _new_cases(tx: Tx, batch: Sequence[NewCase]) -> list[NewCase]:
