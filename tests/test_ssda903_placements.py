@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -10,15 +9,7 @@ from hypothesis import strategies as st
 
 from disruption.ssda903 import PLACEMENT_COLUMNS, check_files, derive_placements
 from disruption.ssda903.placements import placement_episodes
-
-SYNTH = next(
-    (
-        p / "shared" / "data" / "ssda903-synth"
-        for p in Path(__file__).resolve().parents[1:4]
-        if (p / "shared" / "data" / "ssda903-synth").is_dir()
-    ),
-    Path("/nonexistent/ssda903-synth"),
-)
+from tests.returns903 import Returns903
 
 # (child, decom, rne, place, dec, rec, reason_place_change, urn); provider is "PR" + place.
 Row = tuple[str, date, str, str, date | None, str | None, str | None, str | None]
@@ -223,10 +214,8 @@ def test_no_episodes() -> None:
     assert df.height == 0
 
 
-def test_synthetic_returns() -> None:
-    if not SYNTH.is_dir():
-        pytest.skip(f"{SYNTH} is absent")
-    report = check_files(sorted(p for p in SYNTH.iterdir() if p.is_dir()))
+def test_another_tools_returns(returns903: Returns903) -> None:
+    report = check_files(list(returns903.folders))
     df = derive_placements(report.episodes)
     assert df.height > 0
     bad = df.filter(pl.col("end").is_not_null() & (pl.col("start") > pl.col("end")))

@@ -25,6 +25,7 @@ from disruption.cli import app
 from disruption.demo_returns import Returns
 from disruption.exceptions import ReturnYearClash, ReturnYearUnknown
 from disruption.ssda903 import Report, check_files, read_episodes
+from tests.returns903 import Returns903
 
 HEAD = (
     "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN"
@@ -286,23 +287,20 @@ def test_a_header_that_cannot_be_read_leaves_the_others(tmp_path: Path) -> None:
     ]
 
 
-SYNTH = Path(__file__).resolve().parents[2] / "shared" / "data" / "ssda903-synth"
-
-
-@pytest.mark.skipif(not SYNTH.is_dir(), reason="shared synthetic SSDA903 data not present")
-def test_the_shared_synthetic_returns_in_any_shape() -> None:
-    # Returns another tool wrote, in folders named by the year each starts in.
-    folders = [SYNTH / "2020", SYNTH / "2019"]
-    files = [SYNTH / "2020" / "header.csv", SYNTH / "2019" / "episodes.csv",
-             SYNTH / "2019" / "header.csv", SYNTH / "2020" / "episodes.csv"]  # fmt: skip
+def test_another_tools_returns_in_any_shape(returns903: Returns903) -> None:
+    # Returns another tool wrote (the shared ones: in folders named by the year each starts in).
+    older, newer = returns903.folders
+    folders = [newer, older]
+    files = [newer / "header.csv", older / "episodes.csv",
+             older / "header.csv", newer / "episodes.csv"]  # fmt: skip
     baseline = check_files(folders)
-    assert set(baseline.episodes["_return"].to_list()) == {2020, 2021}
+    assert set(baseline.episodes["_return"].to_list()) == returns903.years
     assert not [f for f in baseline.findings if f.rule in ("return-year", "header-missing")]
-    for given_as in (files, [files[0], SYNTH / "2019", files[3]], list(reversed(folders))):
+    for given_as in (files, [files[0], older, files[3]], list(reversed(folders))):
         report = check_files(given_as)
         assert report.findings == baseline.findings
         assert report.episodes.equals(baseline.episodes)
-        for y in (2020, 2021):
+        for y in sorted(returns903.years):
             day = date(y, 3, 31)
             assert stability(report.episodes, report.header, day) == stability(
                 baseline.episodes, baseline.header, day
