@@ -180,6 +180,7 @@ def test_diagram_prints_mermaid() -> None:
     assert "concern_raised --> support_offered: offer_support" in result.stdout
 
 
+@pytest.mark.slow  # the demo end to end
 def test_demo_runs_on_sqlite_and_summarises(tmp_path: Path) -> None:
     db = tmp_path / "demo.sqlite"
     result = invoke("demo", "--db", str(db), "--out", str(tmp_path / "out"), "--seed", "3")

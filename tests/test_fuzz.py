@@ -2,8 +2,8 @@
 
 The JSON command reader (``Command.from_json`` then the engine) and the SSDA903 reader
 (``check_files``) get generated input; any exception other than a ``DisruptionError`` fails,
-and a refused command leaves the store unchanged. A few hundred examples run with the suite;
-``pytest -m slow`` runs 10,000 of each.
+and a refused command leaves the store unchanged. All of it is in the slow tier
+(``pytest -m slow``, which CI runs): a few hundred examples of each, then 10,000 of each.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from disruption import Command, Engine, FixedClock, MemoryStore
 from disruption.exceptions import DisruptionError
 from disruption.ssda903 import check_files
 from tests.test_contract_schema import OPEN as OPEN_LINE
+
+pytestmark = pytest.mark.slow  # fuzzing: the slow tier (pytest -m slow)
 
 NOW = datetime(2025, 12, 23, 17, tzinfo=UTC)
 COMMANDS = [
