@@ -20,6 +20,7 @@ from disruption.ssda903.findings import Finding
 from disruption.ssda903.historic import historic_cases
 from disruption.store.memory import MemoryStore
 from tests.returns903 import Returns903
+from tests.strategies import stability_histories, year_ends
 
 Y = date(2025, 3, 31)
 Ep = tuple[str, date, date | None, str, str]  # child, decom, dec, rne, place (ls C2)
@@ -242,62 +243,8 @@ def test_another_tools_returns_give_sane_measures(returns903: Returns903) -> Non
     assert result["two_year"]["denominator"] <= result["short_term"]["denominator"]
 
 
-# Properties on random histories: a few children, contiguous episodes with the odd gap in
-# care, every RNE, legal status (short breaks included), placements for adoption and
-# temporary placements.
-
-_PLACES = ("U4", "U5", "K2", "A5", "A3", "T1")
-
-
-@st.composite
-def histories(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame]:
-    rows: list[tuple[object, ...]] = []
-    dobs: dict[str, date] = {}
-    for c in range(draw(st.integers(1, 4))):
-        child = f"C{c}"
-        dobs[child] = date(2004, 1, 1) + timedelta(days=draw(st.integers(0, 6000)))
-        day = date(2017, 1, 1) + timedelta(days=draw(st.integers(0, 1500)))
-        count = draw(st.integers(1, 6))
-        for i in range(count):
-            place = draw(st.sampled_from(_PLACES if i else _PLACES[:-1]))
-            rne = "S" if i == 0 else draw(st.sampled_from("PTULB"))
-            length = draw(st.integers(1, 500))
-            end: date | None = day + timedelta(days=length)
-            if i == count - 1 and draw(st.booleans()):
-                end = None
-            rows.append(
-                (
-                    child,
-                    day,
-                    rne,
-                    draw(st.sampled_from(("C2", "C2", "E1", "V3", "V4"))),
-                    place,
-                    "PR1",
-                    end,
-                    None if end is None else "X1",
-                    None if end is None else "CARPL",
-                    draw(st.sampled_from(("SC1", "SC2", "SC3"))),
-                )
-            )
-            if end is None:
-                break
-            gap = draw(st.integers(0, 60)) if draw(st.integers(0, 9)) == 0 else 0
-            day = end + timedelta(days=gap)
-    columns = ("child", "decom", "rne", "ls", "place", "place_provider", "dec", "rec")
-    schema: dict[str, type[pl.DataType]] = dict.fromkeys(
-        (*columns, "reason_place_change", "urn"), pl.String
-    )
-    schema.update(decom=pl.Date, dec=pl.Date)
-    episodes = pl.DataFrame(rows, schema=schema, orient="row")
-    header = pl.DataFrame({"child": list(dobs), "dob": list(dobs.values())})
-    return episodes, header
-
-
-_YEAR_ENDS = st.sampled_from([date(y, 3, 31) for y in range(2018, 2025)])
-
-
 @settings(max_examples=60, deadline=None)
-@given(histories(), _YEAR_ENDS)
+@given(stability_histories(), year_ends)
 def test_figures_are_consistent(history: tuple[pl.DataFrame, pl.DataFrame], y: date) -> None:
     episodes, dobs = history
     result = stability(episodes, dobs, y)
@@ -310,7 +257,7 @@ def test_figures_are_consistent(history: tuple[pl.DataFrame, pl.DataFrame], y: d
 
 
 @settings(max_examples=60, deadline=None)
-@given(histories(), _YEAR_ENDS)
+@given(stability_histories(), year_ends)
 def test_placing_for_adoption_never_lowers_the_long_term_measure(
     history: tuple[pl.DataFrame, pl.DataFrame], y: date
 ) -> None:
@@ -325,7 +272,7 @@ def test_placing_for_adoption_never_lowers_the_long_term_measure(
 
 
 @settings(max_examples=60, deadline=None)
-@given(histories(), _YEAR_ENDS, st.data())
+@given(stability_histories(), year_ends, st.data())
 def test_a_change_of_legal_status_only_changes_nothing(
     history: tuple[pl.DataFrame, pl.DataFrame], y: date, data: st.DataObject
 ) -> None:
@@ -352,7 +299,7 @@ def test_a_change_of_legal_status_only_changes_nothing(
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(histories(), _YEAR_ENDS)
+@given(stability_histories(), year_ends)
 def test_the_store_gives_back_the_figures_of_the_episodes_it_imported(
     history: tuple[pl.DataFrame, pl.DataFrame], y: date
 ) -> None:

@@ -26,26 +26,13 @@ from disruption.demo_returns import Returns
 from disruption.exceptions import ReturnYearClash, ReturnYearUnknown
 from disruption.ssda903 import Report, check_files, read_episodes
 from tests.returns903 import Returns903
+from tests.strategies import child_histories
 
 HEAD = (
     "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN"
 )
 LAST_DAY = date(2025, 3, 31)  # the demo writer's last return ends here
 runner = CliRunner()
-
-# One child's history: when care starts, then each placement's length and type.
-placements = st.lists(
-    st.tuples(st.integers(1, 800), st.sampled_from(["U1", "U4", "K2", "R1"])),
-    min_size=1,
-    max_size=4,
-)
-child_history = st.tuples(
-    st.integers(0, 3000),  # days after 1 April 2016 that care starts
-    placements,
-    st.booleans(),  # leaves care at the end of the last placement (if before the last day)
-    st.sampled_from(["C2", "C2", "V3"]),  # legal status (V3: short breaks)
-    st.integers(1, 17),  # age in years when care starts
-)
 
 
 def build_returns(children: list[Any]) -> Returns:
@@ -126,7 +113,7 @@ def same(a: Report, b: Report) -> None:
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    children=st.lists(child_history, min_size=1, max_size=6),
+    children=st.lists(child_histories, min_size=1, max_size=6),
     mixed=st.sets(st.integers(2017, 2025)),
     as_folder=st.lists(st.booleans(), min_size=11, max_size=11),
     data=st.data(),
