@@ -16,9 +16,11 @@ from hypothesis import strategies as st
 from disruption import codes
 from disruption.calendar import Nation, WorkingCalendar
 from disruption.clock import london_date
+from disruption.codes import PROVIDER_GROUPS
 from disruption.commands import Command
 from disruption.events import Event
 from disruption.exceptions import CommandError
+from disruption.logs import ALLOWED_FIELDS
 from disruption.model import (
     Actor,
     Case,
@@ -582,3 +584,47 @@ finding_rows = st.lists(
 
 stored_texts = st.text(st.characters(codec="utf-8"), max_size=40)
 stored_values = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), stored_texts)
+
+
+# Report tables for disclosure control (tests/test_analysis_disclosure.py) ------------------------
+
+open_placement_counts = st.lists(
+    st.tuples(
+        st.integers(0, 12).map(lambda n: n if n % 3 else n * 7),
+        st.integers(0, 8),
+        st.integers(0, 40),
+    ),
+    min_size=2,
+    max_size=6,
+)
+"""A two-way table's rows of counts (many of them small, some multiples of 7)."""
+
+_REASONS = ["CARPL", "CREQB", "CREQO", "CHILD", "ALLEG", "STAND", "APPRR", "CLOSE", "LAREQ"]
+_TYPES = ["Foster placement", "Children's Homes", "Placed for adoption", "Placed with parents"]
+
+section_rows = st.lists(
+    st.tuples(
+        st.sampled_from(_REASONS),
+        st.booleans(),
+        st.sampled_from(_TYPES),
+        st.sampled_from(list(PROVIDER_GROUPS)),
+        st.sampled_from(["in_borough", "out_of_borough"]),
+        st.booleans(),
+    ),
+    min_size=1,
+    max_size=60,
+)
+"""Endings and placements as the report's sections count them."""
+
+
+# Log lines (tests/test_logging.py) ---------------------------------------------------------------
+
+log_fields = st.dictionaries(
+    st.one_of(
+        st.sampled_from(sorted(ALLOWED_FIELDS - {"event"})),
+        st.from_regex(r"[a-z_]{1,12}", fullmatch=True),
+    ).filter(lambda key: key not in {"event", "log_level"}),
+    st.text(max_size=20),
+    max_size=6,
+)
+"""A library log line's fields: allowed names and others."""
