@@ -14,11 +14,11 @@ from disruption.ssda903 import (
     read_episodes,
     read_header,
 )
+from tests.returns903 import Returns903
 
 HEAD = (
     "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN"
 )
-SYNTH = Path(__file__).resolve().parents[2] / "shared" / "data" / "ssda903-synth"
 
 
 def write(path: Path, text: str, bom: bool = False) -> Path:
@@ -137,15 +137,15 @@ def test_findings_serialise() -> None:
     ]
 
 
-@pytest.mark.skipif(not SYNTH.is_dir(), reason="shared synthetic SSDA903 data not present")
-def test_synthetic_returns_are_imported() -> None:
-    report = check_files([SYNTH / "2020", SYNTH / "2019"])
+def test_another_tools_returns_are_imported(returns903: Returns903) -> None:
+    older, newer = returns903.folders
+    report = check_files([newer, older])
     returns = set(report.episodes["_return"].to_list())
-    assert returns == {2020, 2021}  # folders named by the year each return starts in
+    assert returns == returns903.years  # the shared ones: folders named by the year they start
     assert report.header is not None
     files = {f.file for f in report.findings}
-    assert str(SYNTH / "2019" / "episodes.csv") in files
-    assert str(SYNTH / "2020" / "episodes.csv") in files
+    assert str(older / "episodes.csv") in files
+    assert str(newer / "episodes.csv") in files
     rules = {f.rule for f in report.findings}
     assert {"date-two-digit-year", "rec-without-dec", "reconcile-duplicate"} <= rules
     assert all(f.row is not None and f.row >= 2 for f in report.findings)
