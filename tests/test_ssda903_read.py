@@ -47,6 +47,25 @@ def test_messy_but_valid_file_is_read(tmp_path: Path) -> None:
     assert df["_return"].to_list() == [2021, 2021]  # DEC 02/05/2020: the return for 2020-21
 
 
+def test_a_file_not_in_utf8_is_read_lossily_codes_and_dates_as_in_utf8(tmp_path: Path) -> None:
+    # Latin-1 bytes in a code column and a date column: the reader gives up on strict
+    # UTF-8, reads the file lossily, and normalises and parses it as it would otherwise.
+    body = (
+        "1, 01/04/2020 , s ,c2,N1,u1,PR1,02/05/2020,\xe9,,,,\n1,02/05/2020\xe9,P,C2,N1,U4,,,,,,,\n"
+    )
+    p = tmp_path / "e.csv"
+    p.write_bytes(f"{HEAD}\n{body}".encode("latin-1"))
+    df, findings = read_episodes(p)
+    assert df["decom"].to_list() == [date(2020, 4, 1)]
+    assert (df["rne"].to_list(), df["ls"].to_list(), df["place"].to_list()) == (
+        ["S"],
+        ["C2"],
+        ["U1"],
+    )
+    assert df["rec"].to_list() == ["\ufffd"]  # the byte that is not UTF-8, replaced
+    assert [(f.row, f.column, f.rule) for f in findings] == [(3, "DECOM", "date-format")]
+
+
 def test_two_digit_year_is_read_with_a_finding(tmp_path: Path) -> None:
     p = write(tmp_path / "e.csv", f"{HEAD}\n1,01/04/2019,S,C2,N1,U1,PR1,08/11/19,X1,,,,\n")
     df, findings = read_episodes(p)
