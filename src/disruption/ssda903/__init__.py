@@ -21,6 +21,7 @@ import attrs
 import polars as pl
 
 from disruption.exceptions import ReturnYearClash, ReturnYearError, ReturnYearUnknown
+from disruption.ssda903._normalise import as_text
 from disruption.ssda903.files import EPISODES, HEADER, PathsArg, as_paths, locate
 from disruption.ssda903.findings import (
     Finding,
@@ -134,7 +135,7 @@ def check_files(paths: PathsArg, *, on_step: Callable[[str], object] | None = No
     del rows
     del read  # the rows as read: freed once reconciled
     findings += reconciled + checked
-    return Report(episodes, header, tuple(findings))
+    return Report(as_text(episodes), header, tuple(findings))
 
 
 def _headers(paths: Sequence[Path], read: ReadRows) -> tuple[pl.DataFrame | None, list[Finding]]:

@@ -11,11 +11,11 @@ cheap scan finds a character to strip. The result is the same as normalising eve
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import polars as pl
 
-__all__ = ["PADDING", "normalise", "text"]
+__all__ = ["PADDING", "as_text", "normalise", "text", "unified"]
 
 PADDING = ' \t\r\n"'
 """Characters stripped from both ends of every value: white space and stray quotes."""
@@ -68,7 +68,7 @@ def _categories(raw: pl.DataFrame, column: str) -> pl.Series:
 
 
 def _mapped(column: str, new: pl.Series) -> pl.Expr:
-    """A categorical ``column``'s values, each category ``i`` read as ``new[i]``."""
+    """A categorical or Enum ``column``'s values, each category ``i`` read as ``new[i]``."""
     return pl.lit(new).gather(pl.col(column).to_physical())
 
 
@@ -91,7 +91,9 @@ def normalise(
         dates: The date columns to parse: ``dd/mm/YYYY``, or ``dd/mm/yy``.
 
     Returns:
-        ``raw`` with ``columns`` normalised (as strings) and, for each date column ``c``
+        ``raw`` with ``columns`` normalised (those of ``by_value`` as a `polars.Enum` of
+        their normalised values in sorted order, the others as strings; `as_text` makes
+        them strings), and, for each date column ``c``
         (left as read): ``_c_present`` (not blank once stripped), ``_c_date`` (null if blank
         or malformed) and ``_c_two`` (read with a two-digit year); and the distinct non-null
         values, once normalised, of each column of ``by_value`` (those its categories hold: a
@@ -112,8 +114,9 @@ def normalise(
             done.append(pl.when(pl.col(c) != "").then(pl.col(c)).alias(c))
         elif c not in free:
             new = pl.select(text(pl.lit(_categories(raw, c)), code=c in codes)).to_series()
-            normalised[c] = frozenset(new.drop_nulls().to_list())
-            done.append(_mapped(c, new).alias(c))
+            kinds = sorted(set(new.drop_nulls().to_list()))
+            normalised[c] = frozenset(kinds)
+            done.append(_mapped(c, new.cast(pl.Enum(kinds))).alias(c))
     for c in dates:
         parts = _parsed(_categories(raw, c))
         at = pl.col(c).to_physical()
@@ -131,3 +134,48 @@ def normalise(
             ),
         ]
     return raw.with_columns(done), normalised
+
+
+def unified(
+    frames: Sequence[pl.DataFrame], values: Mapping[str, Collection[str]]
+) -> list[pl.DataFrame]:
+    """The frames of several files, each column of ``values`` an Enum of the same values.
+
+    Args:
+        frames: Frames as `normalise` returns them (a column missing from a file: blank
+            strings).
+        values: For each `polars.Enum` column, every value it holds in any of the frames.
+
+    Returns:
+        The frames, each column of ``values`` a `polars.Enum` of its values in sorted order
+        (remapped through its own categories, a gather, not hashed again), so that they can
+        be concatenated and compared.
+    """
+    out: list[pl.DataFrame] = []
+    for frame in frames:
+        changed: list[pl.Expr] = []
+        for c, held in values.items():
+            target, dtype = pl.Enum(sorted(held)), frame.schema[c]
+            if dtype == target:
+                continue
+            if isinstance(dtype, pl.Enum):
+                changed.append(_mapped(c, dtype.categories.cast(target)).alias(c))
+            else:
+                changed.append(pl.col(c).cast(target))
+        out.append(frame.with_columns(changed) if changed else frame)
+    return out
+
+
+def as_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with its `polars.Enum` columns as strings (a gather of their categories).
+
+    Args:
+        frame: A frame whose code columns may be Enums (`normalise`).
+
+    Returns:
+        The frame, every Enum column a string column of the same values.
+    """
+    enums = {c: t for c, t in frame.schema.items() if isinstance(t, pl.Enum)}
+    if not enums:
+        return frame
+    return frame.with_columns(_mapped(c, t.categories).alias(c) for c, t in enums.items())

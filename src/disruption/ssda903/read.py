@@ -21,7 +21,7 @@ import attrs
 import polars as pl
 
 from disruption.exceptions import FileUnreadable
-from disruption.ssda903._normalise import normalise
+from disruption.ssda903._normalise import as_text, normalise, unified
 from disruption.ssda903._row_findings import row_findings
 from disruption.ssda903.files import (
     EPISODES,
@@ -182,7 +182,10 @@ class ReadRows:
     """The rows read from the files of one kind, and the values of their code columns.
 
     Attributes:
-        frame: The rows, as `read_episodes` or `read_header` return them.
+        frame: The rows, as `read_episodes` or `read_header` return them (internally,
+            `_episode_rows` gives the code and postcode columns as `polars.Enum` columns of
+            ``values``, which the rules compare much more cheaply: `as_text` makes them
+            strings).
         values: Each code and postcode column's distinct non-null values, normalised (those
             of skipped rows included: a superset of the values in ``frame``), so that
             `validate_rows` need not look for them again.
@@ -260,7 +263,8 @@ def _read(
     ]
     findings.sort(key=lambda f: (f.file, f.row or 0))
     frames = [
-        parts[p].frame.with_columns(pl.lit(years[p], pl.Int64).alias("_return")) for p in order
+        frame.with_columns(pl.lit(years[p], pl.Int64).alias("_return"))
+        for p, frame in zip(order, unified([parts[p].frame for p in order], values), strict=True)
     ]
     frame = frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical")
     return ReadRows(frame, values, findings, {p: years[p] for p in order}, found)
@@ -280,7 +284,8 @@ def _header_rows(paths: Sequence[Path], episodes: Mapping[Path, Dated]) -> ReadR
     def dated(path: Path, _: pl.DataFrame) -> Dated:
         return header_dated(path, episodes)
 
-    return _read(paths, HEADER, HEADER_COLUMNS, ("dob", "mc_dob"), frozenset(), dated)
+    read = _read(paths, HEADER, HEADER_COLUMNS, ("dob", "mc_dob"), frozenset(), dated)
+    return attrs.evolve(read, frame=as_text(read.frame))
 
 
 def read_episode_rows(paths: PathsArg) -> ReadRows:
@@ -296,7 +301,8 @@ def read_episode_rows(paths: PathsArg) -> ReadRows:
         FileUnreadable: A file is missing, not CSV, or has no CHILD column.
         ReturnYearError: A file's return year cannot be told, or two files claim one year.
     """
-    return _episode_rows([f.path for f in locate(paths, EPISODES)])
+    read = _episode_rows([f.path for f in locate(paths, EPISODES)])
+    return attrs.evolve(read, frame=as_text(read.frame))
 
 
 def read_episodes(paths: PathsArg) -> tuple[pl.DataFrame, list[Finding]]:
