@@ -224,6 +224,7 @@ def _read_one(
     )
     values = {c: found.get(c, frozenset()) for c in by_value}
     df = raw.with_columns(_flags(columns, dates, required_dates))
+    del raw  # the columns as read: their memory is used again for the rows kept
     needed = ["_row", "child", *dates, *(f"_{c}_{p}" for c in dates for p in _PARTS)]
     noted_rows = df.select(needed).filter(df["_noted"]).with_columns(pl.col(given).cast(pl.String))
     findings += row_findings(file, noted_rows, given, dates, required_dates)
