@@ -169,17 +169,24 @@ def _with_neighbours(episodes: pl.LazyFrame, *, two_back: bool = True) -> pl.Laz
     def nxt(c: str) -> pl.Expr:
         return pl.col(c).shift(-1).alias(f"_next_{c}")
 
-    child, ret = pl.col("child"), pl.col("_return")
-    return episodes.with_columns(
-        ((child == child.shift(1)) & (ret == ret.shift(1))).fill_null(False).alias("_has_prev"),
-        ((child == child.shift(2)) & (ret == ret.shift(2))).fill_null(False).alias("_has_prev2"),
-        ((child == child.shift(-1)) & (ret == ret.shift(-1))).fill_null(False).alias("_has_next"),
-    ).with_columns(
-        *(prev(c) for c in _PREVIOUS),
-        *((prev2("place"), prev2("pl_post")) if two_back else ()),
-        nxt("decom"),
-        nxt("rne"),
-        nxt("place"),
+    # A child's episodes in a return are consecutive rows (`RULE_ORDER`): the CHILD texts are
+    # compared once, with the row before.
+    child, ret, same = pl.col("child"), pl.col("_return"), pl.col("_has_prev")
+    return (
+        episodes.with_columns(
+            ((child == child.shift(1)) & (ret == ret.shift(1))).fill_null(False).alias("_has_prev")
+        )
+        .with_columns(
+            (same & same.shift(1)).fill_null(False).alias("_has_prev2"),
+            same.shift(-1).fill_null(False).alias("_has_next"),
+        )
+        .with_columns(
+            *(prev(c) for c in _PREVIOUS),
+            *((prev2("place"), prev2("pl_post")) if two_back else ()),
+            nxt("decom"),
+            nxt("rne"),
+            nxt("place"),
+        )
     )
 
 
