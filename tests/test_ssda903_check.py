@@ -91,6 +91,18 @@ def test_values_read_cover_every_code_and_validation_agrees(lines: list[tuple[st
     assert validate_rows(internal.frame, None, internal.values) == found
 
 
+@given(rows)
+def test_rows_read_in_order_are_the_rows_read_sorted(lines: list[tuple[str, ...]]) -> None:
+    # As `check_files` reads them: the rows kept, by CHILD, DECOM, then line, in one gather.
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_return(Path(folder) / "episodes.csv", lines)
+        read = read_episode_rows(path)
+        ordered = _episode_rows([path], ordered=True)
+    expected = read.frame.sort("child", "decom", "_row")
+    assert as_text(ordered.frame).equals(expected)
+    assert ordered.findings == read.findings
+
+
 def test_steps_are_announced_in_order(tmp_path: Path) -> None:
     path = write_return(
         tmp_path / "episodes.csv", [("1", "01/04/2019", "S", "C2", "U1", "PR1", "", "", "")]

@@ -117,7 +117,9 @@ def check_files(paths: PathsArg, *, on_step: Callable[[str], object] | None = No
     if not episode_paths:
         given = ", ".join(str(p) for p in as_paths(paths)) or "(no paths)"
         raise FileUnreadable(given, "no Episodes CSV file among the paths given")
-    read = _episode_rows(episode_paths)
+    # Each file's rows by CHILD, DECOM and line, the files by return: in `RULE_ORDER` when
+    # no two files are of one return (sorted as the rows are read: one copy, not two).
+    read = _episode_rows(episode_paths, ordered=True)
     findings = list(read.findings)
     header, header_findings = _headers([f.path for f in files if f.table == HEADER], read)
     findings += header_findings
@@ -127,9 +129,10 @@ def check_files(paths: PathsArg, *, on_step: Callable[[str], object] | None = No
     # Each frame is let go as soon as the next is made, so that its memory is used again
     # (fresh memory costs a page fault a page).
     rows, values, read_findings = read.frame, read.values, read.findings
-    one_return = len(set(read.years.values())) == 1
+    returns = set(read.years.values())
+    one_return, one_file_each = len(returns) == 1, len(returns) == len(read.years)
     del read
-    if not in_rule_order(rows):
+    if not one_file_each and not in_rule_order(rows):
         rows = rows.sort(list(RULE_ORDER), maintain_order=True)
     checked = validate_rows(rows, header, values, in_order=True, read_findings=read_findings)
     step("reconcile")

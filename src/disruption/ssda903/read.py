@@ -22,6 +22,7 @@ import polars as pl
 
 from disruption.exceptions import FileUnreadable
 from disruption.ssda903._normalise import as_text, normalise, unified
+from disruption.ssda903._order import in_order
 from disruption.ssda903._row_findings import row_findings
 from disruption.ssda903.files import (
     EPISODES,
@@ -206,6 +207,7 @@ def _read_one(
     columns: Sequence[str],
     dates: Sequence[str],
     required_dates: frozenset[str],
+    ordered: bool = False,
 ) -> ReadRows:
     file = str(path)
     source, findings = _header(file, path, columns)
@@ -233,10 +235,26 @@ def _read_one(
         [pl.col(f"_{c}_date").alias(c) if c in dates else pl.col(c) for c in columns]
         + [pl.col("_row")]
     )
-    if not keep.all():
+    if ordered:
+        df = _kept_in_order(df, keep)
+    elif not keep.all():
         df = df.filter(keep)
     df = df.select(*columns, pl.lit(file, pl.String).alias("_file"), "_row")
     return ReadRows(df, values, findings)
+
+
+def _kept_in_order(df: pl.DataFrame, keep: pl.Series) -> pl.DataFrame:
+    """The rows of ``df`` that ``keep`` keeps, by CHILD, DECOM, then line.
+
+    One gather of every column, where filtering then sorting would copy them twice; rows
+    already in that order are only filtered.
+    """
+    keys = df.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_at"), "child", "decom").filter(
+        keep
+    )
+    if in_order(keys, ("child", "decom")):
+        return df if keys.height == df.height else df.filter(keep)
+    return df[keys.sort("child", "decom", maintain_order=True)["_at"]]
 
 
 def _read(
@@ -246,9 +264,13 @@ def _read(
     dates: Sequence[str],
     required_dates: frozenset[str],
     dated: Callable[[Path, pl.DataFrame], Dated],
+    ordered: bool = False,
 ) -> ReadRows:
-    """Read the files of one table, each as the return its year says, oldest return first."""
-    parts = {path: _read_one(path, columns, dates, required_dates) for path in paths}
+    """Read the files of one table, each as the return its year says, oldest return first.
+
+    Each file's rows come in line order; or, when ``ordered``, by CHILD, DECOM, then line.
+    """
+    parts = {path: _read_one(path, columns, dates, required_dates, ordered) for path in paths}
     if not parts:
         raise FileUnreadable("(no paths)", f"no {table} file was given")
     found = {path: dated(path, part.frame) for path, part in parts.items()}
@@ -275,9 +297,16 @@ def _episodes_dated(path: Path, frame: pl.DataFrame) -> Dated:
     return episodes_dated(path, frame["dec"])
 
 
-def _episode_rows(paths: Sequence[Path]) -> ReadRows:
+def _episode_rows(paths: Sequence[Path], *, ordered: bool = False) -> ReadRows:
+    """The Episodes files' rows; when ``ordered``, each file's by CHILD, DECOM, then line."""
     return _read(
-        paths, EPISODES, EPISODE_COLUMNS, ("decom", "dec"), frozenset({"decom"}), _episodes_dated
+        paths,
+        EPISODES,
+        EPISODE_COLUMNS,
+        ("decom", "dec"),
+        frozenset({"decom"}),
+        _episodes_dated,
+        ordered,
     )
 
 
