@@ -191,13 +191,20 @@ def _with_neighbours(episodes: pl.LazyFrame, *, two_back: bool = True) -> pl.Laz
 
 
 def _years_of_returns(episodes: pl.DataFrame) -> dict[int, int]:
-    """Each return's collection year: that of the latest date it holds."""
-    latest = episodes.group_by("_return").agg(
-        pl.max_horizontal("decom", "dec").max().alias("_latest")
-    )
+    """Each return's collection year: that of the latest date it holds.
+
+    The episodes are in `RULE_ORDER`: when the first row's return is the last's, there is
+    one return, and no grouping is needed.
+    """
+    ret, latest = pl.col("_return"), pl.max_horizontal("decom", "dec").max()
+    ends = (ret.first().alias("_first"), ret.last().alias("_last"), latest.alias("_latest"))
+    first, last, day = episodes.select(ends).row(0)
+    if first is not None and first == last:
+        return {} if day is None else {first: codes.collection_year(day)}
+    by_return = episodes.group_by("_return").agg(latest.alias("_latest"))
     return {
         r: codes.collection_year(d)
-        for r, d in zip(latest["_return"].to_list(), latest["_latest"].to_list(), strict=True)
+        for r, d in zip(by_return["_return"].to_list(), by_return["_latest"].to_list(), strict=True)
         if d is not None
     }
 
