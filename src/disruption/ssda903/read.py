@@ -254,7 +254,8 @@ def _kept_in_order(df: pl.DataFrame, keep: pl.Series) -> pl.DataFrame:
     )
     if in_order(keys, ("child", "decom")):
         return df if keys.height == df.height else df.filter(keep)
-    return df[keys.sort("child", "decom", maintain_order=True)["_at"]]
+    at = pl.col("_at").sort_by(["child", "decom"], maintain_order=True)
+    return df[keys.select(at).to_series()]
 
 
 def _read(
