@@ -132,20 +132,57 @@ def _raw(
 ) -> pl.DataFrame:
     """The columns of ``source`` (name read: name in the file), as text.
 
-    Strict UTF-8 is quicker; a file that is not is read lossily. The ``categorical`` columns
-    (names read) are categoricals of their own categories (`_scan`; when the file is read
-    lossily, which the reader does not do for categoricals, cast after reading).
+    The ``categorical`` columns (names read) are categoricals of their own categories: read
+    so by the reader (`_scan`) when its categories are sound (`_sound`); otherwise, and for a
+    file that is not UTF-8, the file is read as text (strictly, else lossily: a file that
+    cannot be read as text is unreadable) and those columns cast.
     """
     wanted = [pl.col(name).alias(c) for c, name in source.items()]
     try:
-        return _scan(path, True, [source[c] for c in categorical]).select(wanted).collect()
+        frame = _scan(path, True, [source[c] for c in categorical]).select(wanted).collect()
+        if _sound(frame, categorical):
+            return frame
     except pl.exceptions.PolarsError:
+        pass
+    try:
         try:
-            lossy = _scan(path, False, ()).select(wanted).collect()
-        except pl.exceptions.PolarsError as err:
-            message = str(err).splitlines()[0] if str(err) else repr(err)
-            raise FileUnreadable(file, message) from err
-        return lossy.with_columns(pl.col(c).cast(_own_categorical()) for c in categorical)
+            frame = _scan(path, True, ()).select(wanted).collect()
+        except pl.exceptions.PolarsError:
+            frame = _scan(path, False, ()).select(wanted).collect()
+    except pl.exceptions.PolarsError as err:
+        message = str(err).splitlines()[0] if str(err) else repr(err)
+        raise FileUnreadable(file, message) from err
+    return frame.with_columns(pl.col(c).cast(_own_categorical()) for c in categorical)
+
+
+def _sound(frame: pl.DataFrame, categorical: Sequence[str]) -> bool:
+    """Whether the reader's categories hold only what a read as text would accept.
+
+    On a malformed line (a quote left open) the reader's categoricals, unlike its text, are
+    not checked: a category can then run over a delimiter or a line end, or cut a character
+    in two (not UTF-8: polars panics when such a category is made a Python string). The
+    categories are checked as bytes, in polars; the text read then judges the file.
+    """
+    for c in categorical:
+        top = frame.select(pl.col(c).to_physical().max()).item()
+        if top is None:
+            continue
+        every = pl.int_range(top + 1, dtype=pl.UInt32).cat.to(frame.schema[c], strict=False)
+        texts = pl.select(every.cast(pl.String).cast(pl.Binary).alias("text"))
+        text = pl.col("text")
+        unsound = text.is_null() | pl.any_horizontal(text.bin.contains(b) for b in _UNSOUND)
+        if texts.select(unsound.any()).item():
+            return False
+        try:
+            for value in texts["text"].to_list():
+                value.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+_UNSOUND = [b'"', b",", b"\n", b"\r"]
+"""Bytes that no category of a well-formed code or date column holds (`_sound`)."""
 
 
 def _blank(columns: Sequence[str], dates: Sequence[str]) -> list[pl.Expr]:
