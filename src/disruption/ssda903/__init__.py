@@ -87,7 +87,8 @@ def check_files(paths: PathsArg, *, on_step: Callable[[str], object] | None = No
 
     The result is that of `read_episodes`, then `validate` of the rows as read and
     `reconcile` of them, with less work: the values of the code columns, found while reading,
-    are not looked for again.
+    are not looked for again; the rows are sorted as they are read; the code columns are
+    compared as `polars.Enum` columns of those values, and are strings again in the report.
 
     Args:
         paths: Files, folders or a mix, of any number of returns, in any order: a folder's

@@ -405,7 +405,9 @@ def validate_rows(
     """`validate`, told the values of the code columns when they are known already.
 
     Args:
-        episodes: As for `validate`.
+        episodes: As for `validate`; its code and postcode columns may also be
+            `polars.Enum` columns of ``values`` (as `check_files` reads them), compared
+            far more cheaply than texts.
         header: As for `validate`.
         values: For each column of `CODE_COLUMNS`, every value it holds (a superset will
             do, such as `ReadRows.values` of the rows read); ``None``: computed here.
