@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from disruption.ssda903 import Finding, check_files, read_episodes, reconcile, validate
+from disruption.ssda903._normalise import as_text
 from disruption.ssda903._rules import d
-from disruption.ssda903.read import read_episode_rows
+from disruption.ssda903.read import _episode_rows, read_episode_rows
 from disruption.ssda903.validate import CODE_COLUMNS, validate_rows
 from tests.strategies import episode_cells, later_episode_cells
 
@@ -58,11 +59,31 @@ def test_check_files_equals_the_three_steps_in_turn(
 @given(episode_cells)
 def test_values_read_cover_every_code_and_validation_agrees(lines: list[tuple[str, ...]]) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        read = read_episode_rows(write_return(Path(folder) / "episodes.csv", lines))
+        path = write_return(Path(folder) / "episodes.csv", lines)
+        read = read_episode_rows(path)
+        # As `check_files` reads them: the code columns as Enums of the values read.
+        internal = _episode_rows([path])
     for column in CODE_COLUMNS:
         held = set(read.frame[column].drop_nulls().to_list())
         assert held <= read.values[column]
-    assert validate_rows(read.frame, None, read.values) == validate(read.frame)
+        assert internal.frame[column].dtype == pl.Enum(sorted(read.values[column]))
+    assert internal.frame.schema != read.frame.schema
+    assert as_text(internal.frame).equals(read.frame)
+    found = validate(read.frame)
+    assert validate_rows(read.frame, None, read.values) == found
+    assert validate_rows(internal.frame, None, internal.values) == found
+
+
+@given(rows)
+def test_rows_read_in_order_are_the_rows_read_sorted(lines: list[tuple[str, ...]]) -> None:
+    # As `check_files` reads them: the rows kept, by CHILD, DECOM, then line, in one gather.
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_return(Path(folder) / "episodes.csv", lines)
+        read = read_episode_rows(path)
+        ordered = _episode_rows([path], ordered=True)
+    expected = read.frame.sort("child", "decom", "_row")
+    assert as_text(ordered.frame).equals(expected)
+    assert ordered.findings == read.findings
 
 
 def test_steps_are_announced_in_order(tmp_path: Path) -> None:

@@ -47,6 +47,44 @@ def test_messy_but_valid_file_is_read(tmp_path: Path) -> None:
     assert df["_return"].to_list() == [2021, 2021]  # DEC 02/05/2020: the return for 2020-21
 
 
+def test_a_file_not_in_utf8_is_read_lossily_codes_and_dates_as_in_utf8(tmp_path: Path) -> None:
+    # Latin-1 bytes in a code column and a date column: the reader gives up on strict
+    # UTF-8, reads the file lossily, and normalises and parses it as it would otherwise.
+    body = (
+        "1, 01/04/2020 , s ,c2,N1,u1,PR1,02/05/2020,\xe9,,,,\n1,02/05/2020\xe9,P,C2,N1,U4,,,,,,,\n"
+    )
+    p = tmp_path / "e.csv"
+    p.write_bytes(f"{HEAD}\n{body}".encode("latin-1"))
+    df, findings = read_episodes(p)
+    assert df["decom"].to_list() == [date(2020, 4, 1)]
+    assert (df["rne"].to_list(), df["ls"].to_list(), df["place"].to_list()) == (
+        ["S"],
+        ["C2"],
+        ["U1"],
+    )
+    assert df["rec"].to_list() == ["\ufffd"]  # the byte that is not UTF-8, replaced
+    assert [(f.row, f.column, f.rule) for f in findings] == [(3, "DECOM", "date-format")]
+
+
+def test_a_malformed_line_is_judged_as_text_not_by_the_readers_categories(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # Found by tests/test_fuzz.py: quotes left open. Read as categoricals, this file gives
+    # categories that run over delimiters and cut a character in two (reading them as Python
+    # text made polars panic); read as text, it is refused, which is what the reader says.
+    body = (
+        b"1,\x11\xf2\x99\x9e\xa3{\x0b\xc3\xb9r\xc3\x99\xc3\x88\xf0\x9a\x9c\x9b\xc2\x9c"
+        b'\xf1\xab\x9b\x83\xc3\x85\n,p,\nX1,",\xc2\x84\xc2\xaf\xc3\xb8,\xc2\xb1\xc3\x97,E'
+        b'\xf4\x8b\xa7\x97\x04\xf1\xb7\xa8\xb2,",1,1/4/20,p, ,",\xc3\x87\x1cd\xc2\x80\xc3'
+        b'\xbbw\x0e\xf2\xa3\x93\x8d,p,1/4/20,\xc2\xb9?*}qc" \x1a\x1dm\xf0\xb8\x90\xab\nU4,",p'
+    )
+    p = tmp_path / "episodes.csv"
+    p.write_bytes(HEAD.lower().encode() + b"\n" + body)
+    with pytest.raises(FileUnreadable, match="could not parse"):
+        read_episodes(p)
+    assert "panicked" not in capfd.readouterr().err
+
+
 def test_two_digit_year_is_read_with_a_finding(tmp_path: Path) -> None:
     p = write(tmp_path / "e.csv", f"{HEAD}\n1,01/04/2019,S,C2,N1,U1,PR1,08/11/19,X1,,,,\n")
     df, findings = read_episodes(p)
