@@ -19,7 +19,7 @@ other compares two different moments; that ratio (best against best) is printed 
 peak memory (resident set, which counts polars' own allocations) is that of a child process
 that runs the three steps once.
 
-Target (issue 4): under 10 seconds for all three steps (the best round), at most 3x the bare
+Target (issues 4 and 16): under 10 seconds for all three steps (the best round), at most 3x the bare
 read (the median round), peak memory (resident set) under 2 GB.
 
 Run it: ``python benchmarks/bench_import.py [--rows N]`` (about 1,000,000 by default).

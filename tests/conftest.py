@@ -1,14 +1,17 @@
-"""Fixtures shared by the test modules: a fresh PostgreSQL schema per test."""
+"""Fixtures shared by the test modules: a fresh PostgreSQL schema per test, messy returns."""
 
 from __future__ import annotations
 
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
 from psycopg import sql as pgsql
+
+from tests.returns903 import Returns903, other_tools_returns, shared_returns
 
 POSTGRES_URL = os.environ.get("DISRUPTION_TEST_POSTGRES_URL")
 """The PostgreSQL server the tests use; ``.ci/run`` sets it, users may."""
@@ -36,6 +39,20 @@ def postgres_url() -> Iterator[str]:
     yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{name}"
     with psycopg.connect(libpq(POSTGRES_URL), autocommit=True) as conn:
         conn.execute(pgsql.SQL("DROP SCHEMA {} CASCADE").format(pgsql.Identifier(name)))
+
+
+@pytest.fixture(scope="session", params=["in-repo", "shared"])
+def returns903(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Returns903:
+    """Two returns another tool wrote: the repository's own, then the shared ones if present."""
+    if request.param == "shared":
+        shared = shared_returns()
+        if shared is None:
+            pytest.skip("optional extra data: shared/data/ssda903-synth is not beside the repo")
+        return shared
+    folder: Path = tmp_path_factory.mktemp("returns903")
+    return other_tools_returns(folder)
 
 
 @pytest.hookimpl(trylast=True)

@@ -17,7 +17,6 @@ from typing import Any
 import pendulum
 import pytest
 from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
 
 from disruption.core.decide import Decision, decide
 from disruption.core.fold import replay
@@ -32,6 +31,7 @@ from disruption.engine.ports import CaseStore, NewCase, OverdueDeadline, StoredE
 from disruption.exceptions import CommandError, ConcurrencyError
 from disruption.procedure.standard import STANDARD
 from disruption.store.memory import MemoryStore
+from tests.strategies import store_journeys
 
 StoreFactory = Callable[[], CaseStore]
 
@@ -269,20 +269,6 @@ def _step(case: str, name: str, at: datetime) -> Command:
     return command(case, name, at, data, actor=actor)
 
 
-_STEPS = (
-    "raise_concern", "no_further_action", "offer_support", "convene_meeting",
-    "record_meeting:plan_move", "record_meeting:stabilise", "record_meeting:continue_support",
-    "stabilise", "end_placement:planned", "end_placement:unplanned", "record_notice",
-    "record_learning_review", "sweep",
-)  # fmt: skip
-"""What a random journey is made of; ``sweep`` records missed deadlines."""
-
-_JOURNEYS = st.lists(
-    st.tuples(st.sampled_from(_STEPS), st.integers(min_value=1, max_value=24 * 12)),
-    max_size=14,
-)
-"""Random journeys: steps, each some hours (up to 12 days) after the one before."""
-
 _CASE_NUMBERS = itertools.count(1)
 """Every example's case is new: a store is opened once per test, not once per example."""
 
@@ -317,7 +303,7 @@ class StoreContract:
             HealthCheck.differing_executors,
         ],
     )
-    @given(journey=_JOURNEYS)
+    @given(journey=store_journeys)
     @example(journey=[("raise_concern", 1), ("sweep", 24 * 7), ("no_further_action", 1)])
     @example(journey=[("raise_concern", 1), ("offer_support", 2), ("sweep", 24 * 30)])
     def test_the_snapshot_equals_the_replay_of_random_journeys(

@@ -15,13 +15,14 @@ from hypothesis import strategies as st
 
 from disruption.analysis.disclosure import Relation, Table, determined, hidden_cells, protect
 from disruption.analysis.report_sections import Writer, endings_section, placements_section
-from disruption.domain.codes import PROVIDER_GROUPS, reason_group
+from disruption.domain.codes import reason_group
 from tests.disclosure_check import (
     read_report,
     shares_beside_hidden,
     small_counts_shown,
     worked_out,
 )
+from tests.strategies import open_placement_counts, section_rows
 
 PROVIDERS = ["Own authority", "Private", "Other"]
 
@@ -125,18 +126,7 @@ def test_nothing_is_hidden_without_a_threshold() -> None:
 
 
 @settings(max_examples=25, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.integers(0, 12).map(lambda n: n if n % 3 else n * 7),
-            st.integers(0, 8),
-            st.integers(0, 40),
-        ),
-        min_size=2,
-        max_size=6,
-    ),
-    st.integers(2, 11),
-)
+@given(open_placement_counts, st.integers(2, 11))
 def test_no_protected_table_gives_a_hidden_count_away(
     cells: list[tuple[int, int, int]], smallest: int
 ) -> None:
@@ -147,25 +137,8 @@ def test_no_protected_table_gives_a_hidden_count_away(
     assert small_counts_shown({"open": shown["open"]}, smallest) == []
 
 
-REASONS = ["CARPL", "CREQB", "CREQO", "CHILD", "ALLEG", "STAND", "APPRR", "CLOSE", "LAREQ"]
-TYPES = ["Foster placement", "Children's Homes", "Placed for adoption", "Placed with parents"]
-
-
 @settings(max_examples=8, deadline=None)
-@given(
-    rows=st.lists(
-        st.tuples(
-            st.sampled_from(REASONS),
-            st.booleans(),
-            st.sampled_from(TYPES),
-            st.sampled_from(list(PROVIDER_GROUPS)),
-            st.sampled_from(["in_borough", "out_of_borough"]),
-            st.booleans(),
-        ),
-        min_size=1,
-        max_size=60,
-    )
-)
+@given(rows=section_rows)
 def test_no_table_of_the_reports_sections_gives_a_hidden_count_away(
     rows: list[tuple[str, bool, str, str, str, bool]], tmp_path_factory: pytest.TempPathFactory
 ) -> None:

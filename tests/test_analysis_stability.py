@@ -8,7 +8,6 @@ cohort, the same carer since 31 March 2023 or earlier.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -21,16 +20,10 @@ from disruption.ssda903 import Report, check_files
 from disruption.ssda903.findings import Finding
 from disruption.ssda903.historic import historic_cases
 from disruption.store.memory import MemoryStore
+from tests.returns903 import Returns903
+from tests.strategies import stability_histories, year_ends
 
 Y = date(2025, 3, 31)
-SYNTH = next(
-    (
-        p / "shared" / "data" / "ssda903-synth"
-        for p in Path(__file__).resolve().parents[1:4]
-        if (p / "shared" / "data" / "ssda903-synth").is_dir()
-    ),
-    Path("/nonexistent/ssda903-synth"),
-)
 Ep = tuple[str, date, date | None, str, str]  # child, decom, dec, rne, place (ls C2)
 
 
@@ -325,11 +318,11 @@ def test_31_march_windows_are_exact_on_both_sides() -> None:
     assert measure(episodes, dobs, "long_term") == (2, 3)  # A and C stable; B not in it
 
 
-@pytest.mark.skipif(not SYNTH.is_dir(), reason=f"{SYNTH} is absent")
-def test_the_synthetic_returns_give_sane_measures() -> None:
-    report = check_files([SYNTH / "2019", SYNTH / "2020"])
-    result = stability(report.episodes, report.header, date(2020, 3, 31))
-    assert result["year_end"] == "2020-03-31"
+def test_another_tools_returns_give_sane_measures(returns903: Returns903) -> None:
+    report = check_files(list(returns903.folders))
+    first = min(returns903.years)
+    result = stability(report.episodes, report.header, date(first, 3, 31))
+    assert result["year_end"] == f"{first}-03-31"
     for name in ("short_term", "two_year", "long_term"):
         m = result[name]
         assert 0 <= m["numerator"] <= m["denominator"]
@@ -337,62 +330,8 @@ def test_the_synthetic_returns_give_sane_measures() -> None:
     assert result["two_year"]["denominator"] <= result["short_term"]["denominator"]
 
 
-# Properties on random histories: a few children, contiguous episodes with the odd gap in
-# care, every RNE, legal status (short breaks included), placements for adoption and
-# temporary placements.
-
-_PLACES = ("U4", "U5", "K2", "A5", "A3", "T1")
-
-
-@st.composite
-def histories(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame]:
-    rows: list[tuple[object, ...]] = []
-    dobs: dict[str, date] = {}
-    for c in range(draw(st.integers(1, 4))):
-        child = f"C{c}"
-        dobs[child] = date(2004, 1, 1) + timedelta(days=draw(st.integers(0, 6000)))
-        day = date(2017, 1, 1) + timedelta(days=draw(st.integers(0, 1500)))
-        count = draw(st.integers(1, 6))
-        for i in range(count):
-            place = draw(st.sampled_from(_PLACES if i else _PLACES[:-1]))
-            rne = "S" if i == 0 else draw(st.sampled_from("PTULB"))
-            length = draw(st.integers(1, 500))
-            end: date | None = day + timedelta(days=length)
-            if i == count - 1 and draw(st.booleans()):
-                end = None
-            rows.append(
-                (
-                    child,
-                    day,
-                    rne,
-                    draw(st.sampled_from(("C2", "C2", "E1", "V3", "V4"))),
-                    place,
-                    "PR1",
-                    end,
-                    None if end is None else "X1",
-                    None if end is None else "CARPL",
-                    draw(st.sampled_from(("SC1", "SC2", "SC3"))),
-                )
-            )
-            if end is None:
-                break
-            gap = draw(st.integers(0, 60)) if draw(st.integers(0, 9)) == 0 else 0
-            day = end + timedelta(days=gap)
-    columns = ("child", "decom", "rne", "ls", "place", "place_provider", "dec", "rec")
-    schema: dict[str, type[pl.DataType]] = dict.fromkeys(
-        (*columns, "reason_place_change", "urn"), pl.String
-    )
-    schema.update(decom=pl.Date, dec=pl.Date)
-    episodes = pl.DataFrame(rows, schema=schema, orient="row")
-    header = pl.DataFrame({"child": list(dobs), "dob": list(dobs.values())})
-    return episodes, header
-
-
-_YEAR_ENDS = st.sampled_from([date(y, 3, 31) for y in range(2018, 2025)])
-
-
 @settings(max_examples=60, deadline=None)
-@given(histories(), _YEAR_ENDS)
+@given(stability_histories(), year_ends)
 def test_figures_are_consistent(history: tuple[pl.DataFrame, pl.DataFrame], y: date) -> None:
     episodes, dobs = history
     result = stability(episodes, dobs, y)
@@ -405,7 +344,7 @@ def test_figures_are_consistent(history: tuple[pl.DataFrame, pl.DataFrame], y: d
 
 
 @settings(max_examples=60, deadline=None)
-@given(histories(), _YEAR_ENDS)
+@given(stability_histories(), year_ends)
 def test_placing_for_adoption_never_lowers_the_long_term_measure(
     history: tuple[pl.DataFrame, pl.DataFrame], y: date
 ) -> None:
@@ -420,7 +359,7 @@ def test_placing_for_adoption_never_lowers_the_long_term_measure(
 
 
 @settings(max_examples=60, deadline=None)
-@given(histories(), _YEAR_ENDS, st.data())
+@given(stability_histories(), year_ends, st.data())
 def test_a_change_of_legal_status_only_changes_nothing(
     history: tuple[pl.DataFrame, pl.DataFrame], y: date, data: st.DataObject
 ) -> None:
@@ -447,7 +386,7 @@ def test_a_change_of_legal_status_only_changes_nothing(
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(histories(), _YEAR_ENDS)
+@given(stability_histories(), year_ends)
 def test_the_store_gives_back_the_figures_of_the_episodes_it_imported(
     history: tuple[pl.DataFrame, pl.DataFrame], y: date
 ) -> None:

@@ -9,6 +9,8 @@ import pytest
 
 from tests.scripts import ROOT, load_script
 
+pytestmark = pytest.mark.slow  # benchmark smoke: the slow tier (pytest -m slow)
+
 
 def test_bench_analysis_runs_and_agrees(capsys: pytest.CaptureFixture[str]) -> None:
     bench = load_script(ROOT / "benchmarks" / "bench_analysis.py", "bench_analysis")

@@ -6,6 +6,8 @@ import pytest
 
 from tests.scripts import ROOT, load_script
 
+pytestmark = pytest.mark.slow  # benchmark smoke: the slow tier (pytest -m slow)
+
 
 def test_bench_import_runs_and_finds_the_mess(capsys: pytest.CaptureFixture[str]) -> None:
     bench = load_script(ROOT / "benchmarks" / "bench_import.py", "bench_import")

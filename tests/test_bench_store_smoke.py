@@ -11,6 +11,8 @@ import pytest
 from tests.conftest import NO_POSTGRES, POSTGRES_URL
 from tests.scripts import load_script
 
+pytestmark = pytest.mark.slow  # benchmark smoke: the slow tier (pytest -m slow)
+
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_store.py"
 
 

@@ -10,6 +10,8 @@ import pytest
 
 from tests.scripts import load_script
 
+pytestmark = pytest.mark.slow  # benchmark smoke: the slow tier (pytest -m slow)
+
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_engine.py"
 
 

@@ -26,6 +26,7 @@ from disruption.domain.calendar import (
     WorkingCalendar,
     _uk,
 )
+from tests.strategies import calendar_dates, calendars, holiday_dates, working_day_counts
 
 E_W = DEFAULT_CALENDAR
 SCOTLAND = WorkingCalendar(Nation.SCOTLAND)
@@ -239,20 +240,8 @@ def ref_between(cal: WorkingCalendar, start: date, end: date) -> int:
 
 # --- Properties ---------------------------------------------------------------------------
 
-DATES = st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31))
-REF_DATES = st.dates(min_value=date(1990, 1, 1), max_value=date(2098, 12, 31))  # holidays: 2100
-COUNTS = st.integers(min_value=1, max_value=400)
 
-
-@st.composite
-def calendars(draw: st.DrawFn, near: date) -> WorkingCalendar:
-    offsets = draw(st.lists(st.integers(min_value=-20, max_value=60), max_size=6))
-    return WorkingCalendar(
-        draw(st.sampled_from(Nation)), [near + timedelta(days=k) for k in offsets]
-    )
-
-
-@given(DATES, COUNTS, st.sampled_from(Nation))
+@given(calendar_dates, working_day_counts, st.sampled_from(Nation))
 def test_between_inverts_add(d: date, n: int, nation: Nation) -> None:
     cal = WorkingCalendar(nation)
     due = cal.add_working_days(d, n)
@@ -261,7 +250,7 @@ def test_between_inverts_add(d: date, n: int, nation: Nation) -> None:
     assert cal.add_working_days(d, cal.working_days_between(d, due)) == due
 
 
-@given(DATES, DATES, st.sampled_from(Nation))
+@given(calendar_dates, calendar_dates, st.sampled_from(Nation))
 def test_add_inverts_between_onto_working_days(a: date, b: date, nation: Nation) -> None:
     cal = WorkingCalendar(nation)
     start, end = min(a, b), max(a, b)
@@ -275,14 +264,14 @@ def test_add_inverts_between_onto_working_days(a: date, b: date, nation: Nation)
         assert reached == cal.subtract_working_days(end, 0)
 
 
-@given(DATES, DATES, DATES)
+@given(calendar_dates, calendar_dates, calendar_dates)
 def test_between_is_additive(a: date, b: date, c: date) -> None:
     wdb = E_W.working_days_between
     assert wdb(a, b) + wdb(b, c) == wdb(a, c)
 
 
 @settings(deadline=None, max_examples=60)
-@given(DATES, COUNTS, st.sampled_from(Nation))
+@given(calendar_dates, working_day_counts, st.sampled_from(Nation))
 def test_add_lands_on_working_day_after_exactly_n(d: date, n: int, nation: Nation) -> None:
     cal = WorkingCalendar(nation)
     due = cal.add_working_days(d, n)
@@ -295,7 +284,7 @@ def test_add_lands_on_working_day_after_exactly_n(d: date, n: int, nation: Natio
 
 
 @settings(deadline=None, max_examples=150)
-@given(st.data(), REF_DATES, st.integers(min_value=0, max_value=60))
+@given(st.data(), holiday_dates, st.integers(min_value=0, max_value=60))
 def test_matches_naive_reference(data: st.DataObject, d: date, n: int) -> None:
     cal = data.draw(calendars(d))
     other = data.draw(st.dates(min_value=d - timedelta(days=90), max_value=d + timedelta(days=90)))

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from disruption.cli import app
 from disruption.store.sql.schema import SCHEMA_VERSION
+from tests.returns903 import Returns903
 
 runner = CliRunner()
 SW = {"id": "sw-17", "role": "social_worker"}
@@ -180,6 +181,7 @@ def test_diagram_prints_mermaid() -> None:
     assert "concern_raised --> support_offered: offer_support" in result.stdout
 
 
+@pytest.mark.slow  # the demo end to end
 def test_demo_runs_on_sqlite_and_summarises(tmp_path: Path) -> None:
     db = tmp_path / "demo.sqlite"
     result = invoke("demo", "--db", str(db), "--out", str(tmp_path / "out"), "--seed", "3")
@@ -236,21 +238,16 @@ def test_db_upgrade_upgrades_a_version_1_store_once(tmp_path: Path) -> None:
     assert invoke("case", "show", "P-0001", "--db", str(db), "--json").exit_code == 0
 
 
-SYNTH = Path(__file__).resolve().parents[2] / "shared" / "data" / "ssda903-synth"
-
-
-@pytest.mark.skipif(
-    not SYNTH.exists(), reason="the shared SSDA903 test data is not beside the repo"
-)
-def test_validate_903_reports_findings_and_exits_0(tmp_path: Path) -> None:
-    result = invoke("validate-903", str(SYNTH / "2019"), str(SYNTH / "2020"), "--json")
+def test_validate_903_reports_findings_and_exits_0(returns903: Returns903, tmp_path: Path) -> None:
+    older, newer = returns903.folders
+    result = invoke("validate-903", str(older), str(newer), "--json")
     assert result.exit_code == 0
     findings = json.loads(result.stdout)
     assert findings
     assert {"file", "row", "column", "rule", "message"} <= set(findings[0])
     assert any(f["rule"] == "reconcile-duplicate" for f in findings)
     out = tmp_path / "findings.csv"
-    assert invoke("validate-903", str(SYNTH / "2019"), "--csv", str(out)).exit_code == 0
+    assert invoke("validate-903", str(older), "--csv", str(out)).exit_code == 0
     assert out.read_text(encoding="utf-8").splitlines()[0].startswith("file,row,column,rule")
 
 

@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from disruption.cli import app
 from disruption.demo.returns import synthetic_returns
-from tests.test_ssda903_load import SYNTH, _returns
+from tests.returns903 import Returns903
+from tests.test_ssda903_load import _returns
 
 runner = CliRunner()
 
@@ -22,10 +23,9 @@ def test_import_twice_adds_once(tmp_path: Path) -> None:
     _imports_once([*folders, "--db", str(tmp_path / "cases.sqlite")])
 
 
-@pytest.mark.skipif(not SYNTH.is_dir(), reason=f"{SYNTH} is absent")
-def test_the_shared_synthetic_returns_import_once(tmp_path: Path) -> None:
+def test_another_tools_returns_import_once(returns903: Returns903, tmp_path: Path) -> None:
     db = str(tmp_path / "cases.sqlite")
-    _imports_once([str(SYNTH / "2019"), str(SYNTH / "2020"), "--db", db])
+    _imports_once([*(str(p) for p in returns903.folders), "--db", db])
 
 
 def _imports_once(given: list[str]) -> None:

@@ -13,16 +13,9 @@ from typer.testing import CliRunner
 
 from disruption.cli import app
 from disruption.demo.returns import synthetic_returns
+from tests.returns903 import Returns903
 
 runner = CliRunner()
-SYNTH = next(
-    (
-        p / "shared" / "data" / "ssda903-synth"
-        for p in Path(__file__).resolve().parents[1:4]
-        if (p / "shared" / "data" / "ssda903-synth").is_dir()
-    ),
-    Path("/nonexistent/ssda903-synth"),
-)
 
 
 @pytest.fixture(scope="module")
@@ -110,10 +103,12 @@ def test_the_store_equals_the_files_with_short_breaks_every_year_end(
     assert _measures([*plain, *ends]) != _measures([*short_breaks, *ends])
 
 
-@pytest.mark.skipif(not SYNTH.is_dir(), reason=f"{SYNTH} is absent")
-def test_the_store_equals_the_files_on_the_shared_synthetic_returns(tmp_path: Path) -> None:
-    folders = [str(SYNTH / "2019"), str(SYNTH / "2020")]
-    _store_equals_files(folders, str(tmp_path / "cases.sqlite"), _year_ends(2017, 2020))
+def test_the_store_equals_the_files_on_another_tools_returns(
+    returns903: Returns903, tmp_path: Path
+) -> None:
+    folders = [str(p) for p in returns903.folders]
+    first = min(returns903.years)
+    _store_equals_files(folders, str(tmp_path / "cases.sqlite"), _year_ends(first - 3, first))
 
 
 def test_months_of_birth_cannot_decide_a_year_end_not_at_a_months_end(

@@ -105,6 +105,7 @@ def test_the_events_commands_default_source_is_the_feeds() -> None:
     assert cases.DEFAULT_SOURCE == feed.DEFAULT_SOURCE
 
 
+@pytest.mark.slow  # benchmark smoke
 def test_the_startup_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
     bench = load_script(ROOT / "benchmarks" / "bench_cli_startup.py", "bench_cli_startup")
     numbers = bench.main(rounds=1)

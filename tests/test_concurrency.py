@@ -44,6 +44,8 @@ from tests.workers import (
     worker_env,
 )
 
+pytestmark = pytest.mark.slow  # multi-process races: the slow tier (pytest -m slow)
+
 WORKERS = 4
 COMMANDS = 500
 CASES = 20

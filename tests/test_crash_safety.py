@@ -45,6 +45,8 @@ from disruption.exceptions import SchemaError, StoreError
 from disruption.store import open_store
 from tests.workers import ROOT, WORKER, check_store, read_line, stream_plan, worker_env
 
+pytestmark = pytest.mark.slow  # crash trials: the slow tier (pytest -m slow)
+
 COMMANDS = 40
 """Commands in each trial's own plan (about 60 are applied per second on a disk)."""
 

@@ -19,6 +19,8 @@ from tests.disclosure_check import (
 )
 from tests.test_demo_returns import DECK_TABLE
 
+pytestmark = pytest.mark.slow  # the demo end to end: the slow tier (pytest -m slow)
+
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoSummary:

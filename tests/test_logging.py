@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 import structlog
 from hypothesis import given, settings
-from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
 from disruption.exceptions import CommandError, InvalidData
@@ -40,6 +39,7 @@ from tests.builders import (
     run,
     waiver_data,
 )
+from tests.strategies import log_fields
 
 CHILD_VIEWS = "I-want-to-stay-with-Nana-Rose-in-Leeds"
 NOT_OBTAINED = "Declined-to-speak-after-the-row-with-Kayden"
@@ -355,16 +355,7 @@ def test_an_unconfigured_warning_never_reaches_standard_output(
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    fields=st.dictionaries(
-        st.one_of(
-            st.sampled_from(sorted(ALLOWED_FIELDS - {"event"})),
-            st.from_regex(r"[a-z_]{1,12}", fullmatch=True),
-        ).filter(lambda key: key not in {"event", "log_level"}),
-        st.text(max_size=20),
-        max_size=6,
-    )
-)
+@given(fields=log_fields)
 def test_a_library_line_keeps_allowed_values_and_only_those(fields: dict[str, str]) -> None:
     structlog.reset_defaults()
     with capture_logs() as logs:

@@ -21,6 +21,8 @@ from disruption.domain.payloads import is_text_ref
 from disruption.engine.feed import to_cloudevent
 from disruption.store import open_store
 
+pytestmark = pytest.mark.slow  # the demo end to end: the slow tier (pytest -m slow)
+
 FREE_TEXT = (
     "Wants to stay near school and friends.",
     "Declined to take part.",

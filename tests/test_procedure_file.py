@@ -21,6 +21,7 @@ from disruption.exceptions import (
 )
 from disruption.procedure.file import load_procedure, parse_procedure
 from tests.scripts import ROOT
+from tests.strategies import procedure_documents
 
 EXAMPLES = ROOT / "examples" / "procedures"
 SW = {"id": "sw-3", "role": "social_worker"}
@@ -180,54 +181,6 @@ def test_unreadable_and_unparsable_files_are_definition_errors(tmp_path: Path) -
         load_procedure(listed)
 
 
-NEW_STATES = ["respite", "review", "hold", "escalated"]
-ALL_STATES = [
-    "placed",
-    "concern_raised",
-    "support_offered",
-    "disruption_meeting",
-    "move_planned",
-    "stabilised",
-    "ended",
-    *NEW_STATES,
-]
-
-
-ACTIVE = ALL_STATES[:6]
-
-
-def _step(
-    name: str, sources: list[str], dest: str | None, follow_up: bool = False
-) -> dict[str, Any]:
-    transition: dict[str, Any] = {"from": sources}
-    if dest is not None:
-        transition["to"] = dest
-    event = "".join(part.capitalize() for part in name.split("_"))
-    return {"name": name, "event": event, "transitions": [transition], "follow_up": follow_up}
-
-
-@st.composite
-def documents(draw: st.DrawFn) -> dict[str, Any]:
-    """Mostly valid definitions (each new state entered and left), plus random extra steps."""
-    states = draw(st.lists(st.sampled_from(NEW_STATES), unique=True, max_size=4))
-    finals = {s for s in states if draw(st.booleans())}
-    commands = []
-    for state in states:
-        commands.append(_step(f"enter_{state}", [draw(st.sampled_from(ACTIVE))], state))
-        if state not in finals:
-            commands.append(_step(f"leave_{state}", [state], draw(st.sampled_from(ACTIVE))))
-    for i in range(draw(st.integers(0, 3))):
-        sources = draw(st.lists(st.sampled_from(ALL_STATES), min_size=1, max_size=3, unique=True))
-        dest = draw(st.one_of(st.none(), st.sampled_from(ALL_STATES)))
-        commands.append(_step(f"step_{i}", sources, dest, draw(st.booleans())))
-    return {
-        "name": "random",
-        "version": 1,
-        "states": [{"name": s, "final": s in finals} for s in states],
-        "commands": commands,
-    }
-
-
 def _parsed(document: dict[str, Any]) -> Procedure | tuple[str, ...]:
     try:
         return parse_procedure(document).procedure
@@ -236,7 +189,7 @@ def _parsed(document: dict[str, Any]) -> Procedure | tuple[str, ...]:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(documents(), st.lists(st.integers(0, 11), max_size=10))
+@given(procedure_documents(), st.lists(st.integers(0, 11), max_size=10))
 def test_random_definitions_are_accepted_and_safe_or_rejected_with_problems(
     document: dict[str, Any], steps: list[int]
 ) -> None:

@@ -9,188 +9,37 @@ refused command changed nothing.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from datetime import datetime, timedelta, timezone
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from disruption.core.fold import replay
-from disruption.domain import codes
 from disruption.domain.clock import london_date
 from disruption.domain.commands import Command
 from disruption.domain.events import Event, event_from_record, event_to_record
 from disruption.domain.model import (
     Actor,
     Case,
-    ConcernCategory,
-    Location,
-    MeetingDecision,
     Role,
-    SupportType,
 )
 from disruption.engine.engine import Engine
 from disruption.exceptions import CommandError
 from disruption.procedure.definition import FileRecorder
-from disruption.procedure.standard import CHAIR_ROLES, STANDARD
-from disruption.procedure.standard.data import FACTORS
-from tests.builders import MANAGER_ROLE_NAMES, STATES, T0, make_engine
+from disruption.procedure.standard import STANDARD
+from tests.builders import STATES, T0, make_engine
+from tests.strategies import (
+    ACTOR_IDS,
+    COMMAND_NAMES,
+    pick_command,
+    role_for,
+    spoil,
+    valid_journey,
+    valid_payload,
+)
 
 CASES = ("P-1", "P-2", "P-3")
-NAMES = (
-    "open_case",
-    "raise_concern",
-    "no_further_action",
-    "offer_support",
-    "convene_meeting",
-    "record_meeting",
-    "stabilise",
-    "end_placement",
-    "record_notice",
-    "record_learning_review",
-)
-MANAGEMENT = {"no_further_action", "offer_support", "stabilise"}
-ACTOR_IDS = ("sw-1", "sw-2", "tm-1", "fm-1", "hos-1", "iro-1", "carer-1")
-ROLES = tuple(r.value for r in Role)
-FACTOR_LIST = tuple(sorted(FACTORS))
-
-JUNK = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(-(2**40), 2**40),
-    st.text(max_size=12),
-    st.dates(date(1700, 1, 1), date(2400, 12, 31)).map(date.isoformat),
-    st.sampled_from(["2025-02-30", "2025-13-01", "25-12-01", "", " ", "U1", "PR9", "CARPL"]),
-    st.lists(st.text(max_size=5), max_size=3),
-    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
-)
-"""Values that are usually wrong wherever they are put."""
-
-
-def iso(d: date) -> str:
-    return d.isoformat()
-
-
-def days_back(draw: st.DataObject, on: date, most: int, floor: date | None = None) -> date:
-    """A date up to ``most`` days before ``on``, not before ``floor`` when that is possible."""
-    chosen = on - timedelta(days=draw.draw(st.integers(0, most)))
-    return max(chosen, floor) if floor is not None and floor <= on else chosen
-
-
-def text(draw: st.DataObject) -> str:
-    return draw.draw(st.text(min_size=1, max_size=40).filter(lambda s: s.strip() != ""))
-
-
-def chair(draw: st.DataObject) -> dict[str, str]:
-    """A chair: usually independent, sometimes someone who acted as a social worker."""
-    roles = sorted(r.value for r in CHAIR_ROLES)
-    ids = ["iro-1", "iro-2", "hos-1", "tm-1", "iro-1", "iro-2", "sw-1"]
-    return {"id": draw.draw(st.sampled_from(ids)), "role": draw.draw(st.sampled_from(roles))}
-
-
-def pick(draw: st.DataObject, fitting: tuple[str, ...]) -> str:
-    """One of the commands that act in a state, ``end_placement`` seldom (it ends the case)."""
-    others = [n for n in fitting if n != "end_placement"]
-    if others and (len(others) == len(fitting) or draw.draw(st.integers(0, 7)) != 0):
-        return draw.draw(st.sampled_from(others))
-    return draw.draw(st.sampled_from(fitting))
-
-
-def valid_payload(draw: st.DataObject, name: str, on: date, case: Case | None) -> dict[str, Any]:
-    """Data for ``name`` that is usually valid for ``case`` at the date ``on``."""
-    if name == "open_case":
-        start = on - timedelta(days=draw.draw(st.integers(0, 3000)))
-        types = codes.PLACE.codes_in(codes.collection_year(start))
-        placement: dict[str, Any] = {
-            "id": draw.draw(st.sampled_from(["PL-1", "PL-2", "p.3"])),
-            "type": draw.draw(st.sampled_from(types)),
-            "provider": draw.draw(st.sampled_from(list(codes.PLACE_PROVIDER))),
-            "start": iso(start),
-            "location": draw.draw(st.sampled_from([x.value for x in Location])),
-        }
-        if draw.draw(st.booleans()):
-            placement["carer"] = "carer-1"
-        return {"child": draw.draw(st.sampled_from(["C-1", "C-2"])), "placement": placement}
-    if name == "raise_concern":
-        return {
-            "category": draw.draw(st.sampled_from([c.value for c in ConcernCategory])),
-            "raised_by": draw.draw(st.sampled_from(ROLES)),
-        }
-    if name == "no_further_action":
-        return {"reason": text(draw)}
-    if name == "offer_support":
-        support = draw.draw(st.lists(st.sampled_from([s.value for s in SupportType]), min_size=1))
-        data: dict[str, Any] = {"support": support[:4]}
-        if draw.draw(st.booleans()):
-            data["review_by"] = iso(on + timedelta(days=draw.draw(st.integers(0, 60))))
-        return data
-    if name == "convene_meeting":
-        return {
-            "date": iso(on + timedelta(days=draw.draw(st.integers(0, 6)))),
-            "chair": chair(draw),
-        }
-    if name == "record_meeting":
-        convened = case.meetings[-1].date if case is not None and case.meetings else None
-        attendees = draw.draw(st.lists(st.sampled_from(ROLES), max_size=3))
-        data = {
-            "held_on": iso(days_back(draw, on, 4, convened)),
-            "attendees": ["social_worker", *attendees],
-            "factors": draw.draw(st.lists(st.sampled_from(FACTOR_LIST), max_size=3)),
-            "decision": draw.draw(st.sampled_from([d.value for d in MeetingDecision])),
-        }
-        views = "child_views" if draw.draw(st.booleans()) else "child_views_not_obtained"
-        data[views] = text(draw)
-        return data
-    if name == "stabilise":
-        return {}
-    if name == "end_placement":
-        began = case.placement.start if case is not None else None
-        end = days_back(draw, on, 6, began)
-        reasons = codes.REASON_PLACE_CHANGE.codes_in(codes.collection_year(end))
-        return {
-            "end": iso(end),
-            "reason": draw.draw(st.sampled_from(reasons)),
-            "planned": draw.draw(st.booleans()),
-        }
-    end_date = case.ending.end if case is not None and case.ending is not None else None
-    if name == "record_notice":
-        return {"sent_on": iso(days_back(draw, on, 6, end_date))}
-    if name == "record_learning_review":
-        if draw.draw(st.booleans()):
-            return {"waived": {"reason": text(draw)}}
-        return {
-            "held_on": iso(days_back(draw, on, 6, end_date)),
-            "chair": chair(draw),
-            "factors": draw.draw(st.lists(st.sampled_from(FACTOR_LIST), min_size=1, max_size=3)),
-            "recommendations": text(draw),
-        }
-    return draw.draw(st.dictionaries(st.text(max_size=8), JUNK, max_size=3))
-
-
-def mutate(draw: st.DataObject, data: dict[str, Any]) -> dict[str, Any]:
-    """Spoil some data: drop a field, add an unknown one, or put junk in one."""
-    how = draw.draw(st.sampled_from(["drop", "add", "junk", "junk-nested"]))
-    keys = sorted(data)
-    if how == "drop" and keys:
-        key = draw.draw(st.sampled_from(keys))
-        return {k: v for k, v in data.items() if k != key}
-    if how == "junk" and keys:
-        return {**data, draw.draw(st.sampled_from(keys)): draw.draw(JUNK)}
-    nested = [k for k in keys if isinstance(data[k], dict)]
-    if how == "junk-nested" and nested:
-        key = draw.draw(st.sampled_from(nested))
-        return {**data, key: mutate(draw, dict(data[key]))}
-    return {**data, draw.draw(st.text(min_size=1, max_size=8)): draw.draw(JUNK)}
-
-
-def role_for(draw: st.DataObject, name: str, data: dict[str, Any]) -> str:
-    """Usually a role allowed to send the command; sometimes any role."""
-    if draw.draw(st.integers(0, 3)) == 0:
-        return draw.draw(st.sampled_from(ROLES))
-    if name in MANAGEMENT or "waived" in data:
-        return draw.draw(st.sampled_from(MANAGER_ROLE_NAMES))
-    return "social_worker"
 
 
 def opened_deadline_ids(events: tuple[Event, ...]) -> list[str]:
@@ -214,11 +63,11 @@ class Journeys(RuleBasedStateMachine):
         case_id = draw.draw(st.sampled_from(CASES), label="case")
         current = self.engine.load(case_id)
         if draw.draw(st.integers(0, 3)) == 0:
-            name = draw.draw(st.sampled_from([*NAMES, "escalate"]))
+            name = draw.draw(st.sampled_from([*COMMAND_NAMES, "escalate"]))
         elif current is None:
             name = "open_case"
         else:
-            name = pick(draw, STANDARD.machine.commands_in(current.state) or NAMES)
+            name = pick_command(draw, STANDARD.machine.commands_in(current.state) or COMMAND_NAMES)
 
         if draw.draw(st.integers(0, 9)) == 0:  # sometimes a time before the last step
             at = self.now - timedelta(minutes=draw.draw(st.integers(1, 3 * 24 * 60)))
@@ -230,7 +79,7 @@ class Journeys(RuleBasedStateMachine):
 
         data = valid_payload(draw, name, london_date(at), current)
         if draw.draw(st.integers(0, 3)) == 0:
-            data = mutate(draw, data)
+            data = spoil(draw, data)
         role = role_for(draw, name, data)
         actor = Actor(draw.draw(st.sampled_from(ACTOR_IDS)), Role(role))
         cmd = Command(case=case_id, name=name, at=at, actor=actor, data=data)
@@ -315,41 +164,6 @@ TestJourneys.settings = settings(
 
 
 # Stored form ---------------------------------------------------------------------------------
-
-
-def valid_journey(draw: st.DataObject) -> tuple[Event, ...]:
-    """Run a random journey of valid-looking commands; return every event stored."""
-    engine = make_engine()
-    now = T0 + timedelta(minutes=draw.draw(st.integers(0, 400 * 24 * 60)))
-    for _ in range(draw.draw(st.integers(1, 14))):
-        current = engine.load("P-1")
-        if current is None:
-            name = "open_case"
-        elif not STANDARD.machine.commands_in(current.state):
-            break
-        else:
-            name = pick(draw, STANDARD.machine.commands_in(current.state))
-        now += timedelta(minutes=draw.draw(st.integers(0, 5 * 24 * 60)))
-        offset = timezone(timedelta(minutes=15 * draw.draw(st.integers(-48, 56))))
-        data = valid_payload(draw, name, london_date(now), current)
-        role = (
-            "social_worker"
-            if name not in MANAGEMENT and "waived" not in data
-            else "head_of_service"
-        )
-        cmd = Command(
-            case="P-1",
-            name=name,
-            at=now.astimezone(offset),
-            actor=Actor(draw.draw(st.sampled_from(ACTOR_IDS)), Role(role)),
-            data=data,
-            id=draw.draw(st.one_of(st.none(), st.uuids().map(str))),
-        )
-        try:
-            engine.handle(cmd)
-        except CommandError:
-            continue
-    return tuple(engine.store.events("P-1"))
 
 
 @settings(max_examples=60, deadline=None)

@@ -11,30 +11,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from disruption.ssda903 import Finding, check_files, read_episodes, reconcile, validate
+from disruption.ssda903._normalise import as_text
 from disruption.ssda903._rules import d
-from disruption.ssda903.read import read_episode_rows
+from disruption.ssda903.read import episode_rows, read_episode_rows
 from disruption.ssda903.validate import CODE_COLUMNS, validate_rows
+from tests.strategies import episode_cells, later_episode_cells
 
 HEAD = (
     "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN"
-)
-
-children = st.sampled_from(["1", "2", " 3 ", "", "4"])
-days = st.sampled_from(
-    ["01/04/2019", "15/06/2019", "01/04/2020", "31/02/2020", "05/05/20", "", "2020-01-01"]
-)
-ends = st.sampled_from(["", "20/05/2019", "01/04/2020", "30/06/2020", "bad"])
-rne = st.sampled_from(["S", "p", " B ", "ZZ", "", "L", "T"])
-ls = st.sampled_from(["C2", "V2", "zz", ""])
-place = st.sampled_from(["U1", "u4", "T0", "K2", "XX", "", "P1"])
-provider = st.sampled_from(["PR1", "PR4", "pr0", "Q9", ""])
-rec = st.sampled_from(["", "X1", "E11", "e3", "QQ"])
-reason = st.sampled_from(["", "CARPL", "allow", "OTHER", "NOPE"])
-rows = st.lists(st.tuples(children, days, rne, ls, place, provider, ends, rec, reason), max_size=12)
-# A later return's DEC dates (2021-22 and 2022-23): its year is never an earlier return's.
-later_ends = st.sampled_from(["", "20/05/2021", "01/04/2022", "30/06/2022", "bad"])
-later_rows = st.lists(
-    st.tuples(children, days, rne, ls, place, provider, later_ends, rec, reason), max_size=12
 )
 
 
@@ -55,7 +39,7 @@ def in_turn(paths: list[Path]) -> tuple[pl.DataFrame, tuple[Finding, ...]]:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rows, later_rows)
+@given(episode_cells, later_episode_cells)
 def test_check_files_equals_the_three_steps_in_turn(
     first: list[tuple[str, ...]], second: list[tuple[str, ...]]
 ) -> None:
@@ -72,14 +56,34 @@ def test_check_files_equals_the_three_steps_in_turn(
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rows)
+@given(episode_cells)
 def test_values_read_cover_every_code_and_validation_agrees(lines: list[tuple[str, ...]]) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        read = read_episode_rows(write_return(Path(folder) / "episodes.csv", lines))
+        path = write_return(Path(folder) / "episodes.csv", lines)
+        read = read_episode_rows(path)
+        # As `check_files` reads them: the code columns as Enums of the values read.
+        internal = episode_rows([path])
     for column in CODE_COLUMNS:
         held = set(read.frame[column].drop_nulls().to_list())
         assert held <= read.values[column]
-    assert validate_rows(read.frame, None, read.values) == validate(read.frame)
+        assert internal.frame[column].dtype == pl.Enum(sorted(read.values[column]))
+    assert internal.frame.schema != read.frame.schema
+    assert as_text(internal.frame).equals(read.frame)
+    found = validate(read.frame)
+    assert validate_rows(read.frame, None, read.values) == found
+    assert validate_rows(internal.frame, None, internal.values) == found
+
+
+@given(episode_cells)
+def test_rows_read_in_order_are_the_rows_read_sorted(lines: list[tuple[str, ...]]) -> None:
+    # As `check_files` reads them: the rows kept, by CHILD, DECOM, then line, in one gather.
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_return(Path(folder) / "episodes.csv", lines)
+        read = read_episode_rows(path)
+        ordered = episode_rows([path], ordered=True)
+    expected = read.frame.sort("child", "decom", "_row")
+    assert as_text(ordered.frame).equals(expected)
+    assert ordered.findings == read.findings
 
 
 def test_steps_are_announced_in_order(tmp_path: Path) -> None:

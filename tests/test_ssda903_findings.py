@@ -7,25 +7,12 @@ import gc
 import attrs
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
 from disruption.ssda903.findings import FIELDS, Finding, from_columns
-
-_text = st.text(max_size=8)
-_rows = st.lists(
-    st.tuples(
-        _text,
-        st.none() | st.integers(min_value=1),
-        st.none() | _text,
-        _text,
-        _text,
-        st.none() | _text,
-    ),
-    max_size=30,
-)
+from tests.strategies import finding_rows
 
 
-@given(_rows)
+@given(finding_rows)
 def test_from_columns_equals_finding_row_by_row(rows: list[tuple[object, ...]]) -> None:
     columns = [[row[i] for row in rows] for i in range(len(FIELDS))]
     expected = [Finding(*row) for row in rows]  # type: ignore[arg-type]

@@ -15,16 +15,8 @@ from disruption.ssda903.historic import case_reference
 from disruption.ssda903.load import import_returns, plan_import
 from disruption.store import CaseStore, open_store
 from disruption.store.memory import MemoryStore
+from tests.returns903 import Returns903
 
-SYNTH = next(
-    (
-        p / "shared" / "data" / "ssda903-synth"
-        for p in Path(__file__).resolve().parents[1:4]
-        if (p / "shared" / "data" / "ssda903-synth").is_dir()
-    ),
-    Path("/nonexistent/ssda903-synth"),
-)
-YEARS = [SYNTH / "2019", SYNTH / "2020"]
 NOW = datetime(2026, 11, 28, 9, tzinfo=UTC)
 HEADER = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n1,1,01/01/2010,WBRI,A1,,\n"
 EPISODES = (
@@ -133,11 +125,12 @@ def test_a_placement_with_a_code_invalid_in_its_year_is_reported_and_skipped(
     assert (summary.placements, summary.added) == (4, 3)
 
 
-def _import_twice(store: CaseStore) -> None:
-    first = import_returns(YEARS, store, recorded_at=NOW)
+def _import_twice(store: CaseStore, returns: Returns903) -> None:
+    years = list(returns.folders)
+    first = import_returns(years, store, recorded_at=NOW)
     assert first.added == first.placements > 1000
     before = store.last_position()
-    again = import_returns(YEARS, store, recorded_at=NOW)
+    again = import_returns(years, store, recorded_at=NOW)
     assert (again.added, again.present) == (0, first.added)
     assert store.last_position() == before
     engine = Engine(store)
@@ -146,21 +139,23 @@ def _import_twice(store: CaseStore) -> None:
         assert engine.case(ref) == replay(events, STANDARD.records)
 
 
-@pytest.mark.skipif(not SYNTH.is_dir(), reason=f"{SYNTH} is absent")
-def test_the_synthetic_returns_import_once_on_sqlite(tmp_path: Path) -> None:
+def test_another_tools_returns_import_once_on_sqlite(
+    returns903: Returns903, tmp_path: Path
+) -> None:
     store = open_store(str(tmp_path / "cases.sqlite"))
     try:
-        _import_twice(store)
+        _import_twice(store, returns903)
     finally:
         store.close()
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(not SYNTH.is_dir(), reason=f"{SYNTH} is absent")
-def test_the_synthetic_returns_import_once_on_postgresql(postgres_url: str) -> None:
+def test_another_tools_returns_import_once_on_postgresql(
+    returns903: Returns903, postgres_url: str
+) -> None:
     store = open_store(postgres_url)
     try:
-        _import_twice(store)
+        _import_twice(store, returns903)
     finally:
         store.close()
 

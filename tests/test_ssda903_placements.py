@@ -1,24 +1,15 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import date
 
 import polars as pl
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from disruption.ssda903 import PLACEMENT_COLUMNS, check_files, derive_placements
 from disruption.ssda903.placements import placement_episodes
-
-SYNTH = next(
-    (
-        p / "shared" / "data" / "ssda903-synth"
-        for p in Path(__file__).resolve().parents[1:4]
-        if (p / "shared" / "data" / "ssda903-synth").is_dir()
-    ),
-    Path("/nonexistent/ssda903-synth"),
-)
+from tests.returns903 import Returns903
+from tests.strategies import placement_histories
 
 # (child, decom, rne, place, dec, rec, reason_place_change, urn); provider is "PR" + place.
 Row = tuple[str, date, str, str, date | None, str | None, str | None, str | None]
@@ -223,10 +214,8 @@ def test_no_episodes() -> None:
     assert df.height == 0
 
 
-def test_synthetic_returns() -> None:
-    if not SYNTH.is_dir():
-        pytest.skip(f"{SYNTH} is absent")
-    report = check_files(sorted(p for p in SYNTH.iterdir() if p.is_dir()))
+def test_another_tools_returns(returns903: Returns903) -> None:
+    report = check_files(list(returns903.folders))
     df = derive_placements(report.episodes)
     assert df.height > 0
     bad = df.filter(pl.col("end").is_not_null() & (pl.col("start") > pl.col("end")))
@@ -295,35 +284,8 @@ def _reference(rows: list[Row]) -> list[tuple[object, ...]]:
     return out
 
 
-@st.composite
-def _histories(draw: st.DrawFn) -> list[Row]:
-    rows: list[Row] = []
-    for c in range(draw(st.integers(1, 3))):
-        day = d(1)
-        for _ in range(draw(st.integers(1, 7))):
-            end: date | None = day + timedelta(days=draw(st.integers(0, 40)))
-            if draw(st.integers(0, 6)) == 0:
-                end = None
-            rows.append(
-                (
-                    str(c),
-                    day,
-                    draw(st.sampled_from(("S", "P", "B", "T", "U", "L", "X"))),
-                    draw(st.sampled_from(("U1", "U1", "K2", "T0", "T3"))),
-                    end,
-                    None if end is None else draw(st.sampled_from(("X1", "X1", "E11", None))),
-                    draw(st.sampled_from((None, "CARPL", "CREQB"))),
-                    draw(st.sampled_from((None, "SC1", "SC2"))),
-                )
-            )
-            if end is None:
-                break
-            day = end + timedelta(days=draw(st.sampled_from((0, 0, 0, 1, 9))))
-    return rows
-
-
 @settings(max_examples=150, deadline=None)
-@given(_histories())
+@given(placement_histories())
 def test_derive_placements_follows_the_rules(rows: list[Row]) -> None:
     got = derive_placements(episodes(*rows))
     expected = _reference(rows)

@@ -25,26 +25,14 @@ from disruption.cli import app
 from disruption.demo.returns import Returns
 from disruption.exceptions import ReturnYearClash, ReturnYearUnknown
 from disruption.ssda903 import Report, check_files, read_episodes
+from tests.returns903 import Returns903
+from tests.strategies import child_histories
 
 HEAD = (
     "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN"
 )
 LAST_DAY = date(2025, 3, 31)  # the demo writer's last return ends here
 runner = CliRunner()
-
-# One child's history: when care starts, then each placement's length and type.
-placements = st.lists(
-    st.tuples(st.integers(1, 800), st.sampled_from(["U1", "U4", "K2", "R1"])),
-    min_size=1,
-    max_size=4,
-)
-child_history = st.tuples(
-    st.integers(0, 3000),  # days after 1 April 2016 that care starts
-    placements,
-    st.booleans(),  # leaves care at the end of the last placement (if before the last day)
-    st.sampled_from(["C2", "C2", "V3"]),  # legal status (V3: short breaks)
-    st.integers(1, 17),  # age in years when care starts
-)
 
 
 def build_returns(children: list[Any]) -> Returns:
@@ -125,7 +113,7 @@ def same(a: Report, b: Report) -> None:
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    children=st.lists(child_history, min_size=1, max_size=6),
+    children=st.lists(child_histories, min_size=1, max_size=6),
     mixed=st.sets(st.integers(2017, 2025)),
     as_folder=st.lists(st.booleans(), min_size=11, max_size=11),
     data=st.data(),
@@ -286,23 +274,20 @@ def test_a_header_that_cannot_be_read_leaves_the_others(tmp_path: Path) -> None:
     ]
 
 
-SYNTH = Path(__file__).resolve().parents[2] / "shared" / "data" / "ssda903-synth"
-
-
-@pytest.mark.skipif(not SYNTH.is_dir(), reason="shared synthetic SSDA903 data not present")
-def test_the_shared_synthetic_returns_in_any_shape() -> None:
-    # Returns another tool wrote, in folders named by the year each starts in.
-    folders = [SYNTH / "2020", SYNTH / "2019"]
-    files = [SYNTH / "2020" / "header.csv", SYNTH / "2019" / "episodes.csv",
-             SYNTH / "2019" / "header.csv", SYNTH / "2020" / "episodes.csv"]  # fmt: skip
+def test_another_tools_returns_in_any_shape(returns903: Returns903) -> None:
+    # Returns another tool wrote (the shared ones: in folders named by the year each starts in).
+    older, newer = returns903.folders
+    folders = [newer, older]
+    files = [newer / "header.csv", older / "episodes.csv",
+             older / "header.csv", newer / "episodes.csv"]  # fmt: skip
     baseline = check_files(folders)
-    assert set(baseline.episodes["_return"].to_list()) == {2020, 2021}
+    assert set(baseline.episodes["_return"].to_list()) == returns903.years
     assert not [f for f in baseline.findings if f.rule in ("return-year", "header-missing")]
-    for given_as in (files, [files[0], SYNTH / "2019", files[3]], list(reversed(folders))):
+    for given_as in (files, [files[0], older, files[3]], list(reversed(folders))):
         report = check_files(given_as)
         assert report.findings == baseline.findings
         assert report.episodes.equals(baseline.episodes)
-        for y in (2020, 2021):
+        for y in sorted(returns903.years):
             day = date(y, 3, 31)
             assert stability(report.episodes, report.header, day) == stability(
                 baseline.episodes, baseline.header, day

@@ -22,6 +22,7 @@ from disruption.store.sql import event_rows
 from disruption.store.sql.audit import GENESIS, link, verify_rows
 from tests.builders import T0, make_engine, reach
 from tests.conftest import postgres
+from tests.strategies import stored_texts, stored_values
 
 runner = CliRunner()
 
@@ -118,13 +119,9 @@ def test_link_depends_on_the_previous_hash_and_every_field() -> None:
     assert verify_rows([]).ok
 
 
-_TEXT = st.text(st.characters(codec="utf-8"), max_size=40)
-_VALUE = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), _TEXT)
-
-
 @settings(max_examples=300, deadline=None)
 @given(
-    st.dictionaries(st.one_of(st.just("hash"), _TEXT), _VALUE, max_size=8),
+    st.dictionaries(st.one_of(st.just("hash"), stored_texts), stored_values, max_size=8),
     st.text("0123456789abcdef", max_size=64),
 )
 def test_link_hashes_what_json_dumps_writes(row: dict[str, object], previous: str) -> None:
@@ -137,7 +134,7 @@ def test_link_hashes_what_json_dumps_writes(row: dict[str, object], previous: st
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(*([_VALUE] * len(event_rows.EVENT_COLUMNS))), max_size=5))
+@given(st.lists(st.tuples(*([stored_values] * len(event_rows.EVENT_COLUMNS))), max_size=5))
 def test_rows_are_chained_as_link_chains_them(values: list[tuple[object, ...]]) -> None:
     previous, expected = GENESIS, []
     for row in values:

@@ -21,6 +21,7 @@ import attrs
 import polars as pl
 
 from disruption.exceptions import ReturnYearClash, ReturnYearError, ReturnYearUnknown
+from disruption.ssda903._normalise import as_text
 from disruption.ssda903.files import EPISODES, HEADER, PathsArg, as_paths, locate
 from disruption.ssda903.findings import (
     Finding,
@@ -86,7 +87,8 @@ def check_files(paths: PathsArg, *, on_step: Callable[[str], object] | None = No
 
     The result is that of `read_episodes`, then `validate` of the rows as read and
     `reconcile` of them, with less work: the values of the code columns, found while reading,
-    are not looked for again.
+    are not looked for again; the rows are sorted as they are read; the code columns are
+    compared as `polars.Enum` columns of those values, and are strings again in the report.
 
     Args:
         paths: Files, folders or a mix, of any number of returns, in any order: a folder's
@@ -116,25 +118,30 @@ def check_files(paths: PathsArg, *, on_step: Callable[[str], object] | None = No
     if not episode_paths:
         given = ", ".join(str(p) for p in as_paths(paths)) or "(no paths)"
         raise FileUnreadable(given, "no Episodes CSV file among the paths given")
-    read = episode_rows(episode_paths)
+    # Each file's rows by CHILD, DECOM and line, the files by return: in `RULE_ORDER` when
+    # no two files are of one return (sorted as the rows are read: one copy, not two).
+    read = episode_rows(episode_paths, ordered=True)
     findings = list(read.findings)
     header, header_findings = _headers([f.path for f in files if f.table == HEADER], read)
     findings += header_findings
     # The rules check the rows as submitted; the import works on the repaired rows. Sorted
     # once for both (for one return, the rules' order is also reconciling's).
     step("validate")
-    rows = read.frame
-    if not in_rule_order(rows):
+    # Each frame is let go as soon as the next is made, so that its memory is used again
+    # (fresh memory costs a page fault a page).
+    rows, values, read_findings = read.frame, read.values, read.findings
+    returns = set(read.years.values())
+    one_return, one_file_each = len(returns) == 1, len(returns) == len(read.years)
+    del read
+    if not one_file_each and not in_rule_order(rows):
         rows = rows.sort(list(RULE_ORDER), maintain_order=True)
-    checked = validate_rows(rows, header, read.values, in_order=True, read_findings=read.findings)
+    checked = validate_rows(rows, header, values, in_order=True, read_findings=read_findings)
     step("reconcile")
     # One return's rows in `RULE_ORDER` are in reconciling's order too: not checked again.
-    one_return = len(set(read.years.values())) == 1
     episodes, reconciled = reconcile_rows(rows, sorted_already=one_return)
     del rows
-    del read  # the rows as read: freed once reconciled
     findings += reconciled + checked
-    return Report(episodes, header, tuple(findings))
+    return Report(as_text(episodes), header, tuple(findings))
 
 
 def _headers(paths: Sequence[Path], read: ReadRows) -> tuple[pl.DataFrame | None, list[Finding]]:

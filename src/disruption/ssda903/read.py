@@ -13,7 +13,7 @@ that later returns can win, and the rows come oldest return first.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,8 @@ import attrs
 import polars as pl
 
 from disruption.exceptions import FileUnreadable
-from disruption.ssda903._normalise import normalise
+from disruption.ssda903._normalise import as_text, normalise, unified
+from disruption.ssda903._order import in_order
 from disruption.ssda903._row_findings import row_findings
 from disruption.ssda903.files import (
     EPISODES,
@@ -85,9 +86,20 @@ def _options(strict: bool) -> dict[str, Any]:
     }
 
 
-def _scan(path: Path, strict: bool) -> pl.LazyFrame:
-    """The file, every column as text; ``strict`` fails on bytes that are not UTF-8."""
-    return pl.scan_csv(path, **_options(strict))
+def _scan(path: Path, strict: bool, categorical: Collection[str]) -> pl.LazyFrame:
+    """The file, every column as text; ``strict`` fails on bytes that are not UTF-8.
+
+    The ``categorical`` columns (names as written in the file) are read as text too, but as a
+    `polars.Categorical` of categories of their own: the reader finds each column's distinct
+    values while it parses, at almost no cost, where hashing the column afterwards costs about
+    half the read again (see `disruption.ssda903._normalise`).
+    """
+    overrides = {c: _own_categorical() for c in categorical}
+    return pl.scan_csv(path, schema_overrides=overrides, **_options(strict))
+
+
+def _own_categorical() -> pl.Categorical:
+    return pl.Categorical(pl.Categories.random())
 
 
 def _header(file: str, path: Path, columns: Sequence[str]) -> tuple[dict[str, str], list[Finding]]:
@@ -115,16 +127,62 @@ def _header(file: str, path: Path, columns: Sequence[str]) -> tuple[dict[str, st
     return source, findings
 
 
-def _raw(file: str, path: Path, wanted: list[pl.Expr]) -> pl.DataFrame:
-    """The wanted columns as text: strict UTF-8 is quicker; a file that is not is read lossily."""
+def _raw(
+    file: str, path: Path, source: Mapping[str, str], categorical: Sequence[str]
+) -> pl.DataFrame:
+    """The columns of ``source`` (name read: name in the file), as text.
+
+    The ``categorical`` columns (names read) are categoricals of their own categories: read
+    so by the reader (`_scan`) when its categories are sound (`_sound`); otherwise, and for a
+    file that is not UTF-8, the file is read as text (strictly, else lossily: a file that
+    cannot be read as text is unreadable) and those columns cast.
+    """
+    wanted = [pl.col(name).alias(c) for c, name in source.items()]
     try:
-        return _scan(path, strict=True).select(wanted).collect()
+        frame = _scan(path, True, [source[c] for c in categorical]).select(wanted).collect()
+        if _sound(frame, categorical):
+            return frame
     except pl.exceptions.PolarsError:
+        pass
+    try:
         try:
-            return _scan(path, strict=False).select(wanted).collect()
-        except pl.exceptions.PolarsError as err:
-            message = str(err).splitlines()[0] if str(err) else repr(err)
-            raise FileUnreadable(file, message) from err
+            frame = _scan(path, True, ()).select(wanted).collect()
+        except pl.exceptions.PolarsError:
+            frame = _scan(path, False, ()).select(wanted).collect()
+    except pl.exceptions.PolarsError as err:
+        message = str(err).splitlines()[0] if str(err) else repr(err)
+        raise FileUnreadable(file, message) from err
+    return frame.with_columns(pl.col(c).cast(_own_categorical()) for c in categorical)
+
+
+def _sound(frame: pl.DataFrame, categorical: Sequence[str]) -> bool:
+    """Whether the reader's categories hold only what a read as text would accept.
+
+    On a malformed line (a quote left open) the reader's categoricals, unlike its text, are
+    not checked: a category can then run over a delimiter or a line end, or cut a character
+    in two (not UTF-8: polars panics when such a category is made a Python string). The
+    categories are checked as bytes, in polars; the text read then judges the file.
+    """
+    for c in categorical:
+        top = frame.select(pl.col(c).to_physical().max()).item()
+        if top is None:
+            continue
+        every = pl.int_range(top + 1, dtype=pl.UInt32).cat.to(frame.schema[c], strict=False)
+        texts = pl.select(every.cast(pl.String).cast(pl.Binary).alias("text"))
+        text = pl.col("text")
+        unsound = text.is_null() | pl.any_horizontal(text.bin.contains(b) for b in _UNSOUND)
+        if texts.select(unsound.any()).item():
+            return False
+        try:
+            for value in texts["text"].to_list():
+                value.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+_UNSOUND = [b'"', b",", b"\n", b"\r"]
+"""Bytes that no category of a well-formed code or date column holds (`_sound`)."""
 
 
 def _blank(columns: Sequence[str], dates: Sequence[str]) -> list[pl.Expr]:
@@ -162,7 +220,10 @@ class ReadRows:
     """The rows read from the files of one kind, and the values of their code columns.
 
     Attributes:
-        frame: The rows, as `read_episodes` or `read_header` return them.
+        frame: The rows, as `read_episodes` or `read_header` return them (internally,
+            `episode_rows` gives the code and postcode columns as `polars.Enum` columns of
+            ``values``, which the rules compare much more cheaply: `as_text` makes them
+            strings).
         values: Each code and postcode column's distinct non-null values, normalised (those
             of skipped rows included: a superset of the values in ``frame``), so that
             `validate_rows` need not look for them again.
@@ -183,35 +244,55 @@ def _read_one(
     columns: Sequence[str],
     dates: Sequence[str],
     required_dates: frozenset[str],
+    ordered: bool = False,
 ) -> ReadRows:
     file = str(path)
     source, findings = _header(file, path, columns)
     present = [c for c in columns if c in source]
-    raw = _raw(file, path, [pl.col(source[c]).alias(c) for c in present])
+    by_value = [c for c in columns if c in _CODE_COLUMNS | _FEW_VALUES]
+    categorical = [c for c in present if c in by_value or c in dates]
+    raw = _raw(file, path, {c: source[c] for c in present}, categorical)
     # The line number of each row (line 1 is the header); cheaper here than in the reader.
     raw = raw.with_columns(
         pl.int_range(2, raw.height + 2, dtype=pl.Int64).alias("_row"),
         *_blank([c for c in columns if c not in source], dates),
     )
     given = [c for c in dates if c in source]
-    by_value = [c for c in columns if c in _CODE_COLUMNS | _FEW_VALUES]
     raw, found = normalise(
         raw, [c for c in present if c not in dates], _CODE_COLUMNS, by_value, given
     )
     values = {c: found.get(c, frozenset()) for c in by_value}
     df = raw.with_columns(_flags(columns, dates, required_dates))
+    del raw  # the columns as read: their memory is used again for the rows kept
     needed = ["_row", "child", *dates, *(f"_{c}_{p}" for c in dates for p in _PARTS)]
-    noted_rows = df.select(needed).filter(df["_noted"])
+    noted_rows = df.select(needed).filter(df["_noted"]).with_columns(pl.col(given).cast(pl.String))
     findings += row_findings(file, noted_rows, given, dates, required_dates)
     keep = df["_kept"]
     df = df.select(
         [pl.col(f"_{c}_date").alias(c) if c in dates else pl.col(c) for c in columns]
         + [pl.col("_row")]
     )
-    if not keep.all():
+    if ordered:
+        df = _kept_in_order(df, keep)
+    elif not keep.all():
         df = df.filter(keep)
     df = df.select(*columns, pl.lit(file, pl.String).alias("_file"), "_row")
     return ReadRows(df, values, findings)
+
+
+def _kept_in_order(df: pl.DataFrame, keep: pl.Series) -> pl.DataFrame:
+    """The rows of ``df`` that ``keep`` keeps, by CHILD, DECOM, then line.
+
+    One gather of every column, where filtering then sorting would copy them twice; rows
+    already in that order are only filtered.
+    """
+    keys = df.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_at"), "child", "decom").filter(
+        keep
+    )
+    if in_order(keys, ("child", "decom")):
+        return df if keys.height == df.height else df.filter(keep)
+    at = pl.col("_at").sort_by(["child", "decom"], maintain_order=True)
+    return df[keys.select(at).to_series()]
 
 
 def _read(
@@ -221,9 +302,13 @@ def _read(
     dates: Sequence[str],
     required_dates: frozenset[str],
     dated: Callable[[Path, pl.DataFrame], Dated],
+    ordered: bool = False,
 ) -> ReadRows:
-    """Read the files of one table, each as the return its year says, oldest return first."""
-    parts = {path: _read_one(path, columns, dates, required_dates) for path in paths}
+    """Read the files of one table, each as the return its year says, oldest return first.
+
+    Each file's rows come in line order; or, when ``ordered``, by CHILD, DECOM, then line.
+    """
+    parts = {path: _read_one(path, columns, dates, required_dates, ordered) for path in paths}
     if not parts:
         raise FileUnreadable("(no paths)", f"no {table} file was given")
     found = {path: dated(path, part.frame) for path, part in parts.items()}
@@ -239,7 +324,8 @@ def _read(
     ]
     findings.sort(key=lambda f: (f.file, f.row or 0))
     frames = [
-        parts[p].frame.with_columns(pl.lit(years[p], pl.Int64).alias("_return")) for p in order
+        frame.with_columns(pl.lit(years[p], pl.Int64).alias("_return"))
+        for p, frame in zip(order, unified([parts[p].frame for p in order], values), strict=True)
     ]
     frame = frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical")
     return ReadRows(frame, values, findings, {p: years[p] for p in order}, found)
@@ -249,9 +335,16 @@ def _episodes_dated(path: Path, frame: pl.DataFrame) -> Dated:
     return episodes_dated(path, frame["dec"])
 
 
-def episode_rows(paths: Sequence[Path]) -> ReadRows:
+def episode_rows(paths: Sequence[Path], *, ordered: bool = False) -> ReadRows:
+    """The Episodes files' rows; when ``ordered``, each file's by CHILD, DECOM, then line."""
     return _read(
-        paths, EPISODES, EPISODE_COLUMNS, ("decom", "dec"), frozenset({"decom"}), _episodes_dated
+        paths,
+        EPISODES,
+        EPISODE_COLUMNS,
+        ("decom", "dec"),
+        frozenset({"decom"}),
+        _episodes_dated,
+        ordered,
     )
 
 
@@ -259,7 +352,8 @@ def header_rows(paths: Sequence[Path], episodes: Mapping[Path, Dated]) -> ReadRo
     def dated(path: Path, _: pl.DataFrame) -> Dated:
         return header_dated(path, episodes)
 
-    return _read(paths, HEADER, HEADER_COLUMNS, ("dob", "mc_dob"), frozenset(), dated)
+    read = _read(paths, HEADER, HEADER_COLUMNS, ("dob", "mc_dob"), frozenset(), dated)
+    return attrs.evolve(read, frame=as_text(read.frame))
 
 
 def read_episode_rows(paths: PathsArg) -> ReadRows:
@@ -275,7 +369,8 @@ def read_episode_rows(paths: PathsArg) -> ReadRows:
         FileUnreadable: A file is missing, not CSV, or has no CHILD column.
         ReturnYearError: A file's return year cannot be told, or two files claim one year.
     """
-    return episode_rows([f.path for f in locate(paths, EPISODES)])
+    read = episode_rows([f.path for f in locate(paths, EPISODES)])
+    return attrs.evolve(read, frame=as_text(read.frame))
 
 
 def read_episodes(paths: PathsArg) -> tuple[pl.DataFrame, list[Finding]]:

@@ -63,33 +63,38 @@ def reconciled(
     Returns:
         As `reconcile`.
     """
-    kept_order, findings = _without_duplicates(episodes, sorted_already=sorted_already)
-    df, noted = _closed_and_cut(episodes[kept_order])
+    kept, findings = _without_duplicates(episodes, sorted_already=sorted_already)
+    df, noted = _closed_and_cut(kept)
     return df.select(episodes.columns), findings + _step_findings(noted)
 
 
 def _without_duplicates(
     episodes: pl.DataFrame, *, sorted_already: bool = False
-) -> tuple[pl.Series, list[Finding]]:
+) -> tuple[pl.DataFrame, list[Finding]]:
     """Step a: the rows kept, in `ORDER`, and a finding for each row dropped that differs.
 
     Of rows with the same CHILD and DECOM, the last in (return, line) order wins; the row
-    kept for a dropped one is the next row kept, in sorted order.
+    kept for a dropped one is the next row kept, in sorted order. Rows already in order are
+    filtered, not gathered (a gather of every column costs more).
     """
-    if sorted_already or in_order(episodes):  # as `check_files` passes one return: no sort
-        order = pl.int_range(episodes.height, dtype=pl.UInt32, eager=True)
-    else:
-        order = episodes.select(pl.arg_sort_by(ORDER, maintain_order=True)).to_series()
     duplicate = (
         (pl.col("child") == pl.col("child").shift(-1))
         & (pl.col("decom") == pl.col("decom").shift(-1))
     ).fill_null(False)
-    keys = episodes.select(pl.col("child", "decom").gather(order)).with_columns(
-        duplicate.alias("_dropped"), order.alias("_at")
-    )
-    kept_order = keys.filter(~pl.col("_dropped"))["_at"]
-    if kept_order.len() == episodes.height:
-        return kept_order, []
+    if sorted_already or in_order(episodes):  # as `check_files` passes one return: no sort
+        order = pl.int_range(episodes.height, dtype=pl.UInt32, eager=True)
+        keys = episodes.select(duplicate.alias("_dropped"), pl.lit(order).alias("_at"))
+        if not keys["_dropped"].any():
+            return episodes, []
+        kept = episodes.filter(~keys["_dropped"])
+    else:
+        order = episodes.select(pl.arg_sort_by(ORDER, maintain_order=True)).to_series()
+        keys = episodes.select(pl.col("child", "decom").gather(order)).select(
+            duplicate.alias("_dropped"), pl.lit(order).alias("_at")
+        )
+        kept = episodes[keys.filter(~pl.col("_dropped"))["_at"]]
+        if kept.height == episodes.height:
+            return kept, []
     pairs = keys.select(
         pl.col("_at").filter("_dropped"),
         pl.when(~pl.col("_dropped"))
@@ -98,7 +103,7 @@ def _without_duplicates(
         .filter("_dropped")
         .alias("_kept_at"),
     )
-    return kept_order, _duplicate_findings(episodes, pairs)
+    return kept, _duplicate_findings(episodes, pairs)
 
 
 def _duplicate_findings(episodes: pl.DataFrame, pairs: pl.DataFrame) -> list[Finding]:

@@ -169,28 +169,42 @@ def _with_neighbours(episodes: pl.LazyFrame, *, two_back: bool = True) -> pl.Laz
     def nxt(c: str) -> pl.Expr:
         return pl.col(c).shift(-1).alias(f"_next_{c}")
 
-    child, ret = pl.col("child"), pl.col("_return")
-    return episodes.with_columns(
-        ((child == child.shift(1)) & (ret == ret.shift(1))).fill_null(False).alias("_has_prev"),
-        ((child == child.shift(2)) & (ret == ret.shift(2))).fill_null(False).alias("_has_prev2"),
-        ((child == child.shift(-1)) & (ret == ret.shift(-1))).fill_null(False).alias("_has_next"),
-    ).with_columns(
-        *(prev(c) for c in _PREVIOUS),
-        *((prev2("place"), prev2("pl_post")) if two_back else ()),
-        nxt("decom"),
-        nxt("rne"),
-        nxt("place"),
+    # A child's episodes in a return are consecutive rows (`RULE_ORDER`): the CHILD texts are
+    # compared once, with the row before.
+    child, ret, same = pl.col("child"), pl.col("_return"), pl.col("_has_prev")
+    return (
+        episodes.with_columns(
+            ((child == child.shift(1)) & (ret == ret.shift(1))).fill_null(False).alias("_has_prev")
+        )
+        .with_columns(
+            (same & same.shift(1)).fill_null(False).alias("_has_prev2"),
+            same.shift(-1).fill_null(False).alias("_has_next"),
+        )
+        .with_columns(
+            *(prev(c) for c in _PREVIOUS),
+            *((prev2("place"), prev2("pl_post")) if two_back else ()),
+            nxt("decom"),
+            nxt("rne"),
+            nxt("place"),
+        )
     )
 
 
 def _years_of_returns(episodes: pl.DataFrame) -> dict[int, int]:
-    """Each return's collection year: that of the latest date it holds."""
-    latest = episodes.group_by("_return").agg(
-        pl.max_horizontal("decom", "dec").max().alias("_latest")
-    )
+    """Each return's collection year: that of the latest date it holds.
+
+    The episodes are in `RULE_ORDER`: when the first row's return is the last's, there is
+    one return, and no grouping is needed.
+    """
+    ret, latest = pl.col("_return"), pl.max_horizontal("decom", "dec").max()
+    ends = (ret.first().alias("_first"), ret.last().alias("_last"), latest.alias("_latest"))
+    first, last, day = episodes.select(ends).row(0)
+    if first is not None and first == last:
+        return {} if day is None else {first: codes.collection_year(day)}
+    by_return = episodes.group_by("_return").agg(latest.alias("_latest"))
     return {
         r: codes.collection_year(d)
-        for r, d in zip(latest["_return"].to_list(), latest["_latest"].to_list(), strict=True)
+        for r, d in zip(by_return["_return"].to_list(), by_return["_latest"].to_list(), strict=True)
         if d is not None
     }
 
@@ -391,7 +405,9 @@ def validate_rows(
     """`validate`, told the values of the code columns when they are known already.
 
     Args:
-        episodes: As for `validate`.
+        episodes: As for `validate`; its code and postcode columns may also be
+            `polars.Enum` columns of ``values`` (as `check_files` reads them), compared
+            far more cheaply than texts.
         header: As for `validate`.
         values: For each column of `CODE_COLUMNS`, every value it holds (a superset will
             do, such as `ReadRows.values` of the rows read); ``None``: computed here.
