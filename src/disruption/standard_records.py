@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from disruption.chain import appended
 from disruption.clock import london_date
 from disruption.definition import Recorder
 from disruption.events import Event
@@ -51,7 +52,7 @@ def concern_raised(case: Case, event: Event) -> dict[str, Any]:
         to_role(event.data["raised_by"]),
         london_date(event.at),
     )
-    return {"concerns": (*case.concerns, concern)}
+    return {"concerns": appended(case.concerns, (concern,))}
 
 
 def support_offered(case: Case, event: Event) -> dict[str, Any]:
