@@ -16,19 +16,33 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from disruption.core.fold import replay
+from disruption.domain.chain import Chain
 from disruption.domain.clock import london_date
 from disruption.domain.commands import Command
 from disruption.domain.events import Event, event_from_record, event_to_record
 from disruption.domain.model import (
     Actor,
     Case,
+    DeadlineStatus,
     Role,
 )
 from disruption.engine.engine import Engine
 from disruption.exceptions import CommandError
 from disruption.procedure.definition import FileRecorder
 from disruption.procedure.standard import STANDARD
-from tests.builders import STATES, T0, make_engine
+from disruption.store.sql.snapshots import case_from_snapshot, snapshot_of
+from tests.builders import (
+    MANAGER,
+    STATES,
+    SW,
+    T0,
+    command,
+    hours,
+    make_engine,
+    no_further_action_data,
+    open_case_data,
+    raise_concern_data,
+)
 from tests.strategies import (
     ACTOR_IDS,
     COMMAND_NAMES,
@@ -198,3 +212,29 @@ def test_file_recorders_fold_as_plain_recorders_do(draw: st.DataObject) -> None:
     assert fused is not None
     assert called is not None
     assert fused.file.open_deadlines == called.open_deadlines()
+
+
+def test_a_long_case_keeps_its_records_shared_and_equal_to_replay() -> None:
+    """Past 16 concerns and deadlines a case's records are chains: a step adds to the list
+    the previous case shares instead of copying it; replay and a snapshot make the same case."""
+    engine = make_engine(T0 + timedelta(days=3))
+    engine.handle(command("P-L", "open_case", T0, *SW, open_case_data()))
+    cases = []
+    for k in range(30):
+        at = T0 + timedelta(hours=2 * k + 1)
+        engine.handle(command("P-L", "raise_concern", at, *SW, raise_concern_data()))
+        no_action = no_further_action_data()
+        cases.append(
+            engine.handle(command("P-L", "no_further_action", hours(at, 1), *MANAGER, no_action))
+        )
+    case = engine.case("P-L")
+    assert type(case.concerns) is Chain
+    assert type(case.deadlines) is Chain
+    assert case.concerns._shared is cases[-2].case.concerns._shared
+    assert len(case.concerns) == len(case.deadlines) == 30
+    assert {d.status for d in case.deadlines} == {DeadlineStatus.MET}
+    assert case.open_deadlines() == ()
+    replayed = replay(engine.history("P-L"), STANDARD.records)
+    assert replayed == case
+    assert case_from_snapshot(snapshot_of(case), case.procedure) == case
+    assert [c.on for c in case.concerns] == [c.on for c in replayed.concerns]

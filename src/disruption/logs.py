@@ -112,8 +112,9 @@ class LibraryLogger:
         self._configured = structlog.wrap_logger(
             None, processors=_FilteredChain(), logger_factory_args=(name,)
         )
+        self._stdlib_logger = logging.getLogger(name)  # the same object on every call
         self._stdlib = structlog.wrap_logger(
-            logging.getLogger(name),
+            self._stdlib_logger,
             processors=[
                 drop_personal_fields,
                 structlog.processors.LogfmtRenderer(key_order=["event"], bool_as_flag=False),
@@ -128,7 +129,7 @@ class LibraryLogger:
             if lowest is not None and level < lowest:
                 return
             bound = self._configured
-        elif logging.getLogger(self.name).isEnabledFor(level):
+        elif self._stdlib_logger.isEnabledFor(level):
             bound = self._stdlib
         else:
             return

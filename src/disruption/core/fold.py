@@ -8,11 +8,12 @@ million stored events is a loop over plain data.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from disruption.core.system import BOOKKEEPING, IMPORTED, MIGRATED
+from disruption.domain.chain import appended, replaced
 from disruption.domain.events import DeadlineChange, Event
 from disruption.domain.model import (
     Case,
@@ -78,7 +79,7 @@ def _opened(event: Event, placement: Placement | None = None) -> Case:
     return Case(event.case, event.to_state, event.seq, event.at, file)
 
 
-def _index(deadlines: list[Deadline], deadline_id: str) -> int:
+def _index(deadlines: Sequence[Deadline], deadline_id: str) -> int:
     """Where a deadline is, looked for from the latest: the ones still open are mostly recent."""
     for index in range(len(deadlines) - 1, -1, -1):
         if deadlines[index].id == deadline_id:
@@ -94,21 +95,25 @@ def _new_deadline(change: DeadlineChange) -> Deadline:
 
 
 def _apply(
-    deadlines: tuple[Deadline, ...],
+    deadlines: Sequence[Deadline],
     still_open: tuple[Deadline, ...],
     changes: tuple[DeadlineChange, ...],
-) -> tuple[tuple[Deadline, ...], tuple[Deadline, ...]]:
-    """Every deadline, and those still open, after an event's changes."""
-    if all(change.change == "open" for change in changes):  # one copy of a long history
+) -> tuple[Sequence[Deadline], tuple[Deadline, ...]]:
+    """Every deadline, and those still open, after an event's changes.
+
+    Neither copies the case's whole record of deadlines (see :mod:`disruption.domain.chain`): a
+    step costs the same on a case with a long history.
+    """
+    if all(change.change == "open" for change in changes):
         new = tuple(_new_deadline(change) for change in changes)
-        return deadlines + new, still_open + new
-    result = list(deadlines)
+        return appended(deadlines, new), still_open + new
+    result = deadlines
     open_ = list(still_open)
     for change in changes:
         kind = change.change
         if kind == "open":
             opened_ = _new_deadline(change)
-            result.append(opened_)
+            result = appended(result, (opened_,))
             open_.append(opened_)
             continue
         index = _index(result, change.id)
@@ -123,14 +128,14 @@ def _apply(
                 d.id, d.name, d.opened_on, d.due, d.earliest, _CLOSING[kind], change.on,
                 d.missed_recorded,
             )  # fmt: skip
-        result[index] = changed
+        result = replaced(result, index, changed)
         if d.status is DeadlineStatus.OPEN:
             at = _index(open_, d.id)
             if changed.status is DeadlineStatus.OPEN:
                 open_[at] = changed
             else:
                 del open_[at]
-    return tuple(result), tuple(open_)
+    return result, tuple(open_)
 
 
 def evolve(case: Case | None, event: Event, records: Mapping[str, Recorder]) -> Case:

@@ -95,17 +95,21 @@ class _Table:
 class _Box:
     """The table shared by all equal calendars; swapped whole, never mutated."""
 
-    __slots__ = ("key", "table")
+    __slots__ = ("after", "key", "table")
 
     def __init__(self, key: tuple[Nation, frozenset[date]]) -> None:
         self.key = key
         self.table: _Table | None = None
+        self.after: dict[tuple[date, int], date] = {}
+        """Answers of ``add_working_days`` by date and count: many deadlines share them."""
 
     def __reduce__(self) -> tuple[Any, ...]:
         return _box_for, self.key  # copies and pickles share the module's box
 
 
 _LOCK = threading.Lock()
+_AFTER_LIMIT = 65_536
+"""The most ``add_working_days`` answers a calendar keeps (about a few MB at most)."""
 _BOXES: dict[tuple[Nation, frozenset[date]], _Box] = {}
 
 
@@ -213,8 +217,19 @@ class WorkingCalendar:
         """
         if n < 0:
             raise ValueError(f"n must be zero or more, not {n}")
+        box = self._box
+        known = box.after.get((d, n))  # the hot call: most deadlines fall on days seen
+        if known is not None:
+            return known
+        found = self._add_working_days(d, n)
+        if len(box.after) >= _AFTER_LIMIT:
+            box.after.clear()
+        box.after[d, n] = found
+        return found
+
+    def _add_working_days(self, d: date, n: int) -> date:
         o = d.toordinal()
-        table = self._box.table  # fast path inlined: this is the hot call
+        table = self._box.table
         if table is None or not table.lo <= o <= table.hi:
             table = self._covering(o, o)
         while True:

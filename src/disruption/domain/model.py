@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -370,6 +370,10 @@ class CaseFile:
     """Everything about a case but where it stands: who, which placement, what was recorded.
 
     Attributes:
+        concerns: Concerns raised, oldest first: a tuple, or for a long record a
+            :class:`~disruption.domain.chain.Chain` (read and compared as a tuple), so that a step
+            adding one does not copy the others.
+        deadlines: Every deadline set, oldest first: a tuple or a chain, as ``concerns``.
         social_workers: Ids of everyone who has acted on the case as its social worker.
         imported: Whether the case is history imported from SSDA903 returns.
     """
@@ -377,13 +381,13 @@ class CaseFile:
     procedure: ProcedureRef
     child: str
     placement: Placement
-    concerns: tuple[Concern, ...] = ()
+    concerns: Sequence[Concern] = ()
     support: SupportOffer | None = None
     meetings: tuple[Meeting, ...] = ()
     ending: Ending | None = None
     notice_sent_on: date | None = None
     review: LearningReview | None = None
-    deadlines: tuple[Deadline, ...] = ()
+    deadlines: Sequence[Deadline] = ()
     social_workers: tuple[str, ...] = ()
     imported: bool = False
     open_deadlines: tuple[Deadline, ...] | None = attrs.field(default=None, eq=False, repr=False)

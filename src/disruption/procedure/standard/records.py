@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from disruption.domain.chain import appended
 from disruption.domain.clock import london_date
 from disruption.domain.events import Event
 from disruption.domain.model import (
@@ -51,7 +52,7 @@ def concern_raised(case: Case, event: Event) -> dict[str, Any]:
         to_role(event.data["raised_by"]),
         london_date(event.at),
     )
-    return {"concerns": (*case.concerns, concern)}
+    return {"concerns": appended(case.concerns, (concern,))}
 
 
 def support_offered(case: Case, event: Event) -> dict[str, Any]:
