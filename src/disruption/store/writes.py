@@ -119,12 +119,14 @@ def insert_events(tx: Tx, events: Sequence[Event]) -> None:
         tx.sync()
 
 
-def _case_values(case: Case) -> tuple[Any, ...]:
-    return (*rows.case_values(case), snapshot_of(case))
+def _case_values(case: Case, snapshot: str | None = None) -> tuple[Any, ...]:
+    return (*rows.case_values(case), snapshot_of(case) if snapshot is None else snapshot)
 
 
-def _case_statement(case: Case, expected_version: int) -> tuple[str, Sequence[Any]]:
-    values = _case_values(case)
+def _case_statement(
+    case: Case, expected_version: int, snapshot: str | None
+) -> tuple[str, Sequence[Any]]:
+    values = _case_values(case, snapshot)
     if expected_version == 0:
         return _INSERT_CASE, values
     return _UPDATE_CASE, (*values[1:], case.id, expected_version)
@@ -147,6 +149,8 @@ def append(
     texts: Sequence[PersonalText],
     expected_version: int,
     head: Head | None = None,
+    *,
+    snapshot: str | None = None,
 ) -> Head:
     """Write one command's events with the case's row, deadlines and free text, and commit.
 
@@ -159,6 +163,8 @@ def append(
         head: On PostgreSQL, where the position counter stood after this store's last
             append (the value returned then), to append in one round trip; ``None``
             takes positions in two.
+        snapshot: The case's snapshot text (:func:`~disruption.store.snapshots.snapshot_of`),
+            when the caller has it already.
 
     Returns:
         Where the counter stands after this append: the last position and its hash.
@@ -169,7 +175,7 @@ def append(
         Moved: When ``head`` was given and the counter was not there (nothing written).
     """
     with _refusals(tx, events):
-        return _append(tx, case, events, texts, expected_version, head)
+        return _append(tx, case, events, texts, expected_version, head, snapshot)
 
 
 @contextmanager
@@ -199,10 +205,11 @@ def _append(
     texts: Sequence[PersonalText],
     expected: int,
     head: Head | None,
+    snapshot: str | None,
 ) -> Head:
     # Lock order: the case's deadline rows, its row, then the counter (see the module's doc).
     _write_deadlines(tx, case, events)
-    written = _case_statement(case, expected)
+    written = _case_statement(case, expected, snapshot)
     if head is not None and tx.postgres and events and not texts:
         first, previous = guarded_take(tx, len(events), written, head)
         last = _write_events(tx, events, first, previous)
