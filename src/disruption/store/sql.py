@@ -147,15 +147,14 @@ class SqlStore(Reads, PrivateRecords):
         """
         what = f"append to case {case.id}"
         text = snapshot_of(case)
+        run, write = self._db.run, writes.append
         try:
             try:
-                with self._db.transaction(what) as tx:
-                    head = writes.append(
-                        tx, case, events, texts, expected_version, self._db.head, snapshot=text
-                    )
+                head = run(
+                    what, write, case, events, texts, expected_version, self._db.head, snapshot=text
+                )
             except writes.Moved:  # another writer moved the counter: two round trips
-                with self._db.transaction(what) as tx:
-                    head = writes.append(tx, case, events, texts, expected_version, snapshot=text)
+                head = run(what, write, case, events, texts, expected_version, snapshot=text)
         except writes.Stale:
             actual = self._version(case.id)
             message = f"case {case.id} is at version {actual}, not {expected_version}"

@@ -174,28 +174,41 @@ def append(
         DuplicateCommand: When one of the events' command ids was applied already.
         Moved: When ``head`` was given and the counter was not there (nothing written).
     """
-    with _refusals(tx, events):
+    try:
         return _append(tx, case, events, texts, expected_version, head, snapshot)
+    except tx.integrity_error as err:
+        refusal = _refusal(tx, err, events)
+        if refusal is err:
+            raise
+        raise refusal from None
+
+
+def _refusal(tx: Tx, err: Exception, events: Sequence[Event]) -> Exception:
+    """The :class:`Stale`, :class:`DuplicateCommand` or :class:`Moved` a key conflict means.
+
+    On PostgreSQL a statement's error surfaces at the next sync or at commit, so the
+    conflict is told by the table it names; any other error is given back as it is.
+    """
+    table = tx.conflict_table(err)
+    if table == "cases":
+        return Stale()
+    if table == "commands":
+        return DuplicateCommand(sorted({e.command_id for e in events if e.command_id}))
+    if table == "positions":  # the guarded counter was set to NULL
+        return Moved()
+    return err
 
 
 @contextmanager
 def _refusals(tx: Tx, events: Sequence[Event]) -> Iterator[None]:
-    """Turn the key conflicts that refuse a write into :class:`Stale` or :class:`DuplicateCommand`.
-
-    On PostgreSQL a statement's error surfaces at the next sync or at commit, so the
-    conflict is told by the table it names.
-    """
+    """:func:`_refusal` around a block."""
     try:
         yield
     except tx.integrity_error as err:
-        table = tx.conflict_table(err)
-        if table == "cases":
-            raise Stale from None
-        if table == "commands":
-            raise DuplicateCommand(sorted({e.command_id for e in events if e.command_id})) from None
-        if table == "positions":  # the guarded counter was set to NULL
-            raise Moved from None
-        raise
+        refusal = _refusal(tx, err, events)
+        if refusal is err:
+            raise
+        raise refusal from None
 
 
 def _append(
@@ -215,14 +228,15 @@ def _append(
         last = _write_events(tx, events, first, previous)
         tx.commit()
         return first + len(events) - 1, last
-    sealed = keys.ask_keys(tx, {t.child for t in texts})
+    sealed = keys.ask_keys(tx, {t.child for t in texts}) if texts else None
     taken = take_positions(tx, len(events), written)
     tx.sync()
     found = taken()
     if found is None:
         raise Stale
-    sealed_texts = keys.sealed_rows(texts, sealed())
-    tx.insert("personal_texts", rows.TEXT_COLUMNS, sealed_texts, prepare=len(texts) == 1)
+    if sealed is not None:
+        sealed_texts = keys.sealed_rows(texts, sealed())
+        tx.insert("personal_texts", rows.TEXT_COLUMNS, sealed_texts, prepare=len(texts) == 1)
     first, previous = found
     if events:
         previous = _write_events(tx, events, first, previous)
