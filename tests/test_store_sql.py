@@ -25,7 +25,7 @@ from disruption.events import Event
 from disruption.exceptions import ConcurrencyError, SchemaError, StoreError
 from disruption.fold import replay
 from disruption.standard import STANDARD
-from disruption.store import MemoryStore, SqlStore, open_store, rows, schema
+from disruption.store import MemoryStore, SqlStore, open_store, reads, rows, schema
 from disruption.store.base import CaseStore, OverdueDeadline
 from tests.conftest import NO_POSTGRES, POSTGRES_URL, libpq, postgres
 from tests.store_contract import (
@@ -149,6 +149,19 @@ def test_a_store_reuses_the_case_it_wrote_only_while_its_row_holds_that_snapshot
         else:
             assert snapshot.case is not None
             assert snapshot.case.child == "C-9"
+
+
+def test_a_store_keeps_a_bounded_number_of_cases_it_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reads, "RECENT", 2)
+    with SqlStore(str(tmp_path / "cases.db")) as store:
+        run(store, [open_case(f"P-{n}", child=f"C-{n}") for n in range(1, 4)])
+        assert list(store._recent) == ["P-2", "P-3"]  # the oldest written dropped
+        for n in range(1, 4):  # each still loads, read or kept
+            snapshot = store.snapshot(f"P-{n}")
+            assert snapshot is not None
+            assert snapshot.case == case_of(store, f"P-{n}")
 
 
 def test_events_after_a_snapshot_are_folded_onto_it(db_url: str) -> None:

@@ -5,6 +5,7 @@ A part of :class:`~disruption.store.sql.SqlStore`, kept apart for size.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from datetime import date
 from typing import Any, Final
@@ -55,13 +56,20 @@ class Reads:
     _recent: dict[str, tuple[str, Case]]
     """The cases this store wrote last, by reference, each with the snapshot text written."""
 
+    _recent_lock: threading.Lock
+
     def _remember(self, case: Case, text: str) -> None:
-        """Keep a case this store has just written, with its snapshot text."""
+        """Keep a case this store has just written, with its snapshot text.
+
+        Under a lock: threads sharing the store must never see the oldest case dropped by
+        two of them at once (an iteration over a changing dict fails).
+        """
         recent = self._recent
-        recent.pop(case.id, None)
-        recent[case.id] = (text, case)
-        if len(recent) > RECENT:
-            recent.pop(next(iter(recent)), None)
+        with self._recent_lock:
+            recent.pop(case.id, None)
+            recent[case.id] = (text, case)
+            if len(recent) > RECENT:
+                del recent[next(iter(recent))]
 
     def _from_snapshot(self, case: str, text: str | None, procedure: ProcedureRef) -> Case | None:
         """:func:`case_from_snapshot`, or the case itself when it is the one this store wrote.

@@ -15,6 +15,7 @@ upgraded (:func:`upgrade_store`, ``disruption db upgrade``).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from itertools import islice
@@ -82,6 +83,7 @@ class SqlStore(Reads, PrivateRecords):
     def __init__(self, url: str, *, create: bool = True, upgrade: bool = False) -> None:
         self._db = Database(url, create=create, upgrade=upgrade)
         self._recent: dict[str, tuple[str, Case]] = {}
+        self._recent_lock = threading.Lock()
         self.url = self._db.url
 
     def __repr__(self) -> str:
