@@ -21,13 +21,14 @@ from disruption.core.decide import decide
 from disruption.core.fold import replay
 from disruption.core.system import missed_events
 from disruption.domain.calendar import DEFAULT_CALENDAR
+from disruption.domain.clock import FixedClock
 from disruption.domain.events import Event
 from disruption.engine.engine import Engine
 from disruption.engine.ports import CaseStore, OverdueDeadline
 from disruption.exceptions import ConcurrencyError, SchemaError, StoreError
 from disruption.procedure.standard import STANDARD
 from disruption.store import MemoryStore, SqlStore, open_store
-from disruption.store.sql import rows, schema
+from disruption.store.sql import reads, rows, schema
 from tests.conftest import NO_POSTGRES, POSTGRES_URL, libpq, postgres
 from tests.store_contract import (
     SWEPT,
@@ -122,6 +123,47 @@ def test_a_snapshot_not_trusted_is_rebuilt_from_the_events(db_url: str, stale: s
         assert snapshot is not None
         assert snapshot.case == case_of(store, "P-1")
         assert store.snapshot("P-2") is None
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        "replace(snapshot, '\"format\":1', '\"format\":0')",  # not to be trusted
+        'replace(snapshot, \'"child":"C-1"\', \'"child":"C-9"\')',  # another case
+    ],
+)
+def test_a_store_reuses_the_case_it_wrote_only_while_its_row_holds_that_snapshot(
+    db_url: str, changed: str
+) -> None:
+    with SqlStore(db_url) as store:
+        commands = journey("P-1", T0)[:3]
+        run(store, commands[:2])
+        written = Engine(store, clock=FixedClock(commands[2].at)).handle(commands[2]).case
+        snapshot = store.snapshot("P-1")
+        assert snapshot is not None
+        assert snapshot.case is written  # the store's own last write, not read again
+        execute(db_url, f"UPDATE cases SET snapshot = {changed}")  # another writer's text
+        snapshot = store.snapshot("P-1")
+        assert snapshot is not None
+        assert snapshot.case is not written
+        if "format" in changed:
+            assert snapshot.case is None
+        else:
+            assert snapshot.case is not None
+            assert snapshot.case.child == "C-9"
+
+
+def test_a_store_keeps_a_bounded_number_of_cases_it_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reads, "RECENT", 2)
+    with SqlStore(str(tmp_path / "cases.db")) as store:
+        run(store, [open_case(f"P-{n}", child=f"C-{n}") for n in range(1, 4)])
+        assert list(store._recent) == ["P-2", "P-3"]  # the oldest written dropped
+        for n in range(1, 4):  # each still loads, read or kept
+            snapshot = store.snapshot(f"P-{n}")
+            assert snapshot is not None
+            assert snapshot.case == case_of(store, f"P-{n}")
 
 
 def test_events_after_a_snapshot_are_folded_onto_it(db_url: str) -> None:

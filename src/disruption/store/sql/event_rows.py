@@ -142,9 +142,23 @@ def chained_values(events: Iterable[Event], first: int, previous: str) -> list[t
         if recorded_text is None:
             recorded_text = texts[recorded] = recorded.isoformat()
         data = e.data if type(e.data) is dict else dict(e.data)
+        try:  # _json's, with its common case inline (orjson)
+            data_text = dumps(data).decode()
+        except TypeError:
+            data_text = _json(data)
         changes = e.deadlines
-        data_text = _json(data)
-        deadlines_text = _json([_deadline_change(d) for d in changes]) if changes else "[]"
+        if changes:
+            listed = [
+                {"id": d.id, "name": d.name, "change": d.change, "due": d.due,
+                 "earliest": d.earliest, "on": d.on}
+                for d in changes
+            ]  # fmt: skip
+            try:
+                deadlines_text = dumps(listed).decode()
+            except TypeError:
+                deadlines_text = _json(listed)
+        else:
+            deadlines_text = "[]"
         fields = {  # the keys of _SORTED_NAMES, in that order (a test holds them to it)
             "actor_id": actor.id, "actor_role": roles[actor.role], "at": at_text,
             "case_id": e.case, "command": e.command, "command_id": e.command_id,

@@ -56,14 +56,19 @@ def _take_postgres(tx: Tx, n: int, written: tuple[str, Sequence[Any]] | None) ->
     return taken
 
 
+_RETURNING: Final = returning_supported()
+_TAKE_RETURNING: Final = f'{_TAKE} RETURNING "last", {_PREVIOUS}'
+_TAKEN: Final = f'SELECT "last", {_PREVIOUS} FROM positions WHERE id = 1'
+
+
 def _take_sqlite(tx: Tx, n: int, written: tuple[str, Sequence[Any]] | None) -> Taken:
     # BEGIN IMMEDIATE serialises writers: what this transaction reads is the latest.
     writing = None if written is None else tx.execute(*written)
-    if returning_supported():
-        taking = tx.execute(f'{_TAKE} RETURNING "last", {_PREVIOUS}', (n, n))
+    if _RETURNING:
+        taking = tx.execute(_TAKE_RETURNING, (n, n))
     else:
         tx.execute(_TAKE, (n,))
-        taking = tx.execute(f'SELECT "last", {_PREVIOUS} FROM positions WHERE id = 1', (n,))
+        taking = tx.execute(_TAKEN, (n,))
 
     def taken() -> tuple[int, str] | None:
         # Every row fetched, so that SQLite finishes the statement before COMMIT.

@@ -5,14 +5,15 @@ A part of :class:`~disruption.store.sql.store.SqlStore`, kept apart for size.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Final
 
 import sqlalchemy as sa
 
 from disruption.domain.events import Event
-from disruption.domain.model import DeadlineStatus, ProcedureRef
+from disruption.domain.model import Case, DeadlineStatus, ProcedureRef
 from disruption.engine.ports import OverdueDeadline, Snapshot, StoredEvent
 from disruption.store.sql import event_rows, rows, schema
 from disruption.store.sql.database import Database
@@ -44,12 +45,43 @@ _POSTGRES_SNAPSHOT = _SQLITE_SNAPSHOT.replace("?", "%s")
 _SQLITE_APPLIED = "SELECT 1 FROM commands WHERE id = ?"
 _POSTGRES_APPLIED = _SQLITE_APPLIED.replace("?", "%s")
 """Whether a command id was applied: asked before every command with an id, on the driver."""
+RECENT: Final = 1024
+"""How many cases a store keeps with the snapshot text it last wrote for them."""
 
 
 class Reads:
     """What an SQL store reads: events by case, command and position, cases, deadlines."""
 
     _db: Database
+    _recent: dict[str, tuple[str, Case]]
+    """The cases this store wrote last, by reference, each with the snapshot text written."""
+
+    _recent_lock: threading.Lock
+
+    def _remember(self, case: Case, text: str) -> None:
+        """Keep a case this store has just written, with its snapshot text.
+
+        Under a lock: threads sharing the store must never see the oldest case dropped by
+        two of them at once (an iteration over a changing dict fails).
+        """
+        recent = self._recent
+        with self._recent_lock:
+            recent.pop(case.id, None)
+            recent[case.id] = (text, case)
+            if len(recent) > RECENT:
+                del recent[next(iter(recent))]
+
+    def _from_snapshot(self, case: str, text: str | None, procedure: ProcedureRef) -> Case | None:
+        """:func:`case_from_snapshot`, or the case itself when it is the one this store wrote.
+
+        Reading a snapshot costs more than the rest of loading a case; the same text always
+        reads as the same case, so a case whose row still holds the text this store wrote
+        last is not read again.
+        """
+        kept = self._recent.get(case)
+        if kept is not None and kept[0] == text and kept[1].procedure == procedure:
+            return kept[1]
+        return case_from_snapshot(text, procedure)
 
     def events(self, case: str) -> Sequence[Event]:
         """Return a case's events in sequence order.
@@ -93,7 +125,7 @@ class Reads:
         if row is None:
             return None
         version, name, procedure_version, text = row
-        found = case_from_snapshot(text, ProcedureRef(name, procedure_version))
+        found = self._from_snapshot(case, text, ProcedureRef(name, procedure_version))
         if found is not None and found.version == version:
             return Snapshot(found)
         # Behind its events (a sweep ran) or not to be trusted: the row again and the events

@@ -46,7 +46,9 @@ class SqliteTx(Tx):
         self, statement: str, rows: Sequence[Sequence[Any]], *, prepare: bool = False
     ) -> None:
         """See :meth:`disruption.store.sql.driver.Tx.executemany`."""
-        if rows:
+        if len(rows) == 1:  # the common case of a command, without executemany's setup
+            self._cursor.execute(statement, rows[0])
+        elif rows:
             self._cursor.executemany(statement, rows)
 
     def insert(

@@ -15,6 +15,7 @@ upgraded (:func:`upgrade_store`, ``disruption db upgrade``).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from itertools import islice
@@ -31,6 +32,7 @@ from disruption.store.sql.database import Database
 from disruption.store.sql.private import PrivateRecords
 from disruption.store.sql.reads import Reads, at_least_one
 from disruption.store.sql.schema import SCHEMA_VERSION
+from disruption.store.sql.snapshots import snapshot_of
 
 __all__ = ["SCHEMA_VERSION", "SqlStore", "upgrade_store"]
 
@@ -80,6 +82,8 @@ class SqlStore(Reads, PrivateRecords):
 
     def __init__(self, url: str, *, create: bool = True, upgrade: bool = False) -> None:
         self._db = Database(url, create=create, upgrade=upgrade)
+        self._recent: dict[str, tuple[str, Case]] = {}
+        self._recent_lock = threading.Lock()
         self.url = self._db.url
 
     def __repr__(self) -> str:
@@ -144,13 +148,15 @@ class SqlStore(Reads, PrivateRecords):
             StoreError: When the database fails; nothing is written.
         """
         what = f"append to case {case.id}"
+        text = snapshot_of(case)
+        run, write = self._db.run, writes.append
         try:
             try:
-                with self._db.transaction(what) as tx:
-                    head = writes.append(tx, case, events, texts, expected_version, self._db.head)
+                head = run(
+                    what, write, case, events, texts, expected_version, self._db.head, snapshot=text
+                )
             except writes.Moved:  # another writer moved the counter: two round trips
-                with self._db.transaction(what) as tx:
-                    head = writes.append(tx, case, events, texts, expected_version)
+                head = run(what, write, case, events, texts, expected_version, snapshot=text)
         except writes.Stale:
             actual = self._version(case.id)
             message = f"case {case.id} is at version {actual}, not {expected_version}"
@@ -166,6 +172,7 @@ class SqlStore(Reads, PrivateRecords):
             ) from None
         if self._db.postgres:
             self._db.head = head
+        self._remember(case, text)
 
     def _version(self, case: str) -> int:
         with self._db.reading("read a case's version") as conn:

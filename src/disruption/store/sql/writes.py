@@ -119,12 +119,14 @@ def insert_events(tx: Tx, events: Sequence[Event]) -> None:
         tx.sync()
 
 
-def _case_values(case: Case) -> tuple[Any, ...]:
-    return (*rows.case_values(case), snapshot_of(case))
+def _case_values(case: Case, snapshot: str | None = None) -> tuple[Any, ...]:
+    return (*rows.case_values(case), snapshot_of(case) if snapshot is None else snapshot)
 
 
-def _case_statement(case: Case, expected_version: int) -> tuple[str, Sequence[Any]]:
-    values = _case_values(case)
+def _case_statement(
+    case: Case, expected_version: int, snapshot: str | None
+) -> tuple[str, Sequence[Any]]:
+    values = _case_values(case, snapshot)
     if expected_version == 0:
         return _INSERT_CASE, values
     return _UPDATE_CASE, (*values[1:], case.id, expected_version)
@@ -147,6 +149,8 @@ def append(
     texts: Sequence[PersonalText],
     expected_version: int,
     head: Head | None = None,
+    *,
+    snapshot: str | None = None,
 ) -> Head:
     """Write one command's events with the case's row, deadlines and free text, and commit.
 
@@ -159,6 +163,8 @@ def append(
         head: On PostgreSQL, where the position counter stood after this store's last
             append (the value returned then), to append in one round trip; ``None``
             takes positions in two.
+        snapshot: The case's snapshot text (:func:`~disruption.store.sql.snapshots.snapshot_of`),
+            when the caller has it already.
 
     Returns:
         Where the counter stands after this append: the last position and its hash.
@@ -168,28 +174,41 @@ def append(
         DuplicateCommand: When one of the events' command ids was applied already.
         Moved: When ``head`` was given and the counter was not there (nothing written).
     """
-    with _refusals(tx, events):
-        return _append(tx, case, events, texts, expected_version, head)
+    try:
+        return _append(tx, case, events, texts, expected_version, head, snapshot)
+    except tx.integrity_error as err:
+        refusal = _refusal(tx, err, events)
+        if refusal is err:
+            raise
+        raise refusal from None
+
+
+def _refusal(tx: Tx, err: Exception, events: Sequence[Event]) -> Exception:
+    """The :class:`Stale`, :class:`DuplicateCommand` or :class:`Moved` a key conflict means.
+
+    On PostgreSQL a statement's error surfaces at the next sync or at commit, so the
+    conflict is told by the table it names; any other error is given back as it is.
+    """
+    table = tx.conflict_table(err)
+    if table == "cases":
+        return Stale()
+    if table == "commands":
+        return DuplicateCommand(sorted({e.command_id for e in events if e.command_id}))
+    if table == "positions":  # the guarded counter was set to NULL
+        return Moved()
+    return err
 
 
 @contextmanager
 def _refusals(tx: Tx, events: Sequence[Event]) -> Iterator[None]:
-    """Turn the key conflicts that refuse a write into :class:`Stale` or :class:`DuplicateCommand`.
-
-    On PostgreSQL a statement's error surfaces at the next sync or at commit, so the
-    conflict is told by the table it names.
-    """
+    """:func:`_refusal` around a block."""
     try:
         yield
     except tx.integrity_error as err:
-        table = tx.conflict_table(err)
-        if table == "cases":
-            raise Stale from None
-        if table == "commands":
-            raise DuplicateCommand(sorted({e.command_id for e in events if e.command_id})) from None
-        if table == "positions":  # the guarded counter was set to NULL
-            raise Moved from None
-        raise
+        refusal = _refusal(tx, err, events)
+        if refusal is err:
+            raise
+        raise refusal from None
 
 
 def _append(
@@ -199,23 +218,25 @@ def _append(
     texts: Sequence[PersonalText],
     expected: int,
     head: Head | None,
+    snapshot: str | None,
 ) -> Head:
     # Lock order: the case's deadline rows, its row, then the counter (see the module's doc).
     _write_deadlines(tx, case, events)
-    written = _case_statement(case, expected)
+    written = _case_statement(case, expected, snapshot)
     if head is not None and tx.postgres and events and not texts:
         first, previous = guarded_take(tx, len(events), written, head)
         last = _write_events(tx, events, first, previous)
         tx.commit()
         return first + len(events) - 1, last
-    sealed = keys.ask_keys(tx, {t.child for t in texts})
+    sealed = keys.ask_keys(tx, {t.child for t in texts}) if texts else None
     taken = take_positions(tx, len(events), written)
     tx.sync()
     found = taken()
     if found is None:
         raise Stale
-    sealed_texts = keys.sealed_rows(texts, sealed())
-    tx.insert("personal_texts", rows.TEXT_COLUMNS, sealed_texts, prepare=len(texts) == 1)
+    if sealed is not None:
+        sealed_texts = keys.sealed_rows(texts, sealed())
+        tx.insert("personal_texts", rows.TEXT_COLUMNS, sealed_texts, prepare=len(texts) == 1)
     first, previous = found
     if events:
         previous = _write_events(tx, events, first, previous)
