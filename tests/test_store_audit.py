@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -18,7 +19,7 @@ from typer.testing import CliRunner
 from disruption.cli import app
 from disruption.engine.engine import Engine
 from disruption.store import SqlStore
-from disruption.store.sql import event_rows
+from disruption.store.sql import event_rows, schema
 from disruption.store.sql.audit import GENESIS, link, verify_rows
 from tests.builders import T0, make_engine, reach
 from tests.conftest import postgres
@@ -156,3 +157,195 @@ def test_rows_built_in_one_pass_are_the_rows_chained_from_their_values() -> None
     for row in built:
         previous = link(previous, dict(zip(event_rows.EVENT_COLUMNS, row[:-1], strict=True)))
         assert row[-1] == previous
+
+
+# Deletions the chain alone cannot see: the tail, everything, one case's events. The counter
+# and the cases' versions say what is missing; a head kept elsewhere catches a rewrite.
+
+
+@pytest.fixture(params=["file", "memory", pytest.param("postgres", marks=postgres)])
+def kept(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[SqlStore, Tamper]]:
+    """A store of 12 events (P-1, P-2, P-3 at 4 each, the last three a sweep's) and its SQL."""
+    if request.param == "file":
+        url = f"sqlite:///{tmp_path / 'cases.sqlite'}"
+    elif request.param == "memory":
+        url = "sqlite://"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    with SqlStore(url) as opened:
+        engine = Engine(opened, clock=make_engine(T0 + timedelta(days=1)).clock)
+        for case in ("P-1", "P-2", "P-3"):
+            reach(engine, case, "support_offered")
+        engine.tick(T0.date() + timedelta(days=40))
+
+        def tamper(statement: str) -> None:
+            if request.param != "memory":
+                _sql(url, statement)
+                return
+            with opened._db.writing("tamper") as conn:  # the only connection there is
+                conn.exec_driver_sql(statement)
+
+        yield opened, tamper
+
+
+Tamper = Callable[[str], None]
+
+
+def test_the_head_is_the_last_position_and_its_hash(kept: tuple[SqlStore, Tamper]) -> None:
+    store, _ = kept
+    result = store.verify()
+    assert (result.ok, result.counter, result.problems) == (True, 12, ())
+    assert result.head == f"12:{store.read_after(11)[0].hash}"
+
+
+def test_deleting_the_tail_is_caught(kept: tuple[SqlStore, Tamper]) -> None:
+    store, tamper = kept
+    tamper("DELETE FROM events WHERE position > 9")
+    result = store.verify()
+    assert not result.ok
+    assert result.broken_at is None  # the chain up to 9 holds: only the counter knows
+    assert result.problems == (
+        "events 10-12 are missing: the counter says 12",
+        "case P-1 at version 4 has 3 events",
+        "case P-2 at version 4 has 3 events",
+        "case P-3 at version 4 has 3 events",
+    )
+
+
+def test_deleting_the_tail_and_moving_the_counter_back_is_caught(
+    kept: tuple[SqlStore, Tamper],
+) -> None:
+    store, tamper = kept
+    tamper("DELETE FROM events WHERE position > 11")
+    tamper("UPDATE positions SET last = 11")
+    assert store.verify().problems == ("case P-3 at version 4 has 3 events",)
+
+
+def test_deleting_everything_is_caught(kept: tuple[SqlStore, Tamper]) -> None:
+    store, tamper = kept
+    tamper("DELETE FROM events")
+    result = store.verify()
+    assert (result.ok, result.checked) == (False, 0)
+    assert result.problems[0] == "events 1-12 are missing: the counter says 12"
+    assert "case P-2 at version 4 has 0 events" in result.problems
+
+
+def test_deleting_one_cases_events_is_caught(kept: tuple[SqlStore, Tamper]) -> None:
+    store, tamper = kept
+    tamper("DELETE FROM events WHERE case_id = 'P-2'")
+    result = store.verify()
+    assert result.broken_at == 4
+    assert result.problems == (
+        "broken at position 4: position 4 is missing: a row was removed",
+        "case P-2 at version 4 has 0 events",
+    )
+
+
+def test_deleting_a_middle_row_is_still_caught(kept: tuple[SqlStore, Tamper]) -> None:
+    store, tamper = kept
+    tamper("DELETE FROM events WHERE position = 5")
+    result = store.verify()
+    assert result.broken_at == 5
+    assert "case P-2 at version 4 has 3 events, the last 4" in result.problems
+
+
+def test_a_row_past_the_counter_is_caught_even_chained(kept: tuple[SqlStore, Tamper]) -> None:
+    store, tamper = kept
+    last = store.read_after(11)[0]
+    row = {c: v for c, v in _row(tamper, store, 12).items() if c != "hash"}
+    row.update(position=13, seq=5)
+    values = ", ".join(_literal(row[c]) for c in row)
+    tamper(
+        f"INSERT INTO events ({', '.join(row)}, hash) "
+        f"VALUES ({values}, '{link(str(last.hash), row)}')"
+    )
+    assert store.verify().problems == (
+        "events past the counter's 12 (up to 13) were put there outside disruption",
+    )
+
+
+def test_a_rewritten_chain_is_caught_against_a_kept_head(kept: tuple[SqlStore, Tamper]) -> None:
+    store, tamper = kept
+    position, digest = store.verify().head.split(":")
+    assert store.verify(expect=[(12, digest), (3, str(store.read_after(2)[0].hash))]).ok
+    # Whoever can write rewrites the last row and its hash consistently: the chain holds.
+    row = _row(tamper, store, 12)
+    row["data"] = row["data"].replace("}", ', "x": 1}', 1) if row["data"] != "{}" else '{"x":1}'
+    previous = str(store.read_after(10)[0].hash)
+    tamper(
+        f"UPDATE events SET data = {_literal(row['data'])}, "
+        f"hash = '{link(previous, {k: v for k, v in row.items() if k != 'hash'})}' "
+        "WHERE position = 12"
+    )
+    assert store.verify().ok
+    result = store.verify(expect=[(12, digest)])
+    assert not result.ok
+    assert result.problems == (
+        f"event 12 has hash {store.read_after(11)[0].hash[:12]}..., not the {digest[:12]}... "  # type: ignore[index]
+        "kept: the chain was rewritten",
+    )
+    assert position == "12"
+
+
+def test_a_kept_position_deleted_is_missing(kept: tuple[SqlStore, Tamper]) -> None:
+    store, tamper = kept
+    digest = store.verify().last_hash
+    tamper("DELETE FROM events WHERE position = 12")
+    tamper("UPDATE positions SET last = 11")
+    tamper("UPDATE cases SET version = 3 WHERE id = 'P-3'")
+    assert store.verify().ok  # counter and version rewritten too: only the kept head knows
+    assert store.verify(expect=[(12, digest)]).problems == (
+        f"event 12 is missing: a hash was kept for it ({digest[:12]}...)",
+    )
+
+
+def _row(tamper: Tamper, store: SqlStore, position: int) -> dict[str, Any]:
+    with store._db.reading("look") as conn:
+        found = conn.execute(
+            sa.select(schema.events).where(schema.events.c.position == position)
+        ).mappings()
+        return dict(next(iter(found)))
+
+
+def _literal(value: object) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def test_the_cli_says_what_is_missing_and_checks_a_kept_head(store: SqlStore, url: str) -> None:
+    ok = runner.invoke(app, ["verify", "--db", url])
+    assert ok.exit_code == 0, ok.output
+    head = ok.output.split("head ")[1].strip()
+    assert runner.invoke(app, ["verify", "--db", url, "--expect", head]).exit_code == 0
+    _sql(url, "DELETE FROM events WHERE position > 9")
+    gone = runner.invoke(app, ["verify", "--db", url, "--expect", head])
+    assert gone.exit_code == 1
+    lines = gone.output.splitlines()
+    assert lines[0] == "events 10-12 are missing: the counter says 12"
+    assert "event 12 is missing: a hash was kept for it" in gone.output
+    as_json = json.loads(runner.invoke(app, ["verify", "--db", url, "--json"]).stdout)
+    assert (as_json["ok"], as_json["counter"], as_json["head"]["position"]) == (False, 12, 9)
+
+
+@pytest.mark.parametrize(
+    "value", ["12", "x:" + "a" * 64, "0:" + "a" * 64, "12:abc", "12:" + "g" * 64, "9" * 500]
+)
+def test_a_malformed_expect_is_refused_naming_the_option(value: str, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cases.sqlite'}"
+    SqlStore(url).close()
+    result = runner.invoke(app, ["verify", "--db", url, "--expect", value])
+    assert result.exit_code == 2
+    assert "--expect" in result.output
+    assert "Traceback" not in result.output
+    assert len(result.output) < 1000
+
+
+def test_the_feed_carries_the_chain_hash(store: SqlStore, url: str) -> None:
+    stored = store.read_after(0)
+    chain = [r["hash"] for r in store._event_rows(100)]  # as verify reads it
+    assert [s.hash for s in stored] == chain
+    shown = runner.invoke(app, ["events", "--db", url, "--json", "--after", "11"])
+    assert json.loads(shown.stdout)["chainhash"] == store.verify().last_hash

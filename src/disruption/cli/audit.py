@@ -25,22 +25,71 @@ from disruption.cli._common import (
 )
 from disruption.cli._dates import parse_date, span
 
+_HASH_DIGITS = frozenset("0123456789abcdef")
+
+
+def parse_expect(value: str) -> tuple[int, str]:
+    """One ``--expect``: a position and the chain hash kept for it, ``POSITION:HASH``.
+
+    Args:
+        value: The option's text.
+
+    Returns:
+        The position and the hash (lower case).
+
+    Raises:
+        typer.BadParameter: It is not a position from 1 and 64 hexadecimal digits (exit 2,
+            naming the option).
+
+    Example:
+        >>> parse_expect("1,366:" + "AB" * 32)[0]
+        1366
+    """
+    position, _, digest = value.strip().partition(":")
+    position = position.replace(",", "").replace("_", "")
+    digest = digest.strip().lower()
+    if not (position.isdigit() and int(position) >= 1 and len(digest) == 64) or not (
+        set(digest) <= _HASH_DIGITS
+    ):
+        shown = value if len(value) <= 80 else value[:80] + "..."
+        raise typer.BadParameter(
+            f"{shown!r} is not POSITION:HASH (a position from 1, a colon and the 64 "
+            "hexadecimal digits `disruption verify` printed as the head)",
+            param_hint="--expect",
+        )
+    return int(position), digest
+
 
 @app.command()
 @friendly
-def verify(db: DbOption = None, as_json: JsonOption = False) -> None:
+def verify(
+    db: DbOption = None,
+    expect: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--expect",
+            metavar="POSITION:HASH",
+            help="A chain head kept elsewhere: the event at POSITION must have this hash "
+            "(repeatable).",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
     """Check that no stored event was changed, removed, inserted or reordered outside disruption.
 
-    Exits 0 when the chain holds, 1 naming the first broken position.
+    Checks the chain link by link, the positions against the store's counter, every case's
+    version against its events, and each --expect against a head kept elsewhere. Exits 0
+    printing the chain's head (POSITION:HASH, to keep), 1 saying what is wrong, a line each.
     """
     from disruption.store.sql.store import SqlStore
 
+    kept = [parse_expect(value) for value in expect or ()]
     if db is None:
         raise fail("verify needs --db: an in-memory store has no chain to check")
     with opened(db) as store:
         if not isinstance(store, SqlStore):
             raise fail("verify needs an SQL store")
-        result = store.verify()
+        result = store.verify(expect=kept)
     if as_json:
         print_json(
             {
@@ -48,15 +97,27 @@ def verify(db: DbOption = None, as_json: JsonOption = False) -> None:
                 "checked": result.checked,
                 "broken_at": result.broken_at,
                 "problem": result.problem or None,
+                "problems": list(result.problems),
+                "counter": result.counter,
+                "head": {"position": result.checked, "hash": result.last_hash},
                 "last_hash": result.last_hash,
             }
         )
     elif result.ok:
-        out.print(f"{result.checked:,} events verified; last hash {result.last_hash}", markup=False)
+        checked = f"{len(kept)} kept hash{'es' if len(kept) != 1 else ''} matched; " if kept else ""
+        out.print(f"{result.checked:,} events verified; {checked}head {result.head}", markup=False)
     else:
-        err.print(f"broken at position {result.broken_at}: {result.problem}", markup=False)
+        for problem in result.problems[:_SHOWN]:
+            err.print(problem, markup=False)
+        if len(result.problems) > _SHOWN:
+            more = len(result.problems) - _SHOWN
+            err.print(f"and {more:,} more problems (--json lists them all)", markup=False)
     if not result.ok:
         raise typer.Exit(1)
+
+
+_SHOWN = 50
+"""Problems ``verify`` prints before it counts the rest."""
 
 
 @app.command("access-log")

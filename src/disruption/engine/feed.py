@@ -15,6 +15,13 @@ losing or repeating events, provided it saves a position only after handling it.
 >>> ce = to_cloudevent(StoredEvent(7, e))
 >>> ce["specversion"], ce["type"], ce["subject"], ce["id"], ce["position"]
 ('1.0', 'disruption.ConcernRaised', 'P-1', 'P-1/2', 7)
+
+An event from an SQL store carries its link in the audit chain, the ``chainhash`` extension
+attribute: a consumer that keeps the last one can later check the store against it
+(``disruption verify --expect POSITION:HASH``).
+
+>>> to_cloudevent(StoredEvent(7, e, "ab" * 32))["chainhash"][:8]
+'abababab'
 """
 
 from __future__ import annotations
@@ -43,13 +50,15 @@ def to_cloudevent(stored: StoredEvent, *, source: str = DEFAULT_SOURCE) -> dict[
 
     Returns:
         The CloudEvent: ``id`` is ``case/seq`` (unique and stable), ``subject`` the case,
-        ``time`` when it happened, ``position`` and ``recordedtime`` are extension attributes,
-        and ``data`` is the event's stored form without the fields already in the envelope.
+        ``time`` when it happened, ``position``, ``recordedtime`` and ``chainhash`` (the
+        event's hash in the store's audit chain, when the store keeps one) are extension
+        attributes, and ``data`` is the event's stored form without the fields already in
+        the envelope.
     """
     record = event_to_record(stored.event)
     event = stored.event
     data = {k: v for k, v in record.items() if k not in ("case", "type", "at")}
-    return {
+    cloudevent = {
         "specversion": "1.0",
         "id": f"{event.case}/{event.seq}",
         "source": source,
@@ -61,6 +70,9 @@ def to_cloudevent(stored: StoredEvent, *, source: str = DEFAULT_SOURCE) -> dict[
         "recordedtime": event.recorded_at.isoformat(),
         "data": data,
     }
+    if stored.hash is not None:
+        cloudevent["chainhash"] = stored.hash
+    return cloudevent
 
 
 class Feed:

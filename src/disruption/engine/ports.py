@@ -92,10 +92,19 @@ class Refusal:
 
 @attrs.frozen
 class StoredEvent:
-    """An event with its position in the store's global, gap-free order (from 1)."""
+    """An event with its position in the store's global, gap-free order (from 1).
+
+    Attributes:
+        position: The position.
+        event: The event.
+        hash: Its link in the store's audit chain (``None`` from a store that keeps none,
+            such as the in-memory one). Derived from the position and the event, so not
+            compared: two stores holding the same event at the same position are equal.
+    """
 
     position: int
     event: Event
+    hash: str | None = attrs.field(default=None, eq=False)
 
 
 @attrs.frozen

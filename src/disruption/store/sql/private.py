@@ -6,7 +6,7 @@ or writes what data protection is about (see ``docs/privacy.md``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +14,13 @@ import sqlalchemy as sa
 
 from disruption.engine.ports import Refusal
 from disruption.store.sql import keys, schema
-from disruption.store.sql.audit import Verification, verify_rows
+from disruption.store.sql.audit import (
+    CaseCount,
+    Verification,
+    completeness,
+    expectations,
+    verify_rows,
+)
 from disruption.store.sql.database import Database
 
 __all__ = ["PrivateRecords"]
@@ -68,19 +74,72 @@ class PrivateRecords:
             for r in reversed(found)
         )
 
-    def verify(self, *, page: int = 10_000) -> Verification:
-        """Check the chain of stored events (see :mod:`disruption.store.sql.audit`).
+    def verify(self, *, page: int = 10_000, expect: Sequence[tuple[int, str]] = ()) -> Verification:
+        """Check the chain of stored events, and that none is missing (see :mod:`.audit`).
+
+        The position counter and every case's version are read in one statement (one
+        snapshot, so writers committing meanwhile are not taken for deletions); then every
+        event is checked link by link, and those up to that counter counted per case.
 
         Args:
             page: Rows read per query.
+            expect: Positions and the chain hash an authority kept for each elsewhere.
 
         Returns:
-            How many rows hold, and the first broken position if one is.
+            How many rows hold, the first broken position if one is, and every problem.
 
         Raises:
             StoreError: When the database cannot be read.
         """
-        return verify_rows(self._event_rows(page))
+        counter, versions = self._counter_and_versions()
+        wanted = {position for position, _ in expect}
+        held: dict[int, str] = {}
+
+        def rows() -> Iterator[dict[str, Any]]:
+            for row in self._event_rows(page):
+                if row["position"] in wanted:
+                    held[row["position"]] = str(row["hash"])
+                yield row
+
+        chained = verify_rows(rows())
+        counts = self._case_counts(counter)
+        cases = [
+            CaseCount(case, version, *counts.pop(case, (0, 0)))
+            for case, version in versions.items()
+        ]
+        cases += [CaseCount(case, None, n, last) for case, (n, last) in counts.items()]
+        return expectations(completeness(chained, counter, cases, self._later()), expect, held)
+
+    def _counter_and_versions(self) -> tuple[int, dict[str, int]]:
+        cases, positions = schema.cases, schema.positions
+        both = sa.select(positions.c.last, cases.c.id, cases.c.version).select_from(
+            positions.outerjoin(cases, sa.true())
+        )
+        with self._db.reading("verify the counter") as conn:
+            found = conn.execute(both.where(positions.c.id == 1)).all()
+        if not found:
+            return 0, {}
+        versions = {r.id: int(r.version) for r in found if r.id is not None}
+        return int(found[0].last), versions
+
+    def _later(self) -> tuple[int, int]:
+        both = sa.select(
+            sa.select(schema.positions.c.last).where(schema.positions.c.id == 1).scalar_subquery(),
+            sa.select(sa.func.max(schema.events.c.position)).scalar_subquery(),
+        )
+        with self._db.reading("verify the counter") as conn:
+            row = conn.execute(both).one()
+        return int(row[0] or 0), int(row[1] or 0)
+
+    def _case_counts(self, counter: int) -> dict[str, tuple[int, int]]:
+        table = schema.events
+        query = (
+            sa.select(table.c.case_id, sa.func.count(), sa.func.max(table.c.seq))
+            .where(table.c.position <= counter)
+            .group_by(table.c.case_id)
+        )
+        with self._db.reading("count events") as conn:
+            return {r[0]: (int(r[1]), int(r[2])) for r in conn.execute(query)}
 
     def _event_rows(self, page: int) -> Iterable[dict[str, Any]]:
         table, last = schema.events, 0

@@ -198,7 +198,10 @@ class Reads:
     def _read(self, query: sa.Select[Any]) -> tuple[StoredEvent, ...]:
         with self._db.reading("read events") as conn:
             found = conn.execute(query).mappings().all()
-        return tuple(StoredEvent(row["position"], event_rows.event_from_row(row)) for row in found)
+        return tuple(
+            StoredEvent(row["position"], event_rows.event_from_row(row), row["hash"])
+            for row in found
+        )
 
     def last_position(self) -> int:
         """Return the position of the last committed event.
