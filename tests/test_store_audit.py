@@ -23,6 +23,7 @@ from disruption.store.sql import event_rows, schema
 from disruption.store.sql.audit import GENESIS, link, verify_rows
 from tests.builders import T0, make_engine, reach
 from tests.conftest import postgres
+from tests.scripts import load_script
 from tests.strategies import stored_texts, stored_values
 
 runner = CliRunner()
@@ -349,3 +350,48 @@ def test_the_feed_carries_the_chain_hash(store: SqlStore, url: str) -> None:
     assert [s.hash for s in stored] == chain
     shown = runner.invoke(app, ["events", "--db", url, "--json", "--after", "11"])
     assert json.loads(shown.stdout)["chainhash"] == store.verify().last_hash
+
+
+@pytest.fixture(scope="module")
+def twelve(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """The bytes of a SQLite store of 12 events (P-1, P-2, P-3 at 4 each)."""
+    path = tmp_path_factory.mktemp("twelve") / "cases.sqlite"
+    with SqlStore(f"sqlite:///{path}") as opened:
+        engine = Engine(opened, clock=make_engine(T0 + timedelta(days=1)).clock)
+        for case in ("P-1", "P-2", "P-3"):
+            reach(engine, case, "support_offered")
+        engine.tick(T0.date() + timedelta(days=40))
+    with sa.create_engine(f"sqlite:///{path}").begin() as c:
+        c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path.read_bytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sets(st.integers(1, 12), min_size=1), st.booleans())
+def test_any_rows_deleted_are_caught(
+    twelve: bytes, tmp_path_factory: pytest.TempPathFactory, gone: set[int], recount: bool
+) -> None:
+    # Whatever rows are deleted, even with the counter moved back to the last one left,
+    # verify fails, and says so without a broken link when only the tail went.
+    path = tmp_path_factory.mktemp("deleted") / "cases.sqlite"
+    path.write_bytes(twelve)
+    url = f"sqlite:///{path}"
+    _sql(url, f"DELETE FROM events WHERE position IN ({', '.join(map(str, gone))})")
+    if recount:
+        _sql(url, "UPDATE positions SET last = (SELECT coalesce(max(position), 0) FROM events)")
+    with SqlStore(url, create=False) as store:
+        result = store.verify()
+    assert not result.ok
+    assert result.problems
+    tail = gone == set(range(min(gone), 13))
+    assert (result.broken_at is None) == tail
+
+
+def test_the_verify_benchmark_runs(
+    store: SqlStore, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench = load_script(
+        Path(__file__).resolve().parents[1] / "benchmarks" / "bench_verify.py", "bench_verify"
+    )
+    bench.main(url, rounds=1)
+    assert "12 events, 1 rounds: chain alone" in capsys.readouterr().out
