@@ -198,3 +198,38 @@ def test_postgresql_case_store_alone_decrypts_nothing_and_upgrades_move_keys(
     assert key.encode() not in _pages(key_url, KEY_TABLE)
     with SqlStore(postgres_url) as alone, pytest.raises(StoreError, match="key store"):
         alone.text(refs[0])
+
+
+def test_the_cli_keeps_keys_apart_and_warns_without_a_key_store(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from disruption.cli import _common, app
+
+    runner = CliRunner()
+    db, held = tmp_path / "c.sqlite", tmp_path / "k.sqlite"
+    with SqlStore(str(db)) as store:  # keys in the case store, as before
+        _, refs = _fill(store)
+    _common._warned.clear()
+    shown = runner.invoke(
+        app, ["export-subject", "C-1", "--db", str(db), "--out", str(tmp_path / "s.json")]
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "keys are kept in the case store" in shown.stderr
+    again = runner.invoke(
+        app, ["export-subject", "C-1", "--db", str(db), "--out", str(tmp_path / "t.json")]
+    )
+    assert "warning" not in again.stderr  # once
+    moved = runner.invoke(app, ["db", "upgrade", "--db", str(db), "--keys", str(held)])
+    assert moved.exit_code == 0, moved.output
+    assert f"kept in {held}" in moved.stdout
+    refused = runner.invoke(app, ["erase", "C-1", "--db", str(db)])
+    assert refused.exit_code == 2
+    assert "--keys or DISRUPTION_KEYS" in refused.stderr
+    key = _key(str(held), "C-1")
+    erased = runner.invoke(
+        app, ["erase", "C-1", "--db", str(db)], env={"DISRUPTION_KEYS": str(held)}
+    )
+    assert erased.exit_code == 0, erased.output
+    assert not any(form in _files(held) + _files(db) for form in _forms(key))
+    with SqlStore(str(db), keys=SqlKeyStore(str(held))) as store:
+        assert [store.text(r) for r in refs] == [None] * len(refs)

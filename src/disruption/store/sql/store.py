@@ -112,6 +112,11 @@ class SqlStore(Reads, PrivateRecords):
             self._db.close()
             raise
 
+    @property
+    def keys_apart(self) -> bool:
+        """Whether the children's keys are in a key store (given, or moved there before)."""
+        return self._keys is not None or self._moved
+
     def _keys_moved(self, upgrade: bool) -> bool:
         """Whether the keys are in a key store; with one given, move them there (``upgrade``)."""
         marked = schema.meta.c.key == _KEYS_MARK
