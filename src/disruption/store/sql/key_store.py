@@ -174,6 +174,14 @@ class SqlKeyStore:
         wanted = sorted(set(children))
         found: dict[str, str] = {}
         try:
+            with self.engine.connect() as conn:  # usually held already: read only
+                for start in range(0, len(wanted), _CHUNK):
+                    chunk = wanted[start : start + _CHUNK]
+                    query = sa.select(_keys.c.child, _keys.c.key).where(_keys.c.child.in_(chunk))
+                    found.update((c, k) for c, k in conn.execute(query).all())
+            if len(found) == len(wanted):
+                return found
+            wanted = [c for c in wanted if c not in found]
             with self.engine.begin() as conn:
                 for start in range(0, len(wanted), _CHUNK):
                     chunk = wanted[start : start + _CHUNK]

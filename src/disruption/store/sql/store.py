@@ -79,7 +79,8 @@ class SqlStore(Reads, PrivateRecords):
         keys: Where the children's keys are kept (a database or file of its own, see
             :mod:`disruption.store.key_store`); ``None`` keeps them in the case store's
             ``child_keys`` table, as before, unless they were moved out (then free text can
-            be neither written, read nor erased without the key store).
+            be neither written, read nor erased without the key store). The key store is
+            closed with the store.
 
     Raises:
         StoreError: When the database cannot be reached, or there is no store and ``create``
@@ -136,21 +137,28 @@ class SqlStore(Reads, PrivateRecords):
         return True
 
     def _move_keys(self) -> None:
-        """Copy ``child_keys`` to the key store, then delete it here leaving no copy."""
+        """Copy ``child_keys`` to the key store, then delete it here leaving no copy.
+
+        In one write transaction of the case store (on PostgreSQL with ``child_keys`` locked),
+        so that no writer adds a key between the copy and the delete; the key store commits
+        first, so a failure leaves the keys in both, and the move can be run again.
+        """
         assert self._keys is not None
-        held = schema.child_keys
-        with self._db.reading("read the keys") as conn:
-            found = {c: k for c, k in conn.execute(sa.select(held.c.child, held.c.key)).all()}
-        self._keys.put(found)  # committed there before anything is deleted here
+        held, meta = schema.child_keys, schema.meta
         sqlite = not self._db.postgres
         with self._db.writing("move the keys") as conn:
             if sqlite:
                 conn.exec_driver_sql("PRAGMA secure_delete=ON")
+            else:
+                conn.exec_driver_sql("LOCK TABLE child_keys IN EXCLUSIVE MODE")
+            found = {c: k for c, k in conn.execute(sa.select(held.c.child, held.c.key)).all()}
+            self._keys.put(found)
             conn.execute(sa.delete(held))
-            mark = {"key": _KEYS_MARK, "value": "key store"}
-            marked = sa.select(schema.meta.c.value).where(schema.meta.c.key == _KEYS_MARK)
-            if conn.execute(marked).first() is None:
-                conn.execute(sa.insert(schema.meta).values(mark))
+            if (
+                conn.execute(sa.select(meta.c.value).where(meta.c.key == _KEYS_MARK)).first()
+                is None
+            ):
+                conn.execute(sa.insert(meta).values(key=_KEYS_MARK, value="key store"))
             if sqlite:
                 conn.exec_driver_sql("PRAGMA secure_delete=OFF")
         if found:
