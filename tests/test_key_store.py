@@ -233,3 +233,27 @@ def test_the_cli_keeps_keys_apart_and_warns_without_a_key_store(tmp_path: Path) 
     assert not any(form in _files(held) + _files(db) for form in _forms(key))
     with SqlStore(str(db), keys=SqlKeyStore(str(held))) as store:
         assert [store.text(r) for r in refs] == [None] * len(refs)
+
+
+def test_erasure_in_a_case_store_keeping_its_keys_leaves_no_copy_in_its_files(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "c.sqlite"
+    with SqlStore(str(db)) as store:  # no key store: keys in child_keys, as before
+        engine, _ = _fill(store)
+        with sqlite3.connect(db) as conn:
+            key = conn.execute("SELECT key FROM child_keys WHERE child = 'C-1'").fetchone()[0]
+        assert key.encode() in _files(db)
+        engine.erase("C-1")
+        assert key.encode() not in _files(db)  # secure_delete, then the log truncated
+
+
+def test_children_asking_for_a_key_at_once_get_the_same_one(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    stores = [SqlKeyStore(str(tmp_path / "k.sqlite")) for _ in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        made = list(pool.map(lambda s: s.keys_for(["C-1", "C-2"]), stores * 3))
+    for s in stores:
+        s.close()
+    assert len({tuple(sorted(m.items())) for m in made}) == 1
