@@ -139,7 +139,8 @@ def key_url() -> Iterator[str]:
     name = f"keys_{uuid.uuid4().hex}"
     with psycopg.connect(libpq(POSTGRES_URL), autocommit=True) as conn:
         conn.execute(pgsql.SQL("CREATE SCHEMA {}").format(pgsql.Identifier(name)))
-    yield f"{POSTGRES_URL}?options=-csearch_path%3D{name}"
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{name}"
     with psycopg.connect(libpq(POSTGRES_URL), autocommit=True) as conn:
         conn.execute(pgsql.SQL("DROP SCHEMA {} CASCADE").format(pgsql.Identifier(name)))
 
