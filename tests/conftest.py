@@ -71,3 +71,17 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             "(see the README)",
             yellow=True,
         )
+
+
+@pytest.fixture(autouse=True)
+def _keys_warning_given() -> Iterator[None]:
+    """The CLI's one warning about keys kept in the case store, as if given already.
+
+    It goes to stderr, which click's runner mixes into the output other tests parse;
+    tests/test_key_store.py checks it.
+    """
+    from disruption.cli import _common
+
+    _common._warned[:] = [True]
+    yield
+    _common._warned[:] = [True]

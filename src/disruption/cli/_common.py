@@ -30,6 +30,7 @@ __all__ = [
     "DbOption",
     "F",
     "JsonOption",
+    "KeysOption",
     "LazyConsole",
     "OnOption",
     "ProcedureOption",
@@ -102,6 +103,16 @@ DbOption = Annotated[
         "--db", help="SQLite file path or database URL (sqlite:///..., postgresql://...)."
     ),
 ]
+KeysOption = Annotated[
+    str | None,
+    typer.Option(
+        "--keys",
+        envvar="DISRUPTION_KEYS",
+        help="Key store: a SQLite file path or database URL apart from --db, where the "
+        "children's keys are kept (docs/privacy.md). Without it the keys stay in the case "
+        "store, with a warning.",
+    ),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 OnOption = Annotated[
     str | None, typer.Option("--on", help=f"The day: {DATE_HELP}. Today by default.")
@@ -139,12 +150,41 @@ def friendly(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+_KEYS_WARNING = (
+    "warning: the children's keys are kept in the case store (no --keys or DISRUPTION_KEYS): "
+    "a backup of it undoes an erasure; see docs/privacy.md"
+)
+_warned: list[bool] = []
+
+
 @contextlib.contextmanager
-def opened(db: str | None, *, must_exist: bool = True) -> Iterator[CaseStore]:
+def opened(
+    db: str | None, *, must_exist: bool = True, keys: str | None = None, texts: bool = False
+) -> Iterator[CaseStore]:
+    """Open the store (and key store) of a command, closed after it.
+
+    Args:
+        db: The ``--db`` value.
+        must_exist: Refuse to create a store.
+        keys: The ``--keys`` value.
+        texts: The command reads, writes or erases free text: without a key store, it
+            warns once on stderr (keys kept in the case store), or is refused when the
+            store's keys were moved to a key store.
+    """
+    from disruption.exceptions import StoreError
     from disruption.store import open_store
 
-    store = open_store(db, must_exist=must_exist)
+    store = open_store(db, must_exist=must_exist, keys=keys)
     try:
+        if texts and keys is None and db is not None:
+            if getattr(store, "keys_apart", False):
+                raise StoreError(
+                    "the children's keys of this store are in a key store: give --keys "
+                    "or DISRUPTION_KEYS"
+                )
+            if not _warned:
+                _warned.append(True)
+                err.print(_KEYS_WARNING, markup=False)
         yield store
     finally:
         store.close()

@@ -12,6 +12,7 @@ import typer
 from disruption.cli._common import (
     DbOption,
     JsonOption,
+    KeysOption,
     OnOption,
     ProcedureOption,
     app,
@@ -153,11 +154,12 @@ def export_subject(
         Path | None, typer.Option("--out", help="Write the JSON here (standard output if not).")
     ] = None,
     procedure: ProcedureOption = None,
+    keys: KeysOption = None,
 ) -> None:
     """Write everything held about one child (cases, events, free text, deadlines) as JSON."""
     from disruption.privacy.subject import subject_access
 
-    with opened(db) as store:
+    with opened(db, keys=keys, texts=True) as store:
         held = subject_access(engine_for(store, procedure), child)
     text = json.dumps(held, ensure_ascii=False, indent=2) + "\n"
     if out_file is None:
@@ -173,12 +175,13 @@ def erase(
     child: Annotated[str, typer.Argument(help="The child's pseudonymous reference.")],
     db: DbOption = None,
     procedure: ProcedureOption = None,
+    keys: KeysOption = None,
 ) -> None:
     """Erase a child's free text for good (their key and text); the history stays.
 
     The erasure is recorded in each of the child's cases. Figures are unchanged.
     """
-    with opened(db) as store:
+    with opened(db, keys=keys, texts=True) as store:
         erased = engine_for(store, procedure).erase(child)
     out.print(f"{erased} pieces of free text of {child} erased", markup=False)
 

@@ -13,6 +13,7 @@ import typer
 from disruption.cli._common import (
     DbOption,
     JsonOption,
+    KeysOption,
     OnOption,
     ProcedureOption,
     app,
@@ -98,13 +99,14 @@ def run(
             "need a manager role.",
         ),
     ] = None,
+    keys: KeysOption = None,
 ) -> None:
     """Apply commands in order (in memory without --db); exit 1 if any line was rejected."""
     from disruption.domain.clock import FixedClock
 
     clock = None if entered_at is None else FixedClock(parse_instant(entered_at, "--entered-at"))
     rejected = 0
-    with opened(db, must_exist=False) as store:
+    with opened(db, must_exist=False, keys=keys, texts=True) as store:
         engine = engine_for(store, procedure)
         if clock is not None:
             engine.clock = clock
@@ -232,14 +234,21 @@ def tick(
 @friendly
 def db_upgrade(
     db: Annotated[str, typer.Option("--db", help="SQLite path or database URL.")],
+    keys: KeysOption = None,
 ) -> None:
-    """Create or upgrade a store's schema to this library's version."""
+    """Create or upgrade a store's schema to this library's version.
+
+    With --keys, the children's keys kept in the case store are moved to the key store.
+    """
+    from disruption.store import open_key_store
     from disruption.store.sql.store import upgrade_store
 
-    before, after = upgrade_store(db)
+    before, after = upgrade_store(db, keys=None if keys is None else open_key_store(keys))
     if before == 0:
         out.print(f"{db}: created a store at schema version {after}", markup=False)
     elif before == after:
         out.print(f"{db}: schema version {after}, nothing to do", markup=False)
     else:
         out.print(f"{db}: upgraded schema version {before} to {after}", markup=False)
+    if keys is not None:
+        out.print(f"{db}: the children's keys are kept in {keys}", markup=False)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from disruption.engine.ports import CaseStore, NewCase, OverdueDeadline, Refusal, StoredEvent
+from disruption.store.key_store import KeyStore, MemoryKeyStore
 from disruption.store.memory import MemoryStore
 
 if TYPE_CHECKING:
@@ -20,22 +21,31 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CaseStore",
+    "KeyStore",
+    "MemoryKeyStore",
     "MemoryStore",
     "NewCase",
     "OverdueDeadline",
     "Refusal",
     "SqlStore",
     "StoredEvent",
+    "open_key_store",
     "open_store",
 ]
 
 
-def open_store(db: str | None, *, must_exist: bool = False) -> CaseStore:
-    """Open the store a ``--db`` value names.
+def open_store(
+    db: str | None, *, must_exist: bool = False, keys: str | KeyStore | None = None
+) -> CaseStore:
+    """Open the store a ``--db`` value names, with the key store a ``--keys`` value names.
 
     Args:
         db: A database URL or SQLite path, or ``None`` for a store in memory.
         must_exist: Refuse to create a store that is not there yet.
+        keys: Where the children's keys are kept: a key store, or its URL or SQLite path
+            (:func:`open_key_store`), apart from the case store. ``None`` keeps them in the
+            case store, as before (so its backups can undo an erasure: see
+            ``docs/privacy.md``). Not used for a store in memory.
 
     Returns:
         The store.
@@ -48,7 +58,34 @@ def open_store(db: str | None, *, must_exist: bool = False) -> CaseStore:
         return MemoryStore()
     from disruption.store.sql import store as sql
 
-    return sql.SqlStore(db, create=not must_exist)
+    key_store = open_key_store(keys) if isinstance(keys, str) else keys
+    try:
+        return sql.SqlStore(db, create=not must_exist, keys=key_store)
+    except BaseException:
+        if key_store is not None and isinstance(keys, str):
+            key_store.close()
+        raise
+
+
+def open_key_store(url: str, *, create: bool = True) -> KeyStore:
+    """Open the key store a ``--keys`` value names.
+
+    Args:
+        url: A SQLite path, ``sqlite:///...``, ``postgresql://...`` (a database of its own),
+            or ``:memory:``.
+        create: Create the key table when it is missing.
+
+    Returns:
+        The key store.
+
+    Raises:
+        StoreError: When it cannot be opened, or the database is a case store.
+    """
+    if url == ":memory:":
+        return MemoryKeyStore()
+    from disruption.store.sql.key_store import SqlKeyStore
+
+    return SqlKeyStore(url, create=create)
 
 
 def __getattr__(name: str) -> Any:

@@ -419,6 +419,35 @@ class Database:
         with self.writing("upgrade the store") as conn:
             return migrations.upgrade(conn, shown=self.url)
 
+    def scrub(self, table: str) -> None:
+        """Leave no copy of a table's deleted rows in the database's files, after deleting them.
+
+        PostgreSQL: the table is rewritten with its live rows only
+        (:func:`~disruption.store.sql.key_store.rewrite_without`; ``VACUUM`` can leave deleted
+        bytes in a page's free space, or copy them). A SQLite file store: a
+        ``TRUNCATE`` checkpoint of the write-ahead log, whose frames hold pages as they were
+        (the rows themselves are zeroed by ``secure_delete``, set by the deleting transaction).
+
+        Args:
+            table: The table (one of the schema's).
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        with self._failures(f"scrub {table}"):
+            if self.postgres:
+                from disruption.store.sql.key_store import rewrite_without
+
+                with self.writing(f"scrub {table}") as conn:
+                    rewrite_without(conn, schema.metadata.tables[table])
+            elif self._file is not None:
+                pooled = self.engine.raw_connection()
+                try:
+                    sqlite: Any = pooled.driver_connection
+                    sqlite.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                finally:
+                    pooled.close()
+
     def close(self) -> None:
         """Close the connections."""
         with self._pinned_lock:

@@ -1,6 +1,7 @@
 """Free text encrypted with a key per child, so that a child's text can be erased for good.
 
-Each piece of free text is stored encrypted with its child's own key, kept in ``child_keys``:
+Each piece of free text is stored encrypted with its child's own key, kept in a key store
+(:mod:`disruption.store.key_store`), or in the case store's ``child_keys`` when none is given:
 AES-256 in GCM mode (from ``cryptography``), with the text's reference and its child as
 associated data, so that a sealed text copied into another row, or another child's row,
 does not open. A sealed text is ``aesgcm1:`` and the URL-safe base64 of a random 12-byte
@@ -8,9 +9,9 @@ nonce followed by the ciphertext and its tag (schema version 5; versions 3 and 4
 Fernet, and ``db upgrade`` re-seals their text under new keys). Erasing a child deletes the
 key and the ciphertext: the text cannot be read back by any command or API, while the
 events (which carry references only), the deadlines and every figure stay as they were.
-Keys live in the same database as the text, so erasure is only as final as the deletion of
-the database's backups that still hold the key: an authority keeps backups to its retention
-rules, or keeps keys elsewhere.
+Kept in the case store, the key survives in every backup of it; in a key store of its own it
+survives only in the key store's backups, kept for less time than the erasure promise
+(``docs/privacy.md``).
 
 Example:
     >>> from disruption.store.sql.keys import new_key, open_text, seal_text

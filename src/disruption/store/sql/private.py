@@ -13,6 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from disruption.engine.ports import Refusal
+from disruption.exceptions import StoreError
+from disruption.store.key_store import KeyStore
 from disruption.store.sql import keys, schema
 from disruption.store.sql.audit import (
     CaseCount,
@@ -30,6 +32,17 @@ class PrivateRecords:
     """Free text, the access log and the audit chain of an SQL store."""
 
     _db: Database
+    _keys: KeyStore | None
+    _moved: bool
+    """Whether the store's keys were moved to a key store (``keys`` in ``disruption_meta``)."""
+
+    def _no_key_store(self) -> None:
+        """Refuse to use or make keys in a case store whose keys were moved out."""
+        if self._moved:
+            raise StoreError(
+                f"the keys of {self._db.url} are in a key store: give it "
+                "(--keys or DISRUPTION_KEYS; keys= in Python)"
+            )
 
     def record_refusal(self, refusal: Refusal) -> None:
         """Write a refused access decision to the access log, in a transaction of its own.
@@ -165,6 +178,15 @@ class PrivateRecords:
             StoreError: When the database cannot be read.
         """
         texts, held = schema.personal_texts, schema.child_keys
+        if self._keys is not None:
+            query = sa.select(texts.c.text, texts.c.child).where(texts.c.ref == ref)
+            with self._db.reading("read text") as conn:
+                found = conn.execute(query).first()
+            key = None if found is None else self._keys.key(found.child)
+            if found is None or key is None:
+                return None
+            return keys.open_text(key, found.text, ref=ref, child=found.child)
+        self._no_key_store()
         query = (
             sa.select(texts.c.text, texts.c.child, held.c.key)
             .join(held, held.c.child == texts.c.child)
@@ -189,7 +211,19 @@ class PrivateRecords:
             StoreError: When the database fails.
         """
         texts, held = schema.personal_texts, schema.child_keys
+        if self._keys is not None:
+            self._keys.erase(child)  # first: once the key is gone, the text is unreadable
+        else:
+            self._no_key_store()
+        sqlite = not self._db.postgres
         with self._db.writing("erase a child's text") as conn:
-            conn.execute(sa.delete(held).where(held.c.child == child))
+            if sqlite:  # deleted rows overwritten with zeros in the file
+                conn.exec_driver_sql("PRAGMA secure_delete=ON")
+            if self._keys is None:
+                conn.execute(sa.delete(held).where(held.c.child == child))
             erased = conn.execute(sa.delete(texts).where(texts.c.child == child)).rowcount
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA secure_delete=OFF")
+        if self._keys is None:
+            self._db.scrub(held.name)
         return int(erased or 0)

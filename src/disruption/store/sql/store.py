@@ -26,7 +26,8 @@ import sqlalchemy as sa
 from disruption.domain.events import Event, PersonalText
 from disruption.domain.model import Case
 from disruption.engine.ports import MissedEvents, NewCase
-from disruption.exceptions import ConcurrencyError
+from disruption.exceptions import ConcurrencyError, SchemaError
+from disruption.store.key_store import KeyStore
 from disruption.store.sql import schema, sweep, writes
 from disruption.store.sql.database import Database
 from disruption.store.sql.private import PrivateRecords
@@ -37,13 +38,15 @@ from disruption.store.sql.snapshots import snapshot_of
 __all__ = ["SCHEMA_VERSION", "SqlStore", "upgrade_store"]
 
 
-def upgrade_store(url: str) -> tuple[int, int]:
+def upgrade_store(url: str, *, keys: KeyStore | None = None) -> tuple[int, int]:
     """Create a store, or upgrade its schema to this library's version, in one transaction.
 
     What ``disruption db upgrade --db URL`` runs. Upgrading a current store does nothing.
 
     Args:
         url: A database URL or SQLite path, as for :class:`SqlStore`.
+        keys: A key store to move the store's keys to (from ``child_keys``, deleted there
+            without a copy left in the case database's files).
 
     Returns:
         The schema versions before and after: ``(1, 2)`` for an upgrade from version 1,
@@ -54,8 +57,12 @@ def upgrade_store(url: str) -> tuple[int, int]:
             changed).
         SchemaError: When the database is not a disruption store, or a newer one.
     """
-    with SqlStore(url, upgrade=True) as store:
+    with SqlStore(url, upgrade=True, keys=keys) as store:
         return store._db.opened
+
+
+_KEYS_MARK = "keys"
+"""The ``disruption_meta`` row saying that the keys were moved to a key store."""
 
 
 class SqlStore(Reads, PrivateRecords):
@@ -67,24 +74,104 @@ class SqlStore(Reads, PrivateRecords):
         create: Create the tables in an empty or missing database. When ``False``, a
             missing SQLite file is not created.
         upgrade: Upgrade a store of an older schema version (as ``disruption db upgrade``
-            does) instead of refusing it.
+            does) instead of refusing it; with ``keys``, move keys kept in the case store
+            to the key store.
+        keys: Where the children's keys are kept (a database or file of its own, see
+            :mod:`disruption.store.key_store`); ``None`` keeps them in the case store's
+            ``child_keys`` table, as before, unless they were moved out (then free text can
+            be neither written, read nor erased without the key store). The key store is
+            closed with the store.
 
     Raises:
         StoreError: When the database cannot be reached, or there is no store and ``create``
             is ``False``.
         SchemaError: When the database is not a disruption store, not a SQLite file, was
             written by a newer version of disruption, or by an older one and ``upgrade`` is
-            ``False``.
+            ``False``; given ``keys`` while keys are still in the case store and ``upgrade``
+            is ``False``.
 
     Attributes:
         url: The path or URL of the database, without its password.
     """
 
-    def __init__(self, url: str, *, create: bool = True, upgrade: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        create: bool = True,
+        upgrade: bool = False,
+        keys: KeyStore | None = None,
+    ) -> None:
         self._db = Database(url, create=create, upgrade=upgrade)
         self._recent: dict[str, tuple[str, Case]] = {}
         self._recent_lock = threading.Lock()
         self.url = self._db.url
+        self._keys = keys
+        try:
+            self._moved = self._keys_moved(upgrade)
+        except BaseException:
+            self._db.close()
+            raise
+
+    @property
+    def keys_apart(self) -> bool:
+        """Whether the children's keys are in a key store (given, or moved there before)."""
+        return self._keys is not None or self._moved
+
+    def _keys_moved(self, upgrade: bool) -> bool:
+        """Whether the keys are in a key store; with one given, move them there (``upgrade``)."""
+        marked = schema.meta.c.key == _KEYS_MARK
+        with self._db.reading("read where the keys are") as conn:
+            moved = conn.execute(sa.select(schema.meta.c.value).where(marked)).scalar()
+            held = conn.execute(sa.select(sa.func.count()).select_from(schema.child_keys)).scalar()
+        if self._keys is None or (moved is not None and not held):
+            return moved is not None
+        if self._keys.url == self.url:
+            raise SchemaError("the key store must be a database or file apart from the case store")
+        if held and not upgrade:
+            raise SchemaError(
+                f"{self.url} keeps its keys in the case store: move them to the key store with "
+                f"`disruption db upgrade --db {self.url} --keys {self._keys.url}`"
+            )
+        self._move_keys()
+        return True
+
+    def _move_keys(self) -> None:
+        """Copy ``child_keys`` to the key store, then delete it here leaving no copy.
+
+        In one write transaction of the case store (on PostgreSQL with ``child_keys`` locked),
+        so that no writer adds a key between the copy and the delete; the key store commits
+        first, so a failure leaves the keys in both, and the move can be run again.
+        """
+        assert self._keys is not None
+        held, meta = schema.child_keys, schema.meta
+        sqlite = not self._db.postgres
+        with self._db.writing("move the keys") as conn:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA secure_delete=ON")
+            else:
+                conn.exec_driver_sql("LOCK TABLE child_keys IN EXCLUSIVE MODE")
+            found = {c: k for c, k in conn.execute(sa.select(held.c.child, held.c.key)).all()}
+            self._keys.put(found)
+            conn.execute(sa.delete(held))
+            if (
+                conn.execute(sa.select(meta.c.value).where(meta.c.key == _KEYS_MARK)).first()
+                is None
+            ):
+                conn.execute(sa.insert(meta).values(key=_KEYS_MARK, value="key store"))
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA secure_delete=OFF")
+        if found:
+            self._db.scrub(held.name)
+
+    def _held(self, texts: Sequence[PersonalText]) -> dict[str, str] | None:
+        """The keys of the texts' children from the key store (``None``: in the case store)."""
+        if not texts:
+            return None
+        if self._keys is not None:
+            return self._keys.keys_for(t.child for t in texts)
+        self._no_key_store()
+        return None
 
     def __repr__(self) -> str:
         return f"SqlStore({self.url!r})"
@@ -148,15 +235,26 @@ class SqlStore(Reads, PrivateRecords):
             StoreError: When the database fails; nothing is written.
         """
         what = f"append to case {case.id}"
+        held = self._held(texts)
         text = snapshot_of(case)
         run, write = self._db.run, writes.append
         try:
             try:
                 head = run(
-                    what, write, case, events, texts, expected_version, self._db.head, snapshot=text
+                    what,
+                    write,
+                    case,
+                    events,
+                    texts,
+                    expected_version,
+                    self._db.head,
+                    snapshot=text,
+                    held=held,
                 )
             except writes.Moved:  # another writer moved the counter: two round trips
-                head = run(what, write, case, events, texts, expected_version, snapshot=text)
+                head = run(
+                    what, write, case, events, texts, expected_version, snapshot=text, held=held
+                )
         except writes.Stale:
             actual = self._version(case.id)
             message = f"case {case.id} is at version {actual}, not {expected_version}"
@@ -236,8 +334,9 @@ class SqlStore(Reads, PrivateRecords):
         remaining = iter(cases)
         while batch := list(islice(remaining, batch_size)):
             try:
+                held = self._held([t for n in batch for t in n.texts])
                 with self._db.transaction("bulk-load cases") as tx:
-                    added += writes.load(tx, batch)
+                    added += writes.load(tx, batch, held)
             except writes.DuplicateCommand as err:
                 raise ConcurrencyError(f"command {err} was applied already", expected=0) from None
             handled += len(batch)
@@ -246,5 +345,7 @@ class SqlStore(Reads, PrivateRecords):
         return added
 
     def close(self) -> None:
-        """Close the store's connections."""
+        """Close the store's connections (and its key store's)."""
         self._db.close()
+        if self._keys is not None:
+            self._keys.close()

@@ -151,6 +151,7 @@ def append(
     head: Head | None = None,
     *,
     snapshot: str | None = None,
+    held: dict[str, str] | None = None,
 ) -> Head:
     """Write one command's events with the case's row, deadlines and free text, and commit.
 
@@ -165,6 +166,8 @@ def append(
             takes positions in two.
         snapshot: The case's snapshot text (:func:`~disruption.store.sql.snapshots.snapshot_of`),
             when the caller has it already.
+        held: The children's keys, from a key store (``None``: the keys are in the case
+            store's ``child_keys``, asked for and made in the transaction).
 
     Returns:
         Where the counter stands after this append: the last position and its hash.
@@ -175,7 +178,7 @@ def append(
         Moved: When ``head`` was given and the counter was not there (nothing written).
     """
     try:
-        return _append(tx, case, events, texts, expected_version, head, snapshot)
+        return _append(tx, case, events, texts, expected_version, head, snapshot, held)
     except tx.integrity_error as err:
         refusal = _refusal(tx, err, events)
         if refusal is err:
@@ -219,6 +222,7 @@ def _append(
     expected: int,
     head: Head | None,
     snapshot: str | None,
+    held: dict[str, str] | None = None,
 ) -> Head:
     # Lock order: the case's deadline rows, its row, then the counter (see the module's doc).
     _write_deadlines(tx, case, events)
@@ -228,14 +232,16 @@ def _append(
         last = _write_events(tx, events, first, previous)
         tx.commit()
         return first + len(events) - 1, last
-    sealed = keys.ask_keys(tx, {t.child for t in texts}) if texts else None
+    sealed = keys.ask_keys(tx, {t.child for t in texts}) if texts and held is None else None
     taken = take_positions(tx, len(events), written)
     tx.sync()
     found = taken()
     if found is None:
         raise Stale
-    if sealed is not None:
-        sealed_texts = keys.sealed_rows(texts, sealed())
+    if texts:
+        key_of = sealed() if sealed is not None else held
+        assert key_of is not None  # asked in the transaction, or given
+        sealed_texts = keys.sealed_rows(texts, key_of)
         tx.insert("personal_texts", rows.TEXT_COLUMNS, sealed_texts, prepare=len(texts) == 1)
     first, previous = found
     if events:
@@ -256,12 +262,13 @@ def _new_cases(tx: Tx, batch: Sequence[NewCase]) -> list[NewCase]:
     return new
 
 
-def load(tx: Tx, batch: Sequence[NewCase]) -> int:
+def load(tx: Tx, batch: Sequence[NewCase], held: dict[str, str] | None = None) -> int:
     """Insert whole new cases, skipping those already stored.
 
     Args:
         tx: A write transaction.
         batch: The cases.
+        held: The children's keys, from a key store (``None``: in ``child_keys``).
 
     Returns:
         How many were added.
@@ -277,9 +284,11 @@ def load(tx: Tx, batch: Sequence[NewCase]) -> int:
     tx.insert("deadlines", rows.DEADLINE_COLUMNS, deadlines)
     texts = [t for n in new for t in n.texts]
     if texts:
-        sealed = keys.ask_keys(tx, {t.child for t in texts})
-        tx.sync()
-        tx.insert("personal_texts", rows.TEXT_COLUMNS, keys.sealed_rows(texts, sealed()))
+        if held is None:
+            sealed = keys.ask_keys(tx, {t.child for t in texts})
+            tx.sync()
+            held = sealed()
+        tx.insert("personal_texts", rows.TEXT_COLUMNS, keys.sealed_rows(texts, held))
     insert_events(tx, [e for n in new for e in n.events])
     return len(new)
 
