@@ -27,10 +27,12 @@ if TYPE_CHECKING:
 # and every command start without paying for the others (benchmarks/bench_cli_startup.py).
 
 __all__ = [
+    "DB_ENV",
     "DbOption",
     "F",
     "JsonOption",
     "LazyConsole",
+    "MemoryDbOption",
     "OnOption",
     "ProcedureOption",
     "app",
@@ -46,6 +48,7 @@ __all__ = [
     "parse_instant",
     "print_json",
     "procedure_app",
+    "store_url",
 ]
 
 app = typer.Typer(
@@ -96,12 +99,42 @@ err = cast("Console", LazyConsole(stderr=True, highlight=False, soft_wrap=True))
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+DB_ENV = "DISRUPTION_DB"
+"""The environment variable naming the store when ``--db`` is not given."""
+
+_DB_HELP = "SQLite file path or database URL (sqlite:///..., postgresql://...)."
+
+
+def _store_needed(ctx: typer.Context, value: str | None) -> str:
+    """``--db``'s check: a command on a store says so in one line and exits 2 without one."""
+    if value is None or not value.strip():
+        names: list[str] = []
+        at: Any = ctx
+        while at.parent is not None:  # the command's words, without the program's
+            names.insert(0, at.info_name or "")
+            at = at.parent
+        name = " ".join(names)
+        err.print(
+            f"error: {name} needs a store: give --db URL or set {DB_ENV} (only run works "
+            "without one, in memory)",
+            markup=False,
+        )
+        raise typer.Exit(2)
+    return value
+
+
 DbOption = Annotated[
     str | None,
+    typer.Option("--db", envvar=DB_ENV, callback=_store_needed, help=_DB_HELP),
+]
+"""``--db`` of a command on a store: required (or ``$DISRUPTION_DB``); exits 2 without it."""
+MemoryDbOption = Annotated[
+    str | None,
     typer.Option(
-        "--db", help="SQLite file path or database URL (sqlite:///..., postgresql://...)."
+        "--db", envvar=DB_ENV, help=_DB_HELP + " Without either, a store in memory, thrown away."
     ),
 ]
+"""``--db`` of ``run``: optional; without it the commands run on a store in memory."""
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 OnOption = Annotated[
     str | None, typer.Option("--on", help=f"The day: {DATE_HELP}. Today by default.")
@@ -139,11 +172,21 @@ def friendly(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def store_url(db: str | None) -> str:
+    """The ``--db`` value of a command on a store (:data:`DbOption` has refused none already)."""
+    if db is None:
+        raise fail(f"no store: give --db URL or set {DB_ENV}")
+    return db
+
+
 @contextlib.contextmanager
-def opened(db: str | None, *, must_exist: bool = True) -> Iterator[CaseStore]:
+def opened(
+    db: str | None, *, must_exist: bool = True, in_memory: bool = False
+) -> Iterator[CaseStore]:
+    """The store ``--db`` names; in memory when there is none and ``in_memory`` (``run``)."""
     from disruption.store import open_store
 
-    store = open_store(db, must_exist=must_exist)
+    store = open_store(db if in_memory else store_url(db), must_exist=must_exist)
     try:
         yield store
     finally:

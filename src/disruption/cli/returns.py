@@ -9,10 +9,12 @@ from typing import Annotated, Any
 import typer
 
 from disruption.cli._common import (
+    DB_ENV,
     DbOption,
     JsonOption,
     app,
     err,
+    fail,
     friendly,
     opened,
     out,
@@ -73,6 +75,7 @@ def validate_903(
 @app.command()
 @friendly
 def stability(
+    ctx: typer.Context,
     files: Annotated[
         list[Path] | None,
         typer.Argument(help=RETURNS_HELP + " Or --db."),
@@ -81,7 +84,15 @@ def stability(
         list[str] | None,
         typer.Option("--year-end", help=f"Y: {DATE_HELP} (repeat for a series)."),
     ] = None,
-    db: DbOption = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar=DB_ENV,
+            help="Instead of FILES: the store's SQLite path or database URL (read only when no "
+            "FILES are given).",
+        ),
+    ] = None,
     header: Annotated[
         list[Path] | None,
         typer.Option(
@@ -104,8 +115,13 @@ def stability(
 
     if not year_end:
         raise typer.BadParameter("give at least one --year-end DATE", param_hint="--year-end")
-    if bool(files) == (db is not None):
-        raise typer.BadParameter("give SSDA903 files or --db, not both", param_hint="FILES")
+    source = ctx.get_parameter_source("db")
+    if files and source is not None and source.name == "ENVIRONMENT":
+        db = None  # files given: $DISRUPTION_DB is not read
+    if files and db:
+        raise fail("give SSDA903 files or --db, not both")
+    if not files and not db:
+        raise fail(f"stability needs SSDA903 files or a store: give FILES, --db URL or {DB_ENV}")
     ends = [parse_date(y, "--year-end") for y in year_end]
     episodes, dobs = _stability_inputs(files, db, header, ends)
     results = [measures(episodes, dobs, y) for y in ends]
