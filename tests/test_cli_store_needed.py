@@ -143,3 +143,45 @@ def test_stability_needs_files_or_a_store(tmp_path: Path, monkeypatch: pytest.Mo
     files = runner.invoke(app, ["stability", "none.csv", "--year-end", "2025-03-31"])
     assert files.exit_code == 2
     assert "none.csv: cannot be read" in files.stderr  # the files, not the store named
+
+
+@pytest.mark.parametrize("command", sorted(NEEDS_A_STORE))
+@pytest.mark.parametrize(
+    ("url", "scheme"),
+    [
+        ("mysql://user:s3cret@db.example/cases", "mysql"),
+        ("MySQL+mysqldb://db.example/cases", "mysql+mysqldb"),
+        ("oracle://db.example", "oracle"),
+        ("sqlite+aiosqlite:///c.sqlite", "sqlite+aiosqlite"),
+    ],
+)
+def test_a_bad_database_url_is_answered_in_one_line(
+    command: str, url: str, scheme: str, tmp_path: Path
+) -> None:
+    result = runner.invoke(app, [*command.split(), *NEEDS_A_STORE[command], "--db", url])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: {scheme!r} is not a supported database: give a SQLite file path or a URL of "
+        "scheme sqlite, postgresql\n"
+    )
+    assert "s3cret" not in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_check_url_refuses_before_sqlalchemy_reads_the_url() -> None:
+    import sys
+
+    from disruption.exceptions import StoreError, UnsupportedDatabase
+    from disruption.store import check_url, open_store
+
+    with pytest.raises(UnsupportedDatabase) as raised:
+        open_store("mysql://user:s3cret@host/db")
+    assert (raised.value.scheme, raised.value.supported) == ("mysql", ("sqlite", "postgresql"))
+    assert isinstance(raised.value, StoreError)
+    assert "MySQLdb" not in sys.modules
+    long = "x" * 1000 + "://host"
+    with pytest.raises(UnsupportedDatabase) as raised:
+        check_url(long)
+    assert len(str(raised.value)) < 200
+    for fine in ("cases.sqlite", ":memory:", "sqlite:///c.sqlite", "postgres://h/db"):
+        assert check_url(fine) == fine

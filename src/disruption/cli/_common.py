@@ -106,7 +106,7 @@ _DB_HELP = "SQLite file path or database URL (sqlite:///..., postgresql://...)."
 
 
 def _store_needed(ctx: typer.Context, value: str | None) -> str:
-    """``--db``'s check: a command on a store says so in one line and exits 2 without one."""
+    """``--db``'s check: exit 2 in one line without a store, or with a URL no store runs on."""
     if value is None or not value.strip():
         names: list[str] = []
         at: Any = ctx
@@ -120,7 +120,12 @@ def _store_needed(ctx: typer.Context, value: str | None) -> str:
             markup=False,
         )
         raise typer.Exit(2)
-    return value
+    from disruption.store import check_url
+
+    try:  # a URL of another database is refused before the command reads its files
+        return check_url(value)
+    except DisruptionError as error:
+        raise fail(str(error)) from None
 
 
 DbOption = Annotated[

@@ -245,9 +245,10 @@ def db_upgrade(
     db: DbOption = None,
 ) -> None:
     """Create or upgrade a store's schema to this library's version."""
+    from disruption.store import check_url
     from disruption.store.sql.store import upgrade_store
 
-    db = store_url(db)
+    db = check_url(store_url(db))
     before, after = upgrade_store(db)
     if before == 0:
         out.print(f"{db}: created a store at schema version {after}", markup=False)
