@@ -115,11 +115,22 @@ def erase(
 ) -> None:
     """Erase a child's free text for good (their key and text); the history stays.
 
-    The erasure is recorded in each of the child's cases. Figures are unchanged.
+    The erasure is recorded in each of the child's cases; erasing again records nothing new.
+    Figures are unchanged.
     """
+    from disruption.core.system import erasure_due
+
     with opened(db) as store:
+        cases = store.case_ids_of(child)
+        due = sum(erasure_due(store.events(case)) for case in cases)
         erased = engine_for(store, procedure).erase(child)
-    out.print(f"{erased} pieces of free text of {child} erased", markup=False)
+    if due:
+        recorded = f"the erasure recorded in {due} of {len(cases)} cases"
+    elif cases:
+        recorded = "erased already: nothing new recorded"
+    else:
+        recorded = "no case of theirs in the store: nothing recorded"
+    out.print(f"{erased} pieces of free text of {child} erased; {recorded}", markup=False)
 
 
 @app.command()
