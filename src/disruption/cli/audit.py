@@ -24,6 +24,7 @@ from disruption.cli._common import (
     print_json,
 )
 from disruption.cli._dates import parse_date, span
+from disruption.cli._files import ForceOption, new_file, refuse_existing
 
 
 @app.command()
@@ -92,17 +93,25 @@ def export_subject(
         Path | None, typer.Option("--out", help="Write the JSON here (standard output if not).")
     ] = None,
     procedure: ProcedureOption = None,
+    force: ForceOption = False,
 ) -> None:
-    """Write everything held about one child (cases, events, free text, deadlines) as JSON."""
+    """Write everything held about one child (cases, events, free text, deadlines) as JSON.
+
+    --out writes a file only its owner can read (0600), and never over an existing one
+    without --force.
+    """
     from disruption.privacy.subject import subject_access
 
+    if out_file is not None:
+        refuse_existing(out_file, force=force)
     with opened(db) as store:
         held = subject_access(engine_for(store, procedure), child)
     text = json.dumps(held, ensure_ascii=False, indent=2) + "\n"
     if out_file is None:
         sys.stdout.write(text)
         return
-    out_file.write_text(text, encoding="utf-8")
+    with new_file(out_file, force=force) as part:
+        part.write_text(text, encoding="utf-8")
     out.print(f"{len(held['cases'])} cases of {child} written to {out_file}", markup=False)
 
 
