@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -61,6 +60,8 @@ def new_file(path: Path, *, force: bool) -> Iterator[Path]:
     refuse_existing(path, force=force)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"{path.parent}: no such folder")
+    import tempfile  # here: it imports random and shutil, which `disruption --help` need not
+
     handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     os.close(handle)
     part = Path(name)
