@@ -185,3 +185,14 @@ def test_check_url_refuses_before_sqlalchemy_reads_the_url() -> None:
     assert len(str(raised.value)) < 200
     for fine in ("cases.sqlite", ":memory:", "sqlite:///c.sqlite", "postgres://h/db"):
         assert check_url(fine) == fine
+
+
+@pytest.mark.parametrize("command", [["run", "-"], ["stability", "--year-end", "2025-03-31"]])
+def test_run_and_stability_refuse_a_bad_url_too(command: list[str], tmp_path: Path) -> None:
+    result = runner.invoke(app, [*command, "--db", "mysql://user:s3cret@host/db"], input="")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: 'mysql' is not a supported database: give a SQLite file path or a URL of "
+        "scheme sqlite, postgresql\n"
+    )
+    assert list(tmp_path.iterdir()) == []
