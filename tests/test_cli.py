@@ -191,7 +191,13 @@ def test_demo_runs_on_sqlite_and_summarises(tmp_path: Path) -> None:
     # Piped: no bar, one summary line on standard error.
     summary = r"demo: [\d,]+ placements imported, [\d,]+ commands run, report written in .+\n"
     assert re.fullmatch(summary, result.stderr)
-    again = invoke("demo", "--db", str(db), "--out", str(tmp_path / "out"), "--seed", "3")
+    args = ("demo", "--db", str(db), "--out", str(tmp_path / "out"), "--seed", "3")
+    refused = invoke(*args)
+    assert refused.exit_code == 2
+    assert refused.stderr == (
+        f"error: {db} exists already: nothing was written (--force replaces it)\n"
+    )
+    again = invoke(*args, "--force")
     assert again.stdout == result.stdout
 
 

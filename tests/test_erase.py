@@ -108,3 +108,63 @@ def test_text_is_encrypted_at_rest(tmp_path: Path) -> None:
         )
     raw = db.read_bytes()
     assert b"miss my brother" not in raw  # the child's views are not in the file in clear
+
+
+def test_erasing_twice_records_nothing_new(store: CaseStore) -> None:
+    engine = Engine(store, clock=make_engine(T0 + timedelta(days=2)).clock)
+    run(engine, "P-1", journey_to("move_planned"))
+    assert engine.erase("C-1") > 0
+    events = list(store.events("P-1"))
+    position = store.last_position()
+    assert engine.erase("C-1") == 0
+    assert list(store.events("P-1")) == events
+    assert store.last_position() == position
+    assert [e.type for e in events].count(ERASED) == 1
+
+
+def test_free_text_written_after_an_erasure_is_erased_and_recorded_again(
+    store: CaseStore,
+) -> None:
+    engine = Engine(store, clock=make_engine(T0 + timedelta(days=2)).clock)
+    run(engine, "P-1", journey_to("disruption_meeting"))
+    assert engine.erase("C-1") == 0  # no free text yet: the erasure is recorded all the same
+    run(engine, "P-1", journey_to("move_planned")[-1:])  # the child's views: free text
+    assert len(_refs(store, "P-1")) == 1
+    assert engine.erase("C-1") == 1
+    assert [e.type for e in store.events("P-1")].count(ERASED) == 2
+    assert engine.erase("C-1") == 0
+    assert [e.type for e in store.events("P-1")].count(ERASED) == 2
+
+
+def test_a_case_without_free_text_records_its_first_erasure_only() -> None:
+    from disruption.core.system import erasure_due
+
+    assert erasure_due([])
+    store = MemoryStore()
+    engine = Engine(store, clock=make_engine(T0 + timedelta(days=2)).clock)
+    run(engine, "P-1", journey_to("placed"))
+    assert _refs(store, "P-1") == []
+    engine.erase("C-1")
+    engine.erase("C-1")
+    assert [e.type for e in store.events("P-1")].count(ERASED) == 1
+
+
+def test_the_cli_says_when_a_child_was_erased_already(tmp_path: Path) -> None:
+    db = tmp_path / "c.sqlite"
+    with SqlStore(f"sqlite:///{db}") as store:
+        run(
+            Engine(store, clock=make_engine(T0 + timedelta(days=2)).clock),
+            "P-1",
+            journey_to("move_planned"),
+        )
+    first = runner.invoke(app, ["erase", "C-1", "--db", str(db)])
+    again = runner.invoke(app, ["erase", "C-1", "--db", str(db)])
+    nobody = runner.invoke(app, ["erase", "C-9", "--db", str(db)])
+    assert (first.exit_code, again.exit_code, nobody.exit_code) == (0, 0, 0)
+    assert first.stdout.endswith("erased; the erasure recorded in 1 of 1 cases\n")
+    assert again.stdout == (
+        "0 pieces of free text of C-1 erased; erased already: nothing new recorded\n"
+    )
+    assert nobody.stdout == (
+        "0 pieces of free text of C-9 erased; no case of theirs in the store: nothing recorded\n"
+    )

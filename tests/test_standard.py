@@ -9,6 +9,8 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from disruption.domain.model import Case, ConcernCategory, DeadlineStatus, MeetingDecision, Role
 from disruption.engine.engine import Engine
@@ -461,6 +463,37 @@ def test_the_case_social_worker_may_not_chair_the_meeting(chair_role: str) -> No
     data = convene_meeting_data(TOMORROW, chair_role=chair_role, chair_id=SW[1])
     err = refuse(engine, command("P-1", "convene_meeting", LATER, data=data), ChairNotIndependent)
     assert err.chair == SW[1]
+
+
+@pytest.mark.parametrize("chair_id", ["SW-1", "Sw-1", "sW-1"])
+def test_a_chair_id_differing_only_in_case_is_the_same_social_worker(chair_id: str) -> None:
+    engine, _ = at_state("concern_raised")
+    data = convene_meeting_data(TOMORROW, chair_id=chair_id)
+    err = refuse(engine, command("P-1", "convene_meeting", LATER, data=data), ChairNotIndependent)
+    assert err.chair == chair_id  # the id as given, compared normalised
+    data_9 = convene_meeting_data(TOMORROW, chair_id="sw-9")
+    convening = command("P-1", "convene_meeting", LATER, "social_worker", "SW-9", data_9)
+    assert refuse(engine, convening, ChairNotIndependent).chair == "sw-9"
+
+
+def test_actor_ids_are_compared_normalised_and_stored_as_given() -> None:
+    from disruption.domain.model import actor_key
+
+    assert actor_key(" SW-1 ") == actor_key("sw-1") == actor_key("\uff33\uff37-1")  # fullwidth
+    assert actor_key("Stra\u00dfe") == actor_key("STRASSE")
+    assert actor_key("sw-1") != actor_key("sw-2")
+    engine, _ = at_state("concern_raised")
+    assert "sw-1" in engine.case("P-1").social_workers
+
+
+@given(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,20}", fullmatch=True), st.data())
+def test_an_actor_key_is_blind_to_case_and_spaces(actor_id: str, data: st.DataObject) -> None:
+    from disruption.domain.model import actor_key
+
+    flips = data.draw(st.lists(st.booleans(), min_size=len(actor_id), max_size=len(actor_id)))
+    variant = "".join(c.upper() if f else c.lower() for c, f in zip(actor_id, flips, strict=True))
+    assert actor_key(f" {variant}\t") == actor_key(actor_id) == actor_key(actor_key(actor_id))
+    assert actor_key(actor_id + "x") != actor_key(actor_id)
 
 
 def test_any_earlier_social_worker_may_not_chair() -> None:

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
         FileUnreadable,
         InputError,
         InvalidData,
+        OutputExists,
         PermissionRefused,
         ReturnYearClash,
         ReturnYearError,
@@ -61,6 +62,7 @@ if TYPE_CHECKING:
         UnknownCode,
         UnknownCommand,
         UnknownProcedure,
+        UnsupportedDatabase,
     )
     from disruption.logs import configure as configure_logging
     from disruption.procedure.definition import (
@@ -124,6 +126,7 @@ __all__ = [
     "NewCase",
     "Opens",
     "Outcome",
+    "OutputExists",
     "OverdueDeadline",
     "PermissionRefused",
     "PersonalText",
@@ -146,6 +149,7 @@ __all__ = [
     "UnknownCode",
     "UnknownCommand",
     "UnknownProcedure",
+    "UnsupportedDatabase",
     "WorkingCalendar",
     "configure_logging",
     "decide",
@@ -198,6 +202,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "NewCase": ("disruption.engine.ports", "NewCase"),
     "Opens": ("disruption.procedure.definition", "Opens"),
     "Outcome": ("disruption.engine.engine", "Outcome"),
+    "OutputExists": ("disruption.exceptions", "OutputExists"),
     "OverdueDeadline": ("disruption.engine.ports", "OverdueDeadline"),
     "PermissionRefused": ("disruption.exceptions", "PermissionRefused"),
     "PersonalText": ("disruption.domain.events", "PersonalText"),
@@ -220,6 +225,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "UnknownCode": ("disruption.exceptions", "UnknownCode"),
     "UnknownCommand": ("disruption.exceptions", "UnknownCommand"),
     "UnknownProcedure": ("disruption.exceptions", "UnknownProcedure"),
+    "UnsupportedDatabase": ("disruption.exceptions", "UnsupportedDatabase"),
     "WorkingCalendar": ("disruption.domain.calendar", "WorkingCalendar"),
     "decide": ("disruption.core.decide", "decide"),
     "load_procedure": ("disruption.procedure.file", "load_procedure"),

@@ -22,8 +22,10 @@ The tree::
     │   └── ReturnYearClash           two files claim the same year and table
     ├── DefinitionError               a procedure definition is invalid; carries ``problems``
     ├── UnknownProcedure (LookupError) the engine was not given the case's definition version
+    ├── OutputExists                  the command line would overwrite a file; carries ``file``
     └── StoreError                    the store cannot be opened or used
-        └── SchemaError               the store's schema is missing, foreign or newer
+        ├── SchemaError               the store's schema is missing, foreign or newer
+        └── UnsupportedDatabase       a database URL of another scheme; carries ``scheme``
 
 Errors carry data as attributes, not only text, so that integrations can act on them:
 
@@ -49,6 +51,7 @@ __all__ = [
     "FileUnreadable",
     "InputError",
     "InvalidData",
+    "OutputExists",
     "PermissionRefused",
     "ReturnYearClash",
     "ReturnYearError",
@@ -59,6 +62,7 @@ __all__ = [
     "UnknownCode",
     "UnknownCommand",
     "UnknownProcedure",
+    "UnsupportedDatabase",
 ]
 
 
@@ -363,3 +367,33 @@ class StoreError(DisruptionError):
 
 class SchemaError(StoreError):
     """The store's schema is missing, not a ``disruption`` store, or newer than this library."""
+
+
+class UnsupportedDatabase(StoreError):
+    """A database URL names a database (a scheme) that no store of this library runs on.
+
+    Attributes:
+        scheme: The URL's scheme (before ``://``), lower case, at most 40 characters.
+        supported: The schemes that are supported.
+    """
+
+    def __init__(self, scheme: str, supported: Sequence[str]) -> None:
+        shown = scheme if len(scheme) <= 40 else scheme[:40] + "..."
+        super().__init__(
+            f"{shown!r} is not a supported database: give a SQLite file path or a URL of "
+            f"scheme {', '.join(supported)}"
+        )
+        self.scheme = shown
+        self.supported = tuple(supported)
+
+
+class OutputExists(DisruptionError):
+    """A command would write a file (or into a folder) that exists already; nothing was written.
+
+    Attributes:
+        file: The file or folder.
+    """
+
+    def __init__(self, file: str) -> None:
+        super().__init__(f"{file} exists already: nothing was written (--force replaces it)")
+        self.file = file

@@ -27,11 +27,13 @@ if TYPE_CHECKING:
 # and every command start without paying for the others (benchmarks/bench_cli_startup.py).
 
 __all__ = [
+    "DB_ENV",
     "DbOption",
     "F",
     "JsonOption",
     "KeysOption",
     "LazyConsole",
+    "MemoryDbOption",
     "OnOption",
     "ProcedureOption",
     "app",
@@ -47,6 +49,7 @@ __all__ = [
     "parse_instant",
     "print_json",
     "procedure_app",
+    "store_url",
 ]
 
 app = typer.Typer(
@@ -97,12 +100,47 @@ err = cast("Console", LazyConsole(stderr=True, highlight=False, soft_wrap=True))
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+DB_ENV = "DISRUPTION_DB"
+"""The environment variable naming the store when ``--db`` is not given."""
+
+_DB_HELP = "SQLite file path or database URL (sqlite:///..., postgresql://...)."
+
+
+def _store_needed(ctx: typer.Context, value: str | None) -> str:
+    """``--db``'s check: exit 2 in one line without a store, or with a URL no store runs on."""
+    if value is None or not value.strip():
+        names: list[str] = []
+        at: Any = ctx
+        while at.parent is not None:  # the command's words, without the program's
+            names.insert(0, at.info_name or "")
+            at = at.parent
+        name = " ".join(names)
+        err.print(
+            f"error: {name} needs a store: give --db URL or set {DB_ENV} (only run works "
+            "without one, in memory)",
+            markup=False,
+        )
+        raise typer.Exit(2)
+    from disruption.store import check_url
+
+    try:  # a URL of another database is refused before the command reads its files
+        return check_url(value)
+    except DisruptionError as error:
+        raise fail(str(error)) from None
+
+
 DbOption = Annotated[
     str | None,
+    typer.Option("--db", envvar=DB_ENV, callback=_store_needed, help=_DB_HELP),
+]
+"""``--db`` of a command on a store: required (or ``$DISRUPTION_DB``); exits 2 without it."""
+MemoryDbOption = Annotated[
+    str | None,
     typer.Option(
-        "--db", help="SQLite file path or database URL (sqlite:///..., postgresql://...)."
+        "--db", envvar=DB_ENV, help=_DB_HELP + " Without either, a store in memory, thrown away."
     ),
 ]
+"""``--db`` of ``run``: optional; without it the commands run on a store in memory."""
 KeysOption = Annotated[
     str | None,
     typer.Option(
@@ -157,15 +195,28 @@ _KEYS_WARNING = (
 _warned: list[bool] = []
 
 
+def store_url(db: str | None) -> str:
+    """The ``--db`` value of a command on a store (:data:`DbOption` has refused none already)."""
+    if db is None:
+        raise fail(f"no store: give --db URL or set {DB_ENV}")
+    return db
+
+
 @contextlib.contextmanager
 def opened(
-    db: str | None, *, must_exist: bool = True, keys: str | None = None, texts: bool = False
+    db: str | None,
+    *,
+    must_exist: bool = True,
+    in_memory: bool = False,
+    keys: str | None = None,
+    texts: bool = False,
 ) -> Iterator[CaseStore]:
     """Open the store (and key store) of a command, closed after it.
 
     Args:
         db: The ``--db`` value.
         must_exist: Refuse to create a store.
+        in_memory: Without ``--db``, a store in memory (``run``); otherwise ``--db`` is needed.
         keys: The ``--keys`` value.
         texts: The command reads, writes or erases free text: without a key store, it
             warns once on stderr (keys kept in the case store), or is refused when the
@@ -174,7 +225,7 @@ def opened(
     from disruption.exceptions import StoreError
     from disruption.store import open_store
 
-    store = open_store(db, must_exist=must_exist, keys=keys)
+    store = open_store(db if in_memory else store_url(db), must_exist=must_exist, keys=keys)
     try:
         if texts and keys is None and db is not None:
             if getattr(store, "keys_apart", False):

@@ -25,6 +25,7 @@ from disruption.cli._common import (
     print_json,
 )
 from disruption.cli._dates import parse_date, span
+from disruption.cli._files import ForceOption, new_file, refuse_existing
 
 _HASH_DIGITS = frozenset("0123456789abcdef")
 
@@ -155,17 +156,25 @@ def export_subject(
     ] = None,
     procedure: ProcedureOption = None,
     keys: KeysOption = None,
+    force: ForceOption = False,
 ) -> None:
-    """Write everything held about one child (cases, events, free text, deadlines) as JSON."""
+    """Write everything held about one child (cases, events, free text, deadlines) as JSON.
+
+    --out writes a file only its owner can read (0600), and never over an existing one
+    without --force.
+    """
     from disruption.privacy.subject import subject_access
 
+    if out_file is not None:
+        refuse_existing(out_file, force=force)
     with opened(db, keys=keys, texts=True) as store:
         held = subject_access(engine_for(store, procedure), child)
     text = json.dumps(held, ensure_ascii=False, indent=2) + "\n"
     if out_file is None:
         sys.stdout.write(text)
         return
-    out_file.write_text(text, encoding="utf-8")
+    with new_file(out_file, force=force) as part:
+        part.write_text(text, encoding="utf-8")
     out.print(f"{len(held['cases'])} cases of {child} written to {out_file}", markup=False)
 
 
@@ -179,11 +188,22 @@ def erase(
 ) -> None:
     """Erase a child's free text for good (their key and text); the history stays.
 
-    The erasure is recorded in each of the child's cases. Figures are unchanged.
+    The erasure is recorded in each of the child's cases; erasing again records nothing new.
+    Figures are unchanged.
     """
+    from disruption.core.system import erasure_due
+
     with opened(db, keys=keys, texts=True) as store:
+        cases = store.case_ids_of(child)
+        due = sum(erasure_due(store.events(case)) for case in cases)
         erased = engine_for(store, procedure).erase(child)
-    out.print(f"{erased} pieces of free text of {child} erased", markup=False)
+    if due:
+        recorded = f"the erasure recorded in {due} of {len(cases)} cases"
+    elif cases:
+        recorded = "erased already: nothing new recorded"
+    else:
+        recorded = "no case of theirs in the store: nothing recorded"
+    out.print(f"{erased} pieces of free text of {child} erased; {recorded}", markup=False)
 
 
 @app.command()

@@ -11,20 +11,24 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from disruption.cli._common import (
+    DB_ENV,
     DbOption,
     JsonOption,
     KeysOption,
+    MemoryDbOption,
     OnOption,
     ProcedureOption,
     app,
     case_app,
     db_app,
     engine_for,
+    err,
     friendly,
     opened,
     out,
     parse_instant,
     print_json,
+    store_url,
 )
 from disruption.cli._dates import parse_date, relative, span, today
 from disruption.exceptions import CommandError, InputError
@@ -87,7 +91,7 @@ def _print_result(result: dict[str, Any], as_json: bool) -> None:
 @friendly
 def run(
     commands: Annotated[str, typer.Argument(help="A JSON Lines file of commands, or - for stdin.")],
-    db: DbOption = None,
+    db: MemoryDbOption = None,
     as_json: JsonOption = False,
     procedure: ProcedureOption = None,
     entered_at: Annotated[
@@ -106,7 +110,14 @@ def run(
 
     clock = None if entered_at is None else FixedClock(parse_instant(entered_at, "--entered-at"))
     rejected = 0
-    with opened(db, must_exist=False, keys=keys, texts=True) as store:
+    if not db:
+        db = None
+        err.print(
+            f"run: no --db (nor {DB_ENV}): the commands run on a store in memory, thrown away "
+            "at exit",
+            markup=False,
+        )
+    with opened(db, must_exist=False, in_memory=True, keys=keys, texts=True) as store:
         engine = engine_for(store, procedure)
         if clock is not None:
             engine.clock = clock
@@ -233,16 +244,17 @@ def tick(
 @db_app.command("upgrade")
 @friendly
 def db_upgrade(
-    db: Annotated[str, typer.Option("--db", help="SQLite path or database URL.")],
+    db: DbOption = None,
     keys: KeysOption = None,
 ) -> None:
     """Create or upgrade a store's schema to this library's version.
 
     With --keys, the children's keys kept in the case store are moved to the key store.
     """
-    from disruption.store import open_key_store
+    from disruption.store import check_url, open_key_store
     from disruption.store.sql.store import upgrade_store
 
+    db = check_url(store_url(db))
     before, after = upgrade_store(db, keys=None if keys is None else open_key_store(keys))
     if before == 0:
         out.print(f"{db}: created a store at schema version {after}", markup=False)

@@ -16,6 +16,7 @@ from disruption.cli._common import (
     out,
 )
 from disruption.cli._dates import DATE_HELP, parse_date, today
+from disruption.cli._files import ForceOption, new_folder, refuse_existing
 from disruption.cli._progress import working
 
 
@@ -43,8 +44,13 @@ def report(
             "only, and the report says so on every page.",
         ),
     ] = "5",
+    force: ForceOption = False,
 ) -> None:
-    """Write the breakdown report: index.html (charts embedded), every table as CSV, PNGs."""
+    """Write the breakdown report: index.html (charts embedded), every table as CSV, PNGs.
+
+    The files are readable by their owner only (0600); a folder with anything in it is
+    refused without --force.
+    """
     from disruption.analysis.report import write_report
 
     smallest = _threshold(suppress)
@@ -52,7 +58,7 @@ def report(
     first = parse_date(start, "--from") if start is not None else _year_before(last)
     if first > last:
         raise typer.BadParameter(f"{first} is after --to {last}", param_hint="--from")
-    with working() as work, opened(db) as store:
+    with new_folder(out_dir, force=force), working() as work, opened(db) as store:
         written = write_report(
             store, out_dir, start=first, end=last, suppress=smallest, progress=work.step
         )
@@ -99,17 +105,23 @@ def _year_before(last: date) -> date:
 @friendly
 def demo(
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same run.")] = 7,
-    db: Annotated[Path, typer.Option(help="SQLite file to create (replaced if it exists).")] = Path(
-        "disruption-demo/demo.sqlite"
-    ),
+    db: Annotated[
+        Path, typer.Option(help="SQLite file to create (replaced only with --force).")
+    ] = Path("disruption-demo/demo.sqlite"),
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo's outputs.")] = Path(
         "disruption-demo"
     ),
+    force: ForceOption = False,
 ) -> None:
-    """Build the calibrated synthetic authority on SQLite, run its year, write its report."""
+    """Build the calibrated synthetic authority on SQLite, run its year, write its report.
+
+    Its files are readable by their owner only (0600); an existing --db file, or an --out
+    folder with anything in it, is refused without --force.
+    """
     from disruption.demo.run import print_summary, run_demo
 
-    with working() as work:
+    refuse_existing(db, force=force)
+    with new_folder(out_dir, force=force), working() as work:
         summary = run_demo(seed=seed, db=db, out=out_dir, progress=work.step)
         work.summary = (
             f"demo: {summary.imported:,} placements imported, {summary.commands:,} commands "

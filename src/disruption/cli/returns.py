@@ -9,16 +9,19 @@ from typing import Annotated, Any
 import typer
 
 from disruption.cli._common import (
+    DB_ENV,
     DbOption,
     JsonOption,
     app,
     err,
+    fail,
     friendly,
     opened,
     out,
     print_json,
 )
 from disruption.cli._dates import DATE_HELP, now, parse_date
+from disruption.cli._files import ForceOption, new_file, refuse_existing
 from disruption.cli._progress import step_status, working
 
 RETURNS_HELP = (
@@ -36,6 +39,7 @@ def validate_903(
     csv_out: Annotated[
         Path | None, typer.Option("--csv", help="Write the findings as CSV.")
     ] = None,
+    force: ForceOption = False,
 ) -> None:
     """Check SSDA903 returns: reconcile the years and report every data-quality finding.
 
@@ -47,10 +51,13 @@ def validate_903(
 
     from disruption.ssda903 import check_files, findings_to_json, write_findings_csv
 
+    if csv_out is not None:
+        refuse_existing(csv_out, force=force)
     with step_status() as step:
         report = check_files(files, on_step=step)
     if csv_out is not None:
-        write_findings_csv(report.findings, csv_out)
+        with new_file(csv_out, force=force) as part:
+            write_findings_csv(report.findings, part)
     if as_json:
         sys.stdout.write(findings_to_json(report.findings) + "\n")
     elif csv_out is None:
@@ -73,6 +80,7 @@ def validate_903(
 @app.command()
 @friendly
 def stability(
+    ctx: typer.Context,
     files: Annotated[
         list[Path] | None,
         typer.Argument(help=RETURNS_HELP + " Or --db."),
@@ -81,7 +89,15 @@ def stability(
         list[str] | None,
         typer.Option("--year-end", help=f"Y: {DATE_HELP} (repeat for a series)."),
     ] = None,
-    db: DbOption = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar=DB_ENV,
+            help="Instead of FILES: the store's SQLite path or database URL (read only when no "
+            "FILES are given).",
+        ),
+    ] = None,
     header: Annotated[
         list[Path] | None,
         typer.Option(
@@ -104,8 +120,13 @@ def stability(
 
     if not year_end:
         raise typer.BadParameter("give at least one --year-end DATE", param_hint="--year-end")
-    if bool(files) == (db is not None):
-        raise typer.BadParameter("give SSDA903 files or --db, not both", param_hint="FILES")
+    source = ctx.get_parameter_source("db")
+    if files and source is not None and source.name == "ENVIRONMENT":
+        db = None  # files given: $DISRUPTION_DB is not read
+    if files and db:
+        raise fail("give SSDA903 files or --db, not both")
+    if not files and not db:
+        raise fail(f"stability needs SSDA903 files or a store: give FILES, --db URL or {DB_ENV}")
     ends = [parse_date(y, "--year-end") for y in year_end]
     episodes, dobs = _stability_inputs(files, db, header, ends)
     results = [measures(episodes, dobs, y) for y in ends]
@@ -218,14 +239,21 @@ def export_903(
     end: Annotated[
         str | None, typer.Option("--to", help=f"Endings on or before this day: {DATE_HELP}.")
     ] = None,
+    force: ForceOption = False,
 ) -> None:
-    """Write the placements the procedure ended as Episodes rows, for the next return."""
+    """Write the placements the procedure ended as Episodes rows, for the next return.
+
+    The file is readable by its owner only (0600), and never written over an existing one
+    without --force.
+    """
     from disruption.analysis.cases import load_cases
     from disruption.ssda903.export import episodes_of, write_episodes
 
     first = None if start is None else parse_date(start, "--from")
     last = None if end is None else parse_date(end, "--to")
+    refuse_existing(out_file, force=force)
     with opened(db) as store:
         table = episodes_of(load_cases(store), start=first, end=last)
-    write_episodes(table, out_file)
+    with new_file(out_file, force=force) as part:
+        write_episodes(table, part)
     out.print(f"{table.height:,} ended placements written to {out_file}", markup=False)

@@ -27,6 +27,7 @@ from datetime import date, datetime
 
 from disruption.domain.events import DeadlineChange, Event
 from disruption.domain.model import Actor, Case, Deadline, Role
+from disruption.domain.payloads import is_text_ref
 from disruption.procedure.definition import Procedure
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "MIGRATOR",
     "MISSED",
     "SWEEPER",
+    "erasure_due",
     "erasure_event",
     "imported_event",
     "migration_event",
@@ -159,6 +161,36 @@ def migration_event(
         to_state=to_state,
         deadlines=cancelled,
     )
+
+
+def _holds_text(value: object) -> bool:
+    if is_text_ref(value):
+        return True
+    if isinstance(value, Mapping):
+        return any(_holds_text(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_holds_text(v) for v in value)
+    return False
+
+
+def erasure_due(events: Sequence[Event]) -> bool:
+    """Whether erasing a child records an erasure in this case of theirs.
+
+    It does unless an erasure is recorded already and no free text was written after it:
+    erasing twice records nothing new.
+
+    Args:
+        events: The case's events, in order.
+
+    Returns:
+        ``True`` when the case has no erasure yet, or free text came after the last one.
+    """
+    for event in reversed(events):
+        if event.type == ERASED:
+            return False
+        if _holds_text(event.data):
+            return True
+    return True
 
 
 def erasure_event(case: Case, child: str, *, at: datetime, actor: Actor = ERASER) -> Event:

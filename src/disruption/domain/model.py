@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from enum import StrEnum
@@ -50,6 +51,7 @@ __all__ = [
     "Role",
     "SupportOffer",
     "SupportType",
+    "actor_key",
     "check_reference",
     "member_reader",
     "to_role",
@@ -208,6 +210,26 @@ class Actor:
 
     id: str = attrs.field(validator=_reference)
     role: Role = attrs.field(converter=to_role)
+
+
+def actor_key(actor_id: str) -> str:
+    """An actor id as it is compared: whether two ids name the same person.
+
+    Ids are stored as given; they are compared after Unicode NFKC normalisation, case folding
+    and trimming, so that ``SW-17``, ``sw-17`` and `` sw-17 `` are one person (the chair's
+    independence check).
+
+    >>> actor_key(" SW-17 ") == actor_key("sw-17") == actor_key("ｓｗ－１７")
+    True
+
+    Args:
+        actor_id: The id.
+
+    Returns:
+        The id's comparison key.
+    """
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", actor_id).casefold())
+    return folded.strip()
 
 
 @attrs.frozen

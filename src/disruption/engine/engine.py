@@ -39,6 +39,7 @@ from disruption.core.system import (
     ERASER,
     MIGRATED,
     MIGRATOR,
+    erasure_due,
     erasure_event,
     migration_event,
     missed_events,
@@ -376,7 +377,10 @@ class Engine:
         Each of the child's cases first gets a ``PersonalDataErased`` event (bookkeeping: the
         state and the last step are unchanged), so the erasure is in the tamper-evident
         history; then the store destroys the child's key and text. The events, deadlines
-        and every figure of the analysis stay as they were.
+        and every figure of the analysis stay as they were. Erasing again records nothing
+        new: a case whose last erasure no free text followed gets no second event
+        (:func:`~disruption.core.system.erasure_due`), and the store destroys whatever is
+        left (nothing).
 
         Args:
             child: The child's pseudonymous reference.
@@ -387,6 +391,8 @@ class Engine:
         """
         at = self.clock.now()
         for case_id in self.store.case_ids_of(child):
+            if not erasure_due(self.store.events(case_id)):
+                continue  # erased already, and no free text since
             case = self.case(case_id)
             event = erasure_event(case, child, at=at, actor=actor or ERASER)
             after = evolve(case, event, self.procedure_of(case.procedure).records)

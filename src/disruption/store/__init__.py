@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from disruption.engine.ports import CaseStore, NewCase, OverdueDeadline, Refusal, StoredEvent
+from disruption.exceptions import UnsupportedDatabase
 from disruption.store.key_store import KeyStore, MemoryKeyStore
 from disruption.store.memory import MemoryStore
 
@@ -29,9 +30,13 @@ __all__ = [
     "Refusal",
     "SqlStore",
     "StoredEvent",
+    "check_url",
     "open_key_store",
     "open_store",
 ]
+
+SCHEMES = frozenset({"sqlite", "sqlite+pysqlite", "postgresql", "postgres", "postgresql+psycopg"})
+"""The database URL schemes a store runs on (a path without ``://`` is a SQLite file)."""
 
 
 def open_store(
@@ -52,10 +57,12 @@ def open_store(
 
     Raises:
         StoreError: When the store cannot be opened, or is missing and ``must_exist``.
+        UnsupportedDatabase: When ``db`` is a URL of a database no store runs on.
         SchemaError: When the database is not a disruption store (or a newer one).
     """
     if db is None:
         return MemoryStore()
+    check_url(db)
     from disruption.store.sql import store as sql
 
     key_store = open_key_store(keys) if isinstance(keys, str) else keys
@@ -86,6 +93,32 @@ def open_key_store(url: str, *, create: bool = True) -> KeyStore:
     from disruption.store.sql.key_store import SqlKeyStore
 
     return SqlKeyStore(url, create=create)
+
+
+def check_url(db: str) -> str:
+    """Refuse a database URL of a scheme no store runs on, before SQLAlchemy reads it.
+
+    >>> check_url("cases.sqlite"), check_url("postgresql://user@host/db")
+    ('cases.sqlite', 'postgresql://user@host/db')
+    >>> check_url("mysql://user@host/db")
+    Traceback (most recent call last):
+    ...
+    disruption.exceptions.UnsupportedDatabase: 'mysql' is not a supported database: ...
+
+    Args:
+        db: A ``--db`` value: a SQLite path (anything without ``://``) or a database URL.
+
+    Returns:
+        ``db``, unchanged.
+
+    Raises:
+        UnsupportedDatabase: When the URL's scheme is not one of :data:`SCHEMES` (the
+            message names the scheme only: a URL can carry a password).
+    """
+    scheme, separator, _ = db.partition("://")
+    if separator and scheme.strip().lower() not in SCHEMES:
+        raise UnsupportedDatabase(scheme.strip().lower(), ("sqlite", "postgresql"))
+    return db
 
 
 def __getattr__(name: str) -> Any:

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from disruption.domain.commands import Fields
-from disruption.domain.model import MANAGER_ROLES, Actor, MeetingDecision, Role
+from disruption.domain.model import MANAGER_ROLES, Actor, MeetingDecision, Role, actor_key
 from disruption.exceptions import (
     ChairNotIndependent,
     CommandNotAllowed,
@@ -102,9 +102,10 @@ def independent_chair(ctx: Context) -> None:
     if chair.role not in CHAIR_ROLES:
         roles = ", ".join(sorted(CHAIR_ROLES))
         raise InvalidData(f"a chair's role must be one of {roles}", field="chair.role")
-    actor = ctx.command.actor
-    acting_as_social_worker = actor.role is Role.SOCIAL_WORKER and actor.id == chair.id
-    if chair.id in case_of(ctx).social_workers or acting_as_social_worker:
+    actor, chair_key = ctx.command.actor, actor_key(chair.id)  # ids compared normalised
+    acting_as_social_worker = actor.role is Role.SOCIAL_WORKER and actor_key(actor.id) == chair_key
+    social_workers = {actor_key(worker) for worker in case_of(ctx).social_workers}
+    if chair_key in social_workers or acting_as_social_worker:
         raise ChairNotIndependent(
             f"{chair.id} has acted on this case as its social worker", chair=chair.id
         )
