@@ -8,7 +8,9 @@ The tree::
     │   ├── CommandNotAllowed         the command does not act in the case's state
     │   ├── InvalidData (ValueError)  a field is missing or invalid; carries ``field``
     │   │   ├── UnknownCode           not a code of that SSDA903 list (in that year)
-    │   │   └── DateOutOfOrder        a date before or after the one it must follow
+    │   │   ├── DateOutOfOrder        a date before or after the one it must follow
+    │   │   └── DateOutOfRange        a date outside its plausible range (before 1900, a
+    │   │                             step after it was entered, a placement too old)
     │   ├── PermissionRefused         the actor's role may not issue the command
     │   ├── ChairNotIndependent       the chair has acted as the case's social worker
     │   ├── UnknownCase               no case with that reference
@@ -43,6 +45,7 @@ __all__ = [
     "CommandNotAllowed",
     "ConcurrencyError",
     "DateOutOfOrder",
+    "DateOutOfRange",
     "DefinitionError",
     "DisruptionError",
     "DuplicateCase",
@@ -171,6 +174,14 @@ class UnknownCode(InvalidData):
 
 class DateOutOfOrder(InvalidData):
     """A date is before (or after) the date it must follow (or precede)."""
+
+
+class DateOutOfRange(InvalidData):
+    """A date is outside its plausible range.
+
+    Before 1900, far in the future, a step dated after it was entered (beyond the clock
+    tolerance), or a placement that started too long before the step.
+    """
 
 
 class PermissionRefused(CommandError):
