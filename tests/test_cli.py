@@ -298,7 +298,7 @@ def test_run_gives_every_line_a_result_and_never_a_traceback(tmp_path: Path) -> 
     assert "not UTF-8" in answers[4]["error"]["message"]
     assert "nested too deeply" in answers[6]["error"]["message"]
     assert "duplicate field 'case'" in answers[10]["error"]["message"]
-    assert answers[9]["command"] == "'\\udc80'"  # echoed as its repr: stdout stays UTF-8
+    assert "command: must be valid Unicode text" in answers[9]["error"]["message"]
     assert answers[3]["error"]["type"] == "DateOutOfRange"
     assert answers[3]["state"] == "placed"  # the case is named, and unchanged
     assert "placement.start" in answers[12]["error"]["message"]
@@ -309,9 +309,13 @@ def test_run_never_echoes_free_text_or_a_whole_huge_value(tmp_path: Path) -> Non
     secret = "Jo Bloggs told the carer about her mother " * 50
     wrong = {**CONCERN, "data": {"category": secret, "raised_by": "carer"}}
     nfa = {**CONCERN, "command": "no_further_action", "data": {"reason": secret * 20}}
-    result = invoke("run", str(write(tmp_path / "c.jsonl", OPEN, wrong, nfa)), "--json")
+    code = json.dumps({**OPEN, "case": "P-2"}).replace('"K2"', json.dumps(secret))
+    lines = (OPEN, wrong, nfa, code)
+    result = invoke("run", str(write(tmp_path / "c.jsonl", *lines)), "--json")
     assert result.exit_code == 1
     answers = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(answers[1]["error"]["message"]) <= 250
     assert secret not in result.stdout
     assert "Jo Bloggs" not in answers[2]["error"]["message"]
+    assert answers[3]["error"]["type"] == "UnknownCode"
+    assert len(answers[3]["error"]["message"]) <= 300  # the value: 200 characters at most

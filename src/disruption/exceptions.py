@@ -65,6 +65,17 @@ __all__ = [
 ]
 
 
+def _cut(text: str, most: int = 200) -> str:
+    """``text`` cut to ``most`` characters, ending ``...(N)`` with its full length when cut.
+
+    As :func:`disruption.domain.commands.shown`, for the errors that repeat a value given.
+    """
+    if len(text) <= most:
+        return text
+    tail = f"...({len(text)})"
+    return text[: most - len(tail)] + tail
+
+
 class DisruptionError(Exception):
     """Root of every error raised by ``disruption``."""
 
@@ -161,7 +172,7 @@ class UnknownCode(InvalidData):
     ) -> None:
         when = f" in collection year {year - 1}-{year % 100:02d}" if year is not None else ""
         super().__init__(
-            f"{code!r} is not a {code_list} code{when}",
+            f"{_cut(repr(code))} is not a {code_list} code{when}",
             field=field,
             case=case,
             command=command,

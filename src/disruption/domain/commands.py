@@ -246,10 +246,17 @@ class Fields:
         return value
 
     def string(self, name: str, *, required: bool = True) -> Any:
-        """Read a non-empty string (``None`` when optional and absent)."""
+        """Read a non-empty string of valid Unicode (``None`` when optional and absent)."""
         value = self._get(name, required)
-        if value is not None and (not isinstance(value, str) or not value.strip()):
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
             raise InvalidData("must be a non-empty string", field=self.path(name))
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate, from a \ud800 escape in JSON
+                raise InvalidData("must be valid Unicode text", field=self.path(name)) from None
         return value
 
     def text(self, name: str, *, required: bool = True) -> Any:
@@ -261,11 +268,6 @@ class Fields:
             raise InvalidData(f"must be at most {MAX_TEXT} characters", field=self.path(name))
         if "\x00" in value:
             raise InvalidData("must not contain NUL characters", field=self.path(name))
-        try:
-            if not value.isascii():
-                value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise InvalidData("must be valid Unicode text", field=self.path(name)) from None
         return value
 
     def reference(self, name: str, *, required: bool = True) -> Any:
