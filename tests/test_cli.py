@@ -278,11 +278,13 @@ def _crashers() -> list[bytes]:
     ]
 
 
-def test_run_gives_every_line_a_result_and_never_a_traceback(tmp_path: Path) -> None:
+@pytest.mark.parametrize("store", ["memory", "sqlite"])
+def test_run_gives_every_line_a_result_and_never_a_traceback(tmp_path: Path, store: str) -> None:
     lines = [json.dumps(OPEN).encode(), *_crashers(), json.dumps(CONCERN).encode()]
     path = tmp_path / "c.jsonl"
     path.write_bytes(b"\n".join(lines) + b"\n")
-    result = invoke("run", str(path), "--json")
+    db = () if store == "memory" else ("--db", str(tmp_path / "cases.sqlite"))
+    result = invoke("run", str(path), "--json", *db)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code == 1
     answers = [json.loads(line) for line in result.stdout.splitlines()]
