@@ -321,3 +321,12 @@ def test_run_never_echoes_free_text_or_a_whole_huge_value(tmp_path: Path) -> Non
     assert "Jo Bloggs" not in answers[2]["error"]["message"]
     assert answers[3]["error"]["type"] == "UnknownCode"
     assert len(answers[3]["error"]["message"]) <= 300  # the value: 200 characters at most
+
+
+def test_run_reads_bytes_from_standard_input_line_by_line() -> None:
+    raw = json.dumps(OPEN).encode() + b"\n\xff\xfe not utf-8\n" + json.dumps(CONCERN).encode()
+    result = runner.invoke(app, ["run", "-", "--json", "--entered-at", ENTERED], input=raw)
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.exit_code == 1
+    assert [a["ok"] for a in answers] == [True, False, True]
+    assert answers[1]["error"]["message"] == "line 2: not UTF-8 (byte 1 is 0xff)"
