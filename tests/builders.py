@@ -102,11 +102,22 @@ def command(
 
 
 def make_engine(
-    at: datetime = T0, *, procedure: Procedure = STANDARD, store: MemoryStore | None = None
+    at: datetime = T0,
+    *,
+    procedure: Procedure = STANDARD,
+    store: MemoryStore | None = None,
+    clock_tolerance: timedelta | None = None,
 ) -> Engine:
-    """Return an engine over a fresh :class:`MemoryStore` whose clock is fixed at ``at``."""
+    """Return an engine over a fresh :class:`MemoryStore` whose clock is fixed at ``at``.
+
+    Most tests feed the steps of days after ``at`` to an engine stopped at ``at``: the check
+    that a step is not after its entry is off unless ``clock_tolerance`` is given.
+    """
     return Engine(
-        store if store is not None else MemoryStore(), procedure=procedure, clock=FixedClock(at)
+        store if store is not None else MemoryStore(),
+        procedure=procedure,
+        clock=FixedClock(at),
+        clock_tolerance=clock_tolerance,
     )
 
 

@@ -7,6 +7,7 @@ what the engine said (the replay state machine and ``valid_journey``).
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta, timezone
 from typing import Any
 
@@ -339,6 +340,72 @@ def command_objects(draw: st.DrawFn) -> Any:
     for key in draw(st.lists(st.sampled_from(list(obj)), max_size=2)):
         obj.pop(key, None)
     return obj
+
+
+_EXTREME_INSTANTS = [
+    "0001-01-01T00:00:00+00:00",
+    "0001-01-01T00:00:00+14:00",
+    "9999-12-31T23:59:59-14:00",
+    "9999-12-31T23:59:59+00:00",
+    "1899-12-31T23:59:59+00:00",
+    "2199-12-31T23:59:59-23:59",
+    "2025-12-23T17:06:00+00:00",  # just beyond the clock tolerance of the fuzz engine
+    "2025-12-22T10:00:00",  # no offset
+]
+_EXTREME_DATES = [
+    "0001-01-01",
+    "1850-01-07",
+    "1899-12-31",
+    "2000-01-01",
+    "2200-01-01",
+    "9999-12-31",
+]
+
+
+def _text_with_surrogates(max_size: int) -> st.SearchStrategy[str]:
+    lone = st.sampled_from(["\ud800", "\udbff", "\udc80", "\udfff"])
+    return st.text(st.one_of(st.characters(), lone), max_size=max_size)
+
+
+def _encoded(draw: st.DrawFn, text: str) -> bytes:
+    """``text`` as bytes in some encoding a caller might really send (or not quite)."""
+    codec = draw(st.sampled_from(["utf-8", "utf-8-sig", "latin-1", "utf-16", "cp1252", "pass"]))
+    if codec == "pass":
+        return text.encode("utf-8", "surrogatepass")  # lone surrogates as CESU-like bytes
+    return text.encode(codec, "replace")
+
+
+@st.composite
+def command_lines(draw: st.DrawFn) -> bytes:
+    """One line of ``disruption run`` input, as raw bytes: anything a caller might send.
+
+    Random bytes; a generated command (see :func:`command_objects`) with extreme dates,
+    surrogates, duplicate keys or huge values, in one of several encodings; deep nesting.
+    """
+    kind = draw(st.sampled_from(["bytes", "command", "command", "command", "nested", "dupe"]))
+    if kind == "bytes":
+        return draw(st.binary(max_size=200)).replace(b"\n", b" ")
+    if kind == "nested":
+        depth = draw(st.sampled_from([10, 900, 1_100, 50_000, 200_000]))
+        opener, closer = draw(st.sampled_from([("[", "]"), ('{"a":', "}")]))
+        return (opener * depth + "1" + closer * depth).encode()
+    obj = draw(command_objects())
+    if isinstance(obj, dict):
+        if draw(st.booleans()):
+            obj["at"] = draw(st.sampled_from(_EXTREME_INSTANTS))
+        if draw(st.booleans()):
+            obj["case"] = draw(st.one_of(st.just("P-1"), _text_with_surrogates(8)))
+        if draw(st.booleans()) and isinstance(obj.get("data"), dict):
+            day = draw(st.sampled_from(_EXTREME_DATES))
+            obj["data"] = {**obj["data"], draw(st.sampled_from(_FUZZ_FIELDS)): day}
+        if draw(st.integers(0, 9)) == 0:
+            obj[draw(st.sampled_from(["at", "case", "command"]))] = "x" * draw(
+                st.sampled_from([300, 100_000, 1_100_000])
+            )
+    text = json.dumps(obj, ensure_ascii=draw(st.booleans()), default=str)
+    if kind == "dupe" and text.startswith("{") and len(text) > 2:
+        text = '{"case": "P-2", ' + text[1:]
+    return _encoded(draw, text).replace(b"\n", b" ")
 
 
 _EPISODES_HEADER = (

@@ -262,3 +262,77 @@ def test_validate_903_exits_2_on_a_file_that_cannot_be_read(tmp_path: Path) -> N
     assert result.exit_code == 2
     assert "cannot be read" in result.stderr
     assert "Traceback" not in result.output
+
+
+def _crashers() -> list[bytes]:
+    """Lines that once stopped `run` with a traceback (issue 19), and other bad ones."""
+    concern = json.dumps(CONCERN)
+    return [
+        json.dumps({**CONCERN, "at": "0001-01-01T00:00:00+00:00"}).encode(),
+        json.dumps({**CONCERN, "at": "9999-12-31T23:59:59-14:00"}).encode(),
+        json.dumps({**CONCERN, "at": "2030-01-01T00:00:00+00:00"}).encode(),  # after entered
+        concern.replace("carer_difficulty", "caf\u00e9").encode("latin-1"),  # not UTF-8
+        b"\xff\xfe\x00\x01binary\x80\x81",
+        b"[" * 100_000 + b"]" * 100_000,  # nested too deeply
+        b'{"a":' * 5000 + b"1" + b"}" * 5000,
+        concern.replace('"P-0001"', '"P-\\ud800"').encode(),  # lone surrogate in case
+        concern.replace('"raise_concern"', '"\\udc80"').encode(),  # lone surrogate in command
+        concern.replace('"P-0001"', '"P-0001", "case": "P-0002"').encode(),  # duplicate key
+        json.dumps({**CONCERN, "at": "x" * 10_000_000}).encode(),  # huge value
+        json.dumps(OPEN).replace("2025-06-02", "0001-01-01").replace("P-0001", "P-9").encode(),
+        json.dumps({**CONCERN, "at": "x" * 900_000}).encode(),  # huge, under the line limit
+    ]
+
+
+@pytest.mark.parametrize("store", ["memory", "sqlite"])
+def test_run_gives_every_line_a_result_and_never_a_traceback(tmp_path: Path, store: str) -> None:
+    lines = [json.dumps(OPEN).encode(), *_crashers(), json.dumps(CONCERN).encode()]
+    path = tmp_path / "c.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    db = () if store == "memory" else ("--db", str(tmp_path / "cases.sqlite"))
+    result = invoke("run", str(path), "--json", *db)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 1
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [a["line"] for a in answers] == list(range(1, len(lines) + 1))
+    assert answers[0]["ok"] is True
+    assert answers[-1] == {**answers[-1], "ok": True, "state": "concern_raised"}
+    for answer in answers[1:-1]:
+        assert answer["ok"] is False, answer
+        assert answer["error"]["type"] in ("InputError", "DateOutOfRange", "UnknownCommand")
+        if answer["error"]["type"] == "InputError":
+            assert answer["error"]["message"].startswith(f"line {answer['line']}:")
+        assert len(answer["error"]["message"]) < 400, answer
+    assert "not UTF-8" in answers[4]["error"]["message"]
+    assert "nested too deeply" in answers[6]["error"]["message"]
+    assert "duplicate field 'case'" in answers[10]["error"]["message"]
+    assert "command: must be valid Unicode text" in answers[9]["error"]["message"]
+    assert answers[3]["error"]["type"] == "DateOutOfRange"
+    assert answers[3]["state"] == "placed"  # the case is named, and unchanged
+    assert "placement.start" in answers[12]["error"]["message"]
+    assert "longer than" in answers[11]["error"]["message"]
+
+
+def test_run_never_echoes_free_text_or_a_whole_huge_value(tmp_path: Path) -> None:
+    secret = "Jo Bloggs told the carer about her mother " * 50
+    wrong = {**CONCERN, "data": {"category": secret, "raised_by": "carer"}}
+    nfa = {**CONCERN, "command": "no_further_action", "data": {"reason": secret * 20}}
+    code = json.dumps({**OPEN, "case": "P-2"}).replace('"K2"', json.dumps(secret))
+    lines = (OPEN, wrong, nfa, code)
+    result = invoke("run", str(write(tmp_path / "c.jsonl", *lines)), "--json")
+    assert result.exit_code == 1
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(answers[1]["error"]["message"]) <= 250
+    assert secret not in result.stdout
+    assert "Jo Bloggs" not in answers[2]["error"]["message"]
+    assert answers[3]["error"]["type"] == "UnknownCode"
+    assert len(answers[3]["error"]["message"]) <= 300  # the value: 200 characters at most
+
+
+def test_run_reads_bytes_from_standard_input_line_by_line() -> None:
+    raw = json.dumps(OPEN).encode() + b"\n\xff\xfe not utf-8\n" + json.dumps(CONCERN).encode()
+    result = runner.invoke(app, ["run", "-", "--json", "--entered-at", ENTERED], input=raw)
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.exit_code == 1
+    assert [a["ok"] for a in answers] == [True, False, True]
+    assert answers[1]["error"]["message"] == "line 2: not UTF-8 (byte 1 is 0xff)"

@@ -375,7 +375,13 @@ def test_cases_keep_the_version_they_were_opened_under() -> None:
     engine = make_engine()
     run(engine, "P-1", [("open_case", T0, SW, open_case_data())])
     newer = STANDARD.replace(version=2).with_timescale("screening", working_days=5)
-    both = Engine(engine.store, procedure=newer, procedures=[STANDARD], clock=engine.clock)
+    both = Engine(
+        engine.store,
+        procedure=newer,
+        procedures=[STANDARD],
+        clock=engine.clock,
+        clock_tolerance=None,
+    )
     run(both, "P-2", [("open_case", T0, SW, open_case_data())])
     # Concern Mon 1 Dec: version 1 gives 2 working days (Wed 3), version 2 gives 5 (Mon 8).
     old = run(both, "P-1", [("raise_concern", hours(T0, 1), SW, raise_concern_data())])

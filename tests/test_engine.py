@@ -55,7 +55,7 @@ def test_a_concurrent_change_is_retried_on_the_fresh_case() -> None:
     store = _Interfering()
     engine = make_engine(store=store)
     reach(engine, "P-1", "placed")
-    store.other = Engine(store, clock=engine.clock)
+    store.other = Engine(store, clock=engine.clock, clock_tolerance=None)
     store.pending = command("P-1", "raise_concern", hours(T0, 1), data=raise_concern_data())
     # This engine ends the placement; the other raised a concern first: still valid, retried.
     outcome = engine.handle(
@@ -73,7 +73,7 @@ def test_a_command_that_no_longer_applies_after_a_concurrent_change_is_not_retri
     store = _Interfering()
     engine = make_engine(store=store)
     reach(engine, "P-1", "concern_raised")
-    store.other = Engine(store, clock=engine.clock)
+    store.other = Engine(store, clock=engine.clock, clock_tolerance=None)
     store.pending = command(
         "P-1", "end_placement", hours(T0, 2), data=end_placement_data("2025-12-01")
     )
@@ -89,9 +89,9 @@ def test_a_command_that_no_longer_applies_after_a_concurrent_change_is_not_retri
 
 def test_retries_are_bounded() -> None:
     store = _Interfering(times=10)
-    engine = Engine(store, clock=make_engine().clock, retries=2)
+    engine = Engine(store, clock=make_engine().clock, retries=2, clock_tolerance=None)
     reach(engine, "P-1", "support_offered")
-    store.other = Engine(store, clock=engine.clock)
+    store.other = Engine(store, clock=engine.clock, clock_tolerance=None)
     store.pending = command("P-1", "raise_concern", hours(T0, 5), data=raise_concern_data())
     with pytest.raises(ConcurrencyError):
         engine.handle(command("P-1", "raise_concern", hours(T0, 5), data=raise_concern_data()))
@@ -138,7 +138,7 @@ def test_subscribers_are_called_after_the_events_are_stored(tmp_path: object) ->
     from disruption.store import open_store
 
     store = open_store(str(Path(str(tmp_path)) / "cases.sqlite"))
-    engine = Engine(store, clock=make_engine().clock)
+    engine = Engine(store, clock=make_engine().clock, clock_tolerance=None)
     seen: list[tuple[int, int]] = []
 
     def subscriber(event: Event) -> None:

@@ -26,6 +26,7 @@ EXPECTED = {
     "Condition",
     "Context",
     "DateOutOfOrder",
+    "DateOutOfRange",
     "Deadline",
     "DeadlineChange",
     "DeadlineSpec",

@@ -12,12 +12,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from disruption.domain.clock import CLOCK_TOLERANCE
 from disruption.domain.model import Case, ConcernCategory, DeadlineStatus, MeetingDecision, Role
 from disruption.engine.engine import Engine
 from disruption.exceptions import (
     ChairNotIndependent,
     CommandNotAllowed,
     DateOutOfOrder,
+    DateOutOfRange,
     DuplicateCase,
     InvalidData,
     PermissionRefused,
@@ -867,21 +869,27 @@ def test_a_command_before_the_last_step_is_out_of_order(state: str) -> None:
     assert same.case.version == case.version + 1
 
 
-def test_a_date_outside_the_working_day_calendar_is_invalid_data() -> None:
-    # A placement said to start in 1850 may be opened (no timescale is counted), but ending it
-    # unplanned must count working days from 1850: the command must be refused as invalid
-    # data, not escape as a bare ValueError from the calendar.
+def test_a_placement_start_before_1900_or_25_years_before_the_step_is_out_of_range() -> None:
+    # 1850 was once accepted (and the calendar failed later): refused now, naming the field
     engine = make_engine()
-    run(engine, "P-1", [("open_case", T0, SW, open_case_data(start="1850-01-07"))])
-    cmd = command("P-1", "end_placement", LATER, data=end_placement_data("1850-02-01"))
-    err = refuse(engine, cmd, InvalidData)
-    assert err.field == "end"
+    for start in ("1850-01-07", "1999-12-31"):
+        cmd = command("P-1", "open_case", T0, data=open_case_data(start=start))
+        err = refuse(engine, cmd, DateOutOfRange)
+        assert err.field == "placement.start"
+    run(engine, "P-1", [("open_case", T0, SW, open_case_data(start="2000-01-01"))])
 
 
-def test_an_instant_outside_the_working_day_calendar_is_invalid_data() -> None:
-    engine = make_engine()
-    at = T0.replace(year=2200, month=12, day=31)
-    run(engine, "P-1", [("open_case", at, SW, open_case_data())])
-    cmd = command("P-1", "raise_concern", at, data=raise_concern_data())
-    err = refuse(engine, cmd, InvalidData)
-    assert err.field == "at"
+def test_a_step_after_its_entry_beyond_the_clock_tolerance_is_out_of_range() -> None:
+    engine = make_engine(T0, clock_tolerance=CLOCK_TOLERANCE)
+    run(engine, "P-1", [("open_case", T0 + CLOCK_TOLERANCE, SW, open_case_data())])
+    cmd = command("P-1", "raise_concern", T0 + timedelta(minutes=6), data=raise_concern_data())
+    err = refuse(engine, cmd, DateOutOfRange)
+    assert (err.field, err.case, err.command, err.state) == ("at", "P-1", "raise_concern", "placed")
+    assert "after the step was entered" in str(err)
+
+
+def test_an_instant_before_1900_or_after_2199_is_out_of_range() -> None:
+    for at in (T0.replace(year=2200, month=1, day=1), T0.replace(year=1899)):
+        with pytest.raises(DateOutOfRange) as caught:
+            command("P-1", "raise_concern", at, data=raise_concern_data())
+        assert caught.value.field == "at"

@@ -8,7 +8,9 @@ The tree::
     │   ├── CommandNotAllowed         the command does not act in the case's state
     │   ├── InvalidData (ValueError)  a field is missing or invalid; carries ``field``
     │   │   ├── UnknownCode           not a code of that SSDA903 list (in that year)
-    │   │   └── DateOutOfOrder        a date before or after the one it must follow
+    │   │   ├── DateOutOfOrder        a date before or after the one it must follow
+    │   │   └── DateOutOfRange        a date outside its plausible range (before 1900, a
+    │   │                             step after it was entered, a placement too old)
     │   ├── PermissionRefused         the actor's role may not issue the command
     │   ├── ChairNotIndependent       the chair has acted as the case's social worker
     │   ├── UnknownCase               no case with that reference
@@ -45,6 +47,7 @@ __all__ = [
     "CommandNotAllowed",
     "ConcurrencyError",
     "DateOutOfOrder",
+    "DateOutOfRange",
     "DefinitionError",
     "DisruptionError",
     "DuplicateCase",
@@ -64,6 +67,17 @@ __all__ = [
     "UnknownProcedure",
     "UnsupportedDatabase",
 ]
+
+
+def _cut(text: str, most: int = 200) -> str:
+    """``text`` cut to ``most`` characters, ending ``...(N)`` with its full length when cut.
+
+    As :func:`disruption.domain.commands.shown`, for the errors that repeat a value given.
+    """
+    if len(text) <= most:
+        return text
+    tail = f"...({len(text)})"
+    return text[: most - len(tail)] + tail
 
 
 class DisruptionError(Exception):
@@ -162,7 +176,7 @@ class UnknownCode(InvalidData):
     ) -> None:
         when = f" in collection year {year - 1}-{year % 100:02d}" if year is not None else ""
         super().__init__(
-            f"{code!r} is not a {code_list} code{when}",
+            f"{_cut(repr(code))} is not a {code_list} code{when}",
             field=field,
             case=case,
             command=command,
@@ -175,6 +189,14 @@ class UnknownCode(InvalidData):
 
 class DateOutOfOrder(InvalidData):
     """A date is before (or after) the date it must follow (or precede)."""
+
+
+class DateOutOfRange(InvalidData):
+    """A date is outside its plausible range.
+
+    Before 1900, far in the future, a step dated after it was entered (beyond the clock
+    tolerance), or a placement that started too long before the step.
+    """
 
 
 class PermissionRefused(CommandError):

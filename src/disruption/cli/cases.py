@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from datetime import date
@@ -31,7 +30,7 @@ from disruption.cli._common import (
     store_url,
 )
 from disruption.cli._dates import parse_date, relative, span, today
-from disruption.exceptions import CommandError, InputError
+from disruption.exceptions import CommandError, InputError, UnknownProcedure
 
 if TYPE_CHECKING:
     from disruption.engine.engine import Engine
@@ -41,32 +40,33 @@ DEFAULT_SOURCE = "urn:disruption"
 (a test checks they agree)."""
 
 
-def _lines(path: str) -> Iterator[str]:
+def _lines(path: str) -> Iterator[bytes]:
+    """The input's lines as bytes: each is decoded on its own, so one bad line stops nothing."""
     if path == "-":
-        yield from sys.stdin
+        yield from sys.stdin.buffer
         return
-    with open(path, encoding="utf-8") as handle:
+    with open(path, "rb") as handle:
         yield from handle
 
 
-def _apply_line(engine: Engine, text: str, number: int) -> dict[str, Any]:
-    from disruption.domain.commands import Command
+def _apply_line(engine: Engine, raw: bytes, number: int) -> dict[str, Any]:
+    """Apply one line; every refusal is a result (never an exception, never a traceback)."""
+    from disruption.domain.commands import Command, shown
 
     result: dict[str, Any] = {"line": number, "case": None, "command": None}
+    command = None
     try:
-        obj = json.loads(text)
-    except ValueError as error:
-        obj = error
-    try:
-        if isinstance(obj, ValueError):
-            raise InputError(f"not valid JSON ({obj})", line=number)
-        if isinstance(obj, dict):
-            result["case"], result["command"] = obj.get("case"), obj.get("command")
-        command = Command.from_json(obj, line=number)
+        command = Command.from_line(raw, line=number)
+        name = command.name  # any string: shown as its repr, cut, unless short and plain ASCII
+        result["case"] = command.case
+        result["command"] = name if len(name) <= 64 and name.isascii() else shown(name)
         outcome = engine.handle(command)
         return {**result, "ok": True, "state": outcome.case.state}
-    except (CommandError, InputError) as error:
-        current = engine.load(result["case"]) if isinstance(result["case"], str) else None
+    except (CommandError, InputError, UnknownProcedure) as error:
+        try:
+            current = engine.load(command.case) if command is not None else None
+        except UnknownProcedure:
+            current = None
         return {
             **result,
             "ok": False,
@@ -123,7 +123,7 @@ def run(
             engine.clock = clock
         for number, text in enumerate(_lines(commands), start=1):
             if text.strip():
-                result = _apply_line(engine, text, number)
+                result = _apply_line(engine, text.rstrip(b"\r\n"), number)
                 rejected += not result["ok"]
                 _print_result(result, as_json)
     if rejected:

@@ -9,14 +9,14 @@ names the case, the command and the state.
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import attrs
 
 from disruption.core.fold import evolve, opened
 from disruption.domain.calendar import WorkingCalendar
-from disruption.domain.clock import london_date
+from disruption.domain.clock import CLOCK_TOLERANCE, london_date
 from disruption.domain.commands import Command, Fields
 from disruption.domain.events import DeadlineChange, Event, PersonalText
 from disruption.domain.model import MANAGER_ROLES, Case
@@ -25,6 +25,7 @@ from disruption.exceptions import (
     CommandError,
     CommandNotAllowed,
     DateOutOfOrder,
+    DateOutOfRange,
     DuplicateCase,
     InvalidData,
     PermissionRefused,
@@ -57,6 +58,7 @@ def decide(
     *,
     calendar: WorkingCalendar,
     recorded_at: datetime,
+    tolerance: timedelta | None = CLOCK_TOLERANCE,
 ) -> Decision:
     """Decide a command against a case.
 
@@ -65,7 +67,11 @@ def decide(
         case: The case, or ``None`` if no case has the command's reference.
         command: The command.
         calendar: The working-day calendar for timescales.
-        recorded_at: When the command is being entered.
+        recorded_at: When the command is being entered: a step whose ``at`` is later than
+            this by more than ``tolerance`` is refused.
+        tolerance: How far the sender's clock may run ahead of ``recorded_at``
+            (:data:`~disruption.domain.clock.CLOCK_TOLERANCE` by default); ``None`` checks
+            nothing.
 
     Returns:
         The decision.
@@ -74,6 +80,12 @@ def decide(
         CommandError: Any refusal, with ``case``, ``command`` and ``state`` filled in.
     """
     try:
+        if tolerance is not None and command.at > recorded_at + tolerance:
+            raise DateOutOfRange(
+                f"{command.at.isoformat()} is after the step was entered "
+                f"({recorded_at.isoformat()}, allowing {tolerance} for clocks)",
+                field="at",
+            )
         return _decide(procedure, case, command, calendar, recorded_at)
     except CommandError as err:
         state = None if case is None else case.state

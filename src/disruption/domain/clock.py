@@ -14,14 +14,19 @@ datetime.date(2025, 7, 1)
 from __future__ import annotations
 
 import functools
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import attrs
 import pendulum
 
-__all__ = ["LONDON", "Clock", "FixedClock", "SystemClock", "london_date"]
+__all__ = ["CLOCK_TOLERANCE", "LONDON", "Clock", "FixedClock", "SystemClock", "london_date"]
+
+CLOCK_TOLERANCE = timedelta(minutes=5)
+"""How far a step's ``at`` may be after the instant it is entered (the clock's ``now``):
+the sending system's clock may run a little ahead of the engine's. Beyond it the step is
+refused (:class:`~disruption.exceptions.DateOutOfRange` naming ``at``)."""
 
 LONDON = ZoneInfo("Europe/London")
 """The time zone in which an instant's date is read (children's services in England and Wales)."""

@@ -15,24 +15,84 @@ error and refuses fields it does not know.
 Traceback (most recent call last):
 ...
 disruption.exceptions.InvalidData: end: must be a date as YYYY-MM-DD, not '2025-13-01'
+
+A line of a JSON Lines file is read from its bytes by :meth:`Command.from_line`, which refuses
+what ``json.loads`` alone lets through (duplicate keys) or cannot read (bytes that are not
+UTF-8, nesting too deep) with an :class:`~disruption.exceptions.InputError` naming the line:
+
+>>> Command.from_line(b'{"case": "B-1", "case": "B-2"}', line=3)
+Traceback (most recent call last):
+...
+disruption.exceptions.InputError: line 3: duplicate field 'case'
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
 import attrs
 
 from disruption.domain.model import Actor, Role, check_reference, member_reader
-from disruption.exceptions import InputError, InvalidData
+from disruption.exceptions import DateOutOfRange, InputError, InvalidData
 
-__all__ = ["MAX_TEXT", "Command", "Fields"]
+__all__ = [
+    "EARLIEST_DATE",
+    "LATEST_DATE",
+    "MAX_LINE",
+    "MAX_SHOWN",
+    "MAX_TEXT",
+    "Command",
+    "Fields",
+    "shown",
+]
 
 MAX_TEXT = 20_000
 """Longest free text accepted in one field, in characters."""
+
+MAX_LINE = 1_000_000
+"""Longest line of command input accepted, in bytes (a command is a few hundred)."""
+
+MAX_SHOWN = 200
+"""Most characters of a refused value an error message repeats (see :func:`shown`)."""
+
+EARLIEST_DATE = date(1900, 1, 1)
+"""No date or ``at`` of a command is before this day."""
+
+LATEST_DATE = date(2199, 12, 31)
+"""No date of a command's data is after this day (a step's ``at`` is bounded by the clock:
+:data:`disruption.domain.clock.CLOCK_TOLERANCE`)."""
+
+_EARLIEST_AT = datetime(1900, 1, 1, tzinfo=UTC)
+_LATEST_AT = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def shown(value: object) -> str:
+    """The ``repr`` of a refused value, cut to at most :data:`MAX_SHOWN` characters.
+
+    >>> shown("x" * 1000)[-12:], len(shown("x" * 1000))
+    ('xxx...(1002)', 200)
+    """
+    text = repr(value)
+    if len(text) <= MAX_SHOWN:
+        return text
+    tail = f"...({len(text)})"
+    return text[: MAX_SHOWN - len(tail)] + tail
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise InputError(f"duplicate field {shown(key)}", field=key)
+            seen.add(key)
+    return obj
+
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -40,6 +100,11 @@ E = TypeVar("E", bound=StrEnum)
 def _aware(instance: Any, attribute: attrs.Attribute[Any], value: datetime) -> None:
     if not isinstance(value, datetime) or value.utcoffset() is None:
         raise InvalidData("must be a timezone-aware date and time", field=attribute.name)
+    if not _EARLIEST_AT <= value < _LATEST_AT:
+        raise DateOutOfRange(
+            f"must be from {EARLIEST_DATE} to {LATEST_DATE}, not {value.isoformat()}",
+            field=attribute.name,
+        )
 
 
 def _case_reference(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -72,6 +137,41 @@ class Command:
     id: str | None = attrs.field(default=None, validator=_command_id)
 
     @classmethod
+    def from_line(cls, raw: bytes | str, *, line: int | None = None) -> Command:
+        """Read a command from one line of JSON Lines input, as bytes (or text).
+
+        Args:
+            raw: The line, UTF-8 encoded (a ``str`` is taken as decoded already).
+            line: Its line number in the input, for errors.
+
+        Returns:
+            The command.
+
+        Raises:
+            InputError: When the line is longer than :data:`MAX_LINE` bytes, not UTF-8, not
+                JSON, repeats a key, nests too deeply, or is not a command (see
+                :meth:`from_json`); names the line and, when known, the field.
+        """
+        if len(raw) > MAX_LINE:
+            raise InputError(f"longer than {MAX_LINE} bytes", line=line)
+        if isinstance(raw, bytes):
+            try:
+                raw = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise InputError(
+                    f"not UTF-8 (byte {error.start + 1} is {raw[error.start]:#04x})", line=line
+                ) from None
+        try:
+            obj = json.loads(raw, object_pairs_hook=_no_duplicates)
+        except InputError as error:
+            raise InputError(str(error), line=line, field=error.field) from None
+        except RecursionError:
+            raise InputError("nested too deeply", line=line) from None
+        except ValueError as error:
+            raise InputError(f"not valid JSON ({error})", line=line) from None
+        return cls.from_json(obj, line=line)
+
+    @classmethod
     def from_json(cls, obj: object, *, line: int | None = None) -> Command:
         """Read a command from a parsed JSON object of the integration contract.
 
@@ -89,7 +189,7 @@ class Command:
             raise InputError("a command must be a JSON object", line=line)
         unknown = sorted(set(obj) - {"case", "command", "at", "actor", "data", "id"})
         if unknown:
-            raise InputError(f"unknown field {unknown[0]!r}", line=line, field=unknown[0])
+            raise InputError(f"unknown field {shown(unknown[0])}", line=line, field=unknown[0])
         try:
             fields = Fields(obj)
             case, name, at = fields.string("case"), fields.string("command"), fields.instant("at")
@@ -146,10 +246,17 @@ class Fields:
         return value
 
     def string(self, name: str, *, required: bool = True) -> Any:
-        """Read a non-empty string (``None`` when optional and absent)."""
+        """Read a non-empty string of valid Unicode (``None`` when optional and absent)."""
         value = self._get(name, required)
-        if value is not None and (not isinstance(value, str) or not value.strip()):
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
             raise InvalidData("must be a non-empty string", field=self.path(name))
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate, from a \ud800 escape in JSON
+                raise InvalidData("must be valid Unicode text", field=self.path(name)) from None
         return value
 
     def text(self, name: str, *, required: bool = True) -> Any:
@@ -161,11 +268,6 @@ class Fields:
             raise InvalidData(f"must be at most {MAX_TEXT} characters", field=self.path(name))
         if "\x00" in value:
             raise InvalidData("must not contain NUL characters", field=self.path(name))
-        try:
-            if not value.isascii():
-                value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise InvalidData("must be valid Unicode text", field=self.path(name)) from None
         return value
 
     def reference(self, name: str, *, required: bool = True) -> Any:
@@ -180,10 +282,19 @@ class Fields:
             return None
         if isinstance(value, str) and len(value) == 10:
             try:
-                return date.fromisoformat(value)
+                day = date.fromisoformat(value)
             except ValueError:
                 pass
-        raise InvalidData(f"must be a date as YYYY-MM-DD, not {value!r}", field=self.path(name))
+            else:
+                if EARLIEST_DATE <= day <= LATEST_DATE:
+                    return day
+                raise DateOutOfRange(
+                    f"must be from {EARLIEST_DATE} to {LATEST_DATE}, not {value}",
+                    field=self.path(name),
+                )
+        raise InvalidData(
+            f"must be a date as YYYY-MM-DD, not {shown(value)}", field=self.path(name)
+        )
 
     def instant(self, name: str) -> datetime:
         """Read an ISO 8601 date and time with an offset."""
@@ -194,7 +305,7 @@ class Fields:
             parsed = None
         if parsed is None or parsed.utcoffset() is None:
             raise InvalidData(
-                f"must be an ISO 8601 date and time with an offset, not {value!r}",
+                f"must be an ISO 8601 date and time with an offset, not {shown(value)}",
                 field=self.path(name),
             )
         return parsed
@@ -237,7 +348,7 @@ class Fields:
         for i, item in enumerate(items):
             if item not in allowed:
                 raise InvalidData(
-                    f"{item!r} is not one of {', '.join(sorted(allowed))}",
+                    f"{shown(item)} is not one of {', '.join(sorted(allowed))}",
                     field=f"{self.path(name)}[{i}]",
                 )
         return tuple(items)

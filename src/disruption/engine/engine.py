@@ -26,7 +26,7 @@ is an access decision (:func:`decide_command`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 
 import attrs
 
@@ -45,7 +45,7 @@ from disruption.core.system import (
     missed_events,
 )
 from disruption.domain.calendar import DEFAULT_CALENDAR, WorkingCalendar
-from disruption.domain.clock import Clock, SystemClock
+from disruption.domain.clock import CLOCK_TOLERANCE, Clock, SystemClock
 from disruption.domain.commands import Command
 from disruption.domain.events import Event
 from disruption.domain.model import Actor, Case, ProcedureRef
@@ -122,6 +122,7 @@ def decide_command(
     clock: Clock,
     store: CaseStore,
     conflict: ConcurrencyError | None,
+    tolerance: timedelta | None = CLOCK_TOLERANCE,
 ) -> Decision:
     """Decide a command, logging a refusal (and writing an access decision to the store).
 
@@ -131,7 +132,14 @@ def decide_command(
             the refusal as its ``__cause__``.
     """
     try:
-        return decide(procedure, case, command, calendar=calendar, recorded_at=clock.now())
+        return decide(
+            procedure,
+            case,
+            command,
+            calendar=calendar,
+            recorded_at=clock.now(),
+            tolerance=tolerance,
+        )
     except CommandError as err:
         if isinstance(err, ACCESS_DECISIONS):
             _log_refusal(store, clock, command, err)
@@ -206,6 +214,9 @@ class Engine:
         calendar: Working days for timescales.
         clock: Tells when commands are recorded.
         retries: How often a command is decided again after a concurrent change.
+        clock_tolerance: How far a step's ``at`` may be after the clock's ``now``
+            (:data:`~disruption.domain.clock.CLOCK_TOLERANCE` by default); ``None`` checks
+            nothing (for replaying steps whose entry time is not known).
     """
 
     def __init__(
@@ -217,6 +228,7 @@ class Engine:
         calendar: WorkingCalendar = DEFAULT_CALENDAR,
         clock: Clock | None = None,
         retries: int = 3,
+        clock_tolerance: timedelta | None = CLOCK_TOLERANCE,
     ) -> None:
         self.store = store
         self.procedure = procedure
@@ -225,6 +237,7 @@ class Engine:
         self.clock: Clock = clock if clock is not None else SystemClock()
         self._subscribers: list[Subscriber] = []
         self.retries = retries
+        self.clock_tolerance = clock_tolerance
 
     def subscribe(self, subscriber: Subscriber) -> None:
         """Call ``subscriber`` with every event after it is stored."""
@@ -274,6 +287,7 @@ class Engine:
                 clock=self.clock,
                 store=self.store,
                 conflict=conflict,
+                tolerance=self.clock_tolerance,
             )
             try:
                 self.store.append(

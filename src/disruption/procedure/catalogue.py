@@ -16,7 +16,7 @@ its social worker). A transition or an opened deadline may depend on ``when: {fi
 equals}``.
 
 Example:
-    >>> from disruption.domain.commands import Fields
+    >>> from disruption.domain.commands import Fields, shown
     >>> from disruption.procedure.catalogue import payload_reader
     >>> read = payload_reader("arrange_respite", {
     ...     "starts_on": {"type": "date"}, "nights": {"type": "integer", "minimum": 1},
@@ -37,7 +37,7 @@ from typing import Any
 
 import attrs
 
-from disruption.domain.commands import Fields
+from disruption.domain.commands import Fields, shown
 from disruption.domain.model import Actor, Role
 from disruption.domain.payloads import personal
 from disruption.exceptions import InvalidData
@@ -76,7 +76,9 @@ def _read_one(fields: Fields, name: str, spec: Spec) -> Any:
     if kind == "choice":
         value = fields.string(name)
         if value not in spec["values"]:
-            raise InvalidData(f"{value!r} is not one of {', '.join(spec['values'])}", field=name)
+            raise InvalidData(
+                f"{shown(value)} is not one of {', '.join(spec['values'])}", field=name
+            )
         return value
     nested = fields.nested(name)
     actor = Actor(nested.reference("id"), nested.choice("role", Role))

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from disruption.domain.commands import Command, Fields
+from disruption.domain.commands import Command, Fields, shown
 from disruption.domain.model import Case, Role
 from disruption.exceptions import DefinitionError, UnknownCommand
 from disruption.procedure.machine import Edge, ProcedureMachine
@@ -314,7 +314,7 @@ class Procedure:
         except KeyError:
             known = ", ".join(sorted(self._commands))
             raise UnknownCommand(
-                f"{self.name} v{self.version} has no command {name!r} (known: {known})",
+                f"{self.name} v{self.version} has no command {shown(name)} (known: {known})",
                 command=name,
             ) from None
 

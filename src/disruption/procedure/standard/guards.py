@@ -17,13 +17,21 @@ from disruption.exceptions import (
     ChairNotIndependent,
     CommandNotAllowed,
     DateOutOfOrder,
+    DateOutOfRange,
     InvalidData,
     PermissionRefused,
 )
 from disruption.procedure.definition import Context
 from disruption.procedure.standard.data import FACTORS
 
-__all__ = ["CHAIR_ROLES", "decision_is", "is_unplanned", "not_after_today", "on_or_after"]
+__all__ = [
+    "CHAIR_ROLES",
+    "PLACEMENT_YEARS",
+    "decision_is",
+    "is_unplanned",
+    "not_after_today",
+    "on_or_after",
+]
 
 CHAIR_ROLES = frozenset({*MANAGER_ROLES, Role.IRO})
 """Roles that may chair a stability meeting or a learning review."""
@@ -83,11 +91,25 @@ def is_unplanned(ctx: Context) -> bool:
     return not ctx.payload.planned
 
 
+PLACEMENT_YEARS = 25
+"""A placement opened as a case started at most this many years before the step's year (a
+child is in care until 18, a care leaver supported until 25)."""
+
+
 def start_not_after_today(ctx: Context) -> None:
+    """A guard: the placement started on the command's date or in the years before it.
+
+    At most :data:`PLACEMENT_YEARS` years before it (by year).
+    """
     start: date = ctx.payload.placement.start
     if start > ctx.on:
         raise DateOutOfOrder(
             f"{start} is after the command's date ({ctx.on})", field="placement.start"
+        )
+    if start.year < ctx.on.year - PLACEMENT_YEARS:
+        raise DateOutOfRange(
+            f"{start} is more than {PLACEMENT_YEARS} years before the command's date ({ctx.on})",
+            field="placement.start",
         )
 
 
