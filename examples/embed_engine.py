@@ -45,6 +45,9 @@ def main(folder: Path | None = None) -> dict[str, Any]:
         (14, "end_placement", sw, {"end": "2026-01-06", "reason": "CREQB", "planned": False}),
     ]
     for days, name, actor, data in commands:
+        # Each step is entered as it happens: the engine refuses a step dated more than
+        # CLOCK_TOLERANCE (5 minutes) after its clock says it was entered.
+        engine.clock = FixedClock(at + timedelta(days=days))
         engine.handle(
             Command.from_json(
                 {

@@ -102,6 +102,7 @@ def main() -> dict[str, Any]:
     states = []
     for day, (name, actor, data) in enumerate(steps):
         at = start + timedelta(days=day)
+        engine.clock = FixedClock(at)  # entered as it happens (at most 5 minutes early)
         outcome = engine.handle(
             Command.from_json(
                 {
