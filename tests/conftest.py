@@ -9,9 +9,16 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import settings
 from psycopg import sql as pgsql
 
 from tests.returns903 import Returns903, other_tools_returns, shared_returns
+
+settings.register_profile("disruption", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "disruption"))
+"""Hypothesis without its per-example deadline: the tests run two workers on a shared 2-core
+machine, where an example's time says nothing about what is tested (speed is measured by
+benchmarks/). Another profile by ``HYPOTHESIS_PROFILE``."""
 
 POSTGRES_URL = os.environ.get("DISRUPTION_TEST_POSTGRES_URL")
 """The PostgreSQL server the tests use; ``.ci/run`` sets it, users may."""

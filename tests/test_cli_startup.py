@@ -63,7 +63,7 @@ def test_running_commands_in_memory_loads_no_analysis_or_database_library() -> N
     # `disruption run` without --db: the engine, but no polars, plots, SQL or holiday data.
     code = (
         "import io, sys\nfrom disruption.cli import main\n"
-        "sys.argv = ['disruption', 'run', '-']\nsys.stdin = io.StringIO('')\n"
+        "sys.argv = ['disruption', 'run', '-']\nsys.stdin = io.TextIOWrapper(io.BytesIO(b''))\n"
         "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code\n"
     )
     loaded = {name.split(".")[0] for name in _loaded(code)}

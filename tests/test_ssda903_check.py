@@ -74,6 +74,7 @@ def test_values_read_cover_every_code_and_validation_agrees(lines: list[tuple[st
     assert validate_rows(internal.frame, None, internal.values) == found
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(episode_cells)
 def test_rows_read_in_order_are_the_rows_read_sorted(lines: list[tuple[str, ...]]) -> None:
     # As `check_files` reads them: the rows kept, by CHILD, DECOM, then line, in one gather.
