@@ -35,6 +35,7 @@ EXPECTED = {
     "DisruptionError",
     "Draft",
     "DuplicateCase",
+    "DuplicateCommand",
     "Engine",
     "Event",
     "Feed",
