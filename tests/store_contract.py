@@ -27,7 +27,14 @@ from disruption.domain.commands import Command
 from disruption.domain.events import Event, PersonalText
 from disruption.domain.model import Case, DeadlineStatus
 from disruption.engine.engine import Engine
-from disruption.engine.ports import CaseStore, NewCase, OverdueDeadline, StoredEvent
+from disruption.engine.ports import (
+    Applied,
+    CaseStore,
+    NewCase,
+    OverdueDeadline,
+    Snapshot,
+    StoredEvent,
+)
 from disruption.exceptions import CommandError, ConcurrencyError, DuplicateCommand
 from disruption.procedure.standard import STANDARD
 from disruption.store.memory import MemoryStore
@@ -297,6 +304,14 @@ class _Racing:
         self._commit_original()
         return found
 
+    def snapshot_unless_applied(
+        self, case: str, command_id: str | None
+    ) -> Snapshot | Applied | None:
+        """The id looked up and the case read in one statement: the original commits after."""
+        found = self._store.snapshot_unless_applied(case, command_id)
+        self._commit_original()
+        return found
+
 
 class StoreContract:
     """The tests every :class:`~disruption.engine.ports.CaseStore` backend must pass."""
@@ -436,6 +451,19 @@ class StoreContract:
         assert tuple(store.events_of_command("c-9")) == concern
         assert [e.case for e in store.events_of_command("open-1")] == ["P-1"]
         assert list(store.events_of_command("c-10")) == []
+
+    def test_a_command_id_and_a_snapshot_read_at_once(self, store: CaseStore) -> None:
+        assert store.snapshot_unless_applied("P-1", "c-1") is None
+        assert store.snapshot_unless_applied("P-1", None) is None
+        run(store, [open_case("P-1"), raise_concern("P-1", T0, command_id="c-1")])
+        assert store.snapshot_unless_applied("P-1", "c-1") == Applied("c-1")
+        assert store.snapshot_unless_applied("P-2", "c-1") == Applied("c-1")
+        assert store.snapshot_unless_applied("P-2", "c-2") is None
+        for command_id in ("c-2", None):
+            found = store.snapshot_unless_applied("P-1", command_id)
+            assert found == store.snapshot("P-1")
+            assert isinstance(found, Snapshot)
+            assert found.case == case_of(store, "P-1")
 
     def test_the_engine_does_not_apply_a_command_twice(self, store: CaseStore) -> None:
         run(store, [open_case("P-1")])

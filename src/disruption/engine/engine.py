@@ -50,7 +50,7 @@ from disruption.domain.clock import Clock, SystemClock
 from disruption.domain.commands import Command
 from disruption.domain.events import Event
 from disruption.domain.model import Actor, Case, ProcedureRef
-from disruption.engine.ports import CaseStore, OverdueDeadline, Refusal
+from disruption.engine.ports import Applied, CaseStore, OverdueDeadline, Refusal, Snapshot
 from disruption.exceptions import (
     ChairNotIndependent,
     CommandError,
@@ -263,10 +263,15 @@ class Engine:
         """
         conflict: ConcurrencyError | None = None
         for _ in range(self.retries + 1):
-            earlier = earlier_outcome(self.store, command, self._records)
-            if earlier is not None:
-                return earlier
-            case = self.load(command.case)
+            # One read: whether the id is stored, else the case (two round trips a command,
+            # with the append, on a server).
+            found = self.store.snapshot_unless_applied(command.case, command.id)
+            if isinstance(found, Applied):
+                earlier = earlier_outcome(self.store, command, self._records)
+                if earlier is not None:
+                    return earlier
+                found = self.store.snapshot(command.case)  # pragma: no cover - ids stay
+            case = self._from_snapshot(command.case, found)
             procedure = self.procedure if case is None else self.procedure_of(case.procedure)
             try:
                 decision = decide(
@@ -416,7 +421,10 @@ class Engine:
         Raises:
             UnknownProcedure: When the engine was not given the case's definition.
         """
-        snapshot = self.store.snapshot(case_id)
+        return self._from_snapshot(case_id, self.store.snapshot(case_id))
+
+    def _from_snapshot(self, case_id: str, snapshot: Snapshot | None) -> Case | None:
+        """The case from its stored snapshot, as :meth:`load` returns it."""
         if snapshot is None:
             return None
         case, after = snapshot.case, snapshot.after

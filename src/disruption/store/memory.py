@@ -20,6 +20,7 @@ import attrs
 from disruption.domain.events import Event, PersonalText
 from disruption.domain.model import Case, Deadline
 from disruption.engine.ports import (
+    Applied,
     MissedEvents,
     NewCase,
     OverdueDeadline,
@@ -68,6 +69,14 @@ class MemoryStore:
         """Return a case as last stored (the case object itself: it is immutable)."""
         found = self._cases.get(case)
         return None if found is None else Snapshot(found, tuple(self._after.get(case, ())))
+
+    def snapshot_unless_applied(
+        self, case: str, command_id: str | None
+    ) -> Snapshot | Applied | None:
+        """Return :class:`Applied` when ``command_id`` is stored, else the case's snapshot."""
+        if command_id is not None and command_id in self._commands:
+            return Applied(command_id)
+        return self.snapshot(case)
 
     def append(
         self,
