@@ -808,7 +808,8 @@ def _notes(r: dict[str, float], measured: dict[str, tuple[Measured, Measured]]) 
         f"key when there is some: {r['statements_per_command']:.1f} statements per command on "
         "SQLite, BEGIN and COMMIT included (the raw side: 3). On PostgreSQL they go in one "
         "round trip (two with free text, or after another writer moved the position "
-        "counter), after two reads: the command id, the case's snapshot. The raw side "
+        "counter), after one read: the command id and the case's snapshot in one statement "
+        "(snapshot_unless_applied). The raw side "
         "writes the event row only (same columns, same JSON text, built before timing) "
         "into a table with the same keys: that is the comparison the issue asks for.",
         f"Bulk load: {int(r['bulk_cases']):,} cases ({int(r['bulk_events']):,} events). Ours: "

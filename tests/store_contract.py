@@ -12,7 +12,7 @@ import contextlib
 import itertools
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, cast
 
 import pendulum
 import pytest
@@ -27,8 +27,15 @@ from disruption.domain.commands import Command
 from disruption.domain.events import Event, PersonalText
 from disruption.domain.model import Case, DeadlineStatus
 from disruption.engine.engine import Engine
-from disruption.engine.ports import CaseStore, NewCase, OverdueDeadline, StoredEvent
-from disruption.exceptions import CommandError, ConcurrencyError
+from disruption.engine.ports import (
+    Applied,
+    CaseStore,
+    NewCase,
+    OverdueDeadline,
+    Snapshot,
+    StoredEvent,
+)
+from disruption.exceptions import CommandError, ConcurrencyError, DuplicateCommand
 from disruption.procedure.standard import STANDARD
 from disruption.store.memory import MemoryStore
 from tests.strategies import store_journeys
@@ -273,6 +280,39 @@ _CASE_NUMBERS = itertools.count(1)
 """Every example's case is new: a store is opened once per test, not once per example."""
 
 
+class _Racing:
+    """A store whose next command-id lookup misses one that another delivery commits after it.
+
+    The race of two deliveries of one command: this one looked its id up (not stored yet),
+    then the other committed, before this one read the case.
+    """
+
+    def __init__(self, store: CaseStore, original: Callable[[], object]) -> None:
+        self._store = store
+        self._original: Callable[[], object] | None = original
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def _commit_original(self) -> None:
+        if self._original is not None:
+            original, self._original = self._original, None
+            original()
+
+    def events_of_command(self, command_id: str) -> Sequence[Event]:
+        found = self._store.events_of_command(command_id)
+        self._commit_original()
+        return found
+
+    def snapshot_unless_applied(
+        self, case: str, command_id: str | None
+    ) -> Snapshot | Applied | None:
+        """The id looked up and the case read in one statement: the original commits after."""
+        found = self._store.snapshot_unless_applied(case, command_id)
+        self._commit_original()
+        return found
+
+
 class StoreContract:
     """The tests every :class:`~disruption.engine.ports.CaseStore` backend must pass."""
 
@@ -412,6 +452,19 @@ class StoreContract:
         assert [e.case for e in store.events_of_command("open-1")] == ["P-1"]
         assert list(store.events_of_command("c-10")) == []
 
+    def test_a_command_id_and_a_snapshot_read_at_once(self, store: CaseStore) -> None:
+        assert store.snapshot_unless_applied("P-1", "c-1") is None
+        assert store.snapshot_unless_applied("P-1", None) is None
+        run(store, [open_case("P-1"), raise_concern("P-1", T0, command_id="c-1")])
+        assert store.snapshot_unless_applied("P-1", "c-1") == Applied("c-1")
+        assert store.snapshot_unless_applied("P-2", "c-1") == Applied("c-1")
+        assert store.snapshot_unless_applied("P-2", "c-2") is None
+        for command_id in ("c-2", None):
+            found = store.snapshot_unless_applied("P-1", command_id)
+            assert found == store.snapshot("P-1")
+            assert isinstance(found, Snapshot)
+            assert found.case == case_of(store, "P-1")
+
     def test_the_engine_does_not_apply_a_command_twice(self, store: CaseStore) -> None:
         run(store, [open_case("P-1")])
         engine = Engine(store, clock=FixedClock(T0 + timedelta(hours=2)))
@@ -421,6 +474,42 @@ class StoreContract:
         assert again.duplicate
         assert again.events == first.events
         assert len(store.events("P-1")) == 2
+
+    @pytest.mark.parametrize("step", ["open_case", "raise_concern", "no_further_action"])
+    def test_a_command_committed_during_its_retry_is_answered_as_a_duplicate(
+        self, store: CaseStore, step: str
+    ) -> None:
+        """The original commits after the retry looked its id up: no refusal, its outcome.
+
+        Its new state refuses the retry (``DuplicateCase``, ``CommandNotAllowed``), or the
+        store refuses the retry's append (a ``raise_concern`` is allowed again after one).
+        """
+        clock = FixedClock(T0 + timedelta(hours=3))
+        setup = {
+            "open_case": [],
+            "raise_concern": [open_case("P-1")],
+            "no_further_action": [open_case("P-1"), raise_concern("P-1", T0)],
+        }[step]
+        run(store, setup)
+        cmd = {
+            "open_case": open_case("P-1", command_id="x-1"),
+            "raise_concern": raise_concern("P-1", T0 + timedelta(hours=1), command_id="x-1"),
+            "no_further_action": no_further_action(
+                "P-1", T0 + timedelta(hours=2), command_id="x-1"
+            ),
+        }[step]
+        originals: list[Any] = []
+        racing = _Racing(store, lambda: originals.append(Engine(store, clock=clock).handle(cmd)))
+
+        retry = Engine(cast(CaseStore, racing), clock=clock).handle(cmd)
+
+        (original,) = originals
+        assert not original.duplicate
+        assert retry.duplicate
+        assert (retry.case, retry.events) == (original.case, original.events)
+        assert tuple(store.events_of_command("x-1")) == original.events
+        assert store.events("P-1")[-1] == original.events[-1]
+        assert list(store.refusals()) == []
 
     def test_case_ids_are_sorted_by_code_point(self, store: CaseStore) -> None:
         ids = ["P-2", "P1", "P.3", "p-0", "Z-1", "a-1", "P-10", "P-1"]
@@ -522,9 +611,9 @@ class StoreContract:
             recorded_at=T0 + timedelta(hours=1),
         )
         before = snapshot(store, date(2026, 1, 1))
-        with pytest.raises(ConcurrencyError) as raised:
+        with pytest.raises(DuplicateCommand) as raised:
             store.append(again.case, again.events, again.texts, expected_version=1)
-        assert raised.value.case == "P-2"
+        assert (raised.value.case, raised.value.command_ids) == ("P-2", ("c-1",))
         assert snapshot(store, date(2026, 1, 1)) == before
         assert tuple(store.events_of_command("c-1")) == first[1:]
         assert store.last_position() == 3
@@ -688,7 +777,7 @@ class StoreContract:
             ]
         )
         before = snapshot(store, date(2026, 1, 1))
-        with pytest.raises(ConcurrencyError):
+        with pytest.raises(DuplicateCommand):
             store.bulk_append(loaded)
         assert snapshot(store, date(2026, 1, 1)) == before
         assert store.bulk_append(loaded[:1]) == 1

@@ -1,4 +1,6 @@
-"""Concurrency: 4 processes apply 500 commands each to 20 shared cases, on SQLite and PostgreSQL.
+"""Concurrency on SQLite and PostgreSQL: processes writing the same cases, and the same commands.
+
+4 processes apply 500 commands each to 20 shared cases (the slow tier):
 
 The cases are opened and taken to ``support_offered`` first; then four ``tests/workers.py
 hammer`` processes, started together, each raise 500 concerns (unique ids, all at the same
@@ -13,6 +15,12 @@ instant) on random cases among them. Afterwards, on a store opened anew:
 * sending 50 acknowledged commands again returns their original events as duplicates and
   appends nothing.
 
+4 processes deliver the same commands with the same ids at once (``tests/workers.py
+deliver``), as clients retrying through several gateways do: every delivery is answered, none
+refused, each command stored once, and every duplicate answered with the original outcome (the
+case's state and version after it), whether the original committed before or during the call.
+The same with 4 threads sharing a :class:`MemoryStore`.
+
 PostgreSQL runs when ``DISRUPTION_TEST_POSTGRES_URL`` names a server; each test gets a fresh
 schema (through the URL's ``search_path`` option, which the workers' stores use too).
 """
@@ -22,29 +30,33 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
+import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from disruption.domain.clock import FixedClock
+from disruption.domain.commands import Command
 from disruption.engine.engine import Engine
-from disruption.store import SqlStore, open_store
+from disruption.exceptions import CommandError
+from disruption.store import MemoryStore, SqlStore, open_store
 from tests.builders import T0, reach
 from tests.conftest import postgres
 from tests.workers import (
+    ENTERED,
     ROOT,
     WORKER,
     check_store,
     hammer_case,
     hammer_plan,
     read_line,
+    stream_plan,
     worker_env,
 )
-
-pytestmark = pytest.mark.slow  # multi-process races: the slow tier (pytest -m slow)
 
 WORKERS = 4
 COMMANDS = 500
@@ -63,17 +75,21 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
-def run_workers(db: str, tmp_path: Path) -> tuple[list[list[str]], float]:
+def hammer_args(db: str) -> list[list[str]]:
+    """The ``hammer`` workers' arguments."""
+    return [["hammer", db, str(w), str(COMMANDS), str(CASES)] for w in range(WORKERS)]
+
+
+def run_workers(workers: Sequence[Sequence[str]], tmp_path: Path) -> tuple[list[list[str]], float]:
     """Start the workers, let them go at once, and return each one's output lines and the time."""
     procs: list[subprocess.Popen[bytes]] = []
-    errors = [tmp_path / f"hammer-{w}.err" for w in range(WORKERS)]
+    errors = [tmp_path / f"worker-{w}.err" for w in range(len(workers))]
     try:
-        for worker, err_path in enumerate(errors):
-            args = [sys.executable, str(WORKER), "hammer", db, str(worker), str(COMMANDS)]
+        for args, err_path in zip(workers, errors, strict=True):
             with err_path.open("wb") as err:
                 procs.append(
                     subprocess.Popen(
-                        [*args, str(CASES)],
+                        [sys.executable, str(WORKER), *args],
                         stdin=subprocess.PIPE,
                         stdout=subprocess.PIPE,
                         stderr=err,
@@ -106,6 +122,7 @@ def run_workers(db: str, tmp_path: Path) -> tuple[list[list[str]], float]:
                 proc.wait()
 
 
+@pytest.mark.slow  # multi-process races: the slow tier (pytest -m slow)
 def test_four_processes_share_twenty_cases(db: str, tmp_path: Path) -> None:
     with closing(open_store(db)) as store:
         engine = Engine(store, clock=FixedClock(T0))
@@ -113,7 +130,7 @@ def test_four_processes_share_twenty_cases(db: str, tmp_path: Path) -> None:
             reach(engine, hammer_case(i), "support_offered")
         setup_events = store.last_position()
 
-    outputs, seconds = run_workers(db, tmp_path)
+    outputs, seconds = run_workers(hammer_args(db), tmp_path)
 
     plans = {w: hammer_plan(w, COMMANDS, CASES) for w in range(WORKERS)}
     commands = {c.id: c for plan in plans.values() for c in plan if c.id is not None}
@@ -161,3 +178,104 @@ def test_four_processes_share_twenty_cases(db: str, tmp_path: Path) -> None:
         assert isinstance(store, SqlStore)
         chain = store.verify()
         assert (chain.ok, chain.checked) == (True, len(snapshot.stored)), chain.problem
+
+
+def _answers(lines: Sequence[str]) -> tuple[list[tuple[str, str, str, int]], int]:
+    """A worker's acks as (id, applied or duplicate, state, version), and its resends."""
+    bad = [line for line in lines if line.split(" ", 1)[0] not in ("ack", "retry", "done")]
+    assert not bad, bad[:5]  # a refusal stops the worker: it is the first bad line
+    assert lines[-1] == "done"
+    acks = [line.split(" ") for line in lines if line.startswith("ack ")]
+    resends = sum(line.startswith("retry ") for line in lines)
+    return [(a[1], a[2], a[3], int(a[4])) for a in acks], resends
+
+
+def _reference(commands: Sequence[Command]) -> tuple[dict[str, tuple[str, int]], Engine]:
+    """Each command's outcome (state, version) when delivered once, in order; the engine."""
+    engine = Engine(MemoryStore(), clock=ENTERED)
+    found: dict[str, tuple[str, int]] = {}
+    for cmd in commands:
+        outcome = engine.handle(cmd)
+        assert cmd.id is not None
+        found[cmd.id] = (outcome.case.state, outcome.case.version)
+    return found, engine
+
+
+def _check_answers(
+    answers: Sequence[Sequence[tuple[str, str, str, int]]], commands: Sequence[Command]
+) -> None:
+    """Every delivery answered with the outcome of one delivery; each command applied once."""
+    expected, _ = _reference(commands)
+    applied: defaultdict[str, int] = defaultdict(int)
+    for worker, acks in enumerate(answers):
+        assert [a[0] for a in acks] == [c.id for c in commands], f"worker {worker} acks"
+        for command_id, kind, state, version in acks:
+            applied[command_id] += kind == "applied"
+            assert (state, version) == expected[command_id], (worker, command_id, kind)
+    assert {applied[c] for c in expected} == {1}, "a command applied twice, or never"
+
+
+@pytest.mark.parametrize(
+    "n", [pytest.param(240, marks=pytest.mark.slow, id="240"), pytest.param(40, id="40")]
+)
+def test_four_processes_deliver_the_same_commands(db: str, tmp_path: Path, n: int) -> None:
+    with closing(open_store(db)):
+        pass
+    args = [["deliver", db, str(n), "19"] for _ in range(WORKERS)]
+
+    outputs, seconds = run_workers(args, tmp_path)
+
+    commands = stream_plan(19, n)
+    answered = [_answers(lines) for lines in outputs]
+    _check_answers([a for a, _ in answered], commands)
+    duplicates = sum(kind == "duplicate" for acks, _ in answered for _, kind, _, _ in acks)
+    print(
+        f"\nduplicate delivery on {db.split('?')[0].rsplit('/', 1)[-1]}: {WORKERS}x{n} in "
+        f"{seconds:.1f} s, {duplicates} answered as duplicates, "
+        f"{sum(r for _, r in answered)} resends after the engine's retries ran out"
+    )
+    with closing(open_store(db, must_exist=True)) as store:
+        snapshot = check_store(store, db)
+        assert sorted(snapshot.by_command) == sorted(c.id for c in commands if c.id)
+        assert len(snapshot.stored) == sum(len(e) for e in snapshot.by_command.values())
+        _, reference = _reference(commands)
+        for case_id, case in snapshot.cases.items():
+            once = reference.case(case_id)
+            assert (case.state, case.version) == (once.state, once.version), case_id
+
+
+def test_four_threads_deliver_the_same_commands_to_a_memory_store() -> None:
+    commands = stream_plan(23, 240)
+    engine = Engine(MemoryStore(), clock=ENTERED)
+    start = threading.Barrier(WORKERS)
+    answers: list[list[tuple[str, str, str, int]]] = [[] for _ in range(WORKERS)]
+    refused: list[CommandError] = []
+
+    def deliver(worker: int) -> None:
+        start.wait()
+        for cmd in commands:
+            try:
+                outcome = engine.handle(cmd)
+            except CommandError as err:
+                refused.append(err)
+                return
+            assert cmd.id is not None
+            kind = "duplicate" if outcome.duplicate else "applied"
+            answers[worker].append((cmd.id, kind, outcome.case.state, outcome.case.version))
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch often: deliveries interleave mid-command
+    try:
+        threads = [threading.Thread(target=deliver, args=(w,)) for w in range(WORKERS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        sys.setswitchinterval(interval)
+    assert refused == []
+    _check_answers(answers, commands)
+    store = engine.store
+    assert len(store.read_after(0, limit=10_000)) == sum(
+        len(store.events_of_command(c.id)) for c in commands if c.id
+    )

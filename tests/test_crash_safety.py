@@ -115,7 +115,7 @@ def run_worker(db: Path, seed: int, resume: int | None, delay: float | None) -> 
     assert first == b"ready\n", f"worker did not start: {first!r}\n{trial.describe()}"
     # A line counts only when complete: the worker may be killed in the middle of one.
     for raw in (first + out).split(b"\n")[:-1]:
-        word, *rest = raw.decode().split(" ", 2)
+        word, *rest = raw.decode().split(" ")
         if word == "opened":
             trial.opened = True
         elif word == "ack":

@@ -36,6 +36,7 @@ EXPECTED = {
     "DisruptionError",
     "Draft",
     "DuplicateCase",
+    "DuplicateCommand",
     "Engine",
     "Event",
     "Feed",

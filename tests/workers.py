@@ -7,17 +7,20 @@ Run from the repository root as ``python -m tests.workers ...``, or by path as
                                            plan of PREVIOUS, as a client does after a crash)
     hammer DB WORKER N CASES               wait for "go" on stdin, then apply N raise_concern
                                            commands to random cases among CASES opened ones
+    deliver DB N SEED                      wait for "go" on stdin, then apply the stream plan
+                                           of SEED (every worker the same commands, same ids)
 
 Every command has a unique ``id`` and is valid when sent in plan order, so a refusal is a bug.
 Protocol on stdout, one line per write, flushed at once:
 
 ``ready``
     Imports are done, SQLAlchemy's included (``stream``: the store is not yet open;
-    ``hammer``: it is open).
+    ``hammer``, ``deliver``: it is open).
 ``opened``
     The store is open (``stream`` only).
-``ack ID applied`` / ``ack ID duplicate``
-    ``Engine.handle`` returned for the command ``ID``: the command is acknowledged.
+``ack ID applied STATE VERSION`` / ``ack ID duplicate STATE VERSION``
+    ``Engine.handle`` returned for the command ``ID``: the command is acknowledged; the case's
+    state and version in the outcome.
 ``retry ID``
     The engine gave up after its retries on a concurrent change; the command is sent again
     with the same id (nothing was written).
@@ -264,7 +267,8 @@ def _apply(engine: Engine, cmd: Command) -> bool:
             reason = " ".join(f"{type(err).__name__}: {err}".split())
             _say(f"refused {cmd.id} {reason}")
             return False
-        _say(f"ack {cmd.id} {'duplicate' if outcome.duplicate else 'applied'}")
+        kind = "duplicate" if outcome.duplicate else "applied"
+        _say(f"ack {cmd.id} {kind} {outcome.case.state} {outcome.case.version}")
         return True
     _say(f"refused {cmd.id} still concurrent after {MAX_RESENDS} sends")
     return False
@@ -302,6 +306,19 @@ def _hammer(db: str, worker: int, n: int, cases: int) -> int:
         store.close()
 
 
+def _deliver(db: str, n: int, seed: int) -> int:
+    commands = stream_plan(seed, n)
+    store = open_store(db, must_exist=True)
+    try:
+        engine = Engine(store, retries=3, clock=ENTERED)
+        _say("ready")
+        if sys.stdin.readline().strip() != "go":
+            return 2
+        return _run(engine, commands)
+    finally:
+        store.close()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a worker; return its exit status."""
     parser = argparse.ArgumentParser(prog="python -m tests.workers")
@@ -316,10 +333,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     hammer.add_argument("worker", type=int)
     hammer.add_argument("n", type=int)
     hammer.add_argument("cases", type=int)
+    deliver = sub.add_parser("deliver", help="apply a stream others apply too (duplicates)")
+    deliver.add_argument("db")
+    deliver.add_argument("n", type=int)
+    deliver.add_argument("seed", type=int)
     args = parser.parse_args(argv)
     configure("warning", stream=sys.stderr)
     if args.worker == "stream":
         return _stream(args.db, args.n, args.seed, args.resume)
+    if args.worker == "deliver":
+        return _deliver(args.db, args.n, args.seed)
     return _hammer(args.db, args.worker, args.n, args.cases)
 
 

@@ -16,6 +16,7 @@ The tree::
     │   ├── UnknownCase               no case with that reference
     │   ├── DuplicateCase             a case with that reference exists already
     │   └── ConcurrencyError          the case changed since it was read
+    │       └── DuplicateCommand      the command's id is stored already; carries ``command_ids``
     ├── InputError (ValueError)       a line of a command file cannot be read; carries ``line``
     ├── FileUnreadable                an SSDA903 file cannot be read at all; carries ``file``
     ├── ReturnYearError               SSDA903 files cannot be told apart by return year;
@@ -51,6 +52,7 @@ __all__ = [
     "DefinitionError",
     "DisruptionError",
     "DuplicateCase",
+    "DuplicateCommand",
     "FileUnreadable",
     "InputError",
     "InvalidData",
@@ -268,6 +270,32 @@ class ConcurrencyError(CommandError):
         super().__init__(message, case=case, command=command, state=state)
         self.expected = expected
         self.actual = actual
+
+
+class DuplicateCommand(ConcurrencyError):
+    """A command id among the events is stored already: the command was applied before.
+
+    A store's ``append`` raises it, and writes nothing, when another delivery of the same
+    command committed first; :meth:`disruption.Engine.handle` answers such a command with
+    its original outcome, marked duplicate.
+
+    Attributes:
+        command_ids: The command ids of the events refused.
+    """
+
+    def __init__(
+        self,
+        command_ids: Sequence[str],
+        *,
+        expected: int,
+        actual: int | None = None,
+        case: str | None = None,
+    ) -> None:
+        ids = ", ".join(command_ids)
+        super().__init__(
+            f"command {ids} was applied already", expected=expected, actual=actual, case=case
+        )
+        self.command_ids = tuple(command_ids)
 
 
 class InputError(DisruptionError, ValueError):

@@ -3,8 +3,9 @@
 It only loads a case (a replay of its stored events), decides the command, appends the events
 and publishes them to subscribers after they are stored. The steps in between are functions
 here: a command whose ``id`` was applied before gets its original outcome back
-(:func:`earlier_outcome`); a refusal is logged, and written to the store's access log when it
-is an access decision (:func:`decide_command`).
+(:func:`earlier_outcome`), also when that delivery committed while this one was being decided;
+a refusal is logged, and written to the store's access log when it is an access decision
+(:func:`refuse`).
 
 >>> from datetime import datetime, timezone
 >>> from disruption import Command, Engine, FixedClock, MemoryStore
@@ -27,11 +28,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
+from typing import NoReturn
 
 import attrs
 
 from disruption import logs
-from disruption.core.decide import Decision, decide
+from disruption.core.decide import decide
 from disruption.core.fold import evolve, replay
 from disruption.core.migrate import Plan, plan_migration
 from disruption.core.system import (
@@ -49,7 +51,7 @@ from disruption.domain.clock import CLOCK_TOLERANCE, Clock, SystemClock
 from disruption.domain.commands import Command
 from disruption.domain.events import Event
 from disruption.domain.model import Actor, Case, ProcedureRef
-from disruption.engine.ports import CaseStore, OverdueDeadline, Refusal
+from disruption.engine.ports import Applied, CaseStore, OverdueDeadline, Refusal, Snapshot
 from disruption.exceptions import (
     ChairNotIndependent,
     CommandError,
@@ -113,54 +115,40 @@ def earlier_outcome(
     return Outcome(case, earlier, duplicate=True)
 
 
-def decide_command(
-    procedure: Procedure,
-    case: Case | None,
-    command: Command,
-    *,
-    calendar: WorkingCalendar,
-    clock: Clock,
+def refuse(
     store: CaseStore,
+    clock: Clock,
+    command: Command,
+    err: CommandError,
     conflict: ConcurrencyError | None,
-    tolerance: timedelta | None = CLOCK_TOLERANCE,
-) -> Decision:
-    """Decide a command, logging a refusal (and writing an access decision to the store).
+) -> NoReturn:
+    """Log a refused command (and write an access decision to the store), and raise.
 
     Raises:
-        CommandError: When the command is refused.
+        CommandError: ``err``, when the case was read once.
         ConcurrencyError: When it is refused after a concurrent change (``conflict``), with
             the refusal as its ``__cause__``.
     """
-    try:
-        return decide(
-            procedure,
-            case,
-            command,
-            calendar=calendar,
-            recorded_at=clock.now(),
-            tolerance=tolerance,
-        )
-    except CommandError as err:
-        if isinstance(err, ACCESS_DECISIONS):
-            _log_refusal(store, clock, command, err)
-        logger.info(
-            "command.refused",
-            case=command.case,
-            command=command.name,
-            state=err.state,
-            error=type(err).__name__,
-        )
-        if conflict is None:
-            raise
-        raise ConcurrencyError(
-            f"case {command.case} changed while {command.name} was applied, and it no "
-            f"longer applies: {err}",
-            expected=conflict.expected,
-            actual=conflict.actual,
-            case=command.case,
-            command=command.name,
-            state=err.state,
-        ) from err
+    if isinstance(err, ACCESS_DECISIONS):
+        _log_refusal(store, clock, command, err)
+    logger.info(
+        "command.refused",
+        case=command.case,
+        command=command.name,
+        state=err.state,
+        error=type(err).__name__,
+    )
+    if conflict is None:
+        raise err
+    raise ConcurrencyError(
+        f"case {command.case} changed while {command.name} was applied, and it no "
+        f"longer applies: {err}",
+        expected=conflict.expected,
+        actual=conflict.actual,
+        case=command.case,
+        command=command.name,
+        state=err.state,
+    ) from err
 
 
 def _log_refusal(store: CaseStore, clock: Clock, command: Command, err: CommandError) -> None:
@@ -263,6 +251,13 @@ class Engine:
         Args:
             command: The command.
 
+        A command whose ``id`` is stored already is answered with its original outcome,
+        whether that delivery committed before this call or during it (its events stored
+        after this one looked the id up: this one is refused by the changed case, or its
+        append by the store's :class:`~disruption.exceptions.DuplicateCommand`). So the same
+        command delivered by several processes at once is applied once, and every delivery
+        is answered.
+
         Returns:
             The case after the command and the events appended; for a command whose ``id``
             was applied before, the original result with ``duplicate=True``.
@@ -274,21 +269,32 @@ class Engine:
         """
         conflict: ConcurrencyError | None = None
         for _ in range(self.retries + 1):
-            earlier = earlier_outcome(self.store, command, self._records)
-            if earlier is not None:
-                return earlier
-            case = self.load(command.case)
+            # One read: whether the id is stored, else the case (two round trips a command,
+            # with the append, on a server).
+            found = self.store.snapshot_unless_applied(command.case, command.id)
+            if isinstance(found, Applied):
+                earlier = earlier_outcome(self.store, command, self._records)
+                if earlier is not None:
+                    return earlier
+                found = self.store.snapshot(command.case)  # pragma: no cover - ids stay
+            case = self._from_snapshot(command.case, found)
             procedure = self.procedure if case is None else self.procedure_of(case.procedure)
-            decision = decide_command(
-                procedure,
-                case,
-                command,
-                calendar=self.calendar,
-                clock=self.clock,
-                store=self.store,
-                conflict=conflict,
-                tolerance=self.clock_tolerance,
-            )
+            try:
+                decision = decide(
+                    procedure,
+                    case,
+                    command,
+                    calendar=self.calendar,
+                    recorded_at=self.clock.now(),
+                    tolerance=self.clock_tolerance,
+                )
+            except CommandError as err:
+                # Another delivery of the command may have committed after its id was looked
+                # up: the case read then is past it, and refuses it. It is a duplicate.
+                earlier = earlier_outcome(self.store, command, self._records)
+                if earlier is not None:
+                    return earlier
+                refuse(self.store, self.clock, command, err, conflict)
             try:
                 self.store.append(
                     decision.case,
@@ -296,13 +302,16 @@ class Engine:
                     decision.texts,
                     expected_version=0 if case is None else case.version,
                 )
-            except ConcurrencyError as err:
+            except ConcurrencyError as err:  # DuplicateCommand too: answered at the top
                 conflict = err
                 logger.info("command.retried", case=command.case, command=command.name)
                 continue
             log_applied(case, decision.case, command)
             self.publish(decision.events)
             return Outcome(decision.case, decision.events)
+        earlier = earlier_outcome(self.store, command, self._records)
+        if earlier is not None:
+            return earlier
         assert conflict is not None
         raise conflict.in_context(case=command.case, command=command.name, state=None)
 
@@ -428,7 +437,10 @@ class Engine:
         Raises:
             UnknownProcedure: When the engine was not given the case's definition.
         """
-        snapshot = self.store.snapshot(case_id)
+        return self._from_snapshot(case_id, self.store.snapshot(case_id))
+
+    def _from_snapshot(self, case_id: str, snapshot: Snapshot | None) -> Case | None:
+        """The case from its stored snapshot, as :meth:`load` returns it."""
         if snapshot is None:
             return None
         case, after = snapshot.case, snapshot.after

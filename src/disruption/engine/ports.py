@@ -12,6 +12,7 @@ from disruption.domain.events import Event, PersonalText
 from disruption.domain.model import Case, Deadline
 
 __all__ = [
+    "Applied",
     "CaseStore",
     "MissedEvents",
     "NewCase",
@@ -135,6 +136,17 @@ class Snapshot:
     after: tuple[Event, ...] = ()
 
 
+@attrs.frozen
+class Applied:
+    """A command's id is stored already: the command was applied (its events are read apart).
+
+    Attributes:
+        command_id: The command's idempotency key.
+    """
+
+    command_id: str
+
+
 class CaseStore(Protocol):
     """Where a case's events are appended and read back.
 
@@ -147,6 +159,23 @@ class CaseStore(Protocol):
 
     def snapshot(self, case: str) -> Snapshot | None:
         """Return a case's stored snapshot and the events after it (``None``: no such case)."""
+        ...
+
+    def snapshot_unless_applied(
+        self, case: str, command_id: str | None
+    ) -> Snapshot | Applied | None:
+        """Return what a command is decided on, or that it was applied already, in one read.
+
+        The engine asks this before every command: a backend answers both questions at once
+        (the SQL store in one statement, so one round trip to a server).
+
+        Args:
+            case: The command's case reference.
+            command_id: The command's idempotency key (``None``: the snapshot only).
+
+        Returns:
+            :class:`Applied` when ``command_id`` is stored; otherwise as :meth:`snapshot`.
+        """
         ...
 
     def append(
@@ -168,6 +197,8 @@ class CaseStore(Protocol):
         Raises:
             ConcurrencyError: When the stored version is not ``expected_version``; nothing
                 is written.
+            DuplicateCommand: When one of the events' command ids is stored already;
+                nothing is written.
         """
         ...
 

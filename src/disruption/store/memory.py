@@ -10,6 +10,7 @@ at all, positions are global and gap-free, a command id is applied once.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from itertools import islice
@@ -19,6 +20,7 @@ import attrs
 from disruption.domain.events import Event, PersonalText
 from disruption.domain.model import Case, Deadline
 from disruption.engine.ports import (
+    Applied,
     MissedEvents,
     NewCase,
     OverdueDeadline,
@@ -26,7 +28,7 @@ from disruption.engine.ports import (
     Snapshot,
     StoredEvent,
 )
-from disruption.exceptions import ConcurrencyError
+from disruption.exceptions import ConcurrencyError, DuplicateCommand
 
 __all__ = ["MemoryStore"]
 
@@ -37,9 +39,13 @@ def _at_least_one(name: str, value: int) -> None:
 
 
 class MemoryStore:
-    """A :class:`~disruption.engine.ports.CaseStore` in memory. Not shared between processes."""
+    """A :class:`~disruption.engine.ports.CaseStore` in memory. Not shared between processes.
+
+    Threads may share it: every write holds one lock from its checks to its last change.
+    """
 
     def __init__(self) -> None:
+        self._lock = threading.Lock()
         self._events: dict[str, list[Event]] = {}
         self._cases: dict[str, Case] = {}
         """Each case as last appended: its snapshot."""
@@ -64,6 +70,14 @@ class MemoryStore:
         found = self._cases.get(case)
         return None if found is None else Snapshot(found, tuple(self._after.get(case, ())))
 
+    def snapshot_unless_applied(
+        self, case: str, command_id: str | None
+    ) -> Snapshot | Applied | None:
+        """Return :class:`Applied` when ``command_id`` is stored, else the case's snapshot."""
+        if command_id is not None and command_id in self._commands:
+            return Applied(command_id)
+        return self.snapshot(case)
+
     def append(
         self,
         case: Case,
@@ -81,9 +95,21 @@ class MemoryStore:
             expected_version: The version the decision was based on (0 for a new case).
 
         Raises:
-            ConcurrencyError: When the stored version is not ``expected_version``, or the
-                events' command id was applied already; nothing is written.
+            ConcurrencyError: When the stored version is not ``expected_version``; nothing
+                is written.
+            DuplicateCommand: When the events' command id was applied already; nothing is
+                written.
         """
+        with self._lock:
+            self._append(case, events, texts, expected_version)
+
+    def _append(
+        self,
+        case: Case,
+        events: Sequence[Event],
+        texts: Sequence[PersonalText],
+        expected_version: int,
+    ) -> None:
         stored = len(self._events.get(case.id, ()))
         if stored != expected_version:
             raise ConcurrencyError(
@@ -106,14 +132,21 @@ class MemoryStore:
             if e.command_id is None:
                 continue
             if e.command_id in self._commands or cases.setdefault(e.command_id, e.case) != e.case:
-                raise ConcurrencyError(
-                    f"command {e.command_id} was applied already",
+                raise DuplicateCommand(
+                    [e.command_id],
                     expected=e.seq - 1,
                     actual=len(self._events.get(e.case, ())),
                     case=e.case,
                 )
 
     def _add(self, case: Case, events: Sequence[Event]) -> None:
+        # The command ids first: a thread that reads the new case (without the lock) then
+        # finds its command stored, as on the SQL store, where both commit at once.
+        by_command: dict[str, list[Event]] = {}
+        for e in events:
+            if e.command_id is not None:
+                by_command.setdefault(e.command_id, []).append(e)
+        self._commands.update(by_command)
         stored = self._events.get(case.id)
         if stored is None:
             self._events[case.id] = list(events)
@@ -121,9 +154,6 @@ class MemoryStore:
             stored.extend(events)
         self._cases[case.id] = case
         self._after.pop(case.id, None)
-        for e in events:
-            if e.command_id is not None:
-                self._commands.setdefault(e.command_id, []).append(e)
         self._log.extend(events)
 
     def events_of_command(self, command_id: str) -> Sequence[Event]:
@@ -221,6 +251,12 @@ class MemoryStore:
             ValueError: When ``limit`` is less than 1.
         """
         _at_least_one("limit", limit)
+        with self._lock:
+            return self._record_missed(on, recorded_at, build, limit)
+
+    def _record_missed(
+        self, on: date, recorded_at: datetime, build: MissedEvents, limit: int
+    ) -> Sequence[Event]:
         taken = [o for o in self.overdue(on) if not o.deadline.missed_recorded][:limit]
         by_case: dict[str, list[Deadline]] = {}
         for o in taken:
@@ -257,7 +293,7 @@ class MemoryStore:
 
         Raises:
             ValueError: When ``batch_size`` is less than 1.
-            ConcurrencyError: When a batch holds a command id applied already; that batch
+            DuplicateCommand: When a batch holds a command id applied already; that batch
                 is not added (those before it are).
         """
         _at_least_one("batch_size", batch_size)
@@ -271,6 +307,10 @@ class MemoryStore:
         return added
 
     def _load(self, batch: list[NewCase]) -> int:
+        with self._lock:
+            return self._load_new(batch)
+
+    def _load_new(self, batch: list[NewCase]) -> int:
         new: dict[str, NewCase] = {}
         for item in batch:
             if item.case.id not in self._events:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from disruption.domain.events import Event
 from disruption.domain.model import Case, DeadlineStatus, ProcedureRef
-from disruption.engine.ports import OverdueDeadline, Snapshot, StoredEvent
+from disruption.engine.ports import Applied, OverdueDeadline, Snapshot, StoredEvent
 from disruption.store.sql import event_rows, rows, schema
 from disruption.store.sql.database import Database
 from disruption.store.sql.snapshots import case_from_snapshot
@@ -45,6 +45,14 @@ _POSTGRES_SNAPSHOT = _SQLITE_SNAPSHOT.replace("?", "%s")
 _SQLITE_APPLIED = "SELECT 1 FROM commands WHERE id = ?"
 _POSTGRES_APPLIED = _SQLITE_APPLIED.replace("?", "%s")
 """Whether a command id was applied: asked before every command with an id, on the driver."""
+_SQLITE_APPLIED_OR_SNAPSHOT = (
+    "SELECT (SELECT 1 FROM commands WHERE id = ?), c.version, c.procedure, "
+    "c.procedure_version, c.snapshot FROM (SELECT 1) AS o LEFT JOIN cases AS c ON c.id = ?"
+)
+_POSTGRES_APPLIED_OR_SNAPSHOT = _SQLITE_APPLIED_OR_SNAPSHOT.replace("?", "%s")
+"""Whether a command id was applied, and its case's snapshot row, in one statement (one row,
+the case's columns ``NULL`` when there is no such case): what every command with an id asks
+first."""
 RECENT: Final = 1024
 """How many cases a store keeps with the snapshot text it last wrote for them."""
 
@@ -122,8 +130,41 @@ class Reads:
         row = self._db.driver_row(
             "read a case", _SQLITE_SNAPSHOT if sqlite else _POSTGRES_SNAPSHOT, (case,)
         )
-        if row is None:
+        return None if row is None else self._snapshot_of_row(case, row)
+
+    def snapshot_unless_applied(
+        self, case: str, command_id: str | None
+    ) -> Snapshot | Applied | None:
+        """Return :class:`Applied` when ``command_id`` is stored, else the case's snapshot.
+
+        One statement answers both (one round trip to a server, a consistent read): on the
+        hot path a command costs this and its append.
+
+        Args:
+            case: The case reference.
+            command_id: The command's idempotency key (``None``: as :meth:`snapshot`).
+
+        Returns:
+            :class:`Applied`, or the snapshot as :meth:`snapshot` returns it.
+
+        Raises:
+            StoreError: When the database cannot be read.
+            SchemaError: When an event was written by a newer version of disruption.
+        """
+        if command_id is None:
+            return self.snapshot(case)
+        sqlite = self._db.engine.dialect.name == "sqlite"
+        query = _SQLITE_APPLIED_OR_SNAPSHOT if sqlite else _POSTGRES_APPLIED_OR_SNAPSHOT
+        row = self._db.driver_row("read a case", query, (command_id, case))
+        assert row is not None  # one row always
+        if row[0] is not None:
+            return Applied(command_id)
+        if row[1] is None:
             return None
+        return self._snapshot_of_row(case, tuple(row[1:]))
+
+    def _snapshot_of_row(self, case: str, row: tuple[Any, ...]) -> Snapshot | None:
+        """The snapshot from a case's row, reading the events after it when it is behind."""
         version, name, procedure_version, text = row
         found = self._from_snapshot(case, text, ProcedureRef(name, procedure_version))
         if found is not None and found.version == version:
@@ -132,10 +173,10 @@ class Reads:
         # after it, in one read transaction.
         events = schema.events
         with self._db.reading("read a case") as conn:
-            row = conn.execute(_SNAPSHOT, {"case": case}).one_or_none()
-            if row is None:
+            fresh = conn.execute(_SNAPSHOT, {"case": case}).one_or_none()
+            if fresh is None:
                 return None
-            version, name, procedure_version, text = row
+            version, name, procedure_version, text = fresh
             found = case_from_snapshot(text, ProcedureRef(name, procedure_version))
             if found is not None and found.version == version:
                 return Snapshot(found)

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from disruption.domain.events import Event, PersonalText
 from disruption.domain.model import Case
 from disruption.engine.ports import MissedEvents, NewCase
-from disruption.exceptions import ConcurrencyError, SchemaError
+from disruption.exceptions import ConcurrencyError, DuplicateCommand, SchemaError
 from disruption.store.key_store import KeyStore
 from disruption.store.sql import schema, sweep, writes
 from disruption.store.sql.database import Database
@@ -230,8 +230,10 @@ class SqlStore(Reads, PrivateRecords):
             expected_version: The version the decision was based on (0 for a new case).
 
         Raises:
-            ConcurrencyError: When the stored version is not ``expected_version``, or the
-                events' command id was applied already; nothing is written.
+            ConcurrencyError: When the stored version is not ``expected_version``; nothing
+                is written.
+            DuplicateCommand: When the events' command id was applied already (another
+                delivery of the command committed first); nothing is written.
             StoreError: When the database fails; nothing is written.
         """
         what = f"append to case {case.id}"
@@ -262,11 +264,8 @@ class SqlStore(Reads, PrivateRecords):
                 message, expected=expected_version, actual=actual, case=case.id
             ) from None
         except writes.DuplicateCommand as err:
-            raise ConcurrencyError(
-                f"command {err} was applied already",
-                expected=expected_version,
-                actual=self._version(case.id),
-                case=case.id,
+            raise DuplicateCommand(
+                err.ids, expected=expected_version, actual=self._version(case.id), case=case.id
             ) from None
         if self._db.postgres:
             self._db.head = head
@@ -325,7 +324,7 @@ class SqlStore(Reads, PrivateRecords):
 
         Raises:
             ValueError: When ``batch_size`` is less than 1.
-            ConcurrencyError: When a batch holds a command id applied already; that batch
+            DuplicateCommand: When a batch holds a command id applied already; that batch
                 is not written (those before it are).
             StoreError: When the database fails; the failing batch is not written.
         """
@@ -338,7 +337,7 @@ class SqlStore(Reads, PrivateRecords):
                 with self._db.transaction("bulk-load cases") as tx:
                     added += writes.load(tx, batch, held)
             except writes.DuplicateCommand as err:
-                raise ConcurrencyError(f"command {err} was applied already", expected=0) from None
+                raise DuplicateCommand(err.ids, expected=0) from None
             handled += len(batch)
             if progress is not None:
                 progress(handled)
