@@ -192,7 +192,7 @@ def _answers(lines: Sequence[str]) -> tuple[list[tuple[str, str, str, int]], int
 
 def _reference(commands: Sequence[Command]) -> tuple[dict[str, tuple[str, int]], Engine]:
     """Each command's outcome (state, version) when delivered once, in order; the engine."""
-    engine = Engine(MemoryStore(), clock=ENTERED)
+    engine = Engine(MemoryStore(), clock=ENTERED, clock_tolerance=None)
     found: dict[str, tuple[str, int]] = {}
     for cmd in commands:
         outcome = engine.handle(cmd)
@@ -246,7 +246,7 @@ def test_four_processes_deliver_the_same_commands(db: str, tmp_path: Path, n: in
 
 def test_four_threads_deliver_the_same_commands_to_a_memory_store() -> None:
     commands = stream_plan(23, 240)
-    engine = Engine(MemoryStore(), clock=ENTERED)
+    engine = Engine(MemoryStore(), clock=ENTERED, clock_tolerance=None)
     start = threading.Barrier(WORKERS)
     answers: list[list[tuple[str, str, str, int]]] = [[] for _ in range(WORKERS)]
     refused: list[CommandError] = []

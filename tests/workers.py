@@ -288,7 +288,7 @@ def _stream(db: str, n: int, seed: int, resume: int | None) -> int:
     store = open_store(db)
     _say("opened")
     try:
-        return _run(Engine(store, retries=3, clock=ENTERED), commands)
+        return _run(Engine(store, retries=3, clock=ENTERED, clock_tolerance=None), commands)
     finally:
         store.close()
 
@@ -297,7 +297,7 @@ def _hammer(db: str, worker: int, n: int, cases: int) -> int:
     commands = hammer_plan(worker, n, cases)
     store = open_store(db, must_exist=True)
     try:
-        engine = Engine(store, retries=3, clock=ENTERED)
+        engine = Engine(store, retries=3, clock=ENTERED, clock_tolerance=None)
         _say("ready")
         if sys.stdin.readline().strip() != "go":
             return 2
@@ -310,7 +310,7 @@ def _deliver(db: str, n: int, seed: int) -> int:
     commands = stream_plan(seed, n)
     store = open_store(db, must_exist=True)
     try:
-        engine = Engine(store, retries=3, clock=ENTERED)
+        engine = Engine(store, retries=3, clock=ENTERED, clock_tolerance=None)
         _say("ready")
         if sys.stdin.readline().strip() != "go":
             return 2
