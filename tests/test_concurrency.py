@@ -125,7 +125,7 @@ def run_workers(workers: Sequence[Sequence[str]], tmp_path: Path) -> tuple[list[
 @pytest.mark.slow  # multi-process races: the slow tier (pytest -m slow)
 def test_four_processes_share_twenty_cases(db: str, tmp_path: Path) -> None:
     with closing(open_store(db)) as store:
-        engine = Engine(store, clock=FixedClock(T0))
+        engine = Engine(store, clock=FixedClock(T0), clock_tolerance=None)
         for i in range(CASES):
             reach(engine, hammer_case(i), "support_offered")
         setup_events = store.last_position()
