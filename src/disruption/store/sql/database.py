@@ -11,7 +11,9 @@ at commit.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +36,9 @@ __all__ = ["Database"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+_MODE_WAIT = 5.0
+"""Seconds a store opening waits for the file to itself to put it in write-ahead-log mode."""
 
 _IMMEDIATE = "disruption_begin_immediate"
 """Execution option that makes a SQLite transaction begin with ``BEGIN IMMEDIATE``."""
@@ -184,8 +189,19 @@ class Database:
             pooled = self.engine.raw_connection()  # in autocommit: the mode cannot change
             try:  # inside a transaction
                 sqlite: Any = pooled.driver_connection
-                if str(sqlite.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
-                    sqlite.execute("PRAGMA journal_mode=WAL").fetchall()
+                # Changing the mode needs the file to itself, and SQLite answers "database is
+                # locked" at once, without its busy handler, while another connection (a
+                # store opening or upgrading at the same time) reads it: tried again for up
+                # to _MODE_WAIT seconds.
+                waited = 0.0
+                while str(sqlite.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                    try:
+                        sqlite.execute("PRAGMA journal_mode=WAL").fetchall()
+                    except sqlite3.OperationalError as err:
+                        if "locked" not in str(err) or waited >= _MODE_WAIT:
+                            raise
+                        time.sleep(0.02)
+                        waited += 0.02
             finally:
                 pooled.close()
 
