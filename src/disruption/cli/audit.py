@@ -86,9 +86,7 @@ def verify(
     from disruption.store.sql.store import SqlStore
 
     kept = [parse_expect(value) for value in expect or ()]
-    if db is None:
-        raise fail("verify needs --db: an in-memory store has no chain to check")
-    with opened(db) as store:
+    with opened(db) as store:  # --db is required (DbOption): a store in memory has no chain
         if not isinstance(store, SqlStore):
             raise fail("verify needs an SQL store")
         result = store.verify(expect=kept)

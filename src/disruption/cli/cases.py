@@ -251,10 +251,10 @@ def db_upgrade(
 
     With --keys, the children's keys kept in the case store are moved to the key store.
     """
-    from disruption.store import check_url, open_key_store
+    from disruption.store import open_key_store
     from disruption.store.sql.store import upgrade_store
 
-    db = check_url(store_url(db))
+    db = store_url(db)  # checked by DbOption: given, and of a scheme a store runs on
     before, after = upgrade_store(db, keys=None if keys is None else open_key_store(keys))
     if before == 0:
         out.print(f"{db}: created a store at schema version {after}", markup=False)

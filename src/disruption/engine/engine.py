@@ -248,15 +248,15 @@ class Engine:
         When another writer changed the case in between (a :class:`ConcurrencyError` from the
         store), the command is decided again on the fresh case, up to :attr:`retries` times.
 
-        Args:
-            command: The command.
-
         A command whose ``id`` is stored already is answered with its original outcome,
         whether that delivery committed before this call or during it (its events stored
         after this one looked the id up: this one is refused by the changed case, or its
         append by the store's :class:`~disruption.exceptions.DuplicateCommand`). So the same
         command delivered by several processes at once is applied once, and every delivery
         is answered.
+
+        Args:
+            command: The command.
 
         Returns:
             The case after the command and the events appended; for a command whose ``id``

@@ -10,11 +10,25 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import URL, make_url
 
 from disruption.store.sql.driver import Tx
 from disruption.store.sql.sqlite_tx import SqliteTx
 
-__all__ = ["open_tx", "tx_of"]
+__all__ = ["open_tx", "sqlalchemy_url", "tx_of"]
+
+
+def sqlalchemy_url(url: str) -> URL:
+    """Return the SQLAlchemy URL of a ``--db`` or ``--keys`` value.
+
+    A value without ``://`` is a SQLite file path; PostgreSQL goes through psycopg 3.
+    """
+    if "://" not in url:
+        return URL.create("sqlite+pysqlite", database=url)
+    target = make_url(url)
+    if target.drivername in ("postgresql", "postgres"):
+        return target.set(drivername="postgresql+psycopg")
+    return target
 
 
 def open_tx(

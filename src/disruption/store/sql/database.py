@@ -26,7 +26,7 @@ from sqlalchemy.pool import StaticPool
 
 from disruption.exceptions import SchemaError, StoreError
 from disruption.store.sql import migrations, schema
-from disruption.store.sql.connection import open_tx
+from disruption.store.sql.connection import open_tx, sqlalchemy_url
 from disruption.store.sql.driver import Tx
 from disruption.store.sql.positions import Head
 from disruption.store.sql.schema import SCHEMA_VERSION
@@ -44,15 +44,6 @@ _IMMEDIATE = "disruption_begin_immediate"
 """Execution option that makes a SQLite transaction begin with ``BEGIN IMMEDIATE``."""
 
 _SQLITE_PRAGMAS = ("PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000")
-
-
-def _target(url: str) -> URL:
-    if "://" not in url:
-        return URL.create("sqlite+pysqlite", database=url)
-    target = make_url(url)
-    if target.drivername in ("postgresql", "postgres"):
-        return target.set(drivername="postgresql+psycopg")
-    return target
 
 
 def _sqlite_file(target: URL) -> Path | None:
@@ -135,7 +126,7 @@ class Database:
 
     def __init__(self, url: str, *, create: bool, upgrade: bool) -> None:
         try:
-            target = _target(url)
+            target = sqlalchemy_url(url)
         except ArgumentError:
             raise StoreError("not a database URL or path") from None
         self.url = url if "://" not in url else make_url(url).render_as_string(hide_password=True)

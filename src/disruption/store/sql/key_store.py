@@ -23,10 +23,10 @@ from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from disruption.exceptions import StoreError
+from disruption.store.sql.connection import sqlalchemy_url
 from disruption.store.sql.keys import new_key
 
 __all__ = ["KEY_TABLE", "SqlKeyStore", "rewrite_without"]
@@ -46,15 +46,6 @@ _SQLITE_PRAGMAS: Final = (
     "PRAGMA synchronous=FULL",
     "PRAGMA busy_timeout=10000",
 )
-
-
-def _target(url: str) -> URL:
-    if "://" not in url:
-        return URL.create("sqlite+pysqlite", database=url)
-    target = make_url(url)
-    if target.drivername in ("postgresql", "postgres"):
-        return target.set(drivername="postgresql+psycopg")
-    return target
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -116,7 +107,7 @@ class SqlKeyStore:
 
     def __init__(self, url: str, *, create: bool = True) -> None:
         try:
-            target = _target(url)
+            target = sqlalchemy_url(url)
             self.url = url if "://" not in url else target.render_as_string(hide_password=True)
             self._password = target.password
             if target.get_backend_name() == "sqlite":
