@@ -266,19 +266,7 @@ store_journeys = st.lists(
 
 # Fuzzing: any JSON as a command, any text as an Episodes file (tests/test_fuzz.py) ---------------
 
-_FUZZ_COMMANDS = [
-    "open_case",
-    "raise_concern",
-    "no_further_action",
-    "offer_support",
-    "convene_meeting",
-    "record_meeting",
-    "stabilise",
-    "end_placement",
-    "record_notice",
-    "record_learning_review",
-    "nonesuch",
-]
+_FUZZ_COMMANDS = [*COMMAND_NAMES, "nonesuch"]
 _FUZZ_FIELDS = [
     "child",
     "placement",
