@@ -386,6 +386,10 @@ def command_lines(draw: st.DrawFn) -> bytes:
         if draw(st.booleans()) and isinstance(obj.get("data"), dict):
             day = draw(st.sampled_from(_EXTREME_DATES))
             obj["data"] = {**obj["data"], draw(st.sampled_from(_FUZZ_FIELDS)): day}
+        if draw(st.integers(0, 4)) == 0:
+            obj["contract_version"] = draw(
+                st.sampled_from([1, 1.0, None, 2, 0, True, "1", [1], 10**400, -(2**63)])
+            )
         if draw(st.integers(0, 9)) == 0:
             obj[draw(st.sampled_from(["at", "case", "command"]))] = "x" * draw(
                 st.sampled_from([300, 100_000, 1_100_000])

@@ -68,6 +68,7 @@ def test_run_prints_one_object_per_line_and_exits_1_on_a_rejection(tmp_path: Pat
     assert result.exit_code == 1
     answers = [json.loads(line) for line in result.stdout.splitlines()]
     assert answers[0] == {
+        "contract_version": 1,
         "line": 1,
         "case": "P-0001",
         "command": "open_case",

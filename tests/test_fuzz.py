@@ -88,7 +88,14 @@ def test_ten_thousand_generated_episode_files_give_only_typed_errors(text: str) 
 
 _RUN_ENGINE = Engine(MemoryStore(), clock=FixedClock(NOW))
 _RUN_ENGINE.handle(Command.from_json(OPENED))
-_TYPED = {"InputError", "DateOutOfRange", "DateOutOfOrder", "InvalidData", "UnknownCode"}
+_TYPED = {
+    "InputError",
+    "UnsupportedContractVersion",
+    "DateOutOfRange",
+    "DateOutOfOrder",
+    "InvalidData",
+    "UnknownCode",
+}
 
 
 def _run_line(raw: bytes) -> None:

@@ -9,9 +9,12 @@ import disruption
 from disruption import exceptions
 
 EXPECTED = {
+    "CONTRACT_VERSION",
     "DEFAULT_CALENDAR",
+    "FEED_VERSION",
     "MANAGER_ROLES",
     "STANDARD",
+    "SUPPORTED_CONTRACT_VERSIONS",
     "Actor",
     "Authority",
     "Case",
@@ -75,6 +78,7 @@ EXPECTED = {
     "UnknownCode",
     "UnknownCommand",
     "UnknownProcedure",
+    "UnsupportedContractVersion",
     "UnsupportedDatabase",
     "WorkingCalendar",
     "configure_logging",

@@ -23,7 +23,12 @@ if TYPE_CHECKING:
     from disruption.core.fold import replay
     from disruption.domain.calendar import DEFAULT_CALENDAR, Nation, WorkingCalendar
     from disruption.domain.clock import Clock, FixedClock, SystemClock
-    from disruption.domain.commands import Command, Fields
+    from disruption.domain.commands import (
+        CONTRACT_VERSION,
+        SUPPORTED_CONTRACT_VERSIONS,
+        Command,
+        Fields,
+    )
     from disruption.domain.events import DeadlineChange, Event, PersonalText
     from disruption.domain.model import (
         MANAGER_ROLES,
@@ -37,7 +42,7 @@ if TYPE_CHECKING:
         Role,
     )
     from disruption.engine.engine import Engine, Outcome
-    from disruption.engine.feed import Feed, to_cloudevent
+    from disruption.engine.feed import FEED_VERSION, Feed, to_cloudevent
     from disruption.engine.ports import CaseStore, NewCase, OverdueDeadline, StoredEvent
     from disruption.exceptions import (
         ChairNotIndependent,
@@ -64,6 +69,7 @@ if TYPE_CHECKING:
         UnknownCode,
         UnknownCommand,
         UnknownProcedure,
+        UnsupportedContractVersion,
         UnsupportedDatabase,
     )
     from disruption.logs import configure as configure_logging
@@ -87,9 +93,12 @@ if TYPE_CHECKING:
     from disruption.store.sql.store import SqlStore
 
 __all__ = [
+    "CONTRACT_VERSION",
     "DEFAULT_CALENDAR",
+    "FEED_VERSION",
     "MANAGER_ROLES",
     "STANDARD",
+    "SUPPORTED_CONTRACT_VERSIONS",
     "Actor",
     "Authority",
     "Case",
@@ -153,6 +162,7 @@ __all__ = [
     "UnknownCode",
     "UnknownCommand",
     "UnknownProcedure",
+    "UnsupportedContractVersion",
     "UnsupportedDatabase",
     "WorkingCalendar",
     "configure_logging",
@@ -165,6 +175,9 @@ __all__ = [
 ]
 
 _WHERE: dict[str, tuple[str, str]] = {
+    "CONTRACT_VERSION": ("disruption.domain.commands", "CONTRACT_VERSION"),
+    "FEED_VERSION": ("disruption.engine.feed", "FEED_VERSION"),
+    "SUPPORTED_CONTRACT_VERSIONS": ("disruption.domain.commands", "SUPPORTED_CONTRACT_VERSIONS"),
     "DEFAULT_CALENDAR": ("disruption.domain.calendar", "DEFAULT_CALENDAR"),
     "MANAGER_ROLES": ("disruption.domain.model", "MANAGER_ROLES"),
     "STANDARD": ("disruption.procedure.standard", "STANDARD"),
@@ -231,6 +244,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "UnknownCode": ("disruption.exceptions", "UnknownCode"),
     "UnknownCommand": ("disruption.exceptions", "UnknownCommand"),
     "UnknownProcedure": ("disruption.exceptions", "UnknownProcedure"),
+    "UnsupportedContractVersion": ("disruption.exceptions", "UnsupportedContractVersion"),
     "UnsupportedDatabase": ("disruption.exceptions", "UnsupportedDatabase"),
     "WorkingCalendar": ("disruption.domain.calendar", "WorkingCalendar"),
     "decide": ("disruption.core.decide", "decide"),

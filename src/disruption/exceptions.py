@@ -18,6 +18,9 @@ The tree::
     │   └── ConcurrencyError          the case changed since it was read
     │       └── DuplicateCommand      the command's id is stored already; carries ``command_ids``
     ├── InputError (ValueError)       a line of a command file cannot be read; carries ``line``
+    │   └── UnsupportedContractVersion
+    │                                 a ``contract_version`` this library does not read;
+    │                                 carries ``version``, ``supported``
     ├── FileUnreadable                an SSDA903 file cannot be read at all; carries ``file``
     ├── ReturnYearError               SSDA903 files cannot be told apart by return year;
     │   │                             carries ``files``, ``table``, ``year``
@@ -67,6 +70,7 @@ __all__ = [
     "UnknownCode",
     "UnknownCommand",
     "UnknownProcedure",
+    "UnsupportedContractVersion",
     "UnsupportedDatabase",
 ]
 
@@ -311,6 +315,31 @@ class InputError(DisruptionError, ValueError):
         super().__init__(f"{where}{message}")
         self.line = line
         self.field = field
+
+
+class UnsupportedContractVersion(InputError):
+    """A command names a version of the JSON command contract this library does not read.
+
+    Raised before any other field is read: a line written to another version of the
+    contract may have fields this one does not know. ``field`` is ``contract_version``.
+
+    Attributes:
+        version: The value given (any JSON value).
+        supported: The versions this library reads.
+    """
+
+    def __init__(
+        self, version: object, supported: Sequence[int], *, line: int | None = None
+    ) -> None:
+        versions = ", ".join(str(v) for v in supported)
+        super().__init__(
+            f"contract_version: {_cut(repr(version))} is not a version of the command contract "
+            f"this library reads (supported: {versions})",
+            line=line,
+            field="contract_version",
+        )
+        self.version = version
+        self.supported = tuple(supported)
 
 
 class FileUnreadable(DisruptionError):

@@ -51,9 +51,14 @@ def _lines(path: str) -> Iterator[bytes]:
 
 def _apply_line(engine: Engine, raw: bytes, number: int) -> dict[str, Any]:
     """Apply one line; every refusal is a result (never an exception, never a traceback)."""
-    from disruption.domain.commands import Command, shown
+    from disruption.domain.commands import CONTRACT_VERSION, Command, shown
 
-    result: dict[str, Any] = {"line": number, "case": None, "command": None}
+    result: dict[str, Any] = {
+        "contract_version": CONTRACT_VERSION,  # the version this result is written to
+        "line": number,
+        "case": None,
+        "command": None,
+    }
     command = None
     try:
         command = Command.from_line(raw, line=number)

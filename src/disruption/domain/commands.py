@@ -5,6 +5,16 @@ name, when it happened, who acted, its data and an optional idempotency key. The
 definition reads ``data`` with :class:`Fields`, which names the offending field in every
 error and refuses fields it does not know.
 
+The contract has a version, :data:`CONTRACT_VERSION`. A command may say which version it was
+written to (``"contract_version": 1``); without it, it is read as the current version. A
+version this library does not read is refused before any other field, naming the versions
+it does:
+
+>>> Command.from_json({"contract_version": 2, "case": "P-1"}, line=4)
+Traceback (most recent call last):
+...
+disruption.exceptions.UnsupportedContractVersion: line 4: contract_version: 2 ... (supported: 1)
+
 >>> from datetime import datetime, timezone
 >>> cmd = Command.from_json({"case": "P-0001", "command": "raise_concern",
 ...     "at": "2025-12-23T10:00:00+00:00", "actor": {"id": "sw-17", "role": "social_worker"},
@@ -37,18 +47,37 @@ from typing import Any, TypeVar
 import attrs
 
 from disruption.domain.model import Actor, Role, check_reference, member_reader
-from disruption.exceptions import DateOutOfRange, InputError, InvalidData
+from disruption.exceptions import (
+    DateOutOfRange,
+    InputError,
+    InvalidData,
+    UnsupportedContractVersion,
+)
 
 __all__ = [
+    "CONTRACT_VERSION",
     "EARLIEST_DATE",
     "LATEST_DATE",
     "MAX_LINE",
     "MAX_SHOWN",
     "MAX_TEXT",
+    "SUPPORTED_CONTRACT_VERSIONS",
     "Command",
     "Fields",
     "shown",
 ]
+
+CONTRACT_VERSION = 1
+"""The version of the JSON command contract: the command line (its envelope and each
+command's data) and what ``disruption run --json`` answers to it. A change that an integration
+written to this version would break on (a field renamed, removed, or given another meaning; a
+refusal of what this version accepts) makes a new version; fields, commands and error types
+are only ever added within one (see ``docs/contract.md``)."""
+
+SUPPORTED_CONTRACT_VERSIONS: tuple[int, ...] = (1,)
+"""Every version of the command contract :meth:`Command.from_json` reads, oldest first."""
+
+_ENVELOPE = frozenset({"contract_version", "case", "command", "at", "actor", "data", "id"})
 
 MAX_TEXT = 20_000
 """Longest free text accepted in one field, in characters."""
@@ -183,11 +212,19 @@ class Command:
             The command.
 
         Raises:
+            UnsupportedContractVersion: When ``contract_version`` is given and is not one of
+                :data:`SUPPORTED_CONTRACT_VERSIONS` (checked before any other field).
             InputError: When the envelope is malformed; names the field and the line.
         """
         if not isinstance(obj, dict):
             raise InputError("a command must be a JSON object", line=line)
-        unknown = sorted(set(obj) - {"case", "command", "at", "actor", "data", "id"})
+        version = obj.get("contract_version")
+        # An absent (or null) version is the current one; true is not 1 (JSON says 1.0 is).
+        if version is not None and (
+            isinstance(version, bool) or version not in SUPPORTED_CONTRACT_VERSIONS
+        ):
+            raise UnsupportedContractVersion(version, SUPPORTED_CONTRACT_VERSIONS, line=line)
+        unknown = sorted(set(obj) - _ENVELOPE)
         if unknown:
             raise InputError(f"unknown field {shown(unknown[0])}", line=line, field=unknown[0])
         try:

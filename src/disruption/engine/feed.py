@@ -16,6 +16,13 @@ losing or repeating events, provided it saves a position only after handling it.
 >>> ce["specversion"], ce["type"], ce["subject"], ce["id"], ce["position"]
 ('1.0', 'disruption.ConcernRaised', 'P-1', 'P-1/2', 7)
 
+The feed's format has a version, :data:`FEED_VERSION`, named by the CloudEvents
+``dataschema`` attribute of every event: the URI of the JSON Schema its ``data`` follows
+(shipped as ``disruption/schemas/event.schema.json``, whose ``$id`` it is):
+
+>>> ce["dataschema"]
+'https://disruption.invalid/schema/v1/event.schema.json'
+
 An event from an SQL store carries its link in the audit chain, the ``chainhash`` extension
 attribute: a consumer that keeps the last one can later check the store against it
 (``disruption verify --expect POSITION:HASH``).
@@ -32,7 +39,19 @@ from typing import Any
 from disruption.domain.events import event_to_record
 from disruption.engine.ports import CaseStore, StoredEvent
 
-__all__ = ["DEFAULT_SOURCE", "TYPE_PREFIX", "Feed", "to_cloudevent"]
+__all__ = ["DATA_SCHEMA", "DEFAULT_SOURCE", "FEED_VERSION", "TYPE_PREFIX", "Feed", "to_cloudevent"]
+
+FEED_VERSION = 1
+"""The version of the event feed's format: the CloudEvent's attributes, its ``type`` names and
+its ``data``. A change a consumer written to this version would break on (an attribute or a
+field renamed, removed or given another meaning, an event type renamed) makes a new version,
+and a new :data:`DATA_SCHEMA`; attributes, fields and event types are only ever added within
+one (see ``docs/integration.md``)."""
+
+DATA_SCHEMA = f"https://disruption.invalid/schema/v{FEED_VERSION}/event.schema.json"
+"""The CloudEvents ``dataschema`` of every event: the ``$id`` of the JSON Schema of its
+``data`` (``disruption/schemas/event.schema.json``). A name, not a location (``.invalid`` is
+reserved): the schema ships with the package and the documentation."""
 
 DEFAULT_SOURCE = "urn:disruption"
 """The CloudEvents ``source`` used unless an integration names its own store."""
@@ -50,7 +69,8 @@ def to_cloudevent(stored: StoredEvent, *, source: str = DEFAULT_SOURCE) -> dict[
 
     Returns:
         The CloudEvent: ``id`` is ``case/seq`` (unique and stable), ``subject`` the case,
-        ``time`` when it happened, ``position``, ``recordedtime`` and ``chainhash`` (the
+        ``time`` when it happened, ``dataschema`` :data:`DATA_SCHEMA` (which names
+        :data:`FEED_VERSION`), ``position``, ``recordedtime`` and ``chainhash`` (the
         event's hash in the store's audit chain, when the store keeps one) are extension
         attributes, and ``data`` is the event's stored form without the fields already in
         the envelope.
@@ -66,6 +86,7 @@ def to_cloudevent(stored: StoredEvent, *, source: str = DEFAULT_SOURCE) -> dict[
         "subject": event.case,
         "time": event.at.isoformat(),
         "datacontenttype": "application/json",
+        "dataschema": DATA_SCHEMA,
         "position": stored.position,
         "recordedtime": event.recorded_at.isoformat(),
         "data": data,
