@@ -15,11 +15,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from disruption.analysis.report import write_report
-from disruption.analysis.stability import stability
-from disruption.demo.returns import synthetic_returns
-from disruption.ssda903 import check_files
-from disruption.ssda903.load import plan_import
+from disruption.analysis import stability, write_report
+from disruption.demo.returns import synthetic_returns  # the demo's returns: internal, for data
+from disruption.ssda903 import check_files, plan_import
 from disruption.store import open_store
 
 YEAR_END = date(2025, 3, 31)

@@ -14,8 +14,10 @@ Example:
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import polars as pl
@@ -44,12 +46,17 @@ from disruption.ssda903.reconcile import reconcile
 from disruption.ssda903.reconcile import reconciled as reconcile_rows
 from disruption.ssda903.validate import RULE_ORDER, in_rule_order, validate, validate_rows
 
+if TYPE_CHECKING:
+    from disruption.ssda903.load import ImportPlan, ImportSummary, import_returns, plan_import
+
 __all__ = [
     "EPISODE_COLUMNS",
     "HEADER_COLUMNS",
     "PLACEMENT_COLUMNS",
     "FileUnreadable",
     "Finding",
+    "ImportPlan",
+    "ImportSummary",
     "Report",
     "ReturnYearClash",
     "ReturnYearError",
@@ -58,12 +65,25 @@ __all__ = [
     "derive_placements",
     "findings_to_csv",
     "findings_to_json",
+    "import_returns",
+    "plan_import",
     "read_episodes",
     "read_header",
     "reconcile",
     "validate",
     "write_findings_csv",
 ]
+
+_LOAD = frozenset({"ImportPlan", "ImportSummary", "import_returns", "plan_import"})
+"""Names of :mod:`disruption.ssda903.load`, imported on first use: it imports this package."""
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LOAD:
+        raise AttributeError(f"module 'disruption.ssda903' has no attribute {name!r}")
+    value = getattr(importlib.import_module("disruption.ssda903.load"), name)
+    globals()[name] = value
+    return value
 
 
 @attrs.frozen(eq=False)
