@@ -4,9 +4,11 @@ The public API is what this module exports, with the documented packages
 :mod:`disruption.store`, :mod:`disruption.ssda903`, :mod:`disruption.analysis`,
 :mod:`disruption.logs` and :mod:`disruption.exceptions`: the engine, commands and events,
 procedures and the helpers to extend them (an authority's procedure file included), the
-model, clocks and calendars, the stores and :func:`open_store`, the event feed, logging set-up
-and every error an embedder catches. Every other module is internal: it may move or change
-without notice (see ``docs/design.md`` for the layout).
+model, clocks and calendars, the stores and :func:`open_store`, the event feed, logging set-up,
+every error an embedder catches, and the versions of the JSON command contract
+(:data:`CONTRACT_VERSION`) and of the event feed (:data:`FEED_VERSION`). Every other module is
+internal, and says so in its docstring or its package's: it may move or change without
+notice (see ``docs/api.md`` for the policy, ``docs/design.md`` for the layout).
 
 Names are imported on first use (PEP 562), so that ``import disruption.cli`` or any one
 submodule does not pay for the whole library: ``from disruption import Engine`` loads the

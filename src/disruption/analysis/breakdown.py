@@ -1,5 +1,8 @@
 """Why placements end: the breakdown tables, from the case and deadline tables.
 
+Internal: import its public names from :mod:`disruption.analysis` (``docs/api.md``); the module
+itself may move or change without notice.
+
 Every function takes the tables of :mod:`disruption.analysis.cases` and returns a polars
 table with a ``count`` column (and ``percent`` where a share is meaningful). Tables meant for
 publication go through :func:`suppress` first: counts from 1 to 4 are shown as ``c``, as the

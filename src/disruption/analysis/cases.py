@@ -1,5 +1,8 @@
 """The store's cases as tables: one row per case, one row per deadline.
 
+Internal: import its public names from :mod:`disruption.analysis` (``docs/api.md``); the module
+itself may move or change without notice.
+
 Breakdown analysis works on these two polars tables, never on events or free text: every
 column is a code, a date, a count or a pseudonymous reference, so an erased child's figures
 stay the same.

@@ -1,5 +1,8 @@
 """The report's charts, drawn with matplotlib as PNG bytes.
 
+Internal: import its public names from :mod:`disruption.analysis` (``docs/api.md``); the module
+itself may move or change without notice.
+
 Figures are built with matplotlib's object API (``Figure``), never ``pyplot``: no global
 state, no backend to choose, no screen needed, safe in a server.
 

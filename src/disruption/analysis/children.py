@@ -1,5 +1,8 @@
 """Per child, from the case table: placements in the last year, time in the current one.
 
+Internal: import its public names from :mod:`disruption.analysis` (``docs/api.md``); the module
+itself may move or change without notice.
+
 These are the source deck's two charts. A child counts on a day when one of their
 placements is open on it (started on or before it, not ended by it).
 

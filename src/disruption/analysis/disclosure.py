@@ -1,5 +1,8 @@
 """Disclosure control for the report: small counts hidden, and nothing hidden recoverable.
 
+Internal: import its public names from :mod:`disruption.analysis` (``docs/api.md``); the module
+itself may move or change without notice.
+
 Primary suppression hides every count from 1 to ``smallest - 1`` (zero is shown, as the DfE
 shows it). Secondary suppression then hides further counts until no hidden count can be
 worked out from what the report still shows: its totals, the other cells of the same row or

@@ -1,5 +1,8 @@
 """The authority report: one self-contained ``index.html``, every table as CSV, charts as PNG.
 
+Internal: import its public names from :mod:`disruption.analysis` (``docs/api.md``); the module
+itself may move or change without notice.
+
 The HTML embeds its charts (base64 PNG) and its style, so it reads offline and prints; the
 tables in it and in the CSV files go through disclosure control
 (:mod:`disruption.analysis.disclosure`): counts under the threshold are shown as ``c``, and so

@@ -1,5 +1,8 @@
 """The authority report's sections, and the writer they fill: HTML, CSV tables, PNG charts.
 
+Internal: import its public names from :mod:`disruption.analysis` (``docs/api.md``); the module
+itself may move or change without notice.
+
 Each section adds a heading, its tables (each also written as a CSV file) and its charts
 (each also written as a PNG file) to a :class:`Writer`, and says how the tables' cells add
 up, within a table and across tables. :meth:`Writer.finish` then applies disclosure control

@@ -1,5 +1,8 @@
 """The DfE placement-stability measures, computed exactly as defined here.
 
+Internal: import its public names from :mod:`disruption.analysis` (``docs/api.md``); the module
+itself may move or change without notice.
+
 For a year ending on a date Y (normally 31 March), with placements as derived from the
 episodes (:func:`~disruption.ssda903.derive_placements`), a placement occupying the days
 from its start up to, not including, its end:

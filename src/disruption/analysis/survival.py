@@ -1,5 +1,8 @@
 """Time to breakdown: Kaplan-Meier survival of placements to an unplanned ending.
 
+Internal: import its public names from :mod:`disruption.analysis` (``docs/api.md``); the module
+itself may move or change without notice.
+
 A placement's time runs from its start to its end, or to the day of the analysis while it
 is open. The event is an unplanned ending; a planned ending, and a placement still open, are
 censored at their last day (a planned move is not a breakdown, but after it the placement

@@ -1,5 +1,8 @@
 """The ``disruption`` command line: the only place logging is configured.
 
+Internal: this package and its modules are not part of the public API (``docs/api.md``); they
+may change without notice.
+
 Every command exits 0 on success, 1 when ``run`` had a rejected line (or ``verify`` found
 the chain broken), and 2 with a one-line message on bad input (a missing file, an
 unreadable store, an invalid date); never with a traceback.

@@ -1,5 +1,8 @@
 """Out again: the placements the procedure ended, as Episodes rows for the next return.
 
+Internal: import its public names from :mod:`disruption.ssda903` (``docs/api.md``); the module
+itself may move or change without notice.
+
 One row per case that the procedure ended (imported history left out), with the columns of
 the DfE Episodes file and dates as ``dd/mm/YYYY``: CHILD, DECOM (the placement's start),
 PLACE, PLACE_PROVIDER, URN (the carer), DEC (the end date), REC and REASON_PLACE_CHANGE. A

@@ -1,5 +1,8 @@
 """Find the files of SSDA903 returns, given as files, folders or a mix, and tell each one's year.
 
+Internal: import its public names from :mod:`disruption.ssda903` (``docs/api.md``); the module
+itself may move or change without notice.
+
 A return is named by the 31 March its collection year ends on (2020: 1 April 2019 to 31 March
 2020). Each file's return is found, in this order of precedence:
 

@@ -1,5 +1,8 @@
 """Data-quality findings: one problem found in an SSDA903 file, with where it is and why.
 
+Internal: import its public names from :mod:`disruption.ssda903` (``docs/api.md``); the module
+itself may move or change without notice.
+
 Example:
     >>> f = Finding("episodes.csv", 3, "DEC", "356", "DEC is before DECOM", child="42")
     >>> findings_to_csv([f]).splitlines()[1]

@@ -1,5 +1,8 @@
 """Historic placements as cases: the events an SSDA903 placement becomes.
 
+Internal: import its public names from :mod:`disruption.ssda903` (``docs/api.md``); the module
+itself may move or change without notice.
+
 A placement derived from the returns (:func:`~disruption.ssda903.derive_placements`) becomes
 a case of the standard procedure: opened in ``placed`` on its start, and when it ended, an
 ending with its REASON_PLACE_CHANGE on its end date. The events are built here, not decided

@@ -1,5 +1,8 @@
 """SSDA903 returns into the store: read, check, turn placements into cases, bulk-load them.
 
+Internal: import its public names from :mod:`disruption.ssda903` (``docs/api.md``); the module
+itself may move or change without notice.
+
 How a historic placement becomes a case (its events, the planned rule, its reference) is in
 :mod:`disruption.ssda903.historic`. Loading goes through the store's bulk load, one
 transaction per batch; a case the store holds already is left alone, so importing the same

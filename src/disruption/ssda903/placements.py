@@ -1,5 +1,8 @@
 """Placement histories: each child's placements, derived from the reconciled episodes.
 
+Internal: import its public names from :mod:`disruption.ssda903` (``docs/api.md``); the module
+itself may move or change without notice.
+
 The episodes of each child are taken in DECOM order. The rules:
 
 1. A *gap in care* is an episode that is the child's first, or that does not start on the day the

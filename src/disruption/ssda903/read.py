@@ -1,5 +1,8 @@
 """Read SSDA903 Episodes and Header CSV files, as messy as local authorities write them.
 
+Internal: import its public names from :mod:`disruption.ssda903` (``docs/api.md``); the module
+itself may move or change without notice.
+
 Tolerated, silently: the DfE column names in any case, a UTF-8 BOM, spaces around names and
 values, extra columns, lower-case codes, blank lines. Tolerated with a finding: a two-digit year
 (``08/11/19``), a missing column (read as blank), a malformed date, a blank CHILD. Only a file

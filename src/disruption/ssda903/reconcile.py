@@ -1,5 +1,8 @@
 """Reconcile the episodes of several returns into one history per child.
 
+Internal: import its public names from :mod:`disruption.ssda903` (``docs/api.md``); the module
+itself may move or change without notice.
+
 The steps, in this order, each change reported as a finding on the row it changes:
 
 a. ``reconcile-duplicate``: rows with the same CHILD and DECOM: the one from the latest return is

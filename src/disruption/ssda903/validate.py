@@ -1,5 +1,8 @@
 """The DfE validation rules that concern episodes and placements, vectorised with polars.
 
+Internal: import its public names from :mod:`disruption.ssda903` (``docs/api.md``); the module
+itself may move or change without notice.
+
 Rule numbers are those of the public 903 validator (``data-to-insight/csc-validator-be-903``)
 and flag the rows it flags: the rules check the rows as the authority submitted them, before
 any repair (`disruption.ssda903.reconcile` reports its repairs under its own names). Each

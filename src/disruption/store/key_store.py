@@ -1,5 +1,8 @@
 """Key stores: where the children's keys are kept, apart from the case store.
 
+Internal: import its public names from :mod:`disruption.store` (``docs/api.md``); the module
+itself may move or change without notice.
+
 Free text is sealed with a key per child (:mod:`disruption.store.sql.keys`). A
 :class:`KeyStore` keeps those keys in a database or file of its own, so that the case
 database alone decrypts nothing and erasing a child's key (crypto-shredding) is not undone

@@ -1,5 +1,8 @@
 """A store kept in memory: for tests, dry runs and ``disruption run`` without ``--db``.
 
+Internal: import its public names from :mod:`disruption.store` (``docs/api.md``); the module
+itself may move or change without notice.
+
 It keeps the same contract as the SQL store: one command's events are appended whole or not
 at all, positions are global and gap-free, a command id is applied once.
 

@@ -1,5 +1,8 @@
 """The standard placement disruption procedure, as a declarative definition.
 
+Internal: this package and its modules are not part of the public API (``docs/api.md``); they
+may change without notice.
+
 concern raised -> support offered -> stability meeting -> stabilised or ended, and after an
 unplanned ending written notice and a learning review. See ``docs/procedure.md``.
 Its guards and conditions are in :mod:`disruption.procedure.standard.guards`, its payloads in
