@@ -95,6 +95,24 @@ def test_any_other_version_is_refused_naming_the_field_and_the_versions_read(
     assert str(error).endswith("(supported: 1)")
 
 
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_JSON_VALUES)
+def test_a_value_is_read_exactly_when_it_is_absent_or_a_supported_version(value: object) -> None:
+    line = {**OPEN, "contract_version": value}
+    if value is None or (not isinstance(value, bool) and value in SUPPORTED_CONTRACT_VERSIONS):
+        assert Command.from_json(line) == Command.from_json(OPEN)
+    else:
+        with pytest.raises(UnsupportedContractVersion):
+            Command.from_json(line)
+
+
 def test_the_version_is_read_before_any_field_a_later_version_might_add() -> None:
     line = {**OPEN, "contract_version": 2, "priority": "high", "at": "next tuesday"}
     with pytest.raises(UnsupportedContractVersion):
