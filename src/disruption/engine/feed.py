@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from disruption.domain.events import event_to_record
-from disruption.engine.ports import CaseStore, StoredEvent
+from disruption.engine.ports import EventFeed, StoredEvent
 
 __all__ = ["DEFAULT_SOURCE", "TYPE_PREFIX", "Feed", "to_cloudevent"]
 
@@ -83,7 +83,7 @@ class Feed:
         consumer: The consumer's name; its position is kept in the store.
     """
 
-    def __init__(self, store: CaseStore, consumer: str) -> None:
+    def __init__(self, store: EventFeed, consumer: str) -> None:
         self.store = store
         self.consumer = consumer
 
