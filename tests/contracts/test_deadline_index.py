@@ -11,11 +11,7 @@ import pytest
 
 from disruption.core.system import missed_events
 from disruption.domain.model import DeadlineStatus
-from disruption.engine.ports import (
-    CaseStore,
-    OverdueDeadline,
-    StoredEvent,
-)
+from disruption.engine.ports import CaseStore, OverdueDeadline, StoredEvent
 from tests.store_contract import (
     SWEPT,
     T0,

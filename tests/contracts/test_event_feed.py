@@ -9,17 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from disruption.engine.ports import (
-    CaseStore,
-    StoredEvent,
-)
-from tests.store_contract import (
-    T0,
-    journey,
-    open_case,
-    raise_concern,
-    run,
-)
+from disruption.engine.ports import CaseStore, StoredEvent
+from tests.store_contract import T0, journey, open_case, raise_concern, run
 
 
 def test_positions_are_global_gap_free_and_in_append_order(store: CaseStore) -> None:

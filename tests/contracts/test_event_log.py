@@ -16,10 +16,7 @@ from disruption.core.decide import decide
 from disruption.domain.calendar import DEFAULT_CALENDAR
 from disruption.domain.clock import FixedClock
 from disruption.engine.engine import Engine
-from disruption.engine.ports import (
-    CaseStore,
-    StoredEvent,
-)
+from disruption.engine.ports import CaseStore, StoredEvent
 from disruption.exceptions import ConcurrencyError, DuplicateCommand
 from disruption.procedure.standard import STANDARD
 from tests.contracts.backends import Backend

@@ -14,9 +14,7 @@ from disruption.analysis import case_table, load_cases
 from disruption.core.system import ERASED
 from disruption.domain.payloads import is_text_ref
 from disruption.engine.engine import Engine
-from disruption.engine.ports import (
-    CaseStore,
-)
+from disruption.engine.ports import CaseStore
 from disruption.exceptions import ConcurrencyError
 from disruption.privacy.subject import subject_access
 from tests import builders

@@ -13,11 +13,7 @@ from hypothesis import HealthCheck, example, given, settings
 from disruption.core.system import missed_events
 from disruption.domain.clock import FixedClock
 from disruption.engine.engine import Engine
-from disruption.engine.ports import (
-    Applied,
-    CaseStore,
-    Snapshot,
-)
+from disruption.engine.ports import Applied, CaseStore, Snapshot
 from disruption.exceptions import CommandError
 from tests.store_contract import (
     CASE_NUMBERS,
@@ -37,12 +33,8 @@ from tests.strategies import store_journeys
 @settings(
     max_examples=25,
     deadline=None,
-    # Each backend's class runs it (differing executors); one store serves every example.
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.differing_executors,
-    ],
+    # One store serves every example (of its backend): each example's case is new.
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(journey=store_journeys)
 @example(journey=[("raise_concern", 1), ("sweep", 24 * 7), ("no_further_action", 1)])
