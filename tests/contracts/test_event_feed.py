@@ -9,7 +9,11 @@ from datetime import timedelta
 
 import pytest
 
+from disruption.domain.clock import FixedClock
+from disruption.engine.engine import Engine
+from disruption.engine.feed import Feed
 from disruption.engine.ports import CaseStore, StoredEvent
+from tests.builders import reach
 from tests.store_contract import T0, journey, open_case, raise_concern, run
 
 
@@ -67,3 +71,21 @@ def test_limits_and_positions_are_checked(store: CaseStore) -> None:
     with pytest.raises(ValueError, match="negative"):
         store.save_consumer_position("feed", -1)
     assert store.consumer_position("feed") == 0
+
+
+def test_a_feed_resumes_where_its_consumer_stopped(store: CaseStore) -> None:
+    engine = Engine(store, clock=FixedClock(T0), clock_tolerance=None)
+    for n in range(3):
+        reach(engine, f"P-{n}", "support_offered")
+    feed = Feed(store, "sync")
+    seen: list[StoredEvent] = []
+    for stored in feed.drain(batch=2):
+        seen.append(stored)
+        if len(seen) == 4:
+            break  # the consumer stops after handling four; the fourth is not yet saved
+    assert feed.position == 3
+    again = Feed(store, "sync")
+    rest = list(again.drain(batch=2))
+    positions = [s.position for s in seen[:3] + rest]
+    assert positions == list(range(1, store.last_position() + 1)) == list(range(1, 10))
+    assert Feed(store, "other").position == 0
