@@ -247,7 +247,7 @@ def valid_journey(draw: st.DataObject) -> tuple[Event, ...]:
     return tuple(engine.store.events("P-1"))
 
 
-# Journeys through a store (tests/store_contract.py) ----------------------------------------------
+# Journeys through a store (tests/contracts/test_snapshot_store.py) ------------------------------
 
 _JOURNEY_STEPS = (
     "raise_concern", "no_further_action", "offer_support", "convene_meeting",

@@ -1,4 +1,5 @@
-"""The store contract on SQLite and PostgreSQL, and what only a SQL store does.
+"""What only a SQL store does, on SQLite and PostgreSQL (the contract of every store's
+interfaces is tested in ``tests/contracts/``, on every backend).
 
 PostgreSQL tests run when ``DISRUPTION_TEST_POSTGRES_URL`` names a server (for example
 ``postgresql://postgres@127.0.0.1:5432/test``); each test gets a schema of its own.
@@ -24,17 +25,15 @@ from disruption.domain.calendar import DEFAULT_CALENDAR
 from disruption.domain.clock import FixedClock
 from disruption.domain.events import Event
 from disruption.engine.engine import Engine
-from disruption.engine.ports import CaseStore, OverdueDeadline
+from disruption.engine.ports import OverdueDeadline
 from disruption.exceptions import ConcurrencyError, SchemaError, StoreError
 from disruption.procedure.standard import STANDARD
 from disruption.store import MemoryStore, SqlStore, open_store
-from disruption.store.sql import reads, rows, schema
+from disruption.store.sql import reads, schema
 from tests.conftest import NO_POSTGRES, POSTGRES_URL, libpq, postgres
 from tests.store_contract import (
     SWEPT,
     T0,
-    StoreContract,
-    StoreFactory,
     case_of,
     journey,
     new_cases,
@@ -63,35 +62,6 @@ def execute(db_url: str, statement: str) -> None:
         return
     with psycopg.connect(libpq(db_url), autocommit=True) as pg:
         pg.execute(statement.encode())
-
-
-class SqlContract(StoreContract):
-    def break_text_writes(
-        self, store: CaseStore, monkeypatch: pytest.MonkeyPatch
-    ) -> type[Exception]:
-        broken = (*rows.TEXT_COLUMNS[:-1], "no_such_column")
-        monkeypatch.setattr(rows, "TEXT_COLUMNS", broken)
-        return StoreError
-
-
-class TestSqliteStore(SqlContract):
-    @pytest.fixture
-    def make_store(self, tmp_path: Path) -> StoreFactory:
-        return lambda: SqlStore(str(tmp_path / "cases.db"))
-
-
-class TestSqliteInMemory(SqlContract):
-    @pytest.fixture
-    def make_store(self) -> StoreFactory:
-        return lambda: SqlStore(":memory:")
-
-
-@pytest.mark.postgres
-@pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES)
-class TestPostgresStore(SqlContract):
-    @pytest.fixture
-    def make_store(self, postgres_url: str) -> StoreFactory:
-        return lambda: SqlStore(postgres_url)
 
 
 @pytest.mark.parametrize(
@@ -164,19 +134,6 @@ def test_a_store_keeps_a_bounded_number_of_cases_it_wrote(
             snapshot = store.snapshot(f"P-{n}")
             assert snapshot is not None
             assert snapshot.case == case_of(store, f"P-{n}")
-
-
-def test_events_after_a_snapshot_are_folded_onto_it(db_url: str) -> None:
-    with SqlStore(db_url) as store:
-        overdue_cases(store)
-        missed = store.record_missed(SWEPT.date(), build=missed_events, recorded_at=SWEPT)
-        assert {e.case for e in missed} == {"P-1", "P-2"}
-        snapshot = store.snapshot("P-1")
-        assert snapshot is not None
-        assert snapshot.case is not None
-        assert snapshot.case.version == 2
-        assert snapshot.after == tuple(store.events("P-1")[2:])
-        assert Engine(store).load("P-1") == case_of(store, "P-1")
 
 
 def test_a_reopened_store_reads_the_same_events(db_url: str) -> None:

@@ -30,7 +30,7 @@ from disruption.domain.clock import london_date
 from disruption.domain.codes import placement_type_group, provider_group, reason_group
 from disruption.domain.events import Event
 from disruption.domain.model import Case, Ending
-from disruption.engine.ports import CaseStore
+from disruption.engine.ports import EventFeed
 from disruption.exceptions import UnknownCode
 from disruption.procedure.definition import Procedure
 from disruption.procedure.standard import STANDARD
@@ -95,7 +95,7 @@ LEFT_CARE = "left care"
 _PAGE = 10_000
 
 
-def _events_by_case(store: CaseStore) -> dict[str, list[Event]]:
+def _events_by_case(store: EventFeed) -> dict[str, list[Event]]:
     by_case: dict[str, list[Event]] = defaultdict(list)
     position = 0
     while page := store.read_after(position, _PAGE):
@@ -105,7 +105,7 @@ def _events_by_case(store: CaseStore) -> dict[str, list[Event]]:
     return by_case
 
 
-def entry_table(store: CaseStore, calendar: WorkingCalendar = DEFAULT_CALENDAR) -> pl.DataFrame:
+def entry_table(store: EventFeed, calendar: WorkingCalendar = DEFAULT_CALENDAR) -> pl.DataFrame:
     """One row per step entered: how late it was entered.
 
     Deadline-sweep bookkeeping and imported SSDA903 history are left out.
@@ -150,7 +150,7 @@ def entry_table(store: CaseStore, calendar: WorkingCalendar = DEFAULT_CALENDAR) 
     return table.with_columns(late.clip(lower_bound=0).cast(pl.Int32).alias("working_days_late"))
 
 
-def load_cases(store: CaseStore, procedures: Iterable[Procedure] = (STANDARD,)) -> list[Case]:
+def load_cases(store: EventFeed, procedures: Iterable[Procedure] = (STANDARD,)) -> list[Case]:
     """Rebuild every case in a store by folding its events (no state machine involved).
 
     Args:
@@ -165,7 +165,7 @@ def load_cases(store: CaseStore, procedures: Iterable[Procedure] = (STANDARD,)) 
 
 
 def replayed_cases(
-    store: CaseStore,
+    store: EventFeed,
     procedures: Iterable[Procedure] = (STANDARD,),
     *,
     progress: Callable[[int, int], object] | None = None,

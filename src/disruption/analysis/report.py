@@ -51,7 +51,7 @@ from disruption.analysis.report_sections import (
     trend_section,
 )
 from disruption.analysis.stability import inputs_of, months_of_birth_suffice
-from disruption.engine.ports import CaseStore
+from disruption.engine.ports import EventFeed
 from disruption.procedure.definition import Procedure
 from disruption.procedure.standard import STANDARD
 
@@ -140,7 +140,7 @@ def disclosure_notice(smallest: int | None) -> str:
 
 
 def write_report(
-    store: CaseStore,
+    store: EventFeed,
     out: str | Path,
     *,
     start: date,

@@ -67,7 +67,7 @@ from disruption.domain.codes import (
 from disruption.domain.dates import months_before
 from disruption.domain.events import Event
 from disruption.domain.model import Case
-from disruption.engine.ports import CaseStore
+from disruption.engine.ports import EventFeed
 from disruption.procedure.definition import Procedure
 from disruption.procedure.standard import STANDARD
 from disruption.ssda903.historic import EPISODE_FIELDS
@@ -313,7 +313,7 @@ def _stored_cases(
 
 
 def store_inputs(
-    store: CaseStore, procedures: Iterable[Procedure] = (STANDARD,)
+    store: EventFeed, procedures: Iterable[Procedure] = (STANDARD,)
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Episodes and months of birth from a store, for :func:`stability`.
 

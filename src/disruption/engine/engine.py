@@ -51,7 +51,15 @@ from disruption.domain.clock import CLOCK_TOLERANCE, Clock, SystemClock
 from disruption.domain.commands import Command
 from disruption.domain.events import Event
 from disruption.domain.model import Actor, Case, ProcedureRef
-from disruption.engine.ports import Applied, CaseStore, OverdueDeadline, Refusal, Snapshot
+from disruption.engine.ports import (
+    AccessLog,
+    Applied,
+    CaseStore,
+    EventLog,
+    OverdueDeadline,
+    Refusal,
+    Snapshot,
+)
 from disruption.exceptions import (
     ChairNotIndependent,
     CommandError,
@@ -90,7 +98,7 @@ class Outcome:
 
 
 def earlier_outcome(
-    store: CaseStore,
+    store: EventLog,
     command: Command,
     records: Callable[[Sequence[Event]], Mapping[str, Recorder]],
 ) -> Outcome | None:
@@ -116,7 +124,7 @@ def earlier_outcome(
 
 
 def refuse(
-    store: CaseStore,
+    store: AccessLog,
     clock: Clock,
     command: Command,
     err: CommandError,
@@ -151,7 +159,7 @@ def refuse(
     ) from err
 
 
-def _log_refusal(store: CaseStore, clock: Clock, command: Command, err: CommandError) -> None:
+def _log_refusal(store: AccessLog, clock: Clock, command: Command, err: CommandError) -> None:
     store.record_refusal(
         Refusal(
             at=command.at,

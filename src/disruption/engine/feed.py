@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from disruption.domain.events import event_to_record
-from disruption.engine.ports import CaseStore, StoredEvent
+from disruption.engine.ports import EventFeed, StoredEvent
 
 __all__ = ["DATA_SCHEMA", "DEFAULT_SOURCE", "FEED_VERSION", "TYPE_PREFIX", "Feed", "to_cloudevent"]
 
@@ -104,7 +104,7 @@ class Feed:
         consumer: The consumer's name; its position is kept in the store.
     """
 
-    def __init__(self, store: CaseStore, consumer: str) -> None:
+    def __init__(self, store: EventFeed, consumer: str) -> None:
         self.store = store
         self.consumer = consumer
 

@@ -18,21 +18,20 @@ from typing import Any
 from disruption.domain.events import event_to_record
 from disruption.domain.payloads import is_text_ref
 from disruption.engine.engine import Engine
+from disruption.engine.ports import PersonalDataVault
 from disruption.engine.views import case_json
 
 __all__ = ["subject_access"]
 
 
-def _texts(engine: Engine, data: object) -> list[dict[str, Any]]:
+def _texts(vault: PersonalDataVault, data: object) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     if isinstance(data, dict):
         for key, value in data.items():
             if is_text_ref(value):
-                found.append(
-                    {"field": key, "ref": value["ref"], "text": engine.store.text(value["ref"])}
-                )
+                found.append({"field": key, "ref": value["ref"], "text": vault.text(value["ref"])})
             else:
-                found.extend(_texts(engine, value))
+                found.extend(_texts(vault, value))
     return found
 
 
@@ -60,7 +59,7 @@ def subject_access(engine: Engine, child: str) -> dict[str, Any]:
                 "case": ref,
                 **view,
                 "events": [event_to_record(e) for e in history],
-                "personal_texts": [t for e in history for t in _texts(engine, e.data)],
+                "personal_texts": [t for e in history for t in _texts(engine.store, e.data)],
             }
         )
     log = [r.as_json() for r in engine.store.refusals(10**9) if r.case in refs]

@@ -16,7 +16,7 @@ from datetime import datetime
 
 import attrs
 
-from disruption.engine.ports import CaseStore, NewCase
+from disruption.engine.ports import EventLog, NewCase
 from disruption.ssda903 import Report, check_files
 from disruption.ssda903.findings import Finding
 from disruption.ssda903.historic import historic_cases
@@ -62,7 +62,7 @@ class ImportPlan:
 
     def load(
         self,
-        store: CaseStore,
+        store: EventLog,
         *,
         batch_size: int = 1000,
         progress: Callable[[int, int], None] | None = None,
@@ -127,7 +127,7 @@ def plan_import(
 
 def import_returns(
     paths: PathsArg,
-    store: CaseStore,
+    store: EventLog,
     *,
     recorded_at: datetime,
     borough_districts: frozenset[str] | None = None,

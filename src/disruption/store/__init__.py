@@ -1,6 +1,8 @@
 """Case stores: where events, cases and personal text are kept.
 
-:class:`~disruption.engine.ports.CaseStore` is the narrow interface the engine needs;
+:class:`~disruption.engine.ports.CaseStore` is what the engine needs: six small interfaces
+(:class:`EventLog`, :class:`SnapshotStore`, :class:`EventFeed`, :class:`DeadlineIndex`,
+:class:`PersonalDataVault`, :class:`AccessLog`), each with its contract, summed;
 :class:`~disruption.store.memory.MemoryStore` keeps everything in memory (tests, dry runs),
 :class:`~disruption.store.sql.store.SqlStore` keeps it in SQLite or PostgreSQL through SQLAlchemy
 Core. :func:`open_store` opens one from a ``--db`` value.
@@ -12,7 +14,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from disruption.engine.ports import CaseStore, NewCase, OverdueDeadline, Refusal, StoredEvent
+from disruption.engine.ports import (
+    AccessLog,
+    CaseStore,
+    DeadlineIndex,
+    EventFeed,
+    EventLog,
+    NewCase,
+    OverdueDeadline,
+    PersonalDataVault,
+    Refusal,
+    SnapshotStore,
+    StoredEvent,
+)
 from disruption.exceptions import UnsupportedDatabase
 from disruption.store.key_store import KeyStore, MemoryKeyStore
 from disruption.store.memory import MemoryStore
@@ -21,13 +35,19 @@ if TYPE_CHECKING:
     from disruption.store.sql.store import SqlStore
 
 __all__ = [
+    "AccessLog",
     "CaseStore",
+    "DeadlineIndex",
+    "EventFeed",
+    "EventLog",
     "KeyStore",
     "MemoryKeyStore",
     "MemoryStore",
     "NewCase",
     "OverdueDeadline",
+    "PersonalDataVault",
     "Refusal",
+    "SnapshotStore",
     "SqlStore",
     "StoredEvent",
     "check_url",
