@@ -9,10 +9,18 @@ from collections.abc import Collection, Sequence
 
 import polars as pl
 
-from disruption.ssda903._normalise import text
+from disruption.ssda903._normalise import EARLIEST, LATEST, text
 from disruption.ssda903.findings import Finding
 
 __all__ = ["row_findings"]
+
+
+def _out_of_range(column: str) -> pl.Expr:
+    """Whether a malformed value is a date, but outside `EARLIEST` to `LATEST`."""
+    value = pl.col(column)
+    four = value.str.strptime(pl.Date, "%d/%m/%Y", strict=False)
+    two = value.str.strptime(pl.Date, "%d/%m/%y", strict=False)
+    return pl.coalesce(four, two).is_not_null().alias("_out")
 
 
 def row_findings(
@@ -53,12 +61,17 @@ def row_findings(
                 file,
                 row,
                 label,
-                "date-format",
-                f"{label} {value!r} is not a dd/mm/YYYY date; {action}",
+                "date-range" if out else "date-format",
+                f"{label} {value!r} is "
+                + (f"out of range ({EARLIEST:%d/%m/%Y} to {LATEST:%d/%m/%Y})" if out else
+                   "not a dd/mm/YYYY date")
+                + f"; {action}",
                 child,
             )
-            for row, child, value in flagged.filter(bad_date[c]).select("_row", "child", c).rows()
-        )
+            for row, child, value, out in flagged.filter(bad_date[c])
+            .select("_row", "child", c, _out_of_range(c))
+            .rows()
+        )  # fmt: skip
         findings.extend(
             Finding(
                 file,
