@@ -4,6 +4,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from disruption.ssda903 import (
     FileUnreadable,
@@ -76,6 +78,48 @@ def test_a_file_not_in_utf8_is_read_as_windows_1252_with_a_finding_per_line(
     assert "0xE9" in findings[0].message
     assert "Windows-1252" in findings[0].message
     assert "\xe9" not in findings[0].message  # the value is not repeated
+
+
+_ACCENTED = st.sampled_from(list("\u00e9\u00e8\u00a3\u00f1\u00fc\u00c9\u2019\u20ac"))
+_FREE = st.lists(
+    st.tuples(st.sampled_from(list("abcXY1 ")), st.one_of(st.just(""), _ACCENTED)), max_size=6
+).map(lambda pairs: "".join(a + b for a, b in pairs))
+"""Free text whose non-ASCII characters each follow an ASCII one: written as Windows-1252,
+no run of its bytes is UTF-8 by chance (a lone byte from 0x80 never is)."""
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 99), _FREE, _FREE, st.sampled_from(["X1", "E11", "\u00e9"])),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_a_windows_1252_file_reads_as_its_utf8_twin_with_a_finding_per_line_not_ascii(
+    rows: list[tuple[int, str, str, str]],
+) -> None:
+    import tempfile
+
+    text = (
+        HEAD
+        + "\n"
+        + "".join(
+            f"{child},01/04/2020,S,C2,N1,U1,PR1,02/05/2020,{rec},,{post},,{urn}\n"
+            for child, post, urn, rec in rows
+        )
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        ansi, utf8 = Path(folder) / "a" / "e.csv", Path(folder) / "u" / "e.csv"
+        ansi.parent.mkdir()
+        utf8.parent.mkdir()
+        ansi.write_bytes(text.encode("cp1252"))
+        utf8.write_bytes(text.encode("utf-8"))
+        read_ansi, found_ansi = read_episodes(ansi)
+        read_utf8, found_utf8 = read_episodes(utf8)
+    assert read_ansi.drop("_file").equals(read_utf8.drop("_file"))
+    assert found_utf8 == []
+    lines = [n for n, line in enumerate(text.splitlines(), 1) if not line.isascii()]
+    assert [(f.row, f.rule) for f in found_ansi] == [(n, "encoding") for n in lines]
 
 
 def test_bytes_not_in_windows_1252_either_are_read_as_u_fffd_and_said(tmp_path: Path) -> None:
