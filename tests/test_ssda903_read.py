@@ -338,3 +338,14 @@ def test_another_tools_returns_are_imported(returns903: Returns903) -> None:
     rules = {f.rule for f in report.findings}
     assert {"date-two-digit-year", "rec-without-dec", "reconcile-duplicate"} <= rules
     assert all(f.row is not None and f.row >= 2 for f in report.findings)
+
+
+def test_a_lone_header_file_says_why_it_is_no_episodes_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "data_header.csv", "foo,bar\n1,2\n")
+    with pytest.raises(FileUnreadable) as caught:
+        check_files([path])
+    assert caught.value.file == str(path)
+    assert caught.value.reason == (
+        "no Episodes CSV file among the paths given (data_header.csv: a file whose name "
+        'contains "header" is read as a Header file)'
+    )
