@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -397,19 +396,17 @@ def header_rows(paths: Sequence[Path], episodes: Mapping[Path, Dated]) -> ReadRo
     return attrs.evolve(read, frame=as_text(frame))
 
 
-EARLIEST_BIRTH = date(1900, 1, 1)
-"""No date of birth (DOB, MC_DOB) is read from before this day."""
-OLDEST = 25
-"""No child is read as this many years old or more on the first day of the return's year: a
-child leaves care by 18, and a care leaver is supported until 25 (the DfE's rule 351)."""
+_OLDEST = 25
+"""No child is read as having turned this age before the return's year began: a child leaves
+care by 18, and a care leaver is supported until 25 (the DfE's rule 351)."""
 
 
 def _births_in_range(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[Finding]]:
     """The Header rows with each implausible date of birth read as blank, and a finding each.
 
-    DOB and MC_DOB: not before `EARLIEST_BIRTH`, not after the return's last day (31 March);
-    DOB: the child not `OLDEST` or older on the return's first day (1 April). A return whose
-    year cannot be told (``_return`` 0) is checked against `EARLIEST_BIRTH` only. A blank
+    DOB and MC_DOB: not after the return's last day (31 March); DOB: the child not `_OLDEST`
+    before the return's first day (1 April). A return whose year cannot be told (``_return``
+    0) is not checked (every date read is from 1900 to 2199 already: `_normalise`). A blank
     date of birth is safer than a wrong one: the retention rule would erase a child's records
     from their 75th birthday, and a child without a date of birth is never listed.
     """
@@ -420,12 +417,11 @@ def _births_in_range(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[Finding]]:
     checks: list[tuple[str, pl.Expr, Callable[[int], str]]] = []
     for c in ("dob", "mc_dob"):
         day = pl.col(c)
-        checks.append((c, day < EARLIEST_BIRTH, lambda _: f"is before {EARLIEST_BIRTH:%d/%m/%Y}"))
         checks.append((c, known & (day > last), lambda y: f"is after the return's end (31/03/{y})"))
     dob = pl.col("dob")
     checks.append(
-        ("dob", known & (dob.dt.offset_by(f"{OLDEST}y") < first),
-         lambda y: f"says the child was {OLDEST} before the return's year began (01/04/{y - 1})")
+        ("dob", known & (dob.dt.offset_by(f"{_OLDEST}y") < first),
+         lambda y: f"says the child was {_OLDEST} before the return's year began (01/04/{y - 1})")
     )  # fmt: skip
     flags = [mask.fill_null(False).alias(f"_range{i}") for i, (_, mask, _) in enumerate(checks)]
     marked = frame.with_columns(flags)
