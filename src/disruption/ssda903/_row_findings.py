@@ -16,11 +16,16 @@ __all__ = ["row_findings"]
 
 
 def _out_of_range(column: str) -> pl.Expr:
-    """Whether a malformed value is a date, but outside `EARLIEST` to `LATEST`."""
+    """Whether a malformed value is a ``dd/mm/YYYY`` date, but outside `EARLIEST` to `LATEST`.
+
+    (A two-digit year is always read within them.)
+    """
     value = pl.col(column)
-    four = value.str.strptime(pl.Date, "%d/%m/%Y", strict=False)
-    two = value.str.strptime(pl.Date, "%d/%m/%y", strict=False)
-    return pl.coalesce(four, two).is_not_null().alias("_out")
+    four = (
+        value.str.contains(r"/\d{4}$")
+        & value.str.strptime(pl.Date, "%d/%m/%Y", strict=False).is_not_null()
+    )
+    return four.fill_null(False).alias("_out")
 
 
 def row_findings(
