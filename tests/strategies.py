@@ -406,10 +406,22 @@ _EPISODES_HEADER = (
 _csv_cells = st.one_of(
     st.sampled_from(["", " ", "1", "01/04/2020", "1/4/20", "31/02/2020", "U4", "p", "X1", '"']),
     st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=12),
+    st.sampled_from(["01/01/0001", "31/12/9999", "31/12/1899"]),  # dates out of range
+    st.integers(60, 400).map(lambda n: "x" * n),  # over a cell's limit (64 for CHILD)
 )
 _csv_lines = st.lists(_csv_cells, min_size=0, max_size=15).map(
     lambda row: ",".join(c.replace("\n", " ").replace("\r", " ") for c in row)
 )
+
+
+@st.composite
+def episode_file_bytes(draw: st.DrawFn) -> bytes:
+    """`episode_files` written as UTF-8, Windows-1252 or Latin-1 (what cannot be, as ``?``)."""
+    text = draw(episode_files())
+    encoding = draw(st.sampled_from(["utf-8", "cp1252", "latin-1"]))
+    if encoding == "utf-8":
+        return text.encode("utf-8", "surrogatepass")
+    return text.encode(encoding, errors="replace")
 
 
 @st.composite

@@ -27,7 +27,7 @@ from disruption.cli.cases import _apply_line
 from disruption.domain.commands import MAX_SHOWN
 from disruption.exceptions import DisruptionError
 from disruption.ssda903 import check_files
-from tests.strategies import command_lines, command_objects, episode_files
+from tests.strategies import command_lines, command_objects, episode_file_bytes
 from tests.test_contract_schema import OPEN as OPEN_LINE
 
 NOW = datetime(2025, 12, 23, 17, tzinfo=UTC)
@@ -61,10 +61,10 @@ def test_ten_thousand_generated_commands_give_only_typed_errors(obj: Any) -> Non
     _apply(obj)
 
 
-def _read(text: str) -> None:
+def _read(data: bytes) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "episodes.csv"
-        path.write_bytes(text.encode("utf-8", "surrogatepass"))
+        path.write_bytes(data)
         try:
             report = check_files([path])
         except DisruptionError:
@@ -74,16 +74,16 @@ def _read(text: str) -> None:
 
 @pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(episode_files())
-def test_generated_episode_files_give_only_typed_errors(text: str) -> None:
-    _read(text)
+@given(episode_file_bytes())
+def test_generated_episode_files_give_only_typed_errors(data: bytes) -> None:
+    _read(data)
 
 
 @pytest.mark.slow
 @settings(max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(episode_files())
-def test_ten_thousand_generated_episode_files_give_only_typed_errors(text: str) -> None:
-    _read(text)
+@given(episode_file_bytes())
+def test_ten_thousand_generated_episode_files_give_only_typed_errors(data: bytes) -> None:
+    _read(data)
 
 
 _RUN_ENGINE = Engine(MemoryStore(), clock=FixedClock(NOW))

@@ -258,3 +258,31 @@ def test_children_asking_for_a_key_at_once_get_the_same_one(tmp_path: Path) -> N
     for s in stores:
         s.close()
     assert len({tuple(sorted(m.items())) for m in made}) == 1
+
+
+def test_new_sqlite_stores_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    """A case store and a key store the library creates are 0600, their -wal and -shm too,
+    whatever the umask; an existing file keeps its mode."""
+    import os
+    import stat
+
+    db, keys = tmp_path / "cases.db", tmp_path / "keys.db"
+    old = os.umask(0o022)
+    try:
+        store = open_store(str(db), keys=str(keys))
+        assert isinstance(store, SqlStore)
+        try:
+            _fill(store)
+            made = sorted(tmp_path.glob("*.db*"))
+            assert {p.name for p in made} >= {"cases.db", "keys.db", "cases.db-wal"}
+            for path in made:
+                assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+        finally:
+            store.close()
+        kept = tmp_path / "kept.db"
+        kept.touch(mode=0o640)
+        kept.chmod(0o640)
+        open_store(str(kept)).close()
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o640
+    finally:
+        os.umask(old)

@@ -4,6 +4,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from disruption.ssda903 import (
     FileUnreadable,
@@ -47,23 +49,172 @@ def test_messy_but_valid_file_is_read(tmp_path: Path) -> None:
     assert df["_return"].to_list() == [2021, 2021]  # DEC 02/05/2020: the return for 2020-21
 
 
-def test_a_file_not_in_utf8_is_read_lossily_codes_and_dates_as_in_utf8(tmp_path: Path) -> None:
-    # Latin-1 bytes in a code column and a date column: the reader gives up on strict
-    # UTF-8, reads the file lossily, and normalises and parses it as it would otherwise.
+def test_a_file_not_in_utf8_is_read_as_windows_1252_with_a_finding_per_line(
+    tmp_path: Path,
+) -> None:
+    # Latin-1 bytes in a code column and a date column: each line that is not UTF-8 is read
+    # as Windows-1252, with an "encoding" finding naming its row and column, and normalised
+    # and parsed as it would be otherwise; nothing becomes U+FFFD silently.
     body = (
-        "1, 01/04/2020 , s ,c2,N1,u1,PR1,02/05/2020,\xe9,,,,\n1,02/05/2020\xe9,P,C2,N1,U4,,,,,,,\n"
+        "1, 01/04/2020 , s ,c2,N1,u1,PR1,02/05/2020,\xe9,,,,\n"
+        "2,01/04/2020,S,C2,N1,U4,PR1,,,,,,\n"
+        "1,02/05/2020\xe9,P,C2,N1,U4,,,,,,,\n"
     )
     p = tmp_path / "e.csv"
     p.write_bytes(f"{HEAD}\n{body}".encode("latin-1"))
     df, findings = read_episodes(p)
-    assert df["decom"].to_list() == [date(2020, 4, 1)]
+    assert df["decom"].to_list() == [date(2020, 4, 1), date(2020, 4, 1)]
     assert (df["rne"].to_list(), df["ls"].to_list(), df["place"].to_list()) == (
-        ["S"],
-        ["C2"],
-        ["U1"],
+        ["S", "S"],
+        ["C2", "C2"],
+        ["U1", "U4"],
     )
-    assert df["rec"].to_list() == ["\ufffd"]  # the byte that is not UTF-8, replaced
-    assert [(f.row, f.column, f.rule) for f in findings] == [(3, "DECOM", "date-format")]
+    assert df["rec"].to_list() == ["\u00c9", None]  # é read as Windows-1252, upper-cased
+    assert [(f.row, f.column, f.rule) for f in findings] == [
+        (2, "REC", "encoding"),
+        (4, "DECOM", "encoding"),
+        (4, "DECOM", "date-format"),
+    ]
+    assert "0xE9" in findings[0].message
+    assert "Windows-1252" in findings[0].message
+    assert "\xe9" not in findings[0].message  # the value is not repeated
+
+
+_ACCENTED = st.sampled_from(list("\u00e9\u00e8\u00a3\u00f1\u00fc\u00c9\u2019\u20ac"))
+_FREE = st.lists(
+    st.tuples(st.sampled_from(list("abcXY1 ")), st.one_of(st.just(""), _ACCENTED)), max_size=6
+).map(lambda pairs: "".join(a + b for a, b in pairs))
+"""Free text whose non-ASCII characters each follow an ASCII one: written as Windows-1252,
+no run of its bytes is UTF-8 by chance (a lone byte from 0x80 never is)."""
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 99), _FREE, _FREE, st.sampled_from(["X1", "E11", "\u00e9"])),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_a_windows_1252_file_reads_as_its_utf8_twin_with_a_finding_per_line_not_ascii(
+    rows: list[tuple[int, str, str, str]],
+) -> None:
+    import tempfile
+
+    text = (
+        HEAD
+        + "\n"
+        + "".join(
+            f"{child},01/04/2020,S,C2,N1,U1,PR1,02/05/2020,{rec},,{post},,{urn}\n"
+            for child, post, urn, rec in rows
+        )
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        ansi, utf8 = Path(folder) / "a" / "e.csv", Path(folder) / "u" / "e.csv"
+        ansi.parent.mkdir()
+        utf8.parent.mkdir()
+        ansi.write_bytes(text.encode("cp1252"))
+        utf8.write_bytes(text.encode("utf-8"))
+        read_ansi, found_ansi = read_episodes(ansi)
+        read_utf8, found_utf8 = read_episodes(utf8)
+    assert read_ansi.drop("_file").equals(read_utf8.drop("_file"))
+    assert found_utf8 == []
+    lines = [n for n, line in enumerate(text.splitlines(), 1) if not line.isascii()]
+    assert [(f.row, f.rule) for f in found_ansi] == [(n, "encoding") for n in lines]
+
+
+def test_bytes_not_in_windows_1252_either_are_read_as_u_fffd_and_said(tmp_path: Path) -> None:
+    p = tmp_path / "e.csv"
+    p.write_bytes(f"{HEAD}\n".encode() + b"1\x81,01/04/2020,S,C2,N1,U1,PR1,,,,,,\n")
+    df, findings = read_episodes(p)
+    assert df["child"].to_list() == ["1\ufffd"]
+    assert [(f.row, f.column, f.rule) for f in findings] == [(2, "CHILD", "encoding")]
+    assert "U+FFFD" in findings[0].message
+
+
+def test_absurdly_long_cells_are_refused_row_by_row_naming_the_limit(tmp_path: Path) -> None:
+    long_child, long_place, accented = "x" * 1_000_000, "U" * 300, "\u00e9" * 200
+    body = (
+        f"{long_child},01/04/2020,S,C2,N1,U1,PR1,,,,,,\n"
+        f"2,01/04/2020,S,C2,N1,{long_place},PR1,,,,,,\n"
+        f"3,01/04/2020,S,C2,N1,U1,PR1,,,,,,{accented}\n"  # 400 bytes, 200 characters: kept
+        f"4,01/04/2020,S,C2,N1,U1,PR1,,,,,,\n"
+    )
+    df, findings = read_episodes(write(tmp_path / "e.csv", f"{HEAD}\n{body}"))
+    assert df["child"].to_list() == ["3", "4"]
+    assert df["place"].to_list() == ["U1", "U1"]  # the long category is gone with its row
+    assert [(f.row, f.column, f.rule, f.child) for f in findings] == [
+        (2, "CHILD", "cell-too-long", None),
+        (3, "PLACE", "cell-too-long", "2"),
+    ]
+    assert "1,000,000 characters" in findings[0].message
+    assert "64" in findings[0].message
+    assert "300 characters" in findings[1].message
+    assert "256" in findings[1].message
+    assert all(len(f.message) < 200 for f in findings)
+
+
+def test_dates_out_of_range_are_read_as_malformed_saying_so(tmp_path: Path) -> None:
+    body = (
+        "1,01/01/0001,S,C2,N1,U1,PR1,,,,,,\n"
+        "2,01/01/9999,S,C2,N1,U1,PR1,,,,,,\n"
+        "3,01/04/2020,S,C2,N1,U1,PR1,31/12/1899,E11,,,,\n"
+        "4,01/04/2020,S,C2,N1,U1,PR1,,,,,,\n"
+    )
+    df, findings = read_episodes(write(tmp_path / "e.csv", f"{HEAD}\n{body}"))
+    assert df["child"].to_list() == ["3", "4"]
+    assert df["dec"].to_list() == [None, None]
+    assert [(f.row, f.column, f.rule) for f in findings] == [
+        (2, "DECOM", "date-range"),
+        (3, "DECOM", "date-range"),
+        (4, "DEC", "date-range"),
+    ]
+    assert "out of range (01/01/1900 to 31/12/2199); row skipped" in findings[0].message
+    assert findings[2].message.endswith("read as blank")
+
+
+def test_a_file_without_a_child_column_says_what_was_expected_and_found(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(FileUnreadable) as caught:
+        read_episodes(write(tmp_path / "e.csv", "foo,Bar,baz\n1,2,3\n"))
+    assert caught.value.file == str(tmp_path / "e.csv")
+    message = caught.value.reason
+    assert message.startswith("no CHILD column: an SSDA903 Episodes file's first line")
+    assert "CHILD,DECOM,RNE" in message
+    assert "3 column(s): FOO,BAR,BAZ" in message
+    with pytest.raises(FileUnreadable) as caught:
+        read_header(write(tmp_path / "h.csv", "x" * 500 + "\n1\n"))
+    assert "SSDA903 Header" in caught.value.reason
+    assert "CHILD,SEX,DOB" in caught.value.reason
+    assert len(caught.value.reason) < 400
+    with pytest.raises(FileUnreadable) as caught:  # no header line: the data is not repeated
+        read_episodes(write(tmp_path / "n.csv", "1234,01/04/2020,S\n"))
+    assert "looks like a row of data (3 values)" in caught.value.reason
+    assert "1234" not in caught.value.reason
+
+
+def test_implausible_dates_of_birth_are_read_as_blank_with_a_finding(tmp_path: Path) -> None:
+    # The return for 2019-20 (its name says): 1 April 2019 to 31 March 2020.
+    header = write(
+        tmp_path / "header_2019-20.csv",
+        "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n"
+        "1,1,31/12/1899,WBRI,,,\n"  # before 1900: out of range as any date
+        "2,1,01/04/2020,WBRI,,,\n"  # after the return's end
+        "3,1,31/03/1994,WBRI,,,\n"  # 25 on 31 March 2019: before the year began
+        "4,1,01/04/1994,WBRI,,,\n"  # 25 on the year's first day: kept (the DfE's 351)
+        "5,2,31/03/2020,WBRI,,1,01/04/2020\n",  # born on the last day; MC_DOB after it
+    )
+    df, findings = read_header(header)
+    assert df["dob"].to_list() == [None, None, None, date(1994, 4, 1), date(2020, 3, 31)]
+    assert df["mc_dob"].to_list() == [None] * 5
+    assert [(f.row, f.column, f.rule, f.child) for f in findings] == [
+        (2, "DOB", "date-range", "1"),
+        (3, "DOB", "date-range", "2"),
+        (4, "DOB", "date-range", "3"),
+        (6, "MC_DOB", "date-range", "5"),
+    ]
+    assert findings[1].message == "DOB is after the return's end (31/03/2020); read as blank"
+    assert "was 25 before the return's year began (01/04/2019)" in findings[2].message
 
 
 def test_a_malformed_line_is_judged_as_text_not_by_the_readers_categories(
@@ -187,3 +338,14 @@ def test_another_tools_returns_are_imported(returns903: Returns903) -> None:
     rules = {f.rule for f in report.findings}
     assert {"date-two-digit-year", "rec-without-dec", "reconcile-duplicate"} <= rules
     assert all(f.row is not None and f.row >= 2 for f in report.findings)
+
+
+def test_a_lone_header_file_says_why_it_is_no_episodes_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "data_header.csv", "foo,bar\n1,2\n")
+    with pytest.raises(FileUnreadable) as caught:
+        check_files([path])
+    assert caught.value.file == str(path)
+    assert caught.value.reason == (
+        "no Episodes CSV file among the paths given (data_header.csv: a file whose name "
+        'contains "header" is read as a Header file)'
+    )

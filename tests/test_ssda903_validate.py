@@ -209,6 +209,21 @@ def test_child_not_in_header(tmp_path: Path) -> None:
     assert hits(validate(episodes, header), "child-not-in-header") == {(3, "CHILD")}
 
 
+def test_an_episode_before_the_childs_birth_is_reported_not_dropped(tmp_path: Path) -> None:
+    p = tmp_path / "episodes.csv"
+    p.write_text(HEAD + "\n1,01/04/2020,S,C2,N1,U1,PR1,,,,,,\n2,01/04/2020,S,C2,N1,U1,PR1,,,,,,\n")
+    h = tmp_path / "header.csv"
+    h.write_text(
+        "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n1,1,02/04/2020,WBRI,,,\n2,1,01/04/2020,WBRI,,,\n"
+    )
+    episodes, _ = read_episodes(p)
+    header, _ = read_header(h)
+    found = [f for f in validate(episodes, header) if f.rule == "decom-before-dob"]
+    assert [(f.row, f.column, f.child) for f in found] == [(2, "DECOM", "1")]
+    assert "02/04/2020" not in found[0].message  # the date of birth is not repeated
+    assert check_files([p, h]).episodes.height == 2  # reported, not dropped
+
+
 def test_rec_and_reason_are_judged_by_the_year_of_dec(tmp_path: Path) -> None:
     # E46 is valid from collection year 2018 (1 April 2017): recorded on DEC 21/04/2017.
     # CUSTOD is valid from 2019: recorded on DEC 02/04/2018 it is valid, on 30/03/2018 not.

@@ -137,7 +137,14 @@ def check_files(paths: PathsArg, *, on_step: Callable[[str], object] | None = No
     episode_paths = [f.path for f in files if f.table == EPISODES]
     if not episode_paths:
         given = ", ".join(str(p) for p in as_paths(paths)) or "(no paths)"
-        raise FileUnreadable(given, "no Episodes CSV file among the paths given")
+        headers = [f.path.name for f in files if f.table == HEADER]
+        why = (
+            f" ({', '.join(headers[:3])}{', ...' if len(headers) > 3 else ''}: a file whose "
+            'name contains "header" is read as a Header file)'
+            if headers
+            else ""
+        )
+        raise FileUnreadable(given, f"no Episodes CSV file among the paths given{why}")
     # Each file's rows by CHILD, DECOM and line, the files by return: in `RULE_ORDER` when
     # no two files are of one return (sorted as the rows are read: one copy, not two).
     read = episode_rows(episode_paths, ordered=True)

@@ -12,13 +12,18 @@ cheap scan finds a character to strip. The result is the same as normalising eve
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from datetime import date
 
 import polars as pl
 
-__all__ = ["PADDING", "as_text", "normalise", "text", "unified"]
+__all__ = ["EARLIEST", "LATEST", "PADDING", "as_text", "normalise", "text", "unified"]
 
 PADDING = ' \t\r\n"'
 """Characters stripped from both ends of every value: white space and stray quotes."""
+
+EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)
+"""The dates read: one outside them is read as malformed (blank, or its row skipped), with a
+finding saying it is out of range."""
 
 
 def text(value: pl.Expr, code: bool) -> pl.Expr:
@@ -42,12 +47,13 @@ def _parsed(values: pl.Series) -> pl.DataFrame:
     stripped = text(pl.col("value"), code=False)
     four = stripped.str.slice(-5, 1) == "/"
     two = (stripped.str.slice(-3, 1) == "/") & (stripped.str.len_chars() <= 8)
-    date = (
+    parsed = (
         pl.when(four)
         .then(stripped.str.strptime(pl.Date, "%d/%m/%Y", strict=False))
         .when(two)
         .then(stripped.str.strptime(pl.Date, "%d/%m/%y", strict=False))
     )
+    date = pl.when(parsed.is_between(EARLIEST, LATEST)).then(parsed)
     return (
         values.rename("value")
         .to_frame()

@@ -9,10 +9,23 @@ from collections.abc import Collection, Sequence
 
 import polars as pl
 
-from disruption.ssda903._normalise import text
+from disruption.ssda903._normalise import EARLIEST, LATEST, text
 from disruption.ssda903.findings import Finding
 
 __all__ = ["row_findings"]
+
+
+def _out_of_range(column: str) -> pl.Expr:
+    """Whether a malformed value is a ``dd/mm/YYYY`` date, but outside `EARLIEST` to `LATEST`.
+
+    (A two-digit year is always read within them.)
+    """
+    value = pl.col(column)
+    four = (
+        value.str.contains(r"/\d{4}$")
+        & value.str.strptime(pl.Date, "%d/%m/%Y", strict=False).is_not_null()
+    )
+    return four.fill_null(False).alias("_out")
 
 
 def row_findings(
@@ -53,12 +66,17 @@ def row_findings(
                 file,
                 row,
                 label,
-                "date-format",
-                f"{label} {value!r} is not a dd/mm/YYYY date; {action}",
+                "date-range" if out else "date-format",
+                f"{label} {value!r} is "
+                + (f"out of range ({EARLIEST:%d/%m/%Y} to {LATEST:%d/%m/%Y})" if out else
+                   "not a dd/mm/YYYY date")
+                + f"; {action}",
                 child,
             )
-            for row, child, value in flagged.filter(bad_date[c]).select("_row", "child", c).rows()
-        )
+            for row, child, value, out in flagged.filter(bad_date[c])
+            .select("_row", "child", c, _out_of_range(c))
+            .rows()
+        )  # fmt: skip
         findings.extend(
             Finding(
                 file,

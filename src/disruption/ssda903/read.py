@@ -5,8 +5,11 @@ itself may move or change without notice.
 
 Tolerated, silently: the DfE column names in any case, a UTF-8 BOM, spaces around names and
 values, extra columns, lower-case codes, blank lines. Tolerated with a finding: a two-digit year
-(``08/11/19``), a missing column (read as blank), a malformed date, a blank CHILD. Only a file
-that cannot be read at all (missing, not CSV, no CHILD column) raises `FileUnreadable`.
+(``08/11/19``), a missing column (read as blank), a malformed date or one out of range
+(before 1900, after 2199; an implausible date of birth), a blank CHILD, a line that is not
+UTF-8 (read as Windows-1252), a cell too long (the row skipped: `disruption.ssda903._cells`).
+Only a file that cannot be read at all (missing, not CSV, no CHILD column) raises
+`FileUnreadable`, saying which columns were expected and which found.
 
 Several returns (collection years) may be given, as files, folders or a mix, in any order; a
 folder may hold several years. Each file's return year is found from its dates or its name (see
@@ -16,6 +19,7 @@ that later returns can win, and the rows come oldest return first.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +28,7 @@ import attrs
 import polars as pl
 
 from disruption.exceptions import FileUnreadable
+from disruption.ssda903._cells import too_long, transcoded
 from disruption.ssda903._normalise import as_text, normalise, unified
 from disruption.ssda903._order import in_order
 from disruption.ssda903._row_findings import row_findings
@@ -89,7 +94,7 @@ def _options(strict: bool) -> dict[str, Any]:
     }
 
 
-def _scan(path: Path, strict: bool, categorical: Collection[str]) -> pl.LazyFrame:
+def _scan(path: Path | bytes, strict: bool, categorical: Collection[str]) -> pl.LazyFrame:
     """The file, every column as text; ``strict`` fails on bytes that are not UTF-8.
 
     The ``categorical`` columns (names as written in the file) are read as text too, but as a
@@ -121,7 +126,7 @@ def _header(file: str, path: Path, columns: Sequence[str]) -> tuple[dict[str, st
         else:
             source.setdefault(name, original)
     if "child" not in source:
-        raise FileUnreadable(file, "no CHILD column in the first line")
+        raise FileUnreadable(file, _no_child(names, columns))
     findings.extend(
         Finding(file, 1, c.upper(), "missing-column", "column missing; read as blank on every row")
         for c in columns
@@ -130,32 +135,62 @@ def _header(file: str, path: Path, columns: Sequence[str]) -> tuple[dict[str, st
     return source, findings
 
 
+_DATA_LIKE = re.compile(r"\d")
+"""A column name with a digit: the first line is then taken for a row of data (no DfE column
+name holds one), and not repeated (a row of data is personal data)."""
+
+
+def _no_child(names: Sequence[str], columns: Sequence[str]) -> str:
+    """Why a file without a CHILD column cannot be read: what was expected, what was found."""
+    table = EPISODES if "decom" in columns else HEADER
+    expected = ",".join(c.upper() for c in columns)
+    found = ["".join(ch if ch.isprintable() else "?" for ch in _clean(n)) for n in names]
+    if any(_DATA_LIKE.search(n) for n in found):
+        seen = f"its first line looks like a row of data ({len(found)} values), not column names"
+    else:
+        listed = ",".join(n.upper() if len(n) <= 40 else n[:37].upper() + "..." for n in found)
+        if len(listed) > 200:
+            listed = listed[:197] + "..."
+        seen = f"its first line has {len(found)} column(s): {listed or '(none)'}"
+    return (
+        f"no CHILD column: an SSDA903 {table} file's first line names its columns, "
+        f"{expected}; {seen}"
+    )
+
+
 def _raw(
     file: str, path: Path, source: Mapping[str, str], categorical: Sequence[str]
-) -> pl.DataFrame:
-    """The columns of ``source`` (name read: name in the file), as text.
+) -> tuple[pl.DataFrame, list[Finding]]:
+    """The columns of ``source`` (name read: name in the file), as text, and encoding findings.
 
     The ``categorical`` columns (names read) are categoricals of their own categories: read
-    so by the reader (`_scan`) when its categories are sound (`_sound`); otherwise, and for a
-    file that is not UTF-8, the file is read as text (strictly, else lossily: a file that
-    cannot be read as text is unreadable) and those columns cast.
+    so by the reader (`_scan`) when its categories are sound (`_sound`); otherwise the file
+    is read as text and those columns cast. A file that is not UTF-8 is read with each line
+    that is not as Windows-1252, with a finding each (`disruption.ssda903._cells`); a file
+    that cannot be read as text even so is unreadable.
     """
     wanted = [pl.col(name).alias(c) for c, name in source.items()]
     try:
         frame = _scan(path, True, [source[c] for c in categorical]).select(wanted).collect()
         if _sound(frame, categorical):
-            return frame
+            return frame, []
     except pl.exceptions.PolarsError:
         pass
+    findings: list[Finding] = []
     try:
         try:
             frame = _scan(path, True, ()).select(wanted).collect()
         except pl.exceptions.PolarsError:
-            frame = _scan(path, False, ()).select(wanted).collect()
+            data, findings = transcoded(file, path)
+            if not findings:
+                raise
+            frame = _scan(data, True, ()).select(wanted).collect()
     except pl.exceptions.PolarsError as err:
         message = str(err).splitlines()[0] if str(err) else repr(err)
         raise FileUnreadable(file, message) from err
-    return frame.with_columns(pl.col(c).cast(_own_categorical()) for c in categorical)
+    except OSError as err:
+        raise FileUnreadable(file, err.strerror or repr(err)) from err
+    return frame.with_columns(pl.col(c).cast(_own_categorical()) for c in categorical), findings
 
 
 def _sound(frame: pl.DataFrame, categorical: Sequence[str]) -> bool:
@@ -254,12 +289,13 @@ def _read_one(
     present = [c for c in columns if c in source]
     by_value = [c for c in columns if c in _CODE_COLUMNS | _FEW_VALUES]
     categorical = [c for c in present if c in by_value or c in dates]
-    raw = _raw(file, path, {c: source[c] for c in present}, categorical)
+    raw, encoding = _raw(file, path, {c: source[c] for c in present}, categorical)
+    findings += encoding
     # The line number of each row (line 1 is the header); cheaper here than in the reader.
-    raw = raw.with_columns(
-        pl.int_range(2, raw.height + 2, dtype=pl.Int64).alias("_row"),
-        *_blank([c for c in columns if c not in source], dates),
-    )
+    raw = raw.with_columns(pl.int_range(2, raw.height + 2, dtype=pl.Int64).alias("_row"))
+    raw, long = too_long(file, raw, present)
+    findings += long
+    raw = raw.with_columns(_blank([c for c in columns if c not in source], dates))
     given = [c for c in dates if c in source]
     raw, found = normalise(
         raw, [c for c in present if c not in dates], _CODE_COLUMNS, by_value, given
@@ -356,7 +392,69 @@ def header_rows(paths: Sequence[Path], episodes: Mapping[Path, Dated]) -> ReadRo
         return header_dated(path, episodes)
 
     read = _read(paths, HEADER, HEADER_COLUMNS, ("dob", "mc_dob"), frozenset(), dated)
-    return attrs.evolve(read, frame=as_text(read.frame))
+    frame, findings = _births_in_range(read.frame)
+    if findings:
+        findings = sorted([*read.findings, *findings], key=lambda f: (f.file, f.row or 0))
+        read = attrs.evolve(read, findings=findings)
+    return attrs.evolve(read, frame=as_text(frame))
+
+
+_OLDEST = 25
+"""No child is read as having turned this age before the return's year began: a child leaves
+care by 18, and a care leaver is supported until 25 (the DfE's rule 351)."""
+
+
+def _births_in_range(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[Finding]]:
+    """The Header rows with each implausible date of birth read as blank, and a finding each.
+
+    DOB and MC_DOB: not after the return's last day (31 March); DOB: the child not `_OLDEST`
+    before the return's first day (1 April). A return whose year cannot be told (``_return``
+    0) is not checked (every date read is from 1900 to 2199 already: `_normalise`). A blank
+    date of birth is safer than a wrong one: the retention rule would erase a child's records
+    from their 75th birthday, and a child without a date of birth is never listed.
+    """
+    year = pl.col("_return")
+    known = year > 0
+    first = pl.date(year - 1, 4, 1)
+    last = pl.date(year, 3, 31)
+    checks: list[tuple[str, pl.Expr, Callable[[int], str]]] = []
+    for c in ("dob", "mc_dob"):
+        day = pl.col(c)
+        checks.append((c, known & (day > last), lambda y: f"is after the return's end (31/03/{y})"))
+    dob = pl.col("dob")
+    checks.append(
+        ("dob", known & (dob.dt.offset_by(f"{_OLDEST}y") < first),
+         lambda y: f"says the child was {_OLDEST} before the return's year began (01/04/{y - 1})")
+    )  # fmt: skip
+    flags = [mask.fill_null(False).alias(f"_range{i}") for i, (_, mask, _) in enumerate(checks)]
+    marked = frame.with_columns(flags)
+    flagged = [pl.col(f"_range{i}") for i in range(len(checks))]
+    bad = marked.filter(pl.any_horizontal(flagged))
+    if bad.height == 0:
+        return frame, []
+    findings: list[Finding] = []
+    for row in bad.iter_rows(named=True):
+        for i, (c, _, why) in enumerate(checks):
+            if row[f"_range{i}"] and row[c] is not None:
+                findings.append(
+                    Finding(
+                        row["_file"],
+                        row["_row"],
+                        c.upper(),
+                        "date-range",
+                        f"{c.upper()} {why(row['_return'])}; read as blank",
+                        str(row["child"]),
+                    )
+                )
+                row[c] = None  # one finding per value
+    blank = {
+        c: pl.any_horizontal([flagged[i] for i, (column, _, _) in enumerate(checks) if column == c])
+        for c in ("dob", "mc_dob")
+    }
+    cleared = marked.with_columns(
+        pl.when(~blank[c]).then(pl.col(c)).alias(c) for c in ("dob", "mc_dob")
+    )
+    return cleared.drop(f"_range{i}" for i in range(len(checks))), findings
 
 
 def read_episode_rows(paths: PathsArg) -> ReadRows:

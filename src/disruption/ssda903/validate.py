@@ -468,7 +468,42 @@ def validate_rows(
                 "child",
             )
         )
+    if header is not None and "dob" in header.columns:
+        found.append(_before_birth(episodes, header))
     # Ordered by file and row (stable: for one row, in rule order), by polars.
     frames = [f.cast(_FINDING) for f in found] or [pl.DataFrame(schema=_FINDING)]
     ordered = pl.concat(frames).sort("_file", "_row", maintain_order=True)
     return from_columns([ordered[c].to_list() for c in _FINDING])
+
+
+def _before_birth(episodes: pl.DataFrame, header: pl.DataFrame) -> pl.DataFrame:
+    """A ``decom-before-dob`` finding for each episode starting before its child was born.
+
+    The child's date of birth is the last one the Headers give (the newest return's); the
+    episode is kept (the Header's date may be the wrong one), and the date of birth is not
+    repeated in the message.
+    """
+    dobs = (
+        header.filter(pl.col("dob").is_not_null())
+        .unique("child", keep="last", maintain_order=True)
+        .select(pl.col("child").cast(pl.String), pl.col("dob").alias("_dob"))
+    )
+    early = (
+        episodes.select("_file", "_row", pl.col("child").cast(pl.String), "decom")
+        .join(dobs, on="child", how="inner")
+        .filter(pl.col("decom") < pl.col("_dob"))
+    )
+    return early.select(
+        "_file",
+        pl.col("_row").cast(pl.Int64),
+        pl.lit("DECOM").alias("_column"),
+        pl.lit("decom-before-dob").alias("_rule"),
+        pl.concat_str(
+            [
+                pl.lit("DECOM "),
+                pl.col("decom").dt.to_string("%d/%m/%Y"),
+                pl.lit(" is before the child's date of birth (DOB in the Header)"),
+            ]
+        ).alias("_message"),
+        "child",
+    )

@@ -7,6 +7,8 @@ module picks one for a connection. psycopg is imported only when a PostgreSQL st
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,7 +17,7 @@ from sqlalchemy.engine import URL, make_url
 from disruption.store.sql.driver import Tx
 from disruption.store.sql.sqlite_tx import SqliteTx
 
-__all__ = ["open_tx", "sqlalchemy_url", "tx_of"]
+__all__ = ["create_private", "open_tx", "sqlalchemy_url", "tx_of"]
 
 
 def sqlalchemy_url(url: str) -> URL:
@@ -29,6 +31,22 @@ def sqlalchemy_url(url: str) -> URL:
     if target.drivername in ("postgresql", "postgres"):
         return target.set(drivername="postgresql+psycopg")
     return target
+
+
+def create_private(file: Path) -> None:
+    """Create a missing SQLite file empty, readable and writable by its owner only (0600).
+
+    SQLite would create it with the process's umask (usually 0644: readable by everyone);
+    created first, it is an empty database that SQLite opens as it is, and SQLite gives the
+    write-ahead log and shared-memory files (``-wal``, ``-shm``) the database file's mode.
+    An existing file is left as it is.
+    """
+    try:
+        os.close(os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError:
+        pass  # a folder that is missing or not writable: SQLite's own error says so
 
 
 def open_tx(

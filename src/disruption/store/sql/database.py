@@ -26,7 +26,7 @@ from sqlalchemy.pool import StaticPool
 
 from disruption.exceptions import SchemaError, StoreError
 from disruption.store.sql import migrations, schema
-from disruption.store.sql.connection import open_tx, sqlalchemy_url
+from disruption.store.sql.connection import create_private, open_tx, sqlalchemy_url
 from disruption.store.sql.driver import Tx
 from disruption.store.sql.positions import Head
 from disruption.store.sql.schema import SCHEMA_VERSION
@@ -135,6 +135,8 @@ class Database:
         self._file = file
         if not create and file is not None and not file.exists():
             raise StoreError(f"no store at {self.url}")
+        if file is not None:
+            create_private(file)
         try:
             self.engine, self._prepare = _create_engine(target)
         except (ArgumentError, ImportError) as err:

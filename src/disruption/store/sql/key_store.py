@@ -19,6 +19,7 @@ files, which neither database does by itself on ``DELETE``:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any, Final
 
 import sqlalchemy as sa
@@ -26,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from disruption.exceptions import StoreError
-from disruption.store.sql.connection import sqlalchemy_url
+from disruption.store.sql.connection import create_private, sqlalchemy_url
 from disruption.store.sql.keys import new_key
 
 __all__ = ["KEY_TABLE", "SqlKeyStore", "rewrite_without"]
@@ -111,6 +112,8 @@ class SqlKeyStore:
             self.url = url if "://" not in url else target.render_as_string(hide_password=True)
             self._password = target.password
             if target.get_backend_name() == "sqlite":
+                if target.database not in (None, "", ":memory:") and not target.query:
+                    create_private(Path(target.database))
                 self.engine = sa.create_engine(target, hide_parameters=True)
                 sa.event.listen(self.engine, "connect", _on_sqlite_connect)
             else:
