@@ -30,9 +30,11 @@ from disruption import logs
 from disruption.cli import app as cli
 from disruption.exceptions import ServiceConfigError
 from disruption.service import Settings, create_app
+from disruption.service.run import SETTINGS_ENV, from_environment
 from disruption.service.settings import is_loopback
 from disruption.service.tokens import UrlKeys
 from tests.conftest import postgres
+from tests.scripts import ROOT, load_script
 from tests.servers import running
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:starlette.*")
@@ -562,3 +564,36 @@ def test_a_real_server_answers_commands_and_refuses_without_a_token(db: str) -> 
         assert http.get("/cases/P-1").status_code == 401
         created = http.post("/cases/P-1/commands", json=opening(), headers=bearer(app))
         assert created.status_code == 201
+
+
+# -- the command line -----------------------------------------------------------------------
+
+
+def test_disruption_serve_runs_the_service_on_loopback(tmp_path: Path) -> None:
+    bench = load_script(ROOT / "benchmarks" / "bench_service.py", "bench_service")
+    with bench.server(str(tmp_path / "c.sqlite")) as url, httpx.Client(base_url=url) as http:
+        assert http.get("/health").json()["status"] == "ok"
+        token = http.post("/dev/tokens", params={"actor": "sw-17", "role": "social_worker"})
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        created = http.post("/cases/P-1/commands", json=opening(), headers=headers)
+        assert created.status_code == 201, created.text
+        assert "server" not in created.headers  # uvicorn's own header is off
+
+
+def test_workers_build_their_application_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(
+        db=str(tmp_path / "c.sqlite"),
+        jwks=Provider().file(tmp_path),
+        issuer=ISSUER,
+        audience=AUD,
+        workers=2,
+        role_claim="roles",
+    )
+    assert Settings.from_json(settings.to_json()) == settings
+    monkeypatch.setenv(SETTINGS_ENV, settings.to_json())
+    app = from_environment()
+    assert app.state.service.settings == settings
+    with pytest.raises(ServiceConfigError):
+        Settings(db="x", dev_tokens=True, workers=2)

@@ -153,6 +153,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         docs_url=None,  # the interactive pages load scripts from a CDN: none is used
         redoc_url=None,
         openapi_url="/openapi.json",
+        # FastAPI's own OpenTelemetry spans, metrics and logs carry paths and exception
+        # messages, which may repeat a request's values: off (the access log is ours).
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.service = service
     app.include_router(router)

@@ -45,14 +45,6 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _issuer(settings: Settings) -> str | None:
-    return DEV_ISSUER if settings.dev_tokens else None
-
-
-def _audience(settings: Settings) -> str | None:
-    return DEV_AUDIENCE if settings.dev_tokens else None
-
-
 @attrs.frozen(kw_only=True)
 class Settings:
     """How the service runs: its store, where it listens, and how it authenticates.
@@ -69,8 +61,10 @@ class Settings:
             ``http(s)://`` URL (``--jwks``).
         dev_tokens: Sign development tokens with a key made at start (``--dev-tokens``):
             for a demonstration on this machine only.
-        issuer: The ``iss`` every token must carry (``--issuer``).
-        audience: The ``aud`` every token must carry (``--audience``).
+        issuer: The ``iss`` every token must carry (``--issuer``); with ``dev_tokens``,
+            :data:`DEV_ISSUER` unless given.
+        audience: The ``aud`` every token must carry (``--audience``); with ``dev_tokens``,
+            :data:`DEV_AUDIENCE` unless given.
         actor_claim: The claim holding the actor's id (``--actor-claim``).
         role_claim: The claim holding the actor's role (``--role-claim``).
         algorithms: The signature algorithms accepted (never ``none`` nor a shared secret).
@@ -87,8 +81,8 @@ class Settings:
     workers: int = 1
     jwks: str | None = None
     dev_tokens: bool = False
-    issuer: str | None = attrs.field(default=attrs.Factory(_issuer, takes_self=True))
-    audience: str | None = attrs.field(default=attrs.Factory(_audience, takes_self=True))
+    issuer: str | None = None
+    audience: str | None = None
     actor_claim: str = "sub"
     role_claim: str = "role"
     algorithms: tuple[str, ...] = ("RS256", "PS256", "ES256", "EdDSA")
@@ -97,6 +91,9 @@ class Settings:
     poll: float = 0.5
 
     def __attrs_post_init__(self) -> None:
+        if self.dev_tokens:  # development tokens' own issuer and audience, unless given
+            object.__setattr__(self, "issuer", self.issuer or DEV_ISSUER)
+            object.__setattr__(self, "audience", self.audience or DEV_AUDIENCE)
         if self.dev_tokens and not is_loopback(self.host):
             raise ServiceConfigError(
                 f"development tokens are refused on a host that is not loopback "
