@@ -28,8 +28,10 @@ from typer.testing import CliRunner
 
 from disruption import logs
 from disruption.cli import app as cli
+from disruption.domain.commands import Command
 from disruption.exceptions import ServiceConfigError
 from disruption.service import Settings, create_app
+from disruption.service.api import AtVersion
 from disruption.service.run import SETTINGS_ENV, from_environment
 from disruption.service.settings import is_loopback
 from disruption.service.tokens import UrlKeys
@@ -130,6 +132,11 @@ def test_health_needs_no_token_and_reads_the_database(client: TestClient) -> Non
     response = client.get("/health")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "position": 0}
+
+
+def test_health_is_503_when_the_store_cannot_be_used(client: TestClient) -> None:
+    client.app.state.service.close()  # type: ignore[attr-defined]
+    problem(client.get("/health"), 503, "StoreError")
 
 
 def test_the_openapi_document_names_every_route_and_the_bearer_scheme(client: TestClient) -> None:
@@ -320,6 +327,28 @@ def test_if_match_carries_the_version_and_a_stale_one_is_412(client: TestClient)
     problem(
         post(client, "P-1", concern(), headers={"If-Match": "yesterday"}), 400, "InvalidIfMatch"
     )
+
+
+def test_if_match_holds_when_another_writer_gets_in_between_read_and_write(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    post(client, "P-1", opening())
+    service = client.app.state.service  # type: ignore[attr-defined]
+    reads = AtVersion.snapshot_unless_applied
+
+    def read_then_another_writes(self: Any, case: str, command_id: str | None) -> Any:
+        found = reads(self, case, command_id)  # at version 1, as If-Match says
+        monkeypatch.setattr(AtVersion, "snapshot_unless_applied", reads)
+        other = {**concern(), "case": case, "actor": {"id": "sw-9", "role": "social_worker"}}
+        service.engine().handle(Command.from_json(other))  # the case moves to version 2
+        return found
+
+    monkeypatch.setattr(AtVersion, "snapshot_unless_applied", read_then_another_writes)
+    raced = post(client, "P-1", concern(5), headers={"If-Match": '"1"'})
+    body = problem(raced, 412, "VersionMismatch")
+    assert (body["expected"], body["actual"]) == (1, 2)
+    history = client.get("/cases/P-1", headers=bearer(client)).json()["history"]
+    assert [e["actor"]["id"] for e in history] == ["sw-17", "sw-9"]  # the other write only
 
 
 def test_a_body_over_the_limit_is_413(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from disruption.engine.ports import Applied, CaseStore, Refusal, Snapshot
 from disruption.engine.views import case_json, event_json, overdue_json
 from disruption.exceptions import (
     ActorMismatch,
+    ConcurrencyError,
     InputError,
     NotAuthenticated,
     PermissionRefused,
@@ -44,7 +45,7 @@ from disruption.service.settings import Settings
 from disruption.service.tokens import DevSigner, Identity, KeySource, Verifier, key_source
 from disruption.store import open_store
 
-__all__ = ["HttpProblem", "Service", "router"]
+__all__ = ["AtVersion", "HttpProblem", "Service", "dev_router", "router"]
 
 logger = logs.get_logger("disruption.service")
 
@@ -75,7 +76,7 @@ def _version_of(found: Snapshot | None) -> int:
     return (0 if found.case is None else found.case.version) + len(found.after)
 
 
-class _AtVersion:
+class AtVersion:
     """The store, refusing a command on a case that is not at the version ``If-Match`` named.
 
     Both where the engine reads the case and where it appends (under the store's own version
@@ -98,12 +99,14 @@ class _AtVersion:
         )
 
     def snapshot_unless_applied(self, case: str, command_id: str | None) -> Any:
+        """The store's answer, refused when the case is not at the expected version."""
         found = self._store.snapshot_unless_applied(case, command_id)
         if not isinstance(found, Applied) and _version_of(found) != self._expected:
             raise self._mismatch(case, _version_of(found))
         return found
 
     def append(self, case: Any, events: Any, texts: Any, *, expected_version: int) -> Any:
+        """The store's append, refused when it is not based on the expected version."""
         if expected_version != self._expected:
             raise self._mismatch(case.id, expected_version)
         return self._store.append(case, events, texts, expected_version=expected_version)
@@ -173,7 +176,7 @@ class Service:
         """The engine; one that refuses a case not at version ``expected``, when given."""
         if expected is None and self._engine is not None:
             return self._engine
-        store: Any = self.store if expected is None else _AtVersion(self.store, expected)
+        store: Any = self.store if expected is None else AtVersion(self.store, expected)
         options: dict[str, Any] = {} if self._calendar is None else {"calendar": self._calendar}
         return Engine(
             store,
@@ -444,6 +447,17 @@ def _handle(
         return service.engine(expected).handle(command)
     except VersionMismatch as error:
         raise error.in_context(case=command.case, command=command.name, state=None) from None
+    except ConcurrencyError as error:
+        if expected is None:
+            raise
+        # another writer got in between the read and the write: the case moved past If-Match
+        raise VersionMismatch(
+            f'case {command.case} changed while the command was applied (If-Match "{expected}")',
+            expected=expected,
+            actual=error.actual,
+            case=command.case,
+            command=command.name,
+        ) from error
 
 
 @router.get("/cases/{case}", summary="A case: state, placement, deadlines and history")
@@ -587,7 +601,11 @@ def get_diagram(service: ServiceDep, identity: IdentityDep) -> PlainTextResponse
     return PlainTextResponse(service.procedure.diagram() + "\n")
 
 
-@router.post("/dev/tokens", summary="A development token (only with --dev-tokens, on loopback)")
+dev_router = APIRouter()
+"""``POST /dev/tokens``: included only when the service signs development tokens."""
+
+
+@dev_router.post("/dev/tokens", summary="A development token (--dev-tokens, loopback only)")
 def dev_token(
     service: ServiceDep,
     actor: Annotated[str, Query(max_length=64)],

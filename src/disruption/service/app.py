@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from disruption import logs
 from disruption.domain.clock import Clock
 from disruption.exceptions import DisruptionError
-from disruption.service.api import HttpProblem, Service, router
+from disruption.service.api import HttpProblem, Service, dev_router, router
 from disruption.service.problems import MEDIA_TYPE, problem, problem_of
 from disruption.service.settings import Settings
 
@@ -159,6 +159,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     )
     app.state.service = service
     app.include_router(router)
+    if settings.dev_tokens:
+        app.include_router(dev_router)
     app.add_exception_handler(DisruptionError, _library_error)
     app.add_exception_handler(HttpProblem, _http_problem)
     app.add_exception_handler(HTTPException, _http_error)
