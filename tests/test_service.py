@@ -10,6 +10,8 @@ import contextlib
 import http.server
 import io
 import json
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -264,7 +266,7 @@ def test_the_actor_is_the_tokens_and_a_body_naming_another_is_refused_and_logged
     claimed = dict(concern(), actor={"id": "tm-3", "role": "team_manager"})
     body = problem(post(client, "P-1", claimed), 403, "ActorMismatch")
     assert body["claimed"] == {"id": "tm-3", "role": "team_manager"}
-    assert body["actor"] == "sw-17"
+    assert (body["actor"], body["state"]) == ("sw-17", "placed")
     store = client.app.state.service.store  # type: ignore[attr-defined]
     [refusal] = store.refusals()
     assert (refusal.actor_id, refusal.actor_role, refusal.error, refusal.state) == (
@@ -626,3 +628,16 @@ def test_workers_build_their_application_from_the_environment(
     assert app.state.service.settings == settings
     with pytest.raises(ServiceConfigError):
         Settings(db="x", dev_tokens=True, workers=2)
+
+
+def test_serve_without_the_server_extra_says_how_to_install_it(tmp_path: Path) -> None:
+    code = (
+        "import sys\nsys.modules['fastapi'] = None  # as if not installed\n"
+        "from disruption.cli import main\n"
+        f"sys.argv = ['disruption', 'serve', '--db', {str(tmp_path / 'c.sqlite')!r}, "
+        "'--dev-tokens']\nmain()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "pip install 'disruption[server]'" in done.stderr
+    assert "Traceback" not in done.stderr

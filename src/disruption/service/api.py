@@ -301,6 +301,9 @@ def _etag(version: int) -> str:
 def _refuse(service: Service, command: Command, error: PermissionRefused) -> None:
     """Write an access decision the service made (not the engine) to the store's access log."""
     current = service.engine().load(command.case)
+    error.in_context(
+        case=command.case, command=command.name, state=None if current is None else current.state
+    )
     service.store.record_refusal(
         Refusal(
             at=command.at,
