@@ -26,6 +26,8 @@ import structlog
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from disruption import logs
@@ -40,6 +42,7 @@ from disruption.service.tokens import UrlKeys
 from tests.conftest import postgres
 from tests.scripts import ROOT, load_script
 from tests.servers import running
+from tests.strategies import command_lines, command_objects
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:starlette.*")
 
@@ -641,3 +644,36 @@ def test_serve_without_the_server_extra_says_how_to_install_it(tmp_path: Path) -
     assert done.returncode == 2
     assert "pip install 'disruption[server]'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# -- anything a caller might send -----------------------------------------------------------
+
+
+def _without_case_or_actor(obj: Any) -> bytes:
+    """A fuzzed command as a body of the service: the path gives the case, the token the actor."""
+    if isinstance(obj, dict):
+        obj = {k: v for k, v in obj.items() if k not in ("case", "actor")}
+    return json.dumps(obj, default=str).encode()
+
+
+def test_any_body_is_answered_with_a_result_or_a_problem_and_a_refusal_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    with TestClient(make_app(str(tmp_path / "fuzz.sqlite"))) as client:
+        headers = {**bearer(client, ("sw-1", "social_worker")), "Content-Type": "application/json"}
+
+        @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+        @given(line=st.one_of(command_lines(), command_objects().map(_without_case_or_actor)))
+        def answered(line: bytes) -> None:
+            before = client.get("/health").json()["position"]
+            response = client.post("/cases/P-1/commands", content=line, headers=headers)
+            if response.status_code in (200, 201):
+                return
+            assert 400 <= response.status_code < 500, response.text
+            assert response.headers["content-type"] == "application/problem+json"
+            body = response.json()
+            assert body["type"].startswith("urn:disruption:problem:")
+            assert body["status"] == response.status_code
+            assert client.get("/health").json()["position"] == before
+
+        answered()
