@@ -2,7 +2,9 @@
 
 :func:`create_app` builds it from :class:`~disruption.service.settings.Settings`; the store
 is opened when the application starts (each uvicorn worker process opens its own) and
-closed when it stops. The routes are in :mod:`disruption.service.api`.
+closed when it stops. The routes are in :mod:`disruption.service.api` (and the development
+token route, included only with ``--dev-tokens``); server-rendered pages (a case board) are
+meant to be another router of their own, with their templates beside it, included here.
 """
 
 from __future__ import annotations
