@@ -25,6 +25,12 @@ HEAVY = (
     "yaml",
     "jsonschema",
     "cryptography",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "jwt",
+    "pydantic",
+    "disruption.service",
     "disruption.engine.engine",
     "disruption.procedure.standard",
 )

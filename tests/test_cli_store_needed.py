@@ -30,6 +30,7 @@ NEEDS_A_STORE = {
     "export-903": ["--out", "episodes.csv"],
     "report": ["--out", "report"],
     "procedure migrate": ["--procedure", "north.yaml"],
+    "serve": ["--dev-tokens"],
 }
 """Every command that reads or writes a store, with the arguments it needs besides one."""
 

@@ -66,3 +66,17 @@ def test_analyse_returns_measures_loads_and_reports(tmp_path: Path) -> None:
     assert result["measures"]["short_term"]["percent"] == 12.0
     assert result["cases"] > 1000
     assert result["report"].is_file()
+
+
+def test_service_client_talks_to_disruption_serve(tmp_path: Path) -> None:
+    result = run("service_client", tmp_path)
+    assert (result["opened"], result["again"], result["raised"], result["refused"]) == (
+        201,
+        200,
+        201,
+        403,
+    )
+    assert result["problem"]["type"] == "urn:disruption:problem:PermissionRefused"
+    assert result["events"] == ["disruption.CaseOpened", "disruption.ConcernRaised"]
+    assert result["head"][0] == 2
+    assert len(result["head"][1]) == 64

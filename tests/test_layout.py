@@ -28,6 +28,7 @@ PACKAGES = {
     "privacy",
     "procedure",
     "schemas",
+    "service",
     "ssda903",
     "store",
 }

@@ -12,11 +12,13 @@ The tree::
     │   │   └── DateOutOfRange        a date outside its plausible range (before 1900, a
     │   │                             step after it was entered, a placement too old)
     │   ├── PermissionRefused         the actor's role may not issue the command
+    │   │   └── ActorMismatch         a request's actor is not its token's; carries ``claimed``
     │   ├── ChairNotIndependent       the chair has acted as the case's social worker
     │   ├── UnknownCase               no case with that reference
     │   ├── DuplicateCase             a case with that reference exists already
     │   └── ConcurrencyError          the case changed since it was read
-    │       └── DuplicateCommand      the command's id is stored already; carries ``command_ids``
+    │       ├── DuplicateCommand      the command's id is stored already; carries ``command_ids``
+    │       └── VersionMismatch       the case is not at the version a request named (If-Match)
     ├── InputError (ValueError)       a line of a command file cannot be read; carries ``line``
     │   └── UnsupportedContractVersion
     │                                 a ``contract_version`` this library does not read;
@@ -29,6 +31,9 @@ The tree::
     ├── DefinitionError               a procedure definition is invalid; carries ``problems``
     ├── UnknownProcedure (LookupError) the engine was not given the case's definition version
     ├── OutputExists                  the command line would overwrite a file; carries ``file``
+    ├── NotAuthenticated              a request's bearer token is missing or invalid; carries
+    │                                 ``reason``
+    ├── ServiceConfigError            the service cannot start as configured; carries ``option``
     └── StoreError                    the store cannot be opened or used
         ├── SchemaError               the store's schema is missing, foreign or newer
         └── UnsupportedDatabase       a database URL of another scheme; carries ``scheme``
@@ -46,6 +51,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "ActorMismatch",
     "ChairNotIndependent",
     "CommandError",
     "CommandNotAllowed",
@@ -59,12 +65,14 @@ __all__ = [
     "FileUnreadable",
     "InputError",
     "InvalidData",
+    "NotAuthenticated",
     "OutputExists",
     "PermissionRefused",
     "ReturnYearClash",
     "ReturnYearError",
     "ReturnYearUnknown",
     "SchemaError",
+    "ServiceConfigError",
     "StoreError",
     "UnknownCase",
     "UnknownCode",
@@ -72,6 +80,7 @@ __all__ = [
     "UnknownProcedure",
     "UnsupportedContractVersion",
     "UnsupportedDatabase",
+    "VersionMismatch",
 ]
 
 
@@ -476,3 +485,63 @@ class OutputExists(DisruptionError):
     def __init__(self, file: str) -> None:
         super().__init__(f"{file} exists already: nothing was written (--force replaces it)")
         self.file = file
+
+
+class ActorMismatch(PermissionRefused):
+    """A request to the service named an actor other than the one its token authenticated.
+
+    The actor of a command sent over HTTP is the token's; a body that names another is
+    refused (and written to the store's access log).
+
+    Attributes:
+        actor: The token's actor id.
+        claimed: The actor the body named, as ``{"id": ..., "role": ...}`` (cut to
+            references), or ``None`` when it was not such an object.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        actor: str,
+        role: str,
+        claimed: dict[str, str] | None,
+        case: str | None = None,
+        command: str | None = None,
+        state: str | None = None,
+    ) -> None:
+        super().__init__(message, role=role, case=case, command=command, state=state)
+        self.actor = actor
+        self.claimed = claimed
+
+
+class VersionMismatch(ConcurrencyError):
+    """The case is not at the version a request was made against (HTTP ``If-Match``).
+
+    Nothing was written: the caller read the case at ``expected`` and it is now at ``actual``.
+    """
+
+
+class NotAuthenticated(DisruptionError):
+    """A request to the service carried no bearer token, or one that is not valid.
+
+    Attributes:
+        reason: Why, in a few words (``no bearer token``, ``expired``, ``wrong audience``...);
+            never the token itself.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"not authenticated: {reason}")
+        self.reason = reason
+
+
+class ServiceConfigError(DisruptionError):
+    """The service cannot start as configured; nothing was started.
+
+    Attributes:
+        option: The command-line option at fault, for example ``--dev-tokens``.
+    """
+
+    def __init__(self, message: str, *, option: str) -> None:
+        super().__init__(f"{option}: {message}")
+        self.option = option

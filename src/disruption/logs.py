@@ -56,6 +56,8 @@ ALLOWED_FIELDS = frozenset(
         "on",
         "to",
         "exc_info",
+        "method",
+        "status",
     }
 )
 """Fields a log line may carry as given; any other field's value is replaced."""

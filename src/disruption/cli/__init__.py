@@ -16,7 +16,7 @@ from disruption.cli._common import app
 
 __all__ = ["app", "main"]
 
-_COMMANDS = ("cases", "returns", "reports", "procedures", "audit")
+_COMMANDS = ("cases", "returns", "reports", "procedures", "audit", "service")
 """The modules whose commands register on ``app`` when imported, in the order of the help."""
 
 for _name in _COMMANDS:
