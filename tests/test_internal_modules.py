@@ -25,6 +25,7 @@ PUBLIC_MODULES = frozenset(
         "disruption.analysis",
         "disruption.exceptions",
         "disruption.logs",
+        "disruption.service",
         "disruption.ssda903",
         "disruption.store",
     }

@@ -165,6 +165,7 @@ def test_a_command_is_applied_and_the_case_read_with_its_version(client: TestCli
     assert created.headers["etag"] == '"1"'
     assert created.headers["location"] == "/cases/P-1"
     assert created.json()["state"] == "placed"
+    assert created.json()["contract_version"] == 1
     assert created.json()["events"][0]["actor"] == {"id": "sw-17", "role": "social_worker"}
 
     assert post(client, "P-1", concern()).json()["state"] == "concern_raised"
@@ -190,6 +191,9 @@ def test_refusals_are_problems_carrying_the_typed_error(client: TestClient) -> N
     assert body["command"] == "stabilise"
     not_json = client.post("/cases/P-1/commands", content=b'{"command": ', headers=bearer(client))
     assert "not valid JSON" in problem(not_json, 422, "InputError")["detail"]
+    newer = dict(concern(), contract_version=2)
+    body = problem(post(client, "P-1", newer), 422, "UnsupportedContractVersion")
+    assert (body["field"], body["version"], body["supported"]) == ("contract_version", 2, [1])
     other_case = dict(concern(), case="P-2")
     assert problem(post(client, "P-1", other_case), 422, "InputError")["field"] == "case"
     bad_day = client.get("/overdue?on=2026-13-01", headers=bearer(client))

@@ -1,5 +1,8 @@
 """The JSON API's routes, and the service state they share (:class:`Service`).
 
+Internal: import its public names from :mod:`disruption.service` (``docs/api.md``); the
+module itself may move or change without notice.
+
 ``POST /cases/{case}/commands`` takes a command of the JSON contract (``docs/contract.md``)
 without its actor, which is the bearer token's (a body that names another actor is refused);
 the path gives the case, ``Idempotency-Key`` the command's id, and ``If-Match`` the version
@@ -24,7 +27,7 @@ from starlette.concurrency import run_in_threadpool
 
 from disruption import logs
 from disruption.domain.clock import Clock, SystemClock, london_date
-from disruption.domain.commands import Command, read_json, shown
+from disruption.domain.commands import CONTRACT_VERSION, Command, read_json, shown
 from disruption.domain.model import Role
 from disruption.engine.engine import Engine, Outcome
 from disruption.engine.feed import to_cloudevent
@@ -401,6 +404,7 @@ async def post_command(request: Request, case: CaseRef) -> Response:
     command, role, claimed = _command(read_json(body), case, identity, key)
     outcome = await _thread(_handle, service, command, role, claimed, identity, expected)
     view = {
+        "contract_version": CONTRACT_VERSION,
         "case": outcome.case.id,
         "command": command.name,
         "id": command.id,

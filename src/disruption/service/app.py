@@ -1,5 +1,8 @@
 """The ASGI application: the JSON API over the engine and the store, behind bearer tokens.
 
+Internal: import its public names from :mod:`disruption.service` (``docs/api.md``); the
+module itself may move or change without notice.
+
 :func:`create_app` builds it from :class:`~disruption.service.settings.Settings`; the store
 is opened when the application starts (each uvicorn worker process opens its own) and
 closed when it stops. The routes are in :mod:`disruption.service.api` (and the development

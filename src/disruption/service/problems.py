@@ -1,5 +1,8 @@
 """Errors as ``application/problem+json`` (RFC 9457), carrying the typed error's data.
 
+Internal: import its public names from :mod:`disruption.service` (``docs/api.md``); the
+module itself may move or change without notice.
+
 Every error of the library's tree maps to one HTTP status; the problem's ``type`` names the
 error (``urn:disruption:problem:PermissionRefused``), its ``title`` is the error's summary,
 ``detail`` its message, and its attributes (``field``, ``case``, ``command``, ``state``,

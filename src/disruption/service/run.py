@@ -1,5 +1,8 @@
 """Running the service: uvicorn on the application, one process or several workers.
 
+Internal: import its public names from :mod:`disruption.service` (``docs/api.md``); the
+module itself may move or change without notice.
+
 With several workers uvicorn starts each from an import string, so the settings travel in
 the environment variable :data:`SETTINGS_ENV` and :func:`from_environment` builds each
 worker's application from them.

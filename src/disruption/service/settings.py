@@ -1,5 +1,8 @@
 """The service's settings: what ``disruption serve`` was started with, checked before it starts.
 
+Internal: import its public names from :mod:`disruption.service` (``docs/api.md``); the
+module itself may move or change without notice.
+
 >>> Settings(db="cases.sqlite", dev_tokens=True).issuer
 'urn:disruption:dev'
 >>> Settings(db="cases.sqlite", dev_tokens=True, host="0.0.0.0")

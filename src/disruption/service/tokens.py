@@ -1,5 +1,8 @@
 """Who is asking: bearer tokens (JWT) checked against the identity provider's keys.
 
+Internal: import its public names from :mod:`disruption.service` (``docs/api.md``); the
+module itself may move or change without notice.
+
 The keys come from a JWKS document, a file or a URL read at start (a URL is read again, at
 most every few minutes, when a token names a key it does not hold: the provider rotated its
 keys). A token is accepted when its signature is one of those keys' (by a public-key
