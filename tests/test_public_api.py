@@ -37,6 +37,7 @@ EXPECTED = {
     "Draft",
     "DuplicateCase",
     "DuplicateCommand",
+    "EndingNotReady",
     "Engine",
     "Event",
     "Feed",
