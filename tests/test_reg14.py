@@ -240,6 +240,16 @@ def test_an_unplanned_ending_is_not_refused_and_the_iro_must_be_told_after_easte
     assert (informed.status, informed.closed_on) == (DeadlineStatus.LATE, date(2026, 4, 8))
 
 
+def test_the_iro_told_after_a_backdated_ending_but_before_it_is_entered_opens_nothing() -> None:
+    engine = engine_with(("inform_iro", utc(2025, 12, 22), SW, inform_iro_data("2025-12-22")))
+    ended = run(
+        engine,
+        "P-1",
+        [("end_placement", utc(2025, 12, 22, 11), SW, end_placement_data("2025-12-19"))],
+    )
+    assert "iro_informed" not in {d.name for d in ended.open_deadlines()}
+
+
 def test_advance_notice_before_an_unplanned_ending_spares_the_10_day_notice() -> None:
     engine = engine_with(
         ("inform_iro", utc(2025, 12, 18), SW, inform_iro_data("2025-12-18")),

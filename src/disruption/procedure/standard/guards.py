@@ -207,9 +207,13 @@ def no_advance_notice(ctx: Context) -> bool:
 
 
 def iro_not_informed(ctx: Context) -> bool:
-    """A condition: the IRO was not informed before the ending (Regulation 14(3)(b))."""
+    """A condition: the IRO has not been informed (Regulation 14(3)(b)).
+
+    They are to be told as soon as reasonably practicable after an ending. Informing recorded
+    after a backdated ending's date, but before the ending was entered, counts: they were told.
+    """
     informed: date | None = case_of(ctx).iro_informed_on
-    return informed is None or informed > ctx.payload.end
+    return informed is None
 
 
 def review_held(ctx: Context) -> None:
