@@ -260,6 +260,7 @@ def _deadline(spec: Mapping[str, Any]) -> DeadlineSpec:
         earliest_working_days=spec.get("earliest"),
         description=spec.get("description", ""),
         calendar_days=calendar_days,
+        source=spec.get("source", ""),
     )
 
 
