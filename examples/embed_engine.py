@@ -43,6 +43,8 @@ def main(folder: Path | None = None) -> dict[str, Any]:
         (0, "raise_concern", sw, {"category": "carer_difficulty", "raised_by": "carer"}),
         (1, "offer_support", manager, {"support": ["extra_visits", "respite"]}),
         (14, "end_placement", sw, {"end": "2026-01-06", "reason": "CREQB", "planned": False}),
+        # The IRO is told of the unplanned ending the same day (Regulation 14(3)(b)).
+        (14, "inform_iro", sw, {"informed_on": "2026-01-06", "iro": "iro-3"}),
     ]
     for days, name, actor, data in commands:
         # Each step is entered as it happens: the engine refuses a step dated more than

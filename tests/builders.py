@@ -31,10 +31,15 @@ __all__ = [
     "T0",
     "Step",
     "command",
+    "complete_recommendation_data",
     "convene_meeting_data",
     "day",
     "end_placement_data",
+    "give_notice_data",
     "hours",
+    "immediate_risk_data",
+    "inform_iro_data",
+    "issue_report_data",
     "journey_to",
     "make_engine",
     "no_further_action_data",
@@ -43,9 +48,12 @@ __all__ = [
     "raise_concern_data",
     "reach",
     "record_learning_review_data",
+    "record_line_manager_data",
     "record_meeting_data",
     "record_notice_data",
     "refuse",
+    "reg14_steps",
+    "review_case_data",
     "run",
     "stabilise_data",
     "utc",
@@ -205,9 +213,74 @@ def end_placement_data(end: str, reason: str = "CARPL", planned: bool = False) -
     return {"end": end, "reason": reason, "planned": planned}
 
 
-def record_notice_data(sent_on: str) -> dict[str, Any]:
-    """Valid data for ``record_notice``."""
-    return {"sent_on": sent_on}
+RECIPIENTS = ("carer-9", "school-4", "iro-1")
+"""Who receives written notice: the carer, the school and the IRO (references)."""
+
+
+def record_notice_data(sent_on: str, recipients: Sequence[str] = RECIPIENTS) -> dict[str, Any]:
+    """Valid data for ``record_notice``: notice of the ending and who received it."""
+    return {"sent_on": sent_on, "recipients": list(recipients)}
+
+
+def give_notice_data(sent_on: str, recipients: Sequence[str] = RECIPIENTS) -> dict[str, Any]:
+    """Valid data for ``give_notice``: advance notice of the intended ending."""
+    return {"sent_on": sent_on, "recipients": list(recipients)}
+
+
+def inform_iro_data(informed_on: str, iro: str = CHAIR[1]) -> dict[str, Any]:
+    """Valid data for ``inform_iro``."""
+    return {"informed_on": informed_on, "iro": iro}
+
+
+def review_case_data(held_on: str) -> dict[str, Any]:
+    """Valid data for ``review_case``."""
+    return {"held_on": held_on}
+
+
+def immediate_risk_data(on: str, reason: str = "Carer's partner made threats.") -> dict[str, Any]:
+    """Valid data for ``record_immediate_risk`` (a manager's)."""
+    return {"on": on, "reason": reason}
+
+
+def record_line_manager_data(
+    social_worker: str = SW[1], line_manager: str = MANAGER[1]
+) -> dict[str, Any]:
+    """Valid data for ``record_line_manager``: ``tm-1`` line-manages ``sw-1`` by default."""
+    return {"social_worker": social_worker, "line_manager": line_manager}
+
+
+def issue_report_data(
+    issued_on: str,
+    recommendations: Sequence[tuple[str, str, str]] = (),
+    circulation: Sequence[str] = ("panel-1", "tm-2", "iro-1"),
+) -> dict[str, Any]:
+    """Valid data for ``issue_report``: recommendations as ``(id, owner role, due)``."""
+    return {
+        "issued_on": issued_on,
+        "circulation": list(circulation),
+        "recommendations": [
+            {"id": rid, "owner": owner, "due": due, "text": f"Recommendation {rid}."}
+            for rid, owner, due in recommendations
+        ],
+    }
+
+
+def complete_recommendation_data(recommendation: str, completed_on: str) -> dict[str, Any]:
+    """Valid data for ``complete_recommendation``."""
+    return {"recommendation": recommendation, "completed_on": completed_on}
+
+
+def reg14_steps(at: datetime, *, notice: bool = True) -> list[Step]:
+    """Steps that make a planned ending on the date of ``at`` lawful (Regulation 14): the
+    IRO informed, the case reviewed and (unless told) advance notice given, all at ``at``."""
+    on = day(at)
+    steps: list[Step] = [
+        ("inform_iro", at, SW, inform_iro_data(on)),
+        ("review_case", at, SW, review_case_data(on)),
+    ]
+    if notice:
+        steps.append(("give_notice", at, SW, give_notice_data(on)))
+    return steps
 
 
 def record_learning_review_data(

@@ -133,7 +133,12 @@ def journey(case: str, at: datetime) -> list[Command]:
             at + timedelta(days=8),
             {"end": on(8), "reason": "CREQB", "planned": False},
         ),
-        command(case, "record_notice", at + timedelta(days=9), {"sent_on": on(9)}),
+        command(
+            case,
+            "record_notice",
+            at + timedelta(days=9),
+            {"sent_on": on(9), "recipients": ["carer-1", "iro-1"]},
+        ),
         command(
             case,
             "record_learning_review",
@@ -256,7 +261,21 @@ def step(case: str, name: str, at: datetime) -> Command:
         data = {"end": on(0), "reason": "CARPL" if planned else "CREQB", "planned": planned}
         name = "end_placement"
     elif name == "record_notice":
-        data = {"sent_on": on(0)}
+        data = {"sent_on": on(0), "recipients": ["carer-1", "iro-1"]}
+    elif name == "inform_iro":
+        data = {"informed_on": on(0), "iro": "iro-1"}
+    elif name == "review_case":
+        data = {"held_on": on(0)}
+    elif name == "give_notice":
+        data = {"sent_on": on(0), "recipients": ["carer-1"]}
+    elif name == "record_learning_review:held":
+        name = "record_learning_review"
+        data = {"held_on": on(0), "chair": CHAIR, "factors": ["matching"]}
+    elif name == "issue_report":
+        recommendation = {"id": "R1", "owner": "team_manager", "due": on(10), "text": "Train."}
+        data = {"issued_on": on(0), "circulation": ["panel-1"], "recommendations": [recommendation]}
+    elif name == "complete_recommendation":
+        data = {"recommendation": "R1", "completed_on": on(0)}
     else:
         assert name == "record_learning_review"
         data, actor = {"waived": {"reason": "carer left"}}, MANAGER

@@ -68,8 +68,15 @@ COMMAND_NAMES = (
     "end_placement",
     "record_notice",
     "record_learning_review",
+    "inform_iro",
+    "review_case",
+    "record_immediate_risk",
+    "give_notice",
+    "record_line_manager",
+    "issue_report",
+    "complete_recommendation",
 )
-MANAGEMENT_COMMANDS = {"no_further_action", "offer_support", "stabilise"}
+MANAGEMENT_COMMANDS = {"no_further_action", "offer_support", "stabilise", "record_immediate_risk"}
 ACTOR_IDS = ("sw-1", "sw-2", "tm-1", "fm-1", "hos-1", "iro-1", "carer-1")
 _ROLES = tuple(r.value for r in Role)
 _FACTOR_LIST = tuple(sorted(FACTORS))
@@ -172,9 +179,52 @@ def valid_payload(draw: st.DataObject, name: str, on: date, case: Case | None) -
             "reason": draw.draw(st.sampled_from(reasons)),
             "planned": draw.draw(st.booleans()),
         }
+    began = case.placement.start if case is not None else None
+    recipients = draw.draw(
+        st.lists(st.sampled_from(["carer-1", "school-1", "iro-1", "la-2"]), min_size=1, unique=True)
+    )
+    if name == "inform_iro":
+        return {"informed_on": _iso(_days_back(draw, on, 6, began)), "iro": "iro-1"}
+    if name == "review_case":
+        return {"held_on": _iso(_days_back(draw, on, 6, began))}
+    if name == "record_immediate_risk":
+        return {"on": _iso(_days_back(draw, on, 3, began)), "reason": _some_text(draw)}
+    if name == "give_notice":
+        return {"sent_on": _iso(_days_back(draw, on, 6, began)), "recipients": recipients}
+    if name == "record_line_manager":
+        return {
+            "social_worker": draw.draw(st.sampled_from(["sw-1", "sw-2"])),
+            "line_manager": draw.draw(st.sampled_from(["tm-1", "hos-1", "iro-1"])),
+        }
+    review = case.review if case is not None else None
+    reviewed = None if review is None else review.held_on
+    if name == "issue_report":
+        issued = _days_back(draw, on, 6, reviewed)
+        ids = draw.draw(st.lists(st.sampled_from(["R1", "R2", "R3"]), unique=True, max_size=3))
+        return {
+            "issued_on": _iso(issued),
+            "circulation": recipients,
+            "recommendations": [
+                {
+                    "id": rid,
+                    "owner": draw.draw(st.sampled_from(_ROLES)),
+                    "due": _iso(issued + timedelta(days=draw.draw(st.integers(0, 90)))),
+                    "text": _some_text(draw),
+                }
+                for rid in ids
+            ],
+        }
+    if name == "complete_recommendation":
+        report = case.report if case is not None else None
+        return {
+            "recommendation": draw.draw(st.sampled_from(["R1", "R2", "R3"])),
+            "completed_on": _iso(
+                _days_back(draw, on, 6, None if report is None else report.issued_on)
+            ),
+        }
     end_date = case.ending.end if case is not None and case.ending is not None else None
     if name == "record_notice":
-        return {"sent_on": _iso(_days_back(draw, on, 6, end_date))}
+        return {"sent_on": _iso(_days_back(draw, on, 6, end_date)), "recipients": recipients}
     if name == "record_learning_review":
         if draw.draw(st.booleans()):
             return {"waived": {"reason": _some_text(draw)}}
@@ -253,7 +303,8 @@ _JOURNEY_STEPS = (
     "raise_concern", "no_further_action", "offer_support", "convene_meeting",
     "record_meeting:plan_move", "record_meeting:stabilise", "record_meeting:continue_support",
     "stabilise", "end_placement:planned", "end_placement:unplanned", "record_notice",
-    "record_learning_review", "sweep",
+    "record_learning_review", "sweep", "inform_iro", "review_case", "give_notice",
+    "record_learning_review:held", "issue_report", "complete_recommendation",
 )  # fmt: skip
 """What a random journey is made of; ``sweep`` records missed deadlines."""
 
@@ -289,6 +340,16 @@ _FUZZ_FIELDS = [
     "sent_on",
     "recommendations",
     "waived",
+    "recipients",
+    "informed_on",
+    "iro",
+    "on",
+    "social_worker",
+    "line_manager",
+    "issued_on",
+    "circulation",
+    "recommendation",
+    "completed_on",
 ]
 _json_scalars = st.one_of(
     st.none(),

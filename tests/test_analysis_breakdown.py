@@ -31,6 +31,7 @@ from tests.builders import (
     open_case_data,
     reach,
     record_learning_review_data,
+    reg14_steps,
     run,
 )
 
@@ -44,6 +45,8 @@ def _ended(engine: Engine, case: str, reason: str, *, planned: bool, provider: s
         case,
         [
             ("open_case", T0, SW, data),
+            # Regulation 14: a planned ending follows the IRO informed and the case reviewed.
+            *(reg14_steps(hours(T0, 0.5)) if planned else []),
             ("end_placement", hours(T0, 1), SW, end_placement_data(day(T0), reason, planned)),
         ],
     )

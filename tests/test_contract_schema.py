@@ -38,12 +38,40 @@ def _end(data: dict[str, Any]) -> dict[str, Any]:
     return {**OPEN, "command": "end_placement", "at": "2025-12-22T10:00:00+00:00", "data": data}
 
 
+def _step(name: str, data: dict[str, Any], role: str = "social_worker") -> dict[str, Any]:
+    return {
+        **OPEN,
+        "command": name,
+        "at": "2025-12-22T09:30:00+00:00",
+        "actor": {"id": "tm-1" if role == "team_manager" else "sw-17", "role": role},
+        "data": data,
+    }
+
+
+INFORM = _step("inform_iro", {"informed_on": "2025-12-22", "iro": "iro-1"})
+REVIEW = _step("review_case", {"held_on": "2025-12-22"})
+NOTICE = _step("give_notice", {"sent_on": "2025-12-22", "recipients": ["carer-9", "school-4"]})
+RISK = _step(
+    "record_immediate_risk", {"on": "2025-12-22", "reason": "Threats made."}, "team_manager"
+)
+LINE_MANAGER = _step("record_line_manager", {"social_worker": "sw-17", "line_manager": "tm-1"})
+
 ACCEPTED = [
     OPEN,
     _end({"end": "2025-12-22", "reason": "CREQB", "planned": False}),
+    # A planned ending follows Regulation 14's steps (sent before it by the tests below).
     _end({"end": "2025-12-22", "left_care": "E4A", "planned": True}),
+    INFORM,
+    REVIEW,
+    NOTICE,
+    RISK,
+    LINE_MANAGER,
 ]
+BEFORE_PLANNED = [INFORM, REVIEW, NOTICE]
 REFUSED = [
+    _step("give_notice", {"sent_on": "2025-12-22", "recipients": ["Ms Smith"]}),
+    _step("give_notice", {"sent_on": "2025-12-22", "recipients": []}),
+    _step("inform_iro", {"informed_on": "2025-12-22"}),
     _end({"end": "2025-12-22", "reason": "CREQB", "left_care": "E4A", "planned": False}),
     _end({"end": "2025-12-22", "planned": False}),
     _end({"end": "2025-12-22", "left_care": "X1", "planned": True}),
@@ -57,6 +85,10 @@ def test_lines_the_schema_accepts_the_engine_applies(line: dict[str, Any]) -> No
     engine = Engine(MemoryStore(), clock=FixedClock(datetime(2025, 12, 22, 12, tzinfo=UTC)))
     if line["command"] != "open_case":
         engine.handle(Command.from_json(OPEN))
+    if line.get("data", {}).get("planned"):
+        for before in BEFORE_PLANNED:
+            assert not list(VALIDATOR.iter_errors(before))
+            engine.handle(Command.from_json(before))
     assert engine.handle(Command.from_json(line)).events
 
 
@@ -73,7 +105,10 @@ def test_lines_the_schema_refuses_the_engine_refuses(line: dict[str, Any]) -> No
 def test_a_left_care_ending_is_recorded_with_its_rec_code() -> None:
     engine = Engine(MemoryStore(), clock=FixedClock(datetime(2025, 12, 22, 12, tzinfo=UTC)))
     engine.handle(Command.from_json(OPEN))
+    for before in BEFORE_PLANNED:
+        engine.handle(Command.from_json(before))
     case = engine.handle(Command.from_json(ACCEPTED[2])).case
     assert case.ending is not None
     assert (case.ending.reason, case.ending.left_care, case.ending.planned) == ("", "E4A", True)
-    assert case.deadlines == ()  # a planned ending opens no notice or review
+    # A planned ending after Regulation 14's steps opens no notice, IRO deadline or review.
+    assert case.deadlines == ()

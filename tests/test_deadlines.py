@@ -32,6 +32,7 @@ from tests.builders import (
     record_learning_review_data,
     record_meeting_data,
     record_notice_data,
+    reg14_steps,
     run,
     stabilise_data,
     utc,
@@ -391,8 +392,12 @@ def test_other_decisions_open_no_review(decision: str) -> None:
 
 
 def ending_steps(end: str, at: datetime, planned: bool = False) -> list[Step]:
+    # A planned ending follows Regulation 14: the IRO informed, the case reviewed and advance
+    # notice given, on the day of the ending.
+    before = reg14_steps(utc(*date.fromisoformat(end).timetuple()[:3])) if planned else []
     return [
         opened(T0),
+        *before,
         ("end_placement", at, SW, end_placement_data(end, "CREQB", planned)),
     ]
 
@@ -430,6 +435,8 @@ def test_an_unplanned_ending_opens_notice_and_learning_review(
 
 
 def test_a_planned_ending_opens_nothing() -> None:
+    # With the IRO informed and advance notice given before it (Regulation 14), a planned
+    # ending opens no notice, no IRO deadline and no learning review.
     engine = make_engine()
     case = run(engine, "P-1", ending_steps("2026-03-30", utc(2026, 4, 1, 10), planned=True))
     assert case.deadlines == ()
@@ -512,8 +519,10 @@ def test_ending_cancels_the_meeting_deadline() -> None:
     assert not meeting.is_overdue(far)
     assert meeting not in case.overdue(far)
     assert all(o.deadline.name != "meeting" for o in engine.overdue(far))
-    # Only the two deadlines of the unplanned ending are left open (and overdue by 2030).
+    # Only the deadlines of the unplanned ending are left open (and overdue by 2030): the
+    # notice, the IRO told of it (Regulation 14(3)(b)) and the learning review.
     assert sorted(o.deadline.name for o in engine.overdue(far)) == [
+        "iro_informed",
         "learning_review",
         "termination_notice",
     ]
@@ -522,6 +531,7 @@ def test_ending_cancels_the_meeting_deadline() -> None:
 def test_a_planned_ending_leaves_nothing_open_or_overdue() -> None:
     engine = make_engine()
     steps = meeting_steps("K2", utc(2025, 12, 1, 11))
+    steps.extend(reg14_steps(utc(2025, 12, 2, 9)))
     steps.append(
         ("end_placement", utc(2025, 12, 2, 10), SW, end_placement_data("2025-12-02", planned=True))
     )

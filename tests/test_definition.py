@@ -374,7 +374,7 @@ def test_with_timescale(procedure: Procedure, placement_type: str, due: date) ->
 def test_cases_keep_the_version_they_were_opened_under() -> None:
     engine = make_engine()
     run(engine, "P-1", [("open_case", T0, SW, open_case_data())])
-    newer = STANDARD.replace(version=2).with_timescale("screening", working_days=5)
+    newer = STANDARD.replace(version=3).with_timescale("screening", working_days=5)
     both = Engine(
         engine.store,
         procedure=newer,
@@ -383,11 +383,11 @@ def test_cases_keep_the_version_they_were_opened_under() -> None:
         clock_tolerance=None,
     )
     run(both, "P-2", [("open_case", T0, SW, open_case_data())])
-    # Concern Mon 1 Dec: version 1 gives 2 working days (Wed 3), version 2 gives 5 (Mon 8).
+    # Concern Mon 1 Dec: version 2 gives 2 working days (Wed 3), version 3 gives 5 (Mon 8).
     old = run(both, "P-1", [("raise_concern", hours(T0, 1), SW, raise_concern_data())])
     new = run(both, "P-2", [("raise_concern", hours(T0, 1), SW, raise_concern_data())])
-    assert (old.procedure.version, old.deadlines[0].due) == (1, date(2025, 12, 3))
-    assert (new.procedure.version, new.deadlines[0].due) == (2, date(2025, 12, 8))
+    assert (old.procedure.version, old.deadlines[0].due) == (2, date(2025, 12, 3))
+    assert (new.procedure.version, new.deadlines[0].due) == (3, date(2025, 12, 8))
 
 
 # The diagram ---------------------------------------------------------------------------------
@@ -408,6 +408,28 @@ EXPECTED_EDGES = {
     ("ended", "ended", "record_notice"),
     ("ended", "ended", "record_learning_review"),
     *((state, "ended", "end_placement") for state in ACTIVE_STATES),
+    # Version 2: Regulation 14's records before an ending and a line manager, in every
+    # active state; after the ending, the IRO, a line manager and the chair's report.
+    *(
+        (state, state, name)
+        for state in ACTIVE_STATES
+        for name in (
+            "inform_iro",
+            "review_case",
+            "record_immediate_risk",
+            "give_notice",
+            "record_line_manager",
+        )
+    ),
+    *(
+        ("ended", "ended", name)
+        for name in (
+            "inform_iro",
+            "record_line_manager",
+            "issue_report",
+            "complete_recommendation",
+        )
+    ),
 }
 """Every transition of the issue, as (source, destination, command)."""
 

@@ -49,6 +49,7 @@ def test_embed_engine_publishes_stored_events(tmp_path: Path) -> None:
         "ConcernRaised",
         "SupportOffered",
         "PlacementEnded",
+        "IroInformed",
     ]
     assert result["case"].state == "ended"
     assert {o.deadline.name for o in result["overdue"]} == {"termination_notice"}

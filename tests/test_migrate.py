@@ -10,7 +10,6 @@ import pytest
 from typer.testing import CliRunner
 
 from disruption import (
-    STANDARD,
     CommandSpec,
     Engine,
     FixedClock,
@@ -22,6 +21,7 @@ from disruption import (
 from disruption.cli import app
 from disruption.core.system import MIGRATED
 from disruption.exceptions import DefinitionError, UnknownCommand
+from disruption.procedure.standard import STANDARD_V1
 from disruption.store import open_store
 from tests.builders import (
     MANAGER,
@@ -40,15 +40,16 @@ NORTH = ROOT / "examples" / "procedures" / "north-borough.yaml"
 
 
 def version_2() -> Procedure:
-    """Version 2: a new state (respite) and a 5-working-day meeting timescale."""
+    """A version 2 of the standard version 1 (in place of the shipped one): a new state
+    (respite) and a 5-working-day meeting timescale."""
     return (
-        STANDARD.draft(version=2)
+        STANDARD_V1.draft(version=2)
         .add_state(State("respite_arranged", "Respite care is arranged."))
         .add_command(
             CommandSpec(
                 name="arrange_respite",
                 event="RespiteArranged",
-                read=STANDARD.command("stabilise").read,
+                read=STANDARD_V1.command("stabilise").read,
                 transitions=[Transition("support_offered", "respite_arranged")],
             )
         )
@@ -67,12 +68,12 @@ def _meeting_due(engine: Engine, case: str) -> int:
 
 def test_old_cases_finish_under_version_1_new_ones_run_under_version_2() -> None:
     store = MemoryStore()
-    v1_engine = Engine(store, clock=FixedClock(T0 + timedelta(days=2)))
+    v1_engine = Engine(store, procedure=STANDARD_V1, clock=FixedClock(T0 + timedelta(days=2)))
     for case in ("OLD-1", "OLD-2"):
         reach(v1_engine, case, "support_offered")
     v2 = version_2()
     engine = Engine(
-        store, procedure=v2, procedures=[STANDARD], clock=FixedClock(T0 + timedelta(days=2))
+        store, procedure=v2, procedures=[STANDARD_V1], clock=FixedClock(T0 + timedelta(days=2))
     )
     # An old case is still decided by version 1: its meeting timescale is 7, no respite.
     run(
@@ -97,13 +98,13 @@ def test_old_cases_finish_under_version_1_new_ones_run_under_version_2() -> None
 
 def test_a_migration_moves_open_cases_and_records_the_mapping() -> None:
     store = MemoryStore()
-    v1_engine = Engine(store, clock=FixedClock(T0 + timedelta(days=2)))
+    v1_engine = Engine(store, procedure=STANDARD_V1, clock=FixedClock(T0 + timedelta(days=2)))
     reach(v1_engine, "OPEN-1", "support_offered")
     reach(v1_engine, "OPEN-2", "placed")
     reach(v1_engine, "DONE-1", "ended")
     v2 = version_2()
     engine = Engine(
-        store, procedure=v2, procedures=[STANDARD], clock=FixedClock(T0 + timedelta(days=3))
+        store, procedure=v2, procedures=[STANDARD_V1], clock=FixedClock(T0 + timedelta(days=3))
     )
     plan = engine.migrate(v2, {"support_offered": "respite_arranged"})
     assert sorted((m.case.id, m.to_state) for m in plan.moves) == [
@@ -126,17 +127,17 @@ def test_a_migration_moves_open_cases_and_records_the_mapping() -> None:
 
 def test_a_migration_that_cannot_run_writes_nothing_and_lists_every_problem() -> None:
     store = MemoryStore()
-    v1_engine = Engine(store, clock=FixedClock(T0 + timedelta(days=2)))
+    v1_engine = Engine(store, procedure=STANDARD_V1, clock=FixedClock(T0 + timedelta(days=2)))
     reach(v1_engine, "OPEN-1", "support_offered")
     reach(v1_engine, "OPEN-2", "move_planned")
     before = len(store.read_after(0, 10_000))
-    draft = STANDARD.draft(version=3)  # version 3 drops move_planned
+    draft = STANDARD_V1.draft(version=3)  # version 3 drops move_planned
     draft.states = [s for s in draft.states if s.name != "move_planned"]
     draft.set_transitions("record_meeting", Transition("disruption_meeting", "support_offered"))
     active = ("placed", "concern_raised", "support_offered", "disruption_meeting", "stabilised")
     draft.set_transitions("end_placement", Transition(active, "ended"))
     v3 = draft.build()
-    engine = Engine(store, procedure=v3, procedures=[STANDARD])
+    engine = Engine(store, procedure=v3, procedures=[STANDARD_V1])
     with pytest.raises(DefinitionError) as caught:
         engine.migrate(v3, {"support_offered": "nowhere", "placed": "ended"})
     problems = caught.value.problems

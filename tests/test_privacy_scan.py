@@ -26,9 +26,22 @@ pytestmark = pytest.mark.slow  # the demo end to end: the slow tier (pytest -m s
 FREE_TEXT = (
     "Wants to stay near school and friends.",
     "Declined to take part.",
-    "Earlier respite; review matching.",
+    "Review the support plan for the carers.",  # a recommendation of a chair's report
+    "Risk of significant harm in the placement.",  # an immediate risk
     "Screened: manageable within the care plan.",
 )
+
+
+def _refs(value: object) -> list[str]:
+    """Every free-text reference in event data, nested ones (a report's items) included."""
+    if is_text_ref(value):
+        assert isinstance(value, dict)
+        return [value["ref"]]
+    if isinstance(value, dict):
+        return [ref for v in value.values() for ref in _refs(v)]
+    if isinstance(value, list):
+        return [ref for v in value for ref in _refs(v)]
+    return []
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +57,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     try:
         stored = store.read_after(0, 10**7)
         feed = [json.dumps(to_cloudevent(s)) for s in stored]
-        refs = [v["ref"] for s in stored for v in s.event.data.values() if is_text_ref(v)]
+        refs = [ref for s in stored for ref in _refs(dict(s.event.data))]
         kept = {store.text(ref) for ref in refs}
     finally:
         store.close()

@@ -41,6 +41,7 @@ EXPECTED = {
     "Draft",
     "DuplicateCase",
     "DuplicateCommand",
+    "EndingNotReady",
     "Engine",
     "Event",
     "Feed",

@@ -21,6 +21,7 @@ from tests.builders import (
     make_engine,
     open_case_data,
     reach,
+    reg14_steps,
     run,
 )
 from tests.test_ssda903_load import NOW, _returns
@@ -35,6 +36,7 @@ def _engine_with_endings(tmp_path: Path) -> Engine:
         "P-2",
         [
             ("open_case", T0, SW, open_case_data(child="C-2", carer=None)),
+            *reg14_steps(hours(T0, 2)),  # a planned ending follows Regulation 14's steps
             ("end_placement", hours(T0, 3), SW, end_placement_data(day(T0), "CARPL", True)),
         ],
     )

@@ -13,7 +13,10 @@ The tree::
     │   │                             step after it was entered, a placement too old)
     │   ├── PermissionRefused         the actor's role may not issue the command
     │   │   └── ActorMismatch         a request's actor is not its token's; carries ``claimed``
-    │   ├── ChairNotIndependent       the chair has acted as the case's social worker
+    │   ├── ChairNotIndependent       the chair is not independent of the case; carries
+    │   │                             ``chair`` and ``reason``
+    │   ├── EndingNotReady            a planned ending lacks what Regulation 14 requires
+    │   │                             before it; carries ``missing``
     │   ├── UnknownCase               no case with that reference
     │   ├── DuplicateCase             a case with that reference exists already
     │   └── ConcurrencyError          the case changed since it was read
@@ -62,6 +65,7 @@ __all__ = [
     "DisruptionError",
     "DuplicateCase",
     "DuplicateCommand",
+    "EndingNotReady",
     "FileUnreadable",
     "InputError",
     "InvalidData",
@@ -235,10 +239,14 @@ class PermissionRefused(CommandError):
 
 
 class ChairNotIndependent(CommandError):
-    """The proposed chair has acted on the case as its social worker.
+    """The proposed chair is not independent of the case.
+
+    They acted on it as its social worker, are the line manager of someone who did, or (in
+    the adoption procedure) belong to the adoption service.
 
     Attributes:
         chair: The chair's actor id.
+        reason: Why: ``social_worker``, ``line_manager`` or ``adoption_service``.
     """
 
     def __init__(
@@ -246,12 +254,36 @@ class ChairNotIndependent(CommandError):
         message: str,
         *,
         chair: str,
+        reason: str = "social_worker",
         case: str | None = None,
         command: str | None = None,
         state: str | None = None,
     ) -> None:
         super().__init__(message, case=case, command=command, state=state)
         self.chair = chair
+        self.reason = reason
+
+
+class EndingNotReady(CommandError):
+    """A planned ending was refused: steps Regulation 14 requires before it are missing.
+
+    Attributes:
+        missing: What is missing, in order: ``iro_informed`` (the IRO has not been
+            informed), ``case_reviewed`` (the child's case has not been reviewed, and no
+            manager recorded an immediate risk).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        missing: Sequence[str],
+        case: str | None = None,
+        command: str | None = None,
+        state: str | None = None,
+    ) -> None:
+        super().__init__(message, case=case, command=command, state=state)
+        self.missing = tuple(missing)
 
 
 class UnknownCase(CommandError):

@@ -45,7 +45,22 @@ def test_overdue_deadlines_in_order_without_cleared_or_cancelled(store: CaseStor
         monday + timedelta(days=3),
         {"end": "2025-12-04", "reason": "CARPL", "planned": True},
     )
-    run(store, [*journey("P-ended", monday)[:4], ending])
+    before = [
+        command(
+            "P-ended",
+            "inform_iro",
+            monday + timedelta(days=3),
+            {"informed_on": "2025-12-04", "iro": "iro-1"},
+        ),
+        command("P-ended", "review_case", monday + timedelta(days=3), {"held_on": "2025-12-04"}),
+        command(
+            "P-ended",
+            "give_notice",
+            monday + timedelta(days=3),
+            {"sent_on": "2025-12-04", "recipients": ["carer-1"]},
+        ),
+    ]  # Regulation 14: a planned ending follows these
+    run(store, [*journey("P-ended", monday)[:4], *before, ending])
     ended = case_of(store, "P-ended")
     assert {d.status for d in ended.deadlines} == {DeadlineStatus.MET, DeadlineStatus.CANCELLED}
 

@@ -41,6 +41,7 @@ __all__ = [
     "endings_by",
     "open_placements",
     "procedure_outcomes",
+    "recommendations",
     "recording_delay",
     "review_factors",
     "suppress",
@@ -231,6 +232,42 @@ def recording_delay(entries: pl.DataFrame, start: date, end: date) -> pl.DataFra
             late.median().cast(pl.Float64).alias("median_working_days"),
         )
         .sort("command")
+    )
+
+
+def recommendations(table: pl.DataFrame, start: date, end: date) -> pl.DataFrame:
+    """Recommendations of chairs' reports agreed in a period, by owner role.
+
+    As they stood on the period's last day.
+
+    Args:
+        table: The recommendation table
+            (:func:`disruption.analysis.cases.recommendation_table`).
+        start: The first day of the period.
+        end: The last day of the period (inclusive): what was completed by it, and what was
+            overdue on it (open and due before it).
+
+    Returns:
+        ``owner``, ``agreed``, ``completed``, ``completed_late`` (of those completed, after
+        their due date), ``overdue`` and ``open_not_yet_due``; ``completed``, ``overdue`` and
+        ``open_not_yet_due`` add up to ``agreed``.
+    """
+    agreed = table.filter(pl.col("agreed_on").is_between(start, end))
+    done = pl.col("completed_on").is_not_null() & (pl.col("completed_on") <= end)
+    overdue = ~done & (pl.col("due") < end)
+    return (
+        agreed.group_by("owner")
+        .agg(
+            pl.len().cast(pl.Int64).alias("agreed"),
+            done.sum().cast(pl.Int64).alias("completed"),
+            (done & (pl.col("completed_on") > pl.col("due")))
+            .sum()
+            .cast(pl.Int64)
+            .alias("completed_late"),
+            overdue.sum().cast(pl.Int64).alias("overdue"),
+            (~done & ~overdue).sum().cast(pl.Int64).alias("open_not_yet_due"),
+        )
+        .sort("owner")
     )
 
 

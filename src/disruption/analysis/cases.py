@@ -39,10 +39,12 @@ __all__ = [
     "CASE_SCHEMA",
     "DEADLINE_SCHEMA",
     "ENTRY_SCHEMA",
+    "RECOMMENDATION_SCHEMA",
     "case_table",
     "deadline_table",
     "entry_table",
     "load_cases",
+    "recommendation_table",
     "replayed_cases",
 ]
 
@@ -79,6 +81,16 @@ DEADLINE_SCHEMA: Mapping[str, pl.DataType] = {
     "closed_on": pl.Date(),
 }
 """The columns of :func:`deadline_table`."""
+
+RECOMMENDATION_SCHEMA: Mapping[str, pl.DataType] = {
+    "case": pl.String(),
+    "recommendation": pl.String(),
+    "owner": pl.String(),
+    "agreed_on": pl.Date(),
+    "due": pl.Date(),
+    "completed_on": pl.Date(),
+}
+"""The columns of :func:`recommendation_table` (codes and dates: never the words)."""
 
 ENTRY_SCHEMA: Mapping[str, pl.DataType] = {
     "case": pl.String(),
@@ -264,6 +276,27 @@ def _deadline_rows(cases: Iterable[Case]) -> Iterator[tuple[object, ...]]:
     for case in cases:
         for d in case.deadlines:
             yield (case.id, d.name, d.opened_on, d.due, d.status.value, d.closed_on)
+
+
+def recommendation_table(cases: Iterable[Case]) -> pl.DataFrame:
+    """One row per recommendation of a chair's report: its owner role and dates.
+
+    Args:
+        cases: The cases.
+
+    Returns:
+        A table with the columns of :data:`RECOMMENDATION_SCHEMA`; ``agreed_on`` is the date
+        the report was issued, ``completed_on`` null while it is not completed.
+    """
+    rows = [
+        (case.id, r.id, r.owner.value, case.report.issued_on, r.due, r.completed_on)
+        for case in cases
+        if case.report is not None
+        for r in case.recommendations
+    ]
+    return pl.DataFrame(
+        rows, schema=dict(RECOMMENDATION_SCHEMA), orient="row", infer_schema_length=0
+    )
 
 
 def deadline_table(cases: Sequence[Case]) -> pl.DataFrame:

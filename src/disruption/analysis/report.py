@@ -35,6 +35,7 @@ from disruption.analysis.cases import (
     case_table,
     deadline_table,
     entry_table,
+    recommendation_table,
     replayed_cases,
 )
 from disruption.analysis.children import DURATION_BANDS
@@ -206,7 +207,15 @@ def write_report(
         lambda: placements_section(writer, table, end, long_term_children(episodes, dobs, end)),
         lambda: endings_section(writer, table, start, end, period),
         lambda: survival_section(writer, table, end, period),
-        lambda: procedure_section(writer, table, deadlines, entry_table(store), start, end),
+        lambda: procedure_section(
+            writer,
+            table,
+            deadlines,
+            entry_table(store),
+            start,
+            end,
+            recommendation_table(cases),
+        ),
     )
     for done, section in enumerate(sections):
         step("Computing the sections", done, len(sections))

@@ -762,8 +762,9 @@ def procedure_section(
     entries: pl.DataFrame,
     start: date,
     end: date,
+    recommendations: pl.DataFrame | None = None,
 ) -> None:
-    """Outcomes of concerns, deadlines met, review factors and recording delays."""
+    """Outcomes of concerns, deadlines met, review factors, recommendations, recording delays."""
     writer.heading("The procedure", "Placements where a concern was raised, and its timescales.")
     outcomes = bd.procedure_outcomes(table).with_columns(_plain("support"))
     writer.table(
@@ -793,6 +794,23 @@ def procedure_section(
         bd.review_factors(table),
         shares={"percent": ("count",)},
     )
+    if recommendations is not None:
+        counts = ["agreed", "completed", "completed_late", "overdue", "open_not_yet_due"]
+        agreed = _with_total(
+            bd.recommendations(recommendations, start, end).with_columns(_plain("owner")),
+            "owner",
+            counts,
+        )
+        writer.table(
+            "recommendations",
+            "Recommendations of chairs' reports agreed in the period, by owner: completed and "
+            f"overdue on {end:%-d %B %Y}",
+            agreed,
+        )
+        writer.row_sums(
+            "recommendations", agreed, ["completed", "overdue", "open_not_yet_due"], "agreed"
+        )
+        writer.totals("recommendations", agreed, counts)
     writer.table(
         "recording_delay",
         "How late steps were entered (working days after they happened)",

@@ -31,14 +31,14 @@ from disruption.exceptions import (
     PermissionRefused,
     UnknownCase,
 )
-from disruption.procedure.definition import CommandSpec, Context, Procedure
+from disruption.procedure.definition import CommandSpec, Context, DeadlineSpec, Opens, Procedure
 
 __all__ = ["LATE_ENTRY", "Decision", "decide"]
 
 LATE_ENTRY = "late_entry"
 """The key, in an event's data, of the flag on a step entered beyond the backdating limit."""
 
-_DONE_ON = ("held_on", "sent_on")
+_DONE_ON = ("held_on", "sent_on", "informed_on", "issued_on", "completed_on")
 """Payload fields that record when a clearing step was done (else the date of ``at``)."""
 
 
@@ -237,6 +237,32 @@ def _done_on(ctx: Context) -> date:
     return ctx.on
 
 
+def _keyed(procedure: Procedure, name: str, deadline_id: str, ctx: Context) -> bool:
+    """Whether a clearing command clears this one of a deadline's open items (or it has none)."""
+    key = procedure.deadline(name).key
+    if key is None:
+        return True
+    wanted: str = getattr(ctx.payload, key)
+    return deadline_id.rpartition(":")[2] == wanted
+
+
+def _each(rule: DeadlineSpec, opens: Opens, ctx: Context, seq: int) -> list[DeadlineChange]:
+    """One deadline per item of the payload's list ``opens.each``, due on its own date."""
+    anchor: date = ctx.on if opens.anchor == "at" else getattr(ctx.payload, opens.anchor)
+    due_field = opens.due_field or "due"
+    items: tuple[Any, ...] = getattr(ctx.payload, opens.each or "")
+    return [
+        DeadlineChange(
+            f"{rule.name}-{seq}:{item.id}",
+            rule.name,
+            "open",
+            due=getattr(item, due_field),
+            on=anchor,
+        )
+        for item in items
+    ]
+
+
 def _deadlines(
     plan: _Plan,
     spec: CommandSpec,
@@ -255,7 +281,7 @@ def _deadlines(
         ending = dest in final and ctx.case.state not in final
         done_on = _done_on(ctx)
         for d in ctx.case.open_deadlines():
-            if d.name in clears:
+            if d.name in clears and _keyed(procedure, d.name, d.id, ctx):
                 if d.earliest is not None and done_on < d.earliest:
                     raise DateOutOfOrder(
                         f"{d.name} cannot be cleared before {d.earliest} ({done_on})",
@@ -267,6 +293,9 @@ def _deadlines(
                 changes.append(DeadlineChange(d.id, d.name, "cancelled", on=ctx.on))
     for opens in spec.opens:
         if opens.deadline not in opening:
+            continue
+        if opens.each is not None:
+            changes.extend(_each(procedure.deadline(opens.deadline), opens, ctx, seq))
             continue
         rule = procedure.deadline(opens.deadline)
         anchor: date = ctx.on if opens.anchor == "at" else getattr(ctx.payload, opens.anchor)

@@ -4,9 +4,13 @@ The demo imports the returns up to the year before (their placements become case
 runs the last collection year through the engine: each placement that starts in the year is
 opened, each one that ends in it is ended on its recorded date with its recorded reason,
 and before an unplanned ending the procedure runs (a concern, support, a stability meeting
-that plans the move; notice and a learning review after it). Some placements that do not
-end have a concern too, screened out or stabilised. So the store ends the year holding
-exactly the history the returns describe, and the procedure's records besides.
+that plans the move; the IRO told, notice to the carer and others, and a learning review
+after it, whose chair's report circulates recommendations, some completed). Before a planned
+ending Regulation 14's steps come first: the IRO informed, the child's case reviewed (or, now
+and then, an immediate risk recorded by a manager), and usually advance notice with its
+recipients (otherwise notice follows the ending). Some placements that do not end have a
+concern too, screened out or stabilised. So the store ends the year holding exactly the
+history the returns describe, and the procedure's records besides.
 """
 
 from __future__ import annotations
@@ -34,16 +38,26 @@ _LONDON = ZoneInfo("Europe/London")
 _CATEGORIES = ("carer_difficulty", "relationship", "missing_episodes", "child_wants_to_leave")
 _SUPPORT = ("extra_visits", "respite", "therapeutic", "direct_work", "mentor_carer", "education")
 _FACTORS = ("carer_capacity", "child_behaviour", "matching", "education", "family_contact")
+_OWNERS = ("team_manager", "fostering_team_manager", "supervising_social_worker", "social_worker")
 
 
 class _Case:
     """One case's commands in order, each at a time of its day later than the one before."""
 
-    def __init__(self, case: str, rng: random.Random, commands: list[Command]) -> None:
+    def __init__(
+        self, case: str, rng: random.Random, commands: list[Command], carer: str | None = None
+    ) -> None:
         self.case, self.rng, self.out = case, rng, commands
         self.sw = Actor(f"sw-{rng.randint(1, 30):02d}", Role.SOCIAL_WORKER)
         self.manager = Actor(f"tm-{rng.randint(1, 6)}", Role.TEAM_MANAGER)
+        self.iro = f"iro-{rng.randint(1, 5)}"
+        self.carer = carer
         self.last: datetime | None = None
+
+    def recipients(self) -> list[str]:
+        """Who written notice goes to: the carer, the IRO, and now and then the school."""
+        school = [f"sch-{self.rng.randint(1, 40):02d}"] if self.rng.random() < 0.5 else []
+        return [*([self.carer] if self.carer else []), self.iro, *school]
 
     def add(self, name: str, day: date, data: Mapping[str, Any], manager: bool = False) -> None:
         at = datetime.combine(day, time(self.rng.randint(9, 16), 0), tzinfo=_LONDON)
@@ -98,20 +112,73 @@ def _procedure(c: _Case, first: date, end: date) -> None:
     c.add("record_meeting", meeting, record)
 
 
+def _before_planned(c: _Case, first: date, end: date) -> bool:
+    """Regulation 14 before a planned ending; whether advance notice was given."""
+    rng = c.rng
+    on = max(first, end - timedelta(days=rng.randint(3, 20)))
+    if rng.random() < 0.3:  # the line manager, so that they are never asked to chair
+        c.add("record_line_manager", on, {"social_worker": c.sw.id, "line_manager": c.manager.id})
+    c.add("inform_iro", on, {"informed_on": on.isoformat(), "iro": c.iro})
+    if rng.random() < 0.05:
+        risk = {"on": on.isoformat(), "reason": "Risk of significant harm in the placement."}
+        c.add("record_immediate_risk", on, risk, manager=True)
+    else:
+        c.add("review_case", on, {"held_on": on.isoformat()})
+    if rng.random() < 0.8:
+        c.add("give_notice", on, {"sent_on": on.isoformat(), "recipients": c.recipients()})
+        return True
+    return False
+
+
+def _notice_after(c: _Case, end: date) -> None:
+    if c.rng.random() < 0.85:
+        sent = end + timedelta(days=c.rng.randint(1, 16))
+        c.add("record_notice", sent, {"sent_on": sent.isoformat(), "recipients": c.recipients()})
+
+
 def _after_breakdown(c: _Case, end: date) -> None:
     rng = c.rng
-    if rng.random() < 0.85:
-        sent = end + timedelta(days=rng.randint(1, 16))
-        c.add("record_notice", sent, {"sent_on": sent.isoformat()})
+    if rng.random() < 0.9:  # the IRO told of the ending (Regulation 14(3)(b))
+        told = end + timedelta(days=rng.randint(0, 3))
+        c.add("inform_iro", told, {"informed_on": told.isoformat(), "iro": c.iro})
+    _notice_after(c, end)
     if rng.random() < 0.7:
         held = end + timedelta(days=rng.randint(20, 45))
         review = {
             "held_on": held.isoformat(),
             "chair": {"id": "tm-9", "role": "team_manager"},
             "factors": rng.sample(_FACTORS, k=2),
-            "recommendations": "Earlier respite; review matching.",
         }
         c.add("record_learning_review", held, review, manager=True)
+        if rng.random() < 0.85:
+            _report(c, held)
+
+
+def _report(c: _Case, held: date) -> None:
+    """The chair's report, its recommendations, and those completed."""
+    rng = c.rng
+    issued = held + timedelta(days=rng.randint(5, 35))
+    items = [
+        {
+            "id": f"R{n}",
+            "owner": rng.choice(_OWNERS),
+            "due": (issued + timedelta(days=rng.randint(20, 120))).isoformat(),
+            "text": "Review the support plan for the carers.",
+        }
+        for n in range(1, rng.randint(1, 3) + 1)
+    ]
+    circulation = ["panel-1", c.manager.id, c.iro]
+    report = {"issued_on": issued.isoformat(), "circulation": circulation, "recommendations": items}
+    c.add("issue_report", issued, report, manager=True)
+    done = sorted(
+        (issued + timedelta(days=rng.randint(5, 150)), item["id"])
+        for item in items
+        if rng.random() < 0.6
+    )
+    for on, rid in done:
+        c.add(
+            "complete_recommendation", on, {"recommendation": rid, "completed_on": on.isoformat()}
+        )
 
 
 def _steady(c: _Case, first: date) -> None:
@@ -132,14 +199,20 @@ def _ending(c: _Case, row: Mapping[str, Any], first: date) -> None:
     end: date = row["end"]
     reason, rec = str(row.get("reason") or ""), str(row.get("rec") or "")
     if row.get("left_care") and rec:
+        noticed = _before_planned(c, first, end)
         c.add("end_placement", end, {"end": end.isoformat(), "left_care": rec, "planned": True})
+        if not noticed:
+            _notice_after(c, end)
         return
     planned = reason in PLANNED_REASONS
     if not planned and (end - first).days >= 3:
         _procedure(c, first, end)
+    noticed = _before_planned(c, first, end) if planned else False
     c.add("end_placement", end, {"end": end.isoformat(), "reason": reason, "planned": planned})
     if not planned:
         _after_breakdown(c, end)
+    elif not noticed:
+        _notice_after(c, end)
 
 
 def year_commands(placements: pl.DataFrame, seed: int) -> list[Command]:
@@ -156,7 +229,9 @@ def year_commands(placements: pl.DataFrame, seed: int) -> list[Command]:
     commands: list[Command] = []
     for row in _in_year(placements):
         start, end = row["start"], row["end"]
-        c = _Case(case_reference(row["child"], start), rng, commands)
+        urn = str(row.get("urn") or "")
+        carer = urn if urn and urn != "XXXXXXX" else None
+        c = _Case(case_reference(row["child"], start), rng, commands, carer)
         first = max(start, YEAR_START)
         if start >= YEAR_START:
             c.add("open_case", start, _opened(row))

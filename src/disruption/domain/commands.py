@@ -414,6 +414,24 @@ class Fields:
                 )
         return tuple(items)
 
+    def references(self, name: str, *, non_empty: bool = False) -> tuple[str, ...]:
+        """Read a list of distinct pseudonymous references (recipients of a notice, say)."""
+        items = self._list(name, non_empty)
+        refs = tuple(check_reference(v, f"{self.path(name)}[{i}]") for i, v in enumerate(items))
+        if len(set(refs)) != len(refs):
+            raise InvalidData("must not repeat a reference", field=self.path(name))
+        return refs
+
+    def objects(self, name: str, *, non_empty: bool = False) -> list[Fields]:
+        """Return a reader for each object of a list (each closed by the caller)."""
+        items = self._list(name, non_empty)
+        readers = []
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise InvalidData("must be an object", field=f"{self.path(name)}[{i}]")
+            readers.append(Fields(item, f"{self.path(name)}[{i}]."))
+        return readers
+
     def _list(self, name: str, non_empty: bool) -> list[Any]:
         value = self._get(name, non_empty)
         value = [] if value is None else value

@@ -37,6 +37,7 @@ __all__ = [
     "Actor",
     "Case",
     "CaseFile",
+    "ChairReport",
     "Concern",
     "ConcernCategory",
     "Deadline",
@@ -46,8 +47,10 @@ __all__ = [
     "Location",
     "Meeting",
     "MeetingDecision",
+    "Notice",
     "Placement",
     "ProcedureRef",
+    "Recommendation",
     "Role",
     "SupportOffer",
     "SupportType",
@@ -353,6 +356,43 @@ class LearningReview:
 
 
 @attrs.frozen
+class Notice:
+    """Written notice of the ending of a placement, and who received it (Regulation 14).
+
+    Attributes:
+        sent_on: When it was sent.
+        recipients: Pseudonymous references of who received it.
+        advance: ``True`` for notice of the intention to end, given before the ending;
+            ``False`` for notice of an ending already made.
+    """
+
+    sent_on: date
+    recipients: tuple[str, ...]
+    advance: bool
+
+
+@attrs.frozen
+class ChairReport:
+    """The chair's report of a learning review: when it was issued and who received it."""
+
+    issued_on: date
+    circulation: tuple[str, ...]
+
+
+@attrs.frozen
+class Recommendation:
+    """A recommendation of the chair's report: who owns it, when it is due, when completed.
+
+    Its words are free text, kept in the personal-data store.
+    """
+
+    id: str
+    owner: Role
+    due: date
+    completed_on: date | None = None
+
+
+@attrs.frozen
 class Deadline:
     """A timescale the procedure set on a case, and how it ended.
 
@@ -398,6 +438,13 @@ class CaseFile:
         deadlines: Every deadline set, oldest first: a tuple or a chain, as ``concerns``.
         social_workers: Ids of everyone who has acted on the case as its social worker.
         imported: Whether the case is history imported from SSDA903 returns.
+        iro_informed_on: When the IRO was last informed (Regulation 14(2)(b)).
+        case_reviewed_on: When the child's case was last reviewed (Regulation 14(1)).
+        immediate_risk_on: When a manager recorded an immediate risk (Regulation 14(3)).
+        notices: Written notices of the ending, advance ones and those after it.
+        line_managers: ``(social worker, line manager)`` pairs recorded on the case.
+        report: The chair's report of the learning review.
+        recommendations: The report's recommendations.
     """
 
     procedure: ProcedureRef
@@ -412,6 +459,13 @@ class CaseFile:
     deadlines: Sequence[Deadline] = ()
     social_workers: tuple[str, ...] = ()
     imported: bool = False
+    iro_informed_on: date | None = None
+    case_reviewed_on: date | None = None
+    immediate_risk_on: date | None = None
+    notices: tuple[Notice, ...] = ()
+    line_managers: tuple[tuple[str, str], ...] = ()
+    report: ChairReport | None = None
+    recommendations: tuple[Recommendation, ...] = ()
     open_deadlines: tuple[Deadline, ...] | None = attrs.field(default=None, eq=False, repr=False)
     """The deadlines still open, oldest first, when known: kept by the fold so that a step
     does not look through every deadline a long case ever had. ``None`` when not known;
@@ -453,6 +507,12 @@ class Case:
     notice_sent_on = _from_file("notice_sent_on", "When written notice was sent.")
     review = _from_file("review", "The learning review, or its waiver.")
     deadlines = _from_file("deadlines", "Every deadline set, oldest first.")
+    iro_informed_on = _from_file("iro_informed_on", "When the IRO was last informed.")
+    case_reviewed_on = _from_file("case_reviewed_on", "When the case was last reviewed.")
+    immediate_risk_on = _from_file("immediate_risk_on", "When an immediate risk was recorded.")
+    notices = _from_file("notices", "Written notices of the ending.")
+    report = _from_file("report", "The chair's report of the learning review.")
+    recommendations = _from_file("recommendations", "The chair's report's recommendations.")
 
     @property
     def social_workers(self) -> frozenset[str]:

@@ -170,6 +170,15 @@ def to_event_data(
                 value, case=case, seq=seq, child=child, prefix=f"{prefix}{name}."
             )
             texts.extend(nested)
+        elif kind is tuple and value and _nested_text(type(value[0])):
+            items: list[JSON] = []
+            for i, item in enumerate(value):  # items with free text: each split off
+                item_data, nested = to_event_data(
+                    item, case=case, seq=seq, child=child, prefix=f"{prefix}{name}[{i}]."
+                )
+                items.append(item_data)
+                texts.extend(nested)
+            data[name] = items
         else:
             data[name] = _plain(value)
     return data, tuple(texts)

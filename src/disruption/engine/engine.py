@@ -69,7 +69,7 @@ from disruption.exceptions import (
     UnknownProcedure,
 )
 from disruption.procedure.definition import Procedure, Recorder
-from disruption.procedure.standard import STANDARD
+from disruption.procedure.standard import STANDARD, STANDARD_VERSIONS
 
 __all__ = ["ACCESS_DECISIONS", "Engine", "Outcome", "Subscriber"]
 
@@ -206,7 +206,8 @@ class Engine:
     Args:
         store: Where cases are kept.
         procedure: The current procedure: new cases are opened under it.
-        procedures: Older versions that cases opened earlier are still decided by.
+        procedures: Older versions that cases opened earlier are still decided by (every
+            shipped version of the standard procedure is known without being given).
         calendar: Working days for timescales.
         clock: Tells when commands are recorded.
         retries: How often a command is decided again after a concurrent change.
@@ -228,7 +229,9 @@ class Engine:
     ) -> None:
         self.store = store
         self.procedure = procedure
-        self._procedures = {(p.name, p.version): p for p in (*procedures, procedure)}
+        self._procedures = {
+            (p.name, p.version): p for p in (*STANDARD_VERSIONS, *procedures, procedure)
+        }
         self.calendar = calendar
         self.clock: Clock = clock if clock is not None else SystemClock()
         self._subscribers: list[Subscriber] = []

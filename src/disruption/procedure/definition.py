@@ -53,9 +53,11 @@ __all__ = [
     "Draft",
     "FileRecorder",
     "Guard",
+    "Independence",
     "Opens",
     "Procedure",
     "Recorder",
+    "Rules",
     "State",
     "Transition",
 ]
@@ -155,14 +157,60 @@ class Opens:
     Attributes:
         deadline: The deadline's name.
         anchor: The payload's date field counted from, or ``"at"`` for the command's date.
-        due_field: A payload field that, when given, is the due date itself.
+        due_field: A payload field that, when given, is the due date itself (with ``each``:
+            the field of each item).
         when: Opens only when this holds.
+        each: A payload field holding a list of items: one deadline is opened per item (a
+            chair's report's recommendations, each with its own due date), told apart by
+            the item's ``id``, which ends the deadline's id (``recommendation-9:R1``).
     """
 
     deadline: str
     anchor: str = "at"
     due_field: str | None = None
     when: Condition | None = None
+    each: str | None = None
+
+
+def _mapping_of_sets(value: Mapping[str, Iterable[str]]) -> Mapping[str, frozenset[str]]:
+    return {key: frozenset(ids) for key, ids in value.items()}
+
+
+@attrs.frozen
+class Independence:
+    """Who may not chair, beyond the case's social workers (always excluded).
+
+    Applies to the chairs of stability meetings and learning reviews. Actor ids are compared
+    normalised (:func:`~disruption.domain.model.actor_key`).
+
+    Attributes:
+        line_managers: Social worker id -> the ids of their line managers, as the authority
+            configures them (a case also records them: ``record_line_manager``).
+        adoption_service: Ids of the adoption service's staff.
+        exclude_adoption_service: Whether the adoption service may not chair (the adoption
+            procedure: the chair is independent of the adoption agency).
+    """
+
+    line_managers: Mapping[str, frozenset[str]] = attrs.field(
+        factory=dict, converter=_mapping_of_sets
+    )
+    adoption_service: frozenset[str] = attrs.field(factory=frozenset, converter=frozenset)
+    exclude_adoption_service: bool = False
+
+
+@attrs.frozen
+class Rules:
+    """A procedure's rule configuration: the settings its guards read, apart from its graph.
+
+    One place for what an authority configures about how rules apply (its procedure file's
+    ``rules``); guards read them from :attr:`Context.procedure`. Timescales stay on the
+    deadlines.
+
+    Attributes:
+        independence: Who may not chair.
+    """
+
+    independence: Independence = attrs.field(factory=Independence)
 
 
 @attrs.frozen
@@ -178,6 +226,8 @@ class DeadlineSpec:
             calendar) days after the anchor is refused: the window opens then.
         calendar_days: Count calendar days, not working days (the adoption disruption
             meeting's 28 to 42 days, for example).
+        key: See below.
+        source: See below.
     """
 
     name: str
@@ -187,6 +237,12 @@ class DeadlineSpec:
     earliest_working_days: int | None = None
     description: str = ""
     calendar_days: bool = False
+    key: str | None = None
+    """For deadlines opened one per item (:attr:`Opens.each`): the clearing command's payload
+    field naming which one it clears (the item's ``id``); the others stay open."""
+    source: str = ""
+    """Where the timescale comes from: a regulation, statutory guidance, a published
+    procedure, or ``authority default``."""
 
     def after(self, anchor: date, days: int, calendar: WorkingCalendar) -> date:
         """The date ``days`` (working or calendar, as this timescale counts) after ``anchor``.
@@ -269,6 +325,8 @@ class Procedure:
     backdating_limit: int | None = 10
     """Working days a step may be entered after it happened; later needs a manager role and
     the event is flagged (``late_entry`` in its data). ``None``: no limit."""
+    rules: Rules = attrs.field(factory=Rules)
+    """The rule configuration its guards read (who may chair, ...)."""
     machine: ProcedureMachine = attrs.field(init=False, eq=False, repr=False)
     _commands: Mapping[str, CommandSpec] = attrs.field(init=False, eq=False, repr=False)
     _deadlines: Mapping[str, DeadlineSpec] = attrs.field(init=False, eq=False, repr=False)
@@ -347,6 +405,7 @@ class Procedure:
             factors=set(self.factors),
             description=self.description,
             backdating_limit=self.backdating_limit,
+            rules=self.rules,
         )
 
     def with_timescale(
@@ -393,6 +452,11 @@ def _check(proc: Procedure) -> list[str]:
         for o in spec.opens:
             if o.deadline not in proc._deadlines:
                 problems.append(f"{spec.name} opens undeclared deadline {o.deadline!r}")
+            elif (o.each is None) != (proc._deadlines[o.deadline].key is None):
+                problems.append(
+                    f"{spec.name} opens {o.deadline!r}: a deadline opened per item (each) "
+                    "needs a key that clears one, and only such a deadline has one"
+                )
     for d in proc.deadlines:
         if not d.cleared_by:
             problems.append(f"deadline {d.name!r} has no clearing command")
@@ -447,6 +511,7 @@ class Draft:
     factors: set[str]
     description: str = ""
     backdating_limit: int | None = 10
+    rules: Rules = attrs.field(factory=Rules)
 
     def add_state(self, state: State) -> Draft:
         """Add a state, or replace the one with its name."""
@@ -524,4 +589,5 @@ class Draft:
             factors=frozenset(self.factors),
             description=self.description,
             backdating_limit=self.backdating_limit,
+            rules=self.rules,
         )

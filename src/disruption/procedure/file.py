@@ -43,8 +43,10 @@ from disruption.procedure.definition import (
     CommandSpec,
     DeadlineSpec,
     Draft,
+    Independence,
     Opens,
     Procedure,
+    Rules,
     State,
     Transition,
 )
@@ -138,6 +140,8 @@ def parse_procedure(document: object, *, source: str = "<document>") -> Authorit
         draft.description = document["description"]
     if "backdating_limit" in document:
         draft.backdating_limit = document["backdating_limit"]
+    if "rules" in document:
+        draft.rules = _rules(draft.rules, document["rules"])
     problems = _apply(draft, document)
     if problems:
         raise DefinitionError(str(name), problems)
@@ -196,6 +200,22 @@ def _apply(draft: Draft, document: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+def _rules(base: Rules, spec: Mapping[str, Any]) -> Rules:
+    """The base definition's rules with what the file sets replaced."""
+    independence = spec.get("independence", {})
+    old = base.independence
+    return attrs.evolve(
+        base,
+        independence=Independence(
+            line_managers=independence.get("line_managers", old.line_managers),
+            adoption_service=independence.get("adoption_service", old.adoption_service),
+            exclude_adoption_service=independence.get(
+                "exclude_adoption_service", old.exclude_adoption_service
+            ),
+        ),
+    )
+
+
 def _roles_in(spec: Mapping[str, Any]) -> dict[str, frozenset[Role]]:
     return {
         state: frozenset(Role(r) for r in roles)
@@ -240,6 +260,7 @@ def _deadline(spec: Mapping[str, Any]) -> DeadlineSpec:
         earliest_working_days=spec.get("earliest"),
         description=spec.get("description", ""),
         calendar_days=calendar_days,
+        source=spec.get("source", ""),
     )
 
 

@@ -3,19 +3,27 @@
 Internal: this package and its modules are not part of the public API (``docs/api.md``); they
 may change without notice.
 
-concern raised -> support offered -> stability meeting -> stabilised or ended, and after an
-unplanned ending written notice and a learning review. See ``docs/procedure.md``.
+concern raised -> support offered -> stability meeting -> stabilised or ended; before a
+planned ending what Regulation 14 requires (the IRO informed, the case reviewed, advance
+notice), after an ending written notice when none was given in advance, and after an
+unplanned one a learning review, the chair's report and its recommendations. See
+``docs/procedure.md``. :data:`STANDARD` is version 2; :data:`STANDARD_V1`, version 1, still
+decides the cases opened under it (:data:`STANDARD_VERSIONS`).
 Its guards and conditions are in :mod:`disruption.procedure.standard.guards`, its payloads in
 :mod:`disruption.procedure.standard.data` and its records in
 :mod:`disruption.procedure.standard.records`.
 
 >>> STANDARD.initial_state, sorted(STANDARD.final_states)
 ('placed', ['ended'])
->>> STANDARD.machine.commands_in("concern_raised")
+>>> STANDARD.version, STANDARD_V1.version
+(2, 1)
+>>> STANDARD_V1.machine.commands_in("concern_raised")
 ('convene_meeting', 'end_placement', 'no_further_action', 'offer_support')
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from disruption.domain.codes import RESIDENTIAL_PLACEMENTS
 from disruption.domain.model import MANAGER_ROLES, MeetingDecision
@@ -29,36 +37,62 @@ from disruption.procedure.definition import (
 )
 from disruption.procedure.standard.data import (
     FACTORS,
+    CompleteRecommendation,
     ConveneMeeting,
     EndPlacement,
+    GiveNotice,
+    InformIro,
+    IssueReport,
     NoFurtherAction,
     OfferSupport,
     OpenCase,
     RaiseConcern,
+    RecordImmediateRisk,
     RecordLearningReview,
+    RecordLineManager,
     RecordMeeting,
     RecordNotice,
+    RecordNoticeTo,
+    ReviewCase,
     Stabilise,
 )
 from disruption.procedure.standard.guards import (
     CHAIR_ROLES,
     case_of,
     decision_is,
+    due_not_before_report,
     ended_on,
     enters_concern_raised,
     independent_chair,
+    iro_not_informed,
     is_unplanned,
     last_convened,
+    no_advance_notice,
     not_after_today,
     on_or_after,
     only_once,
+    open_recommendation,
+    placement_start,
+    regulation_14,
+    report_issued_on,
+    review_held,
+    review_held_on,
+    review_not_waived,
     start_not_after_today,
     waiver_by_manager,
     with_factors,
 )
-from disruption.procedure.standard.records import RECORDS
+from disruption.procedure.standard.records import RECORDS, RECORDS_V1
 
-__all__ = ["CHAIR_ROLES", "STANDARD", "decision_is", "not_after_today", "on_or_after"]
+__all__ = [
+    "CHAIR_ROLES",
+    "STANDARD",
+    "STANDARD_V1",
+    "STANDARD_VERSIONS",
+    "decision_is",
+    "not_after_today",
+    "on_or_after",
+]
 
 ACTIVE = (
     "placed",
@@ -86,6 +120,7 @@ _DEADLINES = (
         2,
         {"no_further_action", "offer_support", "convene_meeting", "end_placement"},
         description="Screening of a concern by a manager.",
+        source="authority default",
     ),
     DeadlineSpec(
         "meeting",
@@ -93,24 +128,30 @@ _DEADLINES = (
         {"record_meeting"},
         by_placement_type=dict.fromkeys(sorted(RESIDENTIAL_PLACEMENTS), 3),
         description="The stability meeting is held.",
+        source="published procedure (Calderdale: 3 working days for residential, 7 for "
+        "foster placements)",
     ),
     DeadlineSpec(
         "support_review",
         20,
         {"stabilise", "convene_meeting", "end_placement"},
         description="The support offer is reviewed.",
+        source="authority default",
     ),
     DeadlineSpec(
         "termination_notice",
         10,
         {"record_notice"},
         description="Written notice after an unplanned ending (Regulation 14(4)).",
+        source="Regulation 14(4)",
     ),
     DeadlineSpec(
         "learning_review",
         30,
         {"record_learning_review"},
         description="Learning review after an unplanned ending.",
+        source="authority default (published procedures: about 4 weeks, Bracknell Forest; "
+        "within 2 months, Merton)",
     ),
 )
 
@@ -244,14 +285,201 @@ _COMMANDS = (
 )
 
 
-STANDARD = Procedure(
+STANDARD_V1 = Procedure(
     name="standard",
     version=1,
     states=_STATES,
     commands=_COMMANDS,
     deadlines=_DEADLINES,
+    records=RECORDS_V1,
+    factors=FACTORS,
+    description="The standard placement disruption procedure.",
+)
+"""The standard procedure, version 1: no Regulation 14 steps before a planned ending, no
+chair's report. Cases opened under it are still decided by it (or migrated)."""
+
+
+def _dated(field: str) -> list[Any]:
+    """A step's date: not after the command's date, not before the placement's start."""
+    return [not_after_today(field), on_or_after(field, placement_start, "the placement's start")]
+
+
+_DEADLINES_V2 = (
+    *(d for d in _DEADLINES if d.name not in ("termination_notice",)),
+    DeadlineSpec(
+        "termination_notice",
+        10,
+        {"record_notice"},
+        description="Written notice of an ending of which no advance notice was given.",
+        source="Regulation 14(4)",
+    ),
+    DeadlineSpec(
+        "iro_informed",
+        1,
+        {"inform_iro"},
+        description="The IRO informed of an ending they were not told of before it.",
+        source="Regulation 14(3)(b): as soon as reasonably practicable; 1 working day is "
+        "the authority default",
+    ),
+    DeadlineSpec(
+        "chair_report",
+        20,
+        {"issue_report"},
+        description="The chair's report of the learning review issued and circulated.",
+        source="authority default",
+    ),
+    DeadlineSpec(
+        "recommendation",
+        0,
+        {"complete_recommendation"},
+        description="A recommendation of the chair's report completed by its due date.",
+        key="recommendation",
+        source="the chair's report (each recommendation's own due date)",
+    ),
+)
+
+_ENDED = ("ended",)
+
+_COMMANDS_V2 = (
+    *(
+        c
+        for c in _COMMANDS
+        if c.name not in ("end_placement", "record_notice", "record_learning_review")
+    ),
+    CommandSpec(
+        "end_placement",
+        "PlacementEnded",
+        EndPlacement.read,
+        [Transition(ACTIVE, "ended")],
+        guards=[
+            not_after_today("end"),
+            on_or_after("end", lambda ctx: case_of(ctx).placement.start, "the placement's start"),
+            regulation_14,
+        ],
+        opens=[
+            Opens("termination_notice", anchor="end", when=no_advance_notice),
+            Opens("iro_informed", anchor="end", when=iro_not_informed),
+            Opens("learning_review", anchor="end", when=is_unplanned),
+        ],
+        description="End the placement, with its SSDA903 reason (a planned ending after the "
+        "IRO is informed and the case reviewed: Regulation 14).",
+    ),
+    CommandSpec(
+        "inform_iro",
+        "IroInformed",
+        InformIro.read,
+        [Transition((*ACTIVE, *_ENDED))],
+        follow_up=True,
+        guards=_dated("informed_on"),
+        description="Record that the IRO was informed of the intended (or made) ending.",
+    ),
+    CommandSpec(
+        "review_case",
+        "CaseReviewed",
+        ReviewCase.read,
+        [Transition(ACTIVE)],
+        guards=_dated("held_on"),
+        description="Record a review of the child's case (before a planned ending).",
+    ),
+    CommandSpec(
+        "record_immediate_risk",
+        "ImmediateRiskRecorded",
+        RecordImmediateRisk.read,
+        [Transition(ACTIVE)],
+        roles=MANAGER_ROLES,
+        guards=_dated("on"),
+        description="A manager records an immediate risk of significant harm: the ending "
+        "need not wait for a review.",
+    ),
+    CommandSpec(
+        "give_notice",
+        "NoticeGiven",
+        GiveNotice.read,
+        [Transition(ACTIVE)],
+        guards=_dated("sent_on"),
+        description="Record advance written notice of the intention to end, and who received it.",
+    ),
+    CommandSpec(
+        "record_notice",
+        "NoticeRecorded",
+        RecordNoticeTo.read,
+        [Transition("ended")],
+        follow_up=True,
+        guards=[
+            only_once("notice_sent_on", "written notice"),
+            not_after_today("sent_on"),
+            on_or_after("sent_on", ended_on, "the ending"),
+        ],
+        description="Record written notice of the ending, and who received it.",
+    ),
+    CommandSpec(
+        "record_line_manager",
+        "LineManagerRecorded",
+        RecordLineManager.read,
+        [Transition((*ACTIVE, *_ENDED))],
+        follow_up=True,
+        description="Record who line-manages a social worker of the case (they may not chair).",
+    ),
+    CommandSpec(
+        "record_learning_review",
+        "LearningReviewRecorded",
+        with_factors(RecordLearningReview.read, summary_required=False),
+        [Transition("ended")],
+        follow_up=True,
+        guards=[
+            only_once("review", "a learning review"),
+            waiver_by_manager,
+            independent_chair,
+            not_after_today("held_on"),
+            on_or_after("held_on", ended_on, "the ending"),
+        ],
+        opens=[Opens("chair_report", anchor="held_on", when=review_not_waived)],
+        description="Record the learning review, or a manager's waiver.",
+    ),
+    CommandSpec(
+        "issue_report",
+        "ChairReportIssued",
+        IssueReport.read,
+        [Transition("ended")],
+        follow_up=True,
+        guards=[
+            only_once("report", "the chair's report"),
+            review_held,
+            not_after_today("issued_on"),
+            on_or_after("issued_on", review_held_on, "the learning review"),
+            due_not_before_report,
+        ],
+        opens=[Opens("recommendation", each="recommendations", due_field="due")],
+        description="Record the chair's report: its circulation and recommendations.",
+    ),
+    CommandSpec(
+        "complete_recommendation",
+        "RecommendationCompleted",
+        CompleteRecommendation.read,
+        [Transition("ended")],
+        follow_up=True,
+        guards=[
+            open_recommendation,
+            not_after_today("completed_on"),
+            on_or_after("completed_on", report_issued_on, "the report"),
+        ],
+        description="Record a recommendation of the chair's report completed.",
+    ),
+)
+
+
+STANDARD = Procedure(
+    name="standard",
+    version=2,
+    states=_STATES,
+    commands=_COMMANDS_V2,
+    deadlines=_DEADLINES_V2,
     records=RECORDS,
     factors=FACTORS,
     description="The standard placement disruption procedure.",
 )
-"""The standard procedure, version 1."""
+"""The standard procedure, version 2 (Regulation 14, chair's independence, chair's report)."""
+
+STANDARD_VERSIONS: tuple[Procedure, ...] = (STANDARD_V1, STANDARD)
+"""Every shipped version of the standard procedure, oldest first: an engine knows them all,
+so that a case keeps being decided by the version it was opened under."""

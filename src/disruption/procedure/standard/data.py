@@ -27,15 +27,24 @@ from disruption.exceptions import InvalidData
 
 __all__ = [
     "FACTORS",
+    "CompleteRecommendation",
     "ConveneMeeting",
     "EndPlacement",
+    "GiveNotice",
+    "InformIro",
+    "IssueReport",
     "NoFurtherAction",
     "OfferSupport",
     "OpenCase",
     "RaiseConcern",
+    "RecommendationItem",
+    "RecordImmediateRisk",
     "RecordLearningReview",
+    "RecordLineManager",
     "RecordMeeting",
     "RecordNotice",
+    "RecordNoticeTo",
+    "ReviewCase",
     "Stabilise",
     "Waiver",
 ]
@@ -260,8 +269,18 @@ class RecordLearningReview:
     waived: Waiver | None = None
 
     @classmethod
-    def read(cls, fields: Fields, factors: frozenset[str]) -> RecordLearningReview:
-        """Read the data of ``record_learning_review``: a review, or ``waived``."""
+    def read(
+        cls, fields: Fields, factors: frozenset[str], *, summary_required: bool = True
+    ) -> RecordLearningReview:
+        """Read the data of ``record_learning_review``: a review, or ``waived``.
+
+        Args:
+            fields: The command's data.
+            factors: The catalogue of factors.
+            summary_required: Whether ``recommendations`` (words) is required: in version 1;
+                from version 2 the recommendations are items of the chair's report
+                (``issue_report``) and the words here an optional summary.
+        """
         if fields.has("waived"):
             waived = fields.nested("waived")
             waiver = Waiver(waived.text("reason"))
@@ -271,5 +290,143 @@ class RecordLearningReview:
             held_on=fields.date("held_on"),
             chair=_actor(fields, "chair"),
             factors=fields.labels("factors", factors, non_empty=True),
-            recommendations=fields.text("recommendations"),
+            recommendations=fields.text("recommendations", required=summary_required),
         )
+
+
+@attrs.frozen
+class InformIro:
+    """``inform_iro``: when the IRO was informed of the intended (or made) ending, and who."""
+
+    informed_on: date
+    iro: str
+
+    @classmethod
+    def read(cls, fields: Fields) -> InformIro:
+        """Read the data of ``inform_iro``."""
+        return cls(fields.date("informed_on"), fields.reference("iro"))
+
+
+@attrs.frozen
+class ReviewCase:
+    """``review_case``: when the child's case was reviewed (a statutory review)."""
+
+    held_on: date
+
+    @classmethod
+    def read(cls, fields: Fields) -> ReviewCase:
+        """Read the data of ``review_case``."""
+        return cls(fields.date("held_on"))
+
+
+@attrs.frozen
+class RecordImmediateRisk:
+    """``record_immediate_risk``: a manager records an immediate risk of significant harm."""
+
+    on: date
+    reason: str = personal()
+
+    @classmethod
+    def read(cls, fields: Fields) -> RecordImmediateRisk:
+        """Read the data of ``record_immediate_risk``."""
+        return cls(fields.date("on"), fields.text("reason"))
+
+
+@attrs.frozen
+class GiveNotice:
+    """``give_notice``: advance written notice of the intention to end, and who received it."""
+
+    sent_on: date
+    recipients: tuple[str, ...]
+
+    @classmethod
+    def read(cls, fields: Fields) -> GiveNotice:
+        """Read the data of ``give_notice``."""
+        return cls(fields.date("sent_on"), fields.references("recipients", non_empty=True))
+
+
+@attrs.frozen
+class RecordNoticeTo:
+    """``record_notice`` (from version 2): written notice of the ending, and who received it."""
+
+    sent_on: date
+    recipients: tuple[str, ...]
+
+    @classmethod
+    def read(cls, fields: Fields) -> RecordNoticeTo:
+        """Read the data of ``record_notice``."""
+        return cls(fields.date("sent_on"), fields.references("recipients", non_empty=True))
+
+
+@attrs.frozen
+class RecordLineManager:
+    """``record_line_manager``: who line-manages one of the case's social workers."""
+
+    social_worker: str
+    line_manager: str
+
+    @classmethod
+    def read(cls, fields: Fields) -> RecordLineManager:
+        """Read the data of ``record_line_manager``."""
+        return cls(fields.reference("social_worker"), fields.reference("line_manager"))
+
+
+@attrs.frozen
+class RecommendationItem:
+    """One recommendation of the chair's report: its id, words, owner role and due date."""
+
+    id: str
+    owner: Role
+    due: date
+    text: str = personal()
+
+    @classmethod
+    def read(cls, fields: Fields) -> RecommendationItem:
+        """Read one item of ``recommendations``."""
+        item = cls(
+            id=fields.reference("id"),
+            owner=fields.choice("owner", Role),
+            due=fields.date("due"),
+            text=fields.text("text"),
+        )
+        fields.close()
+        return item
+
+
+@attrs.frozen
+class IssueReport:
+    """``issue_report``: the chair's report issued, its circulation and recommendations."""
+
+    issued_on: date
+    circulation: tuple[str, ...]
+    recommendations: tuple[RecommendationItem, ...]
+
+    @classmethod
+    def read(cls, fields: Fields) -> IssueReport:
+        """Read the data of ``issue_report``."""
+        items = tuple(RecommendationItem.read(f) for f in fields.objects("recommendations"))
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            if item.id in seen:
+                raise InvalidData(
+                    f"{item.id} is given twice", field=fields.path(f"recommendations[{i}].id")
+                )
+            seen.add(item.id)
+        return cls(
+            fields.date("issued_on"),
+            fields.references("circulation", non_empty=True),
+            items,
+        )
+
+
+@attrs.frozen
+class CompleteRecommendation:
+    """``complete_recommendation``: a recommendation of the report done, and when."""
+
+    recommendation: str
+    completed_on: date
+
+    @classmethod
+    def read(cls, fields: Fields) -> CompleteRecommendation:
+        """Read the data of ``complete_recommendation``."""
+        return cls(fields.reference("recommendation"), fields.date("completed_on"))

@@ -18,6 +18,7 @@ from disruption.exceptions import (
     CommandNotAllowed,
     DateOutOfOrder,
     DateOutOfRange,
+    EndingNotReady,
     InvalidData,
     PermissionRefused,
 )
@@ -28,9 +29,12 @@ __all__ = [
     "CHAIR_ROLES",
     "PLACEMENT_YEARS",
     "decision_is",
+    "independent_chair",
     "is_unplanned",
+    "no_advance_notice",
     "not_after_today",
     "on_or_after",
+    "regulation_14",
 ]
 
 CHAIR_ROLES = frozenset({*MANAGER_ROLES, Role.IRO})
@@ -118,19 +122,146 @@ def enters_concern_raised(ctx: Context) -> bool:
 
 
 def independent_chair(ctx: Context) -> None:
+    """A guard: the payload's ``chair`` has a chair's role and is independent of the case.
+
+    Not independent (:class:`~disruption.exceptions.ChairNotIndependent`, with its
+    ``reason``): anyone who has acted on the case as its social worker (the command's own
+    actor included), the line manager of any of them (recorded on the case by
+    ``record_line_manager``, or configured in the procedure's
+    :class:`~disruption.procedure.definition.Independence`), and, where the procedure
+    excludes it, the adoption service. Ids are compared normalised.
+    """
     chair: Actor | None = ctx.payload.chair
     if chair is None:
         return
     if chair.role not in CHAIR_ROLES:
         roles = ", ".join(sorted(CHAIR_ROLES))
         raise InvalidData(f"a chair's role must be one of {roles}", field="chair.role")
+    case = case_of(ctx)
     actor, chair_key = ctx.command.actor, actor_key(chair.id)  # ids compared normalised
-    acting_as_social_worker = actor.role is Role.SOCIAL_WORKER and actor_key(actor.id) == chair_key
-    social_workers = {actor_key(worker) for worker in case_of(ctx).social_workers}
-    if chair_key in social_workers or acting_as_social_worker:
+    workers = {actor_key(worker) for worker in case.social_workers}
+    if actor.role is Role.SOCIAL_WORKER:
+        workers.add(actor_key(actor.id))
+    if chair_key in workers:
         raise ChairNotIndependent(
-            f"{chair.id} has acted on this case as its social worker", chair=chair.id
+            f"{chair.id} has acted on this case as its social worker",
+            chair=chair.id,
+            reason="social_worker",
         )
+    rules = ctx.procedure.rules.independence
+    managers = {actor_key(m) for w, m in case.file.line_managers if actor_key(w) in workers}
+    managers.update(
+        actor_key(m) for w, ms in rules.line_managers.items() if actor_key(w) in workers for m in ms
+    )
+    if chair_key in managers:
+        raise ChairNotIndependent(
+            f"{chair.id} is the line manager of a social worker of this case",
+            chair=chair.id,
+            reason="line_manager",
+        )
+    if rules.exclude_adoption_service and chair_key in {
+        actor_key(a) for a in rules.adoption_service
+    }:
+        raise ChairNotIndependent(
+            f"{chair.id} belongs to the adoption service", chair=chair.id, reason="adoption_service"
+        )
+
+
+def regulation_14(ctx: Context) -> None:
+    """A guard: a planned ending follows what Regulation 14 requires before it.
+
+    The IRO informed (14(2)(b)), and the child's case reviewed (14(1)) or an immediate risk
+    of significant harm recorded by a manager (14(3)), each on or before the ending's date.
+    An unplanned ending is not refused (its notice and the IRO's information follow it).
+
+    Raises:
+        EndingNotReady: Naming what is missing (``missing``).
+    """
+    if not ctx.payload.planned:
+        return
+    case = case_of(ctx)
+    end: date = ctx.payload.end
+    missing = []
+    if case.iro_informed_on is None or case.iro_informed_on > end:
+        missing.append("iro_informed")
+    reviewed = case.case_reviewed_on is not None and case.case_reviewed_on <= end
+    at_risk = case.immediate_risk_on is not None and case.immediate_risk_on <= end
+    if not (reviewed or at_risk):
+        missing.append("case_reviewed")
+    if missing:
+        words = {
+            "iro_informed": "the IRO informed (inform_iro)",
+            "case_reviewed": "the case reviewed (review_case) or an immediate risk recorded "
+            "by a manager (record_immediate_risk)",
+        }
+        raise EndingNotReady(
+            f"a planned ending on {end} needs, on or before it: "
+            + "; ".join(words[m] for m in missing),
+            missing=missing,
+        )
+
+
+def no_advance_notice(ctx: Context) -> bool:
+    """A condition: no advance written notice of the ending was given (Regulation 14(4))."""
+    return not any(notice.advance for notice in case_of(ctx).notices)
+
+
+def iro_not_informed(ctx: Context) -> bool:
+    """A condition: the IRO has not been informed (Regulation 14(3)(b)).
+
+    They are to be told as soon as reasonably practicable after an ending. Informing recorded
+    after a backdated ending's date, but before the ending was entered, counts: they were told.
+    """
+    informed: date | None = case_of(ctx).iro_informed_on
+    return informed is None
+
+
+def review_held(ctx: Context) -> None:
+    """A guard: the learning review was held (not waived), so the chair can report on it."""
+    review = case_of(ctx).review
+    if review is None or review.held_on is None:
+        raise CommandNotAllowed("the chair's report follows a learning review held, not waived")
+
+
+def review_not_waived(ctx: Context) -> bool:
+    """A condition: the learning review was held, not waived."""
+    return ctx.payload.waived is None
+
+
+def review_held_on(ctx: Context) -> date | None:
+    review = case_of(ctx).review
+    return None if review is None else review.held_on
+
+
+def due_not_before_report(ctx: Context) -> None:
+    """A guard: every recommendation is due on or after the report's date."""
+    for i, item in enumerate(ctx.payload.recommendations):
+        if item.due < ctx.payload.issued_on:
+            raise DateOutOfOrder(
+                f"{item.due} is before the report ({ctx.payload.issued_on})",
+                field=f"recommendations[{i}].due",
+            )
+
+
+def open_recommendation(ctx: Context) -> None:
+    """A guard: the recommendation is one of the report's, not yet completed."""
+    wanted = ctx.payload.recommendation
+    for item in case_of(ctx).recommendations:
+        if item.id == wanted:
+            if item.completed_on is not None:
+                raise CommandNotAllowed(f"recommendation {wanted} is completed already")
+            return
+    raise InvalidData(f"no recommendation {wanted} in the report", field="recommendation")
+
+
+def report_issued_on(ctx: Context) -> date | None:
+    report = case_of(ctx).report
+    return None if report is None else report.issued_on
+
+
+def placement_start(ctx: Context) -> date:
+    start: date = case_of(ctx).placement.start
+    return start
 
 
 def waiver_by_manager(ctx: Context) -> None:
@@ -150,9 +281,9 @@ def only_once(attribute: str, what: str) -> Any:
     return guard
 
 
-def with_factors(reader: Any) -> Any:
+def with_factors(reader: Any, **options: Any) -> Any:
     def read(fields: Fields) -> Any:
-        return reader(fields, FACTORS)
+        return reader(fields, FACTORS, **options)
 
     return read
 

@@ -17,12 +17,15 @@ from disruption.domain.events import Event
 from disruption.domain.model import (
     Actor,
     Case,
+    ChairReport,
     Concern,
     ConcernCategory,
     Ending,
     LearningReview,
     Meeting,
     MeetingDecision,
+    Notice,
+    Recommendation,
     SupportOffer,
     SupportType,
     member_reader,
@@ -30,7 +33,7 @@ from disruption.domain.model import (
 )
 from disruption.procedure.definition import FileRecorder, Recorder
 
-__all__ = ["RECORDS"]
+__all__ = ["RECORDS", "RECORDS_V1"]
 
 _category = member_reader(ConcernCategory)
 _support = member_reader(SupportType)
@@ -98,8 +101,66 @@ def placement_ended(case: Case, event: Event) -> dict[str, Any]:
 
 
 def notice_recorded(case: Case, event: Event) -> dict[str, Any]:
-    """Set the date written notice was sent."""
-    return {"notice_sent_on": date.fromisoformat(event.data["sent_on"])}
+    """Set the date written notice was sent (and, from version 2, add it with its recipients)."""
+    sent_on = date.fromisoformat(event.data["sent_on"])
+    recipients = event.data.get("recipients")
+    if recipients is None:  # version 1: no recipients recorded
+        return {"notice_sent_on": sent_on}
+    notice = Notice(sent_on, tuple(recipients), advance=False)
+    return {"notice_sent_on": sent_on, "notices": (*case.notices, notice)}
+
+
+def notice_given(case: Case, event: Event) -> dict[str, Any]:
+    """Add advance notice of the intention to end, with its recipients."""
+    data = event.data
+    notice = Notice(date.fromisoformat(data["sent_on"]), tuple(data["recipients"]), advance=True)
+    return {"notices": (*case.notices, notice)}
+
+
+def iro_informed(case: Case, event: Event) -> dict[str, Any]:
+    """Set when the IRO was informed."""
+    return {"iro_informed_on": date.fromisoformat(event.data["informed_on"])}
+
+
+def case_reviewed(case: Case, event: Event) -> dict[str, Any]:
+    """Set when the child's case was reviewed."""
+    return {"case_reviewed_on": date.fromisoformat(event.data["held_on"])}
+
+
+def immediate_risk_recorded(case: Case, event: Event) -> dict[str, Any]:
+    """Set when a manager recorded an immediate risk."""
+    return {"immediate_risk_on": date.fromisoformat(event.data["on"])}
+
+
+def line_manager_recorded(case: Case, event: Event) -> dict[str, Any]:
+    """Add a (social worker, line manager) pair."""
+    pair = (event.data["social_worker"], event.data["line_manager"])
+    if pair in case.file.line_managers:
+        return {}
+    return {"line_managers": (*case.file.line_managers, pair)}
+
+
+def report_issued(case: Case, event: Event) -> dict[str, Any]:
+    """Set the chair's report and its recommendations (their words stay apart)."""
+    data = event.data
+    report = ChairReport(date.fromisoformat(data["issued_on"]), tuple(data["circulation"]))
+    items = tuple(
+        Recommendation(item["id"], to_role(item["owner"]), date.fromisoformat(item["due"]))
+        for item in data["recommendations"]
+    )
+    return {"report": report, "recommendations": (*case.recommendations, *items)}
+
+
+def recommendation_completed(case: Case, event: Event) -> dict[str, Any]:
+    """Mark a recommendation completed."""
+    wanted = event.data["recommendation"]
+    done = date.fromisoformat(event.data["completed_on"])
+    return {
+        "recommendations": tuple(
+            Recommendation(r.id, r.owner, r.due, done) if r.id == wanted else r
+            for r in case.recommendations
+        )
+    }
 
 
 def learning_review_recorded(case: Case, event: Event) -> dict[str, Any]:
@@ -114,7 +175,7 @@ def learning_review_recorded(case: Case, event: Event) -> dict[str, Any]:
     return {"review": review}
 
 
-RECORDS: Mapping[str, Recorder] = {
+RECORDS_V1: Mapping[str, Recorder] = {
     "ConcernRaised": FileRecorder(concern_raised),
     "SupportOffered": FileRecorder(support_offered),
     "MeetingConvened": FileRecorder(meeting_convened),
@@ -123,4 +184,16 @@ RECORDS: Mapping[str, Recorder] = {
     "NoticeRecorded": FileRecorder(notice_recorded),
     "LearningReviewRecorded": FileRecorder(learning_review_recorded),
 }
-"""The standard procedure's recorders, by event type."""
+"""The standard procedure's recorders in version 1, by event type."""
+
+RECORDS: Mapping[str, Recorder] = {
+    **RECORDS_V1,
+    "IroInformed": FileRecorder(iro_informed),
+    "CaseReviewed": FileRecorder(case_reviewed),
+    "ImmediateRiskRecorded": FileRecorder(immediate_risk_recorded),
+    "NoticeGiven": FileRecorder(notice_given),
+    "LineManagerRecorded": FileRecorder(line_manager_recorded),
+    "ChairReportIssued": FileRecorder(report_issued),
+    "RecommendationCompleted": FileRecorder(recommendation_completed),
+}
+"""The standard procedure's recorders (version 2: a superset of version 1's), by event type."""

@@ -31,6 +31,7 @@ from disruption.domain.model import (
     Actor,
     Case,
     CaseFile,
+    ChairReport,
     Concern,
     ConcernCategory,
     Deadline,
@@ -40,8 +41,10 @@ from disruption.domain.model import (
     Location,
     Meeting,
     MeetingDecision,
+    Notice,
     Placement,
     ProcedureRef,
+    Recommendation,
     Role,
     SupportOffer,
     SupportType,
@@ -49,8 +52,9 @@ from disruption.domain.model import (
 
 __all__ = ["SNAPSHOT_FORMAT", "case_from_snapshot", "snapshot_of"]
 
-SNAPSHOT_FORMAT: Final = 1
-"""The layout of the snapshot text below; bump it whenever the layout changes."""
+SNAPSHOT_FORMAT: Final = 2
+"""The layout of the snapshot text below; bump it whenever the layout changes (2: the
+Regulation 14 records, line managers, the chair's report and its recommendations)."""
 
 T = TypeVar("T")
 
@@ -101,6 +105,15 @@ def _file(file: CaseFile) -> dict[str, Any]:
         ],
         "social_workers": list(file.social_workers),
         "imported": file.imported,
+        "reg14": [file.iro_informed_on, file.case_reviewed_on, file.immediate_risk_on],
+        "notices": [[n.sent_on, list(n.recipients), n.advance] for n in file.notices],
+        "line_managers": [list(pair) for pair in file.line_managers],
+        "report": None
+        if file.report is None
+        else [file.report.issued_on, list(file.report.circulation)],
+        "recommendations": [
+            [r.id, r.owner, r.due, r.completed_on] for r in file.recommendations
+        ],
     }  # fmt: skip
 
 
@@ -214,6 +227,21 @@ def _read_file(file: dict[str, Any], procedure: ProcedureRef) -> CaseFile:
         ),
         social_workers=tuple(file["social_workers"]),
         imported=file["imported"],
+        iro_informed_on=_date(file["reg14"][0]),
+        case_reviewed_on=_date(file["reg14"][1]),
+        immediate_risk_on=_date(file["reg14"][2]),
+        notices=tuple(
+            Notice(date.fromisoformat(on), tuple(to), advance)
+            for on, to, advance in file["notices"]
+        ),
+        line_managers=tuple((worker, manager) for worker, manager in file["line_managers"]),
+        report=None
+        if file["report"] is None
+        else ChairReport(date.fromisoformat(file["report"][0]), tuple(file["report"][1])),
+        recommendations=tuple(
+            Recommendation(rid, Role(owner), date.fromisoformat(due), _date(done))
+            for rid, owner, due, done in file["recommendations"]
+        ),
     )
 
 
