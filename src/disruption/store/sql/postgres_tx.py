@@ -28,7 +28,7 @@ import psycopg
 
 from disruption.store.sql.driver import COPY_FROM, Result, Tx, insert_sql
 
-__all__ = ["PostgresTx"]
+__all__ = ["PostgresTx", "read_row"]
 
 _OFF: Final = "off"
 """Marks, under the key ``""``, a connection whose statements are no longer prepared."""
@@ -53,6 +53,53 @@ def _name(statement: str) -> str:
 def _copy_sql(table: str, columns: tuple[str, ...]) -> str:
     names = ", ".join(f'"{c}"' for c in columns)
     return f"COPY {table} ({names}) FROM STDIN"
+
+
+def read_row(
+    raw: psycopg.Connection[Any],
+    statement: str,
+    params: Sequence[Any],
+    prepared: dict[str, str] | None,
+) -> tuple[Any, ...] | None:
+    """The first row of one read, on a connection in autocommit, prepared after its first use.
+
+    The reads of every command (the command id and the case's snapshot) cost more to plan
+    than to run: after it first runs on a connection, the statement is prepared there and
+    sent as ``EXECUTE`` (in the names kept with the pooled connection, as :class:`PostgresTx`
+    keeps them). A prepared statement gone from the connection (``DISCARD ALL``) is not an
+    error for a read: it is run in full, and the connection prepares nothing more.
+
+    Args:
+        raw: The connection, in autocommit mode.
+        statement: One ``SELECT`` with ``?`` placeholders.
+        params: Its parameters.
+        prepared: The statements prepared on this connection; ``None`` prepares nothing.
+
+    Returns:
+        The first row, or ``None``.
+    """
+    usable = prepared is not None and prepared.get("") != _OFF
+    cursor = psycopg.ClientCursor(raw)
+    name = prepared.get(statement) if usable and prepared is not None else None
+    if name is not None:
+        marks = ", ".join(["%s"] * len(params))
+        try:
+            return cursor.execute(f"EXECUTE {name}({marks})", params).fetchone()
+        except psycopg.errors.InvalidSqlStatementName:
+            assert prepared is not None
+            prepared.clear()
+            prepared[""] = _OFF
+            usable = False
+    row = cursor.execute(_rendered(statement), params).fetchone()
+    if usable and prepared is not None:
+        name = _name(statement)
+        try:
+            cursor.execute(f"PREPARE {name} AS {_numbered(statement)}")
+        except psycopg.Error:
+            prepared[""] = _OFF
+        else:
+            prepared[statement] = name
+    return row
 
 
 class PostgresTx(Tx):
