@@ -5,7 +5,9 @@ a result is needed (:meth:`PostgresTx.sync`) and at commit; psycopg binds their 
 the client (``ClientCursor``, with the server's quoting rules). ``BEGIN`` goes with the first
 batch and ``COMMIT`` with the last, so an append is one or two round trips whatever its
 number of statements (:mod:`disruption.store.sql.writes`): measured here, fewer and cheaper than
-psycopg's pipeline mode, which waits on the socket for each statement.
+psycopg's pipeline mode, which waits on the socket for each statement. A transaction sent
+whole at commit goes without them: the server runs the statements of one message as one
+implicit transaction, all or nothing.
 
 Statements marked ``prepare`` are prepared on the connection after the transaction that
 first sent them (``PREPARE`` outside any transaction: one that never ran, after a failed
@@ -125,9 +127,10 @@ class PostgresTx(Tx):
         self._to_prepare: set[str] = set()
         self._queue: list[tuple[str, Sequence[Any], Result]] = []
         self._cursor = psycopg.ClientCursor(raw)
+        self._begun = not begin
+        """Whether ``BEGIN`` was sent (or the caller's transaction is open)."""
         if begin:
             raw.autocommit = True
-            self._queue.append(("BEGIN", (), Result()))
 
     def execute(
         self, statement: str, params: Sequence[Any] = (), *, prepare: bool = False
@@ -176,6 +179,12 @@ class PostgresTx(Tx):
         """See :meth:`disruption.store.sql.driver.Tx.sync`."""
         if not self._queue:
             return
+        if not self._begun:  # a result wanted before the end: an explicit transaction
+            self._queue.insert(0, ("BEGIN", (), Result()))
+            self._begun = True
+        self._send()
+
+    def _send(self) -> None:
         queued, self._queue = self._queue, []
         cursor = self._cursor
         params = [p for _, ps, _ in queued for p in ps]
@@ -198,8 +207,12 @@ class PostgresTx(Tx):
         if not self._owned:
             self.sync()
             return
-        self._queue.append(("COMMIT", (), Result()))
-        self.sync()  # if it fails, the transaction is still ours to roll back
+        if self._begun:
+            self._queue.append(("COMMIT", (), Result()))
+        # Else nothing was sent yet: the statements go as one message, which the server runs
+        # as one implicit transaction (all or nothing, committed at the end), without a
+        # BEGIN and a COMMIT to run as statements of their own.
+        self._send()  # if it fails, the transaction is still ours to roll back
         self._owned = False
 
     def rollback(self) -> None:
