@@ -508,6 +508,12 @@ def test_postgres_keeps_the_fixed_statements_prepared_and_survives_losing_them(
                 "SELECT count(*) FROM pg_prepared_statements WHERE starts_with(name, 'disruption_')"
             ).scalar_one()
             assert named >= 3
+            statements = conn.exec_driver_sql(
+                "SELECT statement FROM pg_prepared_statements "
+                "WHERE starts_with(name, 'disruption_')"
+            ).scalars()
+            # The command's read (its id and its case's snapshot) is prepared as the writes are.
+            assert any("FROM commands WHERE id = $1), c.version" in s for s in statements)
             conn.exec_driver_sql("DEALLOCATE ALL")  # as a pooler's DISCARD ALL would
             conn.commit()
         # The command's first read meets the gap: run in full, and nothing prepared from then on.
