@@ -465,8 +465,40 @@ def test_postgres_keeps_the_fixed_statements_prepared_and_survives_losing_them(
                 "SELECT count(*) FROM pg_prepared_statements WHERE starts_with(name, 'disruption_')"
             ).scalar_one()
             assert named >= 3
+            statements = conn.exec_driver_sql(
+                "SELECT statement FROM pg_prepared_statements "
+                "WHERE starts_with(name, 'disruption_')"
+            ).scalars()
+            # The command's read (its id and its case's snapshot) is prepared as the writes are.
+            assert any("FROM commands WHERE id = $1), c.version" in s for s in statements)
             conn.exec_driver_sql("DEALLOCATE ALL")  # as a pooler's DISCARD ALL would
             conn.commit()
+        # The command's first read meets the gap: run in full, and nothing prepared from then on.
+        run(store, journey("P-1", T0)[2:3])
+        run(store, journey("P-1", T0)[3:4])
+        assert [e.seq for e in store.events("P-1")] == [1, 2, 3, 4]
+        assert store.verify().ok
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES)
+def test_postgres_write_meeting_lost_statements_fails_once_then_sends_them_in_full(
+    postgres_url: str,
+) -> None:
+    with SqlStore(postgres_url) as store:
+        run(store, journey("P-1", T0)[:2])
+        pooled = store._db.engine.raw_connection()  # the pool's one connection: the store's
+        try:
+            prepared = pooled.info["disruption_prepared"]
+            writes = [n for sql, n in prepared.items() if sql and not sql.startswith("SELECT")]
+            assert writes
+            driver = pooled.driver_connection
+            assert driver is not None
+            for name in writes:  # the write's statements only: the read still finds its own
+                driver.execute(f"DEALLOCATE {name}")
+            driver.commit()
+        finally:
+            pooled.close()
         with pytest.raises(StoreError, match="does not exist"):
             run(store, journey("P-1", T0)[2:3])
         run(store, journey("P-1", T0)[2:3])  # sent in full from then on

@@ -43,6 +43,9 @@ _MODE_WAIT = 5.0
 _IMMEDIATE = "disruption_begin_immediate"
 """Execution option that makes a SQLite transaction begin with ``BEGIN IMMEDIATE``."""
 
+_PREPARED = "disruption_prepared"
+"""Where a pooled PostgreSQL connection keeps the statements the store prepared on it."""
+
 _SQLITE_PRAGMAS = ("PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000")
 
 
@@ -343,7 +346,7 @@ class Database:
     def _begin(self, pooled: Any) -> Tx:
         if not self.postgres:
             return SqliteTx(self._pinned_driver)
-        prepared = pooled.info.setdefault("disruption_prepared", {}) if self._prepare else None
+        prepared = pooled.info.setdefault(_PREPARED, {}) if self._prepare else None
         return open_tx(pooled.driver_connection, True, prepared=prepared)
 
     def driver_row(self, what: str, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
@@ -353,11 +356,12 @@ class Database:
         a read (on PostgreSQL a ``BEGIN`` and a ``ROLLBACK`` beside the query), which cost more
         than the read itself on the hot path of every command. On SQLite it runs on the
         store's own connection, on PostgreSQL on a pooled one, switched to autocommit for the
-        statement and back.
+        statement and back, and prepared there after its first use
+        (:func:`~disruption.store.sql.postgres_tx.read_row`).
 
         Args:
             what: What is done, for errors ("read a case").
-            sql: One ``SELECT`` with ``?`` placeholders (``%s`` on PostgreSQL).
+            sql: One ``SELECT`` with ``?`` placeholders.
             params: Its parameters.
 
         Returns:
@@ -374,12 +378,15 @@ class Database:
                         self._pin()
                     row = self._pinned_driver.execute(sql, params).fetchone()
                 return row
+            from disruption.store.sql.postgres_tx import read_row
+
             pooled = self.engine.raw_connection()
             try:
                 driver: Any = pooled.driver_connection
                 driver.autocommit = True
+                prepared = pooled.info.setdefault(_PREPARED, {}) if self._prepare else None
                 try:
-                    row = driver.execute(sql, params).fetchone()
+                    row = read_row(driver, sql, params, prepared)
                 finally:
                     driver.autocommit = False
             except BaseException:

@@ -14,7 +14,7 @@ from typing import Any, Final
 from disruption.store.sql import audit
 from disruption.store.sql.driver import Tx, returning_supported
 
-__all__ = ["Head", "Taken", "guarded_take", "take_positions"]
+__all__ = ["Head", "Taken", "guarded_take", "take_now", "take_positions"]
 
 _TAKE: Final = 'UPDATE positions SET "last" = "last" + ? WHERE id = 1'
 _PREVIOUS: Final = '(SELECT hash FROM events WHERE "position" = positions."last" - ?)'
@@ -78,6 +78,27 @@ def _take_sqlite(tx: Tx, n: int, written: tuple[str, Sequence[Any]] | None) -> T
         return int(last) - n + 1, previous or audit.GENESIS
 
     return taken
+
+
+def take_now(tx: Tx, n: int) -> Head:
+    """On SQLite, take the next ``n`` positions at once: the first, and the hash to chain to.
+
+    ``BEGIN IMMEDIATE`` serialises writers, so what the transaction reads is the latest and
+    the statement's answer is there at once (no :meth:`Tx.sync`, no function to call later).
+
+    Args:
+        tx: A write transaction (SQLite).
+        n: How many positions (0 takes none but still writes the counter).
+
+    Returns:
+        The first position taken and the hash of the event before it.
+    """
+    if _RETURNING:
+        ((last, previous),) = tx.execute(_TAKE_RETURNING, (n, n)).fetchall()
+    else:
+        tx.execute(_TAKE, (n,))
+        ((last, previous),) = tx.execute(_TAKEN, (n,)).fetchall()
+    return int(last) - n + 1, previous or audit.GENESIS
 
 
 def take_positions(tx: Tx, n: int, written: tuple[str, Sequence[Any]] | None = None) -> Taken:

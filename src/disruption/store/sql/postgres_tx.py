@@ -5,7 +5,9 @@ a result is needed (:meth:`PostgresTx.sync`) and at commit; psycopg binds their 
 the client (``ClientCursor``, with the server's quoting rules). ``BEGIN`` goes with the first
 batch and ``COMMIT`` with the last, so an append is one or two round trips whatever its
 number of statements (:mod:`disruption.store.sql.writes`): measured here, fewer and cheaper than
-psycopg's pipeline mode, which waits on the socket for each statement.
+psycopg's pipeline mode, which waits on the socket for each statement. A transaction sent
+whole at commit goes without them: the server runs the statements of one message as one
+implicit transaction, all or nothing.
 
 Statements marked ``prepare`` are prepared on the connection after the transaction that
 first sent them (``PREPARE`` outside any transaction: one that never ran, after a failed
@@ -28,7 +30,7 @@ import psycopg
 
 from disruption.store.sql.driver import COPY_FROM, Result, Tx, insert_sql
 
-__all__ = ["PostgresTx"]
+__all__ = ["PostgresTx", "read_row"]
 
 _OFF: Final = "off"
 """Marks, under the key ``""``, a connection whose statements are no longer prepared."""
@@ -55,6 +57,53 @@ def _copy_sql(table: str, columns: tuple[str, ...]) -> str:
     return f"COPY {table} ({names}) FROM STDIN"
 
 
+def read_row(
+    raw: psycopg.Connection[Any],
+    statement: str,
+    params: Sequence[Any],
+    prepared: dict[str, str] | None,
+) -> tuple[Any, ...] | None:
+    """The first row of one read, on a connection in autocommit, prepared after its first use.
+
+    The reads of every command (the command id and the case's snapshot) cost more to plan
+    than to run: after it first runs on a connection, the statement is prepared there and
+    sent as ``EXECUTE`` (in the names kept with the pooled connection, as :class:`PostgresTx`
+    keeps them). A prepared statement gone from the connection (``DISCARD ALL``) is not an
+    error for a read: it is run in full, and the connection prepares nothing more.
+
+    Args:
+        raw: The connection, in autocommit mode.
+        statement: One ``SELECT`` with ``?`` placeholders.
+        params: Its parameters.
+        prepared: The statements prepared on this connection; ``None`` prepares nothing.
+
+    Returns:
+        The first row, or ``None``.
+    """
+    usable = prepared is not None and prepared.get("") != _OFF
+    cursor = psycopg.ClientCursor(raw)
+    name = prepared.get(statement) if usable and prepared is not None else None
+    if name is not None:
+        marks = ", ".join(["%s"] * len(params))
+        try:
+            return cursor.execute(f"EXECUTE {name}({marks})", params).fetchone()
+        except psycopg.errors.InvalidSqlStatementName:
+            assert prepared is not None
+            prepared.clear()
+            prepared[""] = _OFF
+            usable = False
+    row = cursor.execute(_rendered(statement), params).fetchone()
+    if usable and prepared is not None:
+        name = _name(statement)
+        try:
+            cursor.execute(f"PREPARE {name} AS {_numbered(statement)}")
+        except psycopg.Error:
+            prepared[""] = _OFF
+        else:
+            prepared[statement] = name
+    return row
+
+
 class PostgresTx(Tx):
     """A :class:`~disruption.store.sql.driver.Tx` on a psycopg 3 connection.
 
@@ -78,9 +127,10 @@ class PostgresTx(Tx):
         self._to_prepare: set[str] = set()
         self._queue: list[tuple[str, Sequence[Any], Result]] = []
         self._cursor = psycopg.ClientCursor(raw)
+        self._begun = not begin
+        """Whether ``BEGIN`` was sent (or the caller's transaction is open)."""
         if begin:
             raw.autocommit = True
-            self._queue.append(("BEGIN", (), Result()))
 
     def execute(
         self, statement: str, params: Sequence[Any] = (), *, prepare: bool = False
@@ -129,6 +179,12 @@ class PostgresTx(Tx):
         """See :meth:`disruption.store.sql.driver.Tx.sync`."""
         if not self._queue:
             return
+        if not self._begun:  # a result wanted before the end: an explicit transaction
+            self._queue.insert(0, ("BEGIN", (), Result()))
+            self._begun = True
+        self._send()
+
+    def _send(self) -> None:
         queued, self._queue = self._queue, []
         cursor = self._cursor
         params = [p for _, ps, _ in queued for p in ps]
@@ -151,8 +207,12 @@ class PostgresTx(Tx):
         if not self._owned:
             self.sync()
             return
-        self._queue.append(("COMMIT", (), Result()))
-        self.sync()  # if it fails, the transaction is still ours to roll back
+        if self._begun:
+            self._queue.append(("COMMIT", (), Result()))
+        # Else nothing was sent yet: the statements go as one message, which the server runs
+        # as one implicit transaction (all or nothing, committed at the end), without a
+        # BEGIN and a COMMIT to run as statements of their own.
+        self._send()  # if it fails, the transaction is still ours to roll back
         self._owned = False
 
     def rollback(self) -> None:

@@ -39,17 +39,14 @@ _SNAPSHOT = sa.select(
     schema.cases.c.snapshot,
 ).where(schema.cases.c.id == sa.bindparam("case"))
 """A case's version, procedure and snapshot (built once: SQLAlchemy caches its compiled form)."""
-_SQLITE_SNAPSHOT = "SELECT version, procedure, procedure_version, snapshot FROM cases WHERE id = ?"
-_POSTGRES_SNAPSHOT = _SQLITE_SNAPSHOT.replace("?", "%s")
+_DRIVER_SNAPSHOT = "SELECT version, procedure, procedure_version, snapshot FROM cases WHERE id = ?"
 """The same, on the drivers' own connections: the hot path of every command."""
-_SQLITE_APPLIED = "SELECT 1 FROM commands WHERE id = ?"
-_POSTGRES_APPLIED = _SQLITE_APPLIED.replace("?", "%s")
+_APPLIED = "SELECT 1 FROM commands WHERE id = ?"
 """Whether a command id was applied: asked before every command with an id, on the driver."""
-_SQLITE_APPLIED_OR_SNAPSHOT = (
+_APPLIED_OR_SNAPSHOT = (
     "SELECT (SELECT 1 FROM commands WHERE id = ?), c.version, c.procedure, "
     "c.procedure_version, c.snapshot FROM (SELECT 1) AS o LEFT JOIN cases AS c ON c.id = ?"
 )
-_POSTGRES_APPLIED_OR_SNAPSHOT = _SQLITE_APPLIED_OR_SNAPSHOT.replace("?", "%s")
 """Whether a command id was applied, and its case's snapshot row, in one statement (one row,
 the case's columns ``NULL`` when there is no such case): what every command with an id asks
 first."""
@@ -126,10 +123,7 @@ class Reads:
             StoreError: When the database cannot be read.
             SchemaError: When an event was written by a newer version of disruption.
         """
-        sqlite = self._db.engine.dialect.name == "sqlite"
-        row = self._db.driver_row(
-            "read a case", _SQLITE_SNAPSHOT if sqlite else _POSTGRES_SNAPSHOT, (case,)
-        )
+        row = self._db.driver_row("read a case", _DRIVER_SNAPSHOT, (case,))
         return None if row is None else self._snapshot_of_row(case, row)
 
     def snapshot_unless_applied(
@@ -153,9 +147,7 @@ class Reads:
         """
         if command_id is None:
             return self.snapshot(case)
-        sqlite = self._db.engine.dialect.name == "sqlite"
-        query = _SQLITE_APPLIED_OR_SNAPSHOT if sqlite else _POSTGRES_APPLIED_OR_SNAPSHOT
-        row = self._db.driver_row("read a case", query, (command_id, case))
+        row = self._db.driver_row("read a case", _APPLIED_OR_SNAPSHOT, (command_id, case))
         assert row is not None  # one row always
         if row[0] is not None:
             return Applied(command_id)
@@ -202,9 +194,7 @@ class Reads:
         # Asked before every command with an id, and almost always answered "none": one
         # lookup of the key on the driver first (through SQLAlchemy, the query below cost
         # more than a durable SQLite commit).
-        sqlite = self._db.engine.dialect.name == "sqlite"
-        applied = _SQLITE_APPLIED if sqlite else _POSTGRES_APPLIED
-        if self._db.driver_row("read a command", applied, (command_id,)) is None:
+        if self._db.driver_row("read a command", _APPLIED, (command_id,)) is None:
             return ()
         events, commands = schema.events, schema.commands
         span = events.c.position.between(commands.c.first_position, commands.c.last_position)

@@ -29,7 +29,7 @@ from disruption.domain.model import Case
 from disruption.engine.ports import NewCase
 from disruption.store.sql import event_rows, keys, rows
 from disruption.store.sql.driver import COPY_FROM, Tx, ask_in, insert_sql
-from disruption.store.sql.positions import Head, guarded_take, take_positions
+from disruption.store.sql.positions import Head, guarded_take, take_now, take_positions
 from disruption.store.sql.snapshots import snapshot_of
 
 __all__ = [
@@ -75,6 +75,8 @@ _UPSERT_DEADLINE: Final = (
 )
 _DELETE_DEADLINE: Final = "DELETE FROM deadlines WHERE case_id = ? AND deadline_id = ?"
 _EVENT_COLUMNS: Final = (*event_rows.EVENT_COLUMNS, "hash")
+_INSERT_EVENT: Final = insert_sql("events", _EVENT_COLUMNS)
+_INSERT_COMMAND: Final = insert_sql("commands", rows.COMMAND_COLUMNS)
 
 
 @functools.lru_cache(maxsize=32)
@@ -224,6 +226,8 @@ def _append(
     snapshot: str | None,
     held: dict[str, str] | None = None,
 ) -> Head:
+    if not tx.postgres:
+        return _append_sqlite(tx, case, events, texts, expected, snapshot, held)
     # Lock order: the case's deadline rows, its row, then the counter (see the module's doc).
     _write_deadlines(tx, case, events)
     written = _case_statement(case, expected, snapshot)
@@ -248,6 +252,41 @@ def _append(
         previous = _write_events(tx, events, first, previous)
     tx.commit()
     return first + len(events) - 1, previous
+
+
+def _append_sqlite(
+    tx: Tx,
+    case: Case,
+    events: Sequence[Event],
+    texts: Sequence[PersonalText],
+    expected: int,
+    snapshot: str | None,
+    held: dict[str, str] | None,
+) -> Head:
+    """:func:`_append` on SQLite, where every statement runs at once.
+
+    ``BEGIN IMMEDIATE`` holds the database's one write lock from the start, so nothing waits
+    on row locks and each answer is read as it comes: a stale case is refused before the
+    counter is taken, and the events' rows and hashes are built from the counter's answer.
+    The same statements as on a server but for the order, with nothing queued.
+    """
+    _write_deadlines(tx, case, events)
+    sql, params = _case_statement(case, expected, snapshot)
+    if tx.execute(sql, params).rowcount != 1:
+        raise Stale
+    if texts:
+        key_of = keys.ask_keys(tx, {t.child for t in texts})() if held is None else held
+        sealed_texts = keys.sealed_rows(texts, key_of)
+        tx.insert("personal_texts", rows.TEXT_COLUMNS, sealed_texts)
+    n = len(events)
+    first, previous = take_now(tx, n)
+    if events:
+        chained = event_rows.chained_values(events, first, previous)
+        tx.executemany(_INSERT_EVENT, chained)
+        tx.executemany(_INSERT_COMMAND, rows.command_values(events, first))
+        previous = chained[-1][-1]
+    tx.commit()
+    return first + n - 1, previous
 
 
 def _new_cases(tx: Tx, batch: Sequence[NewCase]) -> list[NewCase]:
