@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 
 from disruption import logs
 from disruption.domain.clock import SystemClock, london_date
+from disruption.exceptions import ServiceConfigError
 from disruption.service import Settings, create_app
 from disruption.service.board import SESSION_COOKIE, csrf_token
 from tests.test_service import SW, TM, at, bearer, concern, db, opening, post
@@ -258,6 +259,9 @@ def test_free_text_is_shown_only_to_the_roles_allowed_and_never_logged(
 
 
 def test_the_text_readers_are_configurable(db: str) -> None:
+    with pytest.raises(ServiceConfigError, match="'wizard' is not a role") as refused:
+        Settings(db=db, dev_tokens=True, text_readers=("iro", "wizard"))
+    assert refused.value.option == "--text-reader"
     app = create_app(Settings(db=db, dev_tokens=True, text_readers=("carer",)))
     with TestClient(app, base_url=LOOPBACK) as client:
         reason = _with_free_text(client)

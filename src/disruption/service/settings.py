@@ -22,6 +22,7 @@ from typing import Any
 import attrs
 
 from disruption.domain.commands import MAX_LINE
+from disruption.domain.model import Role
 from disruption.exceptions import ServiceConfigError
 
 __all__ = ["DEV_AUDIENCE", "DEV_ISSUER", "TEXT_READERS", "Settings", "is_loopback"]
@@ -143,6 +144,11 @@ class Settings:
         if bad:
             raise ServiceConfigError(
                 f"{bad[0]} is not accepted: only public-key signatures", option="--algorithms"
+            )
+        unknown = sorted(set(self.text_readers) - {r.value for r in Role})
+        if unknown:
+            raise ServiceConfigError(
+                f"{unknown[0]!r} is not a role of the procedure", option="--text-reader"
             )
         if self.max_body < 1:
             raise ServiceConfigError("must be at least 1 byte", option="--max-body")
