@@ -296,6 +296,9 @@ def test_the_board_lists_open_cases_by_state_and_deadlines_due_and_overdue(
     assert "1. open_case" in case.text
     assert "2. raise_concern" in case.text
     assert "placed to concern_raised" in case.text
+    # each command's data fields, from the contract's JSON Schema
+    assert "<summary>no_further_action</summary>" in case.text
+    assert '<th scope="row"><code>reason</code></th><td>yes</td>' in case.text
 
 
 def test_the_procedure_page_lists_states_and_transitions_and_offers_the_mermaid(

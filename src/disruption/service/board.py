@@ -463,6 +463,54 @@ def _timeline(page: _Page, case: Case, events: Sequence[Any]) -> tuple[list[dict
     return entries, shown
 
 
+def _schema_fields(
+    properties: Mapping[str, Any], required: Sequence[str], prefix: str = ""
+) -> list[dict[str, Any]]:
+    rows = []
+    for name, spec in properties.items():
+        if spec.get("type") == "object" and "properties" in spec:
+            rows.extend(
+                _schema_fields(spec["properties"], spec.get("required", ()), f"{prefix}{name}.")
+            )
+            continue
+        items = spec.get("items") if isinstance(spec.get("items"), Mapping) else {}
+        if "enum" in spec:
+            kind = "one of " + ", ".join(str(v) for v in spec["enum"])
+        elif "enum" in items:
+            kind = "a list of: " + ", ".join(str(v) for v in items["enum"])
+        elif spec.get("type") == "array":
+            kind = "a list"
+        else:
+            kind = {"string": "text", "boolean": "true or false"}.get(spec.get("type", ""), "")
+            kind = kind or str(spec.get("type", "a value"))
+        rows.append(
+            {
+                "name": f"{prefix}{name}",
+                "required": name in required,
+                "kind": kind,
+                "description": str(spec.get("description", "")),
+            }
+        )
+    return rows
+
+
+def _command_fields() -> dict[str, list[dict[str, Any]]]:
+    """Each command's data fields, as the shipped JSON Schema of a command describes them."""
+    schema = json.loads(
+        resources.files("disruption").joinpath("schemas/command.schema.json").read_text("utf-8")
+    )
+    fields: dict[str, list[dict[str, Any]]] = {}
+    for rule in schema.get("allOf", ()):
+        name = rule.get("if", {}).get("properties", {}).get("command", {}).get("const")
+        data = rule.get("then", {}).get("properties", {}).get("data", {})
+        if isinstance(name, str) and "properties" in data:
+            fields[name] = _schema_fields(data["properties"], data.get("required", ()))
+    return fields
+
+
+_FIELDS = _command_fields()
+
+
 def _available(procedure: Procedure, case: Case | None) -> list[str]:
     """The commands that act in the case's state (only the opening one for a new case)."""
     if case is None:
@@ -484,6 +532,7 @@ def _case_view(page: _Page, ref: str) -> dict[str, Any]:
             "case": None,
             "ref": ref,
             "commands": _available(service.procedure, None),
+            "fields": _FIELDS,
             "procedure": service.procedure,
             "version": 0,
         }
@@ -508,6 +557,7 @@ def _case_view(page: _Page, ref: str) -> dict[str, Any]:
         "deadlines": deadlines,
         "timeline": entries,
         "commands": _available(procedure, case),
+        "fields": _FIELDS,
         "procedure": procedure,
         "version": case.version,
     }
