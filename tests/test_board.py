@@ -291,6 +291,7 @@ def test_the_board_lists_open_cases_by_state_and_deadlines_due_and_overdue(
     assert '<strong class="overdue">(overdue)</strong>' in later.text
     found = client.get("/board/case?case=P-2", follow_redirects=False)
     assert found.headers["location"] == "/board/cases/P-2"
+    assert client.get("/board/case?case=+", follow_redirects=False).headers["location"] == "/"
     case = client.get("/board/cases/P-2")
     assert '<ol class="timeline">' in case.text
     assert "1. open_case" in case.text

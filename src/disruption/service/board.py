@@ -388,6 +388,8 @@ async def find_case(
 ) -> RedirectResponse:
     """The board's "go to a case" form: to the case's page."""
     await _page(request)
+    if not case.strip():
+        return RedirectResponse("/", status_code=303)
     return RedirectResponse(f"/board/cases/{quote(case.strip(), safe='')}", status_code=303)
 
 
