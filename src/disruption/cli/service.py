@@ -51,11 +51,19 @@ def serve(
     source: Annotated[str, typer.Option(help="The CloudEvents source.")] = DEFAULT_SOURCE,
     procedure: ProcedureOption = None,
     keys: KeysOption = None,
+    text_reader: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A role the case board shows free text to (repeat it for several); by "
+            "default social workers, their managers, the head of service and the IRO."
+        ),
+    ] = None,
 ) -> None:
     """Serve the engine over HTTP: commands, cases, deadlines, events (docs/integration.md)."""
     try:
         from disruption.service import Settings
         from disruption.service import serve as run
+        from disruption.service.settings import TEXT_READERS
     except ImportError as error:
         raise fail(
             f"serve needs the server extra ({error.name} is missing): "
@@ -77,6 +85,7 @@ def serve(
         dev_tokens=dev_tokens,
         max_body=max_body,
         source=source,
+        text_readers=tuple(text_reader) if text_reader else TEXT_READERS,
     )
     if dev_tokens:
         err.print(

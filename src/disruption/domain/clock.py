@@ -87,7 +87,10 @@ def london_date(at: datetime) -> date:
     Returns:
         The date on a London wall calendar at that instant.
     """
-    return _shared(at.astimezone(LONDON).date())
+    day = at.astimezone(LONDON).date()
+    if type(day) is not date:  # pendulum's Date (SystemClock): a plain date, as stored
+        day = date(day.year, day.month, day.day)
+    return _shared(day)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -6,8 +6,8 @@ module itself may move or change without notice.
 :func:`create_app` builds it from :class:`~disruption.service.settings.Settings`; the store
 is opened when the application starts (each uvicorn worker process opens its own) and
 closed when it stops. The routes are in :mod:`disruption.service.api` (and the development
-token route, included only with ``--dev-tokens``); server-rendered pages (a case board) are
-meant to be another router of their own, with their templates beside it, included here.
+token route, included only with ``--dev-tokens``); the case board's pages are in
+:mod:`disruption.service.board`, with their templates and stylesheet beside it.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from disruption import logs
 from disruption.domain.clock import Clock
 from disruption.exceptions import DisruptionError
+from disruption.service import board
 from disruption.service.api import HttpProblem, Service, dev_router, router
 from disruption.service.problems import MEDIA_TYPE, problem, problem_of
 from disruption.service.settings import Settings
@@ -166,6 +167,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(router)
     if settings.dev_tokens:
         app.include_router(dev_router)
+    board.install(app)
     app.add_exception_handler(DisruptionError, _library_error)
     app.add_exception_handler(HttpProblem, _http_problem)
     app.add_exception_handler(HTTPException, _http_error)

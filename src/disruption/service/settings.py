@@ -15,21 +15,39 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from disruption.domain.commands import MAX_LINE
+from disruption.domain.model import Role
 from disruption.exceptions import ServiceConfigError
 
-__all__ = ["DEV_AUDIENCE", "DEV_ISSUER", "Settings", "is_loopback"]
+__all__ = ["DEV_AUDIENCE", "DEV_ISSUER", "TEXT_READERS", "Settings", "is_loopback"]
 
 DEV_ISSUER = "urn:disruption:dev"
 """The issuer of development tokens, unless ``--issuer`` names another."""
 
 DEV_AUDIENCE = "disruption"
 """The audience of development tokens, unless ``--audience`` names another."""
+
+
+TEXT_READERS = (
+    "social_worker",
+    "supervising_social_worker",
+    "team_manager",
+    "fostering_team_manager",
+    "head_of_service",
+    "iro",
+)
+"""The roles the case board shows free text to, unless ``--text-reader`` names others: the
+child's social workers, their managers and the IRO; not carers, children, other agencies."""
+
+
+def _strings(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
 
 
 def is_loopback(host: str) -> bool:
@@ -74,6 +92,8 @@ class Settings:
         max_body: The largest request body accepted, in bytes (413 above it).
         source: The CloudEvents ``source`` of the events served.
         poll: How often, in seconds, an event stream looks for new events.
+        text_readers: The roles the case board shows free text to (``--text-reader``);
+            :data:`TEXT_READERS` by default.
     """
 
     db: str
@@ -92,6 +112,7 @@ class Settings:
     max_body: int = MAX_LINE
     source: str = "urn:disruption"
     poll: float = 0.5
+    text_readers: tuple[str, ...] = attrs.field(default=TEXT_READERS, converter=_strings)
 
     def __attrs_post_init__(self) -> None:
         if self.dev_tokens:  # development tokens' own issuer and audience, unless given
@@ -123,6 +144,11 @@ class Settings:
         if bad:
             raise ServiceConfigError(
                 f"{bad[0]} is not accepted: only public-key signatures", option="--algorithms"
+            )
+        unknown = sorted(set(self.text_readers) - {r.value for r in Role})
+        if unknown:
+            raise ServiceConfigError(
+                f"{unknown[0]!r} is not a role of the procedure", option="--text-reader"
             )
         if self.max_body < 1:
             raise ServiceConfigError("must be at least 1 byte", option="--max-body")
