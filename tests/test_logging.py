@@ -272,6 +272,21 @@ def test_configured_json_output_has_the_names_and_no_free_text() -> None:
         assert secret not in stream.getvalue()
 
 
+def test_configured_without_a_stream_writes_to_stderr_as_it_is_when_logging(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A host (or a test runner, as typer's CliRunner does) swaps sys.stderr after configuring
+    # and closes the old stream: later lines go to the new one, never to the closed one.
+    first = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    configure("warning")
+    first.close()
+    second = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", second)
+    get_logger("disruption.test").warning("store.keys_in_case_store")
+    assert "store.keys_in_case_store" in second.getvalue()
+
+
 # A host embedding the library: the README's two commands, then whatever it set up logs.
 HOST = """
 import sys

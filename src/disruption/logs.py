@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Iterator, MutableMapping
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import structlog
 
@@ -163,13 +163,29 @@ def get_logger(name: str) -> LibraryLogger:
     return LibraryLogger(name)
 
 
+class _CurrentStderr:
+    """Standard error as it is when a line is written, not as it was when logging was set up.
+
+    A host (or a test runner) that swaps ``sys.stderr`` after :func:`configure` and closes the
+    old stream would otherwise make every later log line fail with "I/O operation on closed
+    file".
+    """
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure(level: str = "warning", *, json: bool = False, stream: TextIO | None = None) -> None:
     """Configure structlog for an application: level, format, and the personal-data filter.
 
     Args:
         level: The lowest level written (``debug``, ``info``, ``warning``, ``error``).
         json: Write one JSON object per line instead of readable text.
-        stream: Where to write; standard error by default.
+        stream: Where to write; by default standard error, whichever stream ``sys.stderr``
+            is when each line is written.
     """
     renderer: Any = (
         structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
@@ -184,6 +200,6 @@ def configure(level: str = "warning", *, json: bool = False, stream: TextIO | No
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping()[level.upper()]
         ),
-        logger_factory=structlog.PrintLoggerFactory(stream or sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(stream or cast("TextIO", _CurrentStderr())),
         cache_logger_on_first_use=False,
     )
