@@ -210,7 +210,7 @@ _READERS: dict[type[Any], Callable[[object], Any]] = {}
 """Each enumeration's :func:`~disruption.domain.model.member_reader`, made when first used."""
 
 
-def _member(kind: type[E], value: object, path: str) -> E:
+def _member(kind: type[E], value: object, fields: Fields, name: str, index: int = -1) -> E:
     read = _READERS.get(kind)
     if read is None:
         read = _READERS[kind] = member_reader(kind)
@@ -218,6 +218,7 @@ def _member(kind: type[E], value: object, path: str) -> E:
         return read(value) if isinstance(value, str) else kind("\x00not a member")
     except ValueError:
         allowed = ", ".join(m.value for m in kind)
+        path = fields.path(name) if index < 0 else f"{fields.path(name)}[{index}]"
         raise InvalidData(f"must be one of {allowed}", field=path) from None
 
 
@@ -333,12 +334,12 @@ class Fields:
     def choice(self, name: str, kind: type[E], *, required: bool = True) -> Any:
         """Read one value of an enumeration."""
         value = self._get(name, required)
-        return None if value is None else _member(kind, value, self.path(name))
+        return None if value is None else _member(kind, value, self, name)
 
     def choices(self, name: str, kind: type[E], *, non_empty: bool = False) -> tuple[E, ...]:
         """Read a list of values of an enumeration."""
         items = self._list(name, non_empty)
-        return tuple(_member(kind, v, f"{self.path(name)}[{i}]") for i, v in enumerate(items))
+        return tuple([_member(kind, v, self, name, i) for i, v in enumerate(items)])
 
     def labels(
         self, name: str, allowed: frozenset[str], *, non_empty: bool = False

@@ -479,6 +479,15 @@ class Case:
         On the hot path of every recorded step: the file's fields are read at once and the
         new file built by position, not through ``attrs.evolve``'s per-field lookups.
         """
+        return self.rebuilt(self.state, self.version, self.updated_at, changes)
+
+    def rebuilt(
+        self, state: str, version: int, updated_at: datetime, changes: dict[str, Any]
+    ) -> Case:
+        """Return the case at another state and version with fields of its file replaced.
+
+        What :meth:`moved` then :meth:`with_file` return, built once (the fold's step).
+        """
         values: list[Any] = list(_FILE_VALUES(self.file))
         for name, value in changes.items():
             values[_FILE_INDEX[name]] = value
@@ -486,9 +495,9 @@ class Case:
             values[_OPEN_INDEX] = None  # no longer known
         moved: Case = _new(Case)
         _SET_ID(moved, self.id)
-        _SET_STATE(moved, self.state)
-        _SET_VERSION(moved, self.version)
-        _SET_UPDATED_AT(moved, self.updated_at)
+        _SET_STATE(moved, state)
+        _SET_VERSION(moved, version)
+        _SET_UPDATED_AT(moved, updated_at)
         _SET_FILE(moved, CaseFile(*values))
         return moved
 
