@@ -14,6 +14,7 @@ from typing import Any
 
 from disruption.core.system import BOOKKEEPING, IMPORTED, MIGRATED
 from disruption.domain.chain import appended, replaced
+from disruption.domain.clock import shared_date
 from disruption.domain.events import DeadlineChange, Event
 from disruption.domain.model import (
     Case,
@@ -62,7 +63,7 @@ def _opened(event: Event, placement: Placement | None = None) -> Case:
         p = data["placement"]
         placement = Placement(
             id=p["id"],
-            start=date.fromisoformat(p["start"]),
+            start=shared_date(date.fromisoformat(p["start"])),
             type=p["type"],
             provider=p["provider"],
             location=p["location"],

@@ -36,6 +36,7 @@ from typing import Any, TypeVar
 
 import attrs
 
+from disruption.domain.clock import shared_date
 from disruption.domain.model import Actor, Role, check_reference, member_reader
 from disruption.exceptions import DateOutOfRange, InputError, InvalidData
 
@@ -288,7 +289,7 @@ class Fields:
                 pass
             else:
                 if EARLIEST_DATE <= day <= LATEST_DATE:
-                    return day
+                    return shared_date(day)
                 raise DateOutOfRange(
                     f"must be from {EARLIEST_DATE} to {LATEST_DATE}, not {value}",
                     field=self.path(name),

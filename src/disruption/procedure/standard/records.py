@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from disruption.domain.chain import appended
-from disruption.domain.clock import london_date
+from disruption.domain.clock import london_date, shared_date
 from disruption.domain.events import Event
 from disruption.domain.model import (
     Actor,
@@ -37,8 +37,12 @@ _support = member_reader(SupportType)
 _decision = member_reader(MeetingDecision)
 
 
+def _day(value: Any) -> date:
+    return shared_date(date.fromisoformat(value))
+
+
 def _date(value: Any) -> date | None:
-    return None if value is None else date.fromisoformat(value)
+    return None if value is None else _day(value)
 
 
 def _actor(value: Any) -> Actor | None:
@@ -69,7 +73,7 @@ def meeting_convened(case: Case, event: Event) -> dict[str, Any]:
     """Add the convened meeting."""
     chair = _actor(event.data["chair"])
     assert chair is not None
-    meeting = Meeting(date.fromisoformat(event.data["date"]), chair)
+    meeting = Meeting(_day(event.data["date"]), chair)
     return {"meetings": (*case.meetings, meeting)}
 
 
@@ -80,7 +84,7 @@ def meeting_recorded(case: Case, event: Event) -> dict[str, Any]:
     held = Meeting(  # built whole (Meeting has no validators), not through attrs.evolve
         convened.date,
         convened.chair,
-        date.fromisoformat(data["held_on"]),
+        _day(data["held_on"]),
         _decision(data["decision"]),
         tuple(data["factors"]),
         data.get("child_views") is not None,
@@ -91,15 +95,13 @@ def meeting_recorded(case: Case, event: Event) -> dict[str, Any]:
 def placement_ended(case: Case, event: Event) -> dict[str, Any]:
     """Set the ending."""
     data = event.data
-    ending = Ending(
-        date.fromisoformat(data["end"]), data["reason"], data["planned"], data.get("left_care")
-    )
+    ending = Ending(_day(data["end"]), data["reason"], data["planned"], data.get("left_care"))
     return {"ending": ending}
 
 
 def notice_recorded(case: Case, event: Event) -> dict[str, Any]:
     """Set the date written notice was sent."""
-    return {"notice_sent_on": date.fromisoformat(event.data["sent_on"])}
+    return {"notice_sent_on": _day(event.data["sent_on"])}
 
 
 def learning_review_recorded(case: Case, event: Event) -> dict[str, Any]:
