@@ -37,7 +37,7 @@ from typing import Any, TypeVar
 import attrs
 
 from disruption.domain.clock import shared_date
-from disruption.domain.model import Actor, Role, check_reference, member_reader
+from disruption.domain.model import Actor, Role, check_reference, is_reference, member_reader
 from disruption.exceptions import DateOutOfRange, InputError, InvalidData
 
 __all__ = [
@@ -275,7 +275,9 @@ class Fields:
     def reference(self, name: str, *, required: bool = True) -> Any:
         """Read a pseudonymous reference (see :func:`disruption.domain.model.check_reference`)."""
         value = self._get(name, required)
-        return None if value is None else check_reference(value, self.path(name))
+        if value is None or is_reference(value):
+            return value
+        return check_reference(value, self.path(name))  # raises, naming the field
 
     def date(self, name: str, *, required: bool = True) -> Any:
         """Read a calendar date written ``YYYY-MM-DD``."""

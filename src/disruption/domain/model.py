@@ -53,6 +53,7 @@ __all__ = [
     "SupportType",
     "actor_key",
     "check_reference",
+    "is_reference",
     "member_reader",
     "to_role",
 ]
@@ -80,6 +81,15 @@ def check_reference(value: object, field: str) -> str:
             field=field,
         )
     return value
+
+
+def is_reference(value: object) -> bool:
+    """Whether a value is a pseudonymous reference (what :func:`check_reference` accepts).
+
+    >>> is_reference("sw-17"), is_reference("Jane Smith")
+    (True, False)
+    """
+    return isinstance(value, str) and _REFERENCE.fullmatch(value) is not None
 
 
 def _reference(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:

@@ -109,7 +109,16 @@ def _fields_of(kind: type) -> Callable[[Any], JSON]:
     names = tuple(name for name, _ in _plan(kind))
 
     def fields(value: Any) -> JSON:
-        return {name: _plain(getattr(value, name)) for name in names}
+        out: dict[str, JSON] = {}
+        for name in names:
+            field = getattr(value, name)
+            kind = type(field)
+            if kind in _SCALARS:
+                out[name] = field
+            else:
+                convert = _CONVERTERS.get(kind)
+                out[name] = _plain(field) if convert is None else convert(field)
+        return out
 
     return fields
 
