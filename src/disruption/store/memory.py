@@ -120,8 +120,10 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._events: dict[str, list[Record]] = {}
-        """Each case's events, compact (see :func:`_compact`)."""
+        self._events: dict[str, Record | list[Record]] = {}
+        """Each case's events, compact (see :func:`_compact`): a case of one event keeps the
+        record alone, a list from the second on (a new case adds no list for the garbage
+        collector to follow)."""
         self._actors: dict[tuple[str, str], Actor] = {}
         """One actor per id and role, shared by the events read back."""
         self._cases: dict[str, Case] = {}
@@ -141,7 +143,19 @@ class MemoryStore:
     def events(self, case: str) -> Sequence[Event]:
         """Return a case's events in sequence order."""
         actors = self._actors
-        return tuple(_event(r, actors) for r in self._events.get(case, ()))
+        return tuple(_event(r, actors) for r in self._records(case))
+
+    def _records(self, case: str) -> Sequence[Record]:
+        stored = self._events.get(case)
+        if stored is None:
+            return ()
+        return stored if type(stored) is list else (stored,)  # type: ignore[return-value]
+
+    def _count(self, case: str) -> int:
+        stored = self._events.get(case)
+        if stored is None:
+            return 0
+        return len(stored) if type(stored) is list else 1
 
     def snapshot(self, case: str) -> Snapshot | None:
         """Return a case as last stored (the case object itself: it is immutable)."""
@@ -191,8 +205,7 @@ class MemoryStore:
         texts: Sequence[PersonalText],
         expected_version: int,
     ) -> None:
-        events_of_case = self._events.get(case.id)
-        stored = 0 if events_of_case is None else len(events_of_case)
+        stored = self._count(case.id)
         if stored != expected_version:
             raise ConcurrencyError(
                 f"case {case.id} is at version {stored}, not {expected_version}",
@@ -220,7 +233,7 @@ class MemoryStore:
                 raise DuplicateCommand(
                     [e.command_id],
                     expected=e.seq - 1,
-                    actual=len(self._events.get(e.case, ())),
+                    actual=self._count(e.case),
                     case=e.case,
                 )
 
@@ -234,15 +247,20 @@ class MemoryStore:
                 by_command.setdefault(e.command_id, []).append(record)
         if by_command:
             self._commands.update(by_command)
-        stored = self._events.get(case.id)
-        if stored is None:
-            self._events[case.id] = records
-        else:
-            stored.extend(records)
+        self._keep(case.id, records)
         self._cases[case.id] = case
         if self._after:
             self._after.pop(case.id, None)
         self._log.extend(records)
+
+    def _keep(self, case: str, records: list[Record]) -> None:
+        stored = self._events.get(case)
+        if stored is None:
+            self._events[case] = records[0] if len(records) == 1 else records
+        elif type(stored) is list:
+            stored.extend(records)
+        else:
+            self._events[case] = [stored, *records]  # type: ignore[list-item]
 
     def events_of_command(self, command_id: str) -> Sequence[Event]:
         """Return the events of a command by its idempotency key."""
@@ -356,11 +374,12 @@ class MemoryStore:
         recorded: list[Event] = []
         for case_id in sorted(by_case):
             overdue = sorted(by_case[case_id], key=lambda d: (d.due, d.id))
-            stored = self._events[case_id]
             state = self._cases[case_id].state
-            events = build(case_id, len(stored), state, overdue, on=on, recorded_at=recorded_at)
+            events = build(
+                case_id, self._count(case_id), state, overdue, on=on, recorded_at=recorded_at
+            )
             records = [_compact(e) for e in events]
-            stored.extend(records)
+            self._keep(case_id, records)
             self._after.setdefault(case_id, []).extend(events)
             self._claimed.update((case_id, d.id) for d in overdue)
             self._log.extend(records)
