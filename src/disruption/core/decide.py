@@ -127,13 +127,17 @@ class _Step:
 class _Plan:
     """What deciding needs of a procedure, worked out once per procedure."""
 
-    __slots__ = ("initial_state", "procedure", "procedure_data", "steps")
+    __slots__ = ("initial_state", "on_time", "procedure", "procedure_data", "steps")
 
     def __init__(self, procedure: Procedure) -> None:
         self.procedure = procedure
         self.initial_state = procedure.initial_state
         self.steps = {c.name: _Step(procedure, c) for c in procedure.commands}
         self.procedure_data = (procedure.name, procedure.version)
+        limit = procedure.backdating_limit
+        self.on_time = None if limit is None else timedelta(days=limit - 1)
+        """Entered less than this after it happened, a step is within the backdating limit
+        without working out dates (a day short of it: London dates, daylight saving)."""
 
 
 _PLANS: dict[int, _Plan] = {}
@@ -189,7 +193,12 @@ def _decide(
             f"{at.isoformat()} is before the case's last step ({case.updated_at.isoformat()})",
             field="at",
         )
-    late = _late_entry(procedure, command, on, calendar, recorded_at)
+    on_time = plan.on_time
+    late = (
+        None
+        if on_time is None or recorded_at - at < on_time
+        else _late_entry(procedure, command, on, calendar, recorded_at)
+    )
     for guard in step.guards:
         guard(ctx)
     if case is None:
