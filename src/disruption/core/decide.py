@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from disruption.core.fold import evolve, opened
+from disruption.core.fold import decided, opened
 from disruption.domain.calendar import WorkingCalendar
 from disruption.domain.clock import CLOCK_TOLERANCE, london_date
 from disruption.domain.commands import Command, Fields
@@ -232,7 +232,7 @@ def _decide(
     )
     if case is None:
         return Decision((event,), texts, opened(event, payload.placement, procedure.records))
-    return Decision((event,), texts, evolve(case, event, procedure.records))
+    return Decision((event,), texts, decided(case, event, procedure.records, payload))
 
 
 def _late_entry(

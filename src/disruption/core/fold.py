@@ -28,6 +28,7 @@ from disruption.domain.model import (
 from disruption.procedure.definition import FileRecorder, Recorder
 
 __all__ = [
+    "decided",
     "evolve",
     "opened",
     "replay",
@@ -170,6 +171,16 @@ def evolve(case: Case | None, event: Event, records: Mapping[str, Recorder]) -> 
     return _recorded(case, event, records, event.to_state, event.seq, event.at)
 
 
+def decided(case: Case, event: Event, records: Mapping[str, Recorder], payload: Any) -> Case:
+    """Return the case after an event just decided from ``payload``: ``evolve``'s case.
+
+    A recorder that reads the payload (:attr:`FileRecorder.from_payload`, for that payload's
+    class) is given it instead of the event's JSON data; the case is the same (replay, which
+    has only the events, checks it).
+    """
+    return _recorded(case, event, records, event.to_state, event.seq, event.at, payload)
+
+
 def opened(event: Event, placement: Placement, records: Mapping[str, Recorder]) -> Case:
     """Return the case an opening event makes, given its placement already read and checked.
 
@@ -186,11 +197,13 @@ def _recorded(
     state: str | None = None,
     version: int = 0,
     updated_at: datetime | None = None,
+    payload: Any = None,
 ) -> Case:
     """The case moved by an event, with the event's deadlines, actor and records.
 
     ``case`` is the case already moved, or (given ``state``, ``version`` and ``updated_at``)
     the case before, moved here with the rest: one new case built for the whole step.
+    ``payload``, when given, is what the event was decided from (see :func:`decided`).
     """
     file = case.file
     actor = event.actor
@@ -206,7 +219,11 @@ def _recorded(
         if state is not None:
             assert updated_at is not None
             case = case.moved(state, version, updated_at)  # what the recorder sees
-        recorded = recorder.changes(case, event)
+        typed = recorder.from_payload
+        if typed is not None and payload is not None and type(payload) is recorder.payload:
+            recorded = typed(case, payload, event)
+        else:
+            recorded = recorder.changes(case, event)
         if "deadlines" in recorded and "open_deadlines" not in recorded:
             changes.pop("open_deadlines", None)  # as with_file would: no longer known
         changes.update(recorded)

@@ -29,6 +29,15 @@ from disruption.domain.model import (
     to_role,
 )
 from disruption.procedure.definition import FileRecorder, Recorder
+from disruption.procedure.standard.data import (
+    ConveneMeeting,
+    EndPlacement,
+    OfferSupport,
+    RaiseConcern,
+    RecordLearningReview,
+    RecordMeeting,
+    RecordNotice,
+)
 
 __all__ = ["RECORDS"]
 
@@ -116,13 +125,60 @@ def learning_review_recorded(case: Case, event: Event) -> dict[str, Any]:
     return {"review": review}
 
 
+# The same records from the payload an event was just decided from (what deciding uses; a
+# replay reads the event's data above, and the property tests check both give one case).
+
+
+def _concern_raised(case: Case, p: RaiseConcern, event: Event) -> dict[str, Any]:
+    concern = Concern(p.category, p.raised_by, london_date(event.at))
+    return {"concerns": appended(case.concerns, (concern,))}
+
+
+def _support_offered(case: Case, p: OfferSupport, event: Event) -> dict[str, Any]:
+    return {"support": SupportOffer(p.support, london_date(event.at), p.review_by)}
+
+
+def _meeting_convened(case: Case, p: ConveneMeeting, event: Event) -> dict[str, Any]:
+    return {"meetings": (*case.meetings, Meeting(p.date, p.chair))}
+
+
+def _meeting_recorded(case: Case, p: RecordMeeting, event: Event) -> dict[str, Any]:
+    convened = case.meetings[-1]
+    held = Meeting(
+        convened.date,
+        convened.chair,
+        p.held_on,
+        p.decision,
+        tuple(p.factors),
+        p.child_views is not None,
+    )
+    return {"meetings": (*case.meetings[:-1], held)}
+
+
+def _placement_ended(case: Case, p: EndPlacement, event: Event) -> dict[str, Any]:
+    return {"ending": Ending(p.end, p.reason, p.planned, p.left_care)}
+
+
+def _notice_recorded(case: Case, p: RecordNotice, event: Event) -> dict[str, Any]:
+    return {"notice_sent_on": p.sent_on}
+
+
+def _learning_review_recorded(case: Case, p: RecordLearningReview, event: Event) -> dict[str, Any]:
+    review = LearningReview(
+        held_on=p.held_on, chair=p.chair, factors=tuple(p.factors), waived=p.waived is not None
+    )
+    return {"review": review}
+
+
 RECORDS: Mapping[str, Recorder] = {
-    "ConcernRaised": FileRecorder(concern_raised),
-    "SupportOffered": FileRecorder(support_offered),
-    "MeetingConvened": FileRecorder(meeting_convened),
-    "MeetingRecorded": FileRecorder(meeting_recorded),
-    "PlacementEnded": FileRecorder(placement_ended),
-    "NoticeRecorded": FileRecorder(notice_recorded),
-    "LearningReviewRecorded": FileRecorder(learning_review_recorded),
+    "ConcernRaised": FileRecorder(concern_raised, RaiseConcern, _concern_raised),
+    "SupportOffered": FileRecorder(support_offered, OfferSupport, _support_offered),
+    "MeetingConvened": FileRecorder(meeting_convened, ConveneMeeting, _meeting_convened),
+    "MeetingRecorded": FileRecorder(meeting_recorded, RecordMeeting, _meeting_recorded),
+    "PlacementEnded": FileRecorder(placement_ended, EndPlacement, _placement_ended),
+    "NoticeRecorded": FileRecorder(notice_recorded, RecordNotice, _notice_recorded),
+    "LearningReviewRecorded": FileRecorder(
+        learning_review_recorded, RecordLearningReview, _learning_review_recorded
+    ),
 }
 """The standard procedure's recorders, by event type."""
