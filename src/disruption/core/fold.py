@@ -70,13 +70,20 @@ def _opened(event: Event, placement: Placement | None = None) -> Case:
             location=p["location"],
             carer=p.get("carer"),
         )
-    file = CaseFile(
-        procedure=_procedure_ref(procedure["name"], procedure["version"]),
-        child=data["child"],
-        placement=placement,
-        imported=IMPORTED in data,
-        social_workers=(event.actor.id,) if event.actor.role is Role.SOCIAL_WORKER else (),
-        open_deadlines=(),
+    file = CaseFile(  # by position (procedure, child, placement, ..., open_deadlines)
+        _procedure_ref(procedure["name"], procedure["version"]),
+        data["child"],
+        placement,
+        (),
+        None,
+        (),
+        None,
+        None,
+        None,
+        (),
+        (event.actor.id,) if event.actor.role is Role.SOCIAL_WORKER else (),
+        IMPORTED in data,
+        (),
     )
     return Case(event.case, event.to_state, event.seq, event.at, file)
 

@@ -54,17 +54,21 @@ def _compact(event: Event) -> Record:
     (:func:`_event`). Data that is not plain JSON (a dict or string subclass, say) is kept
     as the event itself.
     """
-    changes = [
-        (
-            d.id,
-            d.name,
-            d.change,
-            None if d.due is None else d.due.toordinal(),
-            None if d.earliest is None else d.earliest.toordinal(),
-            None if d.on is None else d.on.toordinal(),
-        )
-        for d in event.deadlines
-    ]
+    changes = (
+        [
+            (
+                d.id,
+                d.name,
+                d.change,
+                None if d.due is None else d.due.toordinal(),
+                None if d.earliest is None else d.earliest.toordinal(),
+                None if d.on is None else d.on.toordinal(),
+            )
+            for d in event.deadlines
+        ]
+        if event.deadlines
+        else None
+    )
     try:
         kept: Any = (event.data, changes) if changes else (event.data,)
         blob = marshal.dumps(kept)
@@ -241,11 +245,15 @@ class MemoryStore:
         records = [_compact(e) for e in events]
         # The command ids first: a thread that reads the new case (without the lock) then
         # finds its command stored, as on the SQL store, where both commit at once.
-        by_command: dict[str, list[Record]] = {}
-        for e, record in zip(events, records, strict=True):
-            if e.command_id is not None:
-                by_command.setdefault(e.command_id, []).append(record)
-        if by_command:
+        if len(events) == 1:  # a command's one event: no index to build
+            command_id = events[0].command_id
+            if command_id is not None:
+                self._commands[command_id] = records
+        else:
+            by_command: dict[str, list[Record]] = {}
+            for e, record in zip(events, records, strict=True):
+                if e.command_id is not None:
+                    by_command.setdefault(e.command_id, []).append(record)
             self._commands.update(by_command)
         self._keep(case.id, records)
         self._cases[case.id] = case
