@@ -95,9 +95,9 @@ def decide(
 class _Step:
     """What deciding one command needs of its procedure, worked out once per command.
 
-    The compiled reader and decider of a command: its spec's parts read once, the
-    deadlines it opens paired with their timescales, the ones it clears, and whether its
-    transitions are all direct (one unconditional destination per state).
+    The compiled reader and decider of a command: its spec's parts read once (its event
+    type, reader, roles and guards), the deadlines it opens paired with their timescales,
+    the ones it clears, and the procedure's final states.
     """
 
     __slots__ = (
