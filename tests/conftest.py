@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import structlog
 from hypothesis import settings
 from psycopg import sql as pgsql
 
@@ -92,3 +93,15 @@ def _keys_warning_given() -> Iterator[None]:
     _common._warned[:] = [True]
     yield
     _common._warned[:] = [True]
+
+
+@pytest.fixture(autouse=True)
+def _structlog_as_the_library_finds_it() -> Iterator[None]:
+    """Every test starts and ends with structlog unconfigured, as a host that set up nothing.
+
+    A test that configures logging (the CLI does, through ``logs.configure``) would otherwise
+    leave its level and stream to the tests after it on the same worker.
+    """
+    structlog.reset_defaults()
+    yield
+    structlog.reset_defaults()

@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from disruption.core.fold import evolve, opened
+from disruption.core.fold import decided, opened
 from disruption.domain.calendar import WorkingCalendar
 from disruption.domain.clock import CLOCK_TOLERANCE, london_date
 from disruption.domain.commands import Command, Fields
@@ -92,14 +92,57 @@ def decide(
         raise err.in_context(case=command.case, command=command.name, state=state) from None
 
 
-@attrs.frozen
-class _Plan:
-    """What deciding needs of a procedure beyond its commands, worked out once per procedure."""
+class _Step:
+    """What deciding one command needs of its procedure, worked out once per command.
 
-    procedure: Procedure
-    initial_state: str
-    final_states: frozenset[str]
-    clears: dict[str, frozenset[str]]
+    The compiled reader and decider of a command: its spec's parts read once (its event
+    type, reader, roles and guards), the deadlines it opens paired with their timescales,
+    the ones it clears, and the procedure's final states.
+    """
+
+    __slots__ = (
+        "clears",
+        "event",
+        "final",
+        "guards",
+        "keys",
+        "opens",
+        "read",
+        "roles",
+        "roles_in",
+        "spec",
+    )
+
+    def __init__(self, procedure: Procedure, spec: CommandSpec) -> None:
+        self.spec = spec
+        self.event = spec.event
+        self.read = spec.read
+        self.roles = spec.roles
+        self.roles_in = spec.roles_in
+        self.guards = spec.guards
+        self.clears = procedure.clears(spec.name)
+        # the deadlines it clears one item at a time: the payload field naming the item
+        self.keys = {
+            name: key for name in self.clears if (key := procedure.deadline(name).key) is not None
+        }
+        self.final = procedure.final_states
+        self.opens = tuple((o, procedure.deadline(o.deadline)) for o in spec.opens)
+
+
+class _Plan:
+    """What deciding needs of a procedure, worked out once per procedure."""
+
+    __slots__ = ("initial_state", "on_time", "procedure", "procedure_data", "steps")
+
+    def __init__(self, procedure: Procedure) -> None:
+        self.procedure = procedure
+        self.initial_state = procedure.initial_state
+        self.steps = {c.name: _Step(procedure, c) for c in procedure.commands}
+        self.procedure_data = (procedure.name, procedure.version)
+        limit = procedure.backdating_limit
+        self.on_time = None if limit is None else timedelta(days=limit - 1)
+        """Entered less than this after it happened, a step is within the backdating limit
+        without working out dates (a day short of it: London dates, daylight saving)."""
 
 
 _PLANS: dict[int, _Plan] = {}
@@ -109,13 +152,7 @@ def _plan(procedure: Procedure) -> _Plan:
     """The procedure's plan (cached by identity: a procedure is immutable)."""
     plan = _PLANS.get(id(procedure))
     if plan is None or plan.procedure is not procedure:
-        plan = _Plan(
-            procedure,
-            procedure.initial_state,
-            procedure.final_states,
-            {c.name: procedure.clears(c.name) for c in procedure.commands},
-        )
-        _PLANS[id(procedure)] = plan
+        plan = _PLANS[id(procedure)] = _Plan(procedure)
     return plan
 
 
@@ -126,67 +163,81 @@ def _decide(
     calendar: WorkingCalendar,
     recorded_at: datetime,
 ) -> Decision:
-    spec = procedure.command(command.name)
-    _check_existence(spec, case, command)
     plan = _plan(procedure)
+    name = command.name
+    step = plan.steps.get(name)
+    if step is None:
+        procedure.command(name)  # raises UnknownCommand
+    assert step is not None
+    spec = step.spec
+    _check_existence(spec, case, command)
     machine = procedure.machine
-    state = plan.initial_state if case is None else case.state
-    if case is not None and not machine.acts_in(state, command.name):
-        allowed = ", ".join(machine.commands_in(state)) or "none"
-        raise CommandNotAllowed(
-            f"{command.name} does not act in state {state} (allowed: {allowed})"
-        )
-    roles = spec.roles_in.get(state, spec.roles)
-    if roles is not None and command.actor.role not in roles:
+    if case is None:
+        state = plan.initial_state
+    else:
+        state = case.state
+        if not machine.acts_in(state, name):
+            allowed = ", ".join(machine.commands_in(state)) or "none"
+            raise CommandNotAllowed(f"{name} does not act in state {state} (allowed: {allowed})")
+    roles = step.roles_in.get(state, step.roles) if step.roles_in else step.roles
+    actor = command.actor
+    if roles is not None and actor.role not in roles:
         where = f" in state {state}" if state in spec.roles_in else ""
         raise PermissionRefused(
-            f"role {command.actor.role} may not {command.name}{where} "
-            f"(allowed: {', '.join(sorted(roles))})",
-            role=command.actor.role,
+            f"role {actor.role} may not {name}{where} (allowed: {', '.join(sorted(roles))})",
+            role=actor.role,
         )
     fields = Fields(command.data)
-    payload = spec.read(fields)
+    payload = step.read(fields)
     fields.close()
-    on = london_date(command.at)
-    ctx = Context(case=case, command=command, payload=payload, on=on, procedure=procedure)
-    if case is not None and command.at < case.updated_at:
+    at = command.at
+    on = london_date(at)
+    ctx = Context(case, command, payload, on, procedure)
+    if case is not None and at < case.updated_at:
         raise DateOutOfOrder(
-            f"{command.at.isoformat()} is before the case's last step "
-            f"({case.updated_at.isoformat()})",
+            f"{at.isoformat()} is before the case's last step ({case.updated_at.isoformat()})",
             field="at",
         )
-    late = _late_entry(procedure, command, on, calendar, recorded_at)
-    for guard in spec.guards:
+    on_time = plan.on_time
+    late = (
+        None
+        if on_time is None or recorded_at - at < on_time
+        else _late_entry(procedure, command, on, calendar, recorded_at)
+    )
+    for guard in step.guards:
         guard(ctx)
-    dest = state if case is None else machine.resolve(state, command.name, ctx)
-    if dest is None:
-        raise CommandNotAllowed(f"no transition of {command.name} applies in state {state}")
     if case is None:
+        dest = state
         seq, child, placement_type = 1, payload.child, payload.placement.type
     else:
+        resolved = machine.resolve(state, name, ctx)
+        if resolved is None:
+            raise CommandNotAllowed(f"no transition of {name} applies in state {state}")
+        dest = resolved
         seq, child, placement_type = case.version + 1, case.child, case.placement.type
     data, texts = to_event_data(payload, case=command.case, seq=seq, child=child)
     if case is None:
-        data["procedure"] = {"name": procedure.name, "version": procedure.version}
+        name_, version = plan.procedure_data
+        data["procedure"] = {"name": name_, "version": version}
     if late is not None:
         data[LATE_ENTRY] = {"working_days": late, "limit": procedure.backdating_limit}
     event = Event(
         command.case,
         seq,
-        spec.event,
-        command.name,
-        command.at,
+        step.event,
+        name,
+        at,
         recorded_at,
-        command.actor,
+        actor,
         data,
         None if case is None else state,
         dest,
-        _deadlines(plan, spec, ctx, dest, seq, calendar, placement_type),
+        _deadlines(step, ctx, dest, seq, calendar, placement_type),
         command.id,
     )
     if case is None:
         return Decision((event,), texts, opened(event, payload.placement, procedure.records))
-    return Decision((event,), texts, evolve(case, event, procedure.records))
+    return Decision((event,), texts, decided(case, event, procedure.records, payload))
 
 
 def _late_entry(
@@ -237,9 +288,9 @@ def _done_on(ctx: Context) -> date:
     return ctx.on
 
 
-def _keyed(procedure: Procedure, name: str, deadline_id: str, ctx: Context) -> bool:
+def _keyed(step: _Step, name: str, deadline_id: str, ctx: Context) -> bool:
     """Whether a clearing command clears this one of a deadline's open items (or it has none)."""
-    key = procedure.deadline(name).key
+    key = step.keys.get(name)
     if key is None:
         return True
     wanted: str = getattr(ctx.payload, key)
@@ -264,24 +315,28 @@ def _each(rule: DeadlineSpec, opens: Opens, ctx: Context, seq: int) -> list[Dead
 
 
 def _deadlines(
-    plan: _Plan,
-    spec: CommandSpec,
+    step: _Step,
     ctx: Context,
     dest: str,
     seq: int,
     calendar: WorkingCalendar,
     placement_type: str,
 ) -> tuple[DeadlineChange, ...]:
+    opens = step.opens
+    case = ctx.case
+    if not opens and (case is None or not case.open_deadlines()):
+        return ()
     changes: list[DeadlineChange] = []
-    opening = {o.deadline for o in spec.opens if o.when is None or o.when(ctx)}
-    procedure = plan.procedure
-    if ctx.case is not None:
-        clears = plan.clears[spec.name]
-        final = plan.final_states
-        ending = dest in final and ctx.case.state not in final
-        done_on = _done_on(ctx)
-        for d in ctx.case.open_deadlines():
-            if d.name in clears and _keyed(procedure, d.name, d.id, ctx):
+    opening = {o.deadline for o, _ in opens if o.when is None or o.when(ctx)}
+    if case is not None:
+        clears = step.clears
+        final = step.final
+        ending = dest in final and case.state not in final
+        done_on: date | None = None
+        for d in case.open_deadlines():
+            if d.name in clears and _keyed(step, d.name, d.id, ctx):
+                if done_on is None:
+                    done_on = _done_on(ctx)
                 if d.earliest is not None and done_on < d.earliest:
                     raise DateOutOfOrder(
                         f"{d.name} cannot be cleared before {d.earliest} ({done_on})",
@@ -291,15 +346,14 @@ def _deadlines(
                 changes.append(DeadlineChange(d.id, d.name, "met" if met else "late", on=done_on))
             elif ending or d.name in opening:
                 changes.append(DeadlineChange(d.id, d.name, "cancelled", on=ctx.on))
-    for opens in spec.opens:
-        if opens.deadline not in opening:
+    for o, rule in opens:
+        if o.deadline not in opening:
             continue
-        if opens.each is not None:
-            changes.extend(_each(procedure.deadline(opens.deadline), opens, ctx, seq))
+        if o.each is not None:
+            changes.extend(_each(rule, o, ctx, seq))
             continue
-        rule = procedure.deadline(opens.deadline)
-        anchor: date = ctx.on if opens.anchor == "at" else getattr(ctx.payload, opens.anchor)
-        explicit: Any = getattr(ctx.payload, opens.due_field) if opens.due_field else None
+        anchor: date = ctx.on if o.anchor == "at" else getattr(ctx.payload, o.anchor)
+        explicit: Any = getattr(ctx.payload, o.due_field) if o.due_field else None
         try:
             due = explicit or rule.after(anchor, rule.days_for(placement_type), calendar)
             earliest = (
@@ -308,15 +362,10 @@ def _deadlines(
                 else rule.after(anchor, rule.earliest_working_days, calendar)
             )
         except ValueError as err:  # a date outside the working-day calendar's years
-            raise InvalidData(str(err), field=opens.anchor) from None
+            raise InvalidData(str(err), field=o.anchor) from None
         changes.append(
             DeadlineChange(
-                sys.intern(f"{rule.name}-{seq}"),
-                rule.name,
-                "open",
-                due=due,
-                earliest=earliest,
-                on=anchor,
+                sys.intern(f"{rule.name}-{seq}"), rule.name, "open", due, earliest, anchor
             )
         )
     return tuple(changes)

@@ -9,11 +9,12 @@ million stored events is a loop over plain data.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from disruption.core.system import BOOKKEEPING, IMPORTED, MIGRATED
 from disruption.domain.chain import appended, replaced
+from disruption.domain.clock import shared_date
 from disruption.domain.events import DeadlineChange, Event
 from disruption.domain.model import (
     Case,
@@ -27,6 +28,7 @@ from disruption.domain.model import (
 from disruption.procedure.definition import FileRecorder, Recorder
 
 __all__ = [
+    "decided",
     "evolve",
     "opened",
     "replay",
@@ -62,18 +64,25 @@ def _opened(event: Event, placement: Placement | None = None) -> Case:
         p = data["placement"]
         placement = Placement(
             id=p["id"],
-            start=date.fromisoformat(p["start"]),
+            start=shared_date(date.fromisoformat(p["start"])),
             type=p["type"],
             provider=p["provider"],
             location=p["location"],
             carer=p.get("carer"),
         )
-    file = CaseFile(
-        procedure=_procedure_ref(procedure["name"], procedure["version"]),
-        child=data["child"],
-        placement=placement,
-        imported=IMPORTED in data,
-        social_workers=(event.actor.id,) if event.actor.role is Role.SOCIAL_WORKER else (),
+    file = CaseFile(  # by position up to ``imported``, the cheapest call attrs allows
+        _procedure_ref(procedure["name"], procedure["version"]),
+        data["child"],
+        placement,
+        (),
+        None,
+        (),
+        None,
+        None,
+        None,
+        (),
+        (event.actor.id,) if event.actor.role is Role.SOCIAL_WORKER else (),
+        IMPORTED in data,
         open_deadlines=(),
     )
     return Case(event.case, event.to_state, event.seq, event.at, file)
@@ -104,6 +113,9 @@ def _apply(
     Neither copies the case's whole record of deadlines (see :mod:`disruption.domain.chain`): a
     step costs the same on a case with a long history.
     """
+    if len(changes) == 1 and changes[0].change == "open":  # the common step: one opened
+        one = (_new_deadline(changes[0]),)
+        return appended(deadlines, one), still_open + one
     if all(change.change == "open" for change in changes):
         new = tuple(_new_deadline(change) for change in changes)
         return appended(deadlines, new), still_open + new
@@ -153,17 +165,27 @@ def evolve(case: Case | None, event: Event, records: Mapping[str, Recorder]) -> 
         The new case.
     """
     if case is None:
-        case = _opened(event)
-    elif event.type in BOOKKEEPING:
-        case = case.moved(case.state, event.seq, case.updated_at)
-    elif event.type == MIGRATED:
+        return _recorded(_opened(event), event, records)
+    kind = event.type
+    if kind in BOOKKEEPING:
+        return _recorded(case, event, records, case.state, event.seq, case.updated_at)
+    if kind == MIGRATED:
         to = event.data["to"]
         case = case.moved(event.to_state, event.seq, case.updated_at).with_file(
             procedure=ProcedureRef(to["name"], to["version"])
         )
-    else:
-        case = case.moved(event.to_state, event.seq, event.at)
-    return _recorded(case, event, records)
+        return _recorded(case, event, records)
+    return _recorded(case, event, records, event.to_state, event.seq, event.at)
+
+
+def decided(case: Case, event: Event, records: Mapping[str, Recorder], payload: Any) -> Case:
+    """Return the case after an event just decided from ``payload``: ``evolve``'s case.
+
+    A recorder that reads the payload (:attr:`FileRecorder.from_payload`, for that payload's
+    class) is given it instead of the event's JSON data; the case is the same (replay, which
+    has only the events, checks it).
+    """
+    return _recorded(case, event, records, event.to_state, event.seq, event.at, payload)
 
 
 def opened(event: Event, placement: Placement, records: Mapping[str, Recorder]) -> Case:
@@ -175,8 +197,21 @@ def opened(event: Event, placement: Placement, records: Mapping[str, Recorder]) 
     return _recorded(_opened(event, placement), event, records)
 
 
-def _recorded(case: Case, event: Event, records: Mapping[str, Recorder]) -> Case:
-    """The case moved by an event, with the event's deadlines, actor and records."""
+def _recorded(
+    case: Case,
+    event: Event,
+    records: Mapping[str, Recorder],
+    state: str | None = None,
+    version: int = 0,
+    updated_at: datetime | None = None,
+    payload: Any = None,
+) -> Case:
+    """The case moved by an event, with the event's deadlines, actor and records.
+
+    ``case`` is the case already moved, or (given ``state``, ``version`` and ``updated_at``)
+    the case before, moved here with the rest: one new case built for the whole step.
+    ``payload``, when given, is what the event was decided from (see :func:`decided`).
+    """
     file = case.file
     actor = event.actor
     changes: dict[str, Any] = {}
@@ -188,12 +223,25 @@ def _recorded(case: Case, event: Event, records: Mapping[str, Recorder]) -> Case
         changes["open_deadlines"] = still_open
     recorder = records.get(event.type)
     if type(recorder) is FileRecorder:  # one new file for the recorder's changes and these
-        recorded = recorder.changes(case, event)
+        if state is not None:
+            assert updated_at is not None
+            case = case.moved(state, version, updated_at)  # what the recorder sees
+        typed = recorder.from_payload
+        if typed is not None and payload is not None and type(payload) is recorder.payload:
+            recorded = typed(case, payload, event)
+        else:
+            recorded = recorder.changes(case, event)
         if "deadlines" in recorded and "open_deadlines" not in recorded:
             changes.pop("open_deadlines", None)  # as with_file would: no longer known
         changes.update(recorded)
-        return case.with_file(**changes)
-    if changes:
+        return case.rebuilt(case.state, case.version, case.updated_at, changes)
+    if state is not None:
+        assert updated_at is not None
+        if changes:
+            case = case.rebuilt(state, version, updated_at, changes)
+        else:
+            case = case.moved(state, version, updated_at)
+    elif changes:
         case = case.with_file(**changes)
     return case if recorder is None else recorder(case, event)
 

@@ -21,7 +21,15 @@ from zoneinfo import ZoneInfo
 import attrs
 import pendulum
 
-__all__ = ["CLOCK_TOLERANCE", "LONDON", "Clock", "FixedClock", "SystemClock", "london_date"]
+__all__ = [
+    "CLOCK_TOLERANCE",
+    "LONDON",
+    "Clock",
+    "FixedClock",
+    "SystemClock",
+    "london_date",
+    "shared_date",
+]
 
 CLOCK_TOLERANCE = timedelta(minutes=5)
 """How far a step's ``at`` may be after the instant it is entered (the clock's ``now``):
@@ -97,3 +105,16 @@ def london_date(at: datetime) -> date:
 def _shared(day: date) -> date:
     """One shared ``date`` per day, so that many cases' records do not each hold a copy."""
     return day
+
+
+def shared_date(day: date) -> date:
+    """Return a date equal to ``day``, one object per day for the last 4,096 days seen.
+
+    Cases and the events a store keeps name the same few thousand days again and again; a
+    date read from a command or an event is shared through here, so that each does not
+    hold its own copy (32 bytes each).
+
+    >>> shared_date(date(2025, 12, 23)) is shared_date(date.fromisoformat("2025-12-23"))
+    True
+    """
+    return _shared(day)

@@ -46,7 +46,8 @@ from typing import Any, TypeVar
 
 import attrs
 
-from disruption.domain.model import Actor, Role, check_reference, member_reader
+from disruption.domain.clock import shared_date
+from disruption.domain.model import Actor, Role, check_reference, is_reference, member_reader
 from disruption.exceptions import (
     DateOutOfRange,
     InputError,
@@ -271,7 +272,7 @@ _READERS: dict[type[Any], Callable[[object], Any]] = {}
 """Each enumeration's :func:`~disruption.domain.model.member_reader`, made when first used."""
 
 
-def _member(kind: type[E], value: object, path: str) -> E:
+def _member(kind: type[E], value: object, fields: Fields, name: str, index: int = -1) -> E:
     read = _READERS.get(kind)
     if read is None:
         read = _READERS[kind] = member_reader(kind)
@@ -279,6 +280,7 @@ def _member(kind: type[E], value: object, path: str) -> E:
         return read(value) if isinstance(value, str) else kind("\x00not a member")
     except ValueError:
         allowed = ", ".join(m.value for m in kind)
+        path = fields.path(name) if index < 0 else f"{fields.path(name)}[{index}]"
         raise InvalidData(f"must be one of {allowed}", field=path) from None
 
 
@@ -334,7 +336,9 @@ class Fields:
     def reference(self, name: str, *, required: bool = True) -> Any:
         """Read a pseudonymous reference (see :func:`disruption.domain.model.check_reference`)."""
         value = self._get(name, required)
-        return None if value is None else check_reference(value, self.path(name))
+        if value is None or is_reference(value):
+            return value
+        return check_reference(value, self.path(name))  # raises, naming the field
 
     def date(self, name: str, *, required: bool = True) -> Any:
         """Read a calendar date written ``YYYY-MM-DD``."""
@@ -348,7 +352,7 @@ class Fields:
                 pass
             else:
                 if EARLIEST_DATE <= day <= LATEST_DATE:
-                    return day
+                    return shared_date(day)
                 raise DateOutOfRange(
                     f"must be from {EARLIEST_DATE} to {LATEST_DATE}, not {value}",
                     field=self.path(name),
@@ -394,12 +398,12 @@ class Fields:
     def choice(self, name: str, kind: type[E], *, required: bool = True) -> Any:
         """Read one value of an enumeration."""
         value = self._get(name, required)
-        return None if value is None else _member(kind, value, self.path(name))
+        return None if value is None else _member(kind, value, self, name)
 
     def choices(self, name: str, kind: type[E], *, non_empty: bool = False) -> tuple[E, ...]:
         """Read a list of values of an enumeration."""
         items = self._list(name, non_empty)
-        return tuple(_member(kind, v, f"{self.path(name)}[{i}]") for i, v in enumerate(items))
+        return tuple([_member(kind, v, self, name, i) for i, v in enumerate(items)])
 
     def labels(
         self, name: str, allowed: frozenset[str], *, non_empty: bool = False

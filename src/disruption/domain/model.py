@@ -56,6 +56,7 @@ __all__ = [
     "SupportType",
     "actor_key",
     "check_reference",
+    "is_reference",
     "member_reader",
     "to_role",
 ]
@@ -83,6 +84,15 @@ def check_reference(value: object, field: str) -> str:
             field=field,
         )
     return value
+
+
+def is_reference(value: object) -> bool:
+    """Whether a value is a pseudonymous reference (what :func:`check_reference` accepts).
+
+    >>> is_reference("sw-17"), is_reference("Jane Smith")
+    (True, False)
+    """
+    return isinstance(value, str) and _REFERENCE.fullmatch(value) is not None
 
 
 def _reference(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -539,6 +549,15 @@ class Case:
         On the hot path of every recorded step: the file's fields are read at once and the
         new file built by position, not through ``attrs.evolve``'s per-field lookups.
         """
+        return self.rebuilt(self.state, self.version, self.updated_at, changes)
+
+    def rebuilt(
+        self, state: str, version: int, updated_at: datetime, changes: dict[str, Any]
+    ) -> Case:
+        """Return the case at another state and version with fields of its file replaced.
+
+        What :meth:`moved` then :meth:`with_file` return, built once (the fold's step).
+        """
         values: list[Any] = list(_FILE_VALUES(self.file))
         for name, value in changes.items():
             values[_FILE_INDEX[name]] = value
@@ -546,9 +565,9 @@ class Case:
             values[_OPEN_INDEX] = None  # no longer known
         moved: Case = _new(Case)
         _SET_ID(moved, self.id)
-        _SET_STATE(moved, self.state)
-        _SET_VERSION(moved, self.version)
-        _SET_UPDATED_AT(moved, self.updated_at)
+        _SET_STATE(moved, state)
+        _SET_VERSION(moved, version)
+        _SET_UPDATED_AT(moved, updated_at)
         _SET_FILE(moved, CaseFile(*values))
         return moved
 

@@ -96,6 +96,12 @@ def _iso(value: Any) -> JSON:
 
 
 def _items(value: Any) -> JSON:
+    if not value:
+        return []
+    first = None if isinstance(value, frozenset) else type(value[0])
+    if first is not None and all(type(v) is first for v in value):  # one converter for all
+        convert = _CONVERTERS.get(first) or _converter(first)
+        return [convert(v) for v in value]
     return [_plain(v) for v in value]
 
 
@@ -103,7 +109,16 @@ def _fields_of(kind: type) -> Callable[[Any], JSON]:
     names = tuple(name for name, _ in _plan(kind))
 
     def fields(value: Any) -> JSON:
-        return {name: _plain(getattr(value, name)) for name in names}
+        out: dict[str, JSON] = {}
+        for name in names:
+            field = getattr(value, name)
+            kind = type(field)
+            if kind in _SCALARS:
+                out[name] = field
+            else:
+                convert = _CONVERTERS.get(kind)
+                out[name] = _plain(field) if convert is None else convert(field)
+        return out
 
     return fields
 
@@ -133,7 +148,11 @@ def _converter(kind: type) -> Callable[[Any], JSON]:
 
 
 def _plain(value: Any) -> JSON:
-    return _converter(type(value))(value)
+    kind = type(value)
+    convert = _CONVERTERS.get(kind)
+    if convert is None:
+        convert = _converter(kind)
+    return convert(value)
 
 
 def to_event_data(
@@ -165,7 +184,7 @@ def to_event_data(
             ref = f"{case}/{seq}/{path}"
             texts.append(PersonalText(ref=ref, child=child, case=case, field=path, text=value))
             data[name] = {"ref": ref}
-        elif _nested_text(kind):
+        elif _NESTED_TEXT.get(kind, True) and _nested_text(kind):
             data[name], nested = to_event_data(
                 value, case=case, seq=seq, child=child, prefix=f"{prefix}{name}."
             )
@@ -180,5 +199,6 @@ def to_event_data(
                 texts.extend(nested)
             data[name] = items
         else:
-            data[name] = _plain(value)
-    return data, tuple(texts)
+            convert = _CONVERTERS.get(kind)
+            data[name] = _plain(value) if convert is None else convert(value)
+    return data, (*texts,) if texts else ()

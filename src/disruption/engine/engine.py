@@ -279,17 +279,26 @@ class Engine:
                 to the changed case (the refusal is its ``__cause__``).
         """
         conflict: ConcurrencyError | None = None
+        store = self.store
         for _ in range(self.retries + 1):
             # One read: whether the id is stored, else the case (two round trips a command,
             # with the append, on a server).
-            found = self.store.snapshot_unless_applied(command.case, command.id)
-            if isinstance(found, Applied):
-                earlier = earlier_outcome(self.store, command, self._records)
-                if earlier is not None:
-                    return earlier
-                found = self.store.snapshot(command.case)  # pragma: no cover - ids stay
-            case = self._from_snapshot(command.case, found)
-            procedure = self.procedure if case is None else self.procedure_of(case.procedure)
+            found = store.snapshot_unless_applied(command.case, command.id)
+            if type(found) is Snapshot and not found.after and found.case is not None:
+                case: Case | None = found.case  # the common read: a snapshot to trust as is
+                assert case is not None
+                ref = case.procedure
+                procedure = self._procedures.get((ref.name, ref.version))
+                if procedure is None:
+                    procedure = self.procedure_of(ref)  # raises UnknownProcedure
+            else:
+                if isinstance(found, Applied):
+                    earlier = earlier_outcome(store, command, self._records)
+                    if earlier is not None:
+                        return earlier
+                    found = store.snapshot(command.case)  # pragma: no cover - ids stay
+                case = self._from_snapshot(command.case, found)
+                procedure = self.procedure if case is None else self.procedure_of(case.procedure)
             try:
                 decision = decide(
                     procedure,

@@ -103,9 +103,16 @@ class FileRecorder:
 
     Attributes:
         changes: Returns the file's fields to replace, by name, for a case and an event.
+        payload: The payload class :attr:`from_payload` reads, if it is given.
+        from_payload: The same changes from the typed payload the event was just decided
+            from (a ``payload`` instance), the event beside it: what deciding uses, so
+            that the new case is not read back from the event's JSON. It must give what
+            ``changes`` gives for that event (a replay uses ``changes``).
     """
 
     changes: Callable[[Case, Event], dict[str, Any]]
+    payload: type | None = None
+    from_payload: Callable[[Case, Any, Event], dict[str, Any]] | None = None
 
     def __call__(self, case: Case, event: Event) -> Case:
         """Return the case with its file's fields replaced."""

@@ -204,7 +204,7 @@ _bearer = HTTPBearer(
 )
 
 
-async def _identify(service: Service, header: str | None) -> Identity:
+async def identify(service: Service, header: str | None) -> Identity:
     """The identity an ``Authorization`` header authenticates (a token seen lately: at once)."""
     known = service.verifier.remembered(header)
     if known is not None:
@@ -221,13 +221,13 @@ async def _identity(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Identity:
     header = None if credentials is None else f"{credentials.scheme} {credentials.credentials}"
-    return await _identify(service, header)
+    return await identify(service, header)
 
 
 IdentityDep = Annotated[Identity, Depends(_identity)]
 
 
-def _role(identity: Identity) -> Role | None:
+def role_of(identity: Identity) -> Role | None:
     try:
         return Role(identity.role)
     except ValueError:
@@ -235,7 +235,7 @@ def _role(identity: Identity) -> Role | None:
 
 
 def _known_role(identity: Identity) -> Role:
-    role = _role(identity)
+    role = role_of(identity)
     if role is None:
         raise PermissionRefused(
             f"role {shown(identity.role)} is not a role of the procedure", role=identity.role
@@ -243,7 +243,7 @@ def _known_role(identity: Identity) -> Role:
     return role
 
 
-async def _thread(function: Callable[..., T], *args: Any) -> T:
+async def in_thread(function: Callable[..., T], *args: Any) -> T:
     return await run_in_threadpool(function, *args)
 
 
@@ -255,11 +255,11 @@ CaseRef = Annotated[str, Path(description="The case's reference.", max_length=64
 @router.get("/health", summary="Whether the service can reach its database (no token needed)")
 async def health(service: ServiceDep) -> dict[str, object]:
     """Read the store's last event position: 200 when the database answers, else 503."""
-    position = await _thread(service.store.last_position)
+    position = await in_thread(service.store.last_position)
     return {"status": "ok", "position": position}
 
 
-async def _body(request: Request, limit: int) -> bytes:
+async def read_body(request: Request, limit: int) -> bytes:
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit:
         raise _too_large(limit)
@@ -324,7 +324,7 @@ def _refuse(service: Service, command: Command, error: PermissionRefused) -> Non
     )
 
 
-def _command(
+def command_of(
     obj: Any, case: str, identity: Identity, key: str | None
 ) -> tuple[Command, Role | None, object]:
     """The command a request body and its headers make, the token's role, the body's actor."""
@@ -337,7 +337,7 @@ def _command(
             raise InputError("the body's id is not the Idempotency-Key", field="id")
         obj["id"] = key
     claimed = obj.get("actor")
-    role = _role(identity)
+    role = role_of(identity)
     # The actor is the token's. A role the procedure does not know is refused after the
     # command is read (so the refusal is logged with its case and command).
     obj["actor"] = {"id": identity.id, "role": identity.role if role else Role.OTHER_AGENCY}
@@ -397,12 +397,12 @@ async def post_command(request: Request, case: CaseRef) -> Response:
     # the service, each header) cost more CPU a request than the engine's decision.
     service: Service = request.app.state.service
     headers = request.headers
-    identity = await _identify(service, headers.get("authorization"))
-    body = await _body(request, service.settings.max_body)
+    identity = await identify(service, headers.get("authorization"))
+    body = await read_body(request, service.settings.max_body)
     expected = _if_match(headers.get("if-match"))
     key = headers.get("idempotency-key")
-    command, role, claimed = _command(read_json(body), case, identity, key)
-    outcome = await _thread(_handle, service, command, role, claimed, identity, expected)
+    command, role, claimed = command_of(read_json(body), case, identity, key)
+    outcome = await in_thread(apply_command, service, command, role, claimed, identity, expected)
     view = {
         "contract_version": CONTRACT_VERSION,
         "case": outcome.case.id,
@@ -421,7 +421,7 @@ async def post_command(request: Request, case: CaseRef) -> Response:
     )
 
 
-def _handle(
+def apply_command(
     service: Service,
     command: Command,
     role: Role | None,
@@ -574,7 +574,7 @@ async def stream_events(
         idle = 0.0
         yield b"retry: 2000\n\n"
         while not await request.is_disconnected():
-            batch = await _thread(store.read_after, position, 500)
+            batch = await in_thread(store.read_after, position, 500)
             for stored in batch:
                 cloudevent = to_cloudevent(stored, source=source)
                 yield b"id: %d\nevent: %s\ndata: %s\n\n" % (

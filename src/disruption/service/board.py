@@ -63,12 +63,12 @@ from disruption.service.api import (
     CaseRef,
     HttpProblem,
     Service,
-    _body,
-    _command,
-    _handle,
-    _identify,
-    _role,
-    _thread,
+    apply_command,
+    command_of,
+    identify,
+    in_thread,
+    read_body,
+    role_of,
 )
 from disruption.service.problems import problem_of
 from disruption.service.settings import is_loopback
@@ -154,10 +154,10 @@ async def _page(request: Request) -> _Page:
     if not session:
         raise _NotSignedIn(None)
     try:
-        identity = await _identify(service, f"Bearer {session}")
+        identity = await identify(service, f"Bearer {session}")
     except NotAuthenticated as error:
         raise _NotSignedIn(f"your sign-in is no longer valid ({error.reason})") from None
-    if _role(identity) is None:
+    if role_of(identity) is None:
         raise _Refused(
             403,
             "PermissionRefused",
@@ -181,7 +181,7 @@ async def _form(request: Request) -> dict[str, str]:
         raise _Refused(
             415, "UnsupportedMediaType", "A form is expected", f"not a form ({kind or 'none'})"
         )
-    body = await _body(request, _service(request).settings.max_body)
+    body = await read_body(request, _service(request).settings.max_body)
     return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
 
 
@@ -267,10 +267,10 @@ async def signin(request: Request) -> Response:
     if not token:
         return _signin_page(request, 422, "give a token")
     try:
-        identity = await _identify(service, f"Bearer {token}")
+        identity = await identify(service, f"Bearer {token}")
     except NotAuthenticated as error:
         return _signin_page(request, 401, f"the token was refused: {error.reason}")
-    if _role(identity) is None:
+    if role_of(identity) is None:
         return _signin_page(request, 403, f"the role {identity.role!r} may not use the board")
     response = RedirectResponse(_next(fields.get("next")), status_code=303)
     response.set_cookie(
@@ -378,7 +378,7 @@ async def board(
     page = await _page(request)
     service = page.service
     day = on if on is not None else london_date(service.clock.now())
-    view = await _thread(_board, service, day)
+    view = await in_thread(_board, service, day)
     return _render(request, "board.html", page=page, day=day.isoformat(), **view)
 
 
@@ -578,7 +578,7 @@ async def case_page(
 ) -> HTMLResponse:
     """A case: its state, placement, deadlines and timeline, and the command form."""
     page = await _page(request)
-    view = await _thread(_case_view, page, case)
+    view = await in_thread(_case_view, page, case)
     done = applied if applied in {c.name for c in view["procedure"].commands} else None
     return _render(
         request,
@@ -611,8 +611,8 @@ def _submitted(
     }
     if fields.get("id"):
         body["id"] = fields["id"][:64]
-    command, role, claimed = _command(body, case, identity, None)
-    return _handle(service, command, role, claimed, identity, expected)
+    command, role, claimed = command_of(body, case, identity, None)
+    return apply_command(service, command, role, claimed, identity, expected)
 
 
 @router.post("/board/cases/{case}/commands")
@@ -623,14 +623,14 @@ async def submit_command(request: Request, case: CaseRef) -> Response:
     fields = await _form(request)
     _checked_form(page, fields)
     try:
-        outcome = await _thread(_submitted, page.service, page.identity, case, fields)
+        outcome = await in_thread(_submitted, page.service, page.identity, case, fields)
     except (DisruptionError, HttpProblem) as error:
         if isinstance(error, HttpProblem):
             status, title, detail, field = error.status, error.title, error.detail, None
         else:
             status, body = problem_of(error)
             title, detail, field = body["title"], body["detail"], body.get("field")
-        view = await _thread(_case_view, page, case)
+        view = await in_thread(_case_view, page, case)
         form = {**_form_defaults(page.service), **fields}
         return _render(
             request,

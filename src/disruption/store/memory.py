@@ -13,15 +13,17 @@ at all, positions are global and gap-free, a command id is applied once.
 
 from __future__ import annotations
 
+import marshal
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from itertools import islice
+from typing import Any
 
 import attrs
 
-from disruption.domain.events import Event, PersonalText
-from disruption.domain.model import Case, Deadline
+from disruption.domain.events import DeadlineChange, Event, PersonalText
+from disruption.domain.model import Actor, Case, Deadline
 from disruption.engine.ports import (
     Applied,
     MissedEvents,
@@ -34,6 +36,82 @@ from disruption.engine.ports import (
 from disruption.exceptions import ConcurrencyError, DuplicateCommand
 
 __all__ = ["MemoryStore"]
+
+
+Record = tuple[Any, ...] | Event
+"""An event as the store keeps it: a compact tuple (see :func:`_compact`), or the event itself
+when its data is not plain JSON."""
+
+
+def _day(ordinal: int | None) -> date | None:
+    return None if ordinal is None else date.fromordinal(ordinal)
+
+
+def _compact(event: Event) -> Record:
+    """An event as a tuple of strings, numbers, instants and one ``marshal`` blob.
+
+    Nothing in it is a container the garbage collector follows (the tuple is untracked at its
+    first collection), and the data and deadline changes are one ``bytes``: a stored event
+    costs about a third of the memory of the :class:`Event` with its dicts, lists and
+    deadline objects, and no collector time. The event is rebuilt equal when read
+    (:func:`_event`). Data that is not plain JSON (a dict or string subclass, say) is kept
+    as the event itself.
+    """
+    changes = (
+        [
+            (
+                d.id,
+                d.name,
+                d.change,
+                None if d.due is None else d.due.toordinal(),
+                None if d.earliest is None else d.earliest.toordinal(),
+                None if d.on is None else d.on.toordinal(),
+            )
+            for d in event.deadlines
+        ]
+        if event.deadlines
+        else None
+    )
+    try:
+        kept: Any = (event.data, changes) if changes else (event.data,)
+        blob = marshal.dumps(kept)
+    except ValueError:  # not plain JSON: kept as it is
+        return event
+    actor = event.actor
+    return (
+        event.case,
+        event.seq,
+        event.type,
+        event.command,
+        event.at,
+        event.recorded_at,
+        actor.id,
+        actor.role._value_,
+        blob,
+        event.from_state,
+        event.to_state,
+        event.command_id,
+        event.schema_version,
+    )
+
+
+def _event(record: Record, actors: dict[tuple[str, str], Actor]) -> Event:
+    """The event a record keeps (the inverse of :func:`_compact`)."""
+    if type(record) is not tuple:
+        assert isinstance(record, Event)
+        return record
+    case, seq, kind, command, at, recorded_at, actor_id, role, blob, from_, to, cid, v = record
+    actor = actors.get((actor_id, role))
+    if actor is None:
+        actor = actors[actor_id, role] = Actor(actor_id, role)
+    data, *changes = marshal.loads(blob)
+    deadlines = tuple(
+        DeadlineChange(id_, name, change, _day(due), _day(earliest), _day(on))
+        for id_, name, change, due, earliest, on in (changes[0] if changes else ())
+    )
+    return Event(
+        case, seq, kind, command, at, recorded_at, actor, data, from_, to, deadlines, cid, v
+    )
 
 
 def _at_least_one(name: str, value: int) -> None:
@@ -49,29 +127,50 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._events: dict[str, list[Event]] = {}
+        self._events: dict[str, Record | list[Record]] = {}
+        """Each case's events, compact (see :func:`_compact`): a case of one event keeps the
+        record alone, a list from the second on (a new case adds no list for the garbage
+        collector to follow)."""
+        self._actors: dict[tuple[str, str], Actor] = {}
+        """One actor per id and role, shared by the events read back."""
         self._cases: dict[str, Case] = {}
         """Each case as last appended: its snapshot."""
         self._after: dict[str, list[Event]] = {}
         """The sweep's events stored after a case's snapshot (folded by the engine)."""
         self._claimed: set[tuple[str, str]] = set()
         """(case, deadline id) of every deadline recorded missed: the sweep's claims."""
-        self._commands: dict[str, list[Event]] = {}
+        self._commands: dict[str, list[Record]] = {}
         self._texts: dict[str, str] = {}
         self._children_of_texts: dict[str, str] = {}
-        self._log: list[Event] = []
+        self._log: list[Record] = []
         """Every event in position order: an event's position is its index plus one."""
         self._consumers: dict[str, int] = {}
         self._refusals: list[Refusal] = []
 
     def events(self, case: str) -> Sequence[Event]:
         """Return a case's events in sequence order."""
-        return tuple(self._events.get(case, ()))
+        actors = self._actors
+        return tuple(_event(r, actors) for r in self._records(case))
+
+    def _records(self, case: str) -> Sequence[Record]:
+        stored = self._events.get(case)
+        if stored is None:
+            return ()
+        return stored if type(stored) is list else (stored,)  # type: ignore[return-value]
+
+    def _count(self, case: str) -> int:
+        stored = self._events.get(case)
+        if stored is None:
+            return 0
+        return len(stored) if type(stored) is list else 1
 
     def snapshot(self, case: str) -> Snapshot | None:
         """Return a case as last stored (the case object itself: it is immutable)."""
         found = self._cases.get(case)
-        return None if found is None else Snapshot(found, tuple(self._after.get(case, ())))
+        if found is None:
+            return None
+        after = self._after.get(case) if self._after else None
+        return Snapshot(found, tuple(after)) if after else Snapshot(found)
 
     def snapshot_unless_applied(
         self, case: str, command_id: str | None
@@ -113,7 +212,7 @@ class MemoryStore:
         texts: Sequence[PersonalText],
         expected_version: int,
     ) -> None:
-        stored = len(self._events.get(case.id, ()))
+        stored = self._count(case.id)
         if stored != expected_version:
             raise ConcurrencyError(
                 f"case {case.id} is at version {stored}, not {expected_version}",
@@ -121,7 +220,10 @@ class MemoryStore:
                 actual=stored,
                 case=case.id,
             )
-        self._check_commands(events)
+        for e in events:
+            if e.command_id is not None:
+                self._check_commands(events)
+                break
         if texts:
             new_texts = {t.ref: t.text for t in texts}
             # Everything above may fail; after the first update below nothing can.
@@ -138,30 +240,43 @@ class MemoryStore:
                 raise DuplicateCommand(
                     [e.command_id],
                     expected=e.seq - 1,
-                    actual=len(self._events.get(e.case, ())),
+                    actual=self._count(e.case),
                     case=e.case,
                 )
 
     def _add(self, case: Case, events: Sequence[Event]) -> None:
+        records = [_compact(e) for e in events]
         # The command ids first: a thread that reads the new case (without the lock) then
         # finds its command stored, as on the SQL store, where both commit at once.
-        by_command: dict[str, list[Event]] = {}
-        for e in events:
-            if e.command_id is not None:
-                by_command.setdefault(e.command_id, []).append(e)
-        self._commands.update(by_command)
-        stored = self._events.get(case.id)
-        if stored is None:
-            self._events[case.id] = list(events)
+        if len(events) == 1:  # a command's one event: no index to build
+            command_id = events[0].command_id
+            if command_id is not None:
+                self._commands[command_id] = records
         else:
-            stored.extend(events)
+            by_command: dict[str, list[Record]] = {}
+            for e, record in zip(events, records, strict=True):
+                if e.command_id is not None:
+                    by_command.setdefault(e.command_id, []).append(record)
+            self._commands.update(by_command)
+        self._keep(case.id, records)
         self._cases[case.id] = case
-        self._after.pop(case.id, None)
-        self._log.extend(events)
+        if self._after:
+            self._after.pop(case.id, None)
+        self._log.extend(records)
+
+    def _keep(self, case: str, records: list[Record]) -> None:
+        stored = self._events.get(case)
+        if stored is None:
+            self._events[case] = records[0] if len(records) == 1 else records
+        elif type(stored) is list:
+            stored.extend(records)
+        else:
+            self._events[case] = [stored, *records]  # type: ignore[list-item]
 
     def events_of_command(self, command_id: str) -> Sequence[Event]:
         """Return the events of a command by its idempotency key."""
-        return tuple(self._commands.get(command_id, ()))
+        actors = self._actors
+        return tuple(_event(r, actors) for r in self._commands.get(command_id, ()))
 
     def case_ids(self) -> Sequence[str]:
         """Return every case's reference, sorted."""
@@ -193,7 +308,10 @@ class MemoryStore:
         _at_least_one("limit", limit)
         start = max(position, 0)
         taken = self._log[start : start + limit]
-        return tuple(StoredEvent(p, e) for p, e in enumerate(taken, start=start + 1))
+        actors = self._actors
+        return tuple(
+            StoredEvent(p, _event(r, actors)) for p, r in enumerate(taken, start=start + 1)
+        )
 
     def last_position(self) -> int:
         """Return the position of the last event (0 for an empty store)."""
@@ -267,13 +385,15 @@ class MemoryStore:
         recorded: list[Event] = []
         for case_id in sorted(by_case):
             overdue = sorted(by_case[case_id], key=lambda d: (d.due, d.id))
-            stored = self._events[case_id]
             state = self._cases[case_id].state
-            events = build(case_id, len(stored), state, overdue, on=on, recorded_at=recorded_at)
-            stored.extend(events)
+            events = build(
+                case_id, self._count(case_id), state, overdue, on=on, recorded_at=recorded_at
+            )
+            records = [_compact(e) for e in events]
+            self._keep(case_id, records)
             self._after.setdefault(case_id, []).extend(events)
             self._claimed.update((case_id, d.id) for d in overdue)
-            self._log.extend(events)
+            self._log.extend(records)
             recorded.extend(events)
         return tuple(recorded)
 

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from disruption.domain.chain import appended
-from disruption.domain.clock import london_date
+from disruption.domain.clock import london_date, shared_date
 from disruption.domain.events import Event
 from disruption.domain.model import (
     Actor,
@@ -32,6 +32,16 @@ from disruption.domain.model import (
     to_role,
 )
 from disruption.procedure.definition import FileRecorder, Recorder
+from disruption.procedure.standard.data import (
+    ConveneMeeting,
+    EndPlacement,
+    OfferSupport,
+    RaiseConcern,
+    RecordLearningReview,
+    RecordMeeting,
+    RecordNotice,
+    RecordNoticeTo,
+)
 
 __all__ = ["RECORDS", "RECORDS_V1"]
 
@@ -40,8 +50,12 @@ _support = member_reader(SupportType)
 _decision = member_reader(MeetingDecision)
 
 
+def _day(value: Any) -> date:
+    return shared_date(date.fromisoformat(value))
+
+
 def _date(value: Any) -> date | None:
-    return None if value is None else date.fromisoformat(value)
+    return None if value is None else _day(value)
 
 
 def _actor(value: Any) -> Actor | None:
@@ -72,7 +86,7 @@ def meeting_convened(case: Case, event: Event) -> dict[str, Any]:
     """Add the convened meeting."""
     chair = _actor(event.data["chair"])
     assert chair is not None
-    meeting = Meeting(date.fromisoformat(event.data["date"]), chair)
+    meeting = Meeting(_day(event.data["date"]), chair)
     return {"meetings": (*case.meetings, meeting)}
 
 
@@ -83,7 +97,7 @@ def meeting_recorded(case: Case, event: Event) -> dict[str, Any]:
     held = Meeting(  # built whole (Meeting has no validators), not through attrs.evolve
         convened.date,
         convened.chair,
-        date.fromisoformat(data["held_on"]),
+        _day(data["held_on"]),
         _decision(data["decision"]),
         tuple(data["factors"]),
         data.get("child_views") is not None,
@@ -94,9 +108,7 @@ def meeting_recorded(case: Case, event: Event) -> dict[str, Any]:
 def placement_ended(case: Case, event: Event) -> dict[str, Any]:
     """Set the ending."""
     data = event.data
-    ending = Ending(
-        date.fromisoformat(data["end"]), data["reason"], data["planned"], data.get("left_care")
-    )
+    ending = Ending(_day(data["end"]), data["reason"], data["planned"], data.get("left_care"))
     return {"ending": ending}
 
 
@@ -175,19 +187,72 @@ def learning_review_recorded(case: Case, event: Event) -> dict[str, Any]:
     return {"review": review}
 
 
+# The same records from the payload an event was just decided from (what deciding uses; a
+# replay reads the event's data above, and the property tests check both give one case).
+
+
+def _concern_raised(case: Case, p: RaiseConcern, event: Event) -> dict[str, Any]:
+    concern = Concern(p.category, p.raised_by, london_date(event.at))
+    return {"concerns": appended(case.concerns, (concern,))}
+
+
+def _support_offered(case: Case, p: OfferSupport, event: Event) -> dict[str, Any]:
+    return {"support": SupportOffer(p.support, london_date(event.at), p.review_by)}
+
+
+def _meeting_convened(case: Case, p: ConveneMeeting, event: Event) -> dict[str, Any]:
+    return {"meetings": (*case.meetings, Meeting(p.date, p.chair))}
+
+
+def _meeting_recorded(case: Case, p: RecordMeeting, event: Event) -> dict[str, Any]:
+    convened = case.meetings[-1]
+    held = Meeting(
+        convened.date,
+        convened.chair,
+        p.held_on,
+        p.decision,
+        tuple(p.factors),
+        p.child_views is not None,
+    )
+    return {"meetings": (*case.meetings[:-1], held)}
+
+
+def _placement_ended(case: Case, p: EndPlacement, event: Event) -> dict[str, Any]:
+    return {"ending": Ending(p.end, p.reason, p.planned, p.left_care)}
+
+
+def _notice_recorded(case: Case, p: RecordNotice, event: Event) -> dict[str, Any]:
+    return {"notice_sent_on": p.sent_on}
+
+
+def _notice_recorded_to(case: Case, p: RecordNoticeTo, event: Event) -> dict[str, Any]:
+    notice = Notice(p.sent_on, p.recipients, advance=False)
+    return {"notice_sent_on": p.sent_on, "notices": (*case.notices, notice)}
+
+
+def _learning_review_recorded(case: Case, p: RecordLearningReview, event: Event) -> dict[str, Any]:
+    review = LearningReview(
+        held_on=p.held_on, chair=p.chair, factors=tuple(p.factors), waived=p.waived is not None
+    )
+    return {"review": review}
+
+
 RECORDS_V1: Mapping[str, Recorder] = {
-    "ConcernRaised": FileRecorder(concern_raised),
-    "SupportOffered": FileRecorder(support_offered),
-    "MeetingConvened": FileRecorder(meeting_convened),
-    "MeetingRecorded": FileRecorder(meeting_recorded),
-    "PlacementEnded": FileRecorder(placement_ended),
-    "NoticeRecorded": FileRecorder(notice_recorded),
-    "LearningReviewRecorded": FileRecorder(learning_review_recorded),
+    "ConcernRaised": FileRecorder(concern_raised, RaiseConcern, _concern_raised),
+    "SupportOffered": FileRecorder(support_offered, OfferSupport, _support_offered),
+    "MeetingConvened": FileRecorder(meeting_convened, ConveneMeeting, _meeting_convened),
+    "MeetingRecorded": FileRecorder(meeting_recorded, RecordMeeting, _meeting_recorded),
+    "PlacementEnded": FileRecorder(placement_ended, EndPlacement, _placement_ended),
+    "NoticeRecorded": FileRecorder(notice_recorded, RecordNotice, _notice_recorded),
+    "LearningReviewRecorded": FileRecorder(
+        learning_review_recorded, RecordLearningReview, _learning_review_recorded
+    ),
 }
 """The standard procedure's recorders in version 1, by event type."""
 
 RECORDS: Mapping[str, Recorder] = {
     **RECORDS_V1,
+    "NoticeRecorded": FileRecorder(notice_recorded, RecordNoticeTo, _notice_recorded_to),
     "IroInformed": FileRecorder(iro_informed),
     "CaseReviewed": FileRecorder(case_reviewed),
     "ImmediateRiskRecorded": FileRecorder(immediate_risk_recorded),
