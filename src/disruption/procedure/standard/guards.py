@@ -285,6 +285,10 @@ def with_factors(reader: Any, **options: Any) -> Any:
     def read(fields: Fields) -> Any:
         return reader(fields, FACTORS, **options)
 
+    owner = getattr(reader, "__self__", None)  # the payload class of a ``read`` class method
+    schema = getattr(owner, "schema", None)
+    # What the command schema says of the data (disruption.procedure.schema.data_schema).
+    read.data_schema = schema(**options) if callable(schema) else getattr(owner, "DATA", None)  # type: ignore[attr-defined]
     return read
 
 
