@@ -48,6 +48,7 @@ __all__ = [
     "command_schema",
     "data_schema",
     "date",
+    "declared",
     "dump",
     "integer",
     "obj",
@@ -228,13 +229,28 @@ def data_schema(read: Callable[..., Any]) -> JSONSchema | None:
     Returns:
         The schema: the reader's own ``data_schema`` attribute (a procedure file's reader, a
         reader with options), or its payload class's ``schema()`` or ``DATA``; ``None`` when
-        it declares none.
+        it declares none. A payload class declares its own: one inherited from a base class
+        is not taken (a subclass reads more fields than its base declares).
     """
     found = getattr(read, "data_schema", None)
     if found is None:
-        owner = getattr(read, "__self__", None)
-        method = getattr(owner, "schema", None)
-        found = method() if callable(method) else getattr(owner, "DATA", None)
+        found = declared(getattr(read, "__self__", None))
+    return dict(found) if isinstance(found, Mapping) else None
+
+
+def declared(payload: object, **options: Any) -> JSONSchema | None:
+    """The data schema a payload class declares itself (``schema(**options)`` or ``DATA``).
+
+    Args:
+        payload: A payload class (anything else declares none).
+        **options: The options its reader is given (``summary_required=False``, ...).
+    """
+    own = vars(payload) if isinstance(payload, type) else {}
+    if "schema" in own:
+        kind: Any = payload
+        found = kind.schema(**options)
+    else:
+        found = own.get("DATA")
     return dict(found) if isinstance(found, Mapping) else None
 
 
