@@ -1,4 +1,4 @@
-"""Commands on procedure definitions: diagram, procedure check, procedure migrate."""
+"""Commands on procedure definitions: diagram, procedure check, migrate and schema."""
 
 from __future__ import annotations
 
@@ -122,3 +122,23 @@ def procedure_check(
         f"{len(proc.commands)} commands, {len(proc.deadlines)} deadlines",
         markup=False,
     )
+
+
+@procedure_app.command("schema")
+@friendly
+def procedure_schema(procedure: ProcedureOption = None) -> None:
+    """Print the JSON Schema of a command line for the procedure's commands.
+
+    Without --procedure: every shipped version of the standard procedure (the schema shipped
+    as disruption/schemas/command.schema.json is this output).
+    """
+    from disruption.procedure.schema import command_schema, dump
+
+    if procedure is None:
+        from disruption.procedure.standard import STANDARD_VERSIONS
+
+        sys.stdout.write(dump(command_schema(STANDARD_VERSIONS)))
+        return
+    from disruption.procedure.file import load_procedure
+
+    sys.stdout.write(dump(command_schema([load_procedure(procedure).procedure])))

@@ -34,6 +34,7 @@ from disruption.exceptions import InvalidData
 
 __all__ = [
     "MANAGER_ROLES",
+    "REFERENCE_PATTERN",
     "Actor",
     "Case",
     "CaseFile",
@@ -62,7 +63,10 @@ __all__ = [
 ]
 
 
-_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}")
+REFERENCE_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}"
+"""A pseudonymous reference (matched whole): 1-64 letters, digits and ``._:/-``."""
+
+_REFERENCE = re.compile(REFERENCE_PATTERN)
 
 
 def check_reference(value: object, field: str) -> str:

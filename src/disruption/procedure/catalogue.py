@@ -41,10 +41,12 @@ from disruption.domain.commands import Fields, shown
 from disruption.domain.model import Actor, Role
 from disruption.domain.payloads import personal
 from disruption.exceptions import InvalidData
+from disruption.procedure import schema as js
 from disruption.procedure.definition import Context
+from disruption.procedure.schema import JSONSchema
 from disruption.procedure.standard.guards import independent_chair, not_after_today, on_or_after
 
-__all__ = ["GUARDS", "condition", "payload_reader"]
+__all__ = ["GUARDS", "condition", "data_schema", "payload_reader"]
 
 Spec = Mapping[str, Any]
 Data = Mapping[str, Spec]
@@ -115,7 +117,42 @@ def payload_reader(command: str, data: Data) -> Callable[[Fields], Any]:
         return payload(**values)
 
     read.__qualname__ = read.__name__ = f"read_{command}"
+    read.data_schema = data_schema(data)  # type: ignore[attr-defined]
     return read
+
+
+def data_schema(data: Data) -> JSONSchema:
+    """The JSON Schema of a command's data, from its field specs as in a procedure file.
+
+    >>> data_schema({"nights": {"type": "integer", "minimum": 1}})["properties"]
+    {'nights': {'type': 'integer', 'minimum': 1, 'maximum': 1000000}}
+    """
+    properties: dict[str, JSONSchema] = {}
+    for name, spec in data.items():
+        kind = spec["type"]
+        if kind == "integer":
+            properties[name] = js.integer(spec.get("minimum", -_BIG), spec.get("maximum", _BIG))
+        elif kind == "choice":
+            properties[name] = js.choice(spec["values"])
+        elif kind == "choices":
+            properties[name] = js.choices(spec["values"], non_empty=spec.get("non_empty", False))
+        else:
+            properties[name] = _SCHEMAS[kind]()
+    required = [  # a list of choices is read as empty when absent, unless non_empty
+        n
+        for n, spec in data.items()
+        if spec.get("required", True) and (spec["type"] != "choices" or spec.get("non_empty"))
+    ]
+    return js.obj(properties, required)
+
+
+_SCHEMAS: Mapping[str, Callable[[], JSONSchema]] = {
+    "date": js.date,
+    "text": js.text,
+    "reference": js.reference,
+    "boolean": js.boolean,
+    "actor": js.actor,
+}
 
 
 def _date_field(field: str | None, data: Data) -> str | None:

@@ -8,7 +8,8 @@ without its actor, which is the bearer token's (a body that names another actor 
 the path gives the case, ``Idempotency-Key`` the command's id, and ``If-Match`` the version
 the case must be at. The reads are ``GET /cases/{case}`` (with an ``ETag``), ``GET
 /overdue``, ``GET /events`` (CloudEvents, paged by position), ``GET /events/stream``
-(Server-Sent Events) and ``GET /diagram``; ``GET /health`` needs no token.
+(Server-Sent Events), ``GET /diagram`` and ``GET /schema/command`` (the JSON Schema of a
+command for the service's procedure); ``GET /health`` needs no token.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from disruption.exceptions import (
     VersionMismatch,
 )
 from disruption.procedure.definition import Procedure
+from disruption.procedure.schema import command_schema, dump
 from disruption.procedure.standard import STANDARD
 from disruption.service.settings import Settings
 from disruption.service.tokens import DevSigner, Identity, KeySource, Verifier, key_source
@@ -606,6 +608,22 @@ def get_diagram(service: ServiceDep, identity: IdentityDep) -> PlainTextResponse
     """The current procedure's states and commands, as Mermaid text."""
     _known_role(identity)
     return PlainTextResponse(service.procedure.diagram() + "\n")
+
+
+@router.get(
+    "/schema/command",
+    summary="The JSON Schema of a command line for the service's procedure",
+    response_class=Response,
+    responses={200: {"content": {"application/schema+json": {}}}},
+)
+def get_command_schema(service: ServiceDep, identity: IdentityDep) -> Response:
+    """The JSON Schema (draft 2020-12) of a command for the service's procedure.
+
+    The procedure new cases are opened under; generated from its definition, as
+    ``disruption procedure schema`` prints it.
+    """
+    _known_role(identity)
+    return Response(dump(command_schema([service.procedure])), media_type="application/schema+json")
 
 
 dev_router = APIRouter()

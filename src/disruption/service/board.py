@@ -35,6 +35,7 @@ import hashlib
 import hmac
 import json
 import uuid
+import weakref
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from importlib import resources
@@ -59,6 +60,7 @@ from disruption.exceptions import (
     UnknownProcedure,
 )
 from disruption.procedure.definition import Procedure
+from disruption.procedure.schema import command_schema
 from disruption.service.api import (
     CaseRef,
     HttpProblem,
@@ -496,21 +498,39 @@ def _schema_fields(
     return rows
 
 
-def _command_fields() -> dict[str, list[dict[str, Any]]]:
-    """Each command's data fields, as the shipped JSON Schema of a command describes them."""
-    schema = json.loads(
-        resources.files("disruption").joinpath("schemas/command.schema.json").read_text("utf-8")
-    )
-    fields: dict[str, list[dict[str, Any]]] = {}
-    for rule in schema.get("allOf", ()):
-        name = rule.get("if", {}).get("properties", {}).get("command", {}).get("const")
-        data = rule.get("then", {}).get("properties", {}).get("data", {})
-        if isinstance(name, str) and "properties" in data:
-            fields[name] = _schema_fields(data["properties"], data.get("required", ()))
-    return fields
+def _data_fields(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The rows of a command's data schema; each alternative's (``oneOf``, ``anyOf``) named."""
+    if "properties" in data:
+        return _schema_fields(data["properties"], data.get("required", ()))
+    alternatives = data.get("oneOf") or data.get("anyOf") or ()
+    rows: list[dict[str, Any]] = []
+    for i, alternative in enumerate(alternatives, start=1):
+        for row in _data_fields(alternative):
+            described = row["description"]
+            head = f"Alternative {i}." if len(alternatives) > 1 else ""
+            rows.append({**row, "description": " ".join(x for x in (head, described) if x)})
+    return rows
 
 
-_FIELDS = _command_fields()
+_FIELDS: weakref.WeakKeyDictionary[Procedure, dict[str, list[dict[str, Any]]]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Per procedure (by identity), its commands' rows, made when its first page is shown."""
+
+
+def _command_fields(procedure: Procedure) -> dict[str, list[dict[str, Any]]]:
+    """Each command's data fields, as the JSON Schema generated for the procedure says."""
+    found = _FIELDS.get(procedure)
+    if found is None:
+        schema = command_schema([procedure])
+        found = {}
+        for rule in schema.get("allOf", ()):
+            name = rule.get("if", {}).get("properties", {}).get("command", {}).get("const")
+            data = rule.get("then", {}).get("properties", {}).get("data", {})
+            if isinstance(name, str):
+                found[name] = _data_fields(data)
+        _FIELDS[procedure] = found
+    return found
 
 
 def _available(procedure: Procedure, case: Case | None) -> list[str]:
@@ -534,7 +554,7 @@ def _case_view(page: _Page, ref: str) -> dict[str, Any]:
             "case": None,
             "ref": ref,
             "commands": _available(service.procedure, None),
-            "fields": _FIELDS,
+            "fields": _command_fields(service.procedure),
             "procedure": service.procedure,
             "version": 0,
         }
@@ -559,7 +579,7 @@ def _case_view(page: _Page, ref: str) -> dict[str, Any]:
         "deadlines": deadlines,
         "timeline": entries,
         "commands": _available(procedure, case),
-        "fields": _FIELDS,
+        "fields": _command_fields(procedure),
         "procedure": procedure,
         "version": case.version,
     }

@@ -8,6 +8,7 @@ field. Free-text fields are declared with :func:`~disruption.domain.payloads.per
 from __future__ import annotations
 
 from datetime import date
+from typing import ClassVar
 
 import attrs
 
@@ -24,6 +25,8 @@ from disruption.domain.model import (
 )
 from disruption.domain.payloads import personal
 from disruption.exceptions import InvalidData
+from disruption.procedure import schema as js
+from disruption.procedure.schema import JSONSchema
 
 __all__ = [
     "FACTORS",
@@ -87,6 +90,27 @@ class OpenCase:
     child: str
     placement: Placement
 
+    DATA: ClassVar[JSONSchema] = js.obj(
+        {
+            "child": js.reference(),
+            "placement": js.obj(
+                {
+                    "id": js.reference(),
+                    "type": js.string("SSDA903 PLACE code valid in the collection year of start."),
+                    "provider": js.choice(
+                        codes.PLACE_PROVIDER,
+                        "SSDA903 PLACE_PROVIDER code (the engine also reads it in lower case).",
+                    ),
+                    "start": js.date(),
+                    "location": js.choice(Location),
+                    "carer": js.reference(),
+                },
+                ["id", "type", "provider", "start", "location"],
+            ),
+        },
+        ["child", "placement"],
+    )
+
     @classmethod
     def read(cls, fields: Fields) -> OpenCase:
         """Read the data of ``open_case``."""
@@ -110,6 +134,11 @@ class RaiseConcern:
     category: ConcernCategory
     raised_by: Role
 
+    DATA: ClassVar[JSONSchema] = js.obj(
+        {"category": js.choice(ConcernCategory), "raised_by": js.choice(Role)},
+        ["category", "raised_by"],
+    )
+
     @classmethod
     def read(cls, fields: Fields) -> RaiseConcern:
         """Read the data of ``raise_concern``."""
@@ -121,6 +150,8 @@ class NoFurtherAction:
     """``no_further_action``: why the concern needs no further action."""
 
     reason: str = personal()
+
+    DATA: ClassVar[JSONSchema] = js.obj({"reason": js.text()}, ["reason"])
 
     @classmethod
     def read(cls, fields: Fields) -> NoFurtherAction:
@@ -134,6 +165,11 @@ class OfferSupport:
 
     support: tuple[SupportType, ...]
     review_by: date | None = None
+
+    DATA: ClassVar[JSONSchema] = js.obj(
+        {"support": js.choices(SupportType, non_empty=True), "review_by": js.date()},
+        ["support"],
+    )
 
     @classmethod
     def read(cls, fields: Fields) -> OfferSupport:
@@ -151,6 +187,11 @@ class ConveneMeeting:
     date: date
     chair: Actor
 
+    DATA: ClassVar[JSONSchema] = js.obj(
+        {"date": js.date(), "chair": js.actor()},
+        ["date", "chair"],
+    )
+
     @classmethod
     def read(cls, fields: Fields) -> ConveneMeeting:
         """Read the data of ``convene_meeting``."""
@@ -167,6 +208,22 @@ class RecordMeeting:
     decision: MeetingDecision
     child_views: str | None = personal(default=None)
     child_views_not_obtained: str | None = personal(default=None)
+
+    DATA: ClassVar[JSONSchema] = js.obj(
+        {
+            "held_on": js.date(),
+            "attendees": {
+                **js.choices(Role, non_empty=True),
+                "contains": {"const": Role.SOCIAL_WORKER.value},
+            },
+            "child_views": js.text(),
+            "child_views_not_obtained": js.text(),
+            "factors": js.choices(sorted(FACTORS)),
+            "decision": js.choice(MeetingDecision),
+        },
+        ["held_on", "attendees", "decision"],
+        **js.one_of("child_views", "child_views_not_obtained"),
+    )
 
     @classmethod
     def read(cls, fields: Fields, factors: frozenset[str]) -> RecordMeeting:
@@ -195,6 +252,8 @@ class RecordMeeting:
 class Stabilise:
     """``stabilise``: no data."""
 
+    DATA: ClassVar[JSONSchema] = js.obj({})
+
     @classmethod
     def read(cls, fields: Fields) -> Stabilise:
         """Read the (empty) data of ``stabilise``."""
@@ -214,6 +273,25 @@ class EndPlacement:
     reason: str
     planned: bool
     left_care: str | None = None
+
+    DATA: ClassVar[JSONSchema] = js.obj(
+        {
+            "end": js.date(),
+            "reason": js.choice(
+                codes.REASON_PLACE_CHANGE,
+                "A REASON_PLACE_CHANGE code valid in the collection year of end: the child "
+                "moves to another placement.",
+            ),
+            "planned": js.boolean(),
+            "left_care": js.choice(
+                [c for c in codes.REC if c != "X1"],
+                "A REC code valid in the collection year of end: the child leaves care with "
+                "this ending (instead of a reason).",
+            ),
+        },
+        ["end", "planned"],
+        **js.one_of("reason", "left_care"),
+    )
 
     @classmethod
     def read(cls, fields: Fields) -> EndPlacement:
@@ -245,6 +323,8 @@ class RecordNotice:
 
     sent_on: date
 
+    DATA: ClassVar[JSONSchema] = js.obj({"sent_on": js.date()}, ["sent_on"])
+
     @classmethod
     def read(cls, fields: Fields) -> RecordNotice:
         """Read the data of ``record_notice``."""
@@ -267,6 +347,33 @@ class RecordLearningReview:
     factors: tuple[str, ...] = ()
     recommendations: str | None = personal(default=None)
     waived: Waiver | None = None
+
+    @classmethod
+    def schema(cls, *, summary_required: bool = True) -> JSONSchema:
+        """The JSON Schema of the data, as :meth:`read` with these options reads it."""
+        summary = (
+            js.text()
+            if summary_required
+            else js.text(
+                "An optional summary in words; the recommendations agreed are items of the "
+                "chair's report (issue_report). Free text: kept in the personal-data store."
+            )
+        )
+        review = js.obj(
+            {
+                "held_on": js.date(),
+                "chair": js.actor(),
+                "factors": js.choices(sorted(FACTORS), non_empty=True),
+                "recommendations": summary,
+            },
+            ["held_on", "chair", "factors", *(["recommendations"] if summary_required else [])],
+        )
+        return {
+            "oneOf": [
+                review,
+                js.obj({"waived": js.obj({"reason": js.text()}, ["reason"])}, ["waived"]),
+            ]
+        }
 
     @classmethod
     def read(
@@ -301,6 +408,10 @@ class InformIro:
     informed_on: date
     iro: str
 
+    DATA: ClassVar[JSONSchema] = js.obj(
+        {"informed_on": js.date(), "iro": js.reference()}, ["informed_on", "iro"]
+    )
+
     @classmethod
     def read(cls, fields: Fields) -> InformIro:
         """Read the data of ``inform_iro``."""
@@ -312,6 +423,8 @@ class ReviewCase:
     """``review_case``: when the child's case was reviewed (a statutory review)."""
 
     held_on: date
+
+    DATA: ClassVar[JSONSchema] = js.obj({"held_on": js.date()}, ["held_on"])
 
     @classmethod
     def read(cls, fields: Fields) -> ReviewCase:
@@ -326,6 +439,8 @@ class RecordImmediateRisk:
     on: date
     reason: str = personal()
 
+    DATA: ClassVar[JSONSchema] = js.obj({"on": js.date(), "reason": js.text()}, ["on", "reason"])
+
     @classmethod
     def read(cls, fields: Fields) -> RecordImmediateRisk:
         """Read the data of ``record_immediate_risk``."""
@@ -338,6 +453,17 @@ class GiveNotice:
 
     sent_on: date
     recipients: tuple[str, ...]
+
+    DATA: ClassVar[JSONSchema] = js.obj(
+        {
+            "sent_on": js.date(),
+            "recipients": js.references(
+                non_empty=True,
+                description="Pseudonymous references of who received it (never names).",
+            ),
+        },
+        ["sent_on", "recipients"],
+    )
 
     @classmethod
     def read(cls, fields: Fields) -> GiveNotice:
@@ -352,6 +478,17 @@ class RecordNoticeTo:
     sent_on: date
     recipients: tuple[str, ...]
 
+    DATA: ClassVar[JSONSchema] = js.obj(
+        {
+            "sent_on": js.date(),
+            "recipients": js.references(
+                non_empty=True,
+                description="Pseudonymous references of who received it (never names).",
+            ),
+        },
+        ["sent_on", "recipients"],
+    )
+
     @classmethod
     def read(cls, fields: Fields) -> RecordNoticeTo:
         """Read the data of ``record_notice``."""
@@ -364,6 +501,11 @@ class RecordLineManager:
 
     social_worker: str
     line_manager: str
+
+    DATA: ClassVar[JSONSchema] = js.obj(
+        {"social_worker": js.reference(), "line_manager": js.reference()},
+        ["social_worker", "line_manager"],
+    )
 
     @classmethod
     def read(cls, fields: Fields) -> RecordLineManager:
@@ -379,6 +521,11 @@ class RecommendationItem:
     owner: Role
     due: date
     text: str = personal()
+
+    DATA: ClassVar[JSONSchema] = js.obj(
+        {"id": js.reference(), "owner": js.choice(Role), "due": js.date(), "text": js.text()},
+        ["id", "owner", "due", "text"],
+    )
 
     @classmethod
     def read(cls, fields: Fields) -> RecommendationItem:
@@ -400,6 +547,21 @@ class IssueReport:
     issued_on: date
     circulation: tuple[str, ...]
     recommendations: tuple[RecommendationItem, ...]
+
+    DATA: ClassVar[JSONSchema] = js.obj(
+        {
+            "issued_on": js.date(),
+            "circulation": js.references(
+                non_empty=True,
+                description="Pseudonymous references of who the report is circulated to.",
+            ),
+            "recommendations": js.objects(
+                RecommendationItem.DATA,
+                description="Each recommendation's id is given once (the engine checks it).",
+            ),
+        },
+        ["issued_on", "circulation"],
+    )
 
     @classmethod
     def read(cls, fields: Fields) -> IssueReport:
@@ -425,6 +587,11 @@ class CompleteRecommendation:
 
     recommendation: str
     completed_on: date
+
+    DATA: ClassVar[JSONSchema] = js.obj(
+        {"recommendation": js.reference(), "completed_on": js.date()},
+        ["recommendation", "completed_on"],
+    )
 
     @classmethod
     def read(cls, fields: Fields) -> CompleteRecommendation:

@@ -23,6 +23,7 @@ from disruption.exceptions import (
     PermissionRefused,
 )
 from disruption.procedure.definition import Context
+from disruption.procedure.schema import declared
 from disruption.procedure.standard.data import FACTORS
 
 __all__ = [
@@ -285,6 +286,10 @@ def with_factors(reader: Any, **options: Any) -> Any:
     def read(fields: Fields) -> Any:
         return reader(fields, FACTORS, **options)
 
+    # What the command schema says of the data (disruption.procedure.schema.data_schema): the
+    # payload class's declaration, for the options given; ``__wrapped__`` names the reader.
+    read.data_schema = declared(getattr(reader, "__self__", None), **options)  # type: ignore[attr-defined]
+    read.__wrapped__ = reader  # type: ignore[attr-defined]
     return read
 
 
