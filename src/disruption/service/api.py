@@ -14,8 +14,12 @@ command for the service's procedure); ``GET /health`` needs no token.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import functools
 import re
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
@@ -50,7 +54,16 @@ from disruption.service.settings import Settings
 from disruption.service.tokens import DevSigner, Identity, KeySource, Verifier, key_source
 from disruption.store import open_store
 
-__all__ = ["AtVersion", "HttpProblem", "Service", "dev_router", "router"]
+__all__ = [
+    "COMMAND_ROUTE",
+    "AtVersion",
+    "HttpProblem",
+    "Service",
+    "command_response",
+    "dev_router",
+    "router",
+    "writers",
+]
 
 logger = logs.get_logger("disruption.service")
 
@@ -152,6 +165,7 @@ class Service:
             self._calendar = authority.calendar
         self._store: CaseStore | None = None
         self._engine: Engine | None = None
+        self._writers: ThreadPoolExecutor | None = None
 
     @property
     def store(self) -> CaseStore:
@@ -170,12 +184,34 @@ class Service:
         if self.settings.keys is None and not getattr(self._store, "keys_apart", False):
             logger.warning("service.keys_in_case_store")
         self._engine = self.engine()
+        self._writers = ThreadPoolExecutor(
+            writers(self.settings.db), thread_name_prefix="disruption-writer"
+        )
 
     def close(self) -> None:
         """Close the store (when the application stops)."""
+        if self._writers is not None:
+            self._writers.shutdown()
+            self._writers = None
         if self._store is not None:
             self._store.close()
         self._store = self._engine = None
+
+    async def write(self, function: Callable[..., T], *args: Any) -> T:
+        """Run ``function(*args)`` (a command's work) on one of the service's writer threads.
+
+        The store's calls block, so they run outside the event loop; on threads of the
+        service's own (:func:`writers`), not the framework's pool of 40, which applied
+        commands slower and for more CPU (the threads contending for the store's lock and
+        the interpreter).
+
+        Raises:
+            StoreError: Before the application started, or after it stopped.
+        """
+        if self._writers is None:
+            raise StoreError("the service's store is not open")
+        call = functools.partial(contextvars.copy_context().run, function, *args)
+        return await asyncio.get_running_loop().run_in_executor(self._writers, call)
 
     def engine(self, expected: int | None = None) -> Engine:
         """The engine; one that refuses a case not at version ``expected``, when given."""
@@ -191,6 +227,21 @@ class Service:
             retries=3 if expected is None else 0,
             **options,
         )
+
+
+def writers(db: str) -> int:
+    """How many threads apply the service's commands: 1 on SQLite, 4 on PostgreSQL.
+
+    SQLite lets one transaction write at a time (the store's writes begin ``IMMEDIATE``),
+    so one thread applies commands in turn with nothing to wait for; on PostgreSQL a few
+    overlap their round trips to the server. (``benchmarks/bench_service.py``: on SQLite
+    one thread instead of the framework's pool cut the server's CPU a command by a
+    seventh.) More processes: ``--workers``.
+
+    >>> writers("cases.sqlite"), writers("postgresql://db.example/cases")
+    (1, 4)
+    """
+    return 4 if db.partition("://")[0].lower().startswith("postgres") else 1
 
 
 def _service(request: Request) -> Service:
@@ -353,8 +404,11 @@ def _claimed(value: object) -> dict[str, str] | None:
     return {k: shown(v) if not isinstance(v, str) else v[:64] for k, v in value.items()}
 
 
+COMMAND_ROUTE = "/cases/{case}/commands"
+
+
 @router.post(
-    "/cases/{case}/commands",
+    COMMAND_ROUTE,
     summary="Apply a command to a case (its actor is the token's)",
     status_code=201,
     dependencies=[Depends(_bearer)],  # the security scheme, in the OpenAPI document
@@ -395,16 +449,30 @@ def _claimed(value: object) -> dict[str, str] | None:
 )
 async def post_command(request: Request, case: CaseRef) -> Response:
     """Decide a command of the JSON contract on the case and store its events."""
-    # The hot path reads its headers itself: FastAPI's dependency machinery (the token,
-    # the service, each header) cost more CPU a request than the engine's decision.
     service: Service = request.app.state.service
+    return await command_response(service, request, case)
+
+
+async def command_response(service: Service, request: Request, case: str) -> Response:
+    """The answer to ``POST /cases/{case}/commands``: authenticate, read, apply, answer.
+
+    The route's whole work, without the framework: :class:`~disruption.service.app.
+    CommandRoute` calls it ahead of the router (the service's hot path), the route above
+    when the application is reached otherwise.
+
+    Raises:
+        DisruptionError: The command's refusal (a problem for the exception handlers).
+        HttpProblem: A body too large, an ``If-Match`` that is not a version.
+    """
     headers = request.headers
     identity = await identify(service, headers.get("authorization"))
     body = await read_body(request, service.settings.max_body)
     expected = _if_match(headers.get("if-match"))
     key = headers.get("idempotency-key")
     command, role, claimed = command_of(read_json(body), case, identity, key)
-    outcome = await in_thread(apply_command, service, command, role, claimed, identity, expected)
+    outcome = await service.write(
+        apply_command, service, command, role, claimed, identity, expected
+    )
     view = {
         "contract_version": CONTRACT_VERSION,
         "case": outcome.case.id,

@@ -643,7 +643,7 @@ async def submit_command(request: Request, case: CaseRef) -> Response:
     fields = await _form(request)
     _checked_form(page, fields)
     try:
-        outcome = await in_thread(_submitted, page.service, page.identity, case, fields)
+        outcome = await page.service.write(_submitted, page.service, page.identity, case, fields)
     except (DisruptionError, HttpProblem) as error:
         if isinstance(error, HttpProblem):
             status, title, detail, field = error.status, error.title, error.detail, None
