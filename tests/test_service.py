@@ -310,6 +310,17 @@ def test_a_role_not_allowed_is_403_and_in_the_access_log(client: TestClient) -> 
 # -- HTTP semantics -----------------------------------------------------------------------
 
 
+def test_a_case_reference_too_long_for_the_command_route_is_refused_by_the_router(
+    client: TestClient,
+) -> None:
+    # The command route's fast path (CommandRoute) leaves it to FastAPI, which says which
+    # parameter is invalid; nothing is written.
+    body = problem(post(client, "P" * 65, opening()), 422, "InvalidRequest")
+    assert body["field"] == "case"
+    assert client.get("/events", headers=bearer(client)).json() == []
+    assert post(client, "P" * 64, opening()).status_code == 201
+
+
 def test_an_idempotency_key_is_the_command_id_applied_once(client: TestClient) -> None:
     first = post(client, "P-1", opening(), headers={"Idempotency-Key": "lcs-1"})
     again = post(client, "P-1", opening(), headers={"Idempotency-Key": "lcs-1"})
