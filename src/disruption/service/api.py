@@ -448,7 +448,12 @@ COMMAND_ROUTE = "/cases/{case}/commands"
     },
 )
 async def post_command(request: Request, case: CaseRef) -> Response:
-    """Decide a command of the JSON contract on the case and store its events."""
+    """Decide a command of the JSON contract on the case and store its events.
+
+    The application serves this route ahead of its router
+    (:class:`~disruption.service.app.CommandRoute`); the router reaches it only with a
+    request the fast path leaves alone. Declared here for the OpenAPI document.
+    """
     service: Service = request.app.state.service
     return await command_response(service, request, case)
 
