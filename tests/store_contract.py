@@ -76,10 +76,10 @@ def command(
 def open_case(
     case: str, at: datetime = T0, *, child: str = "C-1", command_id: str | None = None
 ) -> Command:
-    """``open_case`` for a U1 placement that started in January."""
+    """``open_case`` for a U3 placement (kinship, not long-term) that started in January."""
     placement = {
         "id": f"PL-{case}",
-        "type": "U1",
+        "type": "U3",
         "provider": "PR1",
         "start": "2025-01-06",
         "location": "in_borough",
