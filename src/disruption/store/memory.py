@@ -58,6 +58,9 @@ class MemoryStore:
         self._children_of_texts: dict[str, str] = {}
         self._log: list[Event] = []
         """Every event in position order: an event's position is its index plus one."""
+        self._of_child: dict[str, list[str]] = {}
+        """Each child's case references, in the order added (a case's child never changes):
+        ``case_ids_of`` without a scan of every case (an ending reads the child's history)."""
         self._consumers: dict[str, int] = {}
         self._refusals: list[Refusal] = []
 
@@ -150,6 +153,7 @@ class MemoryStore:
         stored = self._events.get(case.id)
         if stored is None:
             self._events[case.id] = list(events)
+            self._of_child.setdefault(case.child, []).append(case.id)
         else:
             stored.extend(events)
         self._cases[case.id] = case
@@ -166,7 +170,7 @@ class MemoryStore:
 
     def case_ids_of(self, child: str) -> Sequence[str]:
         """Return the references of a child's cases, sorted."""
-        return sorted(c.id for c in self._cases.values() if c.child == child)
+        return sorted(self._of_child.get(child, ()))
 
     def overdue(self, on: date) -> Sequence[OverdueDeadline]:
         """Return every open deadline due before ``on``."""
