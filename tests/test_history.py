@@ -426,3 +426,35 @@ def test_every_step_replays_to_the_same_case() -> None:
     run(engine, "P-1", [ended("2025-12-23", utc(2025, 12, 23, 15))])
     assert engine.replay("P-1") == engine.load("P-1")
     assert timedelta(0) == timedelta(0)
+
+
+def test_the_report_counts_sibling_groups_placed_apart() -> None:
+    from disruption.analysis import breakdown as bd
+    from disruption.analysis.cases import case_table, sibling_table
+
+    engine = make_engine()
+    link = {"group": "SG-1", "cases": ["P-2", "P-3"]}
+    # Three siblings: two with carer-9, one with carer-7: group SG-1 placed apart. Two more
+    # (SG-2) with one carer: together. A third group whose only placement ended: none placed.
+    run(engine, "P-1", [opened(utc(2025, 1, 6)), ("link_siblings", utc(2025, 12, 1), SW, link)])
+    run(engine, "P-2", [opened(utc(2025, 1, 6), child="C-2")])
+    run(engine, "P-3", [opened(utc(2025, 1, 6), child="C-3", carer="carer-7")])
+    together = {"group": "SG-2", "cases": ["P-5"]}
+    run(engine, "P-4", [opened(utc(2025, 1, 6), child="C-4", carer="carer-4"),
+                        ("link_siblings", utc(2025, 12, 1), SW, together)])  # fmt: skip
+    run(engine, "P-5", [opened(utc(2025, 1, 6), child="C-5", carer="carer-4")])
+    gone = {"group": "SG-3", "cases": ["P-404"]}
+    run(engine, "P-6", [opened(utc(2025, 1, 6), child="C-6"),
+                        ("link_siblings", utc(2025, 12, 1), SW, gone),
+                        ended("2025-12-02", utc(2025, 12, 2))])  # fmt: skip
+    cases = [engine.case(c) for c in engine.store.case_ids()]
+    siblings = sibling_table(cases)
+    assert siblings.filter(siblings["group"] == "SG-1")["child"].to_list() == ["C-1", "C-2", "C-3"]
+    groups = bd.sibling_groups(siblings, case_table(cases), date(2025, 12, 31))
+    assert groups.select("group", "children", "placed", "placements", "placed_apart").rows() == [
+        ("SG-1", 3, 3, 2, True),
+        ("SG-2", 2, 2, 1, False),
+        ("SG-3", 1, 0, 0, False),
+    ]
+    summary = bd.sibling_summary(groups).row(0, named=True)
+    assert summary == {"groups": 3, "placed_together": 1, "placed_apart": 1, "none_placed": 1}

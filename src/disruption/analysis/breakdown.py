@@ -41,6 +41,8 @@ __all__ = [
     "recommendations",
     "recording_delay",
     "review_factors",
+    "sibling_groups",
+    "sibling_summary",
     "suppress",
 ]
 
@@ -265,6 +267,58 @@ def recommendations(table: pl.DataFrame, start: date, end: date) -> pl.DataFrame
             (~done & ~overdue).sum().cast(pl.Int64).alias("open_not_yet_due"),
         )
         .sort("owner")
+    )
+
+
+def sibling_groups(siblings: pl.DataFrame, table: pl.DataFrame, on: date) -> pl.DataFrame:
+    """Each sibling group on a day: its children, how many are placed, and where.
+
+    A child is placed on ``on`` when one of their placements started on or before it and had
+    not ended by it. Two children are placed together when their placements have the same
+    carer (the same placement when no carer is recorded). A group is *placed apart* when its
+    children placed that day live in more than one placement.
+
+    Args:
+        siblings: The sibling table (:func:`disruption.analysis.cases.sibling_table`).
+        table: The case table (:func:`disruption.analysis.cases.case_table`).
+        on: The day.
+
+    Returns:
+        ``group``, ``children``, ``placed``, ``placements`` and ``placed_apart``, by group.
+    """
+    open_on = table.filter(
+        (pl.col("start") <= on) & (pl.col("end").is_null() | (pl.col("end") > on))
+    ).select("child", pl.coalesce("carer", "case").alias("placement"))
+    joined = siblings.join(open_on, on="child", how="left")
+    return (
+        joined.group_by("group")
+        .agg(
+            pl.col("child").n_unique().cast(pl.Int64).alias("children"),
+            pl.col("child")
+            .filter(pl.col("placement").is_not_null())
+            .n_unique()
+            .cast(pl.Int64)
+            .alias("placed"),
+            pl.col("placement").drop_nulls().n_unique().cast(pl.Int64).alias("placements"),
+        )
+        .with_columns((pl.col("placements") > 1).alias("placed_apart"))
+        .sort("group")
+    )
+
+
+def sibling_summary(groups: pl.DataFrame) -> pl.DataFrame:
+    """Sibling groups placed together and apart (from :func:`sibling_groups`).
+
+    Returns:
+        One row: ``groups``, ``placed_together`` (every placed child in one placement),
+        ``placed_apart``, ``none_placed``; the last three add up to ``groups``.
+    """
+    together = (pl.col("placements") == 1).sum().cast(pl.Int64)
+    return groups.select(
+        pl.len().cast(pl.Int64).alias("groups"),
+        together.alias("placed_together"),
+        pl.col("placed_apart").sum().cast(pl.Int64).alias("placed_apart"),
+        (pl.col("placements") == 0).sum().cast(pl.Int64).alias("none_placed"),
     )
 
 

@@ -37,12 +37,14 @@ __all__ = [
     "DEADLINE_SCHEMA",
     "ENTRY_SCHEMA",
     "RECOMMENDATION_SCHEMA",
+    "SIBLING_SCHEMA",
     "case_table",
     "deadline_table",
     "entry_table",
     "load_cases",
     "recommendation_table",
     "replayed_cases",
+    "sibling_table",
 ]
 
 CASE_SCHEMA: Mapping[str, pl.DataType] = {
@@ -88,6 +90,12 @@ RECOMMENDATION_SCHEMA: Mapping[str, pl.DataType] = {
     "completed_on": pl.Date(),
 }
 """The columns of :func:`recommendation_table` (codes and dates: never the words)."""
+
+SIBLING_SCHEMA: Mapping[str, pl.DataType] = {
+    "group": pl.String(),
+    "child": pl.String(),
+}
+"""The columns of :func:`sibling_table`: references only."""
 
 ENTRY_SCHEMA: Mapping[str, pl.DataType] = {
     "case": pl.String(),
@@ -293,6 +301,33 @@ def recommendation_table(cases: Iterable[Case]) -> pl.DataFrame:
     ]
     return pl.DataFrame(
         rows, schema=dict(RECOMMENDATION_SCHEMA), orient="row", infer_schema_length=0
+    )
+
+
+def sibling_table(cases: Iterable[Case]) -> pl.DataFrame:
+    """One row per child of a sibling group: the group's and the child's references.
+
+    A group's children are those of the cases linked to it (``link_siblings``) and of the
+    cases those links name, when the store holds them; a child is in a group once, however
+    many of their cases are linked.
+
+    Args:
+        cases: The cases.
+
+    Returns:
+        A table with the columns of :data:`SIBLING_SCHEMA`, sorted.
+    """
+    every = list(cases)
+    child_of = {case.id: case.child for case in every}
+    rows: set[tuple[str, str]] = set()
+    for case in every:
+        group = case.siblings
+        if group is None:
+            continue
+        rows.add((group.group, case.child))
+        rows.update((group.group, child_of[c]) for c in group.cases if c in child_of)
+    return pl.DataFrame(
+        sorted(rows), schema=dict(SIBLING_SCHEMA), orient="row", infer_schema_length=0
     )
 
 

@@ -34,6 +34,7 @@ from disruption.analysis.cases import (
     entry_table,
     recommendation_table,
     replayed_cases,
+    sibling_table,
 )
 from disruption.analysis.children import DURATION_BANDS
 from disruption.analysis.disclosure import DEFAULT_SMALLEST
@@ -212,6 +213,7 @@ def write_report(
             start,
             end,
             recommendation_table(cases),
+            sibling_table(cases),
         ),
     )
     for done, section in enumerate(sections):

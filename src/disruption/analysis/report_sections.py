@@ -760,8 +760,9 @@ def procedure_section(
     start: date,
     end: date,
     recommendations: pl.DataFrame | None = None,
+    siblings: pl.DataFrame | None = None,
 ) -> None:
-    """Outcomes of concerns, deadlines met, review factors, recommendations, recording delays."""
+    """Concerns' outcomes, deadlines met, review factors, recommendations, siblings, delays."""
     writer.heading("The procedure", "Placements where a concern was raised, and its timescales.")
     outcomes = bd.procedure_outcomes(table).with_columns(_plain("support"))
     writer.table(
@@ -808,6 +809,17 @@ def procedure_section(
             "recommendations", agreed, ["completed", "overdue", "open_not_yet_due"], "agreed"
         )
         writer.totals("recommendations", agreed, counts)
+    if siblings is not None:
+        groups = bd.sibling_summary(bd.sibling_groups(siblings, table, end))
+        writer.table(
+            "sibling_groups",
+            f"Sibling groups on {end:%-d %B %Y}: placed together, placed apart (their children "
+            "placed in more than one placement), none placed",
+            groups,
+        )
+        writer.row_sums(
+            "sibling_groups", groups, ["placed_together", "placed_apart", "none_placed"], "groups"
+        )
     writer.table(
         "recording_delay",
         "How late steps were entered (working days after they happened)",
