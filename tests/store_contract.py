@@ -256,7 +256,7 @@ def _step(case: str, name: str, at: datetime) -> Command:
     if name == "offer_support":
         data, actor = {"support": ["respite"], "review_by": on(20)}, MANAGER
     elif name == "convene_meeting":
-        data = {"date": on(1), "chair": CHAIR}
+        data = {"date": on(1), "chair": CHAIR, "invited": ["social_worker", "iro"]}
     elif name.startswith("record_meeting"):
         decision = name.split(":")[1]
         data = {
@@ -265,6 +265,7 @@ def _step(case: str, name: str, at: datetime) -> Command:
             "factors": ["matching"],
             "decision": decision,
             "child_views": "wants to stay",
+            "carer_views": "we need respite",
         }
         name = "record_meeting"
     elif name == "stabilise":
@@ -289,6 +290,10 @@ def _step(case: str, name: str, at: datetime) -> Command:
         data = {"issued_on": on(0), "circulation": ["panel-1"], "recommendations": [recommendation]}
     elif name == "complete_recommendation":
         data = {"recommendation": "R1", "completed_on": on(0)}
+    elif name == "link_siblings":
+        data = {"group": "SG-1", "cases": ["P-sibling"]}
+    elif name == "record_sibling_decision":
+        data = {"decided_on": on(0), "decisions": [{"case": "P-sibling", "decision": "stay"}]}
     else:
         assert name == "record_learning_review"
         data, actor = {"waived": {"reason": "carer left"}}, MANAGER
