@@ -488,3 +488,32 @@ def test_the_report_counts_sibling_groups_placed_apart() -> None:
     ]
     summary = bd.sibling_summary(groups).row(0, named=True)
     assert summary == {"groups": 3, "placed_together": 1, "placed_apart": 1, "none_placed": 1}
+
+
+def test_the_report_counts_meetings_required_and_voices() -> None:
+    from disruption.analysis import breakdown as bd
+    from disruption.analysis.cases import meeting_table, required_table
+
+    engine = make_engine()
+    run(engine, "P-1", [opened(utc(2025, 1, 6)), ended("2025-03-03", utc(2025, 3, 3))])
+    convene = {**convene_meeting_data("2025-12-24"), "invited": ["social_worker", "iro"]}
+    meeting = {**record_meeting_data("2025-12-24", "plan_move"), "carer_views": "Tired."}
+    steps: list[Step] = [
+        opened(utc(2025, 3, 3), kind="U4"),
+        ("raise_concern", utc(2025, 12, 22), SW, raise_concern_data()),
+        ("convene_meeting", utc(2025, 12, 22, 10), SW, convene),
+        ("record_meeting", utc(2025, 12, 24), SW, meeting),
+        ended("2025-12-29", utc(2025, 12, 29)),
+    ]
+    run(engine, "P-2", steps)
+    cases = [engine.case(c) for c in engine.store.case_ids()]
+    required = bd.required_meetings(required_table(cases), date(2025, 4, 1), date(2026, 3, 31))
+    assert required.rows() == [("child_unplanned_endings", 1), ("permanent_placement_ended", 1)]
+    voices = bd.meeting_voices(meeting_table(cases), date(2025, 4, 1), date(2026, 3, 31))
+    assert voices.row(0, named=True) == {
+        "meetings": 1,
+        "iro_invited": 1,
+        "iro_attended": 1,  # the builder's attendees: social worker, carer, IRO
+        "child_views": 1,
+        "carer_views": 1,
+    }

@@ -36,10 +36,12 @@ __all__ = [
     "deadline_performance",
     "endings",
     "endings_by",
+    "meeting_voices",
     "open_placements",
     "procedure_outcomes",
     "recommendations",
     "recording_delay",
+    "required_meetings",
     "review_factors",
     "sibling_groups",
     "sibling_summary",
@@ -267,6 +269,47 @@ def recommendations(table: pl.DataFrame, start: date, end: date) -> pl.DataFrame
             (~done & ~overdue).sum().cast(pl.Int64).alias("open_not_yet_due"),
         )
         .sort("owner")
+    )
+
+
+def meeting_voices(meetings: pl.DataFrame, start: date, end: date) -> pl.DataFrame:
+    """Stability meetings held in a period: the IRO invited and attending, whose views.
+
+    Args:
+        meetings: The meeting table (:func:`disruption.analysis.cases.meeting_table`).
+        start: The first day of the period.
+        end: The last day (inclusive).
+
+    Returns:
+        One row: ``meetings``, ``iro_invited``, ``iro_attended``, ``child_views`` and
+        ``carer_views`` (meetings where each holds; each at most ``meetings``).
+    """
+    held = meetings.filter(pl.col("held_on").is_between(start, end))
+    return held.select(
+        pl.len().cast(pl.Int64).alias("meetings"),
+        *(
+            pl.col(column).fill_null(value=False).sum().cast(pl.Int64).alias(column)
+            for column in ("iro_invited", "iro_attended", "child_views", "carer_views")
+        ),
+    )
+
+
+def required_meetings(required: pl.DataFrame, start: date, end: date) -> pl.DataFrame:
+    """Endings in a period that required a meeting by the placement history, by trigger.
+
+    Args:
+        required: The table of :func:`disruption.analysis.cases.required_table`.
+        start: The first day of the period.
+        end: The last day (inclusive).
+
+    Returns:
+        ``trigger`` and ``endings`` (an ending fired by two triggers counts under each).
+    """
+    return (
+        required.filter(pl.col("end").is_between(start, end))
+        .group_by("trigger")
+        .agg(pl.len().cast(pl.Int64).alias("endings"))
+        .sort("trigger")
     )
 
 

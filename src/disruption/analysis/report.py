@@ -32,8 +32,10 @@ from disruption.analysis.cases import (
     case_table,
     deadline_table,
     entry_table,
+    meeting_table,
     recommendation_table,
     replayed_cases,
+    required_table,
     sibling_table,
 )
 from disruption.analysis.children import DURATION_BANDS
@@ -214,6 +216,8 @@ def write_report(
             end,
             recommendation_table(cases),
             sibling_table(cases),
+            meeting_table(cases),
+            required_table(cases),
         ),
     )
     for done, section in enumerate(sections):
