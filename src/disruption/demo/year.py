@@ -10,12 +10,12 @@ ending Regulation 14's steps come first: the IRO informed, the child's case revi
 and then, an immediate risk recorded by a manager), and usually advance notice with its
 recipients (otherwise notice follows the ending). A placement for adoption (``A3``-``A6``)
 opened in the year follows the adoption variant (its disruption meeting 28 to 42 days after
-a breakdown). Now and then a case opened in the year is linked to another child's as
-siblings, and a decision about the sibling is recorded before its planned ending (or after
-an unplanned one). Stability meetings invite the IRO and record the carer's views. Some
-placements that do not end have a concern too, screened out or stabilised. So the store
-ends the year holding exactly the history the returns describe, and the procedure's records
-besides.
+a breakdown). Now and then a case opened in the year and the next child's case are
+linked as siblings (each naming the other), and a decision about the sibling is recorded
+before a planned ending of either (or after an unplanned one). Stability meetings invite
+the IRO and record the carer's views. Some placements that do not end have a concern too,
+screened out or stabilised. So the store ends the year holding exactly the history the
+returns describe, and the procedure's records besides.
 """
 
 from __future__ import annotations
@@ -267,6 +267,7 @@ def year_commands(placements: pl.DataFrame, seed: int) -> list[Command]:
     rng = random.Random(seed)
     commands: list[Command] = []
     rows = list(_in_year(placements))
+    linked_by: dict[int, str] = {}  # a row's case, linked by the case of the row before
     for n, row in enumerate(rows):
         start, end = row["start"], row["end"]
         urn = str(row.get("urn") or "")
@@ -280,6 +281,11 @@ def year_commands(placements: pl.DataFrame, seed: int) -> list[Command]:
             if sibling is not None and rng.random() < SIBLINGS:
                 c.siblings = (sibling,)
                 c.add("link_siblings", start, {"group": f"SG-{c.case}", "cases": [sibling]})
+                linked_by[n + 1] = c.case
+        if n in linked_by:  # each case of a group is linked, naming the others
+            other = linked_by[n]
+            c.siblings = (*c.siblings, other)
+            c.add("link_siblings", first, {"group": f"SG-{other}", "cases": [other]})
         if end is not None and end <= YEAR_END:
             _ending(c, row, first)
         elif rng.random() < STEADY_CONCERNS and (YEAR_END - first).days > 350:
