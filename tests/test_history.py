@@ -517,3 +517,16 @@ def test_the_report_counts_meetings_required_and_voices() -> None:
         "child_views": 1,
         "carer_views": 1,
     }
+
+
+def test_a_rule_that_cannot_hold_is_a_definition_error() -> None:
+    import attrs
+
+    from disruption.exceptions import DefinitionError
+    from disruption.procedure.definition import Triggers
+
+    rules = attrs.evolve(STANDARD.rules, triggers=Triggers(child_unplanned=0, months=0))
+    with pytest.raises(DefinitionError) as raised:
+        STANDARD.replace(rules=rules)
+    assert "rules.triggers.child_unplanned" in str(raised.value)
+    assert "rules.triggers.months" in str(raised.value)

@@ -516,6 +516,13 @@ def _check(proc: Procedure) -> list[str]:
         problems.append("at least one state must be final")
     if proc.backdating_limit is not None and proc.backdating_limit < 0:
         problems.append("backdating_limit must be at least 0 working days, or None")
+    triggers = proc.rules.triggers
+    for name in ("child_unplanned", "carer_unplanned"):
+        count = getattr(triggers, name)
+        if count is not None and count < 1:
+            problems.append(f"rules.triggers.{name} must be at least 1, or None")
+    if triggers.months < 1:
+        problems.append("rules.triggers.months must be at least 1")
     if proc.initial_state in states:
         problems.extend(_check_graph(proc))
     return problems
