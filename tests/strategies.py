@@ -374,6 +374,15 @@ _FUZZ_FIELDS = [
     "circulation",
     "recommendation",
     "completed_on",
+    "procedure",
+    "invited",
+    "carer_views",
+    "carer_views_not_obtained",
+    "adoption_order",
+    "group",
+    "cases",
+    "decided_on",
+    "decisions",
 ]
 _json_scalars = st.one_of(
     st.none(),
