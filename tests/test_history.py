@@ -530,3 +530,28 @@ def test_a_rule_that_cannot_hold_is_a_definition_error() -> None:
         STANDARD.replace(rules=rules)
     assert "rules.triggers.child_unplanned" in str(raised.value)
     assert "rules.triggers.months" in str(raised.value)
+
+
+def test_the_carers_cases_are_found_with_or_without_an_index() -> None:
+    from disruption.engine.history import CarerIndex, load_history
+
+    engine = make_engine()
+    run(engine, "P-1", [opened(utc(2025, 1, 6), child="C-1"), ended("2025-09-01", utc(2025, 9, 1))])
+    run(engine, "P-2", [opened(utc(2025, 1, 6), child="C-2", carer="carer-2")])
+    case = run(engine, "P-3", [opened(utc(2025, 1, 6), child="C-3")])
+    store = engine.store
+    assert isinstance(store, CarerIndex)
+    assert store.case_ids_of_carer("carer-9") == ["P-1", "P-3"]
+
+    class Plain:  # a store without the carer index: every case is read
+        def case_ids_of(self, child: str) -> Any:
+            return store.case_ids_of(child)
+
+        def case_ids(self) -> Any:
+            return store.case_ids()
+
+    found = load_history(Plain(), case, engine.load, carer=True)  # type: ignore[arg-type]
+    indexed = load_history(store, case, engine.load, carer=True)
+    assert found == indexed
+    assert [e.case for e in found.carer] == ["P-1"]
+    assert load_history(store, case, engine.load, carer=False).carer == ()

@@ -61,6 +61,9 @@ class MemoryStore:
         self._of_child: dict[str, list[str]] = {}
         """Each child's case references, in the order added (a case's child never changes):
         ``case_ids_of`` without a scan of every case (an ending reads the child's history)."""
+        self._of_carer: dict[str, list[str]] = {}
+        """Each carer's case references (a placement's carer never changes): for a rule that
+        counts the carer's endings (``case_ids_of_carer``)."""
         self._consumers: dict[str, int] = {}
         self._refusals: list[Refusal] = []
 
@@ -154,6 +157,8 @@ class MemoryStore:
         if stored is None:
             self._events[case.id] = list(events)
             self._of_child.setdefault(case.child, []).append(case.id)
+            if case.placement.carer is not None:
+                self._of_carer.setdefault(case.placement.carer, []).append(case.id)
         else:
             stored.extend(events)
         self._cases[case.id] = case
@@ -171,6 +176,10 @@ class MemoryStore:
     def case_ids_of(self, child: str) -> Sequence[str]:
         """Return the references of a child's cases, sorted."""
         return sorted(self._of_child.get(child, ()))
+
+    def case_ids_of_carer(self, carer: str) -> Sequence[str]:
+        """Return the references of the cases whose placement has this carer, sorted."""
+        return sorted(self._of_carer.get(carer, ()))
 
     def overdue(self, on: date) -> Sequence[OverdueDeadline]:
         """Return every open deadline due before ``on``."""
