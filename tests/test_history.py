@@ -555,3 +555,23 @@ def test_the_carers_cases_are_found_with_or_without_an_index() -> None:
     assert found == indexed
     assert [e.case for e in found.carer] == ["P-1"]
     assert load_history(store, case, engine.load, carer=False).carer == ()
+
+
+def test_a_case_under_a_definition_not_given_is_left_out_of_the_history() -> None:
+    from structlog.testing import capture_logs
+
+    ours = STANDARD.draft(name="ours", version=1).build()
+    store = MemoryStore()
+    first = Engine(store, procedure=ours, clock=FixedClock(utc(2025, 12, 1)), clock_tolerance=None)
+    run(first, "P-1", [opened(utc(2025, 11, 24)), ended("2025-11-25", utc(2025, 11, 25))])
+    engine = Engine(store, clock=FixedClock(utc(2025, 12, 1)), clock_tolerance=None)
+    with capture_logs() as logs:
+        case = run(
+            engine, "P-2", [opened(utc(2025, 11, 25)), ended("2025-12-01", utc(2025, 12, 1))]
+        )
+    assert case.meeting_required == ()  # the earlier ending could not be read
+    skipped = [line for line in logs if line["event"] == "history.case_skipped"]
+    assert skipped == [
+        {"event": "history.case_skipped", "case": "P-1", "error": "UnknownProcedure",
+         "log_level": "warning"}
+    ]  # fmt: skip

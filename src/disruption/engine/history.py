@@ -7,7 +7,9 @@ by child (:meth:`~disruption.engine.ports.CaseStore.case_ids_of`); imported SSDA
 are cases of the child too. The carer's are read only when the procedure's rule counts
 them (``rules.triggers.carer_unplanned``): from the store's ``case_ids_of_carer`` when it
 has one (:class:`CarerIndex`), otherwise by reading every case (a cost that grows with the
-store: an authority that counts carers' endings should use a store with the index).
+store: an authority that counts carers' endings should use a store with the index). A case
+opened under a definition the engine was not given cannot be read: it is left out of the
+history, and the warning ``history.case_skipped`` names it.
 """
 
 from __future__ import annotations
@@ -15,11 +17,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
+from disruption import logs
 from disruption.domain.history import History, PastEnding, ending_of
 from disruption.domain.model import Case
 from disruption.engine.ports import CaseStore
+from disruption.exceptions import UnknownProcedure
 
 __all__ = ["CarerIndex", "load_history"]
+
+logger = logs.get_logger("disruption.engine")
 
 
 @runtime_checkable
@@ -38,7 +44,11 @@ def _endings(
     for other_id in ids:
         if other_id == case.id:
             continue
-        other = load(other_id)
+        try:
+            other = load(other_id)
+        except UnknownProcedure:  # opened under a definition this engine was not given
+            logger.warning("history.case_skipped", case=other_id, error="UnknownProcedure")
+            continue
         ended = None if other is None else ending_of(other)
         if ended is not None:
             found.append(ended)
