@@ -575,3 +575,21 @@ def test_a_case_under_a_definition_not_given_is_left_out_of_the_history() -> Non
         {"event": "history.case_skipped", "case": "P-1", "error": "UnknownProcedure",
          "log_level": "warning"}
     ]  # fmt: skip
+
+
+def test_case_show_json_says_why_a_meeting_was_required_and_the_siblings() -> None:
+    from disruption.engine.views import case_json
+
+    engine = make_engine()
+    case = linked(engine)
+    assert case_json(case, engine.history("P-1"))["siblings"] == {
+        "group": "SG-1",
+        "cases": ["P-2"],
+    }
+    steps = [*reg14_steps(utc(2025, 12, 22))]
+    run(engine, "P-1", steps)
+    decision = {"decided_on": "2025-12-22", "decisions": [{"case": "P-2", "decision": "stay"}]}
+    run(engine, "P-1", [("record_sibling_decision", utc(2025, 12, 22, 11), SW, decision)])
+    case = run(engine, "P-1", [ended("2025-12-22", utc(2025, 12, 22, 12), "CREQO", True)])
+    ending = case_json(case, engine.history("P-1"))["ending"]
+    assert ending["meeting_required"] == []  # a U3 placement, the child's first ending
