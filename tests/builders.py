@@ -132,13 +132,17 @@ def make_engine(
 def open_case_data(
     *,
     child: str = "C-1",
-    placement_type: str = "U1",
+    placement_type: str = "U3",
     start: str = "2025-01-06",
     provider: str = "PR1",
     location: str = "in_borough",
     carer: str | None = "carer-9",
 ) -> dict[str, Any]:
-    """Valid data for ``open_case``: a foster placement (U1) that started in January 2025."""
+    """Valid data for ``open_case``: a kinship foster placement that started in January 2025.
+
+    U3 (with relatives or friends, not long-term): not a permanent placement, so that its
+    ending requires no meeting by the history rule unless a test asks for one.
+    """
     placement: dict[str, Any] = {
         "id": "PL-1",
         "type": placement_type,
@@ -338,7 +342,7 @@ ACTIVE_STATES = STATES[:-1]
 """Every state but ``ended``."""
 
 
-def journey_to(state: str, *, start: datetime = T0, placement_type: str = "U1") -> list[Step]:
+def journey_to(state: str, *, start: datetime = T0, placement_type: str = "U3") -> list[Step]:
     """Return valid steps that take a new case from nothing to ``state``.
 
     Every step happens on the London date of ``start`` except ``record_meeting`` (the next
@@ -370,7 +374,7 @@ def journey_to(state: str, *, start: datetime = T0, placement_type: str = "U1") 
 
 
 def reach(
-    engine: Engine, case: str, state: str, *, start: datetime = T0, placement_type: str = "U1"
+    engine: Engine, case: str, state: str, *, start: datetime = T0, placement_type: str = "U3"
 ) -> Case:
     """Take a new case to ``state`` through ``engine``; return it."""
     reached = run(engine, case, journey_to(state, start=start, placement_type=placement_type))

@@ -63,10 +63,10 @@ def command(
 def open_case(
     case: str, at: datetime = T0, *, child: str = "C-1", command_id: str | None = None
 ) -> Command:
-    """``open_case`` for a U1 placement that started in January."""
+    """``open_case`` for a U3 placement (kinship, not long-term) that started in January."""
     placement = {
         "id": f"PL-{case}",
-        "type": "U1",
+        "type": "U3",
         "provider": "PR1",
         "start": "2025-01-06",
         "location": "in_borough",
@@ -243,7 +243,7 @@ def step(case: str, name: str, at: datetime) -> Command:
     if name == "offer_support":
         data, actor = {"support": ["respite"], "review_by": on(20)}, MANAGER
     elif name == "convene_meeting":
-        data = {"date": on(1), "chair": CHAIR}
+        data = {"date": on(1), "chair": CHAIR, "invited": ["social_worker", "iro"]}
     elif name.startswith("record_meeting"):
         decision = name.split(":")[1]
         data = {
@@ -252,6 +252,7 @@ def step(case: str, name: str, at: datetime) -> Command:
             "factors": ["matching"],
             "decision": decision,
             "child_views": "wants to stay",
+            "carer_views": "we need respite",
         }
         name = "record_meeting"
     elif name == "stabilise":
@@ -276,6 +277,10 @@ def step(case: str, name: str, at: datetime) -> Command:
         data = {"issued_on": on(0), "circulation": ["panel-1"], "recommendations": [recommendation]}
     elif name == "complete_recommendation":
         data = {"recommendation": "R1", "completed_on": on(0)}
+    elif name == "link_siblings":
+        data = {"group": "SG-1", "cases": ["P-sibling"]}
+    elif name == "record_sibling_decision":
+        data = {"decided_on": on(0), "decisions": [{"case": "P-sibling", "decision": "stay"}]}
     else:
         assert name == "record_learning_review"
         data, actor = {"waived": {"reason": "carer left"}}, MANAGER

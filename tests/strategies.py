@@ -27,6 +27,7 @@ from disruption.domain.model import (
     Location,
     MeetingDecision,
     Role,
+    SiblingDecision,
     SupportType,
 )
 from disruption.exceptions import CommandError
@@ -75,7 +76,10 @@ COMMAND_NAMES = (
     "record_line_manager",
     "issue_report",
     "complete_recommendation",
+    "link_siblings",
+    "record_sibling_decision",
 )
+_SIBLING_DECISIONS = [d.value for d in SiblingDecision]
 MANAGEMENT_COMMANDS = {"no_further_action", "offer_support", "stabilise", "record_immediate_risk"}
 ACTOR_IDS = ("sw-1", "sw-2", "tm-1", "fm-1", "hos-1", "iro-1", "carer-1")
 _ROLES = tuple(r.value for r in Role)
@@ -152,10 +156,13 @@ def valid_payload(draw: st.DataObject, name: str, on: date, case: Case | None) -
             data["review_by"] = _iso(on + timedelta(days=draw.draw(st.integers(0, 60))))
         return data
     if name == "convene_meeting":
-        return {
+        meeting: dict[str, Any] = {
             "date": _iso(on + timedelta(days=draw.draw(st.integers(0, 6)))),
             "chair": _chair(draw),
         }
+        if draw.draw(st.booleans()):
+            meeting["invited"] = draw.draw(st.lists(st.sampled_from(_ROLES), max_size=4))
+        return meeting
     if name == "record_meeting":
         convened = case.meetings[-1].date if case is not None and case.meetings else None
         attendees = draw.draw(st.lists(st.sampled_from(_ROLES), max_size=3))
@@ -167,6 +174,9 @@ def valid_payload(draw: st.DataObject, name: str, on: date, case: Case | None) -
         }
         views = "child_views" if draw.draw(st.booleans()) else "child_views_not_obtained"
         data[views] = _some_text(draw)
+        carer = draw.draw(st.sampled_from([None, "carer_views", "carer_views_not_obtained"]))
+        if carer is not None:
+            data[carer] = _some_text(draw)
         return data
     if name == "stabilise":
         return {}
@@ -191,6 +201,19 @@ def valid_payload(draw: st.DataObject, name: str, on: date, case: Case | None) -
         return {"on": _iso(_days_back(draw, on, 3, began)), "reason": _some_text(draw)}
     if name == "give_notice":
         return {"sent_on": _iso(_days_back(draw, on, 6, began)), "recipients": recipients}
+    if name == "link_siblings":
+        others = st.sampled_from(["P-2", "P-3", "P-4"])
+        return {"group": "SG-1", "cases": draw.draw(st.lists(others, min_size=1, unique=True))}
+    if name == "record_sibling_decision":
+        group = case.siblings if case is not None else None
+        linked = group.cases if group is not None else ("P-2",)
+        return {
+            "decided_on": _iso(_days_back(draw, on, 6, began)),
+            "decisions": [
+                {"case": other, "decision": draw.draw(st.sampled_from(_SIBLING_DECISIONS))}
+                for other in linked
+            ],
+        }  # fmt: skip
     if name == "record_line_manager":
         return {
             "social_worker": draw.draw(st.sampled_from(["sw-1", "sw-2"])),
@@ -305,6 +328,7 @@ _JOURNEY_STEPS = (
     "stabilise", "end_placement:planned", "end_placement:unplanned", "record_notice",
     "record_learning_review", "sweep", "inform_iro", "review_case", "give_notice",
     "record_learning_review:held", "issue_report", "complete_recommendation",
+    "link_siblings", "record_sibling_decision",
 )  # fmt: skip
 """What a random journey is made of; ``sweep`` records missed deadlines."""
 
@@ -350,6 +374,15 @@ _FUZZ_FIELDS = [
     "circulation",
     "recommendation",
     "completed_on",
+    "procedure",
+    "invited",
+    "carer_views",
+    "carer_views_not_obtained",
+    "adoption_order",
+    "group",
+    "cases",
+    "decided_on",
+    "decisions",
 ]
 _json_scalars = st.one_of(
     st.none(),

@@ -55,6 +55,17 @@ RISK = _step(
     "record_immediate_risk", {"on": "2025-12-22", "reason": "Threats made."}, "team_manager"
 )
 LINE_MANAGER = _step("record_line_manager", {"social_worker": "sw-17", "line_manager": "tm-1"})
+SIBLINGS = _step("link_siblings", {"group": "SG-1", "cases": ["P-2", "P-3"]})
+SIBLING_DECISION = _step(
+    "record_sibling_decision",
+    {
+        "decided_on": "2025-12-22",
+        "decisions": [
+            {"case": "P-2", "decision": "move_together"},
+            {"case": "P-3", "decision": "stay"},
+        ],
+    },
+)
 
 ACCEPTED = [
     OPEN,
@@ -66,6 +77,8 @@ ACCEPTED = [
     NOTICE,
     RISK,
     LINE_MANAGER,
+    SIBLINGS,
+    {**OPEN, "data": {**OPEN["data"], "procedure": "adoption"}},
 ]
 BEFORE_PLANNED = [INFORM, REVIEW, NOTICE]
 REFUSED = [
@@ -76,6 +89,12 @@ REFUSED = [
     _end({"end": "2025-12-22", "planned": False}),
     _end({"end": "2025-12-22", "left_care": "X1", "planned": True}),
     {**OPEN, "data": {**OPEN["data"], "colour": "red"}},
+    _step("link_siblings", {"group": "SG-1", "cases": []}),
+    _step("link_siblings", {"group": "SG-1", "cases": ["P-2", "P-2"]}),
+    _step(
+        "record_sibling_decision",
+        {"decided_on": "2025-12-22", "decisions": [{"case": "P-2", "decision": "split"}]},
+    ),
 ]
 
 
@@ -100,6 +119,15 @@ def test_lines_the_schema_refuses_the_engine_refuses(line: dict[str, Any]) -> No
         engine.handle(Command.from_json(OPEN))
     with pytest.raises(InvalidData):
         engine.handle(Command.from_json(line))
+
+
+def test_a_sibling_decision_the_schema_accepts_the_engine_applies() -> None:
+    engine = Engine(MemoryStore(), clock=FixedClock(datetime(2025, 12, 22, 12, tzinfo=UTC)))
+    engine.handle(Command.from_json(OPEN))
+    for line in (SIBLINGS, SIBLING_DECISION):
+        assert not list(VALIDATOR.iter_errors(line))
+        engine.handle(Command.from_json(line))
+    assert [c for c, _ in engine.case("P-1").sibling_decisions] == ["P-2", "P-3"]
 
 
 def test_a_left_care_ending_is_recorded_with_its_rec_code() -> None:

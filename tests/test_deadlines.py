@@ -47,7 +47,7 @@ def deadline(case: Case, name: str) -> Deadline:
     return found[-1]
 
 
-def opened(at: datetime, placement_type: str = "U1") -> Step:
+def opened(at: datetime, placement_type: str = "U3") -> Step:
     """``open_case`` at ``at`` for a placement that started on 6 January 2025."""
     return ("open_case", at, SW, open_case_data(placement_type=placement_type))
 

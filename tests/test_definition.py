@@ -430,6 +430,12 @@ EXPECTED_EDGES = {
             "complete_recommendation",
         )
     ),
+    # Sibling groups: linked, and decided about, in every state.
+    *(
+        (state, state, name)
+        for state in (*ACTIVE_STATES, "ended")
+        for name in ("link_siblings", "record_sibling_decision")
+    ),
 }
 """Every transition of the issue, as (source, destination, command)."""
 

@@ -18,6 +18,7 @@ from disruption.engine.engine import Engine
 from disruption.exceptions import SchemaError, StoreError
 from disruption.store import MemoryKeyStore, SqlStore, open_key_store, open_store
 from disruption.store.sql.key_store import KEY_TABLE, SqlKeyStore
+from disruption.store.sql.schema import SCHEMA_VERSION
 from disruption.store.sql.store import upgrade_store
 from tests.builders import T0, journey_to, make_engine, run
 from tests.conftest import POSTGRES_URL, libpq, postgres
@@ -112,12 +113,12 @@ def test_an_upgrade_moves_the_keys_out_of_the_case_store(tmp_path: Path) -> None
     assert key.encode() in _files(db)
     with pytest.raises(SchemaError, match="db upgrade"):
         SqlStore(str(db), keys=SqlKeyStore(str(held)))
-    assert upgrade_store(str(db), keys=SqlKeyStore(str(held))) == (6, 6)
+    assert upgrade_store(str(db), keys=SqlKeyStore(str(held))) == (SCHEMA_VERSION,) * 2
     assert not any(form in _files(db) for form in _forms(key))
     assert _key(str(held), "C-1") == key
     with SqlStore(str(db), keys=SqlKeyStore(str(held))) as store:
         assert all(store.text(r) for r in refs)
-    assert upgrade_store(str(db), keys=SqlKeyStore(str(held))) == (6, 6)  # again: nothing
+    assert upgrade_store(str(db), keys=SqlKeyStore(str(held))) == (SCHEMA_VERSION,) * 2  # again
 
 
 def test_a_key_store_is_never_the_case_store(tmp_path: Path) -> None:

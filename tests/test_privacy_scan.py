@@ -29,6 +29,8 @@ FREE_TEXT = (
     "Review the support plan for the carers.",  # a recommendation of a chair's report
     "Risk of significant harm in the placement.",  # an immediate risk
     "Screened: manageable within the care plan.",
+    "We can carry on with more respite and support.",  # a carer's views at a meeting
+    "The carer could not attend.",  # why the carer's views were not obtained
 )
 
 

@@ -99,7 +99,7 @@ def test_the_adoption_window_refuses_a_meeting_before_28_days() -> None:
         MemoryStore(), procedure=authority.procedure, clock=FixedClock(START), clock_tolerance=None
     )
     _handle(engine, "open_case", SW, OPEN, 0)
-    end = {"end": "2026-01-12", "reason": "CREQB", "planned": False}
+    end = {"end": "2026-01-12", "reason": "CREQB", "planned": False, "adoption_order": False}
     case = _handle(engine, "end_placement", SW, end, 0)
     review = next(d for d in case.open_deadlines() if d.name == "learning_review")
     assert review.earliest == date(2026, 2, 9)  # 28 days after 12 January

@@ -436,13 +436,21 @@ def test_the_case_social_worker_is_still_refused_with_its_reason() -> None:
 ADOPTION = Path(__file__).resolve().parents[1] / "examples" / "procedures" / "adoption.yaml"
 
 
+def _ending(procedure: Any) -> dict[str, Any]:
+    """An unplanned ending on 19 December 2025 (in the adoption variant: before an order)."""
+    data = end_placement_data("2025-12-19")
+    if procedure.name != "standard":
+        data["adoption_order"] = False
+    return data
+
+
 def _ended_under(procedure: Any) -> Engine:
     engine = engine_with(procedure=procedure)
     run(
         engine,
         "P-1",
         [
-            ("end_placement", utc(2025, 12, 19), SW, end_placement_data("2025-12-19")),
+            ("end_placement", utc(2025, 12, 19), SW, _ending(procedure)),
             ("record_line_manager", utc(2025, 12, 19, 11), SW, record_line_manager_data()),
         ],
     )

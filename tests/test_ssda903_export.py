@@ -54,8 +54,8 @@ def test_only_endings_the_procedure_recorded_are_exported(tmp_path: Path) -> Non
         ("C-2", "06/01/2025", "01/12/2025", "X1", "CARPL"),
     ]
     assert table.select("PLACE", "PLACE_PROVIDER", "URN").rows() == [
-        ("U1", "PR1", "carer-9"),
-        ("U1", "PR1", None),
+        ("U3", "PR1", "carer-9"),
+        ("U3", "PR1", None),
     ]
 
 

@@ -77,20 +77,32 @@ REG14 = {
 }
 """Version 2's records before an ending (Regulation 14; a line manager), in every active state."""
 
+SIBLINGS = {"link_siblings", "record_sibling_decision"}
+"""Version 2's sibling-group records, in every state (tested in ``test_history.py``)."""
+
 ALLOWED: dict[str, set[str]] = {
-    "placed": {"raise_concern", "end_placement", *REG14},
+    "placed": {"raise_concern", "end_placement", *REG14, *SIBLINGS},
     "concern_raised": {
         "no_further_action",
         "offer_support",
         "convene_meeting",
         "end_placement",
         *REG14,
+        *SIBLINGS,
     },
-    "support_offered": {"raise_concern", "convene_meeting", "stabilise", "end_placement", *REG14},
-    "disruption_meeting": {"raise_concern", "record_meeting", "end_placement", *REG14},
-    "move_planned": {"end_placement", *REG14},
-    "stabilised": {"raise_concern", "end_placement", *REG14},
+    "support_offered": {
+        "raise_concern",
+        "convene_meeting",
+        "stabilise",
+        "end_placement",
+        *REG14,
+        *SIBLINGS,
+    },
+    "disruption_meeting": {"raise_concern", "record_meeting", "end_placement", *REG14, *SIBLINGS},
+    "move_planned": {"end_placement", *REG14, *SIBLINGS},
+    "stabilised": {"raise_concern", "end_placement", *REG14, *SIBLINGS},
     "ended": {
+        *SIBLINGS,
         "record_notice",
         "record_learning_review",
         "inform_iro",
@@ -101,7 +113,7 @@ ALLOWED: dict[str, set[str]] = {
 }
 """The issue's table: which commands (other than ``open_case``) act in which state."""
 
-REPORT_COMMANDS = ("issue_report", "complete_recommendation")
+REPORT_COMMANDS = ("issue_report", "complete_recommendation", *sorted(SIBLINGS))
 """Commands that need earlier records of their own (a learning review, a report): tested
 in ``test_reg14.py``, not by the generic tests here."""
 

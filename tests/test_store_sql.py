@@ -68,7 +68,7 @@ def execute(db_url: str, statement: str) -> None:
     "stale",
     [
         "NULL",  # a store upgraded from schema version 5
-        "replace(snapshot, '\"format\":2', '\"format\":1')",  # an older snapshot format
+        "replace(snapshot, '\"format\":3', '\"format\":1')",  # an older snapshot format
         "replace(snapshot, '\"schema\":1', '\"schema\":0')",  # an older event schema
         "replace(snapshot, '[\"standard\",2]', '[\"standard\",1]')",  # another version
         "'{not json'",
@@ -98,7 +98,7 @@ def test_a_snapshot_not_trusted_is_rebuilt_from_the_events(db_url: str, stale: s
 @pytest.mark.parametrize(
     "changed",
     [
-        "replace(snapshot, '\"format\":2', '\"format\":1')",  # not to be trusted
+        "replace(snapshot, '\"format\":3', '\"format\":1')",  # not to be trusted
         'replace(snapshot, \'"child":"C-1"\', \'"child":"C-9"\')',  # another case
     ],
 )

@@ -265,12 +265,13 @@ class ChairNotIndependent(CommandError):
 
 
 class EndingNotReady(CommandError):
-    """A planned ending was refused: steps Regulation 14 requires before it are missing.
+    """A planned ending was refused: steps required before it are missing.
 
     Attributes:
         missing: What is missing, in order: ``iro_informed`` (the IRO has not been
             informed), ``case_reviewed`` (the child's case has not been reviewed, and no
-            manager recorded an immediate risk).
+            manager recorded an immediate risk), both Regulation 14's; or
+            ``sibling_decision`` (no decision about the linked siblings is recorded).
     """
 
     def __init__(

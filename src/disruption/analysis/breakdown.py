@@ -39,11 +39,15 @@ __all__ = [
     "deadline_performance",
     "endings",
     "endings_by",
+    "meeting_voices",
     "open_placements",
     "procedure_outcomes",
     "recommendations",
     "recording_delay",
+    "required_meetings",
     "review_factors",
+    "sibling_groups",
+    "sibling_summary",
     "suppress",
 ]
 
@@ -268,6 +272,99 @@ def recommendations(table: pl.DataFrame, start: date, end: date) -> pl.DataFrame
             (~done & ~overdue).sum().cast(pl.Int64).alias("open_not_yet_due"),
         )
         .sort("owner")
+    )
+
+
+def meeting_voices(meetings: pl.DataFrame, start: date, end: date) -> pl.DataFrame:
+    """Stability meetings held in a period: the IRO invited and attending, whose views.
+
+    Args:
+        meetings: The meeting table (:func:`disruption.analysis.cases.meeting_table`).
+        start: The first day of the period.
+        end: The last day (inclusive).
+
+    Returns:
+        One row: ``meetings``, ``iro_invited``, ``iro_attended``, ``child_views`` and
+        ``carer_views`` (meetings where each holds; each at most ``meetings``).
+    """
+    held = meetings.filter(pl.col("held_on").is_between(start, end))
+    return held.select(
+        pl.len().cast(pl.Int64).alias("meetings"),
+        *(
+            pl.col(column).fill_null(value=False).sum().cast(pl.Int64).alias(column)
+            for column in ("iro_invited", "iro_attended", "child_views", "carer_views")
+        ),
+    )
+
+
+def required_meetings(required: pl.DataFrame, start: date, end: date) -> pl.DataFrame:
+    """Endings in a period that required a meeting by the placement history, by trigger.
+
+    Args:
+        required: The table of :func:`disruption.analysis.cases.required_table`.
+        start: The first day of the period.
+        end: The last day (inclusive).
+
+    Returns:
+        ``trigger`` and ``endings`` (an ending fired by two triggers counts under each).
+    """
+    return (
+        required.filter(pl.col("end").is_between(start, end))
+        .group_by("trigger")
+        .agg(pl.len().cast(pl.Int64).alias("endings"))
+        .sort("trigger")
+    )
+
+
+def sibling_groups(siblings: pl.DataFrame, table: pl.DataFrame, on: date) -> pl.DataFrame:
+    """Each sibling group on a day: its children, how many are placed, and where.
+
+    A child is placed on ``on`` when one of their placements started on or before it and had
+    not ended by it. Two children are placed together when their placements have the same
+    carer (the same placement when no carer is recorded). A group is *placed apart* when its
+    children placed that day live in more than one placement.
+
+    Args:
+        siblings: The sibling table (:func:`disruption.analysis.cases.sibling_table`).
+        table: The case table (:func:`disruption.analysis.cases.case_table`).
+        on: The day.
+
+    Returns:
+        ``group``, ``children``, ``placed``, ``placements`` and ``placed_apart``, by group.
+    """
+    open_on = table.filter(
+        (pl.col("start") <= on) & (pl.col("end").is_null() | (pl.col("end") > on))
+    ).select("child", pl.coalesce("carer", "case").alias("placement"))
+    joined = siblings.join(open_on, on="child", how="left")
+    return (
+        joined.group_by("group")
+        .agg(
+            pl.col("child").n_unique().cast(pl.Int64).alias("children"),
+            pl.col("child")
+            .filter(pl.col("placement").is_not_null())
+            .n_unique()
+            .cast(pl.Int64)
+            .alias("placed"),
+            pl.col("placement").drop_nulls().n_unique().cast(pl.Int64).alias("placements"),
+        )
+        .with_columns((pl.col("placements") > 1).alias("placed_apart"))
+        .sort("group")
+    )
+
+
+def sibling_summary(groups: pl.DataFrame) -> pl.DataFrame:
+    """Sibling groups placed together and apart (from :func:`sibling_groups`).
+
+    Returns:
+        One row: ``groups``, ``placed_together`` (every placed child in one placement),
+        ``placed_apart``, ``none_placed``; the last three add up to ``groups``.
+    """
+    together = (pl.col("placements") == 1).sum().cast(pl.Int64)
+    return groups.select(
+        pl.len().cast(pl.Int64).alias("groups"),
+        together.alias("placed_together"),
+        pl.col("placed_apart").sum().cast(pl.Int64).alias("placed_apart"),
+        (pl.col("placements") == 0).sum().cast(pl.Int64).alias("none_placed"),
     )
 
 

@@ -29,7 +29,7 @@ from disruption.domain.calendar import DEFAULT_CALENDAR, WorkingCalendar
 from disruption.domain.clock import london_date
 from disruption.domain.codes import placement_type_group, provider_group, reason_group
 from disruption.domain.events import Event
-from disruption.domain.model import Case, Ending
+from disruption.domain.model import Case, Ending, Role
 from disruption.engine.ports import EventFeed
 from disruption.exceptions import UnknownCode
 from disruption.procedure.definition import Procedure
@@ -39,13 +39,19 @@ __all__ = [
     "CASE_SCHEMA",
     "DEADLINE_SCHEMA",
     "ENTRY_SCHEMA",
+    "MEETING_SCHEMA",
     "RECOMMENDATION_SCHEMA",
+    "REQUIRED_SCHEMA",
+    "SIBLING_SCHEMA",
     "case_table",
     "deadline_table",
     "entry_table",
     "load_cases",
+    "meeting_table",
     "recommendation_table",
     "replayed_cases",
+    "required_table",
+    "sibling_table",
 ]
 
 CASE_SCHEMA: Mapping[str, pl.DataType] = {
@@ -91,6 +97,29 @@ RECOMMENDATION_SCHEMA: Mapping[str, pl.DataType] = {
     "completed_on": pl.Date(),
 }
 """The columns of :func:`recommendation_table` (codes and dates: never the words)."""
+
+MEETING_SCHEMA: Mapping[str, pl.DataType] = {
+    "case": pl.String(),
+    "held_on": pl.Date(),
+    "iro_invited": pl.Boolean(),
+    "iro_attended": pl.Boolean(),
+    "child_views": pl.Boolean(),
+    "carer_views": pl.Boolean(),
+}
+"""The columns of :func:`meeting_table`: whether, never what (the views are free text)."""
+
+REQUIRED_SCHEMA: Mapping[str, pl.DataType] = {
+    "case": pl.String(),
+    "end": pl.Date(),
+    "trigger": pl.String(),
+}
+"""The columns of :func:`required_table`."""
+
+SIBLING_SCHEMA: Mapping[str, pl.DataType] = {
+    "group": pl.String(),
+    "child": pl.String(),
+}
+"""The columns of :func:`sibling_table`: references only."""
 
 ENTRY_SCHEMA: Mapping[str, pl.DataType] = {
     "case": pl.String(),
@@ -296,6 +325,78 @@ def recommendation_table(cases: Iterable[Case]) -> pl.DataFrame:
     ]
     return pl.DataFrame(
         rows, schema=dict(RECOMMENDATION_SCHEMA), orient="row", infer_schema_length=0
+    )
+
+
+def meeting_table(cases: Iterable[Case]) -> pl.DataFrame:
+    """One row per stability meeting held: who was invited and attended, whose views.
+
+    Args:
+        cases: The cases.
+
+    Returns:
+        A table with the columns of :data:`MEETING_SCHEMA`; ``iro_invited`` is null when the
+        meeting recorded no invitations, ``carer_views`` null when it recorded neither the
+        carer's views nor why not.
+    """
+    rows = [
+        (
+            case.id,
+            m.held_on,
+            (Role.IRO in m.invited) if m.invited else None,
+            Role.IRO in m.attendees,
+            m.child_views_obtained,
+            m.carer_views_obtained,
+        )
+        for case in cases
+        for m in case.meetings
+        if m.held_on is not None
+    ]
+    return pl.DataFrame(rows, schema=dict(MEETING_SCHEMA), orient="row", infer_schema_length=0)
+
+
+def required_table(cases: Iterable[Case]) -> pl.DataFrame:
+    """One row per trigger of an ending that required a meeting by the placement history.
+
+    Args:
+        cases: The cases.
+
+    Returns:
+        A table with the columns of :data:`REQUIRED_SCHEMA`.
+    """
+    rows = [
+        (case.id, case.ending.end, trigger)
+        for case in cases
+        if case.ending is not None
+        for trigger in case.meeting_required
+    ]
+    return pl.DataFrame(rows, schema=dict(REQUIRED_SCHEMA), orient="row", infer_schema_length=0)
+
+
+def sibling_table(cases: Iterable[Case]) -> pl.DataFrame:
+    """One row per child of a sibling group: the group's and the child's references.
+
+    A group's children are those of the cases linked to it (``link_siblings``) and of the
+    cases those links name, when the store holds them; a child is in a group once, however
+    many of their cases are linked.
+
+    Args:
+        cases: The cases.
+
+    Returns:
+        A table with the columns of :data:`SIBLING_SCHEMA`, sorted.
+    """
+    every = list(cases)
+    child_of = {case.id: case.child for case in every}
+    rows: set[tuple[str, str]] = set()
+    for case in every:
+        group = case.siblings
+        if group is None:
+            continue
+        rows.add((group.group, case.child))
+        rows.update((group.group, child_of[c]) for c in group.cases if c in child_of)
+    return pl.DataFrame(
+        sorted(rows), schema=dict(SIBLING_SCHEMA), orient="row", infer_schema_length=0
     )
 
 

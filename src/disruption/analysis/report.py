@@ -35,8 +35,11 @@ from disruption.analysis.cases import (
     case_table,
     deadline_table,
     entry_table,
+    meeting_table,
     recommendation_table,
     replayed_cases,
+    required_table,
+    sibling_table,
 )
 from disruption.analysis.children import DURATION_BANDS
 from disruption.analysis.disclosure import DEFAULT_SMALLEST
@@ -215,6 +218,9 @@ def write_report(
             start,
             end,
             recommendation_table(cases),
+            sibling_table(cases),
+            meeting_table(cases),
+            required_table(cases),
         ),
     )
     for done, section in enumerate(sections):

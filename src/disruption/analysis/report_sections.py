@@ -763,8 +763,11 @@ def procedure_section(
     start: date,
     end: date,
     recommendations: pl.DataFrame | None = None,
+    siblings: pl.DataFrame | None = None,
+    meetings: pl.DataFrame | None = None,
+    required: pl.DataFrame | None = None,
 ) -> None:
-    """Outcomes of concerns, deadlines met, review factors, recommendations, recording delays."""
+    """Concerns' outcomes, deadlines met, review factors, recommendations, siblings, delays."""
     writer.heading("The procedure", "Placements where a concern was raised, and its timescales.")
     outcomes = bd.procedure_outcomes(table).with_columns(_plain("support"))
     writer.table(
@@ -811,6 +814,30 @@ def procedure_section(
             "recommendations", agreed, ["completed", "overdue", "open_not_yet_due"], "agreed"
         )
         writer.totals("recommendations", agreed, counts)
+    if required is not None:
+        writer.table(
+            "meetings_required",
+            "Endings in the period that required a meeting by the placement history, by why",
+            bd.required_meetings(required, start, end).with_columns(_plain("trigger")),
+        )
+    if meetings is not None:
+        writer.table(
+            "meeting_voices",
+            "Stability meetings held in the period: the IRO invited and attending, the "
+            "child's and the carer's views recorded",
+            bd.meeting_voices(meetings, start, end),
+        )
+    if siblings is not None:
+        groups = bd.sibling_summary(bd.sibling_groups(siblings, table, end))
+        writer.table(
+            "sibling_groups",
+            f"Sibling groups on {end:%-d %B %Y}: placed together, placed apart (their children "
+            "placed in more than one placement), none placed",
+            groups,
+        )
+        writer.row_sums(
+            "sibling_groups", groups, ["placed_together", "placed_apart", "none_placed"], "groups"
+        )
     writer.table(
         "recording_delay",
         "How late steps were entered (working days after they happened)",

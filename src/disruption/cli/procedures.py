@@ -135,9 +135,9 @@ def procedure_schema(procedure: ProcedureOption = None) -> None:
     from disruption.procedure.schema import command_schema, dump
 
     if procedure is None:
-        from disruption.procedure.standard import STANDARD_VERSIONS
+        from disruption.procedure.standard import SHIPPED
 
-        sys.stdout.write(dump(command_schema(STANDARD_VERSIONS)))
+        sys.stdout.write(dump(command_schema(SHIPPED)))
         return
     from disruption.procedure.file import load_procedure
 

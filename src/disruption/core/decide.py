@@ -19,6 +19,7 @@ from disruption.domain.calendar import WorkingCalendar
 from disruption.domain.clock import CLOCK_TOLERANCE, london_date
 from disruption.domain.commands import Command, Fields
 from disruption.domain.events import DeadlineChange, Event, PersonalText
+from disruption.domain.history import History
 from disruption.domain.model import MANAGER_ROLES, Case
 from disruption.domain.payloads import to_event_data
 from disruption.exceptions import (
@@ -38,7 +39,7 @@ __all__ = ["LATE_ENTRY", "Decision", "decide"]
 LATE_ENTRY = "late_entry"
 """The key, in an event's data, of the flag on a step entered beyond the backdating limit."""
 
-_DONE_ON = ("held_on", "sent_on", "informed_on", "issued_on", "completed_on")
+_DONE_ON = ("held_on", "sent_on", "informed_on", "issued_on", "completed_on", "decided_on")
 """Payload fields that record when a clearing step was done (else the date of ``at``)."""
 
 
@@ -59,6 +60,7 @@ def decide(
     calendar: WorkingCalendar,
     recorded_at: datetime,
     tolerance: timedelta | None = CLOCK_TOLERANCE,
+    history: History | None = None,
 ) -> Decision:
     """Decide a command against a case.
 
@@ -72,6 +74,9 @@ def decide(
         tolerance: How far the sender's clock may run ahead of ``recorded_at``
             (:data:`~disruption.domain.clock.CLOCK_TOLERANCE` by default); ``None`` checks
             nothing.
+        history: The child's (and carer's) placement history, for a command whose spec
+            needs it (:attr:`~disruption.procedure.definition.CommandSpec.history`): the
+            caller loads it; without it the command is decided on no history.
 
     Returns:
         The decision.
@@ -86,7 +91,7 @@ def decide(
                 f"({recorded_at.isoformat()}, allowing {tolerance} for clocks)",
                 field="at",
             )
-        return _decide(procedure, case, command, calendar, recorded_at)
+        return _decide(procedure, case, command, calendar, recorded_at, history)
     except CommandError as err:
         state = None if case is None else case.state
         raise err.in_context(case=command.case, command=command.name, state=state) from None
@@ -146,6 +151,7 @@ class _Plan:
 
 
 _PLANS: dict[int, _Plan] = {}
+_NO_HISTORY = History()
 
 
 def _plan(procedure: Procedure) -> _Plan:
@@ -162,6 +168,7 @@ def _decide(
     command: Command,
     calendar: WorkingCalendar,
     recorded_at: datetime,
+    history: History | None = None,
 ) -> Decision:
     plan = _plan(procedure)
     name = command.name
@@ -192,7 +199,9 @@ def _decide(
     fields.close()
     at = command.at
     on = london_date(at)
-    ctx = Context(case, command, payload, on, procedure)
+    if spec.history and history is None:
+        history = _NO_HISTORY
+    ctx = Context(case, command, payload, on, procedure, history)
     if case is not None and at < case.updated_at:
         raise DateOutOfOrder(
             f"{at.isoformat()} is before the case's last step ({case.updated_at.isoformat()})",
@@ -219,6 +228,8 @@ def _decide(
     if case is None:
         name_, version = plan.procedure_data
         data["procedure"] = {"name": name_, "version": version}
+    if spec.annotate is not None:
+        data.update(spec.annotate(ctx))
     if late is not None:
         data[LATE_ENTRY] = {"working_days": late, "limit": procedure.backdating_limit}
     event = Event(

@@ -62,7 +62,22 @@ REASONS: Final = (
 )
 """England 2025's reasons for a placement change, in percent (59,140 changes; DfE, "Children
 looked after in England including adoptions", reporting year 2025, as in the domain brief)."""
-_EARLIER_PLACEMENTS: Final = (("U4", "PR1"), ("U4", "PR4"), ("U6", "PR5"), ("K2", "PR4"))
+_EARLIER_PLACEMENTS: Final = (
+    *(("U4", "PR1"), ("U4", "PR4"), ("U6", "PR5"), ("K2", "PR4")) * 3,
+    # Kinship fostering (U1 long-term, U2 with a relative who is also an approved adopter,
+    # U3 short-term), the other foster types, residential and adoptive placements: so that
+    # the year's endings cover every kind of placement the procedure treats differently.
+    ("U1", "PR1"),
+    ("U2", "PR1"),
+    ("U3", "PR1"),
+    ("U5", "PR1"),
+    ("K1", "PR1"),
+    ("R1", "PR4"),
+    ("A4", "PR1"),
+    ("A6", "PR2"),
+)
+"""The placements before a child's current one (and a leaver's), drawn uniformly: mostly
+the deck's common foster and residential ones."""
 
 
 @attrs.frozen

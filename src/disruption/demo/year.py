@@ -8,9 +8,14 @@ that plans the move; the IRO told, notice to the carer and others, and a learnin
 after it, whose chair's report circulates recommendations, some completed). Before a planned
 ending Regulation 14's steps come first: the IRO informed, the child's case reviewed (or, now
 and then, an immediate risk recorded by a manager), and usually advance notice with its
-recipients (otherwise notice follows the ending). Some placements that do not end have a
-concern too, screened out or stabilised. So the store ends the year holding exactly the
-history the returns describe, and the procedure's records besides.
+recipients (otherwise notice follows the ending). A placement for adoption (``A3``-``A6``)
+opened in the year follows the adoption variant (its disruption meeting 28 to 42 days after
+a breakdown). Now and then a case opened in the year and the next child's case are
+linked as siblings (each naming the other), and a decision about the sibling is recorded
+before a planned ending of either (or after an unplanned one). Stability meetings invite
+the IRO and record the carer's views. Some placements that do not end have a concern too,
+screened out or stabilised. So the store ends the year holding exactly the history the
+returns describe, and the procedure's records besides.
 """
 
 from __future__ import annotations
@@ -34,6 +39,10 @@ YEAR_START: Final = date(YEAR_END.year - 1, 4, 1)
 """The first day of the live year."""
 STEADY_CONCERNS: Final = 0.3
 """The share of placements open all year that have a concern screened or stabilised."""
+SIBLINGS: Final = 0.1
+"""The share of cases opened in the year linked to the next child's case as siblings."""
+ADOPTIVE: Final = frozenset({"A3", "A4", "A5", "A6"})
+"""Placement types whose cases, opened in the year, follow the adoption variant."""
 _LONDON = ZoneInfo("Europe/London")
 _CATEGORIES = ("carer_difficulty", "relationship", "missing_episodes", "child_wants_to_leave")
 _SUPPORT = ("extra_visits", "respite", "therapeutic", "direct_work", "mentor_carer", "education")
@@ -53,6 +62,8 @@ class _Case:
         self.iro = f"iro-{rng.randint(1, 5)}"
         self.carer = carer
         self.last: datetime | None = None
+        self.adoption = False
+        self.siblings: tuple[str, ...] = ()
 
     def recipients(self) -> list[str]:
         """Who written notice goes to: the carer, the IRO, and now and then the school."""
@@ -79,7 +90,10 @@ def _opened(row: Mapping[str, Any]) -> dict[str, Any]:
     }
     if urn and urn != "XXXXXXX":
         placement["carer"] = urn
-    return {"child": row["child"], "placement": placement}
+    opened: dict[str, Any] = {"child": row["child"], "placement": placement}
+    if row["type"] in ADOPTIVE:
+        opened["procedure"] = "adoption"
+    return opened
 
 
 def _procedure(c: _Case, first: date, end: date) -> None:
@@ -96,15 +110,22 @@ def _procedure(c: _Case, first: date, end: date) -> None:
     latest = max(1, (end - offered).days - 2)
     meeting = offered + timedelta(days=rng.randint(1, min(latest, rng.choice((5, 7, 9, 14)))))
     chair = {"id": f"iro-{rng.randint(1, 5)}", "role": "iro"}
-    c.add("convene_meeting", offered, {"date": meeting.isoformat(), "chair": chair})
-    views = (
+    invited = ["social_worker", "supervising_social_worker", "carer", "iro"]
+    convened = {"date": meeting.isoformat(), "chair": chair, "invited": invited}
+    c.add("convene_meeting", offered, convened)
+    views: dict[str, str] = (
         {"child_views": "Wants to stay near school and friends."}
         if rng.random() < 0.7
         else {"child_views_not_obtained": "Declined to take part."}
     )
+    if rng.random() < 0.8:
+        views["carer_views"] = "We can carry on with more respite and support."
+    else:
+        views["carer_views_not_obtained"] = "The carer could not attend."
+    attended = invited if rng.random() < 0.6 else invited[:-1]
     record = {
         "held_on": meeting.isoformat(),
-        "attendees": ["social_worker", "supervising_social_worker", "carer"],
+        "attendees": attended,
         "factors": rng.sample(_FACTORS, k=2),
         "decision": "plan_move",
         **views,
@@ -124,10 +145,20 @@ def _before_planned(c: _Case, first: date, end: date) -> bool:
         c.add("record_immediate_risk", on, risk, manager=True)
     else:
         c.add("review_case", on, {"held_on": on.isoformat()})
+    _decide_siblings(c, on)
     if rng.random() < 0.8:
         c.add("give_notice", on, {"sent_on": on.isoformat(), "recipients": c.recipients()})
         return True
     return False
+
+
+def _decide_siblings(c: _Case, on: date) -> None:
+    """The decision about each linked sibling (before a planned ending, or after one)."""
+    if not c.siblings:
+        return
+    choice = c.rng.choice(("move_together", "stay", "move_separately"))
+    decisions = [{"case": other, "decision": choice} for other in c.siblings]
+    c.add("record_sibling_decision", on, {"decided_on": on.isoformat(), "decisions": decisions})
 
 
 def _notice_after(c: _Case, end: date) -> None:
@@ -142,8 +173,10 @@ def _after_breakdown(c: _Case, end: date) -> None:
         told = end + timedelta(days=rng.randint(0, 3))
         c.add("inform_iro", told, {"informed_on": told.isoformat(), "iro": c.iro})
     _notice_after(c, end)
+    _decide_siblings(c, end + timedelta(days=rng.randint(0, 4)))
     if rng.random() < 0.7:
-        held = end + timedelta(days=rng.randint(20, 45))
+        # The adoption variant's window: 28 to 42 days after a breakdown before an order.
+        held = end + timedelta(days=rng.randint(28, 42) if c.adoption else rng.randint(20, 45))
         review = {
             "held_on": held.isoformat(),
             "chair": {"id": "tm-9", "role": "team_manager"},
@@ -200,7 +233,10 @@ def _ending(c: _Case, row: Mapping[str, Any], first: date) -> None:
     reason, rec = str(row.get("reason") or ""), str(row.get("rec") or "")
     if row.get("left_care") and rec:
         noticed = _before_planned(c, first, end)
-        c.add("end_placement", end, {"end": end.isoformat(), "left_care": rec, "planned": True})
+        left: dict[str, Any] = {"end": end.isoformat(), "left_care": rec, "planned": True}
+        if c.adoption:
+            left["adoption_order"] = rec in ("E11", "E12")  # adopted: the order made
+        c.add("end_placement", end, left)
         if not noticed:
             _notice_after(c, end)
         return
@@ -208,7 +244,10 @@ def _ending(c: _Case, row: Mapping[str, Any], first: date) -> None:
     if not planned and (end - first).days >= 3:
         _procedure(c, first, end)
     noticed = _before_planned(c, first, end) if planned else False
-    c.add("end_placement", end, {"end": end.isoformat(), "reason": reason, "planned": planned})
+    ending: dict[str, Any] = {"end": end.isoformat(), "reason": reason, "planned": planned}
+    if c.adoption:
+        ending["adoption_order"] = False
+    c.add("end_placement", end, ending)
     if not planned:
         _after_breakdown(c, end)
     elif not noticed:
@@ -227,7 +266,9 @@ def year_commands(placements: pl.DataFrame, seed: int) -> list[Command]:
     """
     rng = random.Random(seed)
     commands: list[Command] = []
-    for row in _in_year(placements):
+    rows = list(_in_year(placements))
+    linked_by: dict[int, str] = {}  # a row's case, linked by the case of the row before
+    for n, row in enumerate(rows):
         start, end = row["start"], row["end"]
         urn = str(row.get("urn") or "")
         carer = urn if urn and urn != "XXXXXXX" else None
@@ -235,11 +276,29 @@ def year_commands(placements: pl.DataFrame, seed: int) -> list[Command]:
         first = max(start, YEAR_START)
         if start >= YEAR_START:
             c.add("open_case", start, _opened(row))
+            c.adoption = row["type"] in ADOPTIVE
+            sibling = _sibling(rows, n)
+            if sibling is not None and rng.random() < SIBLINGS:
+                c.siblings = (sibling,)
+                c.add("link_siblings", start, {"group": f"SG-{c.case}", "cases": [sibling]})
+                linked_by[n + 1] = c.case
+        if n in linked_by:  # each case of a group is linked, naming the others
+            other = linked_by[n]
+            c.siblings = (*c.siblings, other)
+            c.add("link_siblings", first, {"group": f"SG-{other}", "cases": [other]})
         if end is not None and end <= YEAR_END:
             _ending(c, row, first)
         elif rng.random() < STEADY_CONCERNS and (YEAR_END - first).days > 350:
             _steady(c, first)
     return sorted(commands, key=lambda command: command.at)
+
+
+def _sibling(rows: list[dict[str, Any]], n: int) -> str | None:
+    """The case of the next row's child, when it is another child's (a sibling, say)."""
+    if n + 1 >= len(rows) or rows[n + 1]["child"] == rows[n]["child"]:
+        return None
+    other = rows[n + 1]
+    return case_reference(other["child"], other["start"])
 
 
 def _in_year(placements: pl.DataFrame) -> Iterator[dict[str, Any]]:

@@ -53,6 +53,8 @@ __all__ = [
     "ProcedureRef",
     "Recommendation",
     "Role",
+    "SiblingDecision",
+    "SiblingGroup",
     "SupportOffer",
     "SupportType",
     "actor_key",
@@ -212,6 +214,14 @@ class MeetingDecision(StrEnum):
     PLAN_MOVE = "plan_move"
 
 
+class SiblingDecision(StrEnum):
+    """What is decided about a linked sibling when one child's placement moves or ends."""
+
+    MOVE_TOGETHER = "move_together"
+    STAY = "stay"
+    MOVE_SEPARATELY = "move_separately"
+
+
 class DeadlineStatus(StrEnum):
     """Where a deadline stands."""
 
@@ -339,6 +349,25 @@ class Meeting:
     decision: MeetingDecision | None = None
     factors: tuple[str, ...] = ()
     child_views_obtained: bool | None = None
+    invited: tuple[Role, ...] = ()
+    """Who was invited, by role (the IRO among them); empty when not recorded."""
+    attendees: tuple[Role, ...] = ()
+    """Who attended, by role, once held."""
+    carer_views_obtained: bool | None = None
+    """Whether the carer's views were recorded (``None``: neither they nor why not)."""
+
+
+@attrs.frozen
+class SiblingGroup:
+    """Cases of brothers and sisters linked as a group (references, no names).
+
+    Attributes:
+        group: The group's reference.
+        cases: The other cases of the group.
+    """
+
+    group: str
+    cases: tuple[str, ...]
 
 
 @attrs.frozen
@@ -459,6 +488,12 @@ class CaseFile:
         line_managers: ``(social worker, line manager)`` pairs recorded on the case.
         report: The chair's report of the learning review.
         recommendations: The report's recommendations.
+        meeting_required: Why the ending requires a meeting by the authority's rule on
+            placement history (``second_unplanned_ending``, ``carer_unplanned_endings``,
+            ``permanent_placement_ended``); empty when it does not.
+        siblings: The sibling group the case is linked to.
+        sibling_decisions: ``(case, decision)`` for each linked sibling, as last recorded.
+        sibling_decided_on: When that decision was recorded.
     """
 
     procedure: ProcedureRef
@@ -480,6 +515,10 @@ class CaseFile:
     line_managers: tuple[tuple[str, str], ...] = ()
     report: ChairReport | None = None
     recommendations: tuple[Recommendation, ...] = ()
+    meeting_required: tuple[str, ...] = ()
+    siblings: SiblingGroup | None = None
+    sibling_decisions: tuple[tuple[str, SiblingDecision], ...] = ()
+    sibling_decided_on: date | None = None
     open_deadlines: tuple[Deadline, ...] | None = attrs.field(default=None, eq=False, repr=False)
     """The deadlines still open, oldest first, when known: kept by the fold so that a step
     does not look through every deadline a long case ever had. ``None`` when not known;
@@ -527,6 +566,10 @@ class Case:
     notices = _from_file("notices", "Written notices of the ending.")
     report = _from_file("report", "The chair's report of the learning review.")
     recommendations = _from_file("recommendations", "The chair's report's recommendations.")
+    meeting_required = _from_file("meeting_required", "Why the ending requires a meeting.")
+    siblings = _from_file("siblings", "The sibling group the case is linked to.")
+    sibling_decisions = _from_file("sibling_decisions", "Decisions about linked siblings.")
+    sibling_decided_on = _from_file("sibling_decided_on", "When siblings were decided about.")
 
     @property
     def social_workers(self) -> frozenset[str]:

@@ -50,7 +50,9 @@ from disruption.domain.calendar import DEFAULT_CALENDAR, WorkingCalendar
 from disruption.domain.clock import CLOCK_TOLERANCE, Clock, SystemClock
 from disruption.domain.commands import Command
 from disruption.domain.events import Event
+from disruption.domain.history import History
 from disruption.domain.model import Actor, Case, ProcedureRef
+from disruption.engine.history import load_history
 from disruption.engine.ports import (
     AccessLog,
     Applied,
@@ -69,7 +71,7 @@ from disruption.exceptions import (
     UnknownProcedure,
 )
 from disruption.procedure.definition import Procedure, Recorder
-from disruption.procedure.standard import STANDARD, STANDARD_VERSIONS
+from disruption.procedure.standard import SHIPPED, STANDARD
 
 __all__ = ["ACCESS_DECISIONS", "Engine", "Outcome", "Subscriber"]
 
@@ -229,9 +231,7 @@ class Engine:
     ) -> None:
         self.store = store
         self.procedure = procedure
-        self._procedures = {
-            (p.name, p.version): p for p in (*STANDARD_VERSIONS, *procedures, procedure)
-        }
+        self._procedures = {(p.name, p.version): p for p in (*SHIPPED, *procedures, procedure)}
         self.calendar = calendar
         self.clock: Clock = clock if clock is not None else SystemClock()
         self._subscribers: list[Subscriber] = []
@@ -298,7 +298,9 @@ class Engine:
                         return earlier
                     found = store.snapshot(command.case)  # pragma: no cover - ids stay
                 case = self._from_snapshot(command.case, found)
-                procedure = self.procedure if case is None else self.procedure_of(case.procedure)
+                procedure = (
+                    self._opening(command) if case is None else self.procedure_of(case.procedure)
+                )
             try:
                 decision = decide(
                     procedure,
@@ -307,6 +309,7 @@ class Engine:
                     calendar=self.calendar,
                     recorded_at=self.clock.now(),
                     tolerance=self.clock_tolerance,
+                    history=self._history(procedure, case, command),
                 )
             except CommandError as err:
                 # Another delivery of the command may have committed after its id was looked
@@ -334,6 +337,33 @@ class Engine:
             return earlier
         assert conflict is not None
         raise conflict.in_context(case=command.case, command=command.name, state=None)
+
+    def _opening(self, command: Command) -> Procedure:
+        """The definition a new case opens under: the engine's, or the one its data names.
+
+        ``open_case`` may name a procedure (``"procedure": "adoption"``): the latest version
+        of that name the engine knows (the shipped variants, and those it was given). A name
+        it does not know is refused when the command is decided (``InvalidData`` on
+        ``procedure``).
+        """
+        wanted = command.data.get("procedure") if command.name == "open_case" else None
+        if not isinstance(wanted, str) or wanted == self.procedure.name:
+            return self.procedure
+        versions = [p for (name, _), p in self._procedures.items() if name == wanted]
+        return max(versions, key=lambda p: p.version) if versions else self.procedure
+
+    def _history(self, procedure: Procedure, case: Case | None, command: Command) -> History | None:
+        """The placement history, for a command that needs it (else ``None``, unread)."""
+        if case is None:
+            return None
+        try:
+            spec = procedure.command(command.name)
+        except CommandError:
+            return None  # refused by decide, with its own error
+        if not spec.history:
+            return None
+        carer = procedure.rules.triggers.carer_unplanned is not None
+        return load_history(self.store, case, self.load, carer=carer)
 
     def publish(self, events: Iterable[Event]) -> None:
         """Call every subscriber with each event (after it is stored)."""

@@ -69,7 +69,11 @@ def case_json(case: Case, history: Sequence[Event]) -> dict[str, Any]:
             "end": case.ending.end.isoformat(),
             "reason": case.ending.reason,
             "planned": case.ending.planned,
+            "meeting_required": list(case.meeting_required),
         },
+        "siblings": None
+        if case.siblings is None
+        else {"group": case.siblings.group, "cases": list(case.siblings.cases)},
         "deadlines": [deadline_json(d) for d in case.deadlines],
         "history": [event_json(e) for e in history],
     }

@@ -44,8 +44,11 @@ from disruption.procedure.machine import Edge, ProcedureMachine
 if TYPE_CHECKING:
     from disruption.domain.calendar import WorkingCalendar
     from disruption.domain.events import Event
+    from disruption.domain.history import History
 
 __all__ = [
+    "NOT_BREAKDOWN",
+    "PERMANENT_PLACEMENTS",
     "CommandSpec",
     "Condition",
     "Context",
@@ -60,6 +63,7 @@ __all__ = [
     "Rules",
     "State",
     "Transition",
+    "Triggers",
 ]
 
 
@@ -73,6 +77,8 @@ class Context:
         payload: The command's data, read by its :attr:`CommandSpec.read`.
         on: The date of the command's ``at`` in Europe/London.
         procedure: The procedure deciding it.
+        history: The child's (and carer's) placement history, for a command that needs it
+            (:attr:`CommandSpec.history`); ``None`` otherwise.
     """
 
     case: Case | None
@@ -80,6 +86,7 @@ class Context:
     payload: Any
     on: date
     procedure: Procedure
+    history: History | None = None
 
 
 Guard = Callable[[Context], None]
@@ -205,6 +212,41 @@ class Independence:
     exclude_adoption_service: bool = False
 
 
+PERMANENT_PLACEMENTS = frozenset({"A3", "A4", "A5", "A6", "U1", "U4"})
+"""SSDA903 ``PLACE`` codes of permanent placements: placed for adoption (A3-A6) and long-term
+fostering (U1 with relatives or friends, U4 with other foster carers)."""
+
+NOT_BREAKDOWN = frozenset({"CARPL", "PLACE", "CUSTOD"})
+"""``REASON_PLACE_CHANGE`` codes of a permanent placement's ending that is no breakdown: the
+care plan carried out, the same carer, a custody arrangement."""
+
+
+@attrs.frozen
+class Triggers:
+    """When an ending requires a meeting (the learning review), from the placement history.
+
+    The standard rule: the child's second unplanned ending within 12 months, or the end of a
+    permanent placement (a breakdown: its reason is not one of ``not_breakdown`` and the
+    child did not leave care with it, or it was unplanned).
+
+    Attributes:
+        child_unplanned: This many unplanned endings of the child (this one included) within
+            ``months`` require a meeting; ``None``: not counted.
+        carer_unplanned: As ``child_unplanned`` for the carer's placements (any child);
+            ``None`` (the default): not counted, and the carer's history is not loaded.
+        months: The window, in calendar months ending on the ending's date.
+        permanent_types: ``PLACE`` codes whose breakdown requires a meeting (empty: none).
+        not_breakdown: Reasons for which a permanent placement's planned ending is no
+            breakdown.
+    """
+
+    child_unplanned: int | None = 2
+    carer_unplanned: int | None = None
+    months: int = 12
+    permanent_types: frozenset[str] = attrs.field(default=PERMANENT_PLACEMENTS, converter=frozenset)
+    not_breakdown: frozenset[str] = attrs.field(default=NOT_BREAKDOWN, converter=frozenset)
+
+
 @attrs.frozen
 class Rules:
     """A procedure's rule configuration: the settings its guards read, apart from its graph.
@@ -215,9 +257,11 @@ class Rules:
 
     Attributes:
         independence: Who may not chair.
+        triggers: When an ending requires a meeting, from the placement history.
     """
 
     independence: Independence = attrs.field(factory=Independence)
+    triggers: Triggers = attrs.field(factory=Triggers)
 
 
 @attrs.frozen
@@ -282,6 +326,10 @@ class CommandSpec:
         opens: Deadlines it opens.
         creates: Whether it opens a new case.
         follow_up: Whether it is a record taken in a final state.
+        history: Whether it is decided with the placement history (:attr:`Context.history`):
+            the engine loads it only for such a command.
+        annotate: Data worked out when it is decided (from the history, say) and recorded
+            in its event's data beside the payload's.
     """
 
     name: str
@@ -295,6 +343,8 @@ class CommandSpec:
     creates: bool = False
     follow_up: bool = False
     description: str = ""
+    history: bool = False
+    annotate: Callable[[Context], Mapping[str, Any]] | None = None
 
 
 def _states(value: Iterable[State]) -> tuple[State, ...]:
@@ -473,6 +523,13 @@ def _check(proc: Procedure) -> list[str]:
         problems.append("at least one state must be final")
     if proc.backdating_limit is not None and proc.backdating_limit < 0:
         problems.append("backdating_limit must be at least 0 working days, or None")
+    triggers = proc.rules.triggers
+    for name in ("child_unplanned", "carer_unplanned"):
+        count = getattr(triggers, name)
+        if count is not None and count < 1:
+            problems.append(f"rules.triggers.{name} must be at least 1, or None")
+    if triggers.months < 1:
+        problems.append("rules.triggers.months must be at least 1")
     if proc.initial_state in states:
         problems.extend(_check_graph(proc))
     return problems

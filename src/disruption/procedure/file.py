@@ -49,8 +49,9 @@ from disruption.procedure.definition import (
     Rules,
     State,
     Transition,
+    Triggers,
 )
-from disruption.procedure.standard import STANDARD
+from disruption.procedure.standard import ADOPTION, STANDARD
 
 __all__ = ["SCHEMA", "Authority", "load_procedure", "parse_procedure"]
 
@@ -59,7 +60,7 @@ SCHEMA: Mapping[str, Any] = json.loads(
 )
 """The JSON Schema every procedure file is checked against first."""
 
-_BASES: Mapping[str, Procedure] = {"standard": STANDARD}
+_BASES: Mapping[str, Procedure] = {"standard": STANDARD, "adoption": ADOPTION}
 
 
 class _Loader(yaml.SafeLoader):
@@ -204,8 +205,17 @@ def _rules(base: Rules, spec: Mapping[str, Any]) -> Rules:
     """The base definition's rules with what the file sets replaced."""
     independence = spec.get("independence", {})
     old = base.independence
+    triggers = spec.get("triggers", {})
+    rule = base.triggers
     return attrs.evolve(
         base,
+        triggers=Triggers(
+            child_unplanned=triggers.get("child_unplanned", rule.child_unplanned),
+            carer_unplanned=triggers.get("carer_unplanned", rule.carer_unplanned),
+            months=triggers.get("months", rule.months),
+            permanent_types=triggers.get("permanent_types", rule.permanent_types),
+            not_breakdown=triggers.get("not_breakdown", rule.not_breakdown),
+        ),
         independence=Independence(
             line_managers=independence.get("line_managers", old.line_managers),
             adoption_service=independence.get("adoption_service", old.adoption_service),

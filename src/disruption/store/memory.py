@@ -144,6 +144,12 @@ class MemoryStore:
         self._children_of_texts: dict[str, str] = {}
         self._log: list[Record] = []
         """Every event in position order: an event's position is its index plus one."""
+        self._of_child: dict[str, list[str]] = {}
+        """Each child's case references, in the order added (a case's child never changes):
+        ``case_ids_of`` without a scan of every case (an ending reads the child's history)."""
+        self._of_carer: dict[str, list[str]] = {}
+        """Each carer's case references (a placement's carer never changes): for a rule that
+        counts the carer's endings (``case_ids_of_carer``)."""
         self._consumers: dict[str, int] = {}
         self._refusals: list[Refusal] = []
 
@@ -258,6 +264,10 @@ class MemoryStore:
                 if e.command_id is not None:
                     by_command.setdefault(e.command_id, []).append(record)
             self._commands.update(by_command)
+        if case.id not in self._events:  # a new case: indexed by its child and its carer
+            self._of_child.setdefault(case.child, []).append(case.id)
+            if case.placement.carer is not None:
+                self._of_carer.setdefault(case.placement.carer, []).append(case.id)
         self._keep(case.id, records)
         self._cases[case.id] = case
         if self._after:
@@ -284,7 +294,11 @@ class MemoryStore:
 
     def case_ids_of(self, child: str) -> Sequence[str]:
         """Return the references of a child's cases, sorted."""
-        return sorted(c.id for c in self._cases.values() if c.child == child)
+        return sorted(self._of_child.get(child, ()))
+
+    def case_ids_of_carer(self, carer: str) -> Sequence[str]:
+        """Return the references of the cases whose placement has this carer, sorted."""
+        return sorted(self._of_carer.get(carer, ()))
 
     def overdue(self, on: date) -> Sequence[OverdueDeadline]:
         """Return every open deadline due before ``on``."""

@@ -25,11 +25,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
+
 from disruption.domain.codes import RESIDENTIAL_PLACEMENTS
 from disruption.domain.model import MANAGER_ROLES, MeetingDecision
 from disruption.procedure.definition import (
     CommandSpec,
     DeadlineSpec,
+    Independence,
     Opens,
     Procedure,
     State,
@@ -39,10 +42,12 @@ from disruption.procedure.standard.data import (
     FACTORS,
     CompleteRecommendation,
     ConveneMeeting,
+    EndAdoptivePlacement,
     EndPlacement,
     GiveNotice,
     InformIro,
     IssueReport,
+    LinkSiblings,
     NoFurtherAction,
     OfferSupport,
     OpenCase,
@@ -53,39 +58,53 @@ from disruption.procedure.standard.data import (
     RecordMeeting,
     RecordNotice,
     RecordNoticeTo,
+    RecordSiblingDecision,
     ReviewCase,
     Stabilise,
 )
 from disruption.procedure.standard.guards import (
     CHAIR_ROLES,
+    after_order,
+    before_order,
     case_of,
     decision_is,
     due_not_before_report,
     ended_on,
     enters_concern_raised,
+    every_sibling_decided,
     independent_chair,
     iro_not_informed,
     is_unplanned,
+    known_procedure,
     last_convened,
+    meeting_needed,
+    move_planned_with_siblings,
     no_advance_notice,
     not_after_today,
+    not_linked_to_itself,
     on_or_after,
     only_once,
     open_recommendation,
     placement_start,
+    record_triggers,
     regulation_14,
     report_issued_on,
     review_held,
     review_held_on,
     review_not_waived,
+    siblings_decided,
+    siblings_undecided,
     start_not_after_today,
+    waiver_allowed,
     waiver_by_manager,
     with_factors,
 )
 from disruption.procedure.standard.records import RECORDS, RECORDS_V1
 
 __all__ = [
+    "ADOPTION",
     "CHAIR_ROLES",
+    "SHIPPED",
     "STANDARD",
     "STANDARD_V1",
     "STANDARD_VERSIONS",
@@ -162,7 +181,7 @@ _COMMANDS = (
         OpenCase.read,
         [Transition((), "placed")],
         creates=True,
-        guards=[start_not_after_today],
+        guards=[start_not_after_today, known_procedure],
         description="Open a case for a placement.",
     ),
     CommandSpec(
@@ -305,7 +324,26 @@ def _dated(field: str) -> list[Any]:
 
 
 _DEADLINES_V2 = (
-    *(d for d in _DEADLINES if d.name not in ("termination_notice",)),
+    *(d for d in _DEADLINES if d.name not in ("termination_notice", "learning_review")),
+    DeadlineSpec(
+        "learning_review",
+        30,
+        {"record_learning_review"},
+        earliest_working_days=0,
+        description="Learning review after an unplanned ending, or an ending the placement "
+        "history requires a meeting after: from the ending to 30 working days after it.",
+        source="authority default (published procedures: about 4 weeks, Bracknell Forest; "
+        "within 2 months, Merton; no sooner than the ending)",
+    ),
+    DeadlineSpec(
+        "sibling_decision",
+        5,
+        {"record_sibling_decision"},
+        description="A decision about each linked sibling after a move is planned for, or an "
+        "unplanned ending of, one of them.",
+        source="authority default (published procedures: sibling arrangements considered "
+        "when a placement moves or ends)",
+    ),
     DeadlineSpec(
         "termination_notice",
         10,
@@ -340,11 +378,40 @@ _DEADLINES_V2 = (
 
 _ENDED = ("ended",)
 
+_REPLACED_V2 = ("end_placement", "record_notice", "record_learning_review", "record_meeting")
+
 _COMMANDS_V2 = (
-    *(
-        c
-        for c in _COMMANDS
-        if c.name not in ("end_placement", "record_notice", "record_learning_review")
+    *(c for c in _COMMANDS if c.name not in _REPLACED_V2),
+    CommandSpec(
+        "record_meeting",
+        "MeetingRecorded",
+        with_factors(RecordMeeting.read),
+        [
+            Transition(
+                "disruption_meeting",
+                "support_offered",
+                decision_is(MeetingDecision.CONTINUE_SUPPORT),
+            ),
+            Transition("disruption_meeting", "stabilised", decision_is(MeetingDecision.STABILISE)),
+            Transition(
+                "disruption_meeting", "move_planned", decision_is(MeetingDecision.PLAN_MOVE)
+            ),
+        ],
+        guards=[
+            not_after_today("held_on"),
+            on_or_after("held_on", last_convened, "the convened date"),
+        ],
+        opens=[
+            Opens(
+                "support_review",
+                anchor="held_on",
+                when=decision_is(MeetingDecision.CONTINUE_SUPPORT),
+            ),
+            Opens("sibling_decision", anchor="held_on", when=move_planned_with_siblings),
+        ],
+        description="Record the meeting's attendance, the child's and carer's views, factors "
+        "and decision (a move planned for a child linked to siblings asks for a decision "
+        "about them).",
     ),
     CommandSpec(
         "end_placement",
@@ -355,14 +422,38 @@ _COMMANDS_V2 = (
             not_after_today("end"),
             on_or_after("end", lambda ctx: case_of(ctx).placement.start, "the placement's start"),
             regulation_14,
+            siblings_decided,
         ],
         opens=[
             Opens("termination_notice", anchor="end", when=no_advance_notice),
             Opens("iro_informed", anchor="end", when=iro_not_informed),
-            Opens("learning_review", anchor="end", when=is_unplanned),
+            Opens("learning_review", anchor="end", when=meeting_needed),
+            Opens("sibling_decision", anchor="end", when=siblings_undecided),
         ],
+        history=True,
+        annotate=record_triggers,
         description="End the placement, with its SSDA903 reason (a planned ending after the "
-        "IRO is informed and the case reviewed: Regulation 14).",
+        "IRO is informed and the case reviewed: Regulation 14). A learning review follows an "
+        "unplanned ending, and any ending the placement history requires a meeting after.",
+    ),
+    CommandSpec(
+        "link_siblings",
+        "SiblingsLinked",
+        LinkSiblings.read,
+        [Transition((*ACTIVE, "ended"))],
+        follow_up=True,
+        guards=[not_linked_to_itself],
+        description="Link the case to its sibling group: the other cases, by reference.",
+    ),
+    CommandSpec(
+        "record_sibling_decision",
+        "SiblingDecisionRecorded",
+        RecordSiblingDecision.read,
+        [Transition((*ACTIVE, "ended"))],
+        follow_up=True,
+        guards=[every_sibling_decided, *_dated("decided_on")],
+        description="Record what is decided about each linked sibling when this child's "
+        "placement moves or ends.",
     ),
     CommandSpec(
         "inform_iro",
@@ -429,6 +520,7 @@ _COMMANDS_V2 = (
         guards=[
             only_once("review", "a learning review"),
             waiver_by_manager,
+            waiver_allowed,
             independent_chair,
             not_after_today("held_on"),
             on_or_after("held_on", ended_on, "the ending"),
@@ -483,3 +575,65 @@ STANDARD = Procedure(
 STANDARD_VERSIONS: tuple[Procedure, ...] = (STANDARD_V1, STANDARD)
 """Every shipped version of the standard procedure, oldest first: an engine knows them all,
 so that a case keeps being decided by the version it was opened under."""
+
+
+def _adoption() -> Procedure:
+    """The adoption disruption variant: the standard procedure with the adoption windows."""
+    draft = STANDARD.draft(name="adoption", version=1)
+    draft.description = (
+        "The standard procedure for placements for adoption: the disruption meeting 28-42 "
+        "days after a disruption before an adoption order, 6-12 weeks after one after it; "
+        "its chair independent of the adoption service."
+    )
+    draft.rules = attrs.evolve(
+        draft.rules, independence=Independence(exclude_adoption_service=True)
+    )
+    source = "CoramBAAF practice guidance on disruption, as the tri.x adoption disruption "
+    draft.add_deadline(
+        DeadlineSpec(
+            "learning_review",
+            42,
+            {"record_learning_review"},
+            earliest_working_days=28,
+            calendar_days=True,
+            description="The adoption disruption meeting before an adoption order: 28 to 42 "
+            "days after the disruption.",
+            source=source + "procedure follows it (before an order)",
+        )
+    )
+    draft.add_deadline(
+        DeadlineSpec(
+            "learning_review_after_order",
+            84,
+            {"record_learning_review"},
+            earliest_working_days=42,
+            calendar_days=True,
+            description="The adoption disruption meeting after an adoption order: 6 to 12 "
+            "weeks after the disruption.",
+            source=source + "procedure follows it (after an order)",
+        )
+    )
+    end = draft.commands["end_placement"]
+    opens = [o for o in end.opens if o.deadline != "learning_review"]
+    draft.add_command(
+        attrs.evolve(
+            end,
+            read=EndAdoptivePlacement.read,
+            opens=[
+                *opens,
+                Opens("learning_review", anchor="end", when=before_order),
+                Opens("learning_review_after_order", anchor="end", when=after_order),
+            ],
+            description=end.description + " The adoption variant also records whether an "
+            "adoption order had been made (adoption_order).",
+        )
+    )
+    return draft.build()
+
+
+ADOPTION = _adoption()
+"""The adoption disruption variant (name ``adoption``, version 1), chosen per case:
+``open_case`` with ``"procedure": "adoption"``. ``end_placement`` takes ``adoption_order``."""
+
+SHIPPED: tuple[Procedure, ...] = (*STANDARD_VERSIONS, ADOPTION)
+"""Every shipped definition and version: an engine knows them all."""

@@ -21,6 +21,7 @@ from disruption.domain.model import (
     MeetingDecision,
     Placement,
     Role,
+    SiblingDecision,
     SupportType,
 )
 from disruption.domain.payloads import personal
@@ -32,10 +33,12 @@ __all__ = [
     "FACTORS",
     "CompleteRecommendation",
     "ConveneMeeting",
+    "EndAdoptivePlacement",
     "EndPlacement",
     "GiveNotice",
     "InformIro",
     "IssueReport",
+    "LinkSiblings",
     "NoFurtherAction",
     "OfferSupport",
     "OpenCase",
@@ -47,7 +50,9 @@ __all__ = [
     "RecordMeeting",
     "RecordNotice",
     "RecordNoticeTo",
+    "RecordSiblingDecision",
     "ReviewCase",
+    "SiblingChoice",
     "Stabilise",
     "Waiver",
 ]
@@ -85,10 +90,15 @@ def _actor(fields: Fields, name: str) -> Actor:
 
 @attrs.frozen
 class OpenCase:
-    """``open_case``: the child and the placement."""
+    """``open_case``: the child, the placement, and optionally the procedure it follows.
+
+    ``procedure`` names the definition the case opens under (``"adoption"``, the adoption
+    disruption variant); the engine chooses it, and the event records its name and version.
+    """
 
     child: str
     placement: Placement
+    procedure: str | None = None
 
     DATA: ClassVar[JSONSchema] = js.obj(
         {
@@ -107,6 +117,11 @@ class OpenCase:
                 },
                 ["id", "type", "provider", "start", "location"],
             ),
+            "procedure": js.reference(
+                'The procedure the case opens under, by name ("adoption": the adoption '
+                "disruption variant); absent, the engine's own. The engine checks it names one "
+                "it knows."
+            ),
         },
         ["child", "placement"],
     )
@@ -124,7 +139,11 @@ class OpenCase:
             carer=p.reference("carer", required=False),
         )
         p.close()
-        return cls(child=fields.reference("child"), placement=placement)
+        return cls(
+            child=fields.reference("child"),
+            placement=placement,
+            procedure=fields.reference("procedure", required=False),
+        )
 
 
 @attrs.frozen
@@ -182,25 +201,30 @@ class OfferSupport:
 
 @attrs.frozen
 class ConveneMeeting:
-    """``convene_meeting``: when, and who chairs."""
+    """``convene_meeting``: when, who chairs, and who is invited (by role)."""
 
     date: date
     chair: Actor
+    invited: tuple[Role, ...] = ()
 
     DATA: ClassVar[JSONSchema] = js.obj(
-        {"date": js.date(), "chair": js.actor()},
+        {
+            "date": js.date(),
+            "chair": js.actor(),
+            "invited": js.choices(Role, description="The roles invited (the IRO among them)."),
+        },
         ["date", "chair"],
     )
 
     @classmethod
     def read(cls, fields: Fields) -> ConveneMeeting:
         """Read the data of ``convene_meeting``."""
-        return cls(fields.date("date"), _actor(fields, "chair"))
+        return cls(fields.date("date"), _actor(fields, "chair"), fields.choices("invited", Role))
 
 
 @attrs.frozen
 class RecordMeeting:
-    """``record_meeting``: who attended, the child's views, factors and the decision."""
+    """``record_meeting``: who attended, the child's and carer's views, factors, decision."""
 
     held_on: date
     attendees: tuple[Role, ...]
@@ -208,6 +232,8 @@ class RecordMeeting:
     decision: MeetingDecision
     child_views: str | None = personal(default=None)
     child_views_not_obtained: str | None = personal(default=None)
+    carer_views: str | None = personal(default=None)
+    carer_views_not_obtained: str | None = personal(default=None)
 
     DATA: ClassVar[JSONSchema] = js.obj(
         {
@@ -218,11 +244,15 @@ class RecordMeeting:
             },
             "child_views": js.text(),
             "child_views_not_obtained": js.text(),
+            "carer_views": js.text(),
+            "carer_views_not_obtained": js.text(),
             "factors": js.choices(sorted(FACTORS)),
             "decision": js.choice(MeetingDecision),
         },
         ["held_on", "attendees", "decision"],
         **js.one_of("child_views", "child_views_not_obtained"),
+        # at most one of the carer's views or why they were not obtained
+        allOf=[{"not": {"required": ["carer_views", "carer_views_not_obtained"]}}],
     )
 
     @classmethod
@@ -238,6 +268,13 @@ class RecordMeeting:
                 "give exactly one of child_views or child_views_not_obtained",
                 field=fields.path("child_views"),
             )
+        carer = fields.text("carer_views", required=False)
+        carer_not = fields.text("carer_views_not_obtained", required=False)
+        if carer is not None and carer_not is not None:
+            raise InvalidData(
+                "give at most one of carer_views or carer_views_not_obtained",
+                field=fields.path("carer_views"),
+            )
         return cls(
             held_on=fields.date("held_on"),
             attendees=attendees,
@@ -245,6 +282,8 @@ class RecordMeeting:
             decision=fields.choice("decision", MeetingDecision),
             child_views=views,
             child_views_not_obtained=not_obtained,
+            carer_views=carer,
+            carer_views_not_obtained=carer_not,
         )
 
 
@@ -315,6 +354,35 @@ class EndPlacement:
             fields.string("reason"), field=fields.path("reason"), year=year
         )
         return cls(end, reason, fields.boolean("planned"))
+
+
+@attrs.frozen
+class EndAdoptivePlacement(EndPlacement):
+    """``end_placement`` in the adoption variant: also whether an adoption order was made.
+
+    Before the order the disruption meeting falls 28 to 42 days after the ending; after it,
+    6 to 12 weeks.
+    """
+
+    adoption_order: bool = False
+
+    DATA: ClassVar[JSONSchema] = {
+        **EndPlacement.DATA,
+        "properties": {
+            **EndPlacement.DATA["properties"],
+            "adoption_order": js.boolean(
+                "Whether an adoption order had been made when the placement ended; absent: no."
+            ),
+        },
+    }
+
+    @classmethod
+    def read(cls, fields: Fields) -> EndAdoptivePlacement:
+        """Read the data of ``end_placement`` with ``adoption_order``."""
+        base = EndPlacement.read(fields)
+        return cls(
+            base.end, base.reason, base.planned, base.left_care, fields.boolean("adoption_order")
+        )
 
 
 @attrs.frozen
@@ -597,3 +665,74 @@ class CompleteRecommendation:
     def read(cls, fields: Fields) -> CompleteRecommendation:
         """Read the data of ``complete_recommendation``."""
         return cls(fields.reference("recommendation"), fields.date("completed_on"))
+
+
+@attrs.frozen
+class LinkSiblings:
+    """``link_siblings``: the case's sibling group and the other cases in it."""
+
+    group: str
+    cases: tuple[str, ...]
+
+    DATA: ClassVar[JSONSchema] = js.obj(
+        {
+            "group": js.reference("The sibling group's pseudonymous reference."),
+            "cases": js.references(
+                non_empty=True, description="The other cases of the group (references)."
+            ),
+        },
+        ["group", "cases"],
+    )
+
+    @classmethod
+    def read(cls, fields: Fields) -> LinkSiblings:
+        """Read the data of ``link_siblings``."""
+        return cls(fields.reference("group"), fields.references("cases", non_empty=True))
+
+
+@attrs.frozen
+class SiblingChoice:
+    """What is decided about one linked sibling's case."""
+
+    case: str
+    decision: SiblingDecision
+
+    DATA: ClassVar[JSONSchema] = js.obj(
+        {"case": js.reference(), "decision": js.choice(SiblingDecision)}, ["case", "decision"]
+    )
+
+    @classmethod
+    def read(cls, fields: Fields) -> SiblingChoice:
+        """Read one item of ``decisions``."""
+        item = cls(fields.reference("case"), fields.choice("decision", SiblingDecision))
+        fields.close()
+        return item
+
+
+@attrs.frozen
+class RecordSiblingDecision:
+    """``record_sibling_decision``: the decision about each linked sibling, and when."""
+
+    decided_on: date
+    decisions: tuple[SiblingChoice, ...]
+
+    DATA: ClassVar[JSONSchema] = js.obj(
+        {
+            "decided_on": js.date(),
+            "decisions": js.objects(
+                SiblingChoice.DATA,
+                non_empty=True,
+                description="Each case is named once (the engine checks it).",
+            ),
+        },
+        ["decided_on", "decisions"],
+    )
+
+    @classmethod
+    def read(cls, fields: Fields) -> RecordSiblingDecision:
+        """Read the data of ``record_sibling_decision``."""
+        items = tuple(SiblingChoice.read(f) for f in fields.objects("decisions", non_empty=True))
+        cases = [item.case for item in items]
+        if len(set(cases)) != len(cases):
+            raise InvalidData("must not name a case twice", field=fields.path("decisions"))
+        return cls(fields.date("decided_on"), items)

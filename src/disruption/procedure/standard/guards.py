@@ -301,3 +301,126 @@ def ended_on(ctx: Context) -> date | None:
 def last_convened(ctx: Context) -> date | None:
     meetings = case_of(ctx).meetings
     return meetings[-1].date if meetings else None
+
+
+def known_procedure(ctx: Context) -> None:
+    """A guard: ``open_case``'s ``procedure``, when given, is the one deciding it."""
+    wanted: str | None = getattr(ctx.payload, "procedure", None)
+    if wanted is not None and wanted != ctx.procedure.name:
+        raise InvalidData(
+            f"no procedure {wanted!r} is known to this engine (it opens cases under "
+            f"{ctx.procedure.name!r})",
+            field="procedure",
+        )
+
+
+def meeting_triggers(ctx: Context) -> tuple[str, ...]:
+    """Why an ending requires a meeting by the procedure's rule on placement history.
+
+    ``child_unplanned_endings``: this unplanned ending brings the child's unplanned endings
+    within the rule's months to its count (the standard: a second within 12 months);
+    ``carer_unplanned_endings``: the same for the carer's placements, when counted;
+    ``permanent_placement_ended``: a permanent placement (long-term fostering, placed for
+    adoption) broke down: it ended unplanned, or for a reason that is no breakdown's, and
+    the child did not leave care with it.
+    """
+    from disruption.domain.dates import months_before  # pendulum: only on endings
+
+    rule = ctx.procedure.rules.triggers
+    payload = ctx.payload
+    case = case_of(ctx)
+    history = ctx.history
+    fired: list[str] = []
+    end: date = payload.end
+    if not payload.planned and history is not None:
+        since = months_before(end, rule.months)
+        count = rule.child_unplanned
+        if count is not None and 1 + history.child_unplanned_since(since, end) >= count:
+            fired.append("child_unplanned_endings")
+        count = rule.carer_unplanned
+        if count is not None and 1 + history.carer_unplanned_since(since, end) >= count:
+            fired.append("carer_unplanned_endings")
+    breakdown = not payload.planned or payload.reason not in rule.not_breakdown
+    if case.placement.type in rule.permanent_types and payload.left_care is None and breakdown:
+        fired.append("permanent_placement_ended")
+    return tuple(fired)
+
+
+def record_triggers(ctx: Context) -> dict[str, Any]:
+    """The ending's data: ``meeting_required``, the triggers that fired (when any did)."""
+    fired = meeting_triggers(ctx)
+    return {"meeting_required": list(fired)} if fired else {}
+
+
+def meeting_needed(ctx: Context) -> bool:
+    """A condition: a learning review follows: the ending was unplanned or a trigger fired."""
+    return not ctx.payload.planned or bool(meeting_triggers(ctx))
+
+
+def waiver_allowed(ctx: Context) -> None:
+    """A guard: a learning review the placement history requires is not waived."""
+    required = case_of(ctx).meeting_required
+    if ctx.payload.waived is not None and required:
+        raise CommandNotAllowed(
+            "this ending requires a meeting (" + ", ".join(required) + "): it cannot be waived"
+        )
+
+
+def siblings_decided(ctx: Context) -> None:
+    """A guard: a planned ending of a case linked to siblings follows a decision about them.
+
+    Raises:
+        EndingNotReady: ``missing`` is ``["sibling_decision"]``.
+    """
+    if not ctx.payload.planned:
+        return
+    case = case_of(ctx)
+    decided: date | None = case.sibling_decided_on
+    if case.siblings is not None and (decided is None or decided > ctx.payload.end):
+        raise EndingNotReady(
+            f"a planned ending on {ctx.payload.end} of a child linked to siblings needs, on or "
+            "before it, a decision about each of them (record_sibling_decision)",
+            missing=["sibling_decision"],
+        )
+
+
+def siblings_undecided(ctx: Context) -> bool:
+    """A condition: the case is linked to siblings and no decision about them is recorded."""
+    case = case_of(ctx)
+    return case.siblings is not None and case.sibling_decided_on is None
+
+
+def move_planned_with_siblings(ctx: Context) -> bool:
+    """A condition: the meeting planned a move of a child linked to siblings."""
+    return ctx.payload.decision is MeetingDecision.PLAN_MOVE and case_of(ctx).siblings is not None
+
+
+def not_linked_to_itself(ctx: Context) -> None:
+    """A guard: ``link_siblings`` names other cases, not the case itself."""
+    for i, other in enumerate(ctx.payload.cases):
+        if other == ctx.command.case:
+            raise InvalidData("must name the other cases, not this one", field=f"cases[{i}]")
+
+
+def every_sibling_decided(ctx: Context) -> None:
+    """A guard: the case is linked, and the decision names each linked case, no other."""
+    group = case_of(ctx).siblings
+    if group is None:
+        raise CommandNotAllowed("the case is not linked to siblings (link_siblings)")
+    named = [item.case for item in ctx.payload.decisions]
+    for i, other in enumerate(named):
+        if other not in group.cases:
+            raise InvalidData(f"{other} is not linked to this case", field=f"decisions[{i}].case")
+    missing = sorted(set(group.cases) - set(named))
+    if missing:
+        raise InvalidData(f"no decision about {', '.join(missing)}", field="decisions")
+
+
+def before_order(ctx: Context) -> bool:
+    """A condition (adoption): a meeting follows, and no adoption order had been made."""
+    return meeting_needed(ctx) and not ctx.payload.adoption_order
+
+
+def after_order(ctx: Context) -> bool:
+    """A condition (adoption): a meeting follows, after an adoption order was made."""
+    return meeting_needed(ctx) and bool(ctx.payload.adoption_order)

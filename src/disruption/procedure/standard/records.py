@@ -26,6 +26,8 @@ from disruption.domain.model import (
     MeetingDecision,
     Notice,
     Recommendation,
+    SiblingDecision,
+    SiblingGroup,
     SupportOffer,
     SupportType,
     member_reader,
@@ -48,6 +50,7 @@ __all__ = ["RECORDS", "RECORDS_V1"]
 _category = member_reader(ConcernCategory)
 _support = member_reader(SupportType)
 _decision = member_reader(MeetingDecision)
+_sibling = member_reader(SiblingDecision)
 
 
 def _day(value: Any) -> date:
@@ -86,7 +89,8 @@ def meeting_convened(case: Case, event: Event) -> dict[str, Any]:
     """Add the convened meeting."""
     chair = _actor(event.data["chair"])
     assert chair is not None
-    meeting = Meeting(_day(event.data["date"]), chair)
+    invited = tuple(to_role(r) for r in event.data.get("invited") or ())
+    meeting = Meeting(_day(event.data["date"]), chair, invited=invited)
     return {"meetings": (*case.meetings, meeting)}
 
 
@@ -101,15 +105,44 @@ def meeting_recorded(case: Case, event: Event) -> dict[str, Any]:
         _decision(data["decision"]),
         tuple(data["factors"]),
         data.get("child_views") is not None,
+        convened.invited,
+        tuple(to_role(r) for r in data["attendees"]),
+        _views(data),
     )
     return {"meetings": (*case.meetings[:-1], held)}
 
 
+def _views(data: Any) -> bool | None:
+    """Whether the carer's views were recorded (``None``: neither they nor why not)."""
+    if data.get("carer_views") is not None:
+        return True
+    return False if data.get("carer_views_not_obtained") is not None else None
+
+
 def placement_ended(case: Case, event: Event) -> dict[str, Any]:
-    """Set the ending."""
+    """Set the ending (and why it requires a meeting, when the history rule fired)."""
     data = event.data
     ending = Ending(_day(data["end"]), data["reason"], data["planned"], data.get("left_care"))
+    required = data.get("meeting_required")
+    if required:
+        return {"ending": ending, "meeting_required": tuple(required)}
     return {"ending": ending}
+
+
+def siblings_linked(case: Case, event: Event) -> dict[str, Any]:
+    """Link the case to its sibling group (replacing an earlier link)."""
+    group = SiblingGroup(event.data["group"], tuple(event.data["cases"]))
+    return {"siblings": group}
+
+
+def sibling_decision_recorded(case: Case, event: Event) -> dict[str, Any]:
+    """Set the decision about each linked sibling."""
+    data = event.data
+    decisions = tuple((d["case"], _sibling(d["decision"])) for d in data["decisions"])
+    return {
+        "sibling_decisions": decisions,
+        "sibling_decided_on": date.fromisoformat(data["decided_on"]),
+    }
 
 
 def notice_recorded(case: Case, event: Event) -> dict[str, Any]:
@@ -201,7 +234,7 @@ def _support_offered(case: Case, p: OfferSupport, event: Event) -> dict[str, Any
 
 
 def _meeting_convened(case: Case, p: ConveneMeeting, event: Event) -> dict[str, Any]:
-    return {"meetings": (*case.meetings, Meeting(p.date, p.chair))}
+    return {"meetings": (*case.meetings, Meeting(p.date, p.chair, invited=tuple(p.invited)))}
 
 
 def _meeting_recorded(case: Case, p: RecordMeeting, event: Event) -> dict[str, Any]:
@@ -213,12 +246,21 @@ def _meeting_recorded(case: Case, p: RecordMeeting, event: Event) -> dict[str, A
         p.decision,
         tuple(p.factors),
         p.child_views is not None,
+        convened.invited,
+        tuple(p.attendees),
+        True
+        if p.carer_views is not None
+        else (False if p.carer_views_not_obtained is not None else None),
     )
     return {"meetings": (*case.meetings[:-1], held)}
 
 
 def _placement_ended(case: Case, p: EndPlacement, event: Event) -> dict[str, Any]:
-    return {"ending": Ending(p.end, p.reason, p.planned, p.left_care)}
+    ending = Ending(p.end, p.reason, p.planned, p.left_care)
+    required = event.data.get("meeting_required")  # the history rule's, not the payload's
+    if required:
+        return {"ending": ending, "meeting_required": tuple(required)}
+    return {"ending": ending}
 
 
 def _notice_recorded(case: Case, p: RecordNotice, event: Event) -> dict[str, Any]:
@@ -260,5 +302,7 @@ RECORDS: Mapping[str, Recorder] = {
     "LineManagerRecorded": FileRecorder(line_manager_recorded),
     "ChairReportIssued": FileRecorder(report_issued),
     "RecommendationCompleted": FileRecorder(recommendation_completed),
+    "SiblingsLinked": FileRecorder(siblings_linked),
+    "SiblingDecisionRecorded": FileRecorder(sibling_decision_recorded),
 }
 """The standard procedure's recorders (version 2: a superset of version 1's), by event type."""

@@ -162,12 +162,18 @@ def _v5_to_v6(conn: sa.Connection) -> None:
     conn.exec_driver_sql("ALTER TABLE cases ADD COLUMN snapshot TEXT")
 
 
+def _v6_to_v7(conn: sa.Connection) -> None:
+    """Version 7: cases indexed by child (an ending reads the child's placement history)."""
+    conn.exec_driver_sql("CREATE INDEX cases_child ON cases (child)")
+
+
 STEPS: dict[int, Callable[[sa.Connection], None]] = {
     1: _v1_to_v2,
     2: _v2_to_v3,
     3: _v3_to_v4,
     4: _v4_to_v5,
     5: _v5_to_v6,
+    6: _v6_to_v7,
 }
 """The upgrade step from each schema version to the next."""
 

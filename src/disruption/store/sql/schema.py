@@ -24,6 +24,9 @@ version tells a library that reads only Fernet text not to open a store it would
 Version 6 added ``cases.snapshot``: the case after its last append, written in the same
 transaction as its events, which the engine loads instead of replaying the case's history.
 
+Version 7 added the index ``cases_child`` on ``cases.child``: an ending reads the child's
+other cases (their placement history), which without it scanned every case.
+
 How to change the schema: bump :data:`SCHEMA_VERSION`, change the tables here, and add a
 step to :mod:`disruption.store.sql.migrations` that brings the previous version's tables here.
 """
@@ -51,7 +54,7 @@ __all__ = [
     "stored_version",
 ]
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """The version of the tables below, kept in ``disruption_meta`` under ``schema_version``."""
 
 POSITION = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -83,6 +86,7 @@ cases = sa.Table(
     sa.Column("location", sa.Text, nullable=False),
     sa.Column("updated_at", sa.Text, nullable=False),
     sa.Column("snapshot", sa.Text, nullable=True),  # schema version 6
+    sa.Index("cases_child", "child"),  # schema version 7
 )
 """Each case's read model, and its snapshot: the case after its last append, as JSON text
 (:mod:`disruption.store.sql.snapshots`); ``NULL`` in a store upgraded from version 5."""

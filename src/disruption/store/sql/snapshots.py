@@ -46,15 +46,19 @@ from disruption.domain.model import (
     ProcedureRef,
     Recommendation,
     Role,
+    SiblingDecision,
+    SiblingGroup,
     SupportOffer,
     SupportType,
 )
 
 __all__ = ["SNAPSHOT_FORMAT", "case_from_snapshot", "snapshot_of"]
 
-SNAPSHOT_FORMAT: Final = 2
+SNAPSHOT_FORMAT: Final = 3
 """The layout of the snapshot text below; bump it whenever the layout changes (2: the
-Regulation 14 records, line managers, the chair's report and its recommendations)."""
+Regulation 14 records, line managers, the chair's report and its recommendations; 3: the
+meeting's invited, attendees and carer's views, why an ending requires a meeting, sibling
+groups and decisions)."""
 
 T = TypeVar("T")
 
@@ -85,7 +89,8 @@ def _file(file: CaseFile) -> dict[str, Any]:
         "meetings": [
             [
                 m.date, _actor(m.chair), m.held_on, m.decision, list(m.factors),
-                m.child_views_obtained,
+                m.child_views_obtained, list(m.invited), list(m.attendees),
+                m.carer_views_obtained,
             ]
             for m in file.meetings
         ],
@@ -114,6 +119,12 @@ def _file(file: CaseFile) -> dict[str, Any]:
         "recommendations": [
             [r.id, r.owner, r.due, r.completed_on] for r in file.recommendations
         ],
+        "meeting_required": list(file.meeting_required),
+        "siblings": None
+        if file.siblings is None
+        else [file.siblings.group, list(file.siblings.cases)],
+        "sibling_decisions": [[c, d] for c, d in file.sibling_decisions],
+        "sibling_decided_on": file.sibling_decided_on,
     }  # fmt: skip
 
 
@@ -200,8 +211,21 @@ def _read_file(file: dict[str, Any], procedure: ProcedureRef) -> CaseFile:
                 decision=None if decision is None else MeetingDecision(decision),
                 factors=tuple(factors),
                 child_views_obtained=views,
+                invited=tuple(Role(r) for r in invited),
+                attendees=tuple(Role(r) for r in attendees),
+                carer_views_obtained=carer_views,
             )
-            for on, chair, held, decision, factors, views in file["meetings"]
+            for (
+                on,
+                chair,
+                held,
+                decision,
+                factors,
+                views,
+                invited,
+                attendees,
+                carer_views,
+            ) in file["meetings"]
         ),
         ending=None
         if ending is None
@@ -242,6 +266,15 @@ def _read_file(file: dict[str, Any], procedure: ProcedureRef) -> CaseFile:
             Recommendation(rid, Role(owner), date.fromisoformat(due), _date(done))
             for rid, owner, due, done in file["recommendations"]
         ),
+        meeting_required=tuple(file["meeting_required"]),
+        siblings=None
+        if file["siblings"] is None
+        else SiblingGroup(file["siblings"][0], tuple(file["siblings"][1])),
+        sibling_decisions=tuple(
+            (case_ref, SiblingDecision(decision))
+            for case_ref, decision in file["sibling_decisions"]
+        ),
+        sibling_decided_on=_date(file["sibling_decided_on"]),
     )
 
 
