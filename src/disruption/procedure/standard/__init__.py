@@ -382,31 +382,10 @@ _REPLACED_V2 = ("end_placement", "record_notice", "record_learning_review", "rec
 
 _COMMANDS_V2 = (
     *(c for c in _COMMANDS if c.name not in _REPLACED_V2),
-    CommandSpec(
-        "record_meeting",
-        "MeetingRecorded",
-        with_factors(RecordMeeting.read),
-        [
-            Transition(
-                "disruption_meeting",
-                "support_offered",
-                decision_is(MeetingDecision.CONTINUE_SUPPORT),
-            ),
-            Transition("disruption_meeting", "stabilised", decision_is(MeetingDecision.STABILISE)),
-            Transition(
-                "disruption_meeting", "move_planned", decision_is(MeetingDecision.PLAN_MOVE)
-            ),
-        ],
-        guards=[
-            not_after_today("held_on"),
-            on_or_after("held_on", last_convened, "the convened date"),
-        ],
+    attrs.evolve(  # version 1's, and a move planned for a child with siblings asks about them
+        next(c for c in _COMMANDS if c.name == "record_meeting"),
         opens=[
-            Opens(
-                "support_review",
-                anchor="held_on",
-                when=decision_is(MeetingDecision.CONTINUE_SUPPORT),
-            ),
+            *next(c for c in _COMMANDS if c.name == "record_meeting").opens,
             Opens("sibling_decision", anchor="held_on", when=move_planned_with_siblings),
         ],
         description="Record the meeting's attendance, the child's and carer's views, factors "

@@ -515,6 +515,20 @@ class RecordImmediateRisk:
         return cls(fields.date("on"), fields.text("reason"))
 
 
+_NOTICE_TO: JSONSchema = js.obj(
+    {
+        "sent_on": js.date(),
+        "recipients": js.references(
+            non_empty=True,
+            description="Pseudonymous references of who received it (never names).",
+        ),
+    },
+    ["sent_on", "recipients"],
+)
+"""The data of a notice sent with its recipients (``give_notice``; ``record_notice`` from
+version 2)."""
+
+
 @attrs.frozen
 class GiveNotice:
     """``give_notice``: advance written notice of the intention to end, and who received it."""
@@ -522,16 +536,7 @@ class GiveNotice:
     sent_on: date
     recipients: tuple[str, ...]
 
-    DATA: ClassVar[JSONSchema] = js.obj(
-        {
-            "sent_on": js.date(),
-            "recipients": js.references(
-                non_empty=True,
-                description="Pseudonymous references of who received it (never names).",
-            ),
-        },
-        ["sent_on", "recipients"],
-    )
+    DATA: ClassVar[JSONSchema] = _NOTICE_TO
 
     @classmethod
     def read(cls, fields: Fields) -> GiveNotice:
@@ -546,16 +551,7 @@ class RecordNoticeTo:
     sent_on: date
     recipients: tuple[str, ...]
 
-    DATA: ClassVar[JSONSchema] = js.obj(
-        {
-            "sent_on": js.date(),
-            "recipients": js.references(
-                non_empty=True,
-                description="Pseudonymous references of who received it (never names).",
-            ),
-        },
-        ["sent_on", "recipients"],
-    )
+    DATA: ClassVar[JSONSchema] = _NOTICE_TO
 
     @classmethod
     def read(cls, fields: Fields) -> RecordNoticeTo:
