@@ -24,7 +24,7 @@ from disruption import STANDARD, Engine, FixedClock, MemoryStore
 from disruption.core.fold import replay
 from disruption.core.system import imported_event
 from disruption.domain.model import Case, Role, SiblingDecision
-from disruption.engine.ports import NewCase
+from disruption.engine.ports import CaseStore, NewCase
 from disruption.exceptions import (
     CommandNotAllowed,
     DateOutOfOrder,
@@ -54,11 +54,11 @@ from tests.builders import (
 )
 
 
-def make_engine(*, procedure: Procedure = STANDARD) -> Engine:
+def make_engine(*, procedure: Procedure = STANDARD, store: CaseStore | None = None) -> Engine:
     """An engine whose clock stops at 1 December 2025, taking steps of any date: the
     scenarios span 2025 and 2026 (no backdating limit, no entry-time check)."""
     return Engine(
-        MemoryStore(),
+        MemoryStore() if store is None else store,
         procedure=procedure.replace(backdating_limit=None),
         procedures=[ADOPTION.replace(backdating_limit=None)],
         clock=FixedClock(utc(2025, 12, 1)),
@@ -532,29 +532,44 @@ def test_a_rule_that_cannot_hold_is_a_definition_error() -> None:
     assert "rules.triggers.months" in str(raised.value)
 
 
-def test_the_carers_cases_are_found_with_or_without_an_index() -> None:
-    from disruption.engine.history import CarerIndex, load_history
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_the_carers_cases_are_found_by_the_stores_index(backend: str, tmp_path: Path) -> None:
+    from disruption.engine.history import load_history
+    from disruption.store import SqlStore
 
-    engine = make_engine()
+    store = MemoryStore() if backend == "memory" else SqlStore(str(tmp_path / "cases.db"))
+    engine = make_engine(store=store)
     run(engine, "P-1", [opened(utc(2025, 1, 6), child="C-1"), ended("2025-09-01", utc(2025, 9, 1))])
-    run(engine, "P-2", [opened(utc(2025, 1, 6), child="C-2", carer="carer-2")])
+    run(engine, "P-2", [opened(utc(2025, 1, 6), child="C-2", carer="carer-2"),
+                        ended("2025-09-01", utc(2025, 9, 1))])  # fmt: skip
     case = run(engine, "P-3", [opened(utc(2025, 1, 6), child="C-3")])
-    store = engine.store
-    assert isinstance(store, CarerIndex)
-    assert store.case_ids_of_carer("carer-9") == ["P-1", "P-3"]
-
-    class Plain:  # a store without the carer index: every case is read
-        def case_ids_of(self, child: str) -> Any:
-            return store.case_ids_of(child)
-
-        def case_ids(self) -> Any:
-            return store.case_ids()
-
-    found = load_history(Plain(), case, engine.load, carer=True)  # type: ignore[arg-type]
-    indexed = load_history(store, case, engine.load, carer=True)
-    assert found == indexed
+    assert list(store.case_ids_of_carer("carer-9")) == ["P-1", "P-3"]
+    found = load_history(store, case, engine.load, carer=True)
     assert [e.case for e in found.carer] == ["P-1"]
+    assert found.child == ()
     assert load_history(store, case, engine.load, carer=False).carer == ()
+
+
+def test_the_carer_rule_answers_the_same_on_sqlite_as_in_memory(tmp_path: Path) -> None:
+    from disruption.store import SqlStore
+
+    rules = {"triggers": {"child_unplanned": None, "carer_unplanned": 2, "months": 12}}
+    file = {"name": "north-borough", "version": 1, "extends": "standard", "rules": rules}
+    procedure = parse_procedure(file).procedure
+    answers = []
+    for store in (MemoryStore(), SqlStore(str(tmp_path / "cases.db"))):
+        engine = make_engine(procedure=procedure, store=store)
+        ends = [("P-1", "C-1", "carer-9"), ("P-2", "C-2", "carer-2"), ("P-3", "C-3", "carer-9"),
+                ("P-4", "C-4", "carer-2"), ("P-5", "C-5", "carer-7")]  # fmt: skip
+        required = []
+        for n, (case, child, carer) in enumerate(ends, start=1):
+            steps = [opened(utc(2025, 1, 6), child=child, carer=carer),
+                     ended(f"2025-09-0{n}", utc(2025, 9, n))]  # fmt: skip
+            required.append(run(engine, case, steps).meeting_required)
+        answers.append(required)
+        store.close()
+    assert answers[0] == answers[1]
+    assert answers[0] == [(), (), ("carer_unplanned_endings",), ("carer_unplanned_endings",), ()]
 
 
 def test_a_case_under_a_definition_not_given_is_left_out_of_the_history() -> None:

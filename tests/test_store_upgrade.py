@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from disruption.core.system import missed_events
 from disruption.domain import events as events_module
+from disruption.domain.commands import Command
 from disruption.domain.events import Event, event_from_record
 from disruption.engine.engine import Engine
 from disruption.engine.ports import StoredEvent
@@ -36,6 +37,7 @@ from tests import test_store_sql
 from tests.store_contract import (
     T0,
     case_of,
+    command,
     journey,
     no_further_action,
     open_case,
@@ -212,7 +214,8 @@ def test_the_v3_to_v4_step_keeps_every_row(v1_file: Path) -> None:
     assert after == {
         **before,
         "disruption_meta": [("schema_version", str(SCHEMA_VERSION))],
-        "cases": [(*row, None) for row in before["cases"]],  # version 6: no snapshot yet
+        # version 6: no snapshot yet; version 8: no carer in the fixture's placements
+        "cases": [(*row, None, None) for row in before["cases"]],
     }
     with closing(sqlite3.connect(store_v3)) as conn:
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
@@ -269,6 +272,40 @@ def test_a_v1_store_is_upgraded_with_positions_renumbered(db_url: str) -> None:
         concern = raise_concern("P-1", T0 + timedelta(hours=5), command_id="concern-1")
         assert run(store, [concern]) == (appended[2],)  # applied before the upgrade
     assert upgrade_store(db_url) == (SCHEMA_VERSION, SCHEMA_VERSION)
+
+
+def _open_without_carer(case: str, child: str) -> Command:
+    placement = {"id": f"PL-{case}", "type": "U3", "provider": "PR1", "start": "2025-01-06"}
+    data = {"child": child, "placement": {**placement, "location": "in_borough"}}
+    return command(case, "open_case", T0, data)
+
+
+def test_a_v7_store_upgraded_finds_the_carers_of_its_cases(db_url: str) -> None:
+    with SqlStore(db_url) as store:
+        run(
+            store,
+            [
+                open_case("P-1"),  # carer-9
+                open_case("P-2", child="C-2"),
+                raise_concern("P-2", T0 + timedelta(hours=1)),
+                _open_without_carer("P-3", "C-3"),
+            ],
+        )
+    created = _shape(db_url)
+    engine = _engine(db_url)
+    with engine.begin() as conn:  # back to version 7: no carer column, no index
+        conn.exec_driver_sql("DROP INDEX cases_carer")
+        conn.exec_driver_sql("ALTER TABLE cases DROP COLUMN carer")
+        conn.execute(sa.update(schema.meta).values(value="7"))
+    engine.dispose()
+    with pytest.raises(SchemaError, match="schema version 7 is older"):
+        SqlStore(db_url)
+    assert upgrade_store(db_url) == (7, SCHEMA_VERSION)
+    assert _shape(db_url) == created
+    with SqlStore(db_url, create=False) as store:
+        assert list(store.case_ids_of_carer("carer-9")) == ["P-1", "P-2"]
+        assert case_of(store, "P-3").placement.carer is None
+        assert list(store.case_ids_of_carer("carer-1")) == []
 
 
 def test_a_failed_upgrade_changes_nothing(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:

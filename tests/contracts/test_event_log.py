@@ -15,6 +15,7 @@ import pytest
 from disruption.core.decide import decide
 from disruption.domain.calendar import DEFAULT_CALENDAR
 from disruption.domain.clock import FixedClock
+from disruption.domain.commands import Command
 from disruption.engine.engine import Engine
 from disruption.engine.ports import CaseStore, StoredEvent
 from disruption.exceptions import ConcurrencyError, DuplicateCommand
@@ -25,6 +26,7 @@ from tests.store_contract import (
     TEXT,
     Racing,
     case_of,
+    command,
     journey,
     new_cases,
     no_further_action,
@@ -278,6 +280,7 @@ def test_a_new_store_holds_no_events(store: CaseStore) -> None:
     assert list(store.events("P-1")) == []
     assert list(store.events_of_command("cmd-1")) == []
     assert list(store.case_ids_of("C-1")) == []
+    assert list(store.case_ids_of_carer("carer-9")) == []
 
 
 def test_a_childs_cases_are_found_by_the_child(store: CaseStore) -> None:
@@ -294,6 +297,30 @@ def test_a_childs_cases_are_found_by_the_child(store: CaseStore) -> None:
     assert list(store.case_ids_of("C-1")) == ["P-0", "P-1", "P-2"]
     assert list(store.case_ids_of("C-2")) == ["P-10"]
     assert list(store.case_ids_of("C-9")) == []
+
+
+def test_a_carers_cases_are_found_by_the_carer(store: CaseStore) -> None:
+    def opened(case: str, child: str, carer: str | None) -> Command:
+        placement = {"id": f"PL-{case}", "type": "U3", "provider": "PR1", "start": "2025-01-06"}
+        placement |= {"location": "in_borough"} | ({} if carer is None else {"carer": carer})
+        return command(case, "open_case", T0, {"child": child, "placement": placement})
+
+    run(
+        store,
+        [
+            open_case("P-2"),  # carer-9
+            opened("P-10", "C-2", "carer-2"),
+            opened("P-3", "C-3", None),
+            open_case("P-1", child="C-2"),
+            raise_concern("P-1", T0 + timedelta(hours=1)),  # an update keeps the carer
+        ],
+    )
+    loaded, _ = new_cases([open_case("P-0", child="C-4"), opened("P-5", "C-5", "carer-2")])
+    store.bulk_append(loaded)
+    assert list(store.case_ids_of_carer("carer-9")) == ["P-0", "P-1", "P-2"]
+    assert list(store.case_ids_of_carer("carer-2")) == ["P-10", "P-5"]
+    assert list(store.case_ids_of_carer("carer-1")) == []
+    assert case_of(store, "P-3").placement.carer is None
 
 
 def test_a_batch_size_below_one_is_refused(store: CaseStore) -> None:

@@ -5,9 +5,8 @@ The engine calls :func:`load_history` only for a command whose spec needs it
 command costs what it did. The child's other cases are found by the store's index of cases
 by child (:meth:`~disruption.engine.ports.CaseStore.case_ids_of`); imported SSDA903 returns
 are cases of the child too. The carer's are read only when the procedure's rule counts
-them (``rules.triggers.carer_unplanned``): from the store's ``case_ids_of_carer`` when it
-has one (:class:`CarerIndex`), otherwise by reading every case (a cost that grows with the
-store: an authority that counts carers' endings should use a store with the index). A case
+them (``rules.triggers.carer_unplanned``), by the store's index of cases by carer
+(:meth:`~disruption.engine.ports.CaseStore.case_ids_of_carer`). A case
 opened under a definition the engine was not given cannot be read: it is left out of the
 history, and the warning ``history.case_skipped`` names it.
 """
@@ -15,7 +14,6 @@ history, and the warning ``history.case_skipped`` names it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol, runtime_checkable
 
 from disruption import logs
 from disruption.domain.history import History, PastEnding, ending_of
@@ -23,18 +21,9 @@ from disruption.domain.model import Case
 from disruption.engine.ports import CaseStore
 from disruption.exceptions import UnknownProcedure
 
-__all__ = ["CarerIndex", "load_history"]
+__all__ = ["load_history"]
 
 logger = logs.get_logger("disruption.engine")
-
-
-@runtime_checkable
-class CarerIndex(Protocol):
-    """A store that finds the cases of a carer by its reference (optional)."""
-
-    def case_ids_of_carer(self, carer: str) -> Sequence[str]:
-        """Return the references of the cases whose placement has this carer, sorted."""
-        ...
 
 
 def _endings(
@@ -73,9 +62,6 @@ def load_history(
     carer_endings: list[PastEnding] = []
     carer_ref = case.placement.carer
     if carer and carer_ref is not None:
-        if isinstance(store, CarerIndex):
-            ids = store.case_ids_of_carer(carer_ref)
-        else:
-            ids = store.case_ids()
+        ids = store.case_ids_of_carer(carer_ref)
         carer_endings = [e for e in _endings(ids, case, load) if e.carer == carer_ref]
     return History(child=tuple(child), carer=tuple(carer_endings))

@@ -230,6 +230,10 @@ class EventLog(Protocol):
         """Return the references of a child's cases, sorted."""
         ...
 
+    def case_ids_of_carer(self, carer: str) -> Sequence[str]:
+        """Return the references of the cases whose placement has this carer, sorted."""
+        ...
+
     def bulk_append(
         self,
         cases: Iterable[NewCase],

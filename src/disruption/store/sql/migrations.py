@@ -9,6 +9,7 @@ which follows the latest), so an old store is always brought up by the same path
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 
@@ -167,6 +168,26 @@ def _v6_to_v7(conn: sa.Connection) -> None:
     conn.exec_driver_sql("CREATE INDEX cases_child ON cases (child)")
 
 
+def _v7_to_v8(conn: sa.Connection) -> None:
+    """Version 8: each case's carer, indexed (a rule that counts the carer's endings).
+
+    Filled from each case's opening event, whose data holds the placement (and its carer,
+    when it names one); the carer of a placement never changes.
+    """
+    conn.exec_driver_sql("ALTER TABLE cases ADD COLUMN carer TEXT")
+    opened = conn.exec_driver_sql("SELECT case_id, data FROM events WHERE seq = 1")
+    carers = []
+    for case_id, data in opened:
+        placement = json.loads(data).get("placement")
+        carer = placement.get("carer") if isinstance(placement, dict) else None
+        if carer is not None:
+            carers.append({"id": case_id, "carer": carer})
+    if carers:
+        update = sa.text("UPDATE cases SET carer = :carer WHERE id = :id")
+        conn.execute(update, carers)
+    conn.exec_driver_sql("CREATE INDEX cases_carer ON cases (carer)")
+
+
 STEPS: dict[int, Callable[[sa.Connection], None]] = {
     1: _v1_to_v2,
     2: _v2_to_v3,
@@ -174,6 +195,7 @@ STEPS: dict[int, Callable[[sa.Connection], None]] = {
     4: _v4_to_v5,
     5: _v5_to_v6,
     6: _v6_to_v7,
+    7: _v7_to_v8,
 }
 """The upgrade step from each schema version to the next."""
 

@@ -289,6 +289,17 @@ class Reads:
         with self._db.reading("list a child's cases") as conn:
             return tuple(sorted(conn.execute(query).scalars()))
 
+    def case_ids_of_carer(self, carer: str) -> Sequence[str]:
+        """Return the references of the cases whose placement has this carer, sorted.
+
+        Raises:
+            StoreError: When the database cannot be read.
+        """
+        cases = schema.cases
+        query = sa.select(cases.c.id).where(cases.c.carer == carer)
+        with self._db.reading("list a carer's cases") as conn:
+            return tuple(sorted(conn.execute(query).scalars()))
+
     def overdue(self, on: date) -> Sequence[OverdueDeadline]:
         """Return every open deadline due before ``on``, by due date, case and deadline id.
 

@@ -27,6 +27,11 @@ transaction as its events, which the engine loads instead of replaying the case'
 Version 7 added the index ``cases_child`` on ``cases.child``: an ending reads the child's
 other cases (their placement history), which without it scanned every case.
 
+Version 8 added ``cases.carer`` (the placement's carer, a pseudonymous reference; ``NULL``
+when the placement names none), written when a case is created, and its index ``cases_carer``:
+a rule that counts the carer's endings reads the carer's other cases, which without it read
+every case.
+
 How to change the schema: bump :data:`SCHEMA_VERSION`, change the tables here, and add a
 step to :mod:`disruption.store.sql.migrations` that brings the previous version's tables here.
 """
@@ -54,7 +59,7 @@ __all__ = [
     "stored_version",
 ]
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 """The version of the tables below, kept in ``disruption_meta`` under ``schema_version``."""
 
 POSITION = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -86,7 +91,9 @@ cases = sa.Table(
     sa.Column("location", sa.Text, nullable=False),
     sa.Column("updated_at", sa.Text, nullable=False),
     sa.Column("snapshot", sa.Text, nullable=True),  # schema version 6
+    sa.Column("carer", sa.Text, nullable=True),  # schema version 8
     sa.Index("cases_child", "child"),  # schema version 7
+    sa.Index("cases_carer", "carer"),  # schema version 8
 )
 """Each case's read model, and its snapshot: the case after its last append, as JSON text
 (:mod:`disruption.store.sql.snapshots`); ``NULL`` in a store upgraded from version 5."""

@@ -65,7 +65,10 @@ class DuplicateCommand(Exception):
 
 _CASE_COLUMNS: Final = (*rows.CASE_COLUMNS, "snapshot")
 """The ``cases`` row as written: the read model's columns and the snapshot (schema version 6)."""
-_INSERT_CASE: Final = insert_sql("cases", _CASE_COLUMNS)
+_NEW_CASE_COLUMNS: Final = (*_CASE_COLUMNS, "carer")
+"""The ``cases`` row of a new case: its placement's carer too (schema version 8), which never
+changes, so that an update does not write it."""
+_INSERT_CASE: Final = insert_sql("cases", _NEW_CASE_COLUMNS)
 _CASE_SET: Final = ", ".join(f'"{c}" = ?' for c in _CASE_COLUMNS[1:])
 _UPDATE_CASE: Final = f"UPDATE cases SET {_CASE_SET} WHERE id = ? AND version = ?"
 _UPSERT_DEADLINE: Final = (
@@ -130,7 +133,7 @@ def _case_statement(
 ) -> tuple[str, Sequence[Any]]:
     values = _case_values(case, snapshot)
     if expected_version == 0:
-        return _INSERT_CASE, values
+        return _INSERT_CASE, (*values, case.placement.carer)
     return _UPDATE_CASE, (*values[1:], case.id, expected_version)
 
 
@@ -318,7 +321,8 @@ def load(tx: Tx, batch: Sequence[NewCase], held: dict[str, str] | None = None) -
     new = _new_cases(tx, batch)
     if not new:
         return 0
-    tx.insert("cases", _CASE_COLUMNS, [_case_values(n.case) for n in new])
+    new_rows = [(*_case_values(n.case), n.case.placement.carer) for n in new]
+    tx.insert("cases", _NEW_CASE_COLUMNS, new_rows)
     deadlines = [r for n in new for r in rows.deadline_values(n.case)]
     tx.insert("deadlines", rows.DEADLINE_COLUMNS, deadlines)
     texts = [t for n in new for t in n.texts]
