@@ -51,13 +51,6 @@ SECRETS = (CHILD_VIEWS, NOT_OBTAINED, NFA_REASON, WAIVER_REASON, RECOMMENDATIONS
 TOMORROW = day(T0 + timedelta(days=1))
 
 
-@pytest.fixture(autouse=True)
-def _default_structlog() -> Iterator[None]:
-    structlog.reset_defaults()
-    yield
-    structlog.reset_defaults()
-
-
 def values(entry: Any) -> Iterator[str]:
     """Every value in a log entry, keys included, as text, recursively."""
     if isinstance(entry, Mapping):

@@ -420,12 +420,9 @@ def test_development_tokens_are_off_by_default_and_refused_off_loopback(tmp_path
         Settings(db="x.sqlite")
     assert nothing.value.option == "--jwks"
     assert (is_loopback("127.0.0.2"), is_loopback("10.0.0.1")) == (True, False)
-    try:
-        result = CliRunner().invoke(
-            cli, ["serve", "--db", str(tmp_path / "c.sqlite"), "--dev-tokens", "--host", "0.0.0.0"]
-        )
-    finally:
-        structlog.reset_defaults()  # the CLI configured logging onto the runner's stream
+    result = CliRunner().invoke(
+        cli, ["serve", "--db", str(tmp_path / "c.sqlite"), "--dev-tokens", "--host", "0.0.0.0"]
+    )
     assert result.exit_code == 2
     assert "refused on a host that is not loopback" in result.output
     assert not (tmp_path / "c.sqlite").exists()

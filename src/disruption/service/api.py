@@ -296,10 +296,6 @@ def _known_role(identity: Identity) -> Role:
     return role
 
 
-async def in_thread(function: Callable[..., T], *args: Any) -> T:
-    return await run_in_threadpool(function, *args)
-
-
 router = APIRouter()
 
 CaseRef = Annotated[str, Path(description="The case's reference.", max_length=64)]
@@ -308,7 +304,7 @@ CaseRef = Annotated[str, Path(description="The case's reference.", max_length=64
 @router.get("/health", summary="Whether the service can reach its database (no token needed)")
 async def health(service: ServiceDep) -> dict[str, object]:
     """Read the store's last event position: 200 when the database answers, else 503."""
-    position = await in_thread(service.store.last_position)
+    position = await run_in_threadpool(service.store.last_position)
     return {"status": "ok", "position": position}
 
 
@@ -649,7 +645,7 @@ async def stream_events(
         idle = 0.0
         yield b"retry: 2000\n\n"
         while not await request.is_disconnected():
-            batch = await in_thread(store.read_after, position, 500)
+            batch = await run_in_threadpool(store.read_after, position, 500)
             for stored in batch:
                 cloudevent = to_cloudevent(stored, source=source)
                 yield b"id: %d\nevent: %s\ndata: %s\n\n" % (

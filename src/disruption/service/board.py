@@ -46,6 +46,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from disruption import logs
 from disruption.domain.clock import london_date
@@ -68,7 +69,6 @@ from disruption.service.api import (
     apply_command,
     command_of,
     identify,
-    in_thread,
     read_body,
     role_of,
 )
@@ -380,7 +380,7 @@ async def board(
     page = await _page(request)
     service = page.service
     day = on if on is not None else london_date(service.clock.now())
-    view = await in_thread(_board, service, day)
+    view = await run_in_threadpool(_board, service, day)
     return _render(request, "board.html", page=page, day=day.isoformat(), **view)
 
 
@@ -598,7 +598,7 @@ async def case_page(
 ) -> HTMLResponse:
     """A case: its state, placement, deadlines and timeline, and the command form."""
     page = await _page(request)
-    view = await in_thread(_case_view, page, case)
+    view = await run_in_threadpool(_case_view, page, case)
     done = applied if applied in {c.name for c in view["procedure"].commands} else None
     return _render(
         request,
@@ -650,7 +650,7 @@ async def submit_command(request: Request, case: CaseRef) -> Response:
         else:
             status, body = problem_of(error)
             title, detail, field = body["title"], body["detail"], body.get("field")
-        view = await in_thread(_case_view, page, case)
+        view = await run_in_threadpool(_case_view, page, case)
         form = {**_form_defaults(page.service), **fields}
         return _render(
             request,
