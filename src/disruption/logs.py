@@ -99,6 +99,25 @@ _FILTERING_LEVELS: dict[Any, int] = {
 """structlog's level-filtering wrapper classes (``make_filtering_bound_logger`` returns one
 of these), by the lowest level each writes: a line below it is dropped before any work."""
 
+_STRUCTLOG_CONFIG: Any = getattr(getattr(structlog, "_config", None), "_CONFIG", None)
+"""structlog's configuration object, which ``configure`` and ``reset_defaults`` change in
+place: its ``is_configured`` and ``default_wrapper_class`` read without building the dict
+``structlog.get_config()`` returns on every line (a line dropped by the host's level then
+costs next to nothing). ``None`` if a structlog version keeps it elsewhere: the public
+functions are asked instead."""
+if not (
+    hasattr(_STRUCTLOG_CONFIG, "is_configured")
+    and hasattr(_STRUCTLOG_CONFIG, "default_wrapper_class")
+):  # pragma: no cover - structlog's internals moved
+    _STRUCTLOG_CONFIG = None
+
+
+def _structlog_filter() -> tuple[bool, Any]:
+    """Whether structlog is configured, and its wrapper class, by its public functions."""
+    if not structlog.is_configured():
+        return False, None
+    return True, structlog.get_config()["wrapper_class"]
+
 
 class LibraryLogger:
     """The logger the library writes through; see the module's description for where lines go.
@@ -125,9 +144,15 @@ class LibraryLogger:
         )
 
     def _log(self, level: int, method: str, event: str, fields: dict[str, Any]) -> None:
-        if structlog.is_configured():
+        config = _STRUCTLOG_CONFIG
+        if config is not None:
+            configured = config.is_configured
+            wrapper = config.default_wrapper_class
+        else:  # pragma: no cover - structlog's internals moved
+            configured, wrapper = _structlog_filter()
+        if configured:
             # A host's filtering level, known without building a logger for the line.
-            lowest = _FILTERING_LEVELS.get(structlog.get_config()["wrapper_class"])
+            lowest = _FILTERING_LEVELS.get(wrapper)
             if lowest is not None and level < lowest:
                 return
             bound = self._configured

@@ -20,7 +20,7 @@ from disruption.domain.clock import CLOCK_TOLERANCE, london_date
 from disruption.domain.commands import Command, Fields
 from disruption.domain.events import DeadlineChange, Event, PersonalText
 from disruption.domain.history import History
-from disruption.domain.model import MANAGER_ROLES, Case
+from disruption.domain.model import MANAGER_ROLES, Case, Deadline
 from disruption.domain.payloads import to_event_data
 from disruption.exceptions import (
     CommandError,
@@ -106,16 +106,21 @@ class _Step:
     """
 
     __slots__ = (
+        "always",
+        "annotate",
         "clears",
+        "creates",
         "event",
         "final",
         "guards",
+        "history",
         "keys",
         "opens",
         "read",
         "roles",
         "roles_in",
         "spec",
+        "when",
     )
 
     def __init__(self, procedure: Procedure, spec: CommandSpec) -> None:
@@ -125,6 +130,9 @@ class _Step:
         self.roles = spec.roles
         self.roles_in = spec.roles_in
         self.guards = spec.guards
+        self.creates = spec.creates
+        self.history = spec.history
+        self.annotate = spec.annotate
         self.clears = procedure.clears(spec.name)
         # the deadlines it clears one item at a time: the payload field naming the item
         self.keys = {
@@ -132,6 +140,9 @@ class _Step:
         }
         self.final = procedure.final_states
         self.opens = tuple((o, procedure.deadline(o.deadline)) for o in spec.opens)
+        # the deadlines it opens whatever the command says (no condition), worked out once
+        self.when = any(o.when is not None for o in spec.opens)
+        self.always = frozenset(o.deadline for o in spec.opens)
 
 
 class _Plan:
@@ -170,26 +181,29 @@ def _decide(
     recorded_at: datetime,
     history: History | None = None,
 ) -> Decision:
-    plan = _plan(procedure)
+    plan = _PLANS.get(id(procedure))
+    if plan is None or plan.procedure is not procedure:
+        plan = _plan(procedure)
     name = command.name
     step = plan.steps.get(name)
     if step is None:
         procedure.command(name)  # raises UnknownCommand
     assert step is not None
-    spec = step.spec
-    _check_existence(spec, case, command)
-    machine = procedure.machine
-    if case is None:
+    if step.creates:
+        if case is not None:
+            raise DuplicateCase(f"case {command.case} exists already")
         state = plan.initial_state
+    elif case is None:
+        raise UnknownCase(f"no case {command.case}")
     else:
         state = case.state
-        if not machine.acts_in(state, name):
-            allowed = ", ".join(machine.commands_in(state)) or "none"
+        if not procedure.machine.acts_in(state, name):
+            allowed = ", ".join(procedure.machine.commands_in(state)) or "none"
             raise CommandNotAllowed(f"{name} does not act in state {state} (allowed: {allowed})")
     roles = step.roles_in.get(state, step.roles) if step.roles_in else step.roles
     actor = command.actor
     if roles is not None and actor.role not in roles:
-        where = f" in state {state}" if state in spec.roles_in else ""
+        where = f" in state {state}" if state in step.roles_in else ""
         raise PermissionRefused(
             f"role {actor.role} may not {name}{where} (allowed: {', '.join(sorted(roles))})",
             role=actor.role,
@@ -199,7 +213,7 @@ def _decide(
     fields.close()
     at = command.at
     on = london_date(at)
-    if spec.history and history is None:
+    if step.history and history is None:
         history = _NO_HISTORY
     ctx = Context(case, command, payload, on, procedure, history)
     if case is not None and at < case.updated_at:
@@ -218,18 +232,20 @@ def _decide(
     if case is None:
         dest = state
         seq, child, placement_type = 1, payload.child, payload.placement.type
+        open_now: tuple[Deadline, ...] = ()
     else:
-        resolved = machine.resolve(state, name, ctx)
+        resolved = procedure.machine.resolve(state, name, ctx)
         if resolved is None:
             raise CommandNotAllowed(f"no transition of {name} applies in state {state}")
         dest = resolved
         seq, child, placement_type = case.version + 1, case.child, case.placement.type
+        open_now = case.open_deadlines()
     data, texts = to_event_data(payload, case=command.case, seq=seq, child=child)
     if case is None:
         name_, version = plan.procedure_data
         data["procedure"] = {"name": name_, "version": version}
-    if spec.annotate is not None:
-        data.update(spec.annotate(ctx))
+    if step.annotate is not None:
+        data.update(step.annotate(ctx))
     if late is not None:
         data[LATE_ENTRY] = {"working_days": late, "limit": procedure.backdating_limit}
     event = Event(
@@ -243,7 +259,9 @@ def _decide(
         data,
         None if case is None else state,
         dest,
-        _deadlines(step, ctx, dest, seq, calendar, placement_type),
+        _deadlines(step, ctx, dest, seq, calendar, placement_type, open_now)
+        if step.opens or open_now
+        else (),
         command.id,
     )
     if case is None:
@@ -282,13 +300,6 @@ def _late_entry(
             role=command.actor.role,
         )
     return late
-
-
-def _check_existence(spec: CommandSpec, case: Case | None, command: Command) -> None:
-    if spec.creates and case is not None:
-        raise DuplicateCase(f"case {command.case} exists already")
-    if not spec.creates and case is None:
-        raise UnknownCase(f"no case {command.case}")
 
 
 def _done_on(ctx: Context) -> date:
@@ -332,19 +343,23 @@ def _deadlines(
     seq: int,
     calendar: WorkingCalendar,
     placement_type: str,
+    open_now: tuple[Deadline, ...],
 ) -> tuple[DeadlineChange, ...]:
+    """The deadlines a command opens, clears and cancels (``open_now``: the case's open ones)."""
     opens = step.opens
     case = ctx.case
-    if not opens and (case is None or not case.open_deadlines()):
-        return ()
     changes: list[DeadlineChange] = []
-    opening = {o.deadline for o, _ in opens if o.when is None or o.when(ctx)}
+    opening = (
+        {o.deadline for o, _ in opens if o.when is None or o.when(ctx)}
+        if step.when
+        else step.always
+    )
     if case is not None:
         clears = step.clears
         final = step.final
         ending = dest in final and case.state not in final
         done_on: date | None = None
-        for d in case.open_deadlines():
+        for d in open_now:
             if d.name in clears and _keyed(step, d.name, d.id, ctx):
                 if done_on is None:
                     done_on = _done_on(ctx)

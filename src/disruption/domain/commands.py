@@ -271,6 +271,16 @@ def read_json(raw: bytes | str, *, line: int | None = None) -> Any:
 _READERS: dict[type[Any], Callable[[object], Any]] = {}
 """Each enumeration's :func:`~disruption.domain.model.member_reader`, made when first used."""
 
+_MEMBERS: dict[type[Any], dict[str, Any]] = {}
+"""Each enumeration's members by value, for reading a member by one lookup."""
+
+
+def _members(kind: type[E]) -> dict[str, E]:
+    members = _MEMBERS.get(kind)
+    if members is None:
+        members = _MEMBERS[kind] = {m.value: m for m in kind}
+    return members
+
 
 def _member(kind: type[E], value: object, fields: Fields, name: str, index: int = -1) -> E:
     read = _READERS.get(kind)
@@ -310,9 +320,14 @@ class Fields:
 
     def string(self, name: str, *, required: bool = True) -> Any:
         """Read a non-empty string of valid Unicode (``None`` when optional and absent)."""
-        value = self._get(name, required)
+        self._read.add(name)
+        value = self._data.get(name)
         if value is None:
+            if required:
+                raise InvalidData("is required", field=self.path(name))
             return None
+        if type(value) is str and value.isascii() and not value.isspace() and value:
+            return value  # the common case: plain ASCII, not blank
         if not isinstance(value, str) or not value.strip():
             raise InvalidData("must be a non-empty string", field=self.path(name))
         if not value.isascii():
@@ -335,15 +350,23 @@ class Fields:
 
     def reference(self, name: str, *, required: bool = True) -> Any:
         """Read a pseudonymous reference (see :func:`disruption.domain.model.check_reference`)."""
-        value = self._get(name, required)
-        if value is None or is_reference(value):
+        self._read.add(name)
+        value = self._data.get(name)
+        if value is None:
+            if required:
+                raise InvalidData("is required", field=self.path(name))
+            return None
+        if is_reference(value):
             return value
         return check_reference(value, self.path(name))  # raises, naming the field
 
     def date(self, name: str, *, required: bool = True) -> Any:
         """Read a calendar date written ``YYYY-MM-DD``."""
-        value = self._get(name, required)
+        self._read.add(name)
+        value = self._data.get(name)
         if value is None:
+            if required:
+                raise InvalidData("is required", field=self.path(name))
             return None
         if isinstance(value, str) and len(value) == 10:
             try:
@@ -397,13 +420,26 @@ class Fields:
 
     def choice(self, name: str, kind: type[E], *, required: bool = True) -> Any:
         """Read one value of an enumeration."""
-        value = self._get(name, required)
-        return None if value is None else _member(kind, value, self, name)
+        self._read.add(name)
+        value = self._data.get(name)
+        if value is None:
+            if required:
+                raise InvalidData("is required", field=self.path(name))
+            return None
+        if type(value) is str:
+            member = (_MEMBERS.get(kind) or _members(kind)).get(value)
+            if member is not None:
+                return member
+        return _member(kind, value, self, name)
 
     def choices(self, name: str, kind: type[E], *, non_empty: bool = False) -> tuple[E, ...]:
         """Read a list of values of an enumeration."""
         items = self._list(name, non_empty)
-        return tuple([_member(kind, v, self, name, i) for i, v in enumerate(items)])
+        members = _MEMBERS.get(kind) or _members(kind)
+        read = [members.get(v) if type(v) is str else None for v in items]
+        if None in read:
+            return tuple([_member(kind, v, self, name, i) for i, v in enumerate(items)])
+        return tuple(read)  # type: ignore[arg-type]  # every item a member
 
     def labels(
         self, name: str, allowed: frozenset[str], *, non_empty: bool = False

@@ -8,6 +8,7 @@ declares which command runs which, and the procedure file's catalogue
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any
 
@@ -314,6 +315,14 @@ def known_procedure(ctx: Context) -> None:
         )
 
 
+@functools.lru_cache(maxsize=4096)
+def _months_before(day: date, months: int) -> date:
+    """:func:`~disruption.domain.dates.months_before`, once per day and count (it is slow)."""
+    from disruption.domain.dates import months_before  # pendulum: only on endings
+
+    return months_before(day, months)
+
+
 def meeting_triggers(ctx: Context) -> tuple[str, ...]:
     """Why an ending requires a meeting by the procedure's rule on placement history.
 
@@ -324,8 +333,6 @@ def meeting_triggers(ctx: Context) -> tuple[str, ...]:
     adoption) broke down: it ended unplanned, or for a reason that is no breakdown's, and
     the child did not leave care with it.
     """
-    from disruption.domain.dates import months_before  # pendulum: only on endings
-
     rule = ctx.procedure.rules.triggers
     payload = ctx.payload
     case = case_of(ctx)
@@ -333,7 +340,7 @@ def meeting_triggers(ctx: Context) -> tuple[str, ...]:
     fired: list[str] = []
     end: date = payload.end
     if not payload.planned and history is not None:
-        since = months_before(end, rule.months)
+        since = _months_before(end, rule.months)
         count = rule.child_unplanned
         if count is not None and 1 + history.child_unplanned_since(since, end) >= count:
             fired.append("child_unplanned_endings")
