@@ -17,6 +17,7 @@ is built they go to the personal-data store and the event keeps a reference in t
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from datetime import date
 from enum import Enum
@@ -75,8 +76,8 @@ def _same(value: Any) -> JSON:
     return value
 
 
-def _enum_value(value: Any) -> JSON:
-    return value._value_  # what ``.value`` gives, without the enum property's slow lookup
+_enum_value: Callable[[Any], JSON] = operator.attrgetter("_value_")
+"""What ``.value`` gives, without the enum property's slow lookup (and without a Python call)."""
 
 
 _ISO: dict[date, str] = {}
@@ -98,10 +99,15 @@ def _iso(value: Any) -> JSON:
 def _items(value: Any) -> JSON:
     if not value:
         return []
-    first = None if isinstance(value, frozenset) else type(value[0])
-    if first is not None and all(type(v) is first for v in value):  # one converter for all
+    if isinstance(value, frozenset):
+        return [_plain(v) for v in value]
+    kinds = set(map(type, value))
+    if len(kinds) == 1:  # one converter for all
+        (first,) = kinds
+        if first in _SCALARS:
+            return list(value)
         convert = _CONVERTERS.get(first) or _converter(first)
-        return [convert(v) for v in value]
+        return list(map(convert, value))
     return [_plain(v) for v in value]
 
 
@@ -155,6 +161,91 @@ def _plain(value: Any) -> JSON:
     return convert(value)
 
 
+_PLAIN: dict[type, Callable[[Any], JSON]] = {}
+"""The converters of value types with no free text inside (not a list: its items decide),
+found by :func:`_field` on first use: a field of such a type is converted directly."""
+
+Convert = Callable[[Any, str, int, str, str], tuple[dict[str, JSON], tuple[PersonalText, ...]]]
+"""A payload class's compiled :func:`to_event_data`: payload, case, seq, child, prefix."""
+
+_COMPILED: dict[type, Convert] = {}
+
+
+def _field(
+    value: Any,
+    kind: type,
+    name: str,
+    case: str,
+    seq: int,
+    child: str,
+    prefix: str,
+    texts: list[Any],
+) -> JSON:
+    """A field's value that is neither a scalar nor free text, its nested free text split off."""
+    if _NESTED_TEXT.get(kind, True) and _nested_text(kind):
+        data, nested = to_event_data(
+            value, case=case, seq=seq, child=child, prefix=f"{prefix}{name}."
+        )
+        texts.extend(nested)
+        return data
+    if kind is tuple and value and _nested_text(type(value[0])):
+        items: list[JSON] = []
+        for i, item in enumerate(value):  # items with free text: each split off
+            item_data, nested = to_event_data(
+                item, case=case, seq=seq, child=child, prefix=f"{prefix}{name}[{i}]."
+            )
+            items.append(item_data)
+            texts.extend(nested)
+        return items
+    convert = _CONVERTERS.get(kind) or _converter(kind)
+    if not issubclass(kind, tuple | list | frozenset):
+        _PLAIN[kind] = convert
+    return convert(value)
+
+
+def _compile(kind: type) -> Convert:
+    """Compile :func:`to_event_data` for one payload class: straight-line code per field.
+
+    The same conversion as a loop over the fields would do (a scalar as it is, free text
+    split off, anything else by its type's converter), without the loop's work per field.
+    """
+    lines = ["def convert(payload, case, seq, child, prefix):", "    data = {}", "    texts = []"]
+    for name, is_personal in _plan(kind):
+        lines.append(f"    v = payload.{name}")
+        if is_personal:
+            lines += [
+                "    if v is None:",
+                f"        data[{name!r}] = None",
+                "    else:",
+                f"        path = prefix + {name!r}",
+                '        ref = f"{case}/{seq}/{path}"',
+                "        texts.append(PersonalText(ref, child, case, path, v))",
+                f'        data[{name!r}] = {{"ref": ref}}',
+            ]
+        else:
+            lines += [
+                "    k = type(v)",
+                "    if k in SCALARS:",
+                f"        data[{name!r}] = v",
+                "    else:",
+                "        c = PLAIN.get(k)",
+                f"        data[{name!r}] = (c(v) if c is not None else",
+                f"            field(v, k, {name!r}, case, seq, child, prefix, texts))",
+            ]
+    lines.append("    return data, (*texts,) if texts else ()")
+    namespace: dict[str, Any] = {
+        "SCALARS": _SCALARS,
+        "PLAIN": _PLAIN,
+        "field": _field,
+        "PersonalText": PersonalText,
+    }
+    code = compile("\n".join(lines), f"<to_event_data {kind.__qualname__}>", "exec")
+    exec(code, namespace)
+    convert: Convert = namespace["convert"]
+    _COMPILED[kind] = convert
+    return convert
+
+
 def to_event_data(
     payload: Any, *, case: str, seq: int, child: str, prefix: str = ""
 ) -> tuple[dict[str, JSON], tuple[PersonalText, ...]]:
@@ -172,33 +263,6 @@ def to_event_data(
     """
     if payload is None:
         return {}, ()
-    data: dict[str, JSON] = {}
-    texts: list[PersonalText] = []
-    for name, is_personal in _plan(type(payload)):
-        value = getattr(payload, name)
-        kind = type(value)
-        if kind in _SCALARS and not (is_personal and value is not None):
-            data[name] = value
-        elif is_personal:
-            path = f"{prefix}{name}"
-            ref = f"{case}/{seq}/{path}"
-            texts.append(PersonalText(ref=ref, child=child, case=case, field=path, text=value))
-            data[name] = {"ref": ref}
-        elif _NESTED_TEXT.get(kind, True) and _nested_text(kind):
-            data[name], nested = to_event_data(
-                value, case=case, seq=seq, child=child, prefix=f"{prefix}{name}."
-            )
-            texts.extend(nested)
-        elif kind is tuple and value and _nested_text(type(value[0])):
-            items: list[JSON] = []
-            for i, item in enumerate(value):  # items with free text: each split off
-                item_data, nested = to_event_data(
-                    item, case=case, seq=seq, child=child, prefix=f"{prefix}{name}[{i}]."
-                )
-                items.append(item_data)
-                texts.extend(nested)
-            data[name] = items
-        else:
-            convert = _CONVERTERS.get(kind)
-            data[name] = _plain(value) if convert is None else convert(value)
-    return data, (*texts,) if texts else ()
+    kind = type(payload)
+    convert = _COMPILED.get(kind) or _compile(kind)
+    return convert(payload, case, seq, child, prefix)
