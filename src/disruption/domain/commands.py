@@ -413,7 +413,10 @@ class Fields:
 
     def boolean(self, name: str) -> bool:
         """Read a JSON ``true`` or ``false``."""
-        value = self._get(name, True)
+        self._read.add(name)
+        value = self._data.get(name)
+        if value is None:
+            raise InvalidData("is required", field=self.path(name))
         if not isinstance(value, bool):
             raise InvalidData("must be true or false", field=self.path(name))
         return value
@@ -473,8 +476,14 @@ class Fields:
         return readers
 
     def _list(self, name: str, non_empty: bool) -> list[Any]:
-        value = self._get(name, non_empty)
-        value = [] if value is None else value
+        self._read.add(name)
+        value = self._data.get(name)
+        if type(value) is list and value:
+            return value  # the common case: a non-empty list
+        if value is None:
+            if non_empty:
+                raise InvalidData("is required", field=self.path(name))
+            value = []
         if not isinstance(value, list):
             raise InvalidData("must be a list", field=self.path(name))
         if non_empty and not value:
@@ -492,10 +501,14 @@ class Fields:
 
     def nested(self, name: str, *, required: bool = True) -> Fields:
         """Return a reader for a nested object."""
-        value = self._get(name, required)
-        if value is not None and not isinstance(value, dict):
+        self._read.add(name)
+        value = self._data.get(name)
+        if value is None:
+            if required:
+                raise InvalidData("is required", field=self.path(name))
+        elif not isinstance(value, dict):
             raise InvalidData("must be an object", field=self.path(name))
-        return Fields(value or {}, f"{self.path(name)}.")
+        return Fields(value or {}, f"{self._prefix}{name}.")
 
     def has(self, name: str) -> bool:
         """Whether the field is present and not null."""

@@ -123,6 +123,14 @@ def enters_concern_raised(ctx: Context) -> bool:
     return case_of(ctx).state in ("placed", "stabilised")
 
 
+def _actor_key(actor_id: str) -> str:
+    """:func:`~disruption.domain.model.actor_key`, an ASCII id without Unicode normalisation.
+
+    NFKC leaves ASCII text as it is and case folding it is lower-casing it: the same key.
+    """
+    return actor_id.lower().strip() if actor_id.isascii() else actor_key(actor_id)
+
+
 def independent_chair(ctx: Context) -> None:
     """A guard: the payload's ``chair`` has a chair's role and is independent of the case.
 
@@ -140,10 +148,10 @@ def independent_chair(ctx: Context) -> None:
         roles = ", ".join(sorted(CHAIR_ROLES))
         raise InvalidData(f"a chair's role must be one of {roles}", field="chair.role")
     case = case_of(ctx)
-    actor, chair_key = ctx.command.actor, actor_key(chair.id)  # ids compared normalised
-    workers = {actor_key(worker) for worker in case.social_workers}
+    actor, chair_key = ctx.command.actor, _actor_key(chair.id)  # ids compared normalised
+    workers = {_actor_key(worker) for worker in case.social_workers}
     if actor.role is Role.SOCIAL_WORKER:
-        workers.add(actor_key(actor.id))
+        workers.add(_actor_key(actor.id))
     if chair_key in workers:
         raise ChairNotIndependent(
             f"{chair.id} has acted on this case as its social worker",
@@ -151,9 +159,12 @@ def independent_chair(ctx: Context) -> None:
             reason="social_worker",
         )
     rules = ctx.procedure.rules.independence
-    managers = {actor_key(m) for w, m in case.file.line_managers if actor_key(w) in workers}
+    managers = {_actor_key(m) for w, m in case.file.line_managers if _actor_key(w) in workers}
     managers.update(
-        actor_key(m) for w, ms in rules.line_managers.items() if actor_key(w) in workers for m in ms
+        _actor_key(m)
+        for w, ms in rules.line_managers.items()
+        if _actor_key(w) in workers
+        for m in ms
     )
     if chair_key in managers:
         raise ChairNotIndependent(
@@ -162,7 +173,7 @@ def independent_chair(ctx: Context) -> None:
             reason="line_manager",
         )
     if rules.exclude_adoption_service and chair_key in {
-        actor_key(a) for a in rules.adoption_service
+        _actor_key(a) for a in rules.adoption_service
     }:
         raise ChairNotIndependent(
             f"{chair.id} belongs to the adoption service", chair=chair.id, reason="adoption_service"
