@@ -302,9 +302,23 @@ def _late_entry(
     return late
 
 
+_DONE_FIELDS: dict[type, tuple[str, ...]] = {}
+"""Per payload class, the names of :data:`_DONE_ON` it has (most have none or one)."""
+
+
 def _done_on(ctx: Context) -> date:
-    for name in _DONE_ON:
-        value = getattr(ctx.payload, name, None)
+    payload = ctx.payload
+    kind = type(payload)
+    names = _DONE_FIELDS.get(kind)
+    if names is None:
+        if attrs.has(kind):  # its fields, and any property of the class
+            fields = {f.name for f in attrs.fields(kind)}
+            names = tuple(n for n in _DONE_ON if n in fields or hasattr(kind, n))
+        else:
+            names = _DONE_ON
+        _DONE_FIELDS[kind] = names
+    for name in names:
+        value = getattr(payload, name, None)
         if isinstance(value, date):
             return value
     return ctx.on
@@ -359,19 +373,24 @@ def _deadlines(
         final = step.final
         ending = dest in final and case.state not in final
         done_on: date | None = None
+        keys = step.keys
         for d in open_now:
-            if d.name in clears and _keyed(step, d.name, d.id, ctx):
+            name = d.name
+            if name in clears and (not keys or name not in keys or _keyed(step, name, d.id, ctx)):
                 if done_on is None:
                     done_on = _done_on(ctx)
                 if d.earliest is not None and done_on < d.earliest:
                     raise DateOutOfOrder(
-                        f"{d.name} cannot be cleared before {d.earliest} ({done_on})",
+                        f"{name} cannot be cleared before {d.earliest} ({done_on})",
                         field=next((n for n in _DONE_ON if hasattr(ctx.payload, n)), "at"),
                     )
-                met = done_on <= d.due
-                changes.append(DeadlineChange(d.id, d.name, "met" if met else "late", on=done_on))
-            elif ending or d.name in opening:
-                changes.append(DeadlineChange(d.id, d.name, "cancelled", on=ctx.on))
+                changes.append(
+                    DeadlineChange(
+                        d.id, name, "met" if done_on <= d.due else "late", None, None, done_on
+                    )
+                )
+            elif ending or name in opening:
+                changes.append(DeadlineChange(d.id, name, "cancelled", None, None, ctx.on))
     for o, rule in opens:
         if o.deadline not in opening:
             continue

@@ -268,6 +268,10 @@ def read_json(raw: bytes | str, *, line: int | None = None) -> Any:
     return obj
 
 
+_DATES: dict[str, date] = {}
+"""Dates read before, by the text they were read from (each checked when first read)."""
+_DATES_LIMIT = 4096
+
 _READERS: dict[type[Any], Callable[[object], Any]] = {}
 """Each enumeration's :func:`~disruption.domain.model.member_reader`, made when first used."""
 
@@ -368,6 +372,9 @@ class Fields:
             if required:
                 raise InvalidData("is required", field=self.path(name))
             return None
+        day = _DATES.get(value) if type(value) is str else None
+        if day is not None:
+            return day  # a day read before: checked, and shared
         if isinstance(value, str) and len(value) == 10:
             try:
                 day = date.fromisoformat(value)
@@ -375,7 +382,11 @@ class Fields:
                 pass
             else:
                 if EARLIEST_DATE <= day <= LATEST_DATE:
-                    return shared_date(day)
+                    day = shared_date(day)
+                    if len(_DATES) >= _DATES_LIMIT:
+                        _DATES.clear()
+                    _DATES[value] = day
+                    return day
                 raise DateOutOfRange(
                     f"must be from {EARLIEST_DATE} to {LATEST_DATE}, not {value}",
                     field=self.path(name),
