@@ -385,7 +385,15 @@ class _CountingFactory:
         return structlog.PrintLogger(io.StringIO())
 
 
-def test_a_line_below_the_hosts_filtering_level_builds_no_logger() -> None:
+@pytest.fixture(params=["structlog's configuration object", "structlog's public functions"])
+def read_by(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The level filter read both ways: from structlog's object, or (moved) its functions."""
+    if request.param == "structlog's public functions":
+        monkeypatch.setattr("disruption.logs._STRUCTLOG_CONFIG", None)
+    return str(request.param)
+
+
+def test_a_line_below_the_hosts_filtering_level_builds_no_logger(read_by: str) -> None:
     factory = _CountingFactory()
     structlog.configure(
         processors=[structlog.processors.JSONRenderer()],
@@ -404,3 +412,17 @@ def test_a_line_below_the_hosts_filtering_level_builds_no_logger() -> None:
     assert logs == [
         {"event": "test.written", "log_level": "info", "case": "P-1", "name": "[removed]"}
     ]
+
+
+def test_a_reset_structlog_sends_lines_to_standard_logging_again(
+    read_by: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    factory = _CountingFactory()
+    structlog.configure(logger_factory=factory)
+    logger = get_logger("disruption.test")
+    logger.info("test.written", case="P-1")
+    assert factory.built == 1
+    structlog.reset_defaults()
+    logger.info("test.dropped", case="P-1")  # standard logging, not configured: nothing
+    assert factory.built == 1
+    assert capsys.readouterr() == ("", "")

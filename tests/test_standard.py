@@ -551,6 +551,15 @@ def test_an_actor_key_is_blind_to_case_and_spaces(actor_id: str, data: st.DataOb
     assert actor_key(actor_id + "x") != actor_key(actor_id)
 
 
+@given(st.text(max_size=12))
+def test_the_chair_check_keys_an_id_as_actor_key_does(actor_id: str) -> None:
+    from disruption.domain.model import actor_key
+    from disruption.procedure.standard.guards import _actor_key
+
+    assert _actor_key(actor_id) == actor_key(actor_id)
+    assert _actor_key(f" {actor_id.upper()}\x1f") == actor_key(f" {actor_id.upper()}\x1f")
+
+
 def test_any_earlier_social_worker_may_not_chair() -> None:
     engine = make_engine()
     steps = journey_to("placed")
