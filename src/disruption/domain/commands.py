@@ -306,6 +306,8 @@ class Fields:
         prefix: The path of the object itself, for nested objects.
     """
 
+    __slots__ = ("_data", "_prefix", "_read")
+
     def __init__(self, data: Mapping[str, Any], prefix: str = "") -> None:
         self._data = data
         self._prefix = prefix

@@ -227,6 +227,8 @@ def _compile(kind: type) -> Convert:
                 "    k = type(v)",
                 "    if k in SCALARS:",
                 f"        data[{name!r}] = v",
+                "    elif k is tuple and (not v or NESTED.get(type(v[0])) is False):",
+                f"        data[{name!r}] = items(v)  # no free text in its items",
                 "    else:",
                 "        c = PLAIN.get(k)",
                 f"        data[{name!r}] = (c(v) if c is not None else",
@@ -236,6 +238,8 @@ def _compile(kind: type) -> Convert:
     namespace: dict[str, Any] = {
         "SCALARS": _SCALARS,
         "PLAIN": _PLAIN,
+        "NESTED": _NESTED_TEXT,
+        "items": _items,
         "field": _field,
         "PersonalText": PersonalText,
     }
