@@ -148,7 +148,7 @@ class LibraryLogger:
         if config is not None:
             configured = config.is_configured
             wrapper = config.default_wrapper_class
-        else:  # pragma: no cover - structlog's internals moved
+        else:  # structlog's internals moved
             configured, wrapper = _structlog_filter()
         if configured:
             # A host's filtering level, known without building a logger for the line.

@@ -140,7 +140,7 @@ class _Step:
         }
         self.final = procedure.final_states
         self.opens = tuple((o, procedure.deadline(o.deadline)) for o in spec.opens)
-        # the deadlines it opens whatever the command says (no condition), worked out once
+        # whether any deadline it opens has a condition; if none has, the set it opens
         self.when = any(o.when is not None for o in spec.opens)
         self.always = frozenset(o.deadline for o in spec.opens)
 
