@@ -7,8 +7,10 @@ the ``*_COLUMNS`` constants; the ``*_rows`` functions give the same rows by colu
 from __future__ import annotations
 
 from collections.abc import Container, Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, Final
+
+import orjson
 
 from disruption.domain.events import Event
 from disruption.domain.model import Case, Deadline, DeadlineStatus
@@ -24,7 +26,24 @@ __all__ = [
     "deadline_from_row",
     "deadline_rows",
     "deadline_values",
+    "instant_text",
 ]
+
+
+def instant_text(at: datetime) -> str:
+    """Return ``at.isoformat()``, written by orjson when ``at`` is in UTC (about 3x faster).
+
+    For a UTC instant orjson writes what ``isoformat`` writes (``+00:00``, microseconds
+    when there are any); an instant at another offset (one with seconds orjson would round)
+    is written by ``isoformat`` itself.
+
+    >>> at = datetime(2025, 6, 2, 9, 0, 0, 5, tzinfo=UTC)
+    >>> instant_text(at) == at.isoformat() == "2025-06-02T09:00:00.000005+00:00"
+    True
+    """
+    if at.tzinfo is UTC and type(at) is datetime:
+        return orjson.dumps(at)[1:-1].decode()
+    return at.isoformat()
 
 
 def _iso(value: date | None) -> str | None:
@@ -53,7 +72,7 @@ def case_values(case: Case) -> tuple[Any, ...]:
     return (
         case.id, case.procedure.name, case.procedure.version, case.state, case.version,
         case.child, placement.type, placement.provider, placement.start.isoformat(),
-        str(placement.location), case.updated_at.isoformat(),
+        str(placement.location), instant_text(case.updated_at),
     )  # fmt: skip
 
 
