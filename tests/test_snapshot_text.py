@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from disruption.core.fold import replay
+from disruption.domain.chain import Chain
 from disruption.domain.events import EVENT_SCHEMA_VERSION
 from disruption.domain.model import (
     Actor,
@@ -45,6 +46,17 @@ from disruption.domain.model import (
 from disruption.procedure.standard import STANDARD
 from disruption.store.sql import snapshots
 from disruption.store.sql.snapshots import case_from_snapshot, snapshot_of
+from tests.builders import (
+    MANAGER,
+    SW,
+    T0,
+    command,
+    hours,
+    make_engine,
+    no_further_action_data,
+    open_case_data,
+    raise_concern_data,
+)
 from tests.strategies import valid_journey
 
 
@@ -197,3 +209,31 @@ def test_the_file_is_read_by_position_in_its_fields_order() -> None:
     assert names[: len(snapshots._FILE_ORDER)] == snapshots._FILE_ORDER
     assert names[len(snapshots._FILE_ORDER) :] == ("open_deadlines",)  # never written
     assert tuple(a.name for a in attrs.fields(Placement)) == snapshots._PLACEMENT_FIELDS
+
+
+def test_a_long_cases_snapshots_are_written_as_format_3_was_from_any_of_its_versions() -> None:
+    """A long case's records are chains whose shared list keeps the JSON of its items: every
+    version of the case, written in any order, is still written as the reference writes it."""
+    engine = make_engine(T0 + timedelta(days=3))
+    engine.handle(command("P-L", "open_case", T0, *SW, open_case_data()))
+    cases = []
+    for k in range(25):
+        at = T0 + timedelta(hours=2 * k + 1)
+        cases.append(
+            engine.handle(command("P-L", "raise_concern", at, *SW, raise_concern_data())).case
+        )
+        no_action = no_further_action_data()
+        cases.append(
+            engine.handle(command("P-L", "no_further_action", hours(at, 1), *MANAGER, no_action))
+        .case)  # fmt: skip
+        assert snapshot_of(cases[-1]) == reference(cases[-1])  # in the order written
+    assert type(cases[-1].deadlines) is Chain
+    assert type(cases[-1].concerns) is Chain
+    for case in [*reversed(cases), *cases[::3]]:  # older versions after newer ones
+        text = snapshot_of(case)
+        assert text == reference(case)
+        assert case_from_snapshot(text, case.procedure) == case
+    grown = cases[30]  # replayed: the same case with lists of its own, the same text
+    later = replay(engine.history("P-L")[: grown.version], STANDARD.records)
+    assert later == grown
+    assert snapshot_of(later) == reference(later)

@@ -125,21 +125,21 @@ def deadline_values(case: Case, ids: Container[str] | None = None) -> list[tuple
     Returns:
         One tuple per open deadline, in :data:`DEADLINE_COLUMNS` order.
     """
-    open_ = DeadlineStatus.OPEN
-    return [
+    open_ = DeadlineStatus.OPEN.value
+    return [  # the open deadlines as the fold keeps them: not every deadline a case ever had
         (
             case.id,
             d.id,
             d.name,
             d.due.isoformat(),
             _iso(d.earliest),
-            open_.value,
+            open_,
             d.opened_on.isoformat(),
             None,
             d.missed_recorded,
         )
-        for d in case.deadlines
-        if d.status is open_ and (ids is None or d.id in ids)
+        for d in case.open_deadlines()
+        if ids is None or d.id in ids
     ]
 
 
