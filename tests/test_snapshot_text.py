@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 import orjson
+import pendulum
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -237,3 +238,18 @@ def test_a_long_cases_snapshots_are_written_as_format_3_was_from_any_of_its_vers
     later = replay(engine.history("P-L")[: grown.version], STANDARD.records)
     assert later == grown
     assert snapshot_of(later) == reference(later)
+
+
+def test_values_orjson_does_not_write_itself_are_written_as_what_they_stand_for() -> None:
+    """A date subclass (pendulum's, from the system clock) and a record that is some other
+    sequence are written as the date and the tuple they stand for."""
+    case = every_record(datetime(2025, 3, 3, 9, tzinfo=UTC))
+    file = attrs.evolve(
+        case.file,
+        notice_sent_on=pendulum.date(2025, 3, 4),
+        social_workers=Chain(("sw-1", "sw-2")),  # type: ignore[arg-type]  # not a tuple
+        meeting_required=Chain(("permanent_placement_ended",)),  # type: ignore[arg-type]
+    )
+    odd = attrs.evolve(case, file=file)
+    plain = attrs.evolve(case, file=attrs.evolve(case.file, notice_sent_on=date(2025, 3, 4)))
+    assert snapshot_of(odd) == reference(plain) == snapshot_of(plain)

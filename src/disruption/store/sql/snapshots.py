@@ -192,7 +192,21 @@ def snapshot_of(case: Case) -> str:
         else updated_at.isoformat(),
         "file": _file(case.file),
     }
-    return orjson.dumps(body).decode()
+    try:
+        return orjson.dumps(body).decode()
+    except TypeError:  # a value orjson does not write itself (a date subclass, a sequence)
+        return orjson.dumps(body, default=_plain).decode()
+
+
+def _plain(value: object) -> object:
+    """A value orjson refuses, as JSON's own types: as the text of the value it stands for."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return date(value.year, value.month, value.day)  # a subclass (pendulum's Date)
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 _new = object.__new__
