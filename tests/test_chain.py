@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from hypothesis import given
 from hypothesis import strategies as st
 
-from disruption.domain.chain import SMALL, Chain, appended, replaced
+from disruption.domain.chain import SMALL, Chain, Shared, appended, replaced
 
 # An operation: (which earlier version to start from, append n items | replace at i).
 _OPS = st.lists(
@@ -28,8 +28,10 @@ _OPS = st.lists(
 def test_every_version_reads_as_the_tuple_it_stands_for(
     ops: list[tuple[int, tuple[str, int]]],
 ) -> None:
-    """Growing and changing any earlier version (a fork) never changes another."""
+    """Growing and changing any earlier version (a fork) never changes another; a chain's
+    part of its shared list never changes either (what readers keep in its memo relies on it)."""
     versions: list[tuple[Sequence[int], tuple[int, ...]]] = [((), ())]
+    seen: list[tuple[Shared[int], int, tuple[int, ...]]] = []
     counter = 0
     for start, (op, arg) in ops:
         seq, model = versions[start % len(versions)]
@@ -42,6 +44,13 @@ def test_every_version_reads_as_the_tuple_it_stands_for(
             counter += 1
             seq, model = replaced(seq, at, -counter), (*model[:at], -counter, *model[at + 1 :])
         versions.append((seq, model))
+        if isinstance(seq, Chain):
+            shared, n, tail = seq.parts()
+            assert type(shared) is Shared
+            assert (*shared[:n], *tail) == model
+            seen.append((shared, n, tuple(shared[:n])))
+    for shared, n, items in seen:
+        assert tuple(shared[:n]) == items
     for seq, model in versions:
         assert seq == model
         assert model == seq

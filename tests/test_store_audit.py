@@ -6,7 +6,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +159,26 @@ def test_rows_built_in_one_pass_are_the_rows_chained_from_their_values() -> None
     for row in built:
         previous = link(previous, dict(zip(event_rows.EVENT_COLUMNS, row[:-1], strict=True)))
         assert row[-1] == previous
+
+
+@given(
+    st.lists(
+        st.datetimes(
+            min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30),
+            timezones=st.sampled_from([UTC, timezone(timedelta(hours=-3, seconds=59))]),
+        ),
+        min_size=2, max_size=2,
+    )
+)  # fmt: skip
+@settings(max_examples=50, deadline=None)
+def test_instants_are_written_and_chained_as_isoformat_writes_them(at: list[datetime]) -> None:
+    """The one-pass rows write a UTC instant by orjson: the text isoformat writes."""
+    engine = make_engine(T0 + timedelta(days=1))
+    reach(engine, "P-1", "support_offered")
+    events = [attrs.evolve(e, at=at[0], recorded_at=at[1]) for e in engine.store.events("P-1")]
+    built = event_rows.chained_values(events, 1, GENESIS)
+    assert built == event_rows.chained(event_rows.event_values(events, 1), GENESIS)
+    assert {(row[6], row[7]) for row in built} == {(at[0].isoformat(), at[1].isoformat())}
 
 
 # Deletions the chain alone cannot see: the tail, everything, one case's events. The counter

@@ -11,6 +11,12 @@ a case are never changed, so each case's sequence is as immutable as a tuple.
 It reads and compares as a tuple: equal to a tuple with the same items, hashed the same.
 :func:`appended` and :func:`replaced` keep a short sequence a plain tuple.
 
+Since the shared list's items never change and it only grows, what a reader works out from
+its first items stays true: :meth:`Chain.parts` gives the list, how much of it a chain sees
+and its own tail, and the list's :attr:`Shared.memo` keeps what readers worked out (the SQL
+store's snapshot keeps the JSON of the items written before, so that writing a long case's
+snapshot encodes only its new items).
+
 >>> c = appended(tuple(range(20)), (20,))
 >>> type(c).__name__, len(c), c[-1], c == tuple(range(21))
 ('Chain', 21, 20, True)
@@ -23,11 +29,11 @@ It reads and compares as a tuple: equal to a tuple with the same items, hashed t
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain, islice
 from typing import Final, TypeVar, overload
 
-__all__ = ["Chain", "appended", "replaced"]
+__all__ = ["Chain", "Shared", "appended", "replaced"]
 
 T = TypeVar("T")
 _new = object.__new__
@@ -40,6 +46,23 @@ shared list); past it, all but the last :data:`_KEEP` go to the shared list at o
 _KEEP: Final = 2
 
 
+class Shared(list[T]):
+    """The list a :class:`Chain` shares with the chains grown from it.
+
+    Items are only ever appended to it, and never changed.
+
+    Attributes:
+        memo: What readers worked out from the list's first items, by reader (a reader
+            keeps how many items its value covers: more may have been appended since).
+    """
+
+    __slots__ = ("memo",)
+
+    def __init__(self, items: Iterable[T] = ()) -> None:
+        super().__init__(items)
+        self.memo: dict[object, object] = {}
+
+
 class Chain(Sequence[T]):
     """An immutable sequence sharing a list with the sequences it was grown from.
 
@@ -49,12 +72,12 @@ class Chain(Sequence[T]):
     __slots__ = ("_n", "_shared", "_tail")
 
     def __init__(self, items: Sequence[T] = ()) -> None:
-        self._shared: list[T] = list(items)
+        self._shared: Shared[T] = Shared(items)
         self._n = len(self._shared)
         self._tail: tuple[T, ...] = ()
 
     @classmethod
-    def _made(cls, shared: list[T], n: int, tail: tuple[T, ...]) -> Chain[T]:
+    def _made(cls, shared: Shared[T], n: int, tail: tuple[T, ...]) -> Chain[T]:
         made: Chain[T] = object.__new__(cls)
         made._shared, made._n, made._tail = shared, n, tail
         return made
@@ -117,7 +140,16 @@ class Chain(Sequence[T]):
             # Another thread may have grown the list first: then these are not ours.
             if all(shared[n + i] is item for i, item in enumerate(moving)):
                 return Chain._made(shared, n + len(moving), tail)
-        return Chain._made([*islice(shared, n), *moving], n + len(moving), tail)
+        return Chain._made(Shared([*islice(shared, n), *moving]), n + len(moving), tail)
+
+    def parts(self) -> tuple[Shared[T], int, tuple[T, ...]]:
+        """Return the shared list, how many of its first items are this chain's, its tail.
+
+        The chain is the list's first ``n`` items then the tail. The list may hold more
+        items (appended by chains grown from this one's ancestors); those are not this
+        chain's.
+        """
+        return self._shared, self._n, self._tail
 
     def replaced(self, index: int, item: T) -> Chain[T]:
         """Return the sequence with the item at ``index`` (from 0) replaced."""

@@ -17,7 +17,7 @@ import orjson
 
 from disruption.domain.events import JSON, DeadlineChange, Event, event_from_record
 from disruption.domain.model import Role
-from disruption.store.sql import audit, upcast
+from disruption.store.sql import audit, rows, upcast
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -132,15 +132,15 @@ def chained_values(events: Iterable[Event], first: int, previous: str) -> list[t
     """
     built = []
     texts: dict[datetime, str] = {}
-    roles, dumps, sha256 = _ROLES, orjson.dumps, hashlib.sha256
+    roles, dumps, sha256, instant = _ROLES, orjson.dumps, hashlib.sha256, rows.instant_text
     for position, e in enumerate(events, start=first):
         at, recorded, actor = e.at, e.recorded_at, e.actor
         at_text = texts.get(at)
         if at_text is None:
-            at_text = texts[at] = at.isoformat()
+            at_text = texts[at] = instant(at)
         recorded_text = texts.get(recorded)
         if recorded_text is None:
-            recorded_text = texts[recorded] = recorded.isoformat()
+            recorded_text = texts[recorded] = instant(recorded)
         data = e.data if type(e.data) is dict else dict(e.data)
         try:  # _json's, with its common case inline (orjson)
             data_text = dumps(data).decode()

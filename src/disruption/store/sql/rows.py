@@ -7,8 +7,10 @@ the ``*_COLUMNS`` constants; the ``*_rows`` functions give the same rows by colu
 from __future__ import annotations
 
 from collections.abc import Container, Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, Final
+
+import orjson
 
 from disruption.domain.events import Event
 from disruption.domain.model import Case, Deadline, DeadlineStatus
@@ -24,7 +26,24 @@ __all__ = [
     "deadline_from_row",
     "deadline_rows",
     "deadline_values",
+    "instant_text",
 ]
+
+
+def instant_text(at: datetime) -> str:
+    """Return ``at.isoformat()``, written by orjson when ``at`` is in UTC (about 3x faster).
+
+    For a UTC instant orjson writes what ``isoformat`` writes (``+00:00``, microseconds
+    when there are any); an instant at another offset (one with seconds orjson would round)
+    is written by ``isoformat`` itself.
+
+    >>> at = datetime(2025, 6, 2, 9, 0, 0, 5, tzinfo=UTC)
+    >>> instant_text(at) == at.isoformat() == "2025-06-02T09:00:00.000005+00:00"
+    True
+    """
+    if at.tzinfo is UTC and type(at) is datetime:
+        return orjson.dumps(at)[1:-1].decode()
+    return at.isoformat()
 
 
 def _iso(value: date | None) -> str | None:
@@ -53,7 +72,7 @@ def case_values(case: Case) -> tuple[Any, ...]:
     return (
         case.id, case.procedure.name, case.procedure.version, case.state, case.version,
         case.child, placement.type, placement.provider, placement.start.isoformat(),
-        str(placement.location), case.updated_at.isoformat(),
+        str(placement.location), instant_text(case.updated_at),
     )  # fmt: skip
 
 
@@ -106,21 +125,21 @@ def deadline_values(case: Case, ids: Container[str] | None = None) -> list[tuple
     Returns:
         One tuple per open deadline, in :data:`DEADLINE_COLUMNS` order.
     """
-    open_ = DeadlineStatus.OPEN
-    return [
+    open_ = DeadlineStatus.OPEN.value
+    return [  # the open deadlines as the fold keeps them: not every deadline a case ever had
         (
             case.id,
             d.id,
             d.name,
             d.due.isoformat(),
             _iso(d.earliest),
-            open_.value,
+            open_,
             d.opened_on.isoformat(),
             None,
             d.missed_recorded,
         )
-        for d in case.deadlines
-        if d.status is open_ and (ids is None or d.id in ids)
+        for d in case.open_deadlines()
+        if ids is None or d.id in ids
     ]
 
 

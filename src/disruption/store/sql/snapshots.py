@@ -21,11 +21,13 @@ True
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any, Final, TypeVar
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any, Final, cast
 
 import orjson
 
+from disruption.domain.chain import Chain
 from disruption.domain.events import EVENT_SCHEMA_VERSION
 from disruption.domain.model import (
     Actor,
@@ -60,70 +62,108 @@ Regulation 14 records, line managers, the chair's report and its recommendations
 meeting's invited, attendees and carer's views, why an ending requires a meeting, sibling
 groups and decisions)."""
 
-T = TypeVar("T")
-
-
-def _iso(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
-
 
 def _date(value: str | None) -> date | None:
     return None if value is None else date.fromisoformat(value)
 
 
-def _actor(actor: Actor | None) -> list[str] | None:
-    return None if actor is None else [actor.id, actor.role]
+def _actor(actor: Actor | None) -> tuple[str, Role] | None:
+    return None if actor is None else (actor.id, actor.role)
+
+
+def _concern_rows(concerns: Iterable[Concern]) -> list[Any]:
+    return [(c.category, c.raised_by, c.on) for c in concerns]
+
+
+def _deadline_rows(deadlines: Iterable[Deadline]) -> list[Any]:
+    return [
+        (d.id, d.name, d.opened_on, d.due, d.earliest, d.status, d.closed_on, d.missed_recorded)
+        for d in deadlines
+    ]
+
+
+_Rows = Callable[[Iterable[Any]], list[Any]]
+
+
+def _records(records: Sequence[Any], rows: _Rows) -> list[Any] | orjson.Fragment:
+    """A record's JSON array: its rows, or for a :class:`Chain` the JSON text of the array.
+
+    A chain's shared list keeps (in its memo, under ``rows``) the JSON of the rows of its
+    first items, each item's text ending at a known offset: items never change once in
+    the list, so a long case's snapshot encodes only the items added since the last one
+    written from that list (concerns and deadlines of a case of 1,000 events: about 1,000
+    rows a command otherwise).
+    """
+    if type(records) is not Chain:
+        return rows(records)
+    shared, n, tail = records.parts()
+    memo = shared.memo
+    kept = memo.get(rows)
+    text, ends = (b"", ()) if kept is None else cast("tuple[bytes, tuple[int, ...]]", kept)
+    done = len(ends)
+    if done < n:  # the items appended to the list since: encoded one by one, then kept
+        dumps = orjson.dumps
+        texts = [dumps(row) for row in rows(shared[done:n])]
+        joined = b",".join(texts)
+        grown = [*ends]
+        end = len(text)
+        for piece in texts:
+            end += len(piece) + (1 if end else 0)
+            grown.append(end)
+        text = text + b"," + joined if text else joined
+        ends = tuple(grown)
+        memo[rows] = (text, ends)  # a later writer may keep more: both are true
+    prefix = text[: ends[n - 1]] if n else b""
+    if not tail:
+        return orjson.Fragment(b"[" + prefix + b"]")
+    rest = orjson.dumps(rows(tail))
+    return orjson.Fragment(b"[" + prefix + (b"," + rest[1:] if prefix else rest[1:]))
 
 
 def _file(file: CaseFile) -> dict[str, Any]:
-    # Dates and the model's string enums go to orjson as they are: it writes a date as
-    # ISO 8601 (YYYY-MM-DD, as date.isoformat) and an enum as its value, in C.
-    p, support, ending, review = file.placement, file.support, file.ending, file.review
+    # Dates, the model's string enums and tuples go to orjson as they are: it writes a date
+    # as ISO 8601 (YYYY-MM-DD, as date.isoformat), an enum as its value and a tuple as an
+    # array, in C. A record may be a Chain (a sequence orjson does not know): listed.
+    p, support, ending, review, report, siblings = (
+        file.placement,
+        file.support,
+        file.ending,
+        file.review,
+        file.report,
+        file.siblings,
+    )
     return {
         "child": file.child,
-        "placement": [p.id, p.start, p.type, p.provider, p.location, p.carer],
-        "concerns": [[c.category, c.raised_by, c.on] for c in file.concerns],
-        "support": None
-        if support is None
-        else [list(support.support), support.on, support.review_by],
+        "placement": (p.id, p.start, p.type, p.provider, p.location, p.carer),
+        "concerns": _records(file.concerns, _concern_rows),
+        "support": None if support is None else (support.support, support.on, support.review_by),
         "meetings": [
-            [
-                m.date, _actor(m.chair), m.held_on, m.decision, list(m.factors),
-                m.child_views_obtained, list(m.invited), list(m.attendees),
-                m.carer_views_obtained,
-            ]
+            (
+                m.date, _actor(m.chair), m.held_on, m.decision, m.factors,
+                m.child_views_obtained, m.invited, m.attendees, m.carer_views_obtained,
+            )
             for m in file.meetings
         ],
         "ending": None
         if ending is None
-        else [ending.end, ending.reason, ending.planned, ending.left_care],
+        else (ending.end, ending.reason, ending.planned, ending.left_care),
         "notice_sent_on": file.notice_sent_on,
         "review": None
         if review is None
-        else [review.held_on, _actor(review.chair), list(review.factors), review.waived],
-        "deadlines": [
-            [
-                d.id, d.name, d.opened_on, d.due, d.earliest, d.status, d.closed_on,
-                d.missed_recorded,
-            ]
-            for d in file.deadlines
-        ],
-        "social_workers": list(file.social_workers),
+        else (review.held_on, _actor(review.chair), review.factors, review.waived),
+        "deadlines": _records(file.deadlines, _deadline_rows),
+        "social_workers": file.social_workers,
         "imported": file.imported,
-        "reg14": [file.iro_informed_on, file.case_reviewed_on, file.immediate_risk_on],
-        "notices": [[n.sent_on, list(n.recipients), n.advance] for n in file.notices],
-        "line_managers": [list(pair) for pair in file.line_managers],
-        "report": None
-        if file.report is None
-        else [file.report.issued_on, list(file.report.circulation)],
+        "reg14": (file.iro_informed_on, file.case_reviewed_on, file.immediate_risk_on),
+        "notices": [(n.sent_on, n.recipients, n.advance) for n in file.notices],
+        "line_managers": file.line_managers,
+        "report": None if report is None else (report.issued_on, report.circulation),
         "recommendations": [
-            [r.id, r.owner, r.due, r.completed_on] for r in file.recommendations
+            (r.id, r.owner, r.due, r.completed_on) for r in file.recommendations
         ],
-        "meeting_required": list(file.meeting_required),
-        "siblings": None
-        if file.siblings is None
-        else [file.siblings.group, list(file.siblings.cases)],
-        "sibling_decisions": [[c, d] for c, d in file.sibling_decisions],
+        "meeting_required": file.meeting_required,
+        "siblings": None if siblings is None else (siblings.group, siblings.cases),
+        "sibling_decisions": file.sibling_decisions,
         "sibling_decided_on": file.sibling_decided_on,
     }  # fmt: skip
 
@@ -137,144 +177,190 @@ def snapshot_of(case: Case) -> str:
     Returns:
         JSON text.
     """
+    updated_at = case.updated_at
     body = {
         "format": SNAPSHOT_FORMAT,
         "schema": EVENT_SCHEMA_VERSION,
-        "procedure": [case.procedure.name, case.procedure.version],
+        "procedure": (case.procedure.name, case.procedure.version),
         "id": case.id,
         "state": case.state,
         "version": case.version,
-        "updated_at": case.updated_at.isoformat(),
+        # orjson writes a UTC instant as isoformat does (+00:00, microseconds when any);
+        # another offset (one with seconds it would round) as isoformat's own text.
+        "updated_at": updated_at
+        if updated_at.tzinfo is UTC and type(updated_at) is datetime
+        else updated_at.isoformat(),
         "file": _file(case.file),
     }
-    return orjson.dumps(body).decode()
+    try:
+        return orjson.dumps(body).decode()
+    except TypeError:  # a value orjson does not write itself (a date subclass, a sequence)
+        return orjson.dumps(body, default=_plain).decode()
+
+
+def _plain(value: object) -> object:
+    """A value orjson refuses, as JSON's own types: as the text of the value it stands for."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return date(value.year, value.month, value.day)  # a subclass (pendulum's Date)
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 _new = object.__new__
-_set = object.__setattr__
 
 
-def _trusted(kind: type[T], **fields: Any) -> T:
-    """Build a frozen value of the store's own writing without checking it again.
+_PLACEMENT_FIELDS: Final = ("id", "start", "type", "provider", "location", "carer")
+"""Placement's fields (a field added to it and not here fails the snapshot round trip)."""
+_SET_PLACEMENT: Final = tuple(Placement.__dict__[n].__set__ for n in _PLACEMENT_FIELDS)
+_SET_ACTOR_ID: Final = Actor.__dict__["id"].__set__
+_SET_ACTOR_ROLE: Final = Actor.__dict__["role"].__set__
 
-    The values were checked when the case was decided; checking a placement's codes again
-    on every load would cost more than reading it.
+
+def _read_placement(row: list[Any]) -> Placement:
+    """A placement of the store's own writing, without checking it again.
+
+    Its values were checked when the case was decided; checking a placement's codes again
+    on every load would cost more than reading it. Its slots are filled through their
+    descriptors, as attrs' own ``__init__`` does, without the converters and checks.
     """
-    value = _new(kind)
-    for name, field in fields.items():
-        _set(value, name, field)
-    return value
+    pid, start, ptype, provider, location, carer = row
+    set_id, set_start, set_type, set_provider, set_location, set_carer = _SET_PLACEMENT
+    placement: Placement = _new(Placement)
+    set_id(placement, pid)
+    set_start(placement, date.fromisoformat(start))
+    set_type(placement, ptype)
+    set_provider(placement, provider)
+    set_location(placement, _LOCATION[location])
+    set_carer(placement, carer)
+    return placement
+
+
+_ROLE: Final = {m.value: m for m in Role}
+_CONCERN: Final = {m.value: m for m in ConcernCategory}
+_SUPPORT: Final = {m.value: m for m in SupportType}
+_DECISION: Final = {m.value: m for m in MeetingDecision}
+_STATUS: Final = {m.value: m for m in DeadlineStatus}
+_LOCATION: Final = {m.value: m for m in Location}
+_SIBLING: Final = {m.value: m for m in SiblingDecision}
+# A value that is no member's raises KeyError: the snapshot is not used (case_from_snapshot).
 
 
 def _read_actor(value: list[str]) -> Actor:
-    return _trusted(Actor, id=value[0], role=Role(value[1]))
+    actor: Actor = _new(Actor)
+    _SET_ACTOR_ID(actor, value[0])
+    _SET_ACTOR_ROLE(actor, _ROLE[value[1]])
+    return actor
 
 
-def _read_optional_actor(value: list[str] | None) -> Actor | None:
-    return None if value is None else _read_actor(value)
+_FILE_ORDER: Final = (
+    "procedure", "child", "placement", "concerns", "support", "meetings", "ending",
+    "notice_sent_on", "review", "deadlines", "social_workers", "imported", "iro_informed_on",
+    "case_reviewed_on", "immediate_risk_on", "notices", "line_managers", "report",
+    "recommendations", "meeting_required", "siblings", "sibling_decisions",
+    "sibling_decided_on",
+)  # fmt: skip
+"""The fields of :class:`CaseFile` that :func:`_read_file` gives it, by position, in this
+order: its first fields (a test holds them to it)."""
+
+
+def _read_meeting(row: list[Any]) -> Meeting:
+    on, chair, held, decision, factors, views, invited, attendees, carer_views = row
+    roles = _ROLE
+    return Meeting(
+        date=date.fromisoformat(on),
+        chair=_read_actor(chair),
+        held_on=_date(held),
+        decision=None if decision is None else _DECISION[decision],
+        factors=tuple(factors),
+        child_views_obtained=views,
+        invited=tuple([roles[r] for r in invited]),
+        attendees=tuple([roles[r] for r in attendees]),
+        carer_views_obtained=carer_views,
+    )
 
 
 def _read_file(file: dict[str, Any], procedure: ProcedureRef) -> CaseFile:
-    pid, start, ptype, provider, location, carer = file["placement"]
-    placement = _trusted(
-        Placement,
-        id=pid,
-        start=date.fromisoformat(start),
-        type=ptype,
-        provider=provider,
-        location=Location(location),
-        carer=carer,
+    # Most records of most cases are empty or null: each is read only when it is not.
+    iso, roles = date.fromisoformat, _ROLE
+    concerns, support, meetings, ending, notice_sent_on, review, deadlines = (
+        file["concerns"], file["support"], file["meetings"], file["ending"],
+        file["notice_sent_on"], file["review"], file["deadlines"],
+    )  # fmt: skip
+    iro_informed_on, case_reviewed_on, immediate_risk_on = file["reg14"]
+    notices, line_managers, report, recommendations = (
+        file["notices"],
+        file["line_managers"],
+        file["report"],
+        file["recommendations"],
     )
-    support = file["support"]
-    ending = file["ending"]
-    review = file["review"]
-    return CaseFile(
-        procedure=procedure,
-        child=file["child"],
-        placement=placement,
-        concerns=tuple(
-            Concern(ConcernCategory(c), Role(by), date.fromisoformat(on))
-            for c, by, on in file["concerns"]
-        ),
-        support=None
+    siblings, sibling_decisions, sibling_decided_on = (
+        file["siblings"],
+        file["sibling_decisions"],
+        file["sibling_decided_on"],
+    )
+    if deadlines:
+        status = _STATUS
+        deadlines = tuple(
+            [
+                Deadline(
+                    did, name, iso(opened), iso(due),
+                    None if earliest is None else iso(earliest), status[state],
+                    None if closed is None else iso(closed), missed,
+                )
+                for did, name, opened, due, earliest, state, closed, missed in deadlines
+            ]
+        )  # fmt: skip
+    return CaseFile(  # by position, in _FILE_ORDER
+        procedure,
+        file["child"],
+        _read_placement(file["placement"]),
+        tuple([Concern(_CONCERN[c], roles[by], iso(on)) for c, by, on in concerns])
+        if concerns
+        else (),
+        None
         if support is None
         else SupportOffer(
-            tuple(SupportType(s) for s in support[0]),
-            date.fromisoformat(support[1]),
-            _date(support[2]),
+            tuple([_SUPPORT[s] for s in support[0]]), iso(support[1]), _date(support[2])
         ),
-        meetings=tuple(
-            Meeting(
-                date=date.fromisoformat(on),
-                chair=_read_actor(chair),
-                held_on=_date(held),
-                decision=None if decision is None else MeetingDecision(decision),
-                factors=tuple(factors),
-                child_views_obtained=views,
-                invited=tuple(Role(r) for r in invited),
-                attendees=tuple(Role(r) for r in attendees),
-                carer_views_obtained=carer_views,
-            )
-            for (
-                on,
-                chair,
-                held,
-                decision,
-                factors,
-                views,
-                invited,
-                attendees,
-                carer_views,
-            ) in file["meetings"]
-        ),
-        ending=None
-        if ending is None
-        else Ending(date.fromisoformat(ending[0]), ending[1], ending[2], ending[3]),
-        notice_sent_on=_date(file["notice_sent_on"]),
-        review=None
+        tuple([_read_meeting(m) for m in meetings]) if meetings else (),
+        None if ending is None else Ending(iso(ending[0]), *ending[1:]),
+        None if notice_sent_on is None else iso(notice_sent_on),
+        None
         if review is None
         else LearningReview(
-            _date(review[0]), _read_optional_actor(review[1]), tuple(review[2]), review[3]
+            _date(review[0]),
+            None if review[1] is None else _read_actor(review[1]),
+            tuple(review[2]),
+            review[3],
         ),
-        deadlines=tuple(
-            Deadline(
-                id=did,
-                name=name,
-                opened_on=date.fromisoformat(opened),
-                due=date.fromisoformat(due),
-                earliest=_date(earliest),
-                status=DeadlineStatus(status),
-                closed_on=_date(closed),
-                missed_recorded=missed,
-            )
-            for did, name, opened, due, earliest, status, closed, missed in file["deadlines"]
-        ),
-        social_workers=tuple(file["social_workers"]),
-        imported=file["imported"],
-        iro_informed_on=_date(file["reg14"][0]),
-        case_reviewed_on=_date(file["reg14"][1]),
-        immediate_risk_on=_date(file["reg14"][2]),
-        notices=tuple(
-            Notice(date.fromisoformat(on), tuple(to), advance)
-            for on, to, advance in file["notices"]
-        ),
-        line_managers=tuple((worker, manager) for worker, manager in file["line_managers"]),
-        report=None
-        if file["report"] is None
-        else ChairReport(date.fromisoformat(file["report"][0]), tuple(file["report"][1])),
-        recommendations=tuple(
-            Recommendation(rid, Role(owner), date.fromisoformat(due), _date(done))
-            for rid, owner, due, done in file["recommendations"]
-        ),
-        meeting_required=tuple(file["meeting_required"]),
-        siblings=None
-        if file["siblings"] is None
-        else SiblingGroup(file["siblings"][0], tuple(file["siblings"][1])),
-        sibling_decisions=tuple(
-            (case_ref, SiblingDecision(decision))
-            for case_ref, decision in file["sibling_decisions"]
-        ),
-        sibling_decided_on=_date(file["sibling_decided_on"]),
+        deadlines or (),
+        tuple(file["social_workers"]),
+        file["imported"],
+        None if iro_informed_on is None else iso(iro_informed_on),
+        None if case_reviewed_on is None else iso(case_reviewed_on),
+        None if immediate_risk_on is None else iso(immediate_risk_on),
+        tuple([Notice(iso(on), tuple(to), advance) for on, to, advance in notices])
+        if notices
+        else (),
+        tuple([(worker, manager) for worker, manager in line_managers]) if line_managers else (),
+        None if report is None else ChairReport(iso(report[0]), tuple(report[1])),
+        tuple(
+            [
+                Recommendation(rid, roles[owner], iso(due), _date(done))
+                for rid, owner, due, done in recommendations
+            ]
+        )
+        if recommendations
+        else (),
+        tuple(file["meeting_required"]),
+        None if siblings is None else SiblingGroup(siblings[0], tuple(siblings[1])),
+        tuple([(ref, _SIBLING[decision]) for ref, decision in sibling_decisions])
+        if sibling_decisions
+        else (),
+        None if sibling_decided_on is None else iso(sibling_decided_on),
     )
 
 
