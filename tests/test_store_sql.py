@@ -29,7 +29,7 @@ from disruption.engine.ports import OverdueDeadline
 from disruption.exceptions import ConcurrencyError, SchemaError, StoreError
 from disruption.procedure.standard import STANDARD
 from disruption.store import MemoryStore, SqlStore, open_store
-from disruption.store.sql import reads, schema
+from disruption.store.sql import schema
 from tests.conftest import NO_POSTGRES, POSTGRES_URL, libpq, postgres
 from tests.store_contract import (
     SWEPT,
@@ -123,11 +123,8 @@ def test_a_store_reuses_the_case_it_wrote_only_while_its_row_holds_that_snapshot
             assert snapshot.case.child == "C-9"
 
 
-def test_a_store_keeps_a_bounded_number_of_cases_it_wrote(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(reads, "RECENT", 2)
-    with SqlStore(str(tmp_path / "cases.db")) as store:
+def test_a_store_keeps_a_bounded_number_of_cases_it_wrote(tmp_path: Path) -> None:
+    with SqlStore(str(tmp_path / "cases.db"), snapshot_cache=2) as store:
         run(store, [open_case(f"P-{n}", child=f"C-{n}") for n in range(1, 4)])
         assert list(store._recent) == ["P-2", "P-3"]  # the oldest written dropped
         for n in range(1, 4):  # each still loads, read or kept

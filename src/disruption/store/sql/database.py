@@ -398,6 +398,25 @@ class Database:
         except self._errors as err:
             raise self._failure(what, err) from err
 
+    def data_version(self) -> int:
+        """On SQLite, the store's connection's ``PRAGMA data_version``.
+
+        It changes when any other connection (of this process or another) commits to the
+        database, never for the connection's own commits: the store's appends. Read from the
+        connection's memory, no file is read.
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        try:
+            with self._pinned_lock:
+                if self._pinned is None:
+                    self._pin()
+                version: int = self._pinned_driver.execute("PRAGMA data_version").fetchone()[0]
+            return version
+        except self._errors as err:
+            raise self._failure("read the data version", err) from err
+
     def _pin(self) -> Any:
         """On SQLite, check out the connection kept for the store's writes (under the lock)."""
         self._pinned = self.engine.raw_connection()
