@@ -350,14 +350,23 @@ class Database:
         return open_tx(pooled.driver_connection, True, prepared=prepared)
 
     def driver_row(self, what: str, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
-        """Read one row through the driver itself, in autocommit: one statement, one round trip.
+        """The first row of :meth:`driver_rows`, or ``None``.
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        rows = self.driver_rows(what, sql, params)
+        return rows[0] if rows else None
+
+    def driver_rows(self, what: str, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """Read through the driver itself, in autocommit: one statement, one round trip.
 
         One statement reads a consistent state. This skips SQLAlchemy's transaction around
         a read (on PostgreSQL a ``BEGIN`` and a ``ROLLBACK`` beside the query), which cost more
         than the read itself on the hot path of every command. On SQLite it runs on the
         store's own connection, on PostgreSQL on a pooled one, switched to autocommit for the
         statement and back, and prepared there after its first use
-        (:func:`~disruption.store.sql.postgres_tx.read_row`).
+        (:func:`~disruption.store.sql.postgres_tx.read_rows`).
 
         Args:
             what: What is done, for errors ("read a case").
@@ -365,20 +374,20 @@ class Database:
             params: Its parameters.
 
         Returns:
-            The first row, or ``None``.
+            The rows.
 
         Raises:
             StoreError: When the database fails.
         """
-        row: tuple[Any, ...] | None
+        rows: list[tuple[Any, ...]]
         try:
             if not self.postgres:
                 with self._pinned_lock:
                     if self._pinned is None:
                         self._pin()
-                    row = self._pinned_driver.execute(sql, params).fetchone()
-                return row
-            from disruption.store.sql.postgres_tx import read_row
+                    rows = self._pinned_driver.execute(sql, params).fetchall()
+                return rows
+            from disruption.store.sql.postgres_tx import read_rows
 
             pooled = self.engine.raw_connection()
             try:
@@ -386,7 +395,7 @@ class Database:
                 driver.autocommit = True
                 prepared = pooled.info.setdefault(_PREPARED, {}) if self._prepare else None
                 try:
-                    row = read_row(driver, sql, params, prepared)
+                    rows = read_rows(driver, sql, params, prepared)
                 finally:
                     driver.autocommit = False
             except BaseException:
@@ -394,7 +403,7 @@ class Database:
                 raise
             finally:
                 pooled.close()
-            return row
+            return rows
         except self._errors as err:
             raise self._failure(what, err) from err
 
