@@ -16,7 +16,7 @@ from disruption.core.system import missed_events
 from disruption.domain.clock import FixedClock
 from disruption.engine.engine import Engine
 from disruption.engine.ports import Applied, Snapshot
-from disruption.exceptions import CommandNotAllowed, ConcurrencyError
+from disruption.exceptions import CommandNotAllowed, ConcurrencyError, StoreError
 from disruption.store import SqlStore
 from tests.conftest import postgres
 from tests.store_contract import (
@@ -192,3 +192,26 @@ def test_an_upgrade_drops_the_cases_kept(db_url: str) -> None:
 
 def _clock(at: datetime) -> FixedClock:
     return FixedClock(at + timedelta(minutes=3, microseconds=7))
+
+
+def _with(url: str, options: str) -> str:
+    if "://" not in url:
+        url = f"sqlite:///{url}"
+    return f"{url}{'&' if '?' in url else '?'}{options}"
+
+
+def test_the_url_sets_the_cache(db_url: str) -> None:
+    with SqlStore(_with(db_url, "snapshot_cache=1&trust_cache=true")) as store:
+        run(store, [open_case("P-1"), open_case("P-2", child="C-2")])
+        assert list(store._recent) == ["P-2"]
+        assert isinstance(store.snapshot_unless_applied("P-2", "c-9"), Snapshot)
+        assert store._kept("P-2") is not None
+    with SqlStore(_with(db_url, "trust_cache=FALSE"), snapshot_cache=5) as store:
+        assert store._cache_size == 5
+        assert store._kept("P-2") is None  # not trusted: read
+
+
+@pytest.mark.parametrize("options", ["snapshot_cache=-1", "snapshot_cache=many", "trust_cache=1"])
+def test_a_cache_option_not_understood_is_refused(tmp_path: Path, options: str) -> None:
+    with pytest.raises(StoreError, match=options.split("=")[0]):
+        SqlStore(_with(str(tmp_path / "cases.db"), options))

@@ -88,6 +88,36 @@ def _postgres_arguments(target: URL) -> tuple[URL, dict[str, Any], bool]:
     return target, arguments, prepare
 
 
+def _option(target: URL, name: str) -> str | None:
+    value = target.query.get(name)
+    return value if value is None or isinstance(value, str) else value[-1]
+
+
+def _cache_options(target: URL) -> tuple[URL, int | None, bool | None]:
+    """The URL without the store's cache options, and their values (``None``: not given).
+
+    ``snapshot_cache=N`` and ``trust_cache=true`` (or ``false``) in a store's URL, as
+    :class:`~disruption.store.sql.store.SqlStore` takes them; neither database would take
+    them as its own.
+
+    Raises:
+        StoreError: When a value is not a count, or not ``true`` or ``false``.
+    """
+    size, trust = _option(target, "snapshot_cache"), _option(target, "trust_cache")
+    if size is not None and not size.isdigit():
+        raise StoreError(f"snapshot_cache must be a count, not {size!r}")
+    if trust is not None and trust.lower() not in ("true", "false"):
+        raise StoreError(f"trust_cache must be true or false, not {trust!r}")
+    if size is None and trust is None:
+        return target, None, None
+    target = target.difference_update_query(["snapshot_cache", "trust_cache"])
+    return (
+        target,
+        None if size is None else int(size),
+        None if trust is None else trust.lower() == "true",
+    )
+
+
 def _create_engine(target: URL) -> tuple[sa.Engine, bool]:
     """The engine, and whether the store keeps statements prepared on its connections."""
     if target.get_backend_name() != "sqlite":
@@ -122,6 +152,8 @@ class Database:
         engine: The SQLAlchemy engine.
         opened: The schema versions before and after opening (``0`` before when created).
         postgres: Whether the database is PostgreSQL.
+        snapshot_cache: ``snapshot_cache`` from the URL (``None``: not given).
+        trust_cache: ``trust_cache`` from the URL (``None``: not given).
         head: On PostgreSQL, where the position counter stood after this store's last append
             (the last position and its event's hash): a guess, checked by the next append
             (:mod:`disruption.store.sql.writes`), ``None`` before the first.
@@ -132,6 +164,7 @@ class Database:
             target = sqlalchemy_url(url)
         except ArgumentError:
             raise StoreError("not a database URL or path") from None
+        target, self.snapshot_cache, self.trust_cache = _cache_options(target)
         self.url = url if "://" not in url else make_url(url).render_as_string(hide_password=True)
         self._password = target.password
         file = _sqlite_file(target) if target.get_backend_name() == "sqlite" else None

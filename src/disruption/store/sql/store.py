@@ -82,8 +82,10 @@ class SqlStore(Reads, PrivateRecords):
             be neither written, read nor erased without the key store). The key store is
             closed with the store.
         snapshot_cache: How many cases the store keeps in memory as it last wrote or read
-            them, least recently used dropped first (0: none). A case whose stored snapshot
-            is the text kept is not parsed again; with ``trust_cache``, not read at all.
+            them, least recently used dropped first (0: none); ``None``: as the URL's
+            ``snapshot_cache=N`` says, else :data:`~disruption.store.sql.reads.RECENT`. A
+            case whose stored snapshot is the text kept is not parsed again; with
+            ``trust_cache``, not read at all.
         trust_cache: Let :meth:`snapshot_unless_applied` (what ``Engine.handle`` reads
             before each command) answer from the cases kept, without a read: on
             PostgreSQL one round trip fewer a command (about 1.3x the commands per second
@@ -96,12 +98,14 @@ class SqlStore(Reads, PrivateRecords):
             command *refused* on the kept case is refused on stale state. Use it only where
             this store object is the database's one writer. On SQLite a commit by any other
             connection drops every case kept (``PRAGMA data_version``); a sweep, an erasure,
-            an upgrade or a failed append through this store drops them too.
+            an upgrade or a failed append through this store drops them too. ``None``: as
+            the URL's ``trust_cache=true`` (or ``false``) says, else off.
 
     Raises:
         ValueError: When ``snapshot_cache`` is negative.
         StoreError: When the database cannot be reached, or there is no store and ``create``
-            is ``False``.
+            is ``False``; when the URL's ``snapshot_cache`` or ``trust_cache`` is not a
+            count, or not ``true`` or ``false``.
         SchemaError: When the database is not a disruption store, not a SQLite file, was
             written by a newer version of disruption, or by an older one and ``upgrade`` is
             ``False``; given ``keys`` while keys are still in the case store and ``upgrade``
@@ -118,16 +122,18 @@ class SqlStore(Reads, PrivateRecords):
         create: bool = True,
         upgrade: bool = False,
         keys: KeyStore | None = None,
-        snapshot_cache: int = RECENT,
-        trust_cache: bool = False,
+        snapshot_cache: int | None = None,
+        trust_cache: bool | None = None,
     ) -> None:
-        if snapshot_cache < 0:
+        if snapshot_cache is not None and snapshot_cache < 0:
             raise ValueError(f"snapshot_cache is never negative, not {snapshot_cache}")
         self._db = Database(url, create=create, upgrade=upgrade)
         self._recent: dict[str, tuple[str, Case]] = {}
         self._recent_lock = threading.Lock()
-        self._cache_size = snapshot_cache
-        self._trusted = trust_cache and snapshot_cache > 0
+        size = snapshot_cache if snapshot_cache is not None else self._db.snapshot_cache
+        trust = trust_cache if trust_cache is not None else self._db.trust_cache
+        self._cache_size = RECENT if size is None else size
+        self._trusted = bool(trust) and self._cache_size > 0
         self._seen: int | None = None
         self.url = self._db.url
         self._keys = keys
