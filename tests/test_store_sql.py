@@ -13,6 +13,7 @@ from collections.abc import Callable
 from contextlib import closing
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -29,7 +30,7 @@ from disruption.engine.ports import OverdueDeadline
 from disruption.exceptions import ConcurrencyError, SchemaError, StoreError
 from disruption.procedure.standard import STANDARD
 from disruption.store import MemoryStore, SqlStore, open_store
-from disruption.store.sql import reads, schema
+from disruption.store.sql import schema
 from tests.conftest import NO_POSTGRES, POSTGRES_URL, libpq, postgres
 from tests.store_contract import (
     SWEPT,
@@ -123,11 +124,8 @@ def test_a_store_reuses_the_case_it_wrote_only_while_its_row_holds_that_snapshot
             assert snapshot.case.child == "C-9"
 
 
-def test_a_store_keeps_a_bounded_number_of_cases_it_wrote(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(reads, "RECENT", 2)
-    with SqlStore(str(tmp_path / "cases.db")) as store:
+def test_a_store_keeps_a_bounded_number_of_cases_it_wrote(tmp_path: Path) -> None:
+    with SqlStore(str(tmp_path / "cases.db"), snapshot_cache=2) as store:
         run(store, [open_case(f"P-{n}", child=f"C-{n}") for n in range(1, 4)])
         assert list(store._recent) == ["P-2", "P-3"]  # the oldest written dropped
         for n in range(1, 4):  # each still loads, read or kept
@@ -452,6 +450,14 @@ def test_a_sweep_skips_rows_another_transaction_holds(postgres_url: str, held: s
         assert [e.case for e in found] == ["P-1"]
 
 
+def _commands_connection(store: SqlStore) -> psycopg.Connection[Any]:
+    """The psycopg connection a PostgreSQL store keeps for its commands' reads and appends."""
+    kept = store._db._kept
+    assert kept is not None
+    conn: psycopg.Connection[Any] = kept.driver_connection
+    return conn
+
+
 @pytest.mark.postgres
 @pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES)
 def test_postgres_keeps_the_fixed_statements_prepared_and_survives_losing_them(
@@ -459,20 +465,15 @@ def test_postgres_keeps_the_fixed_statements_prepared_and_survives_losing_them(
 ) -> None:
     with SqlStore(postgres_url) as store:
         run(store, journey("P-1", T0)[:2])
-        with store._db.engine.connect() as conn:
-            # The pool hands out the same connection: the statements prepared on it.
-            named = conn.exec_driver_sql(
-                "SELECT count(*) FROM pg_prepared_statements WHERE starts_with(name, 'disruption_')"
-            ).scalar_one()
-            assert named >= 3
-            statements = conn.exec_driver_sql(
-                "SELECT statement FROM pg_prepared_statements "
-                "WHERE starts_with(name, 'disruption_')"
-            ).scalars()
-            # The command's read (its id and its case's snapshot) is prepared as the writes are.
-            assert any("FROM commands WHERE id = $1), c.version" in s for s in statements)
-            conn.exec_driver_sql("DEALLOCATE ALL")  # as a pooler's DISCARD ALL would
-            conn.commit()
+        conn = _commands_connection(store)  # the statements prepared on it
+        found = conn.execute(
+            "SELECT statement FROM pg_prepared_statements WHERE starts_with(name, 'disruption_')"
+        ).fetchall()
+        assert len(found) >= 3
+        # The command's read (its id and its case's snapshot) is prepared as the writes are.
+        assert any("FROM commands WHERE id = $1), c.version" in s for (s,) in found)
+        conn.execute("DEALLOCATE ALL")  # as a pooler's DISCARD ALL would
+        conn.commit()
         # The command's first read meets the gap: run in full, and nothing prepared from then on.
         run(store, journey("P-1", T0)[2:3])
         run(store, journey("P-1", T0)[3:4])
@@ -487,18 +488,13 @@ def test_postgres_write_meeting_lost_statements_fails_once_then_sends_them_in_fu
 ) -> None:
     with SqlStore(postgres_url) as store:
         run(store, journey("P-1", T0)[:2])
-        pooled = store._db.engine.raw_connection()  # the pool's one connection: the store's
-        try:
-            prepared = pooled.info["disruption_prepared"]
-            writes = [n for sql, n in prepared.items() if sql and not sql.startswith("SELECT")]
-            assert writes
-            driver = pooled.driver_connection
-            assert driver is not None
-            for name in writes:  # the write's statements only: the read still finds its own
-                driver.execute(f"DEALLOCATE {name}")
-            driver.commit()
-        finally:
-            pooled.close()
+        prepared = store._db._kept.info["disruption_prepared"]
+        writes = [n for sql, n in prepared.items() if sql and not sql.startswith("SELECT")]
+        assert writes
+        driver = _commands_connection(store)
+        for name in writes:  # the write's statements only: the read still finds its own
+            driver.execute(f"DEALLOCATE {name}")
+        driver.commit()
         with pytest.raises(StoreError, match="does not exist"):
             run(store, journey("P-1", T0)[2:3])
         run(store, journey("P-1", T0)[2:3])  # sent in full from then on
@@ -516,15 +512,10 @@ def test_reads_and_rollbacks_on_a_connection_keep_its_prepared_statements(
     # and pool resets did): the store's connections do not let psycopg prepare any.
     with SqlStore(postgres_url) as store:
         run(store, journey("P-1", T0)[:2])
-        raw = store._db.engine.raw_connection()  # the pool's one connection: the store's
-        try:
-            psycopg_conn = raw.driver_connection
-            assert psycopg_conn is not None
-            for _ in range(8):  # more than psycopg's default threshold (5) for preparing
-                psycopg_conn.execute("SELECT id FROM cases WHERE id = %s", ("P-1",))
-            psycopg_conn.rollback()
-        finally:
-            raw.close()
+        psycopg_conn = _commands_connection(store)
+        for _ in range(8):  # more than psycopg's default threshold (5) for preparing
+            psycopg_conn.execute("SELECT id FROM cases WHERE id = %s", ("P-1",))
+        psycopg_conn.rollback()
         run(store, journey("P-1", T0)[2:3])  # the store's statements are still prepared
         assert [e.seq for e in store.events("P-1")] == [1, 2, 3]
 
@@ -550,9 +541,7 @@ def test_prepare_threshold_none_in_the_url_prepares_nothing(postgres_url: str) -
 def test_a_connection_lost_mid_command_fails_that_command_only(postgres_url: str) -> None:
     with SqlStore(postgres_url) as store:
         run(store, journey("P-1", T0)[:1])
-        pooled = store._db.engine.raw_connection()
-        pid = pooled.driver_connection.info.backend_pid  # type: ignore[union-attr]
-        pooled.close()  # back to the pool, to be lent to the next command
+        pid = _commands_connection(store).info.backend_pid  # to be lent to the next command
         with psycopg.connect(postgres_url, autocommit=True) as admin:
             admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
         with pytest.raises(StoreError):
@@ -603,4 +592,24 @@ def test_a_stale_append_after_another_store_moved_the_counter_writes_nothing(
         assert [s.position for s in store.read_after(0)] == [1, 2]
         run(store, [open_case("P-2")])  # the counter where the other store left it
         assert [s.position for s in store.read_after(0)] == [1, 2, 3]
+        assert store.verify().ok
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES)
+def test_commands_in_threads_take_the_kept_connection_or_the_pools(postgres_url: str) -> None:
+    with SqlStore(postgres_url) as store:
+        run(store, [open_case(f"P-{n}", child=f"C-{n}") for n in range(8)])
+        kept = store._db._kept
+        assert kept is not None
+
+        def work(n: int) -> None:
+            run(store, [raise_concern(f"P-{n}", T0)])
+            for _ in range(3):
+                assert store.snapshot(f"P-{n}") is not None
+
+        assert _in_threads(8, work) == []
+        assert store._db._kept is kept  # still kept, still valid
+        for n in range(8):
+            assert [e.seq for e in store.events(f"P-{n}")] == [1, 2]
         assert store.verify().ok

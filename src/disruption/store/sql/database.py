@@ -88,6 +88,36 @@ def _postgres_arguments(target: URL) -> tuple[URL, dict[str, Any], bool]:
     return target, arguments, prepare
 
 
+def _option(target: URL, name: str) -> str | None:
+    value = target.query.get(name)
+    return value if value is None or isinstance(value, str) else value[-1]
+
+
+def _cache_options(target: URL) -> tuple[URL, int | None, bool | None]:
+    """The URL without the store's cache options, and their values (``None``: not given).
+
+    ``snapshot_cache=N`` and ``trust_cache=true`` (or ``false``) in a store's URL, as
+    :class:`~disruption.store.sql.store.SqlStore` takes them; neither database would take
+    them as its own.
+
+    Raises:
+        StoreError: When a value is not a count, or not ``true`` or ``false``.
+    """
+    size, trust = _option(target, "snapshot_cache"), _option(target, "trust_cache")
+    if size is not None and not size.isdigit():
+        raise StoreError(f"snapshot_cache must be a count, not {size!r}")
+    if trust is not None and trust.lower() not in ("true", "false"):
+        raise StoreError(f"trust_cache must be true or false, not {trust!r}")
+    if size is None and trust is None:
+        return target, None, None
+    target = target.difference_update_query(["snapshot_cache", "trust_cache"])
+    return (
+        target,
+        None if size is None else int(size),
+        None if trust is None else trust.lower() == "true",
+    )
+
+
 def _create_engine(target: URL) -> tuple[sa.Engine, bool]:
     """The engine, and whether the store keeps statements prepared on its connections."""
     if target.get_backend_name() != "sqlite":
@@ -122,6 +152,8 @@ class Database:
         engine: The SQLAlchemy engine.
         opened: The schema versions before and after opening (``0`` before when created).
         postgres: Whether the database is PostgreSQL.
+        snapshot_cache: ``snapshot_cache`` from the URL (``None``: not given).
+        trust_cache: ``trust_cache`` from the URL (``None``: not given).
         head: On PostgreSQL, where the position counter stood after this store's last append
             (the last position and its event's hash): a guess, checked by the next append
             (:mod:`disruption.store.sql.writes`), ``None`` before the first.
@@ -132,6 +164,7 @@ class Database:
             target = sqlalchemy_url(url)
         except ArgumentError:
             raise StoreError("not a database URL or path") from None
+        target, self.snapshot_cache, self.trust_cache = _cache_options(target)
         self.url = url if "://" not in url else make_url(url).render_as_string(hide_password=True)
         self._password = target.password
         file = _sqlite_file(target) if target.get_backend_name() == "sqlite" else None
@@ -151,6 +184,8 @@ class Database:
         self._pinned: Any = None
         self._pinned_driver: Any = None
         self._pinned_lock = threading.Lock()
+        self._kept: Any = None
+        self._kept_lock = threading.Lock()
         try:
             self.opened = self._open(create, upgrade)
         except BaseException:
@@ -317,11 +352,8 @@ class Database:
         """
         try:
             if self.postgres:
-                pooled = self.engine.raw_connection()
-                try:
+                with self._server_connection() as pooled:
                     return self._run(pooled, write, args, kwargs)
-                finally:
-                    pooled.close()
             with self._pinned_lock:
                 return self._run(
                     self._pin() if self._pinned is None else self._pinned, write, args, kwargs
@@ -350,14 +382,23 @@ class Database:
         return open_tx(pooled.driver_connection, True, prepared=prepared)
 
     def driver_row(self, what: str, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
-        """Read one row through the driver itself, in autocommit: one statement, one round trip.
+        """The first row of :meth:`driver_rows`, or ``None``.
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        rows = self.driver_rows(what, sql, params)
+        return rows[0] if rows else None
+
+    def driver_rows(self, what: str, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """Read through the driver itself, in autocommit: one statement, one round trip.
 
         One statement reads a consistent state. This skips SQLAlchemy's transaction around
         a read (on PostgreSQL a ``BEGIN`` and a ``ROLLBACK`` beside the query), which cost more
         than the read itself on the hot path of every command. On SQLite it runs on the
         store's own connection, on PostgreSQL on a pooled one, switched to autocommit for the
         statement and back, and prepared there after its first use
-        (:func:`~disruption.store.sql.postgres_tx.read_row`).
+        (:func:`~disruption.store.sql.postgres_tx.read_rows`).
 
         Args:
             what: What is done, for errors ("read a case").
@@ -365,38 +406,84 @@ class Database:
             params: Its parameters.
 
         Returns:
-            The first row, or ``None``.
+            The rows.
 
         Raises:
             StoreError: When the database fails.
         """
-        row: tuple[Any, ...] | None
+        rows: list[tuple[Any, ...]]
         try:
             if not self.postgres:
                 with self._pinned_lock:
                     if self._pinned is None:
                         self._pin()
-                    row = self._pinned_driver.execute(sql, params).fetchone()
-                return row
-            from disruption.store.sql.postgres_tx import read_row
+                    rows = self._pinned_driver.execute(sql, params).fetchall()
+                return rows
+            from disruption.store.sql.postgres_tx import read_rows
 
-            pooled = self.engine.raw_connection()
-            try:
-                driver: Any = pooled.driver_connection
-                driver.autocommit = True
-                prepared = pooled.info.setdefault(_PREPARED, {}) if self._prepare else None
+            with self._server_connection() as pooled:
                 try:
-                    row = read_row(driver, sql, params, prepared)
-                finally:
-                    driver.autocommit = False
-            except BaseException:
-                pooled.invalidate()
-                raise
-            finally:
-                pooled.close()
-            return row
+                    driver: Any = pooled.driver_connection
+                    driver.autocommit = True
+                    prepared = pooled.info.setdefault(_PREPARED, {}) if self._prepare else None
+                    try:
+                        rows = read_rows(driver, sql, params, prepared)
+                    finally:
+                        driver.autocommit = False
+                except BaseException:
+                    pooled.invalidate()
+                    raise
+            return rows
         except self._errors as err:
             raise self._failure(what, err) from err
+
+    @contextmanager
+    def _server_connection(self) -> Iterator[Any]:
+        """On PostgreSQL, a pooled connection for a command's read or append.
+
+        The one the store keeps checked out when no other thread holds it (checking a
+        connection out of the pool and back cost about 20 us of CPU, twice a command), else
+        one from the pool. A kept connection found invalidated after its use (broken, see
+        :meth:`run`) is let go, and the next use checks out another.
+        """
+        if not self._kept_lock.acquire(blocking=False):
+            pooled = self.engine.raw_connection()
+            try:
+                yield pooled
+            finally:
+                pooled.close()
+            return
+        try:
+            if self._kept is None:
+                self._kept = self.engine.raw_connection()
+            kept = self._kept
+            try:
+                yield kept
+            finally:
+                if not kept.is_valid:
+                    self._kept = None
+                    kept.close()
+        finally:
+            self._kept_lock.release()
+
+    def data_version(self) -> int:
+        """On SQLite, the store's connection's ``PRAGMA data_version``.
+
+        It changes when any other connection (of this process or another) commits to the
+        database, never for the connection's own commits: the store's appends. Read from the
+        connection's memory, no file is read.
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        try:
+            with self._pinned_lock:
+                if self._pinned is None:
+                    self._pin()
+                version: int = self._pinned_driver.execute("PRAGMA data_version").fetchone()[0]
+            return version
+        except self._errors as err:
+            raise self._failure("read the data version", err) from err
 
     def _pin(self) -> Any:
         """On SQLite, check out the connection kept for the store's writes (under the lock)."""
@@ -470,4 +557,8 @@ class Database:
             pinned, self._pinned, self._pinned_driver = self._pinned, None, None
         if pinned is not None:
             pinned.close()
+        with self._kept_lock:
+            kept, self._kept = self._kept, None
+        if kept is not None:
+            kept.close()
         self.engine.dispose()

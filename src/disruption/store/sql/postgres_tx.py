@@ -30,7 +30,7 @@ import psycopg
 
 from disruption.store.sql.driver import COPY_FROM, Result, Tx, insert_sql
 
-__all__ = ["PostgresTx", "read_row"]
+__all__ = ["PostgresTx", "read_rows"]
 
 _OFF: Final = "off"
 """Marks, under the key ``""``, a connection whose statements are no longer prepared."""
@@ -57,13 +57,13 @@ def _copy_sql(table: str, columns: tuple[str, ...]) -> str:
     return f"COPY {table} ({names}) FROM STDIN"
 
 
-def read_row(
+def read_rows(
     raw: psycopg.Connection[Any],
     statement: str,
     params: Sequence[Any],
     prepared: dict[str, str] | None,
-) -> tuple[Any, ...] | None:
-    """The first row of one read, on a connection in autocommit, prepared after its first use.
+) -> list[tuple[Any, ...]]:
+    """The rows of one read, on a connection in autocommit, prepared after its first use.
 
     The reads of every command (the command id and the case's snapshot) cost more to plan
     than to run: after it first runs on a connection, the statement is prepared there and
@@ -78,7 +78,7 @@ def read_row(
         prepared: The statements prepared on this connection; ``None`` prepares nothing.
 
     Returns:
-        The first row, or ``None``.
+        The rows.
     """
     usable = prepared is not None and prepared.get("") != _OFF
     cursor = psycopg.ClientCursor(raw)
@@ -86,13 +86,13 @@ def read_row(
     if name is not None:
         marks = ", ".join(["%s"] * len(params))
         try:
-            return cursor.execute(f"EXECUTE {name}({marks})", params).fetchone()
+            return cursor.execute(f"EXECUTE {name}({marks})", params).fetchall()
         except psycopg.errors.InvalidSqlStatementName:
             assert prepared is not None
             prepared.clear()
             prepared[""] = _OFF
             usable = False
-    row = cursor.execute(_rendered(statement), params).fetchone()
+    rows = cursor.execute(_rendered(statement), params).fetchall()
     if usable and prepared is not None:
         name = _name(statement)
         try:
@@ -101,7 +101,7 @@ def read_row(
             prepared[""] = _OFF
         else:
             prepared[statement] = name
-    return row
+    return rows
 
 
 class PostgresTx(Tx):

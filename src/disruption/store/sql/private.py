@@ -33,6 +33,11 @@ class PrivateRecords:
 
     _db: Database
     _keys: KeyStore | None
+
+    def _forget(self, case: str | None = None) -> None:
+        """See :meth:`disruption.store.sql.reads.Reads._forget`."""
+        raise NotImplementedError  # pragma: no cover - the store's is Reads'
+
     _moved: bool
     """Whether the store's keys were moved to a key store (``keys`` in ``disruption_meta``)."""
 
@@ -211,6 +216,7 @@ class PrivateRecords:
             StoreError: When the database fails.
         """
         texts, held = schema.personal_texts, schema.child_keys
+        self._forget()  # nothing kept holds text, but nothing kept outlives an erasure either
         if self._keys is not None:
             self._keys.erase(child)  # first: once the key is gone, the text is unreadable
         else:

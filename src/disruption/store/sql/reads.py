@@ -50,8 +50,11 @@ _APPLIED_OR_SNAPSHOT = (
 """Whether a command id was applied, and its case's snapshot row, in one statement (one row,
 the case's columns ``NULL`` when there is no such case): what every command with an id asks
 first."""
+_CHILDS_CASES: Final = "SELECT id FROM cases WHERE child = ?"
+_CARERS_CASES: Final = "SELECT id FROM cases WHERE carer = ?"
 RECENT: Final = 1024
-"""How many cases a store keeps with the snapshot text it last wrote for them."""
+"""How many cases a store keeps, by default, with the snapshot text it last wrote or read for
+them (``SqlStore(snapshot_cache=...)``)."""
 
 
 class Reads:
@@ -59,22 +62,61 @@ class Reads:
 
     _db: Database
     _recent: dict[str, tuple[str, Case]]
-    """The cases this store wrote last, by reference, each with the snapshot text written."""
+    """The cases this store wrote or read last, by reference, each with its snapshot text,
+    least recently used first."""
 
     _recent_lock: threading.Lock
+    _cache_size: int
+    """The most cases kept in :attr:`_recent` (0: none)."""
+    _trusted: bool
+    """Whether :meth:`snapshot_unless_applied` answers from :attr:`_recent` without a read."""
+    _seen: int | None
+    """On SQLite, the ``data_version`` of the store's connection when it was last asked."""
 
     def _remember(self, case: Case, text: str) -> None:
-        """Keep a case this store has just written, with its snapshot text.
+        """Keep a case this store has just written or read, with its snapshot text.
 
         Under a lock: threads sharing the store must never see the oldest case dropped by
         two of them at once (an iteration over a changing dict fails).
         """
+        if not self._cache_size:
+            return
         recent = self._recent
         with self._recent_lock:
             recent.pop(case.id, None)
             recent[case.id] = (text, case)
-            if len(recent) > RECENT:
+            if len(recent) > self._cache_size:
                 del recent[next(iter(recent))]
+
+    def _forget(self, case: str | None = None) -> None:
+        """Drop a case from :attr:`_recent` (``None``: every case), so that it is read again."""
+        with self._recent_lock:
+            if case is None:
+                self._recent.clear()
+            else:
+                self._recent.pop(case, None)
+
+    def _kept(self, case: str) -> Case | None:
+        """The case as this store last wrote or read it, when that is known to be current.
+
+        Only in a store opened with ``trust_cache=True``. On SQLite the store's connection
+        tells whether any other connection (another store, process, or this store's own
+        writes apart from its appends: a sweep, an erasure) committed since it was last asked
+        (``PRAGMA data_version``, read in memory): when one did, every case kept is dropped.
+        On PostgreSQL nothing tells without a round trip: an append on a case changed
+        meanwhile is refused by its version and decided again on a fresh read.
+        """
+        if not self._trusted:
+            return None
+        if not self._db.postgres:
+            version = self._db.data_version()
+            if version != self._seen:
+                with self._recent_lock:
+                    self._recent.clear()
+                    self._seen = version
+                return None
+        kept = self._recent.get(case)
+        return None if kept is None else kept[1]
 
     def _from_snapshot(self, case: str, text: str | None, procedure: ProcedureRef) -> Case | None:
         """:func:`case_from_snapshot`, or the case itself when it is the one this store wrote.
@@ -132,7 +174,9 @@ class Reads:
         """Return :class:`Applied` when ``command_id`` is stored, else the case's snapshot.
 
         One statement answers both (one round trip to a server, a consistent read): on the
-        hot path a command costs this and its append.
+        hot path a command costs this and its append. A store opened with
+        ``trust_cache=True`` answers a case it keeps without reading, and without looking
+        the command id up (see :class:`~disruption.store.sql.store.SqlStore`).
 
         Args:
             case: The case reference.
@@ -145,6 +189,9 @@ class Reads:
             StoreError: When the database cannot be read.
             SchemaError: When an event was written by a newer version of disruption.
         """
+        kept = self._kept(case)
+        if kept is not None:
+            return Snapshot(kept)
         if command_id is None:
             return self.snapshot(case)
         row = self._db.driver_row("read a case", _APPLIED_OR_SNAPSHOT, (command_id, case))
@@ -160,6 +207,7 @@ class Reads:
         version, name, procedure_version, text = row
         found = self._from_snapshot(case, text, ProcedureRef(name, procedure_version))
         if found is not None and found.version == version:
+            self._remember(found, text)
             return Snapshot(found)
         # Behind its events (a sweep ran) or not to be trusted: the row again and the events
         # after it, in one read transaction.
@@ -284,7 +332,7 @@ class Reads:
         Raises:
             StoreError: When the database cannot be read.
         """
-        return self._case_ids_where(schema.cases.c.child, child, "list a child's cases")
+        return self._case_ids_where(_CHILDS_CASES, child, "list a child's cases")
 
     def case_ids_of_carer(self, carer: str) -> Sequence[str]:
         """Return the references of the cases whose placement has this carer, sorted.
@@ -292,13 +340,16 @@ class Reads:
         Raises:
             StoreError: When the database cannot be read.
         """
-        return self._case_ids_where(schema.cases.c.carer, carer, "list a carer's cases")
+        return self._case_ids_where(_CARERS_CASES, carer, "list a carer's cases")
 
-    def _case_ids_where(self, column: sa.Column[str], value: str, doing: str) -> Sequence[str]:
-        """The references of the cases whose ``column`` (an indexed one) is ``value``, sorted."""
-        query = sa.select(schema.cases.c.id).where(column == value)
-        with self._db.reading(doing) as conn:
-            return tuple(sorted(conn.execute(query).scalars()))
+    def _case_ids_where(self, query: str, value: str, doing: str) -> Sequence[str]:
+        """The references of the cases ``query`` (by an indexed column) finds, sorted.
+
+        One statement on the driver (as a command's read): asked by every command that
+        reads the placement history (``end_placement``), where SQLAlchemy's transaction
+        around it cost two more round trips to a server.
+        """
+        return tuple(sorted(row[0] for row in self._db.driver_rows(doing, query, (value,))))
 
     def overdue(self, on: date) -> Sequence[OverdueDeadline]:
         """Return every open deadline due before ``on``, by due date, case and deadline id.
