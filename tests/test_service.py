@@ -32,13 +32,16 @@ from typer.testing import CliRunner
 
 from disruption import logs
 from disruption.cli import app as cli
+from disruption.domain.clock import FixedClock
 from disruption.domain.commands import Command
+from disruption.engine.engine import Engine
 from disruption.exceptions import ServiceConfigError
 from disruption.service import Settings, create_app
 from disruption.service.api import AtVersion
 from disruption.service.run import SETTINGS_ENV, from_environment
 from disruption.service.settings import is_loopback
 from disruption.service.tokens import UrlKeys
+from disruption.store import SqlStore
 from tests.conftest import postgres
 from tests.scripts import ROOT, load_script
 from tests.servers import running
@@ -369,6 +372,20 @@ def test_if_match_holds_when_another_writer_gets_in_between_read_and_write(
     assert (body["expected"], body["actual"]) == (1, 2)
     history = client.get("/cases/P-1", headers=bearer(client)).json()["history"]
     assert [e["actor"]["id"] for e in history] == ["sw-17", "sw-9"]  # the other write only
+
+
+def test_if_match_is_judged_on_the_case_as_stored_when_another_process_moved_it(
+    client: TestClient, db: str
+) -> None:
+    """The service's store keeps P-1 at version 1 in memory; another process's store moves
+    it to 2 (concern raised): ``If-Match: "2"`` is judged on the case as stored, not refused
+    with 412 on the version kept."""
+    post(client, "P-1", opening())
+    other = {**concern(), "case": "P-1", "actor": {"id": "sw-9", "role": "social_worker"}}
+    with SqlStore(db) as elsewhere:
+        Engine(elsewhere, clock=FixedClock(NOW)).handle(Command.from_json(other))
+    again = post(client, "P-1", concern(5), headers={"If-Match": '"2"'})
+    assert problem(again, 409, "CommandNotAllowed")["state"] == "concern_raised"
 
 
 def test_a_body_over_the_limit_is_413(tmp_path: Path) -> None:

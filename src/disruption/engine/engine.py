@@ -280,10 +280,19 @@ class Engine:
         """
         conflict: ConcurrencyError | None = None
         store = self.store
-        for _ in range(self.retries + 1):
+        # A refusal on a case the store answered from memory (Snapshot.cached) stands only
+        # if the case as stored refuses it too: then it is decided again on a fresh read.
+        reread = False
+        tries = 0
+        while tries <= self.retries:
             # One read: whether the id is stored, else the case (two round trips a command,
-            # with the append, on a server).
-            found = store.snapshot_unless_applied(command.case, command.id)
+            # with the append, on a server); none when the store answers from memory.
+            fresh, reread = reread, False
+            found = (
+                store.snapshot(command.case)
+                if fresh
+                else store.snapshot_unless_applied(command.case, command.id)
+            )
             if type(found) is Snapshot and not found.after and found.case is not None:
                 case: Case | None = found.case  # the common read: a snapshot to trust as is
                 assert case is not None
@@ -317,6 +326,11 @@ class Engine:
                 earlier = earlier_outcome(self.store, command, self._records)
                 if earlier is not None:
                     return earlier
+                if not fresh and type(found) is Snapshot and found.cached:
+                    # Decided on the case as this store last wrote it, which another
+                    # process may have changed since: decided again on the stored case.
+                    reread = True
+                    continue
                 refuse(self.store, self.clock, command, err, conflict)
             try:
                 self.store.append(
@@ -327,6 +341,7 @@ class Engine:
                 )
             except ConcurrencyError as err:  # DuplicateCommand too: answered at the top
                 conflict = err
+                tries += 1
                 logger.info("command.retried", case=command.case, command=command.name)
                 continue
             log_applied(case, decision.case, command)

@@ -154,10 +154,16 @@ class Snapshot:
         case: The case as of its ``version``, or ``None`` when it must be rebuilt.
         after: The events stored after ``case.version`` (after a sweep, say), oldest first;
             all of the case's events when ``case`` is ``None``.
+        cached: ``True`` when a store answered :meth:`SnapshotStore.snapshot_unless_applied`
+            from the cases it keeps in memory, without a read: current unless another
+            process changed the case since. The engine's append is refused by the case's
+            version if so, and a command refused on such a case is decided again on a
+            fresh read (:meth:`SnapshotStore.snapshot`) before the refusal stands.
     """
 
     case: Case | None
     after: tuple[Event, ...] = ()
+    cached: bool = False
 
 
 @attrs.frozen
@@ -288,7 +294,10 @@ class SnapshotStore(Protocol):
 
         Returns:
             :class:`Applied` when ``command_id`` is stored (for whatever case); otherwise as
-            :meth:`snapshot`.
+            :meth:`snapshot`. A store that keeps cases in memory may answer a case it keeps
+            without reading (and without looking the id up), marked ``cached=True``: the
+            append's version check and the command id's uniqueness still hold, and the
+            engine checks a refusal on it against :meth:`snapshot`.
         """
         ...
 

@@ -191,7 +191,7 @@ class Reads:
         """
         kept = self._kept(case)
         if kept is not None:
-            return Snapshot(kept)
+            return Snapshot(kept, cached=True)
         if command_id is None:
             return self.snapshot(case)
         row = self._db.driver_row("read a case", _APPLIED_OR_SNAPSHOT, (command_id, case))

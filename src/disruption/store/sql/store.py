@@ -87,19 +87,18 @@ class SqlStore(Reads, PrivateRecords):
             case whose stored snapshot is the text kept is not parsed again; with
             ``trust_cache``, not read at all.
         trust_cache: Let :meth:`snapshot_unless_applied` (what ``Engine.handle`` reads
-            before each command) answer from the cases kept, without a read: on
-            PostgreSQL one round trip fewer a command (about 1.3x the commands per second
-            measured), on SQLite no gain measured. Off by default, because such an answer
-            is not :class:`~disruption.engine.ports.Applied` for a command id stored
-            already (its append is then refused as a duplicate, which the engine answers
-            with the earlier outcome), and because on PostgreSQL nothing tells the store,
-            without a read, that another store object changed a case it keeps: an append on
-            it is refused by the case's version and decided again on a fresh read, but a
-            command *refused* on the kept case is refused on stale state. Use it only where
-            this store object is the database's one writer. On SQLite a commit by any other
-            connection drops every case kept (``PRAGMA data_version``); a sweep, an erasure,
-            an upgrade or a failed append through this store drops them too. ``None``: as
-            the URL's ``trust_cache=true`` (or ``false``) says, else off.
+            before each command) answer from the cases kept, without a read, marked
+            ``Snapshot.cached``: on PostgreSQL one round trip fewer a command (about 1.3x
+            the commands per second measured), on SQLite no gain measured. On by default;
+            ``False`` reads every time. Safe with other writers: an append on a case
+            another store object or process changed meanwhile is refused by the case's
+            version (and decided again on a fresh read), a command id stored already is
+            refused by the append (and answered with the earlier outcome), and a command
+            refused on a kept case is decided again on the case as stored before the
+            refusal stands (``Engine.handle``). On SQLite a commit by any other connection
+            drops every case kept (``PRAGMA data_version``); a sweep, an erasure, an
+            upgrade or a failed append through this store drops them too. ``None``: as the
+            URL's ``trust_cache=true`` (or ``false``) says, else on.
 
     Raises:
         ValueError: When ``snapshot_cache`` is negative.
@@ -132,6 +131,8 @@ class SqlStore(Reads, PrivateRecords):
         self._recent_lock = threading.Lock()
         size = snapshot_cache if snapshot_cache is not None else self._db.snapshot_cache
         trust = trust_cache if trust_cache is not None else self._db.trust_cache
+        if trust is None:
+            trust = True
         self._cache_size = RECENT if size is None else size
         self._trusted = bool(trust) and self._cache_size > 0
         self._seen: int | None = None
