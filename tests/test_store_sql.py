@@ -463,7 +463,7 @@ def _commands_connection(store: SqlStore) -> psycopg.Connection[Any]:
 def test_postgres_keeps_the_fixed_statements_prepared_and_survives_losing_them(
     postgres_url: str,
 ) -> None:
-    with SqlStore(postgres_url) as store:
+    with SqlStore(postgres_url, trust_cache=False) as store:  # every command reads
         run(store, journey("P-1", T0)[:2])
         conn = _commands_connection(store)  # the statements prepared on it
         found = conn.execute(

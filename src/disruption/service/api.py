@@ -122,6 +122,8 @@ class AtVersion:
         if isinstance(found, Applied) or _version_of(found) == self._expected:
             return found
         if isinstance(found, Snapshot) and found.cached:  # as kept in memory: read it
+            if command_id is not None and self._store.events_of_command(command_id):
+                return Applied(command_id)
             found = self._store.snapshot(case)
             if _version_of(found) == self._expected:
                 return found
