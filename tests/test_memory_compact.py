@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 from types import MappingProxyType
+from zoneinfo import ZoneInfo
 
 import attrs
 from hypothesis import given, settings

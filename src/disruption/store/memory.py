@@ -317,6 +317,24 @@ def _unframed(blob: bytes) -> list[Record]:
     return records
 
 
+def _index(index: dict[str, str | list[str]], key: str, case: str) -> None:
+    """Add a case to an index: the reference alone for a key's first, a list from its second."""
+    found = index.get(key)
+    if found is None:
+        index[key] = case
+    elif type(found) is list:
+        found.append(case)
+    else:
+        index[key] = [found, case]  # type: ignore[list-item]
+
+
+def _indexed(index: dict[str, str | list[str]], key: str) -> list[str]:
+    found = index.get(key)
+    if found is None:
+        return []
+    return [found] if type(found) is str else sorted(found)
+
+
 def _at_least_one(name: str, value: int) -> None:
     if value < 1:
         raise ValueError(f"{name} must be at least 1, not {value}")
@@ -350,10 +368,11 @@ class MemoryStore:
         """Every event's case in position order: an event's position is its index plus one."""
         self._indexes = array("L")
         """Every event's index in its case, in position order (beside ``_log``)."""
-        self._of_child: dict[str, list[str]] = {}
+        self._of_child: dict[str, str | list[str]] = {}
         """Each child's case references, in the order added (a case's child never changes):
-        ``case_ids_of`` without a scan of every case (an ending reads the child's history)."""
-        self._of_carer: dict[str, list[str]] = {}
+        ``case_ids_of`` without a scan of every case (an ending reads the child's history).
+        A child of one case keeps the reference alone, a list from the second case on."""
+        self._of_carer: dict[str, str | list[str]] = {}
         """Each carer's case references (a placement's carer never changes): for a rule that
         counts the carer's endings (``case_ids_of_carer``)."""
         self._consumers: dict[str, int] = {}
@@ -476,9 +495,9 @@ class MemoryStore:
                     by_command.setdefault(e.command_id, [case_id]).append(index)
             self._commands.update((cid, tuple(where)) for cid, where in by_command.items())
         if first == 0:  # a new case: indexed by its child and its carer
-            self._of_child.setdefault(case.child, []).append(case_id)
+            _index(self._of_child, case.child, case_id)
             if case.placement.carer is not None:
-                self._of_carer.setdefault(case.placement.carer, []).append(case_id)
+                _index(self._of_carer, case.placement.carer, case_id)
         self._keep(case_id, records, first)
         self._cases[case_id] = case
         if self._after:
@@ -518,11 +537,11 @@ class MemoryStore:
 
     def case_ids_of(self, child: str) -> Sequence[str]:
         """Return the references of a child's cases, sorted."""
-        return sorted(self._of_child.get(child, ()))
+        return _indexed(self._of_child, child)
 
     def case_ids_of_carer(self, carer: str) -> Sequence[str]:
         """Return the references of the cases whose placement has this carer, sorted."""
-        return sorted(self._of_carer.get(carer, ()))
+        return _indexed(self._of_carer, carer)
 
     def overdue(self, on: date) -> Sequence[OverdueDeadline]:
         """Return every open deadline due before ``on``."""

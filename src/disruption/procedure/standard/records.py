@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from disruption.domain.chain import appended
 from disruption.domain.clock import london_date, shared_date
@@ -53,6 +53,27 @@ _decision = member_reader(MeetingDecision)
 _sibling = member_reader(SiblingDecision)
 
 
+_SHARED: dict[Any, Any] = {}
+"""Small immutable values many cases hold alike (a chair, the kinds of support offered, a
+meeting's attendees or factors), one object for all: a bounded memo, not per case."""
+_SHARED_LIMIT = 4096
+
+T = TypeVar("T")
+
+
+def _shared(value: T) -> T:
+    """One object for equal values (``value`` is immutable and hashable)."""
+    try:
+        found = _SHARED.get(value)
+    except TypeError:  # not hashable after all: as it is
+        return value
+    if found is None:
+        if len(_SHARED) < _SHARED_LIMIT:
+            _SHARED[value] = value
+        return value
+    return found  # type: ignore[no-any-return]
+
+
 def _day(value: Any) -> date:
     return shared_date(date.fromisoformat(value))
 
@@ -62,7 +83,7 @@ def _date(value: Any) -> date | None:
 
 
 def _actor(value: Any) -> Actor | None:
-    return None if value is None else Actor(value["id"], to_role(value["role"]))
+    return None if value is None else _shared(Actor(value["id"], to_role(value["role"])))
 
 
 def concern_raised(case: Case, event: Event) -> dict[str, Any]:
@@ -78,7 +99,7 @@ def concern_raised(case: Case, event: Event) -> dict[str, Any]:
 def support_offered(case: Case, event: Event) -> dict[str, Any]:
     """Set the support offer."""
     offer = SupportOffer(
-        tuple([_support(s) for s in event.data["support"]]),
+        _shared(tuple([_support(s) for s in event.data["support"]])),
         london_date(event.at),
         _date(event.data.get("review_by")),
     )
@@ -89,7 +110,7 @@ def meeting_convened(case: Case, event: Event) -> dict[str, Any]:
     """Add the convened meeting."""
     chair = _actor(event.data["chair"])
     assert chair is not None
-    invited = tuple(to_role(r) for r in event.data.get("invited") or ())
+    invited = _shared(tuple(to_role(r) for r in event.data.get("invited") or ()))
     meeting = Meeting(_day(event.data["date"]), chair, invited=invited)
     return {"meetings": (*case.meetings, meeting)}
 
@@ -103,10 +124,10 @@ def meeting_recorded(case: Case, event: Event) -> dict[str, Any]:
         convened.chair,
         _day(data["held_on"]),
         _decision(data["decision"]),
-        tuple(data["factors"]),
+        _shared(tuple(data["factors"])),
         data.get("child_views") is not None,
         convened.invited,
-        tuple(to_role(r) for r in data["attendees"]),
+        _shared(tuple(to_role(r) for r in data["attendees"])),
         _views(data),
     )
     return {"meetings": (*case.meetings[:-1], held)}
@@ -230,11 +251,12 @@ def _concern_raised(case: Case, p: RaiseConcern, event: Event) -> dict[str, Any]
 
 
 def _support_offered(case: Case, p: OfferSupport, event: Event) -> dict[str, Any]:
-    return {"support": SupportOffer(p.support, london_date(event.at), p.review_by)}
+    return {"support": SupportOffer(_shared(p.support), london_date(event.at), p.review_by)}
 
 
 def _meeting_convened(case: Case, p: ConveneMeeting, event: Event) -> dict[str, Any]:
-    return {"meetings": (*case.meetings, Meeting(p.date, p.chair, invited=tuple(p.invited)))}
+    meeting = Meeting(p.date, _shared(p.chair), invited=_shared(tuple(p.invited)))
+    return {"meetings": (*case.meetings, meeting)}
 
 
 def _meeting_recorded(case: Case, p: RecordMeeting, event: Event) -> dict[str, Any]:
@@ -244,10 +266,10 @@ def _meeting_recorded(case: Case, p: RecordMeeting, event: Event) -> dict[str, A
         convened.chair,
         p.held_on,
         p.decision,
-        tuple(p.factors),
+        _shared(tuple(p.factors)),
         p.child_views is not None,
         convened.invited,
-        tuple(p.attendees),
+        _shared(tuple(p.attendees)),
         True
         if p.carer_views is not None
         else (False if p.carer_views_not_obtained is not None else None),
