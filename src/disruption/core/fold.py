@@ -62,10 +62,10 @@ _ONES: dict[str, tuple[str]] = {}
 
 
 def _one(actor_id: str) -> tuple[str]:
-    found = _ONES.get(actor_id)
+    found = _ONES.get(actor_id) if type(actor_id) is str else None
     if found is None:
         found = (actor_id,)
-        if len(_ONES) < _REFS_LIMIT * 16:
+        if len(_ONES) < _REFS_LIMIT * 16 and type(actor_id) is str:
             _ONES[actor_id] = found
     return found
 

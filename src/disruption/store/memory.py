@@ -78,6 +78,8 @@ class _Codec:
         self.zones: dict[int, int] = {}
         """``id`` of a time zone object to its number (the object kept in ``zone_list``)."""
         self.zone_list: list[Any] = []
+        self.steps: dict[tuple[str, str, str | None, str], bytes] = {}
+        """Each (type, command, from, to) seen, its numbers packed for a record's head."""
 
     def code(self, value: Any) -> Any:
         """The number of a recurring value (a string, or an actor's ``(id, role)``)."""
@@ -90,6 +92,16 @@ class _Codec:
         self.values.append(value)
         self.actors.append(None)
         return number
+
+    def step(self, step: tuple[str, str, str | None, str]) -> bytes:
+        """The numbers of an event's type, command, from and to states, packed (once)."""
+        kind, command, from_, to = step
+        code = self.code
+        packed = _STEP.pack(code(kind), code(command), _NONE if from_ is None else code(from_),
+                            code(to))  # fmt: skip
+        if len(self.steps) < _LIMIT:
+            self.steps[step] = packed
+        return packed
 
     def zone(self, tz: Any) -> int:
         """The number of a time zone object (``None`` too), numbered when first seen."""
@@ -174,6 +186,9 @@ _HEAD = struct.Struct("<IHHHHHHHH")
 (``_NONE`` for none) and actor, its two instants' zones (``_NONE`` for ``recorded_at``: the
 same as ``at``) and schema version."""
 _NONE = 0xFFFF
+_SEQ = struct.Struct("<I")
+_STEP = struct.Struct("<HHHH")
+_TAIL = struct.Struct("<HHHH")
 
 
 def _compact(event: Event, codec: _Codec) -> Record:
@@ -221,20 +236,13 @@ def _compact(event: Event, codec: _Codec) -> Record:
             stamp, recorded_zone = _instant(recorded_at, codec)
             stamps.append(stamp)
         stamps.append(marshal.dumps((_packed(event.data, codec), changes, event.command_id)))
-        head = _HEAD.pack(
-            event.seq,
-            get(event.type) or code(event.type),
-            get(event.command) or code(event.command),
-            _NONE if from_ is None else get(from_) or code(from_),
-            get(event.to_state) or code(event.to_state),
-            get(who) or code(who),
-            at_zone * 2 + at.fold,
-            recorded_zone,
-            event.schema_version,
-        )
+        step = (event.type, event.command, from_, event.to_state)
+        head = codec.steps.get(step) or codec.step(step)
+        tail = _TAIL.pack(get(who) or code(who), at_zone * 2 + at.fold, recorded_zone,
+                          event.schema_version)  # fmt: skip
     except (ValueError, TypeError, struct.error, _Unkept):  # not plain JSON, or not numbered
         return event
-    return head + b"".join(stamps)
+    return b"".join((_SEQ.pack(event.seq), head, tail, *stamps))
 
 
 def _event(record: Record, codec: _Codec, case: str) -> Event:
@@ -283,6 +291,10 @@ _SMALL = 4096
 """The most bytes a case's events are kept in as one ``bytes`` (see :func:`_framed`)."""
 
 
+_TWO = struct.Struct("<H")
+_TWO_TWO = struct.Struct("<HH")
+
+
 def _framed(blob: bytes | None, count: int, records: list[Record]) -> bytes | None:
     """A case's events as one ``bytes``: ``blob`` (its ``count`` events) and ``records``.
 
@@ -290,7 +302,19 @@ def _framed(blob: bytes | None, count: int, records: list[Record]) -> bytes | No
     no longer fit :data:`_SMALL` (or a record is not ``bytes``): appending copies at most
     that many bytes, so a step costs the same on a case with a long history.
     """
-    parts: list[Any] = [(count + len(records)).to_bytes(2, "little")]
+    total = count + len(records)
+    if len(records) == 1:  # one command's one event: the common step
+        record = records[0]
+        if type(record) is not bytes:
+            return None
+        size = len(record)
+        kept = 2 if blob is None else len(blob)
+        if kept + 2 + size > _SMALL:
+            return None
+        if blob is None:
+            return b"".join((_TWO_TWO.pack(total, size), record))
+        return b"".join((_TWO.pack(total), memoryview(blob)[2:], _TWO.pack(size), record))
+    parts: list[Any] = [total.to_bytes(2, "little")]
     size = 2 if blob is None else len(blob)
     if blob is not None:
         parts.append(memoryview(blob)[2:])
@@ -393,9 +417,10 @@ class MemoryStore:
         stored = self._events.get(case)
         if stored is None:
             return 0
-        if isinstance(stored, list):
+        if type(stored) is list:
             return len(stored)
-        return int.from_bytes(stored[:2], "little")
+        blob: bytes = stored  # type: ignore[assignment]
+        return blob[0] | blob[1] << 8
 
     def snapshot(self, case: str) -> Snapshot | None:
         """Return a case as last stored (the case object itself: it is immutable)."""
@@ -462,7 +487,7 @@ class MemoryStore:
             # Everything above may fail; after the first update below nothing can.
             self._texts.update(new_texts)
             self._children_of_texts.update((t.ref, t.child) for t in texts)
-        self._add(case, events)
+        self._add(case, events, stored)
 
     def _check_commands(self, events: Sequence[Event]) -> None:
         cases: dict[str, str] = {}
@@ -477,11 +502,13 @@ class MemoryStore:
                     case=e.case,
                 )
 
-    def _add(self, case: Case, events: Sequence[Event]) -> None:
+    def _add(self, case: Case, events: Sequence[Event], first: int | None = None) -> None:
+        """Add a command's events (``first``: how many the case has, when known)."""
         codec = self._codec
         records = [_compact(e, codec) for e in events]
         case_id = case.id
-        first = self._count(case_id)
+        if first is None:
+            first = self._count(case_id)
         # The command ids first: a thread that reads the new case (without the lock) then
         # finds its command stored, as on the SQL store, where both commit at once.
         if len(events) == 1:  # a command's one event: no index to build
