@@ -6,8 +6,9 @@ Its store contract is in ``tests/contracts``.
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from types import MappingProxyType
+from zoneinfo import ZoneInfo
 
 import attrs
 from hypothesis import given, settings
@@ -72,3 +73,61 @@ def test_data_that_is_not_plain_json_is_kept_as_it_is() -> None:
     store._add(_case_after(odd), [odd])
     (read,) = store.events("P-1")
     assert read is odd
+
+
+class _Instant(datetime):
+    """A ``datetime`` subclass, as a clock library's (pendulum's) instants are."""
+
+
+def test_instants_are_read_back_with_their_zone_and_fold() -> None:
+    events, _ = _decided(2)
+    london = ZoneInfo("Europe/London")
+    first = attrs.evolve(events[0], at=datetime(2024, 10, 27, 1, 30, tzinfo=london, fold=1))
+    second = attrs.evolve(
+        events[1],
+        at=datetime(2024, 10, 27, 1, 30, tzinfo=london),
+        recorded_at=_Instant(2024, 10, 27, 3, 4, 5, 678, tzinfo=timezone(timedelta(hours=-5))),
+    )
+    store = MemoryStore()
+    store._add(_case_after(first), [first])
+    store._add(_case_after(second), [second])
+    read = store.events("P-1")
+    assert read == (first, second)
+    for got, kept in zip(read, (first, second), strict=True):
+        for name in ("at", "recorded_at"):
+            value, expected = getattr(got, name), getattr(kept, name)
+            assert value.isoformat() == expected.isoformat()
+            assert (value.fold, value.tzinfo) == (expected.fold, expected.tzinfo)
+    assert read[0].at.utcoffset() == timedelta(0)  # the second 01:30 that day: GMT
+    assert read[1].at.utcoffset() == timedelta(hours=1)
+
+
+def test_a_long_case_is_read_back_whole_by_case_position_and_command() -> None:
+    events, _ = _decided(2)
+    store = MemoryStore()
+    opening = events[0]
+    store._add(_case_after(opening), [opening])
+    other = attrs.evolve(opening, case="P-2", command_id="open-2")
+    store._add(_case_after(other), [other])
+    appended = [opening]
+    for seq in range(2, 202):  # two at a time, from one command each
+        pair = [
+            attrs.evolve(events[1], seq=s, data={"n": s, "pad": "x" * 40}, command_id=f"c{seq}")
+            for s in (seq, seq + 1)
+        ][: 1 if seq % 2 else 2]
+        if seq % 2 == 0:
+            store._add(_case_after(pair[-1]), pair)
+            appended.extend(pair)
+    assert isinstance(store._events["P-1"], list)  # outgrew one bytes
+    assert isinstance(store._events["P-2"], bytes)
+    assert list(store.events("P-1")) == appended
+    assert store._count("P-1") == len(appended)
+    assert [s.event for s in store.read_after(0, limit=10_000)] == [
+        opening,
+        other,
+        *appended[1:],
+    ]
+    assert [s.event for s in store.read_after(5, limit=3)] == appended[4:7]
+    assert list(store.events_of_command("c10")) == appended[9:11]
+    assert list(store.events_of_command("open-2")) == [other]
+    assert store.events_of_command("nothing") == ()

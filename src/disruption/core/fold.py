@@ -57,6 +57,19 @@ def _procedure_ref(name: str, version: int) -> ProcedureRef:
     return found
 
 
+_ONES: dict[str, tuple[str]] = {}
+"""One shared ``(social worker,)`` per social worker who opened cases (bounded)."""
+
+
+def _one(actor_id: str) -> tuple[str]:
+    found = _ONES.get(actor_id) if type(actor_id) is str else None
+    if found is None:
+        found = (actor_id,)
+        if len(_ONES) < _REFS_LIMIT * 16 and type(actor_id) is str:
+            _ONES[actor_id] = found
+    return found
+
+
 def _opened(event: Event, placement: Placement | None = None) -> Case:
     data = event.data
     procedure = data["procedure"]
@@ -81,7 +94,7 @@ def _opened(event: Event, placement: Placement | None = None) -> Case:
         None,
         None,
         (),
-        (event.actor.id,) if event.actor.role is Role.SOCIAL_WORKER else (),
+        _one(event.actor.id) if event.actor.role is Role.SOCIAL_WORKER else (),
         IMPORTED in data,
         open_deadlines=(),
     )

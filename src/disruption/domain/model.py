@@ -305,11 +305,25 @@ def _to_location(value: object) -> Location:
     return _LOCATION(value)
 
 
+_UPPER: dict[str, str] = {}
+"""Codes as given to the code they are (one shared string per code): a placement is built on
+every case opened, from a few dozen codes; bounded like ``_CHECKED``."""
+
+
 def _upper(value: str) -> str:
-    return value.strip().upper() if isinstance(value, str) else value
+    if type(value) is not str:
+        return value.strip().upper() if isinstance(value, str) else value
+    found = _UPPER.get(value)
+    if found is None:
+        found = value.strip().upper()
+        found = _UPPER.get(found, found)
+        if len(_UPPER) < _CHECKED_LIMIT:
+            _UPPER[value] = found
+            _UPPER.setdefault(found, found)
+    return found
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class Placement:
     """Where a child lives: SSDA903 placement type and provider, start, location and carer."""
 
@@ -321,7 +335,7 @@ class Placement:
     carer: str | None = attrs.field(default=None, validator=_optional_reference)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class Concern:
     """A concern raised about a placement."""
 
@@ -330,7 +344,7 @@ class Concern:
     on: date
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class SupportOffer:
     """Support offered to a fragile placement."""
 
@@ -339,7 +353,7 @@ class SupportOffer:
     review_by: date | None = None
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class Meeting:
     """A placement stability meeting, convened and, once held, recorded."""
 
@@ -370,7 +384,7 @@ class SiblingGroup:
     cases: tuple[str, ...]
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class Ending:
     """How and why a placement ended.
 
@@ -435,7 +449,7 @@ class Recommendation:
     completed_on: date | None = None
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class Deadline:
     """A timescale the procedure set on a case, and how it ended.
 
@@ -470,7 +484,7 @@ class Deadline:
         return self.status is DeadlineStatus.OPEN and self.due < on
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class CaseFile:
     """Everything about a case but where it stands: who, which placement, what was recorded.
 
@@ -530,7 +544,7 @@ def _from_file(name: str, doc: str) -> Any:
     return property(operator.attrgetter(f"file.{name}"), doc=doc)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class Case:
     """One placement's journey through the procedure: a fold over its events.
 

@@ -14,7 +14,9 @@ at all, positions are global and gap-free, a command id is applied once.
 from __future__ import annotations
 
 import marshal
+import struct
 import threading
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from itertools import islice
@@ -38,31 +40,175 @@ from disruption.exceptions import ConcurrencyError, DuplicateCommand
 __all__ = ["MemoryStore"]
 
 
-Record = tuple[Any, ...] | Event
-"""An event as the store keeps it: a compact tuple (see :func:`_compact`), or the event itself
-when its data is not plain JSON."""
+Record = bytes | Event
+"""An event as the store keeps it: one ``bytes`` (see :class:`_Codec`), or the event itself
+when it cannot be kept so (data that is not plain JSON, say)."""
+
+_LIMIT = 65_535
+"""The most strings, actors and shapes of dicts one store numbers: beyond, a deadline's id or
+name is written out, and an event with another type, command, state, actor or shape is kept
+as it is."""
+_ZONES_LIMIT = 256
+"""The most time zones one store numbers; an event in another is kept as it is."""
 
 
 def _day(ordinal: int | None) -> date | None:
     return None if ordinal is None else date.fromordinal(ordinal)
 
 
-def _compact(event: Event) -> Record:
-    """An event as a tuple of strings, numbers, instants and one ``marshal`` blob.
+class _Unkept(Exception):
+    """An event that cannot be kept compact (it is kept as it is)."""
 
-    Nothing in it is a container the garbage collector follows (the tuple is untracked at its
-    first collection), and the data and deadline changes are one ``bytes``: a stored event
-    costs about a third of the memory of the :class:`Event` with its dicts, lists and
-    deadline objects, and no collector time. The event is rebuilt equal when read
-    (:func:`_event`). Data that is not plain JSON (a dict or string subclass, say) is kept
-    as the event itself.
+
+class _Codec:
+    """A store's compact form of events: each one ``bytes``, written by ``marshal``.
+
+    The record holds no object of its own but that ``bytes`` (no tuple, no instants, no
+    container the garbage collector follows): strings that recur from event to event (types,
+    commands, states, deadline names, actors) are numbered once per store, and instants are
+    integers (their wall-clock microseconds, ``fold`` and a numbered time zone). An event is
+    read back equal, with the same instants (wall clock, time zone object and ``fold``) and
+    the same data (see :func:`_event`).
     """
+
+    def __init__(self) -> None:
+        self.codes: dict[Any, int] = {}
+        self.values: list[Any] = []
+        self.actors: list[Actor | None] = []
+        self.zones: dict[int, int] = {}
+        """``id`` of a time zone object to its number (the object kept in ``zone_list``)."""
+        self.zone_list: list[Any] = []
+        self.steps: dict[tuple[str, str, str | None, str], bytes] = {}
+        """Each (type, command, from, to) seen, its numbers packed for a record's head."""
+
+    def code(self, value: Any) -> Any:
+        """The number of a recurring value (a string, or an actor's ``(id, role)``)."""
+        found = self.codes.get(value)
+        if found is not None:
+            return found
+        if len(self.values) >= _LIMIT:
+            return value  # written out
+        number = self.codes[value] = len(self.values)
+        self.values.append(value)
+        self.actors.append(None)
+        return number
+
+    def step(self, step: tuple[str, str, str | None, str]) -> bytes:
+        """The numbers of an event's type, command, from and to states, packed (once)."""
+        kind, command, from_, to = step
+        code = self.code
+        packed = _STEP.pack(code(kind), code(command), _NONE if from_ is None else code(from_),
+                            code(to))  # fmt: skip
+        if len(self.steps) < _LIMIT:
+            self.steps[step] = packed
+        return packed
+
+    def zone(self, tz: Any) -> int:
+        """The number of a time zone object (``None`` too), numbered when first seen."""
+        found = self.zones.get(id(tz))
+        if found is None:
+            if len(self.zone_list) >= _ZONES_LIMIT:
+                raise _Unkept
+            found = self.zones[id(tz)] = len(self.zone_list)
+            self.zone_list.append(tz)  # kept: its id stays its own
+        return found
+
+    def moment(self, state: bytes, zone: int) -> datetime:
+        """The instant written as ``state`` and ``zone``.
+
+        ``state`` is ``datetime``'s own ten bytes (those it pickles), ``zone`` its time zone's
+        number, times two, plus its ``fold``.
+        """
+        at: datetime = _BUILD(state, self.zone_list[zone >> 1])
+        return at.replace(fold=1) if zone & 1 else at
+
+    def actor(self, code: Any) -> Actor:
+        """The actor numbered ``code`` (one object per actor), or written out."""
+        if type(code) is not int:
+            return Actor(code[0], code[1])
+        found = self.actors[code]
+        if found is None:
+            actor_id, role = self.values[code]
+            found = self.actors[code] = Actor(actor_id, role)
+        return found
+
+    def text(self, code: Any) -> Any:
+        """The string numbered ``code`` (or ``code`` itself: written out, or ``None``)."""
+        return self.values[code] if type(code) is int else code
+
+
+_REDUCE: Callable[[datetime], Any] = datetime.__reduce__
+_BUILD: Callable[[bytes, Any], datetime] = datetime  # type: ignore[assignment]
+"""``datetime`` from the ten bytes it pickles and a time zone (what ``pickle`` calls)."""
+
+
+def _instant(at: datetime, codec: _Codec) -> tuple[bytes, int]:
+    """An instant as ``datetime``'s own ten bytes and its zone (see :meth:`_Codec.moment`).
+
+    A ``datetime`` subclass is read back a ``datetime`` with the same wall clock, time zone
+    object and ``fold``: equal, and written the same.
+    """
+    try:
+        args = _REDUCE(at)[1]
+    except TypeError:  # not a datetime
+        raise _Unkept from None
+    return args[0], codec.zone(args[1] if len(args) > 1 else None) * 2 + at.fold
+
+
+def _packed(data: Any, codec: _Codec) -> tuple[Any, ...]:
+    """An event's data (a ``dict``) as ``(number of its keys, *its values)``.
+
+    The keys are written once per store, not once per event (values, nested dicts among them,
+    are kept as they are). Data that is not a ``dict`` with ``str`` keys raises
+    :class:`_Unkept`.
+    """
+    if type(data) is not dict:
+        raise _Unkept
+    shape = tuple(data)
+    number = codec.codes.get(shape)
+    if number is None:
+        for key in shape:
+            if type(key) is not str:
+                raise _Unkept
+        number = codec.code(shape)
+    return (number, *data.values())
+
+
+def _unpacked(packed: tuple[Any, ...], values: list[Any]) -> dict[str, Any]:
+    """The data :func:`_packed` packed."""
+    number = packed[0]
+    shape = values[number] if type(number) is int else number
+    return dict(zip(shape, packed[1:], strict=True))
+
+
+_HEAD = struct.Struct("<IHHHHHHHH")
+"""A record's head: sequence number, the numbers of its type, command, from and to states
+(``_NONE`` for none) and actor, its two instants' zones (``_NONE`` for ``recorded_at``: the
+same as ``at``) and schema version."""
+_NONE = 0xFFFF
+_SEQ = struct.Struct("<I")
+_STEP = struct.Struct("<HHHH")
+_TAIL = struct.Struct("<HHHH")
+
+
+def _compact(event: Event, codec: _Codec) -> Record:
+    """An event as one ``bytes`` (see :class:`_Codec`), or else the event itself.
+
+    The event is kept as it is when its data is not plain JSON (a dict or string subclass,
+    say) or something in it cannot be numbered.
+
+    The record is :data:`_HEAD`, the instants' ten bytes each (one when ``recorded_at`` is
+    ``at``), then ``marshal``'s bytes of the data (:func:`_packed`), the deadline changes and
+    the command id.
+    """
+    get = codec.codes.get
+    code = codec.code
     changes = (
         [
             (
-                d.id,
-                d.name,
-                d.change,
+                get(d.id) or code(d.id),
+                get(d.name) or code(d.name),
+                get(d.change) or code(d.change),
                 None if d.due is None else d.due.toordinal(),
                 None if d.earliest is None else d.earliest.toordinal(),
                 None if d.on is None else d.on.toordinal(),
@@ -72,46 +218,145 @@ def _compact(event: Event) -> Record:
         if event.deadlines
         else None
     )
-    try:
-        kept: Any = (event.data, changes) if changes else (event.data,)
-        blob = marshal.dumps(kept)
-    except ValueError:  # not plain JSON: kept as it is
-        return event
     actor = event.actor
-    return (
-        event.case,
-        event.seq,
-        event.type,
-        event.command,
-        event.at,
-        event.recorded_at,
-        actor.id,
-        actor.role._value_,
-        blob,
-        event.from_state,
-        event.to_state,
-        event.command_id,
-        event.schema_version,
-    )
+    who = (actor.id, actor.role._value_)
+    from_ = event.from_state
+    at = event.at
+    recorded_at = event.recorded_at
+    zones = codec.zones
+    try:
+        args = _REDUCE(at)[1]  # datetime's own ten bytes, and its time zone
+        at_zone = zones.get(id(args[1]) if len(args) > 1 else id(None))
+        if at_zone is None:
+            at_zone = codec.zone(args[1] if len(args) > 1 else None)
+        stamps = [args[0]]
+        if recorded_at is at:
+            recorded_zone = _NONE
+        else:
+            stamp, recorded_zone = _instant(recorded_at, codec)
+            stamps.append(stamp)
+        stamps.append(marshal.dumps((_packed(event.data, codec), changes, event.command_id)))
+        step = (event.type, event.command, from_, event.to_state)
+        head = codec.steps.get(step) or codec.step(step)
+        tail = _TAIL.pack(get(who) or code(who), at_zone * 2 + at.fold, recorded_zone,
+                          event.schema_version)  # fmt: skip
+    except (ValueError, TypeError, struct.error, _Unkept):  # not plain JSON, or not numbered
+        return event
+    return b"".join((_SEQ.pack(event.seq), head, tail, *stamps))
 
 
-def _event(record: Record, actors: dict[tuple[str, str], Actor]) -> Event:
+def _event(record: Record, codec: _Codec, case: str) -> Event:
     """The event a record keeps (the inverse of :func:`_compact`)."""
-    if type(record) is not tuple:
+    if type(record) is not bytes:
         assert isinstance(record, Event)
         return record
-    case, seq, kind, command, at, recorded_at, actor_id, role, blob, from_, to, cid, v = record
-    actor = actors.get((actor_id, role))
-    if actor is None:
-        actor = actors[actor_id, role] = Actor(actor_id, role)
-    data, *changes = marshal.loads(blob)
-    deadlines = tuple(
-        DeadlineChange(id_, name, change, _day(due), _day(earliest), _day(on))
-        for id_, name, change, due, earliest, on in (changes[0] if changes else ())
+    seq, kind, command, from_, to, actor, at_zone, recorded_zone, v = _HEAD.unpack_from(record)
+    start = _HEAD.size
+    at = codec.moment(record[start : start + 10], at_zone)
+    start += 10
+    if recorded_zone == _NONE:
+        recorded_at = at
+    else:
+        recorded_at = codec.moment(record[start : start + 10], recorded_zone)
+        start += 10
+    data, changes, cid = marshal.loads(memoryview(record)[start:])
+    values = codec.values
+    text = codec.text
+    deadlines = (
+        tuple(
+            DeadlineChange(text(id_), text(name), text(change), _day(due), _day(earliest), _day(on))
+            for id_, name, change, due, earliest, on in changes
+        )
+        if changes
+        else ()
     )
     return Event(
-        case, seq, kind, command, at, recorded_at, actor, data, from_, to, deadlines, cid, v
+        case,
+        seq,
+        values[kind],
+        values[command],
+        at,
+        recorded_at,
+        codec.actor(actor),
+        _unpacked(data, values),
+        None if from_ == _NONE else values[from_],
+        values[to],
+        deadlines,
+        cid,
+        v,
     )
+
+
+_SMALL = 4096
+"""The most bytes a case's events are kept in as one ``bytes`` (see :func:`_framed`)."""
+
+
+_TWO = struct.Struct("<H")
+_TWO_TWO = struct.Struct("<HH")
+
+
+def _framed(blob: bytes | None, count: int, records: list[Record]) -> bytes | None:
+    """A case's events as one ``bytes``: ``blob`` (its ``count`` events) and ``records``.
+
+    Two bytes of count, then each record after two bytes of its length. ``None`` when they
+    no longer fit :data:`_SMALL` (or a record is not ``bytes``): appending copies at most
+    that many bytes, so a step costs the same on a case with a long history.
+    """
+    total = count + len(records)
+    if len(records) == 1:  # one command's one event: the common step
+        record = records[0]
+        if type(record) is not bytes:
+            return None
+        size = len(record)
+        kept = 2 if blob is None else len(blob)
+        if kept + 2 + size > _SMALL:
+            return None
+        if blob is None:
+            return b"".join((_TWO_TWO.pack(total, size), record))
+        return b"".join((_TWO.pack(total), memoryview(blob)[2:], _TWO.pack(size), record))
+    parts: list[Any] = [total.to_bytes(2, "little")]
+    size = 2 if blob is None else len(blob)
+    if blob is not None:
+        parts.append(memoryview(blob)[2:])
+    for record in records:
+        if type(record) is not bytes:
+            return None
+        size += 2 + len(record)
+        if size > _SMALL:
+            return None
+        parts.append(len(record).to_bytes(2, "little"))
+        parts.append(record)
+    return b"".join(parts)
+
+
+def _unframed(blob: bytes) -> list[Record]:
+    """The records :func:`_framed` kept in one ``bytes``."""
+    records: list[Record] = []
+    at, end = 2, len(blob)
+    while at < end:
+        size = blob[at] | blob[at + 1] << 8
+        at += 2
+        records.append(blob[at : at + size])
+        at += size
+    return records
+
+
+def _index(index: dict[str, str | list[str]], key: str, case: str) -> None:
+    """Add a case to an index: the reference alone for a key's first, a list from its second."""
+    found = index.get(key)
+    if found is None:
+        index[key] = case
+    elif type(found) is list:
+        found.append(case)
+    else:
+        index[key] = [found, case]  # type: ignore[list-item]
+
+
+def _indexed(index: dict[str, str | list[str]], key: str) -> list[str]:
+    found = index.get(key)
+    if found is None:
+        return []
+    return [found] if type(found) is str else sorted(found)
 
 
 def _at_least_one(name: str, value: int) -> None:
@@ -127,27 +372,31 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._events: dict[str, Record | list[Record]] = {}
-        """Each case's events, compact (see :func:`_compact`): a case of one event keeps the
-        record alone, a list from the second on (a new case adds no list for the garbage
-        collector to follow)."""
-        self._actors: dict[tuple[str, str], Actor] = {}
-        """One actor per id and role, shared by the events read back."""
+        self._events: dict[str, bytes | list[Record]] = {}
+        """Each case's events, compact (see :func:`_compact`): while they are few and small,
+        one ``bytes`` holding them all (see :func:`_framed`: no list, no object per event);
+        a list of records once they outgrow it (appending stays O(1))."""
+        self._codec = _Codec()
+        """Numbers of the strings, actors and time zones of the events kept."""
         self._cases: dict[str, Case] = {}
         """Each case as last appended: its snapshot."""
         self._after: dict[str, list[Event]] = {}
         """The sweep's events stored after a case's snapshot (folded by the engine)."""
         self._claimed: set[tuple[str, str]] = set()
         """(case, deadline id) of every deadline recorded missed: the sweep's claims."""
-        self._commands: dict[str, list[Record]] = {}
+        self._commands: dict[str, tuple[Any, ...]] = {}
+        """Each command id's case and the indexes of its events in the case."""
         self._texts: dict[str, str] = {}
         self._children_of_texts: dict[str, str] = {}
-        self._log: list[Record] = []
-        """Every event in position order: an event's position is its index plus one."""
-        self._of_child: dict[str, list[str]] = {}
+        self._log: list[str] = []
+        """Every event's case in position order: an event's position is its index plus one."""
+        self._indexes = array("L")
+        """Every event's index in its case, in position order (beside ``_log``)."""
+        self._of_child: dict[str, str | list[str]] = {}
         """Each child's case references, in the order added (a case's child never changes):
-        ``case_ids_of`` without a scan of every case (an ending reads the child's history)."""
-        self._of_carer: dict[str, list[str]] = {}
+        ``case_ids_of`` without a scan of every case (an ending reads the child's history).
+        A child of one case keeps the reference alone, a list from the second case on."""
+        self._of_carer: dict[str, str | list[str]] = {}
         """Each carer's case references (a placement's carer never changes): for a rule that
         counts the carer's endings (``case_ids_of_carer``)."""
         self._consumers: dict[str, int] = {}
@@ -155,20 +404,23 @@ class MemoryStore:
 
     def events(self, case: str) -> Sequence[Event]:
         """Return a case's events in sequence order."""
-        actors = self._actors
-        return tuple(_event(r, actors) for r in self._records(case))
+        codec = self._codec
+        return tuple(_event(r, codec, case) for r in self._records(case))
 
     def _records(self, case: str) -> Sequence[Record]:
         stored = self._events.get(case)
         if stored is None:
             return ()
-        return stored if type(stored) is list else (stored,)  # type: ignore[return-value]
+        return stored if type(stored) is list else _unframed(stored)  # type: ignore[arg-type]
 
     def _count(self, case: str) -> int:
         stored = self._events.get(case)
         if stored is None:
             return 0
-        return len(stored) if type(stored) is list else 1
+        if type(stored) is list:
+            return len(stored)
+        blob: bytes = stored  # type: ignore[assignment]
+        return blob[0] | blob[1] << 8
 
     def snapshot(self, case: str) -> Snapshot | None:
         """Return a case as last stored (the case object itself: it is immutable)."""
@@ -235,7 +487,7 @@ class MemoryStore:
             # Everything above may fail; after the first update below nothing can.
             self._texts.update(new_texts)
             self._children_of_texts.update((t.ref, t.child) for t in texts)
-        self._add(case, events)
+        self._add(case, events, stored)
 
     def _check_commands(self, events: Sequence[Event]) -> None:
         cases: dict[str, str] = {}
@@ -250,43 +502,61 @@ class MemoryStore:
                     case=e.case,
                 )
 
-    def _add(self, case: Case, events: Sequence[Event]) -> None:
-        records = [_compact(e) for e in events]
+    def _add(self, case: Case, events: Sequence[Event], first: int | None = None) -> None:
+        """Add a command's events (``first``: how many the case has, when known)."""
+        codec = self._codec
+        records = [_compact(e, codec) for e in events]
+        case_id = case.id
+        if first is None:
+            first = self._count(case_id)
         # The command ids first: a thread that reads the new case (without the lock) then
         # finds its command stored, as on the SQL store, where both commit at once.
         if len(events) == 1:  # a command's one event: no index to build
             command_id = events[0].command_id
             if command_id is not None:
-                self._commands[command_id] = records
+                self._commands[command_id] = (case_id, first)
         else:
-            by_command: dict[str, list[Record]] = {}
-            for e, record in zip(events, records, strict=True):
+            by_command: dict[str, list[Any]] = {}
+            for index, e in enumerate(events, start=first):
                 if e.command_id is not None:
-                    by_command.setdefault(e.command_id, []).append(record)
-            self._commands.update(by_command)
-        if case.id not in self._events:  # a new case: indexed by its child and its carer
-            self._of_child.setdefault(case.child, []).append(case.id)
+                    by_command.setdefault(e.command_id, [case_id]).append(index)
+            self._commands.update((cid, tuple(where)) for cid, where in by_command.items())
+        if first == 0:  # a new case: indexed by its child and its carer
+            _index(self._of_child, case.child, case_id)
             if case.placement.carer is not None:
-                self._of_carer.setdefault(case.placement.carer, []).append(case.id)
-        self._keep(case.id, records)
-        self._cases[case.id] = case
+                _index(self._of_carer, case.placement.carer, case_id)
+        self._keep(case_id, records, first)
+        self._cases[case_id] = case
         if self._after:
-            self._after.pop(case.id, None)
-        self._log.extend(records)
+            self._after.pop(case_id, None)
 
-    def _keep(self, case: str, records: list[Record]) -> None:
+    def _keep(self, case: str, records: list[Record], first: int) -> None:
+        """Keep a case's new records (the case had ``first``) and give them positions."""
         stored = self._events.get(case)
-        if stored is None:
-            self._events[case] = records[0] if len(records) == 1 else records
-        elif type(stored) is list:
+        if type(stored) is list:
             stored.extend(records)
         else:
-            self._events[case] = [stored, *records]  # type: ignore[list-item]
+            blob = _framed(stored, first, records)  # type: ignore[arg-type]
+            if blob is not None:
+                self._events[case] = blob
+            else:  # outgrown: a list from now on
+                self._events[case] = [*(_unframed(stored) if stored else ()), *records]  # type: ignore[arg-type]
+        # The indexes first: a reader (without the lock) bounded by the log finds them.
+        if len(records) == 1:
+            self._indexes.append(first)
+            self._log.append(case)
+        else:
+            self._indexes.extend(range(first, first + len(records)))
+            self._log.extend([case] * len(records))
 
     def events_of_command(self, command_id: str) -> Sequence[Event]:
         """Return the events of a command by its idempotency key."""
-        actors = self._actors
-        return tuple(_event(r, actors) for r in self._commands.get(command_id, ()))
+        found = self._commands.get(command_id)
+        if found is None:
+            return ()
+        records = self._records(found[0])
+        codec = self._codec
+        return tuple(_event(records[i], codec, found[0]) for i in found[1:])
 
     def case_ids(self) -> Sequence[str]:
         """Return every case's reference, sorted."""
@@ -294,11 +564,11 @@ class MemoryStore:
 
     def case_ids_of(self, child: str) -> Sequence[str]:
         """Return the references of a child's cases, sorted."""
-        return sorted(self._of_child.get(child, ()))
+        return _indexed(self._of_child, child)
 
     def case_ids_of_carer(self, carer: str) -> Sequence[str]:
         """Return the references of the cases whose placement has this carer, sorted."""
-        return sorted(self._of_carer.get(carer, ()))
+        return _indexed(self._of_carer, carer)
 
     def overdue(self, on: date) -> Sequence[OverdueDeadline]:
         """Return every open deadline due before ``on``."""
@@ -321,11 +591,17 @@ class MemoryStore:
         """
         _at_least_one("limit", limit)
         start = max(position, 0)
-        taken = self._log[start : start + limit]
-        actors = self._actors
-        return tuple(
-            StoredEvent(p, _event(r, actors)) for p, r in enumerate(taken, start=start + 1)
-        )
+        cases = self._log[start : start + limit]
+        indexes = self._indexes[start : start + len(cases)]
+        codec = self._codec
+        records: dict[str, Sequence[Record]] = {}
+        read: list[StoredEvent] = []
+        for position, (case, index) in enumerate(zip(cases, indexes, strict=True), start + 1):
+            kept = records.get(case)
+            if kept is None:
+                kept = records[case] = self._records(case)
+            read.append(StoredEvent(position, _event(kept[index], codec, case)))
+        return tuple(read)
 
     def last_position(self) -> int:
         """Return the position of the last event (0 for an empty store)."""
@@ -403,11 +679,10 @@ class MemoryStore:
             events = build(
                 case_id, self._count(case_id), state, overdue, on=on, recorded_at=recorded_at
             )
-            records = [_compact(e) for e in events]
-            self._keep(case_id, records)
+            records = [_compact(e, self._codec) for e in events]
+            self._keep(case_id, records, self._count(case_id))
             self._after.setdefault(case_id, []).extend(events)
             self._claimed.update((case_id, d.id) for d in overdue)
-            self._log.extend(records)
             recorded.extend(events)
         return tuple(recorded)
 

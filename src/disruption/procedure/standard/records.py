@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from disruption.domain.chain import appended
 from disruption.domain.clock import london_date, shared_date
@@ -53,6 +53,31 @@ _decision = member_reader(MeetingDecision)
 _sibling = member_reader(SiblingDecision)
 
 
+_CHAIRS: dict[Any, Any] = {}
+_SUPPORT: dict[Any, Any] = {}
+_ROLES: dict[Any, Any] = {}
+_FACTORS: dict[Any, Any] = {}
+"""Small immutable values many cases hold alike (a chair, the kinds of support offered, a
+meeting's attendees or factors), one object for all: bounded memos (one per kind of value,
+so that a ``str`` and an equal enumeration member are never mixed up), not per case."""
+_SHARED_LIMIT = 4096
+
+T = TypeVar("T")
+
+
+def _shared(memo: dict[Any, Any], value: T) -> T:
+    """One object for equal values (``value`` is immutable and hashable)."""
+    try:
+        found = memo.get(value)
+    except TypeError:  # not hashable after all: as it is
+        return value
+    if found is None:
+        if len(memo) < _SHARED_LIMIT:
+            memo[value] = value
+        return value
+    return found  # type: ignore[no-any-return]
+
+
 def _day(value: Any) -> date:
     return shared_date(date.fromisoformat(value))
 
@@ -62,7 +87,7 @@ def _date(value: Any) -> date | None:
 
 
 def _actor(value: Any) -> Actor | None:
-    return None if value is None else Actor(value["id"], to_role(value["role"]))
+    return None if value is None else _shared(_CHAIRS, Actor(value["id"], to_role(value["role"])))
 
 
 def concern_raised(case: Case, event: Event) -> dict[str, Any]:
@@ -78,7 +103,7 @@ def concern_raised(case: Case, event: Event) -> dict[str, Any]:
 def support_offered(case: Case, event: Event) -> dict[str, Any]:
     """Set the support offer."""
     offer = SupportOffer(
-        tuple([_support(s) for s in event.data["support"]]),
+        _shared(_SUPPORT, tuple([_support(s) for s in event.data["support"]])),
         london_date(event.at),
         _date(event.data.get("review_by")),
     )
@@ -89,7 +114,7 @@ def meeting_convened(case: Case, event: Event) -> dict[str, Any]:
     """Add the convened meeting."""
     chair = _actor(event.data["chair"])
     assert chair is not None
-    invited = tuple(to_role(r) for r in event.data.get("invited") or ())
+    invited = _shared(_ROLES, tuple(to_role(r) for r in event.data.get("invited") or ()))
     meeting = Meeting(_day(event.data["date"]), chair, invited=invited)
     return {"meetings": (*case.meetings, meeting)}
 
@@ -103,10 +128,10 @@ def meeting_recorded(case: Case, event: Event) -> dict[str, Any]:
         convened.chair,
         _day(data["held_on"]),
         _decision(data["decision"]),
-        tuple(data["factors"]),
+        _shared(_FACTORS, tuple(data["factors"])),
         data.get("child_views") is not None,
         convened.invited,
-        tuple(to_role(r) for r in data["attendees"]),
+        _shared(_ROLES, tuple(to_role(r) for r in data["attendees"])),
         _views(data),
     )
     return {"meetings": (*case.meetings[:-1], held)}
@@ -230,11 +255,14 @@ def _concern_raised(case: Case, p: RaiseConcern, event: Event) -> dict[str, Any]
 
 
 def _support_offered(case: Case, p: OfferSupport, event: Event) -> dict[str, Any]:
-    return {"support": SupportOffer(p.support, london_date(event.at), p.review_by)}
+    return {
+        "support": SupportOffer(_shared(_SUPPORT, p.support), london_date(event.at), p.review_by)
+    }
 
 
 def _meeting_convened(case: Case, p: ConveneMeeting, event: Event) -> dict[str, Any]:
-    return {"meetings": (*case.meetings, Meeting(p.date, p.chair, invited=tuple(p.invited)))}
+    meeting = Meeting(p.date, _shared(_CHAIRS, p.chair), invited=_shared(_ROLES, tuple(p.invited)))
+    return {"meetings": (*case.meetings, meeting)}
 
 
 def _meeting_recorded(case: Case, p: RecordMeeting, event: Event) -> dict[str, Any]:
@@ -244,10 +272,10 @@ def _meeting_recorded(case: Case, p: RecordMeeting, event: Event) -> dict[str, A
         convened.chair,
         p.held_on,
         p.decision,
-        tuple(p.factors),
+        _shared(_FACTORS, tuple(p.factors)),
         p.child_views is not None,
         convened.invited,
-        tuple(p.attendees),
+        _shared(_ROLES, tuple(p.attendees)),
         True
         if p.carer_views is not None
         else (False if p.carer_views_not_obtained is not None else None),
