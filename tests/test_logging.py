@@ -385,15 +385,7 @@ class _CountingFactory:
         return structlog.PrintLogger(io.StringIO())
 
 
-@pytest.fixture(params=["structlog's configuration object", "structlog's public functions"])
-def read_by(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The level filter read both ways: from structlog's object, or (moved) its functions."""
-    if request.param == "structlog's public functions":
-        monkeypatch.setattr("disruption.logs._STRUCTLOG_CONFIG", None)
-    return str(request.param)
-
-
-def test_a_line_below_the_hosts_filtering_level_builds_no_logger(read_by: str) -> None:
+def test_a_line_below_the_hosts_filtering_level_builds_no_logger() -> None:
     factory = _CountingFactory()
     structlog.configure(
         processors=[structlog.processors.JSONRenderer()],
@@ -415,7 +407,7 @@ def test_a_line_below_the_hosts_filtering_level_builds_no_logger(read_by: str) -
 
 
 def test_a_reset_structlog_sends_lines_to_standard_logging_again(
-    read_by: str, capsys: pytest.CaptureFixture[str]
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     factory = _CountingFactory()
     structlog.configure(logger_factory=factory)

@@ -99,18 +99,6 @@ _FILTERING_LEVELS: dict[Any, int] = {
 """structlog's level-filtering wrapper classes (``make_filtering_bound_logger`` returns one
 of these), by the lowest level each writes: a line below it is dropped before any work."""
 
-_STRUCTLOG_CONFIG: Any = getattr(getattr(structlog, "_config", None), "_CONFIG", None)
-"""structlog's configuration object, which ``configure`` and ``reset_defaults`` change in
-place: its ``is_configured`` and ``default_wrapper_class`` read without building the dict
-``structlog.get_config()`` returns on every line (a line dropped by the host's level then
-costs next to nothing). ``None`` if a structlog version keeps it elsewhere: the public
-functions are asked instead."""
-if not (
-    hasattr(_STRUCTLOG_CONFIG, "is_configured")
-    and hasattr(_STRUCTLOG_CONFIG, "default_wrapper_class")
-):  # pragma: no cover - structlog's internals moved
-    _STRUCTLOG_CONFIG = None
-
 
 def _structlog_filter() -> tuple[bool, Any]:
     """Whether structlog is configured, and its wrapper class, by its public functions."""
@@ -144,12 +132,7 @@ class LibraryLogger:
         )
 
     def _log(self, level: int, method: str, event: str, fields: dict[str, Any]) -> None:
-        config = _STRUCTLOG_CONFIG
-        if config is not None:
-            configured = config.is_configured
-            wrapper = config.default_wrapper_class
-        else:  # structlog's internals moved
-            configured, wrapper = _structlog_filter()
+        configured, wrapper = _structlog_filter()
         if configured:
             # A host's filtering level, known without building a logger for the line.
             lowest = _FILTERING_LEVELS.get(wrapper)
