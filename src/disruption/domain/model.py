@@ -335,6 +335,35 @@ class Placement:
     carer: str | None = attrs.field(default=None, validator=_optional_reference)
 
 
+_PLACEMENT_SET = tuple(Placement.__dict__[a.name].__set__ for a in attrs.fields(Placement))
+
+
+def placement_read(
+    id: str, start: date, type: str, provider: str, location: Location, carer: str | None
+) -> Placement:
+    """Build a :class:`Placement` from a command's data, its references checked already.
+
+    Internal (not in ``__all__``): for a command reader that has checked ``id`` and ``carer``
+    with :meth:`~disruption.domain.commands.Fields.reference`, naming the field, and read
+    ``location`` as a member. It converts and checks the codes as ``Placement(...)`` does
+    (``placement.type`` first, then ``placement.provider``), without checking the references
+    again: opening a case builds one on every call.
+    """
+    placement: Placement = _new(Placement)
+    set_id, set_start, set_type, set_provider, set_location, set_carer = _PLACEMENT_SET
+    set_id(placement, id)
+    set_start(placement, start)
+    type = _upper(type)
+    set_type(placement, type)
+    provider = _upper(provider)
+    set_provider(placement, provider)
+    set_location(placement, _LOCATION(location))
+    set_carer(placement, carer)
+    _place(placement, None, type)  # type: ignore[arg-type]  # the attribute is not read
+    _provider(placement, None, provider)  # type: ignore[arg-type]
+    return placement
+
+
 @attrs.frozen(weakref_slot=False)
 class Concern:
     """A concern raised about a placement."""
