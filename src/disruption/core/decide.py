@@ -18,9 +18,9 @@ from disruption.core.fold import decided, opened
 from disruption.domain.calendar import WorkingCalendar
 from disruption.domain.clock import CLOCK_TOLERANCE, london_date
 from disruption.domain.commands import Command, Fields
-from disruption.domain.events import DeadlineChange, Event, PersonalText
+from disruption.domain.events import EVENT_SCHEMA_VERSION, DeadlineChange, Event, PersonalText
 from disruption.domain.history import History
-from disruption.domain.model import MANAGER_ROLES, Case, Deadline
+from disruption.domain.model import MANAGER_ROLES, Case, Deadline, filled
 from disruption.domain.payloads import to_event_data
 from disruption.exceptions import (
     CommandError,
@@ -161,6 +161,9 @@ class _Plan:
         without working out dates (a day short of it: London dates, daylight saving)."""
 
 
+_NEW_EVENT = filled(Event)
+"""``Event(...)`` of every field by position, without attrs' per-field setattr."""
+
 _PLANS: dict[int, _Plan] = {}
 _NO_HISTORY = History()
 
@@ -248,7 +251,7 @@ def _decide(
         data.update(step.annotate(ctx))
     if late is not None:
         data[LATE_ENTRY] = {"working_days": late, "limit": procedure.backdating_limit}
-    event = Event(
+    event = _NEW_EVENT(
         command.case,
         seq,
         step.event,
@@ -263,6 +266,7 @@ def _decide(
         if step.opens or open_now
         else (),
         command.id,
+        EVENT_SCHEMA_VERSION,
     )
     if case is None:
         return Decision((event,), texts, opened(event, payload.placement, procedure.records))

@@ -1,14 +1,26 @@
-"""``open_case``'s reader checks each field once, with the errors ``Placement(...)`` gives."""
+"""Opening a case: the reader checks each field once (with the errors ``Placement(...)`` gives),
+and the values built on every step are filled by position as their ``__init__`` builds them."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
+import attrs
 import pytest
 
 from disruption.domain.commands import Fields
-from disruption.domain.model import Location, Placement, placement_read
+from disruption.domain.events import Event
+from disruption.domain.model import (
+    Actor,
+    Case,
+    CaseFile,
+    Location,
+    Placement,
+    ProcedureRef,
+    filled,
+    placement_read,
+)
 from disruption.exceptions import InvalidData
 from disruption.procedure.standard.data import OpenCase
 
@@ -32,6 +44,8 @@ def _checked_twice(data: dict[str, Any]) -> OpenCase:
         procedure=fields.reference("procedure", required=False),
     )
 
+
+_AT = datetime(2025, 1, 6, 9, tzinfo=UTC)
 
 GOOD = {"id": "PL-1", "type": " u1", "provider": "pr1", "start": "2024-05-01",
         "location": "in_borough", "carer": "C-1"}  # fmt: skip
@@ -87,3 +101,22 @@ def test_placement_read_checks_codes_not_references() -> None:
     with pytest.raises(InvalidData) as refused:
         placement_read("PL-1", date(2024, 5, 1), "U1", "PR9", Location.IN_BOROUGH, None)
     assert refused.value.field == "placement.provider"
+
+
+def test_filled_builds_what_init_builds() -> None:
+    placement = Placement("PL-1", date(2024, 5, 1), "U1", "PR1", Location.IN_BOROUGH)
+    file = CaseFile(ProcedureRef("standard", 2), "CH-1", placement, social_workers=("sw-1",))
+    values = attrs.astuple(file, recurse=False)
+    built = filled(CaseFile)(*values)
+    assert type(built) is CaseFile
+    assert built == file
+    assert attrs.astuple(built, recurse=False) == values
+    event = Event("P-1", 1, "CaseOpened", "open_case", _AT, _AT, Actor("sw-1", "social_worker"),
+                  {"child": "CH-1"}, None, "placed")  # fmt: skip
+    assert filled(Event)(*attrs.astuple(event, recurse=False)) == event
+    assert filled(Case)("P-1", "placed", 1, _AT, file) == Case("P-1", "placed", 1, _AT, file)
+
+
+def test_filled_refuses_a_class_that_checks_its_fields() -> None:
+    with pytest.raises(TypeError, match="Placement checks or converts"):
+        filled(Placement)
