@@ -164,6 +164,9 @@ class _Plan:
 _NEW_EVENT = filled(Event)
 """``Event(...)`` of every field by position, without attrs' per-field setattr."""
 
+_NEW_CONTEXT = filled(Context)
+_NEW_DECISION = filled(Decision)
+
 _PLANS: dict[int, _Plan] = {}
 _NO_HISTORY = History()
 
@@ -218,7 +221,7 @@ def _decide(
     on = london_date(at)
     if step.history and history is None:
         history = _NO_HISTORY
-    ctx = Context(case, command, payload, on, procedure, history)
+    ctx = _NEW_CONTEXT(case, command, payload, on, procedure, history)
     if case is not None and at < case.updated_at:
         raise DateOutOfOrder(
             f"{at.isoformat()} is before the case's last step ({case.updated_at.isoformat()})",
@@ -269,8 +272,8 @@ def _decide(
         EVENT_SCHEMA_VERSION,
     )
     if case is None:
-        return Decision((event,), texts, opened(event, payload.placement, procedure.records))
-    return Decision((event,), texts, decided(case, event, procedure.records, payload))
+        return _NEW_DECISION((event,), texts, opened(event, payload.placement, procedure.records))
+    return _NEW_DECISION((event,), texts, decided(case, event, procedure.records, payload))
 
 
 def _late_entry(
