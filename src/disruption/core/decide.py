@@ -18,9 +18,9 @@ from disruption.core.fold import decided, opened
 from disruption.domain.calendar import WorkingCalendar
 from disruption.domain.clock import CLOCK_TOLERANCE, london_date
 from disruption.domain.commands import Command, Fields
-from disruption.domain.events import DeadlineChange, Event, PersonalText
+from disruption.domain.events import EVENT_SCHEMA_VERSION, DeadlineChange, Event, PersonalText
 from disruption.domain.history import History
-from disruption.domain.model import MANAGER_ROLES, Case, Deadline
+from disruption.domain.model import MANAGER_ROLES, Case, Deadline, filled
 from disruption.domain.payloads import to_event_data
 from disruption.exceptions import (
     CommandError,
@@ -161,6 +161,12 @@ class _Plan:
         without working out dates (a day short of it: London dates, daylight saving)."""
 
 
+_NEW_EVENT = filled(Event)
+"""``Event(...)`` of every field by position, without attrs' per-field setattr."""
+
+_NEW_CONTEXT = filled(Context)
+_NEW_DECISION = filled(Decision)
+
 _PLANS: dict[int, _Plan] = {}
 _NO_HISTORY = History()
 
@@ -215,7 +221,7 @@ def _decide(
     on = london_date(at)
     if step.history and history is None:
         history = _NO_HISTORY
-    ctx = Context(case, command, payload, on, procedure, history)
+    ctx = _NEW_CONTEXT(case, command, payload, on, procedure, history)
     if case is not None and at < case.updated_at:
         raise DateOutOfOrder(
             f"{at.isoformat()} is before the case's last step ({case.updated_at.isoformat()})",
@@ -248,7 +254,7 @@ def _decide(
         data.update(step.annotate(ctx))
     if late is not None:
         data[LATE_ENTRY] = {"working_days": late, "limit": procedure.backdating_limit}
-    event = Event(
+    event = _NEW_EVENT(
         command.case,
         seq,
         step.event,
@@ -263,10 +269,11 @@ def _decide(
         if step.opens or open_now
         else (),
         command.id,
+        EVENT_SCHEMA_VERSION,
     )
     if case is None:
-        return Decision((event,), texts, opened(event, payload.placement, procedure.records))
-    return Decision((event,), texts, decided(case, event, procedure.records, payload))
+        return _NEW_DECISION((event,), texts, opened(event, payload.placement, procedure.records))
+    return _NEW_DECISION((event,), texts, decided(case, event, procedure.records, payload))
 
 
 def _late_entry(

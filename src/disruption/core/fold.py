@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
+import attrs
+
 from disruption.core.system import BOOKKEEPING, IMPORTED, MIGRATED
 from disruption.domain.chain import appended, replaced
 from disruption.domain.clock import shared_date
@@ -24,6 +26,7 @@ from disruption.domain.model import (
     Placement,
     ProcedureRef,
     Role,
+    filled,
 )
 from disruption.procedure.definition import FileRecorder, Recorder
 
@@ -70,6 +73,19 @@ def _one(actor_id: str) -> tuple[str]:
     return found
 
 
+_NEW_FILE = filled(CaseFile)
+_NEW_CASE = filled(Case)
+_FILE_FIELDS = attrs.fields(CaseFile)
+if [f.name for f in _FILE_FIELDS[:3]] != ["procedure", "child", "placement"] or [
+    f.name for f in _FILE_FIELDS[10:12]
+] != ["social_workers", "imported"]:  # pragma: no cover - a field moved: _opened must follow
+    raise ImportError("CaseFile's fields moved: update fold._opened")
+_NOTHING_YET = tuple(f.default for f in _FILE_FIELDS[3:10])
+"""A new case's file from ``concerns`` to ``deadlines``: each field's default."""
+_NOTHING_MORE = tuple(() if f.name == "open_deadlines" else f.default for f in _FILE_FIELDS[12:])
+"""A new case's file after ``imported``: each field's default, and no deadline open."""
+
+
 def _opened(event: Event, placement: Placement | None = None) -> Case:
     data = event.data
     procedure = data["procedure"]
@@ -83,22 +99,16 @@ def _opened(event: Event, placement: Placement | None = None) -> Case:
             location=p["location"],
             carer=p.get("carer"),
         )
-    file = CaseFile(  # by position up to ``imported``, the cheapest call attrs allows
+    file = _NEW_FILE(  # every field by position: nothing recorded yet
         _procedure_ref(procedure["name"], procedure["version"]),
         data["child"],
         placement,
-        (),
-        None,
-        (),
-        None,
-        None,
-        None,
-        (),
+        *_NOTHING_YET,
         _one(event.actor.id) if event.actor.role is Role.SOCIAL_WORKER else (),
         IMPORTED in data,
-        open_deadlines=(),
+        *_NOTHING_MORE,
     )
-    return Case(event.case, event.to_state, event.seq, event.at, file)
+    return _NEW_CASE(event.case, event.to_state, event.seq, event.at, file)
 
 
 def _index(deadlines: Sequence[Deadline], deadline_id: str) -> int:

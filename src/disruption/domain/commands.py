@@ -39,6 +39,7 @@ disruption.exceptions.InputError: line 3: duplicate field 'case'
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -47,7 +48,13 @@ from typing import Any, TypeVar
 import attrs
 
 from disruption.domain.clock import shared_date
-from disruption.domain.model import Actor, Role, check_reference, is_reference, member_reader
+from disruption.domain.model import (
+    REFERENCE_PATTERN,
+    Actor,
+    Role,
+    check_reference,
+    member_reader,
+)
 from disruption.exceptions import (
     DateOutOfRange,
     InputError,
@@ -268,6 +275,10 @@ def read_json(raw: bytes | str, *, line: int | None = None) -> Any:
     return obj
 
 
+_IS_REFERENCE = re.compile(REFERENCE_PATTERN).fullmatch
+"""The reference check of :func:`~disruption.domain.model.is_reference`, one call: a reader
+checks several references a command."""
+
 _DATES: dict[str, date] = {}
 """Dates read before, by the text they were read from (each checked when first read)."""
 _DATES_LIMIT = 4096
@@ -362,7 +373,7 @@ class Fields:
             if required:
                 raise InvalidData("is required", field=self.path(name))
             return None
-        if is_reference(value):
+        if type(value) is str and _IS_REFERENCE(value) is not None:
             return value
         return check_reference(value, self.path(name))  # raises, naming the field
 

@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import attrs
 
@@ -59,8 +59,10 @@ __all__ = [
     "SupportType",
     "actor_key",
     "check_reference",
+    "filled",
     "is_reference",
     "member_reader",
+    "placement_read",
     "to_role",
 ]
 
@@ -131,6 +133,44 @@ def member_reader(kind: type[E]) -> Callable[[object], E]:
 
     read.__doc__ = f"Return the {kind.__name__} whose value ``value`` is."
     return read
+
+
+T = TypeVar("T")
+
+
+def filled(cls: type[T]) -> Callable[..., T]:
+    """A constructor of a frozen, slotted attrs class by position: every field, in order.
+
+    It fills the new instance's slots directly (as attrs' own ``__init__`` does, without its
+    per-field ``object.__setattr__`` lookup and its defaults): for the values built on every
+    step (a case, its file, an event). Only for a class whose fields have no validator, no
+    converter and no ``__attrs_post_init__``: the instance is the one ``cls(*values)`` builds.
+
+    Args:
+        cls: The class.
+
+    Returns:
+        A function of all the field values, in the class's order, returning the instance.
+
+    Raises:
+        TypeError: When ``cls`` validates or converts what it is given.
+    """
+    fields = attrs.fields(cast("type[attrs.AttrsInstance]", cls))
+    if hasattr(cls, "__attrs_post_init__") or any(
+        f.validator is not None or f.converter is not None for f in fields
+    ):
+        raise TypeError(f"{cls.__name__} checks or converts its fields: build it with its init")
+    names = [f"v{i}" for i in range(len(fields))]
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    lines = [f"def build({', '.join(names)}):", "    made = new(cls)"]
+    for i, field in enumerate(fields):
+        namespace[f"set{i}"] = cls.__dict__[field.name].__set__
+        lines.append(f"    set{i}(made, v{i})")
+    lines.append("    return made")
+    exec(compile("\n".join(lines), f"<filled {cls.__qualname__}>", "exec"), namespace)
+    build: Callable[..., T] = namespace["build"]
+    build.__doc__ = f"Return a {cls.__name__} of every field's value, in order."
+    return build
 
 
 class Role(StrEnum):
@@ -333,6 +373,35 @@ class Placement:
     provider: str = attrs.field(converter=_upper, validator=_provider)
     location: Location = attrs.field(converter=_to_location)
     carer: str | None = attrs.field(default=None, validator=_optional_reference)
+
+
+_PLACEMENT_SET = tuple(Placement.__dict__[a.name].__set__ for a in attrs.fields(Placement))
+
+
+def placement_read(
+    id: str, start: date, type: str, provider: str, location: Location, carer: str | None
+) -> Placement:
+    """Build a :class:`Placement` from a command's data, its references checked already.
+
+    Internal (not in ``__all__``): for a command reader that has checked ``id`` and ``carer``
+    with :meth:`~disruption.domain.commands.Fields.reference`, naming the field, and read
+    ``location`` as a member. It converts and checks the codes as ``Placement(...)`` does
+    (``placement.type`` first, then ``placement.provider``), without checking the references
+    again: opening a case builds one on every call.
+    """
+    placement: Placement = _new(Placement)
+    set_id, set_start, set_type, set_provider, set_location, set_carer = _PLACEMENT_SET
+    set_id(placement, id)
+    set_start(placement, start)
+    type = _upper(type)
+    set_type(placement, type)
+    provider = _upper(provider)
+    set_provider(placement, provider)
+    set_location(placement, _LOCATION(location))
+    set_carer(placement, carer)
+    _place(placement, None, type)  # type: ignore[arg-type]  # the attribute is not read
+    _provider(placement, None, provider)  # type: ignore[arg-type]
+    return placement
 
 
 @attrs.frozen(weakref_slot=False)
@@ -629,7 +698,7 @@ class Case:
         _SET_STATE(moved, state)
         _SET_VERSION(moved, version)
         _SET_UPDATED_AT(moved, updated_at)
-        _SET_FILE(moved, CaseFile(*values))
+        _SET_FILE(moved, _NEW_FILE(*values))
         return moved
 
     def open_deadlines(self) -> tuple[Deadline, ...]:
@@ -654,3 +723,4 @@ _SET_STATE = Case.__dict__["state"].__set__
 _SET_VERSION = Case.__dict__["version"].__set__
 _SET_UPDATED_AT = Case.__dict__["updated_at"].__set__
 _SET_FILE = Case.__dict__["file"].__set__
+_NEW_FILE = filled(CaseFile)

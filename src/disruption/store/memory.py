@@ -25,7 +25,7 @@ from typing import Any
 import attrs
 
 from disruption.domain.events import DeadlineChange, Event, PersonalText
-from disruption.domain.model import Actor, Case, Deadline
+from disruption.domain.model import Actor, Case, Deadline, filled
 from disruption.engine.ports import (
     Applied,
     MissedEvents,
@@ -245,6 +245,10 @@ def _compact(event: Event, codec: _Codec) -> Record:
     return b"".join((_SEQ.pack(event.seq), head, tail, *stamps))
 
 
+_NEW_EVENT = filled(Event)
+"""``Event(...)`` of every field by position (events are read back often)."""
+
+
 def _event(record: Record, codec: _Codec, case: str) -> Event:
     """The event a record keeps (the inverse of :func:`_compact`)."""
     if type(record) is not bytes:
@@ -270,7 +274,7 @@ def _event(record: Record, codec: _Codec, case: str) -> Event:
         if changes
         else ()
     )
-    return Event(
+    return _NEW_EVENT(
         case,
         seq,
         values[kind],
@@ -555,6 +559,11 @@ class MemoryStore:
         if found is None:
             return ()
         records = self._records(found[0])
+        if found[-1] >= len(records):
+            # Its id is stored before its events (see _add), both under the lock: a reader
+            # between the two waits for the write to finish.
+            with self._lock:
+                records = self._records(found[0])
         codec = self._codec
         return tuple(_event(records[i], codec, found[0]) for i in found[1:])
 

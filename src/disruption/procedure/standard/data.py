@@ -23,6 +23,7 @@ from disruption.domain.model import (
     Role,
     SiblingDecision,
     SupportType,
+    placement_read,
 )
 from disruption.domain.payloads import personal
 from disruption.exceptions import InvalidData
@@ -130,13 +131,15 @@ class OpenCase:
     def read(cls, fields: Fields) -> OpenCase:
         """Read the data of ``open_case``."""
         p = fields.nested("placement")
-        placement = Placement(
-            id=p.reference("id"),
-            start=p.date("start"),
-            type=p.string("type"),
-            provider=p.string("provider"),
-            location=p.choice("location", Location),
-            carer=p.reference("carer", required=False),
+        # Each field checked once, in this order, naming it (``placement.id`` first): the
+        # references here, the codes by ``placement_read`` as ``Placement(...)`` checks them.
+        placement = placement_read(
+            p.reference("id"),
+            p.date("start"),
+            p.string("type"),
+            p.string("provider"),
+            p.choice("location", Location),
+            p.reference("carer", required=False),
         )
         p.close()
         return cls(

@@ -1,0 +1,122 @@
+"""Opening a case: the reader checks each field once (with the errors ``Placement(...)`` gives),
+and the values built on every step are filled by position as their ``__init__`` builds them."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import attrs
+import pytest
+
+from disruption.domain.commands import Fields
+from disruption.domain.events import Event
+from disruption.domain.model import (
+    Actor,
+    Case,
+    CaseFile,
+    Location,
+    Placement,
+    ProcedureRef,
+    filled,
+    placement_read,
+)
+from disruption.exceptions import InvalidData
+from disruption.procedure.standard.data import OpenCase
+
+
+def _checked_twice(data: dict[str, Any]) -> OpenCase:
+    """The reader as it was: each reference read, then ``Placement(...)`` checking all."""
+    fields = Fields(data)
+    p = fields.nested("placement")
+    placement = Placement(
+        id=p.reference("id"),
+        start=p.date("start"),
+        type=p.string("type"),
+        provider=p.string("provider"),
+        location=p.choice("location", Location),
+        carer=p.reference("carer", required=False),
+    )
+    p.close()
+    return OpenCase(
+        child=fields.reference("child"),
+        placement=placement,
+        procedure=fields.reference("procedure", required=False),
+    )
+
+
+_AT = datetime(2025, 1, 6, 9, tzinfo=UTC)
+
+GOOD = {"id": "PL-1", "type": " u1", "provider": "pr1", "start": "2024-05-01",
+        "location": "in_borough", "carer": "C-1"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"carer": None},
+        {"type": "K3", "start": "2023-05-01"},
+        {"id": "Jane Smith"},
+        {"id": 7},
+        {"id": None},
+        {"carer": "a b"},
+        {"type": "ZZ"},
+        {"type": "K3", "start": "2024-05-01"},
+        {"provider": "PR9"},
+        {"provider": 3},
+        {"type": "ZZ", "provider": "PR9"},
+        {"id": "x y", "type": "ZZ"},
+        {"type": "ZZ", "carer": "a b"},
+        {"location": "abroad"},
+        {"start": "2024-13-01"},
+        {"extra": 1},
+    ],
+)
+def test_open_case_reads_as_checking_twice_did(changes: dict[str, Any]) -> None:
+    placement = {k: v for k, v in {**GOOD, **changes}.items() if v is not None}
+    data = {"child": "CH-1", "placement": placement}
+    try:
+        expected: object = _checked_twice(data)
+    except InvalidData as error:
+        expected = (type(error), str(error), error.field)
+    try:
+        got: object = OpenCase.read(Fields(data))
+    except InvalidData as error:
+        got = (type(error), str(error), error.field)
+    assert got == expected
+    if isinstance(got, OpenCase):
+        assert type(got.placement) is Placement
+        assert got.placement == Placement(
+            **{**placement, "start": date.fromisoformat(placement["start"])}
+        )
+
+
+def test_placement_read_checks_codes_not_references() -> None:
+    built = placement_read("PL-1", date(2024, 5, 1), " u1", "pr1", Location.IN_BOROUGH, None)
+    assert built == Placement("PL-1", date(2024, 5, 1), "U1", "PR1", Location.IN_BOROUGH)
+    with pytest.raises(InvalidData) as refused:
+        placement_read("PL-1", date(2024, 5, 1), "ZZ", "PR1", Location.IN_BOROUGH, None)
+    assert refused.value.field == "placement.type"
+    with pytest.raises(InvalidData) as refused:
+        placement_read("PL-1", date(2024, 5, 1), "U1", "PR9", Location.IN_BOROUGH, None)
+    assert refused.value.field == "placement.provider"
+
+
+def test_filled_builds_what_init_builds() -> None:
+    placement = Placement("PL-1", date(2024, 5, 1), "U1", "PR1", Location.IN_BOROUGH)
+    file = CaseFile(ProcedureRef("standard", 2), "CH-1", placement, social_workers=("sw-1",))
+    values = attrs.astuple(file, recurse=False)
+    built = filled(CaseFile)(*values)
+    assert type(built) is CaseFile
+    assert built == file
+    assert attrs.astuple(built, recurse=False) == values
+    event = Event("P-1", 1, "CaseOpened", "open_case", _AT, _AT, Actor("sw-1", "social_worker"),
+                  {"child": "CH-1"}, None, "placed")  # fmt: skip
+    assert filled(Event)(*attrs.astuple(event, recurse=False)) == event
+    assert filled(Case)("P-1", "placed", 1, _AT, file) == Case("P-1", "placed", 1, _AT, file)
+
+
+def test_filled_refuses_a_class_that_checks_its_fields() -> None:
+    with pytest.raises(TypeError, match="Placement checks or converts"):
+        filled(Placement)
