@@ -234,6 +234,30 @@ def test_sqlite_connections_are_durable_and_patient(tmp_path: Path) -> None:
     assert pragmas == [2, 1, 10000, "wal"]  # write-ahead log since schema version 6
 
 
+def _wal_pages(path: Path) -> list[int]:
+    """The page numbers of the frames in a SQLite database's write-ahead log."""
+    data = (path.parent / f"{path.name}-wal").read_bytes()
+    size = int.from_bytes(data[8:12], "big")
+    return [int.from_bytes(data[at : at + 4], "big") for at in range(32, len(data), 24 + size)]
+
+
+def test_a_sqlite_command_on_a_case_leaves_the_index_of_children_untouched(
+    tmp_path: Path,
+) -> None:
+    # The update sets only the columns that change; SQLite rewrites an index whose column an
+    # UPDATE sets, changed or not, which was one more page in every command's commit.
+    path = tmp_path / "cases.db"
+    with SqlStore(str(path)) as store, closing(sqlite3.connect(path)) as side:
+        run(store, [open_case("P-1")])
+        side.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        run(store, [raise_concern("P-1", T0)])
+        owners = dict(side.execute("SELECT pageno, name FROM dbstat").fetchall())
+        written = {owners.get(page) for page in _wal_pages(path)}
+        assert {"cases", "events"} <= written
+        assert "cases_child" not in written
+        assert list(store.case_ids_of(case_of(store, "P-1").child)) == ["P-1"]
+
+
 def test_sqlite_writes_begin_immediate_and_reads_do_not(tmp_path: Path) -> None:
     begins: list[str] = []
     with SqlStore(str(tmp_path / "cases.db")) as store:

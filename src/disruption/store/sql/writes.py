@@ -69,7 +69,12 @@ _NEW_CASE_COLUMNS: Final = (*_CASE_COLUMNS, "carer")
 """The ``cases`` row of a new case: its placement's carer too (schema version 8), which never
 changes, so that an update does not write it."""
 _INSERT_CASE: Final = insert_sql("cases", _NEW_CASE_COLUMNS)
-_CASE_SET: Final = ", ".join(f'"{c}" = ?' for c in _CASE_COLUMNS[1:])
+_CHILD: Final = _CASE_COLUMNS.index("child")
+_UPDATED_COLUMNS: Final = tuple(c for c in _CASE_COLUMNS[1:] if c != "child")
+"""The columns an update writes: not ``id`` (its key) nor ``child``, which never changes and is
+indexed (``cases_child``): SQLite rewrites an index whose column an ``UPDATE`` sets, changed or
+not, so setting it dirtied one more page in every command's commit."""
+_CASE_SET: Final = ", ".join(f'"{c}" = ?' for c in _UPDATED_COLUMNS)
 _UPDATE_CASE: Final = f"UPDATE cases SET {_CASE_SET} WHERE id = ? AND version = ?"
 _UPSERT_DEADLINE: Final = (
     insert_sql("deadlines", rows.DEADLINE_COLUMNS)
@@ -134,7 +139,8 @@ def _case_statement(
     values = _case_values(case, snapshot)
     if expected_version == 0:
         return _INSERT_CASE, (*values, case.placement.carer)
-    return _UPDATE_CASE, (*values[1:], case.id, expected_version)
+    updated = (*values[1:_CHILD], *values[_CHILD + 1 :])
+    return _UPDATE_CASE, (*updated, case.id, expected_version)
 
 
 def _write_deadlines(tx: Tx, case: Case, events: Sequence[Event]) -> None:
