@@ -49,6 +49,15 @@ def postgres_url() -> Iterator[str]:
         conn.execute(pgsql.SQL("DROP SCHEMA {} CASCADE").format(pgsql.Identifier(name)))
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A store location on each backend: a SQLite path, or a PostgreSQL URL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "cases.db")
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
 @pytest.fixture(scope="session", params=["in-repo", "shared"])
 def returns903(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory

@@ -31,7 +31,7 @@ from disruption.exceptions import ConcurrencyError, SchemaError, StoreError
 from disruption.procedure.standard import STANDARD
 from disruption.store import MemoryStore, SqlStore, open_store
 from disruption.store.sql import schema
-from tests.conftest import NO_POSTGRES, POSTGRES_URL, libpq, postgres
+from tests.conftest import NO_POSTGRES, POSTGRES_URL, libpq
 from tests.store_contract import (
     SWEPT,
     T0,
@@ -44,15 +44,6 @@ from tests.store_contract import (
     raise_concern,
     run,
 )
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A store location on each backend: a SQLite path, or a PostgreSQL URL."""
-    if request.param == "sqlite":
-        return str(tmp_path / "cases.db")
-    url: str = request.getfixturevalue("postgres_url")
-    return url
 
 
 def execute(db_url: str, statement: str) -> None:

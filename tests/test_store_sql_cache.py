@@ -18,7 +18,6 @@ from disruption.engine.engine import Engine
 from disruption.engine.ports import Applied, Snapshot
 from disruption.exceptions import CommandNotAllowed, ConcurrencyError, StoreError
 from disruption.store import SqlStore
-from tests.conftest import postgres
 from tests.store_contract import (
     SWEPT,
     T0,
@@ -29,15 +28,6 @@ from tests.store_contract import (
     run,
     stale_decision,
 )
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A store location on each backend: a SQLite path, or a PostgreSQL URL."""
-    if request.param == "sqlite":
-        return str(tmp_path / "cases.db")
-    url: str = request.getfixturevalue("postgres_url")
-    return url
 
 
 def _consistent(store: SqlStore, case: str) -> None:

@@ -14,13 +14,10 @@ from cryptography.fernet import Fernet
 from disruption.store import SqlStore
 from disruption.store.sql import keys, migrations, schema
 from disruption.store.sql.store import upgrade_store
-from tests import test_store_sql
 from tests.test_store_upgrade import _engine as engine_of
 from tests.test_store_upgrade import _write_v1 as write_v1
 
 FIXTURES = Path(__file__).parent / "fixtures"
-db_url = test_store_sql.db_url
-"""The SQL store tests' fixture: a SQLite path, or a PostgreSQL schema of its own."""
 
 
 def _version_4_with_fernet(tmp_path: Path) -> tuple[Path, dict[str, str]]:

@@ -33,7 +33,6 @@ from disruption.store.sql import migrations, rows, schema, upcast
 from disruption.store.sql.event_rows import event_rows as event_rows_of
 from disruption.store.sql.schema import SCHEMA_VERSION
 from disruption.store.sql.store import upgrade_store
-from tests import test_store_sql
 from tests.store_contract import (
     T0,
     case_of,
@@ -45,9 +44,6 @@ from tests.store_contract import (
     run,
 )
 from tests.test_store_sql import execute
-
-db_url = test_store_sql.db_url
-"""The SQL store tests' fixture: a SQLite path, or a PostgreSQL schema of its own."""
 
 FIXTURES = Path(__file__).parent / "fixtures"
 OLDER = (
