@@ -418,3 +418,29 @@ def test_a_reset_structlog_sends_lines_to_standard_logging_again(
     logger.info("test.dropped", case="P-1")  # standard logging, not configured: nothing
     assert factory.built == 1
     assert capsys.readouterr() == ("", "")
+
+
+def test_enabled_follows_the_hosts_level_as_it_stands_when_asked() -> None:
+    logger = get_logger("disruption.test")
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    assert not logger.enabled(logging.INFO)
+    assert logger.enabled(logging.WARNING)
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
+    assert logger.enabled(logging.INFO)
+    structlog.reset_defaults()  # standard logging, not configured: only warnings and above
+    assert not logger.enabled(logging.INFO)
+    assert logger.enabled(logging.WARNING) == logging.getLogger("disruption.test").isEnabledFor(
+        logging.WARNING
+    )
+
+
+def test_an_applied_command_is_logged_once_its_level_is_on_again() -> None:
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    engine = make_engine()
+    with capture_logs() as logs:
+        engine.handle(command("P-1", "open_case", T0, data=open_case_data()))
+    assert logs == []
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
+    with capture_logs() as logs:
+        engine.handle(command("P-1", "raise_concern", hours(T0, 1), data=raise_concern_data()))
+    assert [(e["event"], e["version"]) for e in logs] == [("command.applied", 2)]

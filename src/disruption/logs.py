@@ -100,13 +100,6 @@ _FILTERING_LEVELS: dict[Any, int] = {
 of these), by the lowest level each writes: a line below it is dropped before any work."""
 
 
-def _structlog_filter() -> tuple[bool, Any]:
-    """Whether structlog is configured, and its wrapper class, by its public functions."""
-    if not structlog.is_configured():
-        return False, None
-    return True, structlog.get_config()["wrapper_class"]
-
-
 class LibraryLogger:
     """The logger the library writes through; see the module's description for where lines go.
 
@@ -131,19 +124,29 @@ class LibraryLogger:
             wrapper_class=structlog.stdlib.BoundLogger,
         )
 
-    def _log(self, level: int, method: str, event: str, fields: dict[str, Any]) -> None:
-        configured, wrapper = _structlog_filter()
-        if configured:
+    def _bound(self, level: int) -> Any:
+        """What writes a line at ``level`` as logging stands now, or ``None``: dropped."""
+        if structlog.is_configured():
             # A host's filtering level, known without building a logger for the line.
-            lowest = _FILTERING_LEVELS.get(wrapper)
+            lowest = _FILTERING_LEVELS.get(structlog.get_config()["wrapper_class"])
             if lowest is not None and level < lowest:
-                return
-            bound = self._configured
-        elif self._stdlib_logger.isEnabledFor(level):
-            bound = self._stdlib
-        else:
-            return
-        getattr(bound, method)(event, **fields)
+                return None
+            return self._configured
+        return self._stdlib if self._stdlib_logger.isEnabledFor(level) else None
+
+    def enabled(self, level: int) -> bool:
+        """Whether a line at ``level`` may be written (``False``: it would be dropped).
+
+        For a line written on every command: its fields are not worked out when it would
+        be dropped. ``True`` does not promise the line is written (a host's processor may
+        still drop it).
+        """
+        return self._bound(level) is not None
+
+    def _log(self, level: int, method: str, event: str, fields: dict[str, Any]) -> None:
+        bound = self._bound(level)
+        if bound is not None:
+            getattr(bound, method)(event, **fields)
 
     def debug(self, event: str, **fields: Any) -> None:
         """Log ``event`` at debug level."""

@@ -26,6 +26,7 @@ a refusal is logged, and written to the store's access log when it is an access 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import NoReturn
@@ -51,7 +52,7 @@ from disruption.domain.clock import CLOCK_TOLERANCE, Clock, SystemClock
 from disruption.domain.commands import Command
 from disruption.domain.events import Event
 from disruption.domain.history import History
-from disruption.domain.model import Actor, Case, ProcedureRef
+from disruption.domain.model import Actor, Case, ProcedureRef, filled
 from disruption.engine.history import load_history
 from disruption.engine.ports import (
     AccessLog,
@@ -97,6 +98,10 @@ class Outcome:
     case: Case
     events: tuple[Event, ...]
     duplicate: bool = False
+
+
+_NEW_OUTCOME = filled(Outcome)
+"""``Outcome(case, events, duplicate)`` by position: one is built for every command."""
 
 
 def earlier_outcome(
@@ -344,9 +349,10 @@ class Engine:
                 tries += 1
                 logger.info("command.retried", case=command.case, command=command.name)
                 continue
-            log_applied(case, decision.case, command)
+            if logger.enabled(logging.INFO):  # its fields worked out only to be written
+                log_applied(case, decision.case, command)
             self.publish(decision.events)
-            return Outcome(decision.case, decision.events)
+            return _NEW_OUTCOME(decision.case, decision.events, False)
         earlier = earlier_outcome(self.store, command, self._records)
         if earlier is not None:
             return earlier
