@@ -11,6 +11,7 @@ from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 import attrs
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -131,3 +132,27 @@ def test_a_long_case_is_read_back_whole_by_case_position_and_command() -> None:
     assert list(store.events_of_command("c10")) == appended[9:11]
     assert list(store.events_of_command("open-2")) == [other]
     assert store.events_of_command("nothing") == ()
+
+
+def test_events_beyond_what_a_store_numbers_are_read_back_equal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from disruption.store import memory
+
+    events, store = _decided(5)
+    # Nothing more numbered: another case's deadlines, new ids, are written out in its records.
+    monkeypatch.setattr(memory, "_LIMIT", len(store._codec.values))
+    other = [
+        attrs.evolve(
+            e,
+            case="P-2",
+            deadlines=tuple(attrs.evolve(d, id=f"new-{d.id}") for d in e.deadlines),
+        )
+        for e in events
+    ]
+    for e in other:
+        store._add(attrs.evolve(_case_after(e), id="P-2"), [e])
+    assert any(e.deadlines for e in other)
+    assert all(type(r) is bytes for r in store._records("P-2"))  # kept compact still
+    assert list(store.events("P-2")) == other
+    assert list(store.events("P-1")) == events

@@ -45,9 +45,9 @@ Record = bytes | Event
 when it cannot be kept so (data that is not plain JSON, say)."""
 
 _LIMIT = 65_535
-"""The most strings, actors and shapes of dicts one store numbers: beyond, a deadline's id or
-name is written out, and an event with another type, command, state, actor or shape is kept
-as it is."""
+"""The most strings, actors, deadline changes and shapes of dicts one store numbers: beyond,
+a deadline change is written out, and an event with another type, command, state, actor or
+shape is kept as it is."""
 _ZONES_LIMIT = 256
 """The most time zones one store numbers; an event in another is kept as it is."""
 
@@ -82,7 +82,11 @@ class _Codec:
         """Each (type, command, from, to) seen, and its numbers for a record's head."""
 
     def code(self, value: Any) -> Any:
-        """The number of a recurring value (a string, or an actor's ``(id, role)``)."""
+        """The number of a recurring value.
+
+        A string, an actor's ``(id, role)``, a deadline change's ``(id, name, change)`` or
+        the keys of an event's data.
+        """
         found = self.codes.get(value)
         if found is not None:
             return found
@@ -132,7 +136,7 @@ class _Codec:
         return found
 
     def text(self, code: Any) -> Any:
-        """The string numbered ``code`` (or ``code`` itself: written out, or ``None``)."""
+        """The value numbered ``code`` (or ``code`` itself: written out, or ``None``)."""
         return self.values[code] if type(code) is int else code
 
 
@@ -203,9 +207,7 @@ def _compact(event: Event, codec: _Codec) -> Record:
     changes = (
         [
             (
-                get(d.id) or code(d.id),
-                get(d.name) or code(d.name),
-                get(d.change) or code(d.change),
+                get(which := (d.id, d.name, d.change)) or code(which),
                 None if d.due is None else d.due.toordinal(),
                 None if d.earliest is None else d.earliest.toordinal(),
                 None if d.on is None else d.on.toordinal(),
@@ -268,8 +270,8 @@ def _event(record: Record, codec: _Codec, case: str) -> Event:
     text = codec.text
     deadlines = (
         tuple(
-            DeadlineChange(text(id_), text(name), text(change), _day(due), _day(earliest), _day(on))
-            for id_, name, change, due, earliest, on in changes
+            DeadlineChange(*text(which), _day(due), _day(earliest), _day(on))
+            for which, due, earliest, on in changes
         )
         if changes
         else ()
