@@ -251,6 +251,14 @@ _NEW_SNAPSHOT = filled(Snapshot)
 """``Snapshot(case, after, cached)``: one is built for every command."""
 
 
+def _change(
+    codec: _Codec, which: Any, due: int | None, earliest: int | None, on: int | None
+) -> DeadlineChange:
+    """A deadline change :func:`_compact` kept: its numbered ``(id, name, change)``, its days."""
+    id_, name, change = codec.text(which)
+    return DeadlineChange(id_, name, change, _day(due), _day(earliest), _day(on))
+
+
 def _event(record: Record, codec: _Codec, case: str) -> Event:
     """The event a record keeps (the inverse of :func:`_compact`)."""
     if type(record) is not bytes:
@@ -267,15 +275,7 @@ def _event(record: Record, codec: _Codec, case: str) -> Event:
         start += 10
     data, changes, cid = marshal.loads(memoryview(record)[start:])
     values = codec.values
-    text = codec.text
-    deadlines = (
-        tuple(
-            DeadlineChange(*text(which), _day(due), _day(earliest), _day(on))
-            for which, due, earliest, on in changes
-        )
-        if changes
-        else ()
-    )
+    deadlines = tuple(_change(codec, *change) for change in changes) if changes else ()
     return _NEW_EVENT(
         case,
         seq,
