@@ -52,7 +52,7 @@ from disruption.domain.clock import CLOCK_TOLERANCE, Clock, SystemClock
 from disruption.domain.commands import Command
 from disruption.domain.events import Event
 from disruption.domain.history import History
-from disruption.domain.model import Actor, Case, ProcedureRef, filled
+from disruption.domain.model import Actor, Case, ProcedureRef
 from disruption.engine.history import load_history
 from disruption.engine.ports import (
     AccessLog,
@@ -98,10 +98,6 @@ class Outcome:
     case: Case
     events: tuple[Event, ...]
     duplicate: bool = False
-
-
-_NEW_OUTCOME = filled(Outcome)
-"""``Outcome(case, events, duplicate)`` by position: one is built for every command."""
 
 
 def earlier_outcome(
@@ -352,7 +348,7 @@ class Engine:
             if logger.enabled(logging.INFO):  # its fields worked out only to be written
                 log_applied(case, decision.case, command)
             self.publish(decision.events)
-            return _NEW_OUTCOME(decision.case, decision.events, False)
+            return Outcome(decision.case, decision.events)
         earlier = earlier_outcome(self.store, command, self._records)
         if earlier is not None:
             return earlier

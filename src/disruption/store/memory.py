@@ -78,8 +78,8 @@ class _Codec:
         self.zones: dict[int, int] = {}
         """``id`` of a time zone object to its number (the object kept in ``zone_list``)."""
         self.zone_list: list[Any] = []
-        self.steps: dict[tuple[str, str, str | None, str], tuple[Any, ...]] = {}
-        """Each (type, command, from, to) seen, and its numbers for a record's head."""
+        self.steps: dict[tuple[str, str, str | None, str], bytes] = {}
+        """Each (type, command, from, to) seen, its numbers packed for a record's head."""
 
     def code(self, value: Any) -> Any:
         """The number of a recurring value.
@@ -97,14 +97,15 @@ class _Codec:
         self.actors.append(None)
         return number
 
-    def step(self, step: tuple[str, str, str | None, str]) -> tuple[Any, ...]:
-        """The numbers of an event's type, command, from and to states (kept once numbered)."""
+    def step(self, step: tuple[str, str, str | None, str]) -> bytes:
+        """The numbers of an event's type, command, from and to states, packed (once)."""
         kind, command, from_, to = step
         code = self.code
-        numbers = (code(kind), code(command), _NONE if from_ is None else code(from_), code(to))
-        if len(self.steps) < _LIMIT and all(type(n) is int for n in numbers):
-            self.steps[step] = numbers
-        return numbers
+        packed = _STEP.pack(code(kind), code(command), _NONE if from_ is None else code(from_),
+                            code(to))  # fmt: skip
+        if len(self.steps) < _LIMIT:
+            self.steps[step] = packed
+        return packed
 
     def zone(self, tz: Any) -> int:
         """The number of a time zone object (``None`` too), numbered when first seen."""
@@ -189,6 +190,9 @@ _HEAD = struct.Struct("<IHHHHHHHH")
 (``_NONE`` for none) and actor, its two instants' zones (``_NONE`` for ``recorded_at``: the
 same as ``at``) and schema version."""
 _NONE = 0xFFFF
+_SEQ = struct.Struct("<I")
+_STEP = struct.Struct("<HHHH")
+_TAIL = struct.Struct("<HHHH")
 
 
 def _compact(event: Event, codec: _Codec) -> Record:
@@ -199,8 +203,7 @@ def _compact(event: Event, codec: _Codec) -> Record:
 
     The record is :data:`_HEAD`, the instants' ten bytes each (one when ``recorded_at`` is
     ``at``), then ``marshal``'s bytes of the data (:func:`_packed`), the deadline changes and
-    the command id. Run on every append: each part is looked up once, and the head is
-    packed in one call.
+    the command id.
     """
     get = codec.codes.get
     code = codec.code
@@ -219,36 +222,33 @@ def _compact(event: Event, codec: _Codec) -> Record:
     )
     actor = event.actor
     who = (actor.id, actor.role._value_)
+    from_ = event.from_state
     at = event.at
     recorded_at = event.recorded_at
-    data = event.data
+    zones = codec.zones
     try:
         args = _REDUCE(at)[1]  # datetime's own ten bytes, and its time zone
-        at_zone = codec.zones.get(id(args[1]) if len(args) > 1 else id(None))
+        at_zone = zones.get(id(args[1]) if len(args) > 1 else id(None))
         if at_zone is None:
             at_zone = codec.zone(args[1] if len(args) > 1 else None)
-        # the data's shape numbered (see _packed), looked up without a call when known
-        shape = get(tuple(data)) if type(data) is dict else None
-        packed = (shape, *data.values()) if shape is not None else _packed(data, codec)
-        kind, command, from_, to = codec.steps.get(
-            (event.type, event.command, event.from_state, event.to_state)
-        ) or codec.step((event.type, event.command, event.from_state, event.to_state))
-        head = (event.seq, kind, command, from_, to, get(who) or code(who), at_zone * 2 + at.fold)
-        data_bytes = marshal.dumps((packed, changes, event.command_id))
+        stamps = [args[0]]
         if recorded_at is at:
-            return b"".join((_HEAD.pack(*head, _NONE, event.schema_version), args[0], data_bytes))
-        stamp, recorded_zone = _instant(recorded_at, codec)
-        return b"".join(
-            (_HEAD.pack(*head, recorded_zone, event.schema_version), args[0], stamp, data_bytes)
-        )
+            recorded_zone = _NONE
+        else:
+            stamp, recorded_zone = _instant(recorded_at, codec)
+            stamps.append(stamp)
+        stamps.append(marshal.dumps((_packed(event.data, codec), changes, event.command_id)))
+        step = (event.type, event.command, from_, event.to_state)
+        head = codec.steps.get(step) or codec.step(step)
+        tail = _TAIL.pack(get(who) or code(who), at_zone * 2 + at.fold, recorded_zone,
+                          event.schema_version)  # fmt: skip
     except (ValueError, TypeError, struct.error, _Unkept):  # not plain JSON, or not numbered
         return event
+    return b"".join((_SEQ.pack(event.seq), head, tail, *stamps))
 
 
 _NEW_EVENT = filled(Event)
 """``Event(...)`` of every field by position (events are read back often)."""
-_NEW_SNAPSHOT = filled(Snapshot)
-"""``Snapshot(case, after, cached)``: one is built for every command."""
 
 
 def _change(
@@ -434,7 +434,7 @@ class MemoryStore:
         if found is None:
             return None
         after = self._after.get(case) if self._after else None
-        return _NEW_SNAPSHOT(found, tuple(after) if after else (), False)
+        return Snapshot(found, tuple(after)) if after else Snapshot(found)
 
     def snapshot_unless_applied(
         self, case: str, command_id: str | None
@@ -442,11 +442,7 @@ class MemoryStore:
         """Return :class:`Applied` when ``command_id`` is stored, else the case's snapshot."""
         if command_id is not None and command_id in self._commands:
             return Applied(command_id)
-        found = self._cases.get(case)  # as snapshot(case), asked before every command
-        if found is None:
-            return None
-        after = self._after.get(case) if self._after else None
-        return _NEW_SNAPSHOT(found, tuple(after) if after else (), False)
+        return self.snapshot(case)
 
     def append(
         self,
@@ -515,18 +511,17 @@ class MemoryStore:
     def _add(self, case: Case, events: Sequence[Event], first: int | None = None) -> None:
         """Add a command's events (``first``: how many the case has, when known)."""
         codec = self._codec
+        records = [_compact(e, codec) for e in events]
         case_id = case.id
         if first is None:
             first = self._count(case_id)
         # The command ids first: a thread that reads the new case (without the lock) then
         # finds its command stored, as on the SQL store, where both commit at once.
         if len(events) == 1:  # a command's one event: no index to build
-            event = events[0]
-            records = [_compact(event, codec)]
-            if event.command_id is not None:
-                self._commands[event.command_id] = (case_id, first)
+            command_id = events[0].command_id
+            if command_id is not None:
+                self._commands[command_id] = (case_id, first)
         else:
-            records = [_compact(e, codec) for e in events]
             by_command: dict[str, list[Any]] = {}
             for index, e in enumerate(events, start=first):
                 if e.command_id is not None:
