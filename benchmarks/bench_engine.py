@@ -68,6 +68,7 @@ from disruption import DEFAULT_CALENDAR, STANDARD, Actor, Command, Engine, Memor
 from disruption.domain.clock import LONDON
 from disruption.domain.model import Case
 from disruption.logs import configure
+from disruption.procedure.definition import Procedure
 
 __all__ = ["QUICK", "Report", "main"]
 
@@ -423,8 +424,10 @@ Elapsed = tuple[int, list[tuple[str, str]]]
 """Nanoseconds taken, and every case's ``(id, final state)``."""
 
 
-def _engine(clock: FollowingClock, on_ended: Ended | None = None) -> Engine:
-    engine = Engine(MemoryStore(), clock=clock)
+def _engine(
+    clock: FollowingClock, on_ended: Ended | None = None, procedure: Procedure = STANDARD
+) -> Engine:
+    engine = Engine(MemoryStore(), clock=clock, procedure=procedure)
     if on_ended is not None:
 
         def on_event(event: Any) -> None:
@@ -435,10 +438,11 @@ def _engine(clock: FollowingClock, on_ended: Ended | None = None) -> Engine:
     return engine
 
 
-def run_engine(inputs: Inputs, on_ended: Ended) -> Elapsed:
-    """The six steps of every case through ``Engine.handle`` on a fresh ``MemoryStore``."""
+def run_engine(inputs: Inputs, on_ended: Ended, procedure: Procedure = STANDARD) -> Elapsed:
+    """The six steps of every case through ``Engine.handle`` on a fresh ``MemoryStore``
+    (opening cases under ``procedure``, the standard procedure by default)."""
     clock = FollowingClock()
-    engine = _engine(clock, on_ended)
+    engine = _engine(clock, on_ended, procedure)
     handle = engine.handle
     gc.collect()
     start = time.perf_counter_ns()
