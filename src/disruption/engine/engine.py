@@ -178,7 +178,12 @@ def _log_refusal(store: AccessLog, clock: Clock, command: Command, err: CommandE
 
 
 def log_applied(before: Case | None, after: Case, command: Command) -> None:
-    """Log an applied command: the case, the command, and the states it went between."""
+    """Log an applied command: the case, the command, and the states it went between.
+
+    Written on every command: its fields are not worked out when the line would be dropped.
+    """
+    if not logger.enabled(logging.INFO):
+        return
     logger.info(
         "command.applied",
         case=command.case,
@@ -345,8 +350,7 @@ class Engine:
                 tries += 1
                 logger.info("command.retried", case=command.case, command=command.name)
                 continue
-            if logger.enabled(logging.INFO):  # its fields worked out only to be written
-                log_applied(case, decision.case, command)
+            log_applied(case, decision.case, command)
             self.publish(decision.events)
             return Outcome(decision.case, decision.events)
         earlier = earlier_outcome(self.store, command, self._records)
