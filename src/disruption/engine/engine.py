@@ -301,11 +301,6 @@ class Engine:
             )
             if type(found) is Snapshot and not found.after and found.case is not None:
                 case: Case | None = found.case  # the common read: a snapshot to trust as is
-                assert case is not None
-                ref = case.procedure
-                procedure = self._procedures.get((ref.name, ref.version))
-                if procedure is None:
-                    procedure = self.procedure_of(ref)  # raises UnknownProcedure
             else:
                 if isinstance(found, Applied):
                     earlier = earlier_outcome(store, command, self._records)
@@ -313,9 +308,9 @@ class Engine:
                         return earlier
                     found = store.snapshot(command.case)  # pragma: no cover - ids stay
                 case = self._from_snapshot(command.case, found)
-                procedure = (
-                    self._opening(command) if case is None else self.procedure_of(case.procedure)
-                )
+            procedure = (
+                self._opening(command) if case is None else self.procedure_of(case.procedure)
+            )
             try:
                 decision = decide(
                     procedure,
