@@ -297,10 +297,6 @@ _SMALL = 4096
 """The most bytes a case's events are kept in as one ``bytes`` (see :func:`_framed`)."""
 
 
-_TWO = struct.Struct("<H")
-_TWO_TWO = struct.Struct("<HH")
-
-
 def _framed(blob: bytes | None, count: int, records: list[Record]) -> bytes | None:
     """A case's events as one ``bytes``: ``blob`` (its ``count`` events) and ``records``.
 
@@ -309,17 +305,6 @@ def _framed(blob: bytes | None, count: int, records: list[Record]) -> bytes | No
     that many bytes, so a step costs the same on a case with a long history.
     """
     total = count + len(records)
-    if len(records) == 1:  # one command's one event: the common step
-        record = records[0]
-        if type(record) is not bytes:
-            return None
-        size = len(record)
-        kept = 2 if blob is None else len(blob)
-        if kept + 2 + size > _SMALL:
-            return None
-        if blob is None:
-            return b"".join((_TWO_TWO.pack(total, size), record))
-        return b"".join((_TWO.pack(total), memoryview(blob)[2:], _TWO.pack(size), record))
     parts: list[Any] = [total.to_bytes(2, "little")]
     size = 2 if blob is None else len(blob)
     if blob is not None:
