@@ -337,11 +337,8 @@ class Fields:
 
     def string(self, name: str, *, required: bool = True) -> Any:
         """Read a non-empty string of valid Unicode (``None`` when optional and absent)."""
-        self._read.add(name)
-        value = self._data.get(name)
+        value = self._get(name, required)
         if value is None:
-            if required:
-                raise InvalidData("is required", field=self.path(name))
             return None
         if type(value) is str and value.isascii() and not value.isspace() and value:
             return value  # the common case: plain ASCII, not blank
@@ -367,11 +364,8 @@ class Fields:
 
     def reference(self, name: str, *, required: bool = True) -> Any:
         """Read a pseudonymous reference (see :func:`disruption.domain.model.check_reference`)."""
-        self._read.add(name)
-        value = self._data.get(name)
+        value = self._get(name, required)
         if value is None:
-            if required:
-                raise InvalidData("is required", field=self.path(name))
             return None
         if type(value) is str and _IS_REFERENCE(value) is not None:
             return value
@@ -379,11 +373,8 @@ class Fields:
 
     def date(self, name: str, *, required: bool = True) -> Any:
         """Read a calendar date written ``YYYY-MM-DD``."""
-        self._read.add(name)
-        value = self._data.get(name)
+        value = self._get(name, required)
         if value is None:
-            if required:
-                raise InvalidData("is required", field=self.path(name))
             return None
         day = _DATES.get(value) if type(value) is str else None
         if day is not None:
@@ -437,21 +428,15 @@ class Fields:
 
     def boolean(self, name: str) -> bool:
         """Read a JSON ``true`` or ``false``."""
-        self._read.add(name)
-        value = self._data.get(name)
-        if value is None:
-            raise InvalidData("is required", field=self.path(name))
+        value = self._get(name, True)
         if not isinstance(value, bool):
             raise InvalidData("must be true or false", field=self.path(name))
         return value
 
     def choice(self, name: str, kind: type[E], *, required: bool = True) -> Any:
         """Read one value of an enumeration."""
-        self._read.add(name)
-        value = self._data.get(name)
+        value = self._get(name, required)
         if value is None:
-            if required:
-                raise InvalidData("is required", field=self.path(name))
             return None
         if type(value) is str:
             member = (_MEMBERS.get(kind) or _members(kind)).get(value)
@@ -525,12 +510,8 @@ class Fields:
 
     def nested(self, name: str, *, required: bool = True) -> Fields:
         """Return a reader for a nested object."""
-        self._read.add(name)
-        value = self._data.get(name)
-        if value is None:
-            if required:
-                raise InvalidData("is required", field=self.path(name))
-        elif not isinstance(value, dict):
+        value = self._get(name, required)
+        if value is not None and not isinstance(value, dict):
             raise InvalidData("must be an object", field=self.path(name))
         return Fields(value or {}, f"{self._prefix}{name}.")
 
