@@ -497,14 +497,12 @@ class Database:
 
         On SQLite, one connection kept for the store's writes, lent to one transaction at a
         time (SQLite runs one writer at a time anyway): checking a connection out of the pool
-        and back for every command cost about 5 % of a durable command.
+        and back for every command cost about 5 % of a durable command. On PostgreSQL, the
+        connection :meth:`_server_connection` lends.
         """
         if self.postgres:
-            pooled = self.engine.raw_connection()
-            try:
+            with self._server_connection() as pooled:
                 yield pooled
-            finally:
-                pooled.close()
             return
         with self._pinned_lock:
             yield self._pin() if self._pinned is None else self._pinned
