@@ -42,6 +42,9 @@ def test_the_store_benchmark_runs_on_sqlite(capsys: pytest.CaptureFixture[str]) 
             "same_single_ratio",
             "same_bulk_events_per_s",
             "same_bulk_ratio",
+            "least_commands_per_s",
+            "least_ratio",
+            "least_bound_ratio",
         )
     }
     assert expected <= set(numbers)
@@ -60,6 +63,9 @@ def test_the_store_benchmark_runs_on_sqlite(capsys: pytest.CaptureFixture[str]) 
     assert out.count("PASS") + out.count("FAIL") == 2  # Engine.handle and the bulk load
     assert "SQLite: Engine.handle durable commands/s" in out
     assert "internal: SqlStore.append" in out
+    assert "bound for the headline: raw / (engine alone + least)" in out
+    # The bound never exceeds the ceiling, which lets the store write nothing at all.
+    assert numbers["sqlite_least_bound_ratio"] < numbers["sqlite_ceiling_ratio"] * 1.5
     assert "profile (cProfile" in out
     assert "PostgreSQL" not in out.split("\n", 1)[0]
     assert "PostgreSQL skipped: no URL" in out
@@ -87,6 +93,7 @@ def test_the_store_benchmark_runs_on_postgres(capsys: pytest.CaptureFixture[str]
         commands=20, bulk_cases=20, postgres_url=POSTGRES_URL, rounds=2, profile=False
     )
     assert numbers["postgres_handle_ratio"] > 0
+    assert numbers["postgres_least_bound_ratio"] > 0
     assert numbers["postgres_rows_identical"] == 1.0
     assert "PostgreSQL: Engine.handle durable commands/s" in capsys.readouterr().out
 
