@@ -107,10 +107,18 @@ def open_text(key: str, token: str, *, ref: str, child: str) -> str | None:
 
 _KEY_COLUMNS: Final = ("child", "key")
 _KEYS_OF: Final = 'SELECT child, "key" FROM child_keys WHERE child IN ({})'
+_KEYS_OF_LOCKED: Final = f"{_KEYS_OF} FOR KEY SHARE"
+"""On PostgreSQL the keys read are locked until the transaction ends: an erasure (which
+deletes the key, then the child's texts) waits for it, and then erases the text it sealed.
+Unlocked, an erasure committing in between left that text sealed with a key that is gone,
+where the erasure's delete had not seen it. SQLite's writers hold its one write lock."""
 
 
 def ask_keys(tx: Tx, children: Iterable[str]) -> Callable[[], dict[str, str]]:
     """Ask for some children's keys, creating (in the transaction) those missing.
+
+    On PostgreSQL the keys are locked against an erasure until the transaction ends
+    (``FOR KEY SHARE``).
 
     Args:
         tx: A write transaction.
@@ -124,7 +132,7 @@ def ask_keys(tx: Tx, children: Iterable[str]) -> Callable[[], dict[str, str]]:
         new = [v for child in chunk for v in (child, new_key())]
         insert = insert_sql("child_keys", _KEY_COLUMNS, len(chunk))
         tx.execute(f"{insert} ON CONFLICT (child) DO NOTHING", new, prepare=len(chunk) == 1)
-    asked = ask_in(tx, _KEYS_OF, wanted, prepare_single=True)
+    asked = ask_in(tx, _KEYS_OF_LOCKED if tx.postgres else _KEYS_OF, wanted, prepare_single=True)
 
     def answered() -> dict[str, str]:
         return dict(asked())
