@@ -100,16 +100,23 @@ class _Box:
     def __init__(self, key: tuple[Nation, frozenset[date]]) -> None:
         self.key = key
         self.table: _Table | None = None
-        self.after: dict[tuple[date, int], date] = {}
-        """Answers of ``add_working_days`` by date and count: many deadlines share them."""
+        self.after: dict[int, dict[date, date]] = {}
+        """Answers of ``add_working_days`` by count, then date: many deadlines share them.
+
+        By count first so that an answer costs its dict entry alone (no key tuple): a few
+        counts (the procedure's timescales) each over the days cases name."""
 
     def __reduce__(self) -> tuple[Any, ...]:
         return _box_for, self.key  # copies and pickles share the module's box
 
 
 _LOCK = threading.Lock()
-_AFTER_LIMIT = 65_536
-"""The most ``add_working_days`` answers a calendar keeps (about a few MB at most)."""
+_AFTER_LIMIT = 4096
+"""The most ``add_working_days`` answers a calendar keeps for one count (about 11 years of
+days, 150 KB at most): past it, that count's answers start again."""
+_COUNTS_LIMIT = 64
+"""The most counts a calendar keeps answers for (a procedure sets a few timescales);
+another count is worked out on every call."""
 _BOXES: dict[tuple[Nation, frozenset[date]], _Box] = {}
 
 
@@ -127,10 +134,19 @@ def _build(nation: Nation, closures: frozenset[date], lo_year: int, hi_year: int
     return _Table(lo_year, hi_year, lo, hi, days)
 
 
-@functools.lru_cache(maxsize=4096)
+_DAYS: dict[int, date] = {}
+"""One shared ``date`` per day (by ordinal): deadlines of many cases fall on the same days.
+A dict, not ``functools.lru_cache``, whose bookkeeping costs about 100 bytes a day more."""
+_DAYS_LIMIT = 4096
+
+
 def _day(ordinal: int) -> date:
-    """One shared ``date`` per day: deadlines of many cases fall on the same days."""
-    return date.fromordinal(ordinal)
+    found = _DAYS.get(ordinal)
+    if found is None:
+        if len(_DAYS) >= _DAYS_LIMIT:
+            _DAYS.clear()
+        found = _DAYS.setdefault(ordinal, date.fromordinal(ordinal))
+    return found
 
 
 def _out_of_range(what: str) -> ValueError:
@@ -217,14 +233,19 @@ class WorkingCalendar:
         """
         if n < 0:
             raise ValueError(f"n must be zero or more, not {n}")
-        box = self._box
-        known = box.after.get((d, n))  # the hot call: most deadlines fall on days seen
-        if known is not None:
-            return known
+        after = self._box.after.get(n)
+        if after is not None:
+            known = after.get(d)  # the hot call: most deadlines fall on days seen
+            if known is not None:
+                return known
         found = self._add_working_days(d, n)
-        if len(box.after) >= _AFTER_LIMIT:
-            box.after.clear()
-        box.after[d, n] = found
+        if after is None:
+            if len(self._box.after) >= _COUNTS_LIMIT:
+                return found
+            after = self._box.after.setdefault(n, {})
+        if len(after) >= _AFTER_LIMIT:
+            after.clear()
+        after[d] = found
         return found
 
     def _add_working_days(self, d: date, n: int) -> date:
