@@ -60,11 +60,12 @@ class _Codec:
     """A store's compact form of events: each one ``bytes``, written by ``marshal``.
 
     The record holds no object of its own but that ``bytes`` (no tuple, no instants, no
-    container the garbage collector follows): strings that recur from event to event (types,
-    commands, states, deadline names, actors) are numbered once per store, and instants are
-    integers (their wall-clock microseconds, ``fold`` and a numbered time zone). An event is
-    read back equal, with the same instants (wall clock, time zone object and ``fold``) and
-    the same data (see :func:`_event`).
+    container the garbage collector follows): what recurs from event to event is numbered
+    once per store (a step: type, command, states, schema version and the keys of the data;
+    actors; deadline changes' ids, names and kinds), instants are ``datetime``'s own ten
+    bytes and a numbered time zone, days two bytes each. An event is read back equal, with
+    the same instants (wall clock, time zone object and ``fold``) and the same data (see
+    :func:`_event`).
     """
 
     def __init__(self) -> None:
@@ -94,12 +95,14 @@ class _Codec:
     def step(self, step: tuple[Any, ...]) -> int:
         """The number of a step (numbered once).
 
-        A step is an event's type, command, from and to states, schema version and the
-        keys of its data (``str`` keys only, else :class:`_Unkept`).
+        A step is an event's type, command, from and to states, schema version, the keys
+        of its data and those of the dicts among its values (``str`` keys only, else
+        :class:`_Unkept`).
         """
-        for key in step[-1]:
-            if type(key) is not str:
-                raise _Unkept
+        for keys in (step[-2], *(step[-1] or ())):
+            for key in keys or ():
+                if type(key) is not str:
+                    raise _Unkept
         number = self.code(step)
         if type(number) is not int:
             raise _Unkept  # beyond what a store numbers: the event is kept as it is
@@ -195,8 +198,18 @@ def _compact(event: Event, codec: _Codec, seq: int) -> Record:
     who = (actor.id, actor.role._value_)
     at = event.at
     recorded_at = event.recorded_at
+    values = tuple(data.values())
+    nested = None
+    if dict in map(type, values):  # a dict's keys are the step's, its values the record's
+        inner: list[Any] = [None] * len(values)
+        flat = list(values)
+        for i, v in enumerate(values):
+            if type(v) is dict:
+                inner[i] = tuple(v)
+                flat[i] = tuple(v.values())
+        nested, values = tuple(inner), tuple(flat)
     step = (event.type, event.command, event.from_state, event.to_state,
-            event.schema_version, tuple(data))  # fmt: skip
+            event.schema_version, tuple(data), nested)  # fmt: skip
     try:
         number = get(step)
         if number is None:
@@ -211,7 +224,6 @@ def _compact(event: Event, codec: _Codec, seq: int) -> Record:
         else:
             stamp, recorded_zone = _instant(recorded_at, codec)
             parts.append(stamp)
-        values = tuple(data.values())
         count = len(changes)
         packed = _packed(changes, codec) if changes and event.command_id is None else None
         if packed is not None:
@@ -316,7 +328,7 @@ def _event(record: Record, codec: _Codec, case: str, seq: int) -> Event:
     else:
         recorded_at = codec.moment(record[start : start + 10], recorded_zone)
         start += 10
-    kind, command, from_, to, version, keys = codec.values[number]
+    kind, command, from_, to, version, keys, nested = codec.values[number]
     cid = None
     if count == _WHOLE:
         values, changes, cid = marshal.loads(memoryview(record)[start:])
@@ -330,6 +342,11 @@ def _event(record: Record, codec: _Codec, case: str, seq: int) -> Event:
     else:
         deadlines = ()
         values = marshal.loads(memoryview(record)[start:])
+    if nested is not None:
+        values = [
+            v if inner is None else dict(zip(inner, v, strict=True))
+            for inner, v in zip(nested, values, strict=True)
+        ]
     return _NEW_EVENT(
         case,
         seq,
