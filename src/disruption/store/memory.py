@@ -95,14 +95,12 @@ class _Codec:
     def step(self, step: tuple[Any, ...]) -> int:
         """The number of a step (numbered once).
 
-        A step is an event's type, command, from and to states, schema version, the keys
-        of its data and those of the dicts among its values (``str`` keys only, else
-        :class:`_Unkept`).
+        A step is an event's type, command, from and to states, schema version and the
+        keys of its data (``str`` keys only, else :class:`_Unkept`).
         """
-        for keys in (step[-2], *(step[-1] or ())):
-            for key in keys or ():
-                if type(key) is not str:
-                    raise _Unkept
+        for key in step[-1]:
+            if type(key) is not str:
+                raise _Unkept
         number = self.code(step)
         if type(number) is not int:
             raise _Unkept  # beyond what a store numbers: the event is kept as it is
@@ -198,18 +196,8 @@ def _compact(event: Event, codec: _Codec, seq: int) -> Record:
     who = (actor.id, actor.role._value_)
     at = event.at
     recorded_at = event.recorded_at
-    values = tuple(data.values())
-    nested = None
-    if dict in map(type, values):  # a dict's keys are the step's, its values the record's
-        inner: list[Any] = [None] * len(values)
-        flat = list(values)
-        for i, v in enumerate(values):
-            if type(v) is dict:
-                inner[i] = tuple(v)
-                flat[i] = tuple(v.values())
-        nested, values = tuple(inner), tuple(flat)
     step = (event.type, event.command, event.from_state, event.to_state,
-            event.schema_version, tuple(data), nested)  # fmt: skip
+            event.schema_version, tuple(data))  # fmt: skip
     try:
         number = get(step)
         if number is None:
@@ -224,6 +212,7 @@ def _compact(event: Event, codec: _Codec, seq: int) -> Record:
         else:
             stamp, recorded_zone = _instant(recorded_at, codec)
             parts.append(stamp)
+        values = tuple(data.values())
         count = len(changes)
         packed = _packed(changes, codec) if changes and event.command_id is None else None
         if packed is not None:
@@ -328,7 +317,7 @@ def _event(record: Record, codec: _Codec, case: str, seq: int) -> Event:
     else:
         recorded_at = codec.moment(record[start : start + 10], recorded_zone)
         start += 10
-    kind, command, from_, to, version, keys, nested = codec.values[number]
+    kind, command, from_, to, version, keys = codec.values[number]
     cid = None
     if count == _WHOLE:
         values, changes, cid = marshal.loads(memoryview(record)[start:])
@@ -342,11 +331,6 @@ def _event(record: Record, codec: _Codec, case: str, seq: int) -> Event:
     else:
         deadlines = ()
         values = marshal.loads(memoryview(record)[start:])
-    if nested is not None:
-        values = [
-            v if inner is None else dict(zip(inner, v, strict=True))
-            for inner, v in zip(nested, values, strict=True)
-        ]
     return _NEW_EVENT(
         case,
         seq,
