@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta, timezone
 from types import MappingProxyType
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -219,7 +220,8 @@ def test_nested_dicts_and_tuples_are_read_back_equal(data: dict[str, object]) ->
 
 def test_data_with_keys_that_are_not_strings_is_kept_as_it_is() -> None:
     events, _ = _decided(1)
-    odd = attrs.evolve(events[0], data={1: "one"})
+    keys: dict[Any, Any] = {1: "one"}
+    odd = attrs.evolve(events[0], data=keys)
     store = MemoryStore()
     store._add(_case_after(odd), [odd])
     (read,) = store.events("P-1")
