@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta, timezone
 from types import MappingProxyType
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -156,3 +157,72 @@ def test_events_beyond_what_a_store_numbers_are_read_back_equal(
     assert all(type(r) is bytes for r in store._records("P-2"))  # kept compact still
     assert list(store.events("P-2")) == other
     assert list(store.events("P-1")) == events
+
+
+@pytest.mark.parametrize(
+    "day",
+    [date(1899, 12, 31), date(1900, 1, 1), date(2079, 6, 5), date(2079, 6, 6), date(2199, 12, 31)],
+)
+def test_deadline_days_beyond_two_bytes_are_read_back_equal(day: date) -> None:
+    events, _ = _decided(2)
+    change = events[1].deadlines[0]
+    odd = attrs.evolve(
+        events[1], deadlines=(attrs.evolve(change, due=day, earliest=day, on=day), change)
+    )
+    store = MemoryStore()
+    for e in (events[0], odd):
+        store._add(_case_after(e), [e])
+    assert all(type(r) is bytes for r in store._records("P-1"))  # kept compact still
+    assert list(store.events("P-1")) == [events[0], odd]
+
+
+def test_changes_and_a_command_id_are_read_back_equal() -> None:
+    events, _ = _decided(3)
+    with_ids = [attrs.evolve(e, command_id=f"cmd-{e.seq}") for e in events]
+    store = MemoryStore()
+    for e in with_ids:
+        store._add(_case_after(e), [e])
+    assert any(e.deadlines for e in with_ids)
+    assert all(type(r) is bytes for r in store._records("P-1"))
+    assert list(store.events("P-1")) == with_ids
+    assert list(store.events_of_command("cmd-2")) == [with_ids[1]]
+
+
+def test_an_event_out_of_its_place_is_kept_as_it_is() -> None:
+    events, _ = _decided(2)
+    store = MemoryStore()
+    store._add(_case_after(events[0]), [events[0]])
+    misnumbered = attrs.evolve(events[1], seq=7)
+    store._add(_case_after(misnumbered), [misnumbered])
+    assert list(store.events("P-1")) == [events[0], misnumbered]
+    assert [s.event for s in store.read_after(0)] == [events[0], misnumbered]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"a": {"x": 1, "y": [1, "z"]}, "b": (1, 2), "c": None},
+        {"a": {"x": 1}, "b": {"x": 2, "w": {"deep": True}}},
+        {"a": {}, "b": [{"x": 1}]},
+        {"a": (1, 2), "b": {"x": None}},
+    ],
+)
+def test_nested_dicts_and_tuples_are_read_back_equal(data: dict[str, object]) -> None:
+    events, _ = _decided(1)
+    nested = attrs.evolve(events[0], data=data)
+    store = MemoryStore()
+    store._add(_case_after(nested), [nested])
+    assert type(store._records("P-1")[0]) is bytes
+    (read,) = store.events("P-1")
+    assert read == nested
+    assert [type(v) for v in read.data.values()] == [type(v) for v in data.values()]
+
+
+def test_data_with_keys_that_are_not_strings_is_kept_as_it_is() -> None:
+    events, _ = _decided(1)
+    keys: dict[Any, Any] = {1: "one"}
+    odd = attrs.evolve(events[0], data=keys)
+    store = MemoryStore()
+    store._add(_case_after(odd), [odd])
+    (read,) = store.events("P-1")
+    assert read is odd

@@ -27,6 +27,7 @@ from __future__ import annotations
 import enum
 import functools
 import threading
+from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -83,33 +84,37 @@ def _bank_holidays(nation: Nation, years: Iterable[int]) -> dict[date, str]:
 
 @attrs.frozen
 class _Table:
-    """Sorted ordinals of the working days of the whole years ``lo_year..hi_year``."""
+    """Sorted ordinals of the working days of the whole years ``lo_year..hi_year``.
+
+    ``after[o - lo]`` is how many working days fall on or before ordinal ``o`` (what
+    ``bisect_right(days, o)`` gives), so that ``add_working_days`` indexes instead of
+    searching or keeping a memo of answers; ``dates`` holds each working day's ``date``,
+    made when first asked for (one object per day, shared by the deadlines that fall on it).
+    """
 
     lo_year: int
     hi_year: int
     lo: int  # ordinal of 1 January lo_year
     hi: int  # ordinal of 31 December hi_year
     days: tuple[int, ...]
+    after: array[int] = attrs.field(eq=False, repr=False)
+    dates: list[date | None] = attrs.field(eq=False, repr=False)
 
 
 class _Box:
     """The table shared by all equal calendars; swapped whole, never mutated."""
 
-    __slots__ = ("after", "key", "table")
+    __slots__ = ("key", "table")
 
     def __init__(self, key: tuple[Nation, frozenset[date]]) -> None:
         self.key = key
         self.table: _Table | None = None
-        self.after: dict[tuple[date, int], date] = {}
-        """Answers of ``add_working_days`` by date and count: many deadlines share them."""
 
     def __reduce__(self) -> tuple[Any, ...]:
         return _box_for, self.key  # copies and pickles share the module's box
 
 
 _LOCK = threading.Lock()
-_AFTER_LIMIT = 65_536
-"""The most ``add_working_days`` answers a calendar keeps (about a few MB at most)."""
 _BOXES: dict[tuple[Nation, frozenset[date]], _Box] = {}
 
 
@@ -124,13 +129,30 @@ def _build(nation: Nation, closures: frozenset[date], lo_year: int, hi_year: int
     lo, hi = date(lo_year, 1, 1).toordinal(), date(hi_year, 12, 31).toordinal()
     # Ordinal 1 (0001-01-01) is a Monday, so o % 7 is 6 on Saturdays and 0 on Sundays.
     days = tuple(o for o in range(lo, hi + 1) if o % 7 not in (6, 0) and o not in off)
-    return _Table(lo_year, hi_year, lo, hi, days)
+    after = array("I", bytes(4 * (hi - lo + 1)))
+    count = 0
+    at = 0
+    for o in range(lo, hi + 1):
+        if at < len(days) and days[at] == o:
+            at += 1
+            count += 1
+        after[o - lo] = count
+    return _Table(lo_year, hi_year, lo, hi, days, after, [None] * len(days))
 
 
-@functools.lru_cache(maxsize=4096)
+_DAYS: dict[int, date] = {}
+"""One shared ``date`` per day (by ordinal): deadlines of many cases fall on the same days.
+A dict, not ``functools.lru_cache``, whose bookkeeping costs about 100 bytes a day more."""
+_DAYS_LIMIT = 4096
+
+
 def _day(ordinal: int) -> date:
-    """One shared ``date`` per day: deadlines of many cases fall on the same days."""
-    return date.fromordinal(ordinal)
+    found = _DAYS.get(ordinal)
+    if found is None:
+        if len(_DAYS) >= _DAYS_LIMIT:
+            _DAYS.clear()
+        found = _DAYS.setdefault(ordinal, date.fromordinal(ordinal))
+    return found
 
 
 def _out_of_range(what: str) -> ValueError:
@@ -217,15 +239,22 @@ class WorkingCalendar:
         """
         if n < 0:
             raise ValueError(f"n must be zero or more, not {n}")
-        box = self._box
-        known = box.after.get((d, n))  # the hot call: most deadlines fall on days seen
-        if known is not None:
-            return known
-        found = self._add_working_days(d, n)
-        if len(box.after) >= _AFTER_LIMIT:
-            box.after.clear()
-        box.after[d, n] = found
-        return found
+        table = self._box.table
+        if table is not None:  # the hot call: an index into the table, no search
+            at = d.toordinal() - table.lo
+            if 0 <= at < len(table.after):
+                i = table.after[at]
+                if n:
+                    i += n - 1
+                elif i and table.days[i - 1] == table.lo + at:
+                    i -= 1  # d itself, a working day
+                dates = table.dates
+                if i < len(dates):
+                    found = dates[i]
+                    if found is None:
+                        found = dates[i] = _day(table.days[i])
+                    return found
+        return self._add_working_days(d, n)
 
     def _add_working_days(self, d: date, n: int) -> date:
         o = d.toordinal()

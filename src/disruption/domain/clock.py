@@ -13,7 +13,6 @@ datetime.date(2025, 7, 1)
 
 from __future__ import annotations
 
-import functools
 from datetime import date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -98,17 +97,27 @@ def london_date(at: datetime) -> date:
     day = at.astimezone(LONDON).date()
     if type(day) is not date:  # pendulum's Date (SystemClock): a plain date, as stored
         day = date(day.year, day.month, day.day)
-    return _shared(day)
+    found = _DAYS.get(day)
+    return _shared(day) if found is None else found
 
 
-@functools.lru_cache(maxsize=4096)
+_DAYS: dict[date, date] = {}
+"""One shared ``date`` per day, so that many cases' records do not each hold a copy. A dict,
+not ``functools.lru_cache``, whose bookkeeping costs about 150 bytes a day more."""
+_DAYS_LIMIT = 4096
+
+
 def _shared(day: date) -> date:
-    """One shared ``date`` per day, so that many cases' records do not each hold a copy."""
-    return day
+    found = _DAYS.get(day)
+    if found is None:
+        if len(_DAYS) >= _DAYS_LIMIT:
+            _DAYS.clear()  # start again: the days seen from now on
+        found = _DAYS.setdefault(day, day)
+    return found
 
 
 def shared_date(day: date) -> date:
-    """Return a date equal to ``day``, one object per day for the last 4,096 days seen.
+    """Return a date equal to ``day``, one object per day (up to 4,096 days at once).
 
     Cases and the events a store keeps name the same few thousand days again and again; a
     date read from a command or an event is shared through here, so that each does not
@@ -117,4 +126,5 @@ def shared_date(day: date) -> date:
     >>> shared_date(date(2025, 12, 23)) is shared_date(date.fromisoformat("2025-12-23"))
     True
     """
-    return _shared(day)
+    found = _DAYS.get(day)
+    return _shared(day) if found is None else found

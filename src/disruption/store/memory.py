@@ -48,12 +48,8 @@ _LIMIT = 65_535
 """The most strings, actors, deadline changes and shapes of dicts one store numbers: beyond,
 a deadline change is written out, and an event with another type, command, state, actor or
 shape is kept as it is."""
-_ZONES_LIMIT = 256
+_ZONES_LIMIT = 127
 """The most time zones one store numbers; an event in another is kept as it is."""
-
-
-def _day(ordinal: int | None) -> date | None:
-    return None if ordinal is None else date.fromordinal(ordinal)
 
 
 class _Unkept(Exception):
@@ -64,11 +60,12 @@ class _Codec:
     """A store's compact form of events: each one ``bytes``, written by ``marshal``.
 
     The record holds no object of its own but that ``bytes`` (no tuple, no instants, no
-    container the garbage collector follows): strings that recur from event to event (types,
-    commands, states, deadline names, actors) are numbered once per store, and instants are
-    integers (their wall-clock microseconds, ``fold`` and a numbered time zone). An event is
-    read back equal, with the same instants (wall clock, time zone object and ``fold``) and
-    the same data (see :func:`_event`).
+    container the garbage collector follows): what recurs from event to event is numbered
+    once per store (a step: type, command, states, schema version and the keys of the data;
+    actors; deadline changes' ids, names and kinds), instants are ``datetime``'s own ten
+    bytes and a numbered time zone, days two bytes each. An event is read back equal, with
+    the same instants (wall clock, time zone object and ``fold``) and the same data (see
+    :func:`_event`).
     """
 
     def __init__(self) -> None:
@@ -78,8 +75,6 @@ class _Codec:
         self.zones: dict[int, int] = {}
         """``id`` of a time zone object to its number (the object kept in ``zone_list``)."""
         self.zone_list: list[Any] = []
-        self.steps: dict[tuple[str, str, str | None, str], bytes] = {}
-        """Each (type, command, from, to) seen, its numbers packed for a record's head."""
 
     def code(self, value: Any) -> Any:
         """The number of a recurring value.
@@ -97,15 +92,19 @@ class _Codec:
         self.actors.append(None)
         return number
 
-    def step(self, step: tuple[str, str, str | None, str]) -> bytes:
-        """The numbers of an event's type, command, from and to states, packed (once)."""
-        kind, command, from_, to = step
-        code = self.code
-        packed = _STEP.pack(code(kind), code(command), _NONE if from_ is None else code(from_),
-                            code(to))  # fmt: skip
-        if len(self.steps) < _LIMIT:
-            self.steps[step] = packed
-        return packed
+    def step(self, step: tuple[Any, ...]) -> int:
+        """The number of a step (numbered once).
+
+        A step is an event's type, command, from and to states, schema version and the
+        keys of its data (``str`` keys only, else :class:`_Unkept`).
+        """
+        for key in step[-1]:
+            if type(key) is not str:
+                raise _Unkept
+        number = self.code(step)
+        if type(number) is not int:
+            raise _Unkept  # beyond what a store numbers: the event is kept as it is
+        return number
 
     def zone(self, tz: Any) -> int:
         """The number of a time zone object (``None`` too), numbered when first seen."""
@@ -159,137 +158,193 @@ def _instant(at: datetime, codec: _Codec) -> tuple[bytes, int]:
     return args[0], codec.zone(args[1] if len(args) > 1 else None) * 2 + at.fold
 
 
-def _packed(data: Any, codec: _Codec) -> tuple[Any, ...]:
-    """An event's data (a ``dict``) as ``(number of its keys, *its values)``.
-
-    The keys are written once per store, not once per event (values, nested dicts among them,
-    are kept as they are). Data that is not a ``dict`` with ``str`` keys raises
-    :class:`_Unkept`.
-    """
-    if type(data) is not dict:
-        raise _Unkept
-    shape = tuple(data)
-    number = codec.codes.get(shape)
-    if number is None:
-        for key in shape:
-            if type(key) is not str:
-                raise _Unkept
-        number = codec.code(shape)
-    return (number, *data.values())
+_HEAD = struct.Struct("<HHBBB")
+"""A record's head: the number of its step (see :func:`_compact`), of its actor, its two
+instants' zones (:data:`_SAME` for ``recorded_at`` when it is ``at``) and the count of its
+deadline changes (plus :data:`_WHOLE` when its tail holds them and a command id)."""
+_SAME = 0xFF
+_WHOLE = 0x80
+_CHANGE = struct.Struct("<HHHH")
+"""A deadline change: the number of its ``(id, name, change)``, then its days (see
+:data:`_DAY0`)."""
+_DAY0 = date(1900, 1, 1).toordinal() - 1
+"""Days are written as their ordinal less this (``0`` for none): 1900-01-01 is day 1, and
+two bytes reach 2079 (an event naming a later day is kept as it is)."""
 
 
-def _unpacked(packed: tuple[Any, ...], values: list[Any]) -> dict[str, Any]:
-    """The data :func:`_packed` packed."""
-    number = packed[0]
-    shape = values[number] if type(number) is int else number
-    return dict(zip(shape, packed[1:], strict=True))
-
-
-_HEAD = struct.Struct("<IHHHHHHHH")
-"""A record's head: sequence number, the numbers of its type, command, from and to states
-(``_NONE`` for none) and actor, its two instants' zones (``_NONE`` for ``recorded_at``: the
-same as ``at``) and schema version."""
-_NONE = 0xFFFF
-_SEQ = struct.Struct("<I")
-_STEP = struct.Struct("<HHHH")
-_TAIL = struct.Struct("<HHHH")
-
-
-def _compact(event: Event, codec: _Codec) -> Record:
+def _compact(event: Event, codec: _Codec, seq: int) -> Record:
     """An event as one ``bytes`` (see :class:`_Codec`), or else the event itself.
 
     The event is kept as it is when its data is not plain JSON (a dict or string subclass,
-    say) or something in it cannot be numbered.
+    say), something in it cannot be numbered, or it is not the case's event number ``seq``
+    (a record does not hold its number: its place in the case does).
 
     The record is :data:`_HEAD`, the instants' ten bytes each (one when ``recorded_at`` is
-    ``at``), then ``marshal``'s bytes of the data (:func:`_packed`), the deadline changes and
-    the command id.
+    ``at``), each deadline change as :data:`_CHANGE`, then ``marshal``'s bytes of the data's
+    values. The step, numbered once per store, is the event's type, command, states, schema
+    version and the keys of its data: those an event of one kind repeats. When a deadline
+    change cannot be numbered or the event has a command id, the changes and the command id
+    are written out after the values instead (:data:`_WHOLE`).
     """
+    data = event.data
+    if type(data) is not dict or event.seq != seq:
+        return event
     get = codec.codes.get
     code = codec.code
-    changes = (
-        [
-            (
-                get(which := (d.id, d.name, d.change)) or code(which),
-                None if d.due is None else d.due.toordinal(),
-                None if d.earliest is None else d.earliest.toordinal(),
-                None if d.on is None else d.on.toordinal(),
-            )
-            for d in event.deadlines
-        ]
-        if event.deadlines
-        else None
-    )
+    changes = event.deadlines
     actor = event.actor
     who = (actor.id, actor.role._value_)
-    from_ = event.from_state
     at = event.at
     recorded_at = event.recorded_at
-    zones = codec.zones
+    step = (event.type, event.command, event.from_state, event.to_state,
+            event.schema_version, tuple(data))  # fmt: skip
     try:
+        number = get(step)
+        if number is None:
+            number = codec.step(step)
         args = _REDUCE(at)[1]  # datetime's own ten bytes, and its time zone
-        at_zone = zones.get(id(args[1]) if len(args) > 1 else id(None))
+        at_zone = codec.zones.get(id(args[1]) if len(args) > 1 else id(None))
         if at_zone is None:
             at_zone = codec.zone(args[1] if len(args) > 1 else None)
-        stamps = [args[0]]
+        parts = [b"", args[0]]
         if recorded_at is at:
-            recorded_zone = _NONE
+            recorded_zone = _SAME
         else:
             stamp, recorded_zone = _instant(recorded_at, codec)
-            stamps.append(stamp)
-        stamps.append(marshal.dumps((_packed(event.data, codec), changes, event.command_id)))
-        step = (event.type, event.command, from_, event.to_state)
-        head = codec.steps.get(step) or codec.step(step)
-        tail = _TAIL.pack(get(who) or code(who), at_zone * 2 + at.fold, recorded_zone,
-                          event.schema_version)  # fmt: skip
+            parts.append(stamp)
+        values = tuple(data.values())
+        count = len(changes)
+        packed = _packed(changes, codec) if changes and event.command_id is None else None
+        if packed is not None:
+            parts += packed
+            parts.append(marshal.dumps(values))
+        elif changes or event.command_id is not None:
+            count = _WHOLE
+            parts.append(marshal.dumps((values, _written(changes, codec), event.command_id)))
+        else:
+            parts.append(marshal.dumps(values))
+        parts[0] = _HEAD.pack(number, get(who) or code(who), at_zone * 2 + at.fold,
+                              recorded_zone, count)  # fmt: skip
     except (ValueError, TypeError, struct.error, _Unkept):  # not plain JSON, or not numbered
         return event
-    return b"".join((_SEQ.pack(event.seq), head, tail, *stamps))
+    return b"".join(parts)
+
+
+def _packed(changes: tuple[DeadlineChange, ...], codec: _Codec) -> list[bytes] | None:
+    """Deadline changes as :data:`_CHANGE` each, or ``None`` when one cannot be.
+
+    As when its ``(id, name, change)`` is not numbered, a day is outside the two bytes, or
+    the event has too many changes.
+    """
+    if len(changes) >= _WHOLE:
+        return None
+    get = codec.codes.get
+    packed = []
+    try:
+        for d in changes:
+            which = (d.id, d.name, d.change)
+            number = get(which)
+            if number is None:
+                number = codec.code(which)
+            due, earliest, on = d.due, d.earliest, d.on
+            # A day before day 1 is negative (or -1): struct.error.
+            packed.append(_CHANGE.pack(number,
+                0 if due is None else due.toordinal() - _DAY0 or -1,
+                0 if earliest is None else earliest.toordinal() - _DAY0 or -1,
+                0 if on is None else on.toordinal() - _DAY0 or -1))  # fmt: skip
+    except struct.error:  # a number written out, a day out of reach
+        return None
+    return packed
+
+
+def _written(changes: tuple[DeadlineChange, ...], codec: _Codec) -> list[tuple[Any, ...]]:
+    """Deadline changes as ``marshal`` writes them.
+
+    Their ``(id, name, change)`` numbered if it can be, and the days' ordinals.
+    """
+    code = codec.code
+    return [
+        (
+            code((d.id, d.name, d.change)),
+            None if d.due is None else d.due.toordinal(),
+            None if d.earliest is None else d.earliest.toordinal(),
+            None if d.on is None else d.on.toordinal(),
+        )
+        for d in changes
+    ]
 
 
 _NEW_EVENT = filled(Event)
 """``Event(...)`` of every field by position (events are read back often)."""
 
 
+def _day(ordinal: int | None) -> date | None:
+    return None if ordinal is None else date.fromordinal(ordinal)
+
+
 def _change(
     codec: _Codec, which: Any, due: int | None, earliest: int | None, on: int | None
 ) -> DeadlineChange:
-    """A deadline change :func:`_compact` kept: its numbered ``(id, name, change)``, its days."""
+    """A deadline change :func:`_written` wrote: its ``(id, name, change)``, its days."""
     id_, name, change = codec.text(which)
     return DeadlineChange(id_, name, change, _day(due), _day(earliest), _day(on))
 
 
-def _event(record: Record, codec: _Codec, case: str) -> Event:
-    """The event a record keeps (the inverse of :func:`_compact`)."""
+def _packed_change(codec: _Codec, which: int, due: int, earliest: int, on: int) -> DeadlineChange:
+    """A deadline change :func:`_compact` packed (:data:`_CHANGE`)."""
+    id_, name, change = codec.values[which]
+    return DeadlineChange(
+        id_,
+        name,
+        change,
+        date.fromordinal(due + _DAY0) if due else None,
+        date.fromordinal(earliest + _DAY0) if earliest else None,
+        date.fromordinal(on + _DAY0) if on else None,
+    )
+
+
+def _event(record: Record, codec: _Codec, case: str, seq: int) -> Event:
+    """The event a record keeps, the case's event number ``seq`` (see :func:`_compact`)."""
     if type(record) is not bytes:
         assert isinstance(record, Event)
         return record
-    seq, kind, command, from_, to, actor, at_zone, recorded_zone, v = _HEAD.unpack_from(record)
+    number, actor, at_zone, recorded_zone, count = _HEAD.unpack_from(record)
     start = _HEAD.size
     at = codec.moment(record[start : start + 10], at_zone)
     start += 10
-    if recorded_zone == _NONE:
+    if recorded_zone == _SAME:
         recorded_at = at
     else:
         recorded_at = codec.moment(record[start : start + 10], recorded_zone)
         start += 10
-    data, changes, cid = marshal.loads(memoryview(record)[start:])
-    values = codec.values
-    deadlines = tuple(_change(codec, *change) for change in changes) if changes else ()
+    kind, command, from_, to, version, keys = codec.values[number]
+    cid = None
+    if count == _WHOLE:
+        values, changes, cid = marshal.loads(memoryview(record)[start:])
+        deadlines = tuple(_change(codec, *change) for change in changes)
+    elif count:
+        unpack = _CHANGE.unpack_from
+        deadlines = tuple(
+            _packed_change(codec, *unpack(record, start + i * 8)) for i in range(count)
+        )
+        values = marshal.loads(memoryview(record)[start + count * 8 :])
+    else:
+        deadlines = ()
+        values = marshal.loads(memoryview(record)[start:])
     return _NEW_EVENT(
         case,
         seq,
-        values[kind],
-        values[command],
+        kind,
+        command,
         at,
         recorded_at,
         codec.actor(actor),
-        _unpacked(data, values),
-        None if from_ == _NONE else values[from_],
-        values[to],
+        dict(zip(keys, values, strict=True)),
+        from_,
+        to,
         deadlines,
         cid,
-        v,
+        version,
     )
 
 
@@ -381,7 +436,7 @@ class MemoryStore:
         self._children_of_texts: dict[str, str] = {}
         self._log: list[str] = []
         """Every event's case in position order: an event's position is its index plus one."""
-        self._indexes = array("L")
+        self._indexes = array("I")
         """Every event's index in its case, in position order (beside ``_log``)."""
         self._of_child: dict[str, str | list[str]] = {}
         """Each child's case references, in the order added (a case's child never changes):
@@ -396,7 +451,7 @@ class MemoryStore:
     def events(self, case: str) -> Sequence[Event]:
         """Return a case's events in sequence order."""
         codec = self._codec
-        return tuple(_event(r, codec, case) for r in self._records(case))
+        return tuple(_event(r, codec, case, seq) for seq, r in enumerate(self._records(case), 1))
 
     def _records(self, case: str) -> Sequence[Record]:
         stored = self._events.get(case)
@@ -496,10 +551,10 @@ class MemoryStore:
     def _add(self, case: Case, events: Sequence[Event], first: int | None = None) -> None:
         """Add a command's events (``first``: how many the case has, when known)."""
         codec = self._codec
-        records = [_compact(e, codec) for e in events]
         case_id = case.id
         if first is None:
             first = self._count(case_id)
+        records = [_compact(e, codec, seq) for seq, e in enumerate(events, first + 1)]
         # The command ids first: a thread that reads the new case (without the lock) then
         # finds its command stored, as on the SQL store, where both commit at once.
         if len(events) == 1:  # a command's one event: no index to build
@@ -552,7 +607,7 @@ class MemoryStore:
             with self._lock:
                 records = self._records(found[0])
         codec = self._codec
-        return tuple(_event(records[i], codec, found[0]) for i in found[1:])
+        return tuple(_event(records[i], codec, found[0], i + 1) for i in found[1:])
 
     def case_ids(self) -> Sequence[str]:
         """Return every case's reference, sorted."""
@@ -596,7 +651,7 @@ class MemoryStore:
             kept = records.get(case)
             if kept is None:
                 kept = records[case] = self._records(case)
-            read.append(StoredEvent(position, _event(kept[index], codec, case)))
+            read.append(StoredEvent(position, _event(kept[index], codec, case, index + 1)))
         return tuple(read)
 
     def last_position(self) -> int:
@@ -675,8 +730,10 @@ class MemoryStore:
             events = build(
                 case_id, self._count(case_id), state, overdue, on=on, recorded_at=recorded_at
             )
-            records = [_compact(e, self._codec) for e in events]
-            self._keep(case_id, records, self._count(case_id))
+            first = self._count(case_id)
+            codec = self._codec
+            records = [_compact(e, codec, seq) for seq, e in enumerate(events, first + 1)]
+            self._keep(case_id, records, first)
             self._after.setdefault(case_id, []).extend(events)
             self._claimed.update((case_id, d.id) for d in overdue)
             recorded.extend(events)

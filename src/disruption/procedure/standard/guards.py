@@ -8,7 +8,6 @@ declares which command runs which, and the procedure file's catalogue
 
 from __future__ import annotations
 
-import functools
 from datetime import date
 from typing import Any
 
@@ -326,12 +325,27 @@ def known_procedure(ctx: Context) -> None:
         )
 
 
-@functools.lru_cache(maxsize=4096)
+_BEFORE: dict[int, dict[date, date]] = {}
+"""Answers of :func:`_months_before` by count of months, then day (a dict, not
+``functools.lru_cache``, whose bookkeeping costs about 150 bytes an answer more)."""
+_BEFORE_LIMIT = 4096
+_COUNTS_LIMIT = 16
+
+
 def _months_before(day: date, months: int) -> date:
     """:func:`~disruption.domain.dates.months_before`, once per day and count (it is slow)."""
-    from disruption.domain.dates import months_before  # pendulum: only on endings
+    memo = _BEFORE.get(months)
+    if memo is None:
+        memo = {} if len(_BEFORE) >= _COUNTS_LIMIT else _BEFORE.setdefault(months, {})
+    found = memo.get(day)
+    if found is None:
+        from disruption.domain.dates import months_before  # pendulum: only on endings
 
-    return months_before(day, months)
+        found = months_before(day, months)
+        if len(memo) >= _BEFORE_LIMIT:
+            memo.clear()
+        memo[day] = found
+    return found
 
 
 def meeting_triggers(ctx: Context) -> tuple[str, ...]:

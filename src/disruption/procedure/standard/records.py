@@ -57,9 +57,11 @@ _CHAIRS: dict[Any, Any] = {}
 _SUPPORT: dict[Any, Any] = {}
 _ROLES: dict[Any, Any] = {}
 _FACTORS: dict[Any, Any] = {}
+_TRIGGERS: dict[Any, Any] = {}
 """Small immutable values many cases hold alike (a chair, the kinds of support offered, a
-meeting's attendees or factors), one object for all: bounded memos (one per kind of value,
-so that a ``str`` and an equal enumeration member are never mixed up), not per case."""
+meeting's attendees or factors, why an ending requires a meeting), one object for all:
+bounded memos (one per kind of value, so that a ``str`` and an equal enumeration member are
+never mixed up), not per case."""
 _SHARED_LIMIT = 4096
 
 T = TypeVar("T")
@@ -150,7 +152,7 @@ def placement_ended(case: Case, event: Event) -> dict[str, Any]:
     ending = Ending(_day(data["end"]), data["reason"], data["planned"], data.get("left_care"))
     required = data.get("meeting_required")
     if required:
-        return {"ending": ending, "meeting_required": tuple(required)}
+        return {"ending": ending, "meeting_required": _shared(_TRIGGERS, tuple(required))}
     return {"ending": ending}
 
 
@@ -287,7 +289,7 @@ def _placement_ended(case: Case, p: EndPlacement, event: Event) -> dict[str, Any
     ending = Ending(p.end, p.reason, p.planned, p.left_care)
     required = event.data.get("meeting_required")  # the history rule's, not the payload's
     if required:
-        return {"ending": ending, "meeting_required": tuple(required)}
+        return {"ending": ending, "meeting_required": _shared(_TRIGGERS, tuple(required))}
     return {"ending": ending}
 
 
