@@ -3,6 +3,8 @@ and the values built on every step are filled by position as their ``__init__`` 
 
 from __future__ import annotations
 
+import pickle
+import weakref
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -120,3 +122,26 @@ def test_filled_builds_what_init_builds() -> None:
 def test_filled_refuses_a_class_that_checks_its_fields() -> None:
     with pytest.raises(TypeError, match="Placement checks or converts"):
         filled(Placement)
+
+
+def test_filled_through_a_twin_builds_a_frozen_instance_of_the_class() -> None:
+    placement = Placement("PL-1", date(2024, 5, 1), "U1", "PR1", Location.IN_BOROUGH)
+    file = CaseFile(ProcedureRef("standard", 2), "CH-1", placement)
+    built = filled(CaseFile)(*attrs.astuple(file, recurse=False))
+    assert type(built) is CaseFile
+    assert hash(built) == hash(file)
+    assert pickle.loads(pickle.dumps(built)) == file
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        built.child = "CH-2"  # type: ignore[misc]
+
+
+def test_filled_fills_a_class_with_a_weakref_slot_through_its_descriptors() -> None:
+    @attrs.frozen
+    class Pair:
+        a: int
+        b: str
+
+    built = filled(Pair)(1, "b")
+    assert type(built) is Pair
+    assert built == Pair(1, "b")
+    assert weakref.ref(built)() is built

@@ -142,9 +142,13 @@ def filled(cls: type[T]) -> Callable[..., T]:
     """A constructor of a frozen, slotted attrs class by position: every field, in order.
 
     It fills the new instance's slots directly (as attrs' own ``__init__`` does, without its
-    per-field ``object.__setattr__`` lookup and its defaults): for the values built on every
+    per-field ``object.__setattr__`` call and its defaults): for the values built on every
     step (a case, its file, an event). Only for a class whose fields have no validator, no
     converter and no ``__attrs_post_init__``: the instance is the one ``cls(*values)`` builds.
+
+    A class whose slots are its fields alone (no ``__weakref__``: ``weakref_slot=False``) is
+    filled through a twin (:func:`_twin`): each slot stored as on any plain object, then the
+    instance made a ``cls``; any other through each slot's descriptor.
 
     Args:
         cls: The class.
@@ -160,17 +164,51 @@ def filled(cls: type[T]) -> Callable[..., T]:
         f.validator is not None or f.converter is not None for f in fields
     ):
         raise TypeError(f"{cls.__name__} checks or converts its fields: build it with its init")
+    return _filling(cls)
+
+
+def _filling(cls: type[T]) -> Callable[..., T]:
+    """:func:`filled`'s constructor, not checking the class (its caller checks the values)."""
+    fields = attrs.fields(cast("type[attrs.AttrsInstance]", cls))
     names = [f"v{i}" for i in range(len(fields))]
-    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
-    lines = [f"def build({', '.join(names)}):", "    made = new(cls)"]
-    for i, field in enumerate(fields):
-        namespace[f"set{i}"] = cls.__dict__[field.name].__set__
-        lines.append(f"    set{i}(made, v{i})")
+    twin = _twin(cls)
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls, "twin": twin}
+    lines = [f"def build({', '.join(names)}):"]
+    if twin is not None:
+        lines.append("    made = new(twin)")
+        lines += [f"    made.{field.name} = v{i}" for i, field in enumerate(fields)]
+        lines.append("    made.__class__ = cls")
+    else:
+        lines.append("    made = new(cls)")
+        for i, field in enumerate(fields):
+            namespace[f"set{i}"] = cls.__dict__[field.name].__set__
+            lines.append(f"    set{i}(made, v{i})")
     lines.append("    return made")
     exec(compile("\n".join(lines), f"<filled {cls.__qualname__}>", "exec"), namespace)
     build: Callable[..., T] = namespace["build"]
     build.__doc__ = f"Return a {cls.__name__} of every field's value, in order."
     return build
+
+
+def _twin(cls: type) -> type | None:
+    """A plain class of the same layout as a frozen slotted class, or ``None``.
+
+    Its instances take their slots by plain attribute assignment (the interpreter's fastest
+    store: no frozen ``__setattr__`` in the way), then become instances of ``cls`` by
+    ``__class__`` assignment, which Python allows between classes of the same layout: the
+    same base (``object``) and the same slots. ``None`` when ``cls`` has other bases or
+    slots Python does not let an instance move between (``__weakref__``, ``__dict__``).
+    """
+    slots = cls.__dict__.get("__slots__")
+    if cls.__bases__ != (object,) or not isinstance(slots, tuple):
+        return None
+    twin = type(f"_{cls.__name__}Twin", (), {"__slots__": slots, "__module__": cls.__module__})
+    try:
+        probe = object.__new__(twin)
+        probe.__class__ = cls
+    except TypeError:  # a layout Python refuses to move an instance between
+        return None
+    return twin
 
 
 class Role(StrEnum):
@@ -375,7 +413,7 @@ class Placement:
     carer: str | None = attrs.field(default=None, validator=_optional_reference)
 
 
-_PLACEMENT_SET = tuple(Placement.__dict__[a.name].__set__ for a in attrs.fields(Placement))
+_NEW_PLACEMENT = _filling(Placement)
 
 
 def placement_read(
@@ -389,16 +427,9 @@ def placement_read(
     (``placement.type`` first, then ``placement.provider``), without checking the references
     again: opening a case builds one on every call.
     """
-    placement: Placement = _new(Placement)
-    set_id, set_start, set_type, set_provider, set_location, set_carer = _PLACEMENT_SET
-    set_id(placement, id)
-    set_start(placement, start)
     type = _upper(type)
-    set_type(placement, type)
     provider = _upper(provider)
-    set_provider(placement, provider)
-    set_location(placement, _LOCATION(location))
-    set_carer(placement, carer)
+    placement: Placement = _NEW_PLACEMENT(id, start, type, provider, _LOCATION(location), carer)
     _place(placement, None, type)  # type: ignore[arg-type]  # the attribute is not read
     _provider(placement, None, provider)  # type: ignore[arg-type]
     return placement
@@ -663,15 +694,9 @@ class Case:
         """Return the case at another state and version, sharing its file.
 
         This is the hot path of every step, so it fills the new frozen instance's slots
-        directly (as attrs' own ``__init__`` does, without its per-field indirection).
+        directly (:func:`filled`), not through attrs' own ``__init__``.
         """
-        moved: Case = _new(Case)
-        _SET_ID(moved, self.id)
-        _SET_STATE(moved, state)
-        _SET_VERSION(moved, version)
-        _SET_UPDATED_AT(moved, updated_at)
-        _SET_FILE(moved, self.file)
-        return moved
+        return _NEW_CASE(self.id, state, version, updated_at, self.file)
 
     def with_file(self, **changes: Any) -> Case:
         """Return the case with fields of its file replaced.
@@ -693,13 +718,7 @@ class Case:
             values[_FILE_INDEX[name]] = value
         if "deadlines" in changes and "open_deadlines" not in changes:
             values[_OPEN_INDEX] = None  # no longer known
-        moved: Case = _new(Case)
-        _SET_ID(moved, self.id)
-        _SET_STATE(moved, state)
-        _SET_VERSION(moved, version)
-        _SET_UPDATED_AT(moved, updated_at)
-        _SET_FILE(moved, _NEW_FILE(*values))
-        return moved
+        return _NEW_CASE(self.id, state, version, updated_at, _NEW_FILE(*values))
 
     def open_deadlines(self) -> tuple[Deadline, ...]:
         """Return the deadlines still open."""
@@ -717,10 +736,5 @@ _FILE_NAMES = tuple(a.name for a in attrs.fields(CaseFile))
 _FILE_VALUES = operator.attrgetter(*_FILE_NAMES)
 _FILE_INDEX = {name: i for i, name in enumerate(_FILE_NAMES)}
 _OPEN_INDEX = _FILE_INDEX["open_deadlines"]
-_new = object.__new__
-_SET_ID = Case.__dict__["id"].__set__
-_SET_STATE = Case.__dict__["state"].__set__
-_SET_VERSION = Case.__dict__["version"].__set__
-_SET_UPDATED_AT = Case.__dict__["updated_at"].__set__
-_SET_FILE = Case.__dict__["file"].__set__
+_NEW_CASE = filled(Case)
 _NEW_FILE = filled(CaseFile)

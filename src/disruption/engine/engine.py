@@ -52,7 +52,7 @@ from disruption.domain.clock import CLOCK_TOLERANCE, Clock, SystemClock
 from disruption.domain.commands import Command
 from disruption.domain.events import Event
 from disruption.domain.history import History
-from disruption.domain.model import Actor, Case, ProcedureRef
+from disruption.domain.model import Actor, Case, ProcedureRef, filled
 from disruption.engine.history import load_history
 from disruption.engine.ports import (
     AccessLog,
@@ -98,6 +98,10 @@ class Outcome:
     case: Case
     events: tuple[Event, ...]
     duplicate: bool = False
+
+
+_NEW_OUTCOME = filled(Outcome)
+"""``Outcome(...)`` of every field by position: one is built on every command."""
 
 
 def earlier_outcome(
@@ -347,7 +351,7 @@ class Engine:
                 continue
             log_applied(case, decision.case, command)
             self.publish(decision.events)
-            return Outcome(decision.case, decision.events)
+            return _NEW_OUTCOME(decision.case, decision.events, False)
         earlier = earlier_outcome(self.store, command, self._records)
         if earlier is not None:
             return earlier

@@ -23,6 +23,7 @@ from disruption.domain.model import (
     Role,
     SiblingDecision,
     SupportType,
+    filled,
     placement_read,
 )
 from disruption.domain.payloads import personal
@@ -142,11 +143,14 @@ class OpenCase:
             p.reference("carer", required=False),
         )
         p.close()
-        return cls(
-            child=fields.reference("child"),
-            placement=placement,
-            procedure=fields.reference("procedure", required=False),
-        )
+        child = fields.reference("child")
+        procedure = fields.reference("procedure", required=False)
+        if cls is OpenCase:  # built by position (no field of it converts or validates)
+            return _NEW_OPEN_CASE(child, placement, procedure)
+        return cls(child=child, placement=placement, procedure=procedure)
+
+
+_NEW_OPEN_CASE = filled(OpenCase)
 
 
 @attrs.frozen
