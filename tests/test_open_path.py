@@ -135,7 +135,7 @@ def test_filled_through_a_twin_builds_a_frozen_instance_of_the_class() -> None:
         built.child = "CH-2"  # type: ignore[misc]
 
 
-def test_filled_fills_a_class_with_a_weakref_slot_through_its_descriptors() -> None:
+def test_filled_builds_a_class_with_a_weakref_slot() -> None:
     @attrs.frozen
     class Pair:
         a: int
@@ -145,3 +145,19 @@ def test_filled_fills_a_class_with_a_weakref_slot_through_its_descriptors() -> N
     assert type(built) is Pair
     assert built == Pair(1, "b")
     assert weakref.ref(built)() is built
+
+
+def test_filled_builds_a_class_it_cannot_subclass_through_its_descriptors() -> None:
+    @attrs.frozen
+    class Sealed:
+        a: int
+        b: str
+
+        def __init_subclass__(cls) -> None:
+            raise TypeError("sealed")
+
+    built = filled(Sealed)(1, "b")
+    assert type(built) is Sealed
+    assert built == Sealed(1, "b")
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        built.a = 2  # type: ignore[misc]

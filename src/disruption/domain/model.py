@@ -146,9 +146,9 @@ def filled(cls: type[T]) -> Callable[..., T]:
     step (a case, its file, an event). Only for a class whose fields have no validator, no
     converter and no ``__attrs_post_init__``: the instance is the one ``cls(*values)`` builds.
 
-    A class whose slots are its fields alone (no ``__weakref__``: ``weakref_slot=False``) is
-    filled through a twin (:func:`_twin`): each slot stored as on any plain object, then the
-    instance made a ``cls``; any other through each slot's descriptor.
+    The instance is filled through a twin (:func:`_twin`): each slot stored as on any plain
+    object, then the instance made a ``cls``; a class that has no twin through each slot's
+    descriptor.
 
     Args:
         cls: The class.
@@ -191,22 +191,28 @@ def _filling(cls: type[T]) -> Callable[..., T]:
 
 
 def _twin(cls: type) -> type | None:
-    """A plain class of the same layout as a frozen slotted class, or ``None``.
+    """A subclass of ``cls`` that adds nothing but plain attribute assignment, or ``None``.
 
     Its instances take their slots by plain attribute assignment (the interpreter's fastest
     store: no frozen ``__setattr__`` in the way), then become instances of ``cls`` by
-    ``__class__`` assignment, which Python allows between classes of the same layout: the
-    same base (``object``) and the same slots. ``None`` when ``cls`` has other bases or
-    slots Python does not let an instance move between (``__weakref__``, ``__dict__``).
+    ``__class__`` assignment, which Python allows between a class and a subclass of the same
+    layout (no slot of its own). ``None`` for a class Python refuses so (a class that cannot
+    be subclassed, say).
     """
-    slots = cls.__dict__.get("__slots__")
-    if cls.__bases__ != (object,) or not isinstance(slots, tuple):
-        return None
-    twin = type(f"_{cls.__name__}Twin", (), {"__slots__": slots, "__module__": cls.__module__})
     try:
+        twin = type(
+            f"_{cls.__name__}Filling",
+            (cls,),
+            {
+                "__slots__": (),
+                "__module__": cls.__module__,
+                "__setattr__": object.__setattr__,
+                "__delattr__": object.__delattr__,
+            },
+        )
         probe = object.__new__(twin)
         probe.__class__ = cls
-    except TypeError:  # a layout Python refuses to move an instance between
+    except TypeError:  # not subclassed, or not moved between the two
         return None
     return twin
 
