@@ -217,7 +217,10 @@ def opened(event: Event, placement: Placement, records: Mapping[str, Recorder]) 
     The same case as ``evolve(None, event, records)``, which reads the placement again from
     the event's data: what the decision of ``open_case`` uses, having the payload at hand.
     """
-    return _recorded(_opened(event, placement), event, records)
+    case = _opened(event, placement)
+    if not event.deadlines and records.get(event.type) is None:
+        return case  # nothing to record: its social worker is in the file already
+    return _recorded(case, event, records)
 
 
 def _recorded(

@@ -305,6 +305,8 @@ class Engine:
             )
             if type(found) is Snapshot and not found.after and found.case is not None:
                 case: Case | None = found.case  # the common read: a snapshot to trust as is
+            elif found is None:
+                case = None  # no such case: one opened, or refused by decide
             else:
                 if isinstance(found, Applied):
                     earlier = earlier_outcome(store, command, self._records)
