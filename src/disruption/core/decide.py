@@ -166,6 +166,8 @@ _NEW_EVENT = filled(Event)
 
 _NEW_CONTEXT = filled(Context)
 _NEW_DECISION = filled(Decision)
+_NEW_CHANGE = filled(DeadlineChange)
+"""``DeadlineChange(id, name, change, due, earliest, on)``, every field by position."""
 
 _PLANS: dict[int, _Plan] = {}
 _NO_HISTORY = History()
@@ -392,12 +394,12 @@ def _deadlines(
                         field=next((n for n in _DONE_ON if hasattr(ctx.payload, n)), "at"),
                     )
                 changes.append(
-                    DeadlineChange(
+                    _NEW_CHANGE(
                         d.id, name, "met" if done_on <= d.due else "late", None, None, done_on
                     )
                 )
             elif ending or name in opening:
-                changes.append(DeadlineChange(d.id, name, "cancelled", None, None, ctx.on))
+                changes.append(_NEW_CHANGE(d.id, name, "cancelled", None, None, ctx.on))
     for o, rule in opens:
         if o.deadline not in opening:
             continue
@@ -416,8 +418,6 @@ def _deadlines(
         except ValueError as err:  # a date outside the working-day calendar's years
             raise InvalidData(str(err), field=o.anchor) from None
         changes.append(
-            DeadlineChange(
-                sys.intern(f"{rule.name}-{seq}"), rule.name, "open", due, earliest, anchor
-            )
+            _NEW_CHANGE(sys.intern(f"{rule.name}-{seq}"), rule.name, "open", due, earliest, anchor)
         )
     return tuple(changes)

@@ -75,6 +75,13 @@ def _one(actor_id: str) -> tuple[str]:
 
 _NEW_FILE = filled(CaseFile)
 _NEW_CASE = filled(Case)
+_NEW_DEADLINE = filled(Deadline)
+_OPEN = DeadlineStatus.OPEN
+if [f.name for f in attrs.fields(Deadline)] != [
+    *("id", "name", "opened_on", "due", "earliest", "status", "closed_on", "missed_recorded")
+]:  # pragma: no cover - a field moved: _new_deadline and _apply must follow
+    raise ImportError("Deadline's fields moved: update fold._new_deadline and fold._apply")
+"""``Deadline`` is built by position (:func:`_new_deadline`, :func:`_apply`)."""
 _FILE_FIELDS = attrs.fields(CaseFile)
 if [f.name for f in _FILE_FIELDS[:3]] != ["procedure", "child", "placement"] or [
     f.name for f in _FILE_FIELDS[10:12]
@@ -123,7 +130,9 @@ def _new_deadline(change: DeadlineChange) -> Deadline:
     """The deadline an ``open`` change starts."""
     assert change.due is not None
     assert change.on is not None
-    return Deadline(change.id, change.name, change.on, change.due, change.earliest)
+    return _NEW_DEADLINE(
+        change.id, change.name, change.on, change.due, change.earliest, _OPEN, None, False
+    )
 
 
 def _apply(
@@ -153,13 +162,13 @@ def _apply(
             continue
         index = _index(result, change.id)
         d = result[index]
-        # Built whole (Deadline has no validators), not through attrs.evolve.
+        # Built whole by position (Deadline has no validators), not through attrs.evolve.
         if kind == "missed":
-            changed = Deadline(
+            changed = _NEW_DEADLINE(
                 d.id, d.name, d.opened_on, d.due, d.earliest, d.status, d.closed_on, True
             )
         else:
-            changed = Deadline(
+            changed = _NEW_DEADLINE(
                 d.id, d.name, d.opened_on, d.due, d.earliest, _CLOSING[kind], change.on,
                 d.missed_recorded,
             )  # fmt: skip
