@@ -210,7 +210,7 @@ def _twin(cls: type) -> type | None:
                 "__delattr__": object.__delattr__,
             },
         )
-        probe = object.__new__(twin)
+        probe: Any = object.__new__(twin)
         probe.__class__ = cls
     except TypeError:  # not subclassed, or not moved between the two
         return None
