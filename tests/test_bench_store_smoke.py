@@ -125,3 +125,32 @@ def test_the_server_side_append_prototype_chains_as_the_library_does(
     prototype = load_script(BENCH.with_name("store_server_append.py"), "store_server_append")
     assert prototype.main(commands=40, postgres_url=POSTGRES_URL) > 0
     assert "chain verified: True" in capsys.readouterr().out
+
+
+def test_the_ablation_script_leaves_out_one_table_at_a_time(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ablation = load_script(BENCH.with_name("store_ablation.py"), "store_ablation")
+    ratios: dict[str, float] = ablation.main(commands=20, rounds=2)
+    assert len(ratios) == len(ablation.VARIANTS)
+    assert all(0 < r < 10 for r in ratios.values())
+    assert "without the position counter" in capsys.readouterr().out
+    guarded = (
+        False,
+        'WITH written AS (UPDATE cases SET "state" = ? WHERE id = ? RETURNING 1) UPDATE '
+        'positions SET "last" = "last" + ? WHERE id = 1',
+        ("placed", "P-1", 1),
+    )
+    events = (
+        False,
+        "WITH inserted AS (INSERT INTO events (a) VALUES (?)) INSERT INTO commands (a, b, c, d) "
+        "VALUES (?, ?, ?, ?)",
+        (1, "c", "P-1", 1, 1),
+    )
+    deadline = (False, "DELETE FROM deadlines WHERE case_id = ?", ("P-1",))
+    assert ablation.without([[guarded, events, deadline]], "positions") == [
+        [(False, 'UPDATE cases SET "state" = ? WHERE id = ?', ("placed", "P-1")), events, deadline]
+    ]
+    assert ablation.without([[guarded, events, deadline]], "commands", "deadlines") == [
+        [guarded, (False, "INSERT INTO events (a) VALUES (?)", (1,))]
+    ]
