@@ -189,9 +189,7 @@ def test_the_same_instant_at_two_offsets_is_written_with_each_ones_own() -> None
     later = at.astimezone(timezone(timedelta(hours=1)))
     assert later == at
     for first, second in ((at, later), (later, at)):
-        events = [
-            attrs.evolve(e, at=first, recorded_at=second) for e in engine.store.events("P-1")
-        ]
+        events = [attrs.evolve(e, at=first, recorded_at=second) for e in engine.store.events("P-1")]
         built = event_rows.chained_values(events, 1, GENESIS)
         assert built == event_rows.chained(event_rows.event_values(events, 1), GENESIS)
         assert {(row[6], row[7]) for row in built} == {(first.isoformat(), second.isoformat())}

@@ -142,17 +142,19 @@ def chained_values(events: Iterable[Event], first: int, previous: str) -> list[t
         at, recorded, actor = e.at, e.recorded_at, e.actor
         # rows.instant_text inline for a plain UTC datetime (orjson writes it as isoformat).
         if at.tzinfo is UTC and type(at) is datetime:
-            at_text = texts.get(at)
-            if at_text is None:
-                at_text = texts[at] = dumps(at)[1:-1].decode()
+            known = texts.get(at)
+            if known is None:
+                known = texts[at] = dumps(at)[1:-1].decode()
+            at_text = known
         else:
             at_text = instant(at)
         if recorded is at:
             recorded_text = at_text
         elif recorded.tzinfo is UTC and type(recorded) is datetime:
-            recorded_text = texts.get(recorded)
-            if recorded_text is None:
-                recorded_text = texts[recorded] = dumps(recorded)[1:-1].decode()
+            known = texts.get(recorded)
+            if known is None:
+                known = texts[recorded] = dumps(recorded)[1:-1].decode()
+            recorded_text = known
         else:
             recorded_text = instant(recorded)
         data = e.data if type(e.data) is dict else dict(e.data)

@@ -286,12 +286,12 @@ class SqlStore(Reads, PrivateRecords):
         what = f"append to case {case.id}"
         held = self._held(texts) if texts else None
         text = snapshot_of(case)
-        db, write = self._db, writes.append
+        db, write, expected = self._db, writes.append, expected_version
         try:
             try:  # positionally: keywords would cost a dict a command through run()
-                head = db.run(what, write, case, events, texts, expected_version, db.head, text, held)
+                head = db.run(what, write, case, events, texts, expected, db.head, text, held)
             except writes.Moved:  # another writer moved the counter: two round trips
-                head = db.run(what, write, case, events, texts, expected_version, None, text, held)
+                head = db.run(what, write, case, events, texts, expected, None, text, held)
         except writes.Stale:
             actual = self._version(case.id)
             message = f"case {case.id} is at version {actual}, not {expected_version}"
