@@ -181,6 +181,20 @@ def test_instants_are_written_and_chained_as_isoformat_writes_them(at: list[date
     assert {(row[6], row[7]) for row in built} == {(at[0].isoformat(), at[1].isoformat())}
 
 
+def test_the_same_instant_at_two_offsets_is_written_with_each_ones_own() -> None:
+    """Equal datetimes (the same instant) at other offsets are not one text: each its own."""
+    engine = make_engine(T0 + timedelta(days=1))
+    reach(engine, "P-1", "support_offered")
+    at = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
+    later = at.astimezone(timezone(timedelta(hours=1)))
+    assert later == at
+    for first, second in ((at, later), (later, at)):
+        events = [attrs.evolve(e, at=first, recorded_at=second) for e in engine.store.events("P-1")]
+        built = event_rows.chained_values(events, 1, GENESIS)
+        assert built == event_rows.chained(event_rows.event_values(events, 1), GENESIS)
+        assert {(row[6], row[7]) for row in built} == {(first.isoformat(), second.isoformat())}
+
+
 # Deletions the chain alone cannot see: the tail, everything, one case's events. The counter
 # and the cases' versions say what is missing; a head kept elsewhere catches a rewrite.
 

@@ -183,6 +183,7 @@ class Database:
         self.head: Head | None = None
         self._pinned: Any = None
         self._pinned_driver: Any = None
+        self._pinned_cursor: Any = None
         self._pinned_lock = threading.Lock()
         self._kept: Any = None
         self._kept_lock = threading.Lock()
@@ -354,10 +355,17 @@ class Database:
             if self.postgres:
                 with self._server_connection() as pooled:
                     return self._run(pooled, write, args, kwargs)
-            with self._pinned_lock:
-                return self._run(
-                    self._pin() if self._pinned is None else self._pinned, write, args, kwargs
-                )
+            with self._pinned_lock:  # _run() inline: SQLite's transaction leaves nothing broken
+                if self._pinned is None:
+                    self._pin()
+                tx = SqliteTx(self._pinned_driver, cursor=self._pinned_cursor)
+                try:
+                    done = write(tx, *args, **kwargs)
+                    tx.commit()
+                except BaseException:
+                    tx.rollback()
+                    raise
+                return done
         except self._errors as err:
             raise self._failure(what, err) from err
 
@@ -377,7 +385,7 @@ class Database:
 
     def _begin(self, pooled: Any) -> Tx:
         if not self.postgres:
-            return SqliteTx(self._pinned_driver)
+            return SqliteTx(self._pinned_driver, cursor=self._pinned_cursor)
         prepared = pooled.info.setdefault(_PREPARED, {}) if self._prepare else None
         return open_tx(pooled.driver_connection, True, prepared=prepared)
 
@@ -417,7 +425,7 @@ class Database:
                 with self._pinned_lock:
                     if self._pinned is None:
                         self._pin()
-                    rows = self._pinned_driver.execute(sql, params).fetchall()
+                    rows = self._pinned_cursor.execute(sql, params).fetchall()
                 return rows
             from disruption.store.sql.postgres_tx import read_rows
 
@@ -480,15 +488,22 @@ class Database:
             with self._pinned_lock:
                 if self._pinned is None:
                     self._pin()
-                version: int = self._pinned_driver.execute("PRAGMA data_version").fetchone()[0]
+                found = self._pinned_cursor.execute("PRAGMA data_version").fetchall()
+            version: int = found[0][0]
             return version
         except self._errors as err:
             raise self._failure("read the data version", err) from err
 
     def _pin(self) -> Any:
-        """On SQLite, check out the connection kept for the store's writes (under the lock)."""
+        """On SQLite, check out the connection kept for the store's writes (under the lock).
+
+        With it one cursor, for every statement the store sends on it (reads, the data
+        version and write transactions, one at a time under the lock): a cursor made for
+        each cost more than the lookup of a cached statement.
+        """
         self._pinned = self.engine.raw_connection()
         self._pinned_driver = self._pinned.driver_connection
+        self._pinned_cursor = self._pinned_driver.cursor()
         return self._pinned
 
     @contextmanager
@@ -553,6 +568,9 @@ class Database:
         """Close the connections."""
         with self._pinned_lock:
             pinned, self._pinned, self._pinned_driver = self._pinned, None, None
+            cursor, self._pinned_cursor = self._pinned_cursor, None
+        if cursor is not None:
+            cursor.close()
         if pinned is not None:
             pinned.close()
         with self._kept_lock:

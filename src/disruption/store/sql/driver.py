@@ -50,25 +50,28 @@ def insert_sql(table: str, columns: tuple[str, ...], rows: int = 1) -> str:
 class Result:
     """The result of one statement: its rows and how many rows it changed.
 
-    On PostgreSQL it is filled by :meth:`Tx.sync`; read it after that.
+    Filled when the statement has run: on SQLite at once (every row read, so that the
+    statement is finished), on PostgreSQL by :meth:`Tx.sync`; read it after that.
+
+    Args:
+        rows: The rows the statement returned.
+        rowcount: Rows the statement changed (``-1`` when not known).
     """
 
-    def __init__(self, cursor: Any = None) -> None:
-        self._cursor = cursor
-        self._rows: list[tuple[Any, ...]] = []
-        self._rowcount = -1
+    __slots__ = ("_rowcount", "_rows")
+
+    def __init__(self, rows: list[tuple[Any, ...]] | None = None, rowcount: int = -1) -> None:
+        self._rows = [] if rows is None else rows
+        self._rowcount = rowcount
 
     @property
     def rowcount(self) -> int:
         """Rows the statement changed (``-1`` when not known)."""
-        return self._rowcount if self._cursor is None else int(self._cursor.rowcount)
+        return self._rowcount
 
     def fetchall(self) -> list[tuple[Any, ...]]:
-        """The rows the statement returned (all of them, so that SQLite finishes it)."""
-        if self._cursor is None:
-            return self._rows
-        rows: list[tuple[Any, ...]] = self._cursor.fetchall()
-        return rows
+        """The rows the statement returned (all of them)."""
+        return self._rows
 
     def fill(self, cursor: Any) -> None:
         """Take the current result of a cursor (its rows, if it has any, and its count)."""

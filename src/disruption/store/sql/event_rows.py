@@ -10,7 +10,7 @@ import hashlib
 import json
 import operator
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Final
 
 import orjson
@@ -66,18 +66,23 @@ def _values(events: Iterable[Event], first: int) -> Iterator[tuple[Any, ...]]:
     """The rows of :func:`event_values`, one at a time.
 
     The same instants recur across the events of a load (the time of an import, the days of
-    a history), so each is turned into text once.
+    a history), so each is turned into text once; in UTC only: an instant at another offset
+    is equal to the same instant in UTC, and is written with its own offset.
     """
     texts: dict[datetime, str] = {}
     roles = _ROLES
     for position, e in enumerate(events, start=first):
         at, recorded, actor = e.at, e.recorded_at, e.actor
-        at_text = texts.get(at)
+        at_text = texts.get(at) if at.tzinfo is UTC else None
         if at_text is None:
-            at_text = texts[at] = at.isoformat()
-        recorded_text = texts.get(recorded)
+            at_text = at.isoformat()
+            if at.tzinfo is UTC:
+                texts[at] = at_text
+        recorded_text = texts.get(recorded) if recorded.tzinfo is UTC else None
         if recorded_text is None:
-            recorded_text = texts[recorded] = recorded.isoformat()
+            recorded_text = recorded.isoformat()
+            if recorded.tzinfo is UTC:
+                texts[recorded] = recorded_text
         data = e.data if type(e.data) is dict else dict(e.data)
         changes = e.deadlines
         yield (
@@ -131,16 +136,27 @@ def chained_values(events: Iterable[Event], first: int, previous: str) -> list[t
         One tuple per event, in :data:`EVENT_COLUMNS` order with its hash last.
     """
     built = []
-    texts: dict[datetime, str] = {}
+    texts: dict[datetime, str] = {}  # the UTC instants written, as in _values
     roles, dumps, sha256, instant = _ROLES, orjson.dumps, hashlib.sha256, rows.instant_text
     for position, e in enumerate(events, start=first):
         at, recorded, actor = e.at, e.recorded_at, e.actor
-        at_text = texts.get(at)
-        if at_text is None:
-            at_text = texts[at] = instant(at)
-        recorded_text = texts.get(recorded)
-        if recorded_text is None:
-            recorded_text = texts[recorded] = instant(recorded)
+        # rows.instant_text inline for a plain UTC datetime (orjson writes it as isoformat).
+        if at.tzinfo is UTC and type(at) is datetime:
+            known = texts.get(at)
+            if known is None:
+                known = texts[at] = dumps(at)[1:-1].decode()
+            at_text = known
+        else:
+            at_text = instant(at)
+        if recorded is at:
+            recorded_text = at_text
+        elif recorded.tzinfo is UTC and type(recorded) is datetime:
+            known = texts.get(recorded)
+            if known is None:
+                known = texts[recorded] = dumps(recorded)[1:-1].decode()
+            recorded_text = known
+        else:
+            recorded_text = instant(recorded)
         data = e.data if type(e.data) is dict else dict(e.data)
         try:  # _json's, with its common case inline (orjson)
             data_text = dumps(data).decode()

@@ -6,7 +6,7 @@ the ``*_COLUMNS`` constants; the ``*_rows`` functions give the same rows by colu
 
 from __future__ import annotations
 
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
@@ -100,6 +100,15 @@ def command_values(events: Sequence[Event], first: int) -> list[tuple[Any, ...]]
         with the positions of its first and last event (so a command id given to two cases
         makes two rows with one key).
     """
+    if events:  # one command of one case, as an append's events: one row, found in one pass
+        head = events[0]
+        command_id, case = head.command_id, head.case
+        for e in events:
+            if e.command_id != command_id or e.case != case:
+                break
+        else:
+            last = first + len(events) - 1
+            return [] if command_id is None else [(command_id, case, first, last)]
     found: dict[tuple[str, str], list[Any]] = {}
     for position, e in enumerate(events, start=first):
         if e.command_id is None:
@@ -112,7 +121,9 @@ def command_values(events: Sequence[Event], first: int) -> list[tuple[Any, ...]]
     return [tuple(r) for r in found.values()]
 
 
-def deadline_values(case: Case, ids: Container[str] | None = None) -> list[tuple[Any, ...]]:
+def deadline_values(
+    case: Case, ids: Container[str] | None = None, *, flag: Callable[[bool], Any] = bool
+) -> list[tuple[Any, ...]]:
     """Return the ``deadlines`` rows of a case's open deadlines.
 
     The table holds open deadlines only: what the sweep and ``overdue`` look for. A
@@ -121,6 +132,8 @@ def deadline_values(case: Case, ids: Container[str] | None = None) -> list[tuple
     Args:
         case: The case.
         ids: Only these deadlines (all when ``None``).
+        flag: Gives ``missed_recorded`` as written (``int`` for SQLite, which stores the
+            integer either way and binds an ``int`` without its adapter lookup).
 
     Returns:
         One tuple per open deadline, in :data:`DEADLINE_COLUMNS` order.
@@ -136,7 +149,7 @@ def deadline_values(case: Case, ids: Container[str] | None = None) -> list[tuple
             open_,
             d.opened_on.isoformat(),
             None,
-            d.missed_recorded,
+            flag(d.missed_recorded),
         )
         for d in case.open_deadlines()
         if ids is None or d.id in ids

@@ -123,7 +123,9 @@ def _records(records: Sequence[Any], rows: _Rows) -> list[Any] | orjson.Fragment
 def _file(file: CaseFile) -> dict[str, Any]:
     # Dates, the model's string enums and tuples go to orjson as they are: it writes a date
     # as ISO 8601 (YYYY-MM-DD, as date.isoformat), an enum as its value and a tuple as an
-    # array, in C. A record may be a Chain (a sequence orjson does not know): listed.
+    # array, in C. A record may be a Chain (a sequence orjson does not know): listed. An
+    # empty record is given as it is (orjson writes ``[]``), without building a list: most
+    # records of most cases are empty, and each comprehension is a call.
     p, support, ending, review, report, siblings = (
         file.placement,
         file.support,
@@ -132,18 +134,33 @@ def _file(file: CaseFile) -> dict[str, Any]:
         file.report,
         file.siblings,
     )
+    concerns, deadlines, meetings, notices, recommendations = (
+        file.concerns,
+        file.deadlines,
+        file.meetings,
+        file.notices,
+        file.recommendations,
+    )
     return {
         "child": file.child,
         "placement": (p.id, p.start, p.type, p.provider, p.location, p.carer),
-        "concerns": _records(file.concerns, _concern_rows),
+        "concerns": (
+            _records(concerns, _concern_rows)
+            if type(concerns) is Chain
+            else [(c.category, c.raised_by, c.on) for c in concerns]
+        )
+        if concerns
+        else (),
         "support": None if support is None else (support.support, support.on, support.review_by),
         "meetings": [
             (
                 m.date, _actor(m.chair), m.held_on, m.decision, m.factors,
                 m.child_views_obtained, m.invited, m.attendees, m.carer_views_obtained,
             )
-            for m in file.meetings
-        ],
+            for m in meetings
+        ]
+        if meetings
+        else (),
         "ending": None
         if ending is None
         else (ending.end, ending.reason, ending.planned, ending.left_care),
@@ -151,16 +168,28 @@ def _file(file: CaseFile) -> dict[str, Any]:
         "review": None
         if review is None
         else (review.held_on, _actor(review.chair), review.factors, review.waived),
-        "deadlines": _records(file.deadlines, _deadline_rows),
+        "deadlines": (
+            _records(deadlines, _deadline_rows)
+            if type(deadlines) is Chain
+            else [
+                (d.id, d.name, d.opened_on, d.due, d.earliest, d.status, d.closed_on,
+                 d.missed_recorded)
+                for d in deadlines
+            ]
+        )
+        if deadlines
+        else (),
         "social_workers": file.social_workers,
         "imported": file.imported,
         "reg14": (file.iro_informed_on, file.case_reviewed_on, file.immediate_risk_on),
-        "notices": [(n.sent_on, n.recipients, n.advance) for n in file.notices],
+        "notices": [(n.sent_on, n.recipients, n.advance) for n in notices] if notices else (),
         "line_managers": file.line_managers,
         "report": None if report is None else (report.issued_on, report.circulation),
         "recommendations": [
-            (r.id, r.owner, r.due, r.completed_on) for r in file.recommendations
-        ],
+            (r.id, r.owner, r.due, r.completed_on) for r in recommendations
+        ]
+        if recommendations
+        else (),
         "meeting_required": file.meeting_required,
         "siblings": None if siblings is None else (siblings.group, siblings.cases),
         "sibling_decisions": file.sibling_decisions,

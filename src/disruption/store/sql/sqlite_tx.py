@@ -18,29 +18,38 @@ __all__ = ["SqliteTx"]
 class SqliteTx(Tx):
     """A :class:`~disruption.store.sql.driver.Tx` on a ``sqlite3`` connection in autocommit mode.
 
+    Every statement runs on one cursor and is read to its end at once (its rows kept in its
+    :class:`~disruption.store.sql.driver.Result`): no statement is left unfinished, which
+    would keep the connection busy and make a later ``COMMIT`` on it fail, and no cursor is
+    made for each statement (a command sends four to seven).
+
     Args:
         raw: The connection (``isolation_level=None``: transactions are explicit).
         begin: Begin the transaction with ``BEGIN IMMEDIATE``.
+        cursor: A cursor on ``raw`` to run the statements on (the store keeps one with its
+            connection); ``None`` opens one, closed by :meth:`close`.
     """
 
     postgres = False
     integrity_error = sqlite3.IntegrityError
 
-    def __init__(self, raw: sqlite3.Connection, *, begin: bool = True) -> None:
+    def __init__(
+        self, raw: sqlite3.Connection, *, begin: bool = True, cursor: sqlite3.Cursor | None = None
+    ) -> None:
         super().__init__(raw, begin=begin)
-        self._cursor = raw.cursor()
-        self._open: list[sqlite3.Cursor] = []
+        self._own_cursor = cursor is None
+        self._cursor = raw.cursor() if cursor is None else cursor
         if begin:
-            raw.execute("BEGIN IMMEDIATE")
+            self._cursor.execute("BEGIN IMMEDIATE")
 
     def execute(
         self, statement: str, params: Sequence[Any] = (), *, prepare: bool = False
     ) -> Result:
         """See :meth:`disruption.store.sql.driver.Tx.execute`."""
-        cursor = self._raw.cursor()
-        self._open.append(cursor)
+        cursor = self._cursor
         cursor.execute(statement, params)
-        return Result(cursor)
+        rows = cursor.fetchall()  # before rowcount: RETURNING counts the rows as read
+        return Result(rows, cursor.rowcount)
 
     def executemany(
         self, statement: str, rows: Sequence[Sequence[Any]], *, prepare: bool = False
@@ -77,24 +86,18 @@ class SqliteTx(Tx):
     def commit(self) -> None:
         """See :meth:`disruption.store.sql.driver.Tx.commit`."""
         if self._owned:
-            self._close_cursors()
-            self._raw.commit()
+            # The cursor's COMMIT is prepared once (the statement cache); the connection's
+            # commit() prepares it again every time.
+            self._cursor.execute("COMMIT")
             self._owned = False
 
     def rollback(self) -> None:
         """See :meth:`disruption.store.sql.driver.Tx.rollback`."""
-        self._close_cursors()
         if self._owned:
             self._raw.rollback()
             self._owned = False
 
     def close(self) -> None:
         """See :meth:`disruption.store.sql.driver.Tx.close`."""
-        self._close_cursors()
-
-    def _close_cursors(self) -> None:
-        # A statement left unfinished (a result not read to the end) would keep the
-        # connection busy, and make a later COMMIT on it fail.
-        for cursor in self._open:
-            cursor.close()
-        self._open.clear()
+        if self._own_cursor:
+            self._cursor.close()

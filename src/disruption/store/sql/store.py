@@ -284,26 +284,14 @@ class SqlStore(Reads, PrivateRecords):
         expected_version: int,
     ) -> None:
         what = f"append to case {case.id}"
-        held = self._held(texts)
+        held = self._held(texts) if texts else None
         text = snapshot_of(case)
-        run, write = self._db.run, writes.append
+        db, write, expected = self._db, writes.append, expected_version
         try:
-            try:
-                head = run(
-                    what,
-                    write,
-                    case,
-                    events,
-                    texts,
-                    expected_version,
-                    self._db.head,
-                    snapshot=text,
-                    held=held,
-                )
+            try:  # positionally: keywords would cost a dict a command through run()
+                head = db.run(what, write, case, events, texts, expected, db.head, text, held)
             except writes.Moved:  # another writer moved the counter: two round trips
-                head = run(
-                    what, write, case, events, texts, expected_version, snapshot=text, held=held
-                )
+                head = db.run(what, write, case, events, texts, expected, None, text, held)
         except writes.Stale:
             actual = self._version(case.id)
             message = f"case {case.id} is at version {actual}, not {expected_version}"

@@ -20,6 +20,7 @@ chained and sent with it; when another writer moved it meanwhile, the transactio
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Final
@@ -69,11 +70,12 @@ _NEW_CASE_COLUMNS: Final = (*_CASE_COLUMNS, "carer")
 """The ``cases`` row of a new case: its placement's carer too (schema version 8), which never
 changes, so that an update does not write it."""
 _INSERT_CASE: Final = insert_sql("cases", _NEW_CASE_COLUMNS)
-_CHILD: Final = _CASE_COLUMNS.index("child")
 _UPDATED_COLUMNS: Final = tuple(c for c in _CASE_COLUMNS[1:] if c != "child")
 """The columns an update writes: not ``id`` (its key) nor ``child``, which never changes and is
 indexed (``cases_child``): SQLite rewrites an index whose column an ``UPDATE`` sets, changed or
 not, so setting it dirtied one more page in every command's commit."""
+_UPDATED: Final = operator.itemgetter(*(_CASE_COLUMNS.index(c) for c in _UPDATED_COLUMNS[:-1]))
+"""Picks the updated columns but ``snapshot`` out of :func:`rows.case_values`' tuple (in C)."""
 _CASE_SET: Final = ", ".join(f'"{c}" = ?' for c in _UPDATED_COLUMNS)
 _UPDATE_CASE: Final = f"UPDATE cases SET {_CASE_SET} WHERE id = ? AND version = ?"
 _UPSERT_DEADLINE: Final = (
@@ -136,21 +138,28 @@ def _case_values(case: Case, snapshot: str | None = None) -> tuple[Any, ...]:
 def _case_statement(
     case: Case, expected_version: int, snapshot: str | None
 ) -> tuple[str, Sequence[Any]]:
-    values = _case_values(case, snapshot)
+    values = rows.case_values(case)
+    text = snapshot_of(case) if snapshot is None else snapshot
     if expected_version == 0:
-        return _INSERT_CASE, (*values, case.placement.carer)
-    updated = (*values[1:_CHILD], *values[_CHILD + 1 :])
-    return _UPDATE_CASE, (*updated, case.id, expected_version)
+        return _INSERT_CASE, (*values, text, case.placement.carer)
+    return _UPDATE_CASE, (*_UPDATED(values), text, case.id, expected_version)
 
 
 def _write_deadlines(tx: Tx, case: Case, events: Sequence[Event]) -> None:
-    changed = {d.id for e in events for d in e.deadlines}
+    changed: set[str] = set()
+    for e in events:
+        for d in e.deadlines:
+            changed.add(d.id)
     if not changed:
         return
-    still_open = rows.deadline_values(case, changed)
-    tx.executemany(_UPSERT_DEADLINE, still_open, prepare=True)
-    closed = changed - {row[1] for row in still_open}
-    tx.executemany(_DELETE_DEADLINE, [(case.id, d) for d in sorted(closed)], prepare=True)
+    # On SQLite the flag as the integer SQLite stores for it: a bool is bound through
+    # sqlite3's adapter lookup, which costs more than the rest of the row.
+    still_open = rows.deadline_values(case, changed, flag=bool if tx.postgres else int)
+    if still_open:
+        tx.executemany(_UPSERT_DEADLINE, still_open, prepare=True)
+    if len(still_open) < len(changed):
+        closed = changed.difference([row[1] for row in still_open])
+        tx.executemany(_DELETE_DEADLINE, [(case.id, d) for d in sorted(closed)], prepare=True)
 
 
 def append(
@@ -160,7 +169,6 @@ def append(
     texts: Sequence[PersonalText],
     expected_version: int,
     head: Head | None = None,
-    *,
     snapshot: str | None = None,
     held: dict[str, str] | None = None,
 ) -> Head:
@@ -189,6 +197,8 @@ def append(
         Moved: When ``head`` was given and the counter was not there (nothing written).
     """
     try:
+        if not tx.postgres:
+            return _append_sqlite(tx, case, events, texts, expected_version, snapshot, held)
         return _append(tx, case, events, texts, expected_version, head, snapshot, held)
     except tx.integrity_error as err:
         refusal = _refusal(tx, err, events)
@@ -235,8 +245,6 @@ def _append(
     snapshot: str | None,
     held: dict[str, str] | None = None,
 ) -> Head:
-    if not tx.postgres:
-        return _append_sqlite(tx, case, events, texts, expected, snapshot, held)
     # Lock order: the case's deadline rows, its row, then the counter (see the module's doc).
     _write_deadlines(tx, case, events)
     written = _case_statement(case, expected, snapshot)
@@ -329,7 +337,8 @@ def load(tx: Tx, batch: Sequence[NewCase], held: dict[str, str] | None = None) -
         return 0
     new_rows = [(*_case_values(n.case), n.case.placement.carer) for n in new]
     tx.insert("cases", _NEW_CASE_COLUMNS, new_rows)
-    deadlines = [r for n in new for r in rows.deadline_values(n.case)]
+    flag = bool if tx.postgres else int  # see _write_deadlines
+    deadlines = [r for n in new for r in rows.deadline_values(n.case, flag=flag)]
     tx.insert("deadlines", rows.DEADLINE_COLUMNS, deadlines)
     texts = [t for n in new for t in n.texts]
     if texts:
