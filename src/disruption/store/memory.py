@@ -348,6 +348,9 @@ def _event(record: Record, codec: _Codec, case: str, seq: int) -> Event:
     )
 
 
+_NEW_SNAPSHOT = filled(Snapshot)
+"""``Snapshot(case, after, cached)`` by position: one is read on every command."""
+
 _SMALL = 4096
 """The most bytes a case's events are kept in as one ``bytes`` (see :func:`_framed`)."""
 
@@ -474,7 +477,7 @@ class MemoryStore:
         if found is None:
             return None
         after = self._after.get(case) if self._after else None
-        return Snapshot(found, tuple(after)) if after else Snapshot(found)
+        return _NEW_SNAPSHOT(found, tuple(after) if after else (), False)
 
     def snapshot_unless_applied(
         self, case: str, command_id: str | None
@@ -482,7 +485,11 @@ class MemoryStore:
         """Return :class:`Applied` when ``command_id`` is stored, else the case's snapshot."""
         if command_id is not None and command_id in self._commands:
             return Applied(command_id)
-        return self.snapshot(case)
+        found = self._cases.get(case)  # as snapshot() does, without a second call
+        if found is None:
+            return None
+        after = self._after.get(case) if self._after else None
+        return _NEW_SNAPSHOT(found, tuple(after) if after else (), False)
 
     def append(
         self,
