@@ -539,7 +539,13 @@ class MemoryStore:
     ) -> None:
         kept = self._events.get(case.id)
         # How many records it keeps (_counted, inline: on every append).
-        stored = 0 if kept is None else len(kept) if type(kept) is list else kept[0] | kept[1] << 8  # type: ignore[index]
+        if kept is None:
+            stored = 0
+        elif type(kept) is list:
+            stored = len(kept)
+        else:
+            blob: bytes = kept  # type: ignore[assignment]
+            stored = blob[0] | blob[1] << 8
         if stored != expected_version:
             raise ConcurrencyError(
                 f"case {case.id} is at version {stored}, not {expected_version}",
