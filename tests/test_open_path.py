@@ -17,6 +17,7 @@ from disruption.domain.model import (
     Actor,
     Case,
     CaseFile,
+    Deadline,
     Location,
     Placement,
     ProcedureRef,
@@ -24,7 +25,13 @@ from disruption.domain.model import (
     placement_read,
 )
 from disruption.exceptions import InvalidData
-from disruption.procedure.standard.data import OpenCase
+from disruption.procedure.standard.data import (
+    ConveneMeeting,
+    EndPlacement,
+    OfferSupport,
+    OpenCase,
+    RaiseConcern,
+)
 
 
 def _checked_twice(data: dict[str, Any]) -> OpenCase:
@@ -161,3 +168,64 @@ def test_filled_builds_a_class_it_cannot_subclass_through_its_descriptors() -> N
     assert built == Sealed(1, "b")
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         built.a = 2  # type: ignore[misc]
+
+
+_DEADLINE_OPEN = Deadline("screening-2", "screening", date(2025, 1, 6), date(2025, 1, 9), None)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"concerns": ("c",)},
+        {"deadlines": (_DEADLINE_OPEN,)},  # open_deadlines no longer known: None
+        {"deadlines": (_DEADLINE_OPEN,), "open_deadlines": (_DEADLINE_OPEN,)},
+        {"open_deadlines": (), "deadlines": (_DEADLINE_OPEN,), "social_workers": ("sw-2",)},
+    ],
+)
+def test_a_case_rebuilt_is_its_file_evolved(changes: dict[str, Any]) -> None:
+    placement = Placement("PL-1", date(2024, 5, 1), "U1", "PR1", Location.IN_BOROUGH)
+    file = CaseFile(ProcedureRef("standard", 2), "CH-1", placement, social_workers=("sw-1",),
+                    open_deadlines=(_DEADLINE_OPEN,))  # fmt: skip
+    case = Case("P-1", "placed", 1, _AT, file)
+    expected = dict(changes)
+    if "deadlines" in changes and "open_deadlines" not in changes:
+        expected["open_deadlines"] = None
+    want = attrs.evolve(file, **expected)
+    for _ in range(2):  # compiled the first time, then reused
+        rebuilt = case.rebuilt("concern_raised", 2, _AT, dict(changes))
+        assert type(rebuilt.file) is CaseFile
+        assert attrs.astuple(rebuilt.file, recurse=False) == attrs.astuple(want, recurse=False)
+        assert (rebuilt.state, rebuilt.version, rebuilt.file.open_deadlines) == (
+            "concern_raised", 2, want.open_deadlines)  # fmt: skip
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            rebuilt.file.child = "CH-2"  # type: ignore[misc]
+
+
+def test_a_case_rebuilt_with_no_such_field_is_refused() -> None:
+    placement = Placement("PL-1", date(2024, 5, 1), "U1", "PR1", Location.IN_BOROUGH)
+    case = Case("P-1", "placed", 1, _AT, CaseFile(ProcedureRef("standard", 2), "CH-1", placement))
+    with pytest.raises(KeyError):
+        case.with_file(no_such_field=1)
+
+
+@pytest.mark.parametrize(
+    ("cls", "read"),
+    [
+        (RaiseConcern, {"category": "carer_difficulty", "raised_by": "carer"}),
+        (OfferSupport, {"support": ["respite"], "review_by": "2025-02-03"}),
+        (
+            ConveneMeeting,
+            {
+                "date": "2025-01-10",
+                "chair": {"id": "tm-1", "role": "team_manager"},
+                "invited": ["iro"],
+            },
+        ),
+        (EndPlacement, {"end": "2025-01-10", "reason": "CHILD", "planned": False}),
+    ],
+)
+def test_a_payload_read_by_position_is_what_its_init_builds(cls: Any, read: dict[str, Any]) -> None:
+    built = cls.read(Fields(read))
+    assert type(built) is cls
+    assert built == cls(*attrs.astuple(built, recurse=False))

@@ -148,8 +148,11 @@ def _apply(
     if len(changes) == 1 and changes[0].change == "open":  # the common step: one opened
         one = (_new_deadline(changes[0]),)
         return appended(deadlines, one), still_open + one
-    if all(change.change == "open" for change in changes):
-        new = tuple(_new_deadline(change) for change in changes)
+    for change in changes:  # (a loop, not all() of a generator: on most steps)
+        if change.change != "open":
+            break
+    else:  # every change opens one
+        new = tuple([_new_deadline(change) for change in changes])
         return appended(deadlines, new), still_open + new
     result = deadlines
     open_ = list(still_open)

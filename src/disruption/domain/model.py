@@ -719,6 +719,11 @@ class Case:
 
         What :meth:`moved` then :meth:`with_file` return, built once (the fold's step).
         """
+        names = tuple(changes)
+        rebuild = _REBUILDERS.get(names) or _rebuilder(names)
+        if rebuild is not None:  # the common step: a file rebuilt by one compiled function
+            file = rebuild(self.file, *changes.values())
+            return _NEW_CASE(self.id, state, version, updated_at, file)
         values: list[Any] = list(_FILE_VALUES(self.file))
         for name, value in changes.items():
             values[_FILE_INDEX[name]] = value
@@ -744,3 +749,39 @@ _FILE_INDEX = {name: i for i, name in enumerate(_FILE_NAMES)}
 _OPEN_INDEX = _FILE_INDEX["open_deadlines"]
 _NEW_CASE = filled(Case)
 _NEW_FILE = filled(CaseFile)
+_FILE_TWIN = _twin(CaseFile)
+
+_REBUILDERS: dict[tuple[str, ...], Callable[..., CaseFile]] = {}
+"""A compiled :func:`_rebuilder` per tuple of changed fields (a recorder's are the same on
+every step)."""
+_REBUILDERS_LIMIT = 256
+
+
+def _rebuilder(names: tuple[str, ...]) -> Callable[..., CaseFile] | None:
+    """A function of a case file and new values of ``names`` (in that order): the new file.
+
+    The file :meth:`Case.rebuilt` builds, every other field read from the old file (each slot
+    read and stored directly, as :func:`filled` stores them): ``open_deadlines`` is ``None``
+    when ``deadlines`` changes without it. ``None`` when a name is no field of the file (or
+    repeats), when the file class has no twin, or when enough are compiled already: the
+    caller builds the file field by field.
+    """
+    if (
+        _FILE_TWIN is None
+        or len(_REBUILDERS) >= _REBUILDERS_LIMIT
+        or len(set(names)) != len(names)
+        or not all(type(n) is str and n in _FILE_INDEX for n in names)
+    ):
+        return None
+    given = {name: f"v{i}" for i, name in enumerate(names)}
+    if "deadlines" in given and "open_deadlines" not in given:
+        given["open_deadlines"] = "None"  # no longer known
+    lines = [f"def rebuild(file, {', '.join(f'v{i}' for i in range(len(names)))}):"]
+    lines.append("    made = new(twin)")
+    lines += [f"    made.{n} = {given.get(n, f'file.{n}')}" for n in _FILE_NAMES]
+    lines += ["    made.__class__ = cls", "    return made"]
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": CaseFile, "twin": _FILE_TWIN}
+    exec(compile("\n".join(lines), "<rebuild CaseFile>", "exec"), namespace)
+    rebuild: Callable[..., CaseFile] = namespace["rebuild"]
+    _REBUILDERS[names] = rebuild
+    return rebuild

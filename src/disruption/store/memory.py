@@ -348,6 +348,12 @@ def _event(record: Record, codec: _Codec, case: str, seq: int) -> Event:
     )
 
 
+_NEW_SNAPSHOT = filled(Snapshot)
+"""``Snapshot(case, after, cached)`` by position: one is read on every command."""
+
+_U16 = struct.Struct("<H")
+_FIRST = struct.Struct("<HH")
+"""A case's first record's frame: the count (1) and the record's length."""
 _SMALL = 4096
 """The most bytes a case's events are kept in as one ``bytes`` (see :func:`_framed`)."""
 
@@ -359,6 +365,13 @@ def _framed(blob: bytes | None, count: int, records: list[Record]) -> bytes | No
     no longer fit :data:`_SMALL` (or a record is not ``bytes``): appending copies at most
     that many bytes, so a step costs the same on a case with a long history.
     """
+    if len(records) == 1 and type(record := records[0]) is bytes:  # a command's one event
+        size = len(record)
+        if blob is None:
+            return _FIRST.pack(1, size) + record if size + 4 <= _SMALL else None
+        if len(blob) + 2 + size > _SMALL:
+            return None
+        return b"".join((_U16.pack(count + 1), memoryview(blob)[2:], _U16.pack(size), record))
     total = count + len(records)
     parts: list[Any] = [total.to_bytes(2, "little")]
     size = 2 if blob is None else len(blob)
@@ -373,6 +386,16 @@ def _framed(blob: bytes | None, count: int, records: list[Record]) -> bytes | No
         parts.append(len(record).to_bytes(2, "little"))
         parts.append(record)
     return b"".join(parts)
+
+
+def _counted(stored: bytes | list[Record] | None) -> int:
+    """How many records a case keeps as ``stored`` (see :func:`_framed`; ``None``: none)."""
+    if stored is None:
+        return 0
+    if type(stored) is list:
+        return len(stored)
+    blob: bytes = stored  # type: ignore[assignment]
+    return blob[0] | blob[1] << 8
 
 
 def _unframed(blob: bytes) -> list[Record]:
@@ -460,13 +483,7 @@ class MemoryStore:
         return stored if type(stored) is list else _unframed(stored)  # type: ignore[arg-type]
 
     def _count(self, case: str) -> int:
-        stored = self._events.get(case)
-        if stored is None:
-            return 0
-        if type(stored) is list:
-            return len(stored)
-        blob: bytes = stored  # type: ignore[assignment]
-        return blob[0] | blob[1] << 8
+        return _counted(self._events.get(case))
 
     def snapshot(self, case: str) -> Snapshot | None:
         """Return a case as last stored (the case object itself: it is immutable)."""
@@ -474,7 +491,7 @@ class MemoryStore:
         if found is None:
             return None
         after = self._after.get(case) if self._after else None
-        return Snapshot(found, tuple(after)) if after else Snapshot(found)
+        return _NEW_SNAPSHOT(found, tuple(after) if after else (), False)
 
     def snapshot_unless_applied(
         self, case: str, command_id: str | None
@@ -482,7 +499,11 @@ class MemoryStore:
         """Return :class:`Applied` when ``command_id`` is stored, else the case's snapshot."""
         if command_id is not None and command_id in self._commands:
             return Applied(command_id)
-        return self.snapshot(case)
+        found = self._cases.get(case)  # as snapshot() does, without a second call
+        if found is None:
+            return None
+        after = self._after.get(case) if self._after else None
+        return _NEW_SNAPSHOT(found, tuple(after) if after else (), False)
 
     def append(
         self,
@@ -516,7 +537,15 @@ class MemoryStore:
         texts: Sequence[PersonalText],
         expected_version: int,
     ) -> None:
-        stored = self._count(case.id)
+        kept = self._events.get(case.id)
+        # How many records it keeps (_counted, inline: on every append).
+        if kept is None:
+            stored = 0
+        elif type(kept) is list:
+            stored = len(kept)
+        else:
+            blob: bytes = kept  # type: ignore[assignment]
+            stored = blob[0] | blob[1] << 8
         if stored != expected_version:
             raise ConcurrencyError(
                 f"case {case.id} is at version {stored}, not {expected_version}",
@@ -533,7 +562,7 @@ class MemoryStore:
             # Everything above may fail; after the first update below nothing can.
             self._texts.update(new_texts)
             self._children_of_texts.update((t.ref, t.child) for t in texts)
-        self._add(case, events, stored)
+        self._add(case, events, stored, kept)
 
     def _check_commands(self, events: Sequence[Event]) -> None:
         cases: dict[str, str] = {}
@@ -548,20 +577,32 @@ class MemoryStore:
                     case=e.case,
                 )
 
-    def _add(self, case: Case, events: Sequence[Event], first: int | None = None) -> None:
-        """Add a command's events (``first``: how many the case has, when known)."""
+    def _add(
+        self,
+        case: Case,
+        events: Sequence[Event],
+        first: int | None = None,
+        kept: bytes | list[Record] | None = None,
+    ) -> None:
+        """Add a command's events.
+
+        ``first``: how many the case has, and ``kept``: its records as stored, when known.
+        """
         codec = self._codec
         case_id = case.id
         if first is None:
-            first = self._count(case_id)
-        records = [_compact(e, codec, seq) for seq, e in enumerate(events, first + 1)]
+            kept = self._events.get(case_id)
+            first = _counted(kept)
         # The command ids first: a thread that reads the new case (without the lock) then
         # finds its command stored, as on the SQL store, where both commit at once.
         if len(events) == 1:  # a command's one event: no index to build
-            command_id = events[0].command_id
+            event = events[0]
+            records = [_compact(event, codec, first + 1)]
+            command_id = event.command_id
             if command_id is not None:
                 self._commands[command_id] = (case_id, first)
         else:
+            records = [_compact(e, codec, seq) for seq, e in enumerate(events, first + 1)]
             by_command: dict[str, list[Any]] = {}
             for index, e in enumerate(events, start=first):
                 if e.command_id is not None:
@@ -571,14 +612,18 @@ class MemoryStore:
             _index(self._of_child, case.child, case_id)
             if case.placement.carer is not None:
                 _index(self._of_carer, case.placement.carer, case_id)
-        self._keep(case_id, records, first)
+        self._keep(case_id, records, first, kept)
         self._cases[case_id] = case
         if self._after:
             self._after.pop(case_id, None)
 
-    def _keep(self, case: str, records: list[Record], first: int) -> None:
-        """Keep a case's new records (the case had ``first``) and give them positions."""
-        stored = self._events.get(case)
+    def _keep(
+        self, case: str, records: list[Record], first: int, stored: bytes | list[Record] | None
+    ) -> None:
+        """Keep a case's new records and give them positions.
+
+        The case had ``first`` records, kept as ``stored`` (``None``: a new case).
+        """
         if type(stored) is list:
             stored.extend(records)
         else:
@@ -730,10 +775,11 @@ class MemoryStore:
             events = build(
                 case_id, self._count(case_id), state, overdue, on=on, recorded_at=recorded_at
             )
-            first = self._count(case_id)
+            kept = self._events.get(case_id)
+            first = _counted(kept)
             codec = self._codec
             records = [_compact(e, codec, seq) for seq, e in enumerate(events, first + 1)]
-            self._keep(case_id, records, first)
+            self._keep(case_id, records, first, kept)
             self._after.setdefault(case_id, []).extend(events)
             self._claimed.update((case_id, d.id) for d in overdue)
             recorded.extend(events)

@@ -168,7 +168,14 @@ class RaiseConcern:
     @classmethod
     def read(cls, fields: Fields) -> RaiseConcern:
         """Read the data of ``raise_concern``."""
-        return cls(fields.choice("category", ConcernCategory), fields.choice("raised_by", Role))
+        category = fields.choice("category", ConcernCategory)
+        raised_by = fields.choice("raised_by", Role)
+        if cls is RaiseConcern:  # built by position (no field of it converts or validates)
+            return _NEW_RAISE_CONCERN(category, raised_by)
+        return cls(category, raised_by)
+
+
+_NEW_RAISE_CONCERN = filled(RaiseConcern)
 
 
 @attrs.frozen
@@ -200,10 +207,14 @@ class OfferSupport:
     @classmethod
     def read(cls, fields: Fields) -> OfferSupport:
         """Read the data of ``offer_support``."""
-        return cls(
-            fields.choices("support", SupportType, non_empty=True),
-            fields.date("review_by", required=False),
-        )
+        support = fields.choices("support", SupportType, non_empty=True)
+        review_by = fields.date("review_by", required=False)
+        if cls is OfferSupport:  # built by position (no field of it converts or validates)
+            return _NEW_OFFER_SUPPORT(support, review_by)
+        return cls(support, review_by)
+
+
+_NEW_OFFER_SUPPORT = filled(OfferSupport)
 
 
 @attrs.frozen
@@ -226,7 +237,15 @@ class ConveneMeeting:
     @classmethod
     def read(cls, fields: Fields) -> ConveneMeeting:
         """Read the data of ``convene_meeting``."""
-        return cls(fields.date("date"), _actor(fields, "chair"), fields.choices("invited", Role))
+        on = fields.date("date")
+        chair = _actor(fields, "chair")
+        invited = fields.choices("invited", Role)
+        if cls is ConveneMeeting:  # built by position (no field of it converts or validates)
+            return _NEW_CONVENE_MEETING(on, chair, invited)
+        return cls(on, chair, invited)
+
+
+_NEW_CONVENE_MEETING = filled(ConveneMeeting)
 
 
 @attrs.frozen
@@ -282,16 +301,26 @@ class RecordMeeting:
                 "give at most one of carer_views or carer_views_not_obtained",
                 field=fields.path("carer_views"),
             )
+        held_on = fields.date("held_on")
+        labels = fields.labels("factors", factors)
+        decision = fields.choice("decision", MeetingDecision)
+        if cls is RecordMeeting:  # built by position (no field of it converts or validates)
+            return _NEW_RECORD_MEETING(
+                held_on, attendees, labels, decision, views, not_obtained, carer, carer_not
+            )
         return cls(
-            held_on=fields.date("held_on"),
+            held_on=held_on,
             attendees=attendees,
-            factors=fields.labels("factors", factors),
-            decision=fields.choice("decision", MeetingDecision),
+            factors=labels,
+            decision=decision,
             child_views=views,
             child_views_not_obtained=not_obtained,
             carer_views=carer,
             carer_views_not_obtained=carer_not,
         )
+
+
+_NEW_RECORD_MEETING = filled(RecordMeeting)
 
 
 @attrs.frozen
@@ -360,7 +389,13 @@ class EndPlacement:
         reason = codes.REASON_PLACE_CHANGE.check(
             fields.string("reason"), field=fields.path("reason"), year=year
         )
-        return cls(end, reason, fields.boolean("planned"))
+        planned = fields.boolean("planned")
+        if cls is EndPlacement:  # built by position (no field of it converts or validates)
+            return _NEW_END_PLACEMENT(end, reason, planned, None)
+        return cls(end, reason, planned)
+
+
+_NEW_END_PLACEMENT = filled(EndPlacement)
 
 
 @attrs.frozen

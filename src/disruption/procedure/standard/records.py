@@ -30,6 +30,7 @@ from disruption.domain.model import (
     SiblingGroup,
     SupportOffer,
     SupportType,
+    filled,
     member_reader,
     to_role,
 )
@@ -249,27 +250,36 @@ def learning_review_recorded(case: Case, event: Event) -> dict[str, Any]:
 
 # The same records from the payload an event was just decided from (what deciding uses; a
 # replay reads the event's data above, and the property tests check both give one case).
+# Built by position, every field given (none of these classes converts or validates).
+
+_NEW_CONCERN = filled(Concern)
+_NEW_SUPPORT = filled(SupportOffer)
+_NEW_MEETING = filled(Meeting)
+_NEW_ENDING = filled(Ending)
 
 
 def _concern_raised(case: Case, p: RaiseConcern, event: Event) -> dict[str, Any]:
-    concern = Concern(p.category, p.raised_by, london_date(event.at))
+    concern = _NEW_CONCERN(p.category, p.raised_by, london_date(event.at))
     return {"concerns": appended(case.concerns, (concern,))}
 
 
 def _support_offered(case: Case, p: OfferSupport, event: Event) -> dict[str, Any]:
     return {
-        "support": SupportOffer(_shared(_SUPPORT, p.support), london_date(event.at), p.review_by)
+        "support": _NEW_SUPPORT(_shared(_SUPPORT, p.support), london_date(event.at), p.review_by)
     }
 
 
 def _meeting_convened(case: Case, p: ConveneMeeting, event: Event) -> dict[str, Any]:
-    meeting = Meeting(p.date, _shared(_CHAIRS, p.chair), invited=_shared(_ROLES, tuple(p.invited)))
+    meeting = _NEW_MEETING(
+        p.date, _shared(_CHAIRS, p.chair), None, None, (), None, _shared(_ROLES, tuple(p.invited)),
+        (), None,
+    )  # fmt: skip
     return {"meetings": (*case.meetings, meeting)}
 
 
 def _meeting_recorded(case: Case, p: RecordMeeting, event: Event) -> dict[str, Any]:
     convened = case.meetings[-1]
-    held = Meeting(
+    held = _NEW_MEETING(
         convened.date,
         convened.chair,
         p.held_on,
@@ -286,7 +296,7 @@ def _meeting_recorded(case: Case, p: RecordMeeting, event: Event) -> dict[str, A
 
 
 def _placement_ended(case: Case, p: EndPlacement, event: Event) -> dict[str, Any]:
-    ending = Ending(p.end, p.reason, p.planned, p.left_care)
+    ending = _NEW_ENDING(p.end, p.reason, p.planned, p.left_care)
     required = event.data.get("meeting_required")  # the history rule's, not the payload's
     if required:
         return {"ending": ending, "meeting_required": _shared(_TRIGGERS, tuple(required))}
