@@ -179,7 +179,10 @@ def postgres_ablation(url: str, commands: int, rounds: int) -> dict[str, float]:
         def raw_run(a: int, b: int) -> None:
             with raw.cursor() as cursor:
                 for command_rows in rows[a:b]:
-                    cursor.executemany(insert, command_rows)
+                    if len(command_rows) == 1:  # as bench_store.py's raw side sends it
+                        cursor.execute(insert, command_rows[0])
+                    else:
+                        cursor.executemany(insert, command_rows)
                     raw.commit()
 
         runners: dict[str, Callable[[int, int], None]] = {"raw": raw_run}
