@@ -138,25 +138,20 @@ def chained_values(events: Iterable[Event], first: int, previous: str) -> list[t
     built = []
     texts: dict[datetime, str] = {}  # the UTC instants written, as in _values
     roles, dumps, sha256, instant = _ROLES, orjson.dumps, hashlib.sha256, rows.instant_text
+
+    def text_of(when: datetime) -> str:
+        # rows.instant_text, for a plain UTC datetime kept per call (orjson writes isoformat).
+        if when.tzinfo is UTC and type(when) is datetime:
+            known = texts.get(when)
+            if known is None:
+                known = texts[when] = dumps(when)[1:-1].decode()
+            return known
+        return instant(when)
+
     for position, e in enumerate(events, start=first):
         at, recorded, actor = e.at, e.recorded_at, e.actor
-        # rows.instant_text inline for a plain UTC datetime (orjson writes it as isoformat).
-        if at.tzinfo is UTC and type(at) is datetime:
-            known = texts.get(at)
-            if known is None:
-                known = texts[at] = dumps(at)[1:-1].decode()
-            at_text = known
-        else:
-            at_text = instant(at)
-        if recorded is at:
-            recorded_text = at_text
-        elif recorded.tzinfo is UTC and type(recorded) is datetime:
-            known = texts.get(recorded)
-            if known is None:
-                known = texts[recorded] = dumps(recorded)[1:-1].decode()
-            recorded_text = known
-        else:
-            recorded_text = instant(recorded)
+        at_text = text_of(at)
+        recorded_text = at_text if recorded is at else text_of(recorded)
         data = e.data if type(e.data) is dict else dict(e.data)
         try:  # _json's, with its common case inline (orjson)
             data_text = dumps(data).decode()
