@@ -119,6 +119,20 @@ def _interleaved(
     return {name: statistics.median(found) for name, found in rates.items()}
 
 
+def _closing(
+    connections: Sequence[Any],
+    runners: dict[str, Callable[[int, int], None]],
+    n: int,
+    rounds: int,
+) -> dict[str, float]:
+    """:func:`_interleaved`, then every variant's connection closed."""
+    try:
+        return _interleaved(runners, n, rounds)
+    finally:
+        for conn in connections:
+            conn.close()
+
+
 def _sqlite_slice(conn: sqlite3.Connection, kept: Sequence[Transaction], a: int, b: int) -> None:
     sqlite_replay(conn, kept[a:b])
 
@@ -154,11 +168,7 @@ def sqlite_ablation(commands: int, rounds: int) -> dict[str, float]:
             connections.append(conn)
             kept = without(transactions, *tables)
             runners[label] = partial(_sqlite_slice, conn, kept)
-        try:
-            return _interleaved(runners, len(steps), rounds)
-        finally:
-            for conn in connections:
-                conn.close()
+        return _closing(connections, runners, len(steps), rounds)
 
 
 def postgres_ablation(url: str, commands: int, rounds: int) -> dict[str, float]:
@@ -193,11 +203,7 @@ def postgres_ablation(url: str, commands: int, rounds: int) -> dict[str, float]:
             connections.append(conn)
             kept = without(sides.transactions, *tables)
             runners[label] = partial(_postgres_slice, conn, kept)
-        try:
-            return _interleaved(runners, len(steps), rounds)
-        finally:
-            for conn in connections:
-                conn.close()
+        return _closing(connections, runners, len(steps), rounds)
 
 
 def _print(backend: str, rates: dict[str, float]) -> None:
