@@ -45,7 +45,6 @@ from disruption.engine.engine import Engine
 from disruption.exceptions import CommandError
 from disruption.store import MemoryStore, SqlStore, open_store
 from tests.builders import T0, reach
-from tests.conftest import postgres
 from tests.workers import (
     ENTERED,
     ROOT,
@@ -66,13 +65,10 @@ TIMEOUT = 300.0
 """Seconds the workers may take together."""
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=postgres)])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A store location on each backend: a SQLite path, or a PostgreSQL URL."""
-    if request.param == "sqlite":
-        return str(tmp_path / "shared.sqlite")
-    url: str = request.getfixturevalue("postgres_url")
-    return url
+@pytest.fixture
+def db(db_url: str) -> str:
+    """A store location on each backend (``tests/conftest.py``'s ``db_url``)."""
+    return db_url
 
 
 def hammer_args(db: str) -> list[list[str]]:

@@ -42,7 +42,6 @@ from disruption.service.run import SETTINGS_ENV, from_environment
 from disruption.service.settings import is_loopback
 from disruption.service.tokens import UrlKeys
 from disruption.store import SqlStore
-from tests.conftest import postgres
 from tests.scripts import ROOT, load_script
 from tests.servers import running
 from tests.strategies import command_lines, command_objects
@@ -85,12 +84,10 @@ def concern(minutes: int = 1) -> dict[str, Any]:
     }
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=postgres)])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "cases.sqlite")
-    url: str = request.getfixturevalue("postgres_url")
-    return url
+@pytest.fixture
+def db(db_url: str) -> str:
+    """A store location on each backend (``tests/conftest.py``'s ``db_url``)."""
+    return db_url
 
 
 def make_app(db: str, **options: Any) -> FastAPI:

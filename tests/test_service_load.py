@@ -15,7 +15,6 @@ from types import ModuleType
 import pytest
 
 from disruption.store import open_store
-from tests.conftest import postgres
 from tests.scripts import load_script
 
 pytestmark = pytest.mark.slow
@@ -27,12 +26,10 @@ def _bench() -> ModuleType:
     return load_script(BENCH, "bench_service")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=postgres)])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "cases.sqlite")
-    url: str = request.getfixturevalue("postgres_url")
-    return url
+@pytest.fixture
+def db(db_url: str) -> str:
+    """A store location on each backend (``tests/conftest.py``'s ``db_url``)."""
+    return db_url
 
 
 def test_eight_clients_of_two_thousand_commands_lose_and_double_nothing(db: str) -> None:
