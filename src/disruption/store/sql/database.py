@@ -355,17 +355,10 @@ class Database:
             if self.postgres:
                 with self._server_connection() as pooled:
                     return self._run(pooled, write, args, kwargs)
-            with self._pinned_lock:  # _run() inline: SQLite's transaction leaves nothing broken
-                if self._pinned is None:
-                    self._pin()
-                tx = SqliteTx(self._pinned_driver, cursor=self._pinned_cursor)
-                try:
-                    done = write(tx, *args, **kwargs)
-                    tx.commit()
-                except BaseException:
-                    tx.rollback()
-                    raise
-                return done
+            with self._pinned_lock:
+                return self._run(
+                    self._pin() if self._pinned is None else self._pinned, write, args, kwargs
+                )
         except self._errors as err:
             raise self._failure(what, err) from err
 
