@@ -100,15 +100,6 @@ def command_values(events: Sequence[Event], first: int) -> list[tuple[Any, ...]]
         with the positions of its first and last event (so a command id given to two cases
         makes two rows with one key).
     """
-    if events:  # one command of one case, as an append's events: one row, found in one pass
-        head = events[0]
-        command_id, case = head.command_id, head.case
-        for e in events:
-            if e.command_id != command_id or e.case != case:
-                break
-        else:
-            last = first + len(events) - 1
-            return [] if command_id is None else [(command_id, case, first, last)]
     found: dict[tuple[str, str], list[Any]] = {}
     for position, e in enumerate(events, start=first):
         if e.command_id is None:
