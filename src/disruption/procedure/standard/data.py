@@ -7,8 +7,9 @@ field. Free-text fields are declared with :func:`~disruption.domain.payloads.per
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import attrs
 
@@ -83,6 +84,20 @@ FACTORS = frozenset(
 """The standard catalogue of contributing factors (codes, never free text)."""
 
 
+T = TypeVar("T")
+
+
+def _made(cls: type[T], *values: Any) -> T:
+    """``cls(*values)``, every field in order; by position for the standard payloads.
+
+    The payloads read on every command (:data:`_BY_POSITION`: none of their fields converts
+    or validates) are filled by position (:func:`~disruption.domain.model.filled`); a
+    subclass (a procedure's own) goes through its ``__init__``.
+    """
+    build = _BY_POSITION.get(cls)
+    return cls(*values) if build is None else build(*values)
+
+
 def _actor(fields: Fields, name: str) -> Actor:
     nested = fields.nested(name)
     actor = Actor(nested.reference("id"), nested.choice("role", Role))
@@ -145,12 +160,7 @@ class OpenCase:
         p.close()
         child = fields.reference("child")
         procedure = fields.reference("procedure", required=False)
-        if cls is OpenCase:  # built by position (no field of it converts or validates)
-            return _NEW_OPEN_CASE(child, placement, procedure)
-        return cls(child=child, placement=placement, procedure=procedure)
-
-
-_NEW_OPEN_CASE = filled(OpenCase)
+        return _made(cls, child, placement, procedure)
 
 
 @attrs.frozen
@@ -170,12 +180,7 @@ class RaiseConcern:
         """Read the data of ``raise_concern``."""
         category = fields.choice("category", ConcernCategory)
         raised_by = fields.choice("raised_by", Role)
-        if cls is RaiseConcern:  # built by position (no field of it converts or validates)
-            return _NEW_RAISE_CONCERN(category, raised_by)
-        return cls(category, raised_by)
-
-
-_NEW_RAISE_CONCERN = filled(RaiseConcern)
+        return _made(cls, category, raised_by)
 
 
 @attrs.frozen
@@ -209,12 +214,7 @@ class OfferSupport:
         """Read the data of ``offer_support``."""
         support = fields.choices("support", SupportType, non_empty=True)
         review_by = fields.date("review_by", required=False)
-        if cls is OfferSupport:  # built by position (no field of it converts or validates)
-            return _NEW_OFFER_SUPPORT(support, review_by)
-        return cls(support, review_by)
-
-
-_NEW_OFFER_SUPPORT = filled(OfferSupport)
+        return _made(cls, support, review_by)
 
 
 @attrs.frozen
@@ -240,12 +240,7 @@ class ConveneMeeting:
         on = fields.date("date")
         chair = _actor(fields, "chair")
         invited = fields.choices("invited", Role)
-        if cls is ConveneMeeting:  # built by position (no field of it converts or validates)
-            return _NEW_CONVENE_MEETING(on, chair, invited)
-        return cls(on, chair, invited)
-
-
-_NEW_CONVENE_MEETING = filled(ConveneMeeting)
+        return _made(cls, on, chair, invited)
 
 
 @attrs.frozen
@@ -304,23 +299,9 @@ class RecordMeeting:
         held_on = fields.date("held_on")
         labels = fields.labels("factors", factors)
         decision = fields.choice("decision", MeetingDecision)
-        if cls is RecordMeeting:  # built by position (no field of it converts or validates)
-            return _NEW_RECORD_MEETING(
-                held_on, attendees, labels, decision, views, not_obtained, carer, carer_not
-            )
-        return cls(
-            held_on=held_on,
-            attendees=attendees,
-            factors=labels,
-            decision=decision,
-            child_views=views,
-            child_views_not_obtained=not_obtained,
-            carer_views=carer,
-            carer_views_not_obtained=carer_not,
+        return _made(
+            cls, held_on, attendees, labels, decision, views, not_obtained, carer, carer_not
         )
-
-
-_NEW_RECORD_MEETING = filled(RecordMeeting)
 
 
 @attrs.frozen
@@ -390,12 +371,7 @@ class EndPlacement:
             fields.string("reason"), field=fields.path("reason"), year=year
         )
         planned = fields.boolean("planned")
-        if cls is EndPlacement:  # built by position (no field of it converts or validates)
-            return _NEW_END_PLACEMENT(end, reason, planned, None)
-        return cls(end, reason, planned)
-
-
-_NEW_END_PLACEMENT = filled(EndPlacement)
+        return _made(cls, end, reason, planned, None)
 
 
 @attrs.frozen
@@ -774,3 +750,10 @@ class RecordSiblingDecision:
         if len(set(cases)) != len(cases):
             raise InvalidData("must not name a case twice", field=fields.path("decisions"))
         return cls(fields.date("decided_on"), items)
+
+
+_BY_POSITION: dict[type, Callable[..., Any]] = {
+    kind: filled(kind)
+    for kind in (OpenCase, RaiseConcern, OfferSupport, ConveneMeeting, RecordMeeting, EndPlacement)
+}
+"""The payloads :func:`_made` fills by position."""
