@@ -14,7 +14,13 @@ with one on-enter action when the case ends. In the same run, on the same pre-bu
   registered with ``add_model``, whose membership check makes adding N models cost O(N^2));
 - **dict FSM**: a hand-written ``{(state, command): ((dest, guard), ...)}`` table and a
   ``fire`` function updating a dict case in place, with the same guard and on-enter callable;
-- *internal* (for information, not a caller's path): ``decide()`` alone, no store.
+- *internal* (for information, not a caller's path): ``decide()`` alone, no store;
+- *internal floor* (for information): the frozen values each step returns (the event, its
+  data and deadline changes, the new deadlines and records, the case file and the case),
+  rebuilt from their field values with the library's own fastest builders (``filled``), with
+  nothing read, looked up, checked or worked out and nothing stored but a list append. No
+  engine whose steps return the public model's immutable values builds less; what the
+  trigger takes beyond it is all the room left for everything else a step does.
 
 Measured:
 
@@ -27,7 +33,9 @@ Measured:
 3. **memory per case**: tracemalloc's retained bytes of a ``MemoryStore`` (and its engine)
    holding ``--memory-cases`` cases after the six steps, with all their events kept; the
    commands are built inside the traced region and dropped, so strings the store keeps from
-   them are counted;
+   them are counted. Beside it, by part: ``sys.getsizeof`` of every object the cases'
+   snapshots hold (each object counted once, so values shared between cases count once),
+   by class; the rest of the traced bytes is the store's event records and indexes;
 4. **flatness**: the cost of one more command (``raise_concern`` on a placed case) when
    the case already has 1, 11, 101 and 1,001 events (the history is
    ``open_case`` then ``raise_concern``/``no_further_action`` pairs: an odd count leaves the
@@ -66,7 +74,7 @@ from transitions import Machine
 
 from disruption import DEFAULT_CALENDAR, STANDARD, Actor, Command, Engine, MemoryStore, decide
 from disruption.domain.clock import LONDON
-from disruption.domain.model import Case
+from disruption.domain.model import Case, filled
 from disruption.logs import configure
 from disruption.procedure.definition import Procedure
 
@@ -512,13 +520,136 @@ def run_decide(inputs: Inputs, on_ended: Ended) -> Elapsed:
     return elapsed, [(c.id, c.state) for c in cases]
 
 
+Build = Callable[..., Any]
+"""How the floor side builds one value: a ``filled`` builder, a class's own init, ``tuple``
+or ``dict``."""
+Steps = list[tuple[list[tuple[Build, tuple[Any, ...]]], Any]]
+"""Per step of every case (in the order handled): the values it builds, children first (the
+case last), and the data of a ``PlacementEnded`` event it records (else ``None``)."""
+
+_FLOOR_PLANS: dict[int, tuple[Inputs, Steps]] = {}
+
+
+def _builder(kind: type, builders: dict[type, Build]) -> Build:
+    """The fastest way the library builds an instance of ``kind`` from its field values."""
+    found = builders.get(kind)
+    if found is None:
+        try:
+            found = filled(kind)
+        except TypeError:  # it converts or validates: the library builds it with its init
+            found = kind
+        builders[kind] = found
+    return found
+
+
+def _values(obj: Any) -> tuple[Any, ...] | None:
+    """The field values of an attrs instance, a tuple's items or a dict, else ``None``."""
+    kind = type(obj)
+    if kind is tuple or kind is list:
+        return tuple(obj)
+    if kind is dict:
+        return tuple(obj.items())
+    if attrs.has(kind):
+        return tuple(getattr(obj, a.name) for a in attrs.fields(kind))
+    return None
+
+
+def _reached(obj: Any, seen: set[int]) -> None:
+    """Add the ids of ``obj`` and every container and attrs value in it to ``seen``."""
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    values = _values(obj)
+    for value in values or ():
+        _reached(value[1] if type(obj) is dict else value, seen)
+
+
+def _new_values(
+    obj: Any, old: set[int], builders: dict[type, Build], out: list[tuple[Build, tuple[Any, ...]]]
+) -> None:
+    """Append how to rebuild ``obj`` and every value in it not in ``old``, children first."""
+    if id(obj) in old:
+        return
+    old.add(id(obj))
+    values = _values(obj)
+    if values is None:
+        return  # a string, date, number or enum member: shared or built by the caller
+    kind = type(obj)
+    for value in values:
+        _new_values(value[1] if kind is dict else value, old, builders, out)
+    if kind is dict:
+        out.append((dict, (values,)))
+    elif kind is tuple or kind is list:
+        out.append((tuple, (values,)))
+    else:
+        out.append((_builder(kind, builders), values))
+
+
+def floor_plan(inputs: Inputs) -> Steps:
+    """What every step of ``inputs`` builds through ``Engine.handle`` (run once, untimed).
+
+    For each step, the values new in its outcome (its events and the case after it): those
+    neither in the case before the step nor in the command. Kept per ``inputs``.
+    """
+    cached = _FLOOR_PLANS.get(id(inputs))
+    if cached is not None and cached[0] is inputs:
+        return cached[1]
+    clock = FollowingClock()
+    engine = _engine(clock)
+    builders: dict[type, Build] = {}
+    before: dict[str, Case] = {}
+    steps: Steps = []
+    for commands in inputs.steps():
+        for command in commands:
+            clock.at = command.at
+            old: set[int] = set()
+            _reached(command, old)
+            previous = before.get(command.case)
+            if previous is not None:
+                _reached(previous, old)
+            outcome = engine.handle(command)
+            built: list[tuple[Build, tuple[Any, ...]]] = []
+            for event in outcome.events:
+                _new_values(event, old, builders, built)
+            _new_values(outcome.case, old, builders, built)
+            ended = [e.data for e in outcome.events if e.type == "PlacementEnded"]
+            steps.append((built, ended[0] if ended else None))
+            before[command.case] = outcome.case
+    _FLOOR_PLANS.clear()  # one plan kept: the inputs being measured
+    _FLOOR_PLANS[id(inputs)] = (inputs, steps)
+    return steps
+
+
+def run_floor(inputs: Inputs, on_ended: Ended) -> Elapsed:
+    """Internal floor: every step's frozen values rebuilt from their fields, nothing else.
+
+    The values each step of ``Engine.handle`` returns (see :func:`floor_plan`), built in
+    the order it builds them with the library's own fastest builders; each case kept by id,
+    the on-enter action called with the ending's data.
+    """
+    plan = floor_plan(inputs)
+    gc.collect()
+    start = time.perf_counter_ns()
+    cases: dict[str, Any] = {}
+    made: Any = None
+    for built, ended in plan:
+        for build, values in built:
+            made = build(*values)
+        cases[made.id] = made  # the last value a step builds is the case
+        if ended is not None:
+            on_ended(ended)
+    elapsed = time.perf_counter_ns() - start
+    return elapsed, [(c.case, cases[c.case].state) for c in inputs.opens]
+
+
 SIDES: Final[dict[str, Callable[[Inputs, Ended], Elapsed]]] = {
     "engine": run_engine,
     "transitions": run_transitions,
     "dict": run_dict,
     "decide": run_decide,
+    "floor": run_floor,
 }
-"""Every side of the per-step comparison (``decide`` is the internal path)."""
+"""Every side of the per-step comparison (``decide`` and ``floor`` are internal)."""
 
 
 def per_step(inputs: Inputs, rounds: int) -> tuple[dict[str, list[float]], dict[str, Any]]:
@@ -598,17 +729,49 @@ def memory_per_case(n: int) -> dict[str, float]:
                 clock.at = command.at
                 engine.handle(command)
         events = sum(len(engine.history(c.case)) for c in inputs.opens)
+        ids = [c.case for c in inputs.opens]
         del inputs, commands, command
         gc.collect()
         after = tracemalloc.get_traced_memory()[0]
+        parts = _case_parts([engine.case(case_id) for case_id in ids])
     finally:
         tracemalloc.stop()
     assert engine.store.case_ids()  # the store is alive while measured
-    return {
+    per_case = (after - before) / n
+    numbers = {
         "memory_cases": float(n),
         "events_per_case": events / n,
-        "bytes_per_case": (after - before) / n,
+        "bytes_per_case": per_case,
     }
+    held = 0.0
+    for kind, size in sorted(parts.items(), key=lambda item: -item[1]):
+        numbers[f"part_{kind}_bytes"] = size / n
+        held += size / n
+    numbers["part_store_rest_bytes"] = per_case - held
+    return numbers
+
+
+def _case_parts(cases: Sequence[Case]) -> dict[str, int]:
+    """Bytes of the objects the cases hold, by class, each object counted once.
+
+    Only objects allocated while tracemalloc traced (those the cases' steps made): strings,
+    dates and enum members that existed before are shared, not the cases' own.
+    """
+    seen: set[int] = set()
+    sizes: dict[str, int] = {}
+    todo: list[Any] = list(cases)
+    while todo:
+        obj = todo.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if tracemalloc.get_object_traceback(obj) is not None:
+            kind = type(obj).__name__
+            sizes[kind] = sizes.get(kind, 0) + sys.getsizeof(obj)
+        values = _values(obj)
+        if values is not None:
+            todo.extend(v[1] if type(obj) is dict else v for v in values)
+    return sizes
 
 
 # ---------------------------------------------------------------- flatness
@@ -760,9 +923,11 @@ def measure(
     try:
         _warm_up()
         inputs = make_inputs(cases)
+        floor_plan(inputs)  # built untimed, before the collector is told to look away
         with frozen():
             samples, states = per_step(inputs, rounds)
         del inputs
+        _FLOOR_PLANS.clear()
         numbers: dict[str, float] = {"cases": float(cases), "rounds": float(rounds)}
         for name, values in samples.items():
             numbers[f"{name}_step_ns"] = statistics.median(values)
@@ -770,6 +935,8 @@ def measure(
             numbers[f"{name}_ratio"] = _median_ratio(samples["engine"], samples[name])
         numbers["decide_ratio"] = _median_ratio(samples["decide"], samples["dict"])
         numbers["engine_over_decide"] = _median_ratio(samples["engine"], samples["decide"])
+        numbers["floor_ratio"] = _median_ratio(samples["floor"], samples["transitions"])
+        numbers["engine_over_floor"] = _median_ratio(samples["engine"], samples["floor"])
         numbers |= open_many(open_cases)
         numbers |= memory_per_case(memory_cases)
         numbers |= flatness(rounds, flat_samples)
@@ -860,6 +1027,15 @@ def _rows(r: Report) -> list[tuple[str, str, str, str, str, str]]:
             "info",
             "",
         ),
+        (
+            "  internal floor: the frozen values a step returns, rebuilt from their fields (us)"
+            " vs transitions trigger",
+            _us(r["floor_step_ns"]),
+            _us(r["transitions_step_ns"]),
+            f"{r['floor_ratio']:,.2f}x",
+            "info",
+            "",
+        ),
     ]
 
 
@@ -880,9 +1056,16 @@ def _notes(r: Report) -> list[str]:
         f"Engine.handle costs {r['engine_over_decide']:.1f}x the internal decide() alone "
         "(the difference: loading the case from the store, storing events, the engine's own "
         "steps).",
+        f"Floor: the values a step returns (its event, the event's data and deadline changes, "
+        "new deadlines and records, the case file and the case), built with the library's "
+        "fastest builders and nothing else (no command read or checked, no permission, guard, "
+        f"deadline worked out, record or subscriber), take {r['floor_ratio']:.2f}x the "
+        f"trigger: {_us(max(r['transitions_step_ns'] - r['floor_step_ns'], 0))} us of the "
+        "trigger's time is left for all of that. Engine.handle costs "
+        f"{r['engine_over_floor']:.1f}x the floor.",
         f"Memory: tracemalloc, {int(r['memory_cases']):,} cases after the six steps, the engine "
         "and its MemoryStore kept (events, cases, indexes); commands built in the traced "
-        "region and dropped.",
+        "region and dropped. By part, bytes per case: " + _parts(r) + ".",
         f"Flatness: {int(r['flat_samples'])} cases per level and round, each with a history of "
         "open_case and raise_concern / no_further_action pairs, then one raise_concern timed; "
         "median over the rounds. The CPU-time row times each level's batch of the round with "
@@ -892,6 +1075,18 @@ def _notes(r: Report) -> list[str]:
         "Final states identical on every side: " + ("yes" if r.states_identical else "NO"),
         "Machine: 2 cores shared with other work; compare the ratios, not the absolute times.",
     ]
+
+
+def _parts(r: Report) -> str:
+    """The memory per case by part: the cases' own objects by class, then the rest."""
+    parts = [
+        (name[len("part_") : -len("_bytes")], value)
+        for name, value in r.items()
+        if name.startswith("part_") and name != "part_store_rest_bytes"
+    ]
+    shown = [f"{kind} {value:,.0f}" for kind, value in parts if value >= 1]
+    rest = r.get("part_store_rest_bytes", 0.0)
+    return ", ".join([*shown, f"the store's event records and indexes (the rest) {rest:,.0f}"])
 
 
 def print_report(r: Report) -> None:

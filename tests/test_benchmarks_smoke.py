@@ -31,12 +31,12 @@ def test_bench_engine_runs_every_side_on_a_few_cases(capsys: pytest.CaptureFixtu
         assert isinstance(value, float), name
         assert math.isfinite(value), name
         assert value > 0, (name, value)
-    for side in ("engine", "transitions", "dict", "decide"):
+    for side in ("engine", "transitions", "dict", "decide", "floor"):
         assert report[f"{side}_step_ns"] > 0
     assert report["events_per_case"] == 6  # the store kept every event of the six steps
     assert {f"flat_{level}_ns" for level in bench.FLAT_LEVELS} <= set(report)
 
-    assert set(report.states) == {"engine", "transitions", "dict", "decide"}
+    assert set(report.states) == {"engine", "transitions", "dict", "decide", "floor"}
     engine = report.states["engine"]
     assert len(engine) == 40
     assert {state for _, state in engine} == {"ended"}
@@ -46,6 +46,41 @@ def test_bench_engine_runs_every_side_on_a_few_cases(capsys: pytest.CaptureFixtu
     assert "Engine.handle per step" in out
     assert out.count("PASS") + out.count("FAIL") == 5
     assert "internal: decide()" in out
+    assert "internal floor" in out
+
+    # the memory by part adds up to the memory per case, the cases' own objects named
+    parts = {k: v for k, v in report.items() if k.startswith("part_")}
+    assert {"part_Deadline_bytes", "part_CaseFile_bytes", "part_Case_bytes"} <= set(parts)
+    assert sum(parts.values()) == pytest.approx(report["bytes_per_case"])
+    assert report["part_Deadline_bytes"] == 6 * 96  # six deadlines by the end of the path
+    assert "the store's event records and indexes (the rest)" in out
+
+
+def test_the_floor_rebuilds_the_values_the_engine_returns() -> None:
+    bench = _load()
+    inputs = bench.make_inputs(12, prefix="F")
+    plan = bench.floor_plan(inputs)
+    assert len(plan) == 12 * len(bench.STEPS)
+    assert bench.floor_plan(inputs) is plan  # kept for the inputs measured
+
+    engine = bench._engine(bench.FollowingClock())
+    rebuilt = {}
+    for (built, ended), command in zip(plan, [c for cs in inputs.steps() for c in cs], strict=True):
+        engine.clock.at = command.at
+        outcome = engine.handle(command)
+        made = [build(*values) for build, values in built]
+        # the last value built is the case after the step, equal to the engine's
+        assert made[-1] == outcome.case
+        # the event is rebuilt too, and an ending's data is handed to the on-enter action
+        assert outcome.events[0] in made
+        assert (ended is not None) == (command.name == "end_placement")
+        rebuilt[command.case] = made[-1]
+    assert {case.state for case in rebuilt.values()} == {"ended"}
+
+    ended = bench.Ended()
+    _, states = bench.run_floor(inputs, ended)
+    assert ended.count == 12
+    assert states == [(c.case, "ended") for c in inputs.opens]
 
 
 def test_the_baselines_take_the_guarded_branch_and_run_the_action() -> None:
