@@ -59,6 +59,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import marshal
 import random
 import statistics
 import sys
@@ -74,6 +75,7 @@ from transitions import Machine
 
 from disruption import DEFAULT_CALENDAR, STANDARD, Actor, Command, Engine, MemoryStore, decide
 from disruption.domain.clock import LONDON
+from disruption.domain.commands import Fields
 from disruption.domain.model import Case, filled
 from disruption.logs import configure
 from disruption.procedure.definition import Procedure
@@ -523,9 +525,10 @@ def run_decide(inputs: Inputs, on_ended: Ended) -> Elapsed:
 Build = Callable[..., Any]
 """How the floor side builds one value: a ``filled`` builder, a class's own init, ``tuple``
 or ``dict``."""
-Steps = list[tuple[list[tuple[Build, tuple[Any, ...]]], Any]]
+Steps = list[tuple[list[tuple[Build, tuple[Any, ...]]], Any, Callable[[Fields], Any], Any]]
 """Per step of every case (in the order handled): the values it builds, children first (the
-case last), and the data of a ``PlacementEnded`` event it records (else ``None``)."""
+case last), the data of a ``PlacementEnded`` event it records (else ``None``), and the
+procedure's reader of the command's data with that data."""
 
 _FLOOR_PLANS: dict[int, tuple[Inputs, Steps]] = {}
 
@@ -613,7 +616,8 @@ def floor_plan(inputs: Inputs) -> Steps:
                 _new_values(event, old, builders, built)
             _new_values(outcome.case, old, builders, built)
             ended = [e.data for e in outcome.events if e.type == "PlacementEnded"]
-            steps.append((built, ended[0] if ended else None))
+            read = STANDARD.command(command.name).read
+            steps.append((built, ended[0] if ended else None, read, command.data))
             before[command.case] = outcome.case
     _FLOOR_PLANS.clear()  # one plan kept: the inputs being measured
     _FLOOR_PLANS[id(inputs)] = (inputs, steps)
@@ -632,10 +636,32 @@ def run_floor(inputs: Inputs, on_ended: Ended) -> Elapsed:
     start = time.perf_counter_ns()
     cases: dict[str, Any] = {}
     made: Any = None
-    for built, ended in plan:
+    for built, ended, _, _ in plan:
         for build, values in built:
             made = build(*values)
         cases[made.id] = made  # the last value a step builds is the case
+        if ended is not None:
+            on_ended(ended)
+    elapsed = time.perf_counter_ns() - start
+    return elapsed, [(c.case, cases[c.case].state) for c in inputs.opens]
+
+
+def run_floor_read(inputs: Inputs, on_ended: Ended) -> Elapsed:
+    """Internal floor with the data read: :func:`run_floor`, each step first reading its
+    command's data with the procedure's reader (every field checked, an unknown one refused),
+    as every step must to refuse bad input with an error naming the field."""
+    plan = floor_plan(inputs)
+    gc.collect()
+    start = time.perf_counter_ns()
+    cases: dict[str, Any] = {}
+    made: Any = None
+    for built, ended, read, data in plan:
+        fields = Fields(data)
+        read(fields)
+        fields.close()
+        for build, values in built:
+            made = build(*values)
+        cases[made.id] = made
         if ended is not None:
             on_ended(ended)
     elapsed = time.perf_counter_ns() - start
@@ -648,8 +674,9 @@ SIDES: Final[dict[str, Callable[[Inputs, Ended], Elapsed]]] = {
     "dict": run_dict,
     "decide": run_decide,
     "floor": run_floor,
+    "floor_read": run_floor_read,
 }
-"""Every side of the per-step comparison (``decide`` and ``floor`` are internal)."""
+"""Every side of the per-step comparison (``decide`` and the floors are internal)."""
 
 
 def per_step(inputs: Inputs, rounds: int) -> tuple[dict[str, list[float]], dict[str, Any]]:
@@ -734,6 +761,11 @@ def memory_per_case(n: int) -> dict[str, float]:
         gc.collect()
         after = tracemalloc.get_traced_memory()[0]
         parts = _case_parts([engine.case(case_id) for case_id in ids])
+        data_bytes = sum(
+            len(marshal.dumps(tuple(event.data.values())))
+            for case_id in ids
+            for event in engine.history(case_id)
+        )
     finally:
         tracemalloc.stop()
     assert engine.store.case_ids()  # the store is alive while measured
@@ -748,6 +780,8 @@ def memory_per_case(n: int) -> dict[str, float]:
         numbers[f"part_{kind}_bytes"] = size / n
         held += size / n
     numbers["part_store_rest_bytes"] = per_case - held
+    numbers["data_values_bytes"] = data_bytes / n
+    numbers["memory_bound_bytes"] = held + data_bytes / n
     return numbers
 
 
@@ -937,6 +971,7 @@ def measure(
         numbers["engine_over_decide"] = _median_ratio(samples["engine"], samples["decide"])
         numbers["floor_ratio"] = _median_ratio(samples["floor"], samples["transitions"])
         numbers["engine_over_floor"] = _median_ratio(samples["engine"], samples["floor"])
+        numbers["floor_read_ratio"] = _median_ratio(samples["floor_read"], samples["transitions"])
         numbers |= open_many(open_cases)
         numbers |= memory_per_case(memory_cases)
         numbers |= flatness(rounds, flat_samples)
@@ -1036,6 +1071,15 @@ def _rows(r: Report) -> list[tuple[str, str, str, str, str, str]]:
             "info",
             "",
         ),
+        (
+            "  internal floor with each command's data read and checked (us) vs transitions"
+            " trigger",
+            _us(r["floor_read_step_ns"]),
+            _us(r["transitions_step_ns"]),
+            f"{r['floor_read_ratio']:,.2f}x",
+            "info",
+            "",
+        ),
     ]
 
 
@@ -1062,10 +1106,15 @@ def _notes(r: Report) -> list[str]:
         f"deadline worked out, record or subscriber), take {r['floor_ratio']:.2f}x the "
         f"trigger: {_us(max(r['transitions_step_ns'] - r['floor_step_ns'], 0))} us of the "
         "trigger's time is left for all of that. Engine.handle costs "
-        f"{r['engine_over_floor']:.1f}x the floor.",
+        f"{r['engine_over_floor']:.1f}x the floor. With each command's data read and checked "
+        "first (the procedure's reader: what refusing bad input with an error naming the field "
+        f"takes), the floor is {r['floor_read_ratio']:.2f}x the trigger.",
         f"Memory: tracemalloc, {int(r['memory_cases']):,} cases after the six steps, the engine "
         "and its MemoryStore kept (events, cases, indexes); commands built in the traced "
-        "region and dropped. By part, bytes per case: " + _parts(r) + ".",
+        "region and dropped. By part, bytes per case: " + _parts(r) + ". Bound: the cases' "
+        f"own objects and their events' data values alone (marshal: {r['data_values_bytes']:,.0f}"
+        f") come to {r['memory_bound_bytes']:,.0f} bytes a case, with no instant, actor, type "
+        "or index of an event kept.",
         f"Flatness: {int(r['flat_samples'])} cases per level and round, each with a history of "
         "open_case and raise_concern / no_further_action pairs, then one raise_concern timed; "
         "median over the rounds. The CPU-time row times each level's batch of the round with "

@@ -31,12 +31,12 @@ def test_bench_engine_runs_every_side_on_a_few_cases(capsys: pytest.CaptureFixtu
         assert isinstance(value, float), name
         assert math.isfinite(value), name
         assert value > 0, (name, value)
-    for side in ("engine", "transitions", "dict", "decide", "floor"):
+    for side in ("engine", "transitions", "dict", "decide", "floor", "floor_read"):
         assert report[f"{side}_step_ns"] > 0
     assert report["events_per_case"] == 6  # the store kept every event of the six steps
     assert {f"flat_{level}_ns" for level in bench.FLAT_LEVELS} <= set(report)
 
-    assert set(report.states) == {"engine", "transitions", "dict", "decide", "floor"}
+    assert set(report.states) == set(bench.SIDES)
     engine = report.states["engine"]
     assert len(engine) == 40
     assert {state for _, state in engine} == {"ended"}
@@ -50,6 +50,8 @@ def test_bench_engine_runs_every_side_on_a_few_cases(capsys: pytest.CaptureFixtu
 
     # the memory by part adds up to the memory per case, the cases' own objects named
     parts = {k: v for k, v in report.items() if k.startswith("part_")}
+    own = sum(v for k, v in parts.items() if k != "part_store_rest_bytes")
+    assert report["memory_bound_bytes"] == pytest.approx(own + report["data_values_bytes"])
     assert {"part_Deadline_bytes", "part_CaseFile_bytes", "part_Case_bytes"} <= set(parts)
     assert sum(parts.values()) == pytest.approx(report["bytes_per_case"])
     assert report["part_Deadline_bytes"] == 6 * 96  # six deadlines by the end of the path
@@ -65,7 +67,9 @@ def test_the_floor_rebuilds_the_values_the_engine_returns() -> None:
 
     engine = bench._engine(bench.FollowingClock())
     rebuilt = {}
-    for (built, ended), command in zip(plan, [c for cs in inputs.steps() for c in cs], strict=True):
+    for (built, ended, _, _), command in zip(
+        plan, [c for cs in inputs.steps() for c in cs], strict=True
+    ):
         engine.clock.at = command.at
         outcome = engine.handle(command)
         made = [build(*values) for build, values in built]
@@ -80,6 +84,8 @@ def test_the_floor_rebuilds_the_values_the_engine_returns() -> None:
     ended = bench.Ended()
     _, states = bench.run_floor(inputs, ended)
     assert ended.count == 12
+    assert states == [(c.case, "ended") for c in inputs.opens]
+    _, states = bench.run_floor_read(inputs, bench.Ended())
     assert states == [(c.case, "ended") for c in inputs.opens]
 
 
