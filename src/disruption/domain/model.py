@@ -429,15 +429,19 @@ def placement_read(
 
     Internal (not in ``__all__``): for a command reader that has checked ``id`` and ``carer``
     with :meth:`~disruption.domain.commands.Fields.reference`, naming the field, and read
-    ``location`` as a member. It converts and checks the codes as ``Placement(...)`` does
-    (``placement.type`` first, then ``placement.provider``), without checking the references
-    again: opening a case builds one on every call.
+    ``location`` as a member (kept as given). It converts and checks the codes as
+    ``Placement(...)`` does (``placement.type`` first, then ``placement.provider``; a code
+    found valid before by one set lookup), without checking the references again: opening a
+    case builds one on every call.
     """
-    type = _upper(type)
-    provider = _upper(provider)
-    placement: Placement = _NEW_PLACEMENT(id, start, type, provider, _LOCATION(location), carer)
-    _place(placement, None, type)  # type: ignore[arg-type]  # the attribute is not read
-    _provider(placement, None, provider)  # type: ignore[arg-type]
+    type = _UPPER.get(type) or _upper(type)
+    provider = _UPPER.get(provider) or _upper(provider)
+    placement: Placement = _NEW_PLACEMENT(id, start, type, provider, location, carer)
+    year = codes.collection_year(start)
+    if (type, year) not in _CHECKED:
+        _place(placement, None, type)  # type: ignore[arg-type]  # the attribute is not read
+    if (provider, None) not in _CHECKED:
+        _provider(placement, None, provider)  # type: ignore[arg-type]
     return placement
 
 
