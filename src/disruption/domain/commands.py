@@ -43,7 +43,7 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import attrs
 
@@ -332,17 +332,16 @@ class Fields:
         self._read.add(name)
         value = self._data.get(name)
         if value is None and required:
-            raise InvalidData("is required", field=self.path(name))
+            self._missing(name)
         return value
 
-    def _absent(self, name: str, required: bool) -> None:
-        """An absent (or null) field: ``None`` when optional, else refused.
+    def _missing(self, name: str) -> NoReturn:
+        """Refuse a required field that is absent (or null).
 
         The readers called on every command look their field up themselves, their common
-        case (a value of the right type) first, and come here only when it is ``None``.
+        case (a value of the right type) first.
         """
-        if required:
-            raise InvalidData("is required", field=self.path(name))
+        raise InvalidData("is required", field=self.path(name))
 
     def string(self, name: str, *, required: bool = True) -> Any:
         """Read a non-empty string of valid Unicode (``None`` when optional and absent)."""
@@ -351,7 +350,8 @@ class Fields:
         if type(value) is str and value.isascii() and not value.isspace() and value:
             return value  # the common case: plain ASCII, not blank
         if value is None:
-            self._absent(name, required)
+            if required:
+                self._missing(name)
             return None
         if not isinstance(value, str) or not value.strip():
             raise InvalidData("must be a non-empty string", field=self.path(name))
@@ -380,7 +380,8 @@ class Fields:
         if type(value) is str and _IS_REFERENCE(value) is not None:
             return value
         if value is None:
-            self._absent(name, required)
+            if required:
+                self._missing(name)
             return None
         return check_reference(value, self.path(name))  # raises, naming the field
 
@@ -392,7 +393,8 @@ class Fields:
         if day is not None:
             return day  # a day read before: checked, and shared
         if value is None:
-            self._absent(name, required)
+            if required:
+                self._missing(name)
             return None
         if isinstance(value, str) and len(value) == 10:
             try:
@@ -457,7 +459,8 @@ class Fields:
             if member is not None:
                 return member
         elif value is None:
-            self._absent(name, required)
+            if required:
+                self._missing(name)
             return None
         return _member(kind, value, self, name)
 
@@ -531,7 +534,8 @@ class Fields:
         value = self._data.get(name)
         if type(value) is not dict:
             if value is None:
-                self._absent(name, required)
+                if required:
+                    self._missing(name)
                 value = {}
             elif not isinstance(value, dict):
                 raise InvalidData("must be an object", field=self.path(name))
