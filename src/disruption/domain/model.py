@@ -168,13 +168,15 @@ def filled(cls: type[T], *given: str) -> Callable[..., T]:
         f.validator is not None or f.converter is not None for f in fields
     ):
         raise TypeError(f"{cls.__name__} checks or converts its fields: build it with its init")
+    if not given:
+        return _filling(cls)
+    names = {f.name for f in fields}
+    if len(set(given)) != len(given) or not names.issuperset(given):
+        raise TypeError(f"{', '.join(given)}: not distinct fields of {cls.__name__}")
     for f in fields:
-        if (
-            given
-            and f.name not in given
-            and (
-                f.default is attrs.NOTHING or isinstance(f.default, attrs.Factory)  # type: ignore[arg-type]
-            )
+        default = f.default
+        if f.name not in given and (
+            default is attrs.NOTHING or isinstance(default, attrs.Factory)  # type: ignore[arg-type]
         ):
             raise TypeError(f"{cls.__name__}.{f.name} has no default value: it must be given")
     return _filling(cls, given)

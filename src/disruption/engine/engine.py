@@ -352,8 +352,7 @@ class Engine:
                 logger.info("command.retried", case=command.case, command=command.name)
                 continue
             log_applied(case, decision.case, command)
-            if self._subscribers:
-                self.publish(decision.events)
+            self.publish(decision.events)
             return _NEW_OUTCOME(decision.case, decision.events, False)
         earlier = earlier_outcome(self.store, command, self._records)
         if earlier is not None:
