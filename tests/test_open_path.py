@@ -126,6 +126,19 @@ def test_filled_builds_what_init_builds() -> None:
     assert filled(Case)("P-1", "placed", 1, _AT, file) == Case("P-1", "placed", 1, _AT, file)
 
 
+def test_filled_given_some_fields_fills_the_others_with_their_defaults() -> None:
+    placement = Placement("PL-1", date(2024, 5, 1), "U1", "PR1", Location.IN_BOROUGH)
+    build = filled(CaseFile, "procedure", "child", "placement", "social_workers")
+    built = build(ProcedureRef("standard", 2), "CH-1", placement, ("sw-1",))
+    file = CaseFile(ProcedureRef("standard", 2), "CH-1", placement, social_workers=("sw-1",))
+    assert type(built) is CaseFile
+    assert attrs.astuple(built, recurse=False) == attrs.astuple(file, recurse=False)
+    with pytest.raises(TypeError, match="no default value"):
+        filled(CaseFile, "child", "placement")  # procedure has none
+    with pytest.raises(TypeError, match="not distinct fields"):
+        filled(CaseFile, "procedure", "child", "placement", "nope")
+
+
 def test_filled_refuses_a_class_that_checks_its_fields() -> None:
     with pytest.raises(TypeError, match="Placement checks or converts"):
         filled(Placement)

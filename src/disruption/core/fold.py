@@ -73,7 +73,6 @@ def _one(actor_id: str) -> tuple[str]:
     return found
 
 
-_NEW_FILE = filled(CaseFile)
 _NEW_CASE = filled(Case)
 _NEW_DEADLINE = filled(Deadline)
 _OPEN = DeadlineStatus.OPEN
@@ -82,15 +81,11 @@ if [f.name for f in attrs.fields(Deadline)] != [
 ]:  # pragma: no cover - a field moved: _new_deadline and _apply must follow
     raise ImportError("Deadline's fields moved: update fold._new_deadline and fold._apply")
 """``Deadline`` is built by position (:func:`_new_deadline`, :func:`_apply`)."""
-_FILE_FIELDS = attrs.fields(CaseFile)
-if [f.name for f in _FILE_FIELDS[:3]] != ["procedure", "child", "placement"] or [
-    f.name for f in _FILE_FIELDS[10:12]
-] != ["social_workers", "imported"]:  # pragma: no cover - a field moved: _opened must follow
-    raise ImportError("CaseFile's fields moved: update fold._opened")
-_NOTHING_YET = tuple(f.default for f in _FILE_FIELDS[3:10])
-"""A new case's file from ``concerns`` to ``deadlines``: each field's default."""
-_NOTHING_MORE = tuple(() if f.name == "open_deadlines" else f.default for f in _FILE_FIELDS[12:])
-"""A new case's file after ``imported``: each field's default, and no deadline open."""
+_NEW_OPENED_FILE = filled(
+    CaseFile, "procedure", "child", "placement", "social_workers", "imported", "open_deadlines"
+)
+"""A new case's file: what the opening gives, every other field its default (nothing
+recorded yet)."""
 
 
 def _opened(event: Event, placement: Placement | None = None) -> Case:
@@ -106,14 +101,13 @@ def _opened(event: Event, placement: Placement | None = None) -> Case:
             location=p["location"],
             carer=p.get("carer"),
         )
-    file = _NEW_FILE(  # every field by position: nothing recorded yet
+    file = _NEW_OPENED_FILE(
         _procedure_ref(procedure["name"], procedure["version"]),
         data["child"],
         placement,
-        *_NOTHING_YET,
         _one(event.actor.id) if event.actor.role is Role.SOCIAL_WORKER else (),
         IMPORTED in data,
-        *_NOTHING_MORE,
+        (),  # no deadline open
     )
     return _NEW_CASE(event.case, event.to_state, event.seq, event.at, file)
 

@@ -43,7 +43,7 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import attrs
 
@@ -332,16 +332,27 @@ class Fields:
         self._read.add(name)
         value = self._data.get(name)
         if value is None and required:
-            raise InvalidData("is required", field=self.path(name))
+            self._missing(name)
         return value
+
+    def _missing(self, name: str) -> NoReturn:
+        """Refuse a required field that is absent (or null).
+
+        The readers called on every command look their field up themselves, their common
+        case (a value of the right type) first.
+        """
+        raise InvalidData("is required", field=self.path(name))
 
     def string(self, name: str, *, required: bool = True) -> Any:
         """Read a non-empty string of valid Unicode (``None`` when optional and absent)."""
-        value = self._get(name, required)
-        if value is None:
-            return None
+        self._read.add(name)
+        value = self._data.get(name)
         if type(value) is str and value.isascii() and not value.isspace() and value:
             return value  # the common case: plain ASCII, not blank
+        if value is None:
+            if required:
+                self._missing(name)
+            return None
         if not isinstance(value, str) or not value.strip():
             raise InvalidData("must be a non-empty string", field=self.path(name))
         if not value.isascii():
@@ -364,21 +375,27 @@ class Fields:
 
     def reference(self, name: str, *, required: bool = True) -> Any:
         """Read a pseudonymous reference (see :func:`disruption.domain.model.check_reference`)."""
-        value = self._get(name, required)
-        if value is None:
-            return None
+        self._read.add(name)
+        value = self._data.get(name)
         if type(value) is str and _IS_REFERENCE(value) is not None:
             return value
+        if value is None:
+            if required:
+                self._missing(name)
+            return None
         return check_reference(value, self.path(name))  # raises, naming the field
 
     def date(self, name: str, *, required: bool = True) -> Any:
         """Read a calendar date written ``YYYY-MM-DD``."""
-        value = self._get(name, required)
-        if value is None:
-            return None
+        self._read.add(name)
+        value = self._data.get(name)
         day = _DATES.get(value) if type(value) is str else None
         if day is not None:
             return day  # a day read before: checked, and shared
+        if value is None:
+            if required:
+                self._missing(name)
+            return None
         if isinstance(value, str) and len(value) == 10:
             try:
                 day = date.fromisoformat(value)
@@ -435,13 +452,16 @@ class Fields:
 
     def choice(self, name: str, kind: type[E], *, required: bool = True) -> Any:
         """Read one value of an enumeration."""
-        value = self._get(name, required)
-        if value is None:
-            return None
+        self._read.add(name)
+        value = self._data.get(name)
         if type(value) is str:
             member = (_MEMBERS.get(kind) or _members(kind)).get(value)
             if member is not None:
                 return member
+        elif value is None:
+            if required:
+                self._missing(name)
+            return None
         return _member(kind, value, self, name)
 
     def choices(self, name: str, kind: type[E], *, non_empty: bool = False) -> tuple[E, ...]:
@@ -510,10 +530,16 @@ class Fields:
 
     def nested(self, name: str, *, required: bool = True) -> Fields:
         """Return a reader for a nested object."""
-        value = self._get(name, required)
-        if value is not None and not isinstance(value, dict):
-            raise InvalidData("must be an object", field=self.path(name))
-        return Fields(value or {}, f"{self._prefix}{name}.")
+        self._read.add(name)
+        value = self._data.get(name)
+        if type(value) is not dict:
+            if value is None:
+                if required:
+                    self._missing(name)
+                value = {}
+            elif not isinstance(value, dict):
+                raise InvalidData("must be an object", field=self.path(name))
+        return Fields(value, f"{self._prefix}{name}.")
 
     def has(self, name: str) -> bool:
         """Whether the field is present and not null."""

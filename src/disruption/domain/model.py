@@ -138,7 +138,7 @@ def member_reader(kind: type[E]) -> Callable[[object], E]:
 T = TypeVar("T")
 
 
-def filled(cls: type[T]) -> Callable[..., T]:
+def filled(cls: type[T], *given: str) -> Callable[..., T]:
     """A constructor of a frozen, slotted attrs class by position: every field, in order.
 
     It fills the new instance's slots directly (as attrs' own ``__init__`` does, without its
@@ -152,41 +152,67 @@ def filled(cls: type[T]) -> Callable[..., T]:
 
     Args:
         cls: The class.
+        given: When named, the only fields the constructor takes, in this order: every other
+            field is its default (a value, not a factory), as ``cls(**values)`` would fill it.
 
     Returns:
-        A function of all the field values, in the class's order, returning the instance.
+        A function of all the field values (or those ``given``), in order, returning the
+        instance.
 
     Raises:
-        TypeError: When ``cls`` validates or converts what it is given.
+        TypeError: When ``cls`` validates or converts what it is given, or a field not
+            ``given`` has no default value.
     """
     fields = attrs.fields(cast("type[attrs.AttrsInstance]", cls))
     if hasattr(cls, "__attrs_post_init__") or any(
         f.validator is not None or f.converter is not None for f in fields
     ):
         raise TypeError(f"{cls.__name__} checks or converts its fields: build it with its init")
-    return _filling(cls)
+    if not given:
+        return _filling(cls)
+    names = {f.name for f in fields}
+    if len(set(given)) != len(given) or not names.issuperset(given):
+        raise TypeError(f"{', '.join(given)}: not distinct fields of {cls.__name__}")
+    for f in fields:
+        default = f.default
+        if f.name not in given and (
+            default is attrs.NOTHING or isinstance(default, attrs.Factory)  # type: ignore[arg-type]
+        ):
+            raise TypeError(f"{cls.__name__}.{f.name} has no default value: it must be given")
+    return _filling(cls, given)
 
 
-def _filling(cls: type[T]) -> Callable[..., T]:
+def _filling(cls: type[T], given: tuple[str, ...] = ()) -> Callable[..., T]:
     """:func:`filled`'s constructor, not checking the class (its caller checks the values)."""
     fields = attrs.fields(cast("type[attrs.AttrsInstance]", cls))
-    names = [f"v{i}" for i in range(len(fields))]
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    values = {}  # each field's value: an argument, or (not given) its default
+    for i, field in enumerate(fields):
+        if given and field.name not in given:
+            namespace[f"d{i}"] = field.default
+            values[field.name] = f"d{i}"
+    names = [f"v{i}" for i in range(len(given or fields))]
+    values.update(zip(given or [f.name for f in fields], names, strict=True))
     twin = _twin(cls)
-    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls, "twin": twin}
+    namespace["twin"] = twin
     lines = [f"def build({', '.join(names)}):"]
     if twin is not None:
         lines.append("    made = new(twin)")
-        lines += [f"    made.{field.name} = v{i}" for i, field in enumerate(fields)]
+        lines += [f"    made.{field.name} = {values[field.name]}" for field in fields]
         lines.append("    made.__class__ = cls")
     else:
         lines.append("    made = new(cls)")
         for i, field in enumerate(fields):
             namespace[f"set{i}"] = cls.__dict__[field.name].__set__
-            lines.append(f"    set{i}(made, v{i})")
+            lines.append(f"    set{i}(made, {values[field.name]})")
     lines.append("    return made")
     exec(compile("\n".join(lines), f"<filled {cls.__qualname__}>", "exec"), namespace)
     build: Callable[..., T] = namespace["build"]
-    build.__doc__ = f"Return a {cls.__name__} of every field's value, in order."
+    build.__doc__ = (
+        f"Return a {cls.__name__} of {', '.join(given)}, every other field its default."
+        if given
+        else f"Return a {cls.__name__} of every field's value, in order."
+    )
     return build
 
 
@@ -429,15 +455,19 @@ def placement_read(
 
     Internal (not in ``__all__``): for a command reader that has checked ``id`` and ``carer``
     with :meth:`~disruption.domain.commands.Fields.reference`, naming the field, and read
-    ``location`` as a member. It converts and checks the codes as ``Placement(...)`` does
-    (``placement.type`` first, then ``placement.provider``), without checking the references
-    again: opening a case builds one on every call.
+    ``location`` as a member (kept as given). It converts and checks the codes as
+    ``Placement(...)`` does (``placement.type`` first, then ``placement.provider``; a code
+    found valid before by one set lookup), without checking the references again: opening a
+    case builds one on every call.
     """
-    type = _upper(type)
-    provider = _upper(provider)
-    placement: Placement = _NEW_PLACEMENT(id, start, type, provider, _LOCATION(location), carer)
-    _place(placement, None, type)  # type: ignore[arg-type]  # the attribute is not read
-    _provider(placement, None, provider)  # type: ignore[arg-type]
+    type = _UPPER.get(type) or _upper(type)
+    provider = _UPPER.get(provider) or _upper(provider)
+    placement: Placement = _NEW_PLACEMENT(id, start, type, provider, location, carer)
+    year = codes.collection_year(start)
+    if (type, year) not in _CHECKED:
+        _place(placement, None, type)  # type: ignore[arg-type]  # the attribute is not read
+    if (provider, None) not in _CHECKED:
+        _provider(placement, None, provider)  # type: ignore[arg-type]
     return placement
 
 

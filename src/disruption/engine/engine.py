@@ -325,7 +325,7 @@ class Engine:
                     calendar=self.calendar,
                     recorded_at=self.clock.now(),
                     tolerance=self.clock_tolerance,
-                    history=self._history(procedure, case, command),
+                    history=None if case is None else self._history(procedure, case, command),
                 )
             except CommandError as err:
                 # Another delivery of the command may have committed after its id was looked
@@ -374,10 +374,8 @@ class Engine:
         versions = [p for (name, _), p in self._procedures.items() if name == wanted]
         return max(versions, key=lambda p: p.version) if versions else self.procedure
 
-    def _history(self, procedure: Procedure, case: Case | None, command: Command) -> History | None:
-        """The placement history, for a command that needs it (else ``None``, unread)."""
-        if case is None:
-            return None
+    def _history(self, procedure: Procedure, case: Case, command: Command) -> History | None:
+        """The placement history, for a command on a case that needs it (else ``None``, unread)."""
         try:
             spec = procedure.command(command.name)
         except CommandError:
