@@ -158,10 +158,11 @@ def _instant(at: datetime, codec: _Codec) -> tuple[bytes, int]:
     return args[0], codec.zone(args[1] if len(args) > 1 else None) * 2 + at.fold
 
 
-_HEAD = struct.Struct("<HHBBB")
+_HEAD = struct.Struct("<HHBBB10s")
 """A record's head: the number of its step (see :func:`_compact`), of its actor, its two
-instants' zones (:data:`_SAME` for ``recorded_at`` when it is ``at``) and the count of its
-deadline changes (plus :data:`_WHOLE` when its tail holds them and a command id)."""
+instants' zones (:data:`_SAME` for ``recorded_at`` when it is ``at``), the count of its
+deadline changes (plus :data:`_WHOLE` when its tail holds them and a command id), then
+``at``'s ten bytes."""
 _SAME = 0xFF
 _WHOLE = 0x80
 _CHANGE = struct.Struct("<HHHH")
@@ -179,34 +180,42 @@ def _compact(event: Event, codec: _Codec, seq: int) -> Record:
     say), something in it cannot be numbered, or it is not the case's event number ``seq``
     (a record does not hold its number: its place in the case does).
 
-    The record is :data:`_HEAD`, the instants' ten bytes each (one when ``recorded_at`` is
-    ``at``), each deadline change as :data:`_CHANGE`, then ``marshal``'s bytes of the data's
-    values. The step, numbered once per store, is the event's type, command, states, schema
-    version and the keys of its data: those an event of one kind repeats. When a deadline
-    change cannot be numbered or the event has a command id, the changes and the command id
-    are written out after the values instead (:data:`_WHOLE`).
+    The record is :data:`_HEAD` (which ends with ``at``'s ten bytes), ``recorded_at``'s ten
+    bytes when it is not ``at``, each deadline change as :data:`_CHANGE`, then ``marshal``'s
+    bytes of the data's values. The step, numbered once per store, is the event's type,
+    command, states, schema version and the keys of its data: those an event of one kind
+    repeats. When a deadline change cannot be numbered or the event has a command id, the
+    changes and the command id are written out after the values instead (:data:`_WHOLE`).
     """
     data = event.data
     if type(data) is not dict or event.seq != seq:
         return event
-    get = codec.codes.get
-    code = codec.code
-    changes = event.deadlines
+    codes = codec.codes
     actor = event.actor
     who = (actor.id, actor.role._value_)
     at = event.at
-    recorded_at = event.recorded_at
     step = (event.type, event.command, event.from_state, event.to_state,
             event.schema_version, tuple(data))  # fmt: skip
     try:
-        number = get(step)
+        number = codes.get(step)
         if number is None:
             number = codec.step(step)
+        who_number = codes.get(who)
+        if who_number is None:
+            who_number = codec.code(who)
         args = _REDUCE(at)[1]  # datetime's own ten bytes, and its time zone
-        at_zone = codec.zones.get(id(args[1]) if len(args) > 1 else id(None))
+        tz = args[1] if len(args) > 1 else None
+        at_zone = codec.zones.get(id(tz))
         if at_zone is None:
-            at_zone = codec.zone(args[1] if len(args) > 1 else None)
-        parts = [b"", args[0]]
+            at_zone = codec.zone(tz)
+        recorded_at = event.recorded_at
+        changes = event.deadlines
+        command_id = event.command_id
+        if recorded_at is at and not changes and command_id is None:  # the usual step
+            return _HEAD.pack(number, who_number, at_zone * 2 + at.fold, _SAME, 0, args[0]) + (
+                marshal.dumps(tuple(data.values()))
+            )
+        parts = [b""]
         if recorded_at is at:
             recorded_zone = _SAME
         else:
@@ -214,17 +223,17 @@ def _compact(event: Event, codec: _Codec, seq: int) -> Record:
             parts.append(stamp)
         values = tuple(data.values())
         count = len(changes)
-        packed = _packed(changes, codec) if changes and event.command_id is None else None
+        packed = _packed(changes, codec) if changes and command_id is None else None
         if packed is not None:
             parts += packed
             parts.append(marshal.dumps(values))
-        elif changes or event.command_id is not None:
+        elif changes or command_id is not None:
             count = _WHOLE
-            parts.append(marshal.dumps((values, _written(changes, codec), event.command_id)))
+            parts.append(marshal.dumps((values, _written(changes, codec), command_id)))
         else:
             parts.append(marshal.dumps(values))
-        parts[0] = _HEAD.pack(number, get(who) or code(who), at_zone * 2 + at.fold,
-                              recorded_zone, count)  # fmt: skip
+        parts[0] = _HEAD.pack(number, who_number, at_zone * 2 + at.fold, recorded_zone, count,
+                              args[0])  # fmt: skip
     except (ValueError, TypeError, struct.error, _Unkept):  # not plain JSON, or not numbered
         return event
     return b"".join(parts)
@@ -308,10 +317,9 @@ def _event(record: Record, codec: _Codec, case: str, seq: int) -> Event:
     if type(record) is not bytes:
         assert isinstance(record, Event)
         return record
-    number, actor, at_zone, recorded_zone, count = _HEAD.unpack_from(record)
+    number, actor, at_zone, recorded_zone, count, stamp = _HEAD.unpack_from(record)
     start = _HEAD.size
-    at = codec.moment(record[start : start + 10], at_zone)
-    start += 10
+    at = codec.moment(stamp, at_zone)
     if recorded_zone == _SAME:
         recorded_at = at
     else:
@@ -363,20 +371,15 @@ def _framed(blob: bytes | None, count: int, records: list[Record]) -> bytes | No
 
     Two bytes of count, then each record after two bytes of its length. ``None`` when they
     no longer fit :data:`_SMALL` (or a record is not ``bytes``): appending copies at most
-    that many bytes, so a step costs the same on a case with a long history.
+    twice that many bytes (``blob`` less its count, then the whole), so a step costs the
+    same on a case with a long history. (A ``bytes`` slice and one ``join`` copy fewer
+    instructions than a ``memoryview`` of ``blob`` saves.)
     """
-    if len(records) == 1 and type(record := records[0]) is bytes:  # a command's one event
-        size = len(record)
-        if blob is None:
-            return _FIRST.pack(1, size) + record if size + 4 <= _SMALL else None
-        if len(blob) + 2 + size > _SMALL:
-            return None
-        return b"".join((_U16.pack(count + 1), memoryview(blob)[2:], _U16.pack(size), record))
     total = count + len(records)
     parts: list[Any] = [total.to_bytes(2, "little")]
     size = 2 if blob is None else len(blob)
     if blob is not None:
-        parts.append(memoryview(blob)[2:])
+        parts.append(blob[2:])
     for record in records:
         if type(record) is not bytes:
             return None
@@ -527,42 +530,33 @@ class MemoryStore:
             DuplicateCommand: When the events' command id was applied already; nothing is
                 written.
         """
-        with self._lock:
-            self._append(case, events, texts, expected_version)
-
-    def _append(
-        self,
-        case: Case,
-        events: Sequence[Event],
-        texts: Sequence[PersonalText],
-        expected_version: int,
-    ) -> None:
-        kept = self._events.get(case.id)
-        # How many records it keeps (_counted, inline: on every append).
-        if kept is None:
-            stored = 0
-        elif type(kept) is list:
-            stored = len(kept)
-        else:
-            blob: bytes = kept  # type: ignore[assignment]
-            stored = blob[0] | blob[1] << 8
-        if stored != expected_version:
-            raise ConcurrencyError(
-                f"case {case.id} is at version {stored}, not {expected_version}",
-                expected=expected_version,
-                actual=stored,
-                case=case.id,
-            )
-        for e in events:
-            if e.command_id is not None:
-                self._check_commands(events)
-                break
-        if texts:
-            new_texts = {t.ref: t.text for t in texts}
-            # Everything above may fail; after the first update below nothing can.
-            self._texts.update(new_texts)
-            self._children_of_texts.update((t.ref, t.child) for t in texts)
-        self._add(case, events, stored, kept)
+        with self._lock:  # the checks and the writes (_add) in one body: one call less
+            kept = self._events.get(case.id)
+            # How many records it keeps (_counted, inline: on every append).
+            if kept is None:
+                stored = 0
+            elif type(kept) is list:
+                stored = len(kept)
+            else:
+                blob: bytes = kept  # type: ignore[assignment]
+                stored = blob[0] | blob[1] << 8
+            if stored != expected_version:
+                raise ConcurrencyError(
+                    f"case {case.id} is at version {stored}, not {expected_version}",
+                    expected=expected_version,
+                    actual=stored,
+                    case=case.id,
+                )
+            for e in events:
+                if e.command_id is not None:
+                    self._check_commands(events)
+                    break
+            if texts:
+                new_texts = {t.ref: t.text for t in texts}
+                # Everything above may fail; after the first update below nothing can.
+                self._texts.update(new_texts)
+                self._children_of_texts.update((t.ref, t.child) for t in texts)
+            self._add(case, events, stored, kept)
 
     def _check_commands(self, events: Sequence[Event]) -> None:
         cases: dict[str, str] = {}
@@ -588,34 +582,72 @@ class MemoryStore:
 
         ``first``: how many the case has, and ``kept``: its records as stored, when known.
         """
-        codec = self._codec
         case_id = case.id
         if first is None:
             kept = self._events.get(case_id)
             first = _counted(kept)
-        # The command ids first: a thread that reads the new case (without the lock) then
-        # finds its command stored, as on the SQL store, where both commit at once.
-        if len(events) == 1:  # a command's one event: no index to build
+        one = len(events) == 1  # a command's one event: no list, no index to build
+        if one:
             event = events[0]
-            records = [_compact(event, codec, first + 1)]
+            record = _compact(event, self._codec, first + 1)
+            # The command id first: a thread that reads the new case (without the lock)
+            # then finds its command stored, as on the SQL store, where both commit at once.
             command_id = event.command_id
             if command_id is not None:
                 self._commands[command_id] = (case_id, first)
         else:
-            records = [_compact(e, codec, seq) for seq, e in enumerate(events, first + 1)]
-            by_command: dict[str, list[Any]] = {}
-            for index, e in enumerate(events, start=first):
-                if e.command_id is not None:
-                    by_command.setdefault(e.command_id, [case_id]).append(index)
-            self._commands.update((cid, tuple(where)) for cid, where in by_command.items())
+            records = self._compacted(case_id, events, first)
         if first == 0:  # a new case: indexed by its child and its carer
-            _index(self._of_child, case.child, case_id)
-            if case.placement.carer is not None:
-                _index(self._of_carer, case.placement.carer, case_id)
-        self._keep(case_id, records, first, kept)
+            # A key's first case is kept alone (as _index keeps it), without a call.
+            file = case.file  # the case's own properties read it
+            of_child, child = self._of_child, file.child
+            if child in of_child:
+                _index(of_child, child, case_id)
+            else:
+                of_child[child] = case_id
+            carer = file.placement.carer
+            if carer is not None:
+                of_carer = self._of_carer
+                if carer in of_carer:
+                    _index(of_carer, carer, case_id)
+                else:
+                    of_carer[carer] = case_id
+        if not one:
+            self._keep(case_id, records, first, kept)
+        # One record kept as _keep and _framed keep it, without their lists and loops.
+        elif type(kept) is list:
+            kept.append(record)
+            self._indexes.append(first)  # the index first: see _keep
+            self._log.append(case_id)
+        else:
+            blob: bytes | None = kept  # type: ignore[assignment]  # not a list
+            if type(record) is bytes and (
+                len(record) + (4 if blob is None else len(blob) + 2) <= _SMALL
+            ):
+                if blob is None:
+                    self._events[case_id] = _FIRST.pack(1, len(record)) + record
+                else:
+                    self._events[case_id] = b"".join(
+                        (_U16.pack(first + 1), blob[2:], _U16.pack(len(record)), record)
+                    )
+            else:  # outgrown: a list from now on
+                self._events[case_id] = [*(_unframed(blob) if blob else ()), record]
+            self._indexes.append(first)
+            self._log.append(case_id)
         self._cases[case_id] = case
         if self._after:
             self._after.pop(case_id, None)
+
+    def _compacted(self, case: str, events: Sequence[Event], first: int) -> list[Record]:
+        """A command's records, its command ids stored (see :meth:`_add`)."""
+        codec = self._codec
+        records = [_compact(e, codec, seq) for seq, e in enumerate(events, first + 1)]
+        by_command: dict[str, list[Any]] = {}
+        for index, e in enumerate(events, start=first):
+            if e.command_id is not None:
+                by_command.setdefault(e.command_id, [case]).append(index)
+        self._commands.update((cid, tuple(where)) for cid, where in by_command.items())
+        return records
 
     def _keep(
         self, case: str, records: list[Record], first: int, stored: bytes | list[Record] | None
