@@ -598,42 +598,15 @@ class MemoryStore:
         else:
             records = self._compacted(case_id, events, first)
         if first == 0:  # a new case: indexed by its child and its carer
-            # A key's first case is kept alone (as _index keeps it), without a call.
-            file = case.file  # the case's own properties read it
-            of_child, child = self._of_child, file.child
-            if child in of_child:
-                _index(of_child, child, case_id)
-            else:
-                of_child[child] = case_id
+            file = case.file  # read once (the case's own properties read it on each call)
+            _index(self._of_child, file.child, case_id)
             carer = file.placement.carer
             if carer is not None:
-                of_carer = self._of_carer
-                if carer in of_carer:
-                    _index(of_carer, carer, case_id)
-                else:
-                    of_carer[carer] = case_id
-        if not one:
-            self._keep(case_id, records, first, kept)
-        # One record kept as _keep and _framed keep it, without their lists and loops.
-        elif type(kept) is list:
-            kept.append(record)
-            self._indexes.append(first)  # the index first: see _keep
-            self._log.append(case_id)
+                _index(self._of_carer, carer, case_id)
+        if one:
+            self._keep_one(case_id, record, first, kept)
         else:
-            blob: bytes | None = kept  # type: ignore[assignment]  # not a list
-            if type(record) is bytes and (
-                len(record) + (4 if blob is None else len(blob) + 2) <= _SMALL
-            ):
-                if blob is None:
-                    self._events[case_id] = _FIRST.pack(1, len(record)) + record
-                else:
-                    self._events[case_id] = b"".join(
-                        (_U16.pack(first + 1), blob[2:], _U16.pack(len(record)), record)
-                    )
-            else:  # outgrown: a list from now on
-                self._events[case_id] = [*(_unframed(blob) if blob else ()), record]
-            self._indexes.append(first)
-            self._log.append(case_id)
+            self._keep(case_id, records, first, kept)
         self._cases[case_id] = case
         if self._after:
             self._after.pop(case_id, None)
@@ -648,6 +621,31 @@ class MemoryStore:
                 by_command.setdefault(e.command_id, [case]).append(index)
         self._commands.update((cid, tuple(where)) for cid, where in by_command.items())
         return records
+
+    def _keep_one(
+        self, case: str, record: Record, first: int, stored: bytes | list[Record] | None
+    ) -> None:
+        """:meth:`_keep` of a command's one record (every command of the procedure's own).
+
+        Without :meth:`_keep`'s list of records and :func:`_framed`'s loop: the record after
+        two bytes of its length, the count updated, while the case's records fit
+        :data:`_SMALL`.
+        """
+        if isinstance(stored, list):
+            stored.append(record)
+        elif type(record) is bytes and (
+            len(record) + (4 if stored is None else len(stored) + 2) <= _SMALL
+        ):
+            self._events[case] = (
+                _FIRST.pack(1, len(record)) + record
+                if stored is None
+                else b"".join((_U16.pack(first + 1), stored[2:], _U16.pack(len(record)), record))
+            )
+        else:  # outgrown: a list from now on
+            self._events[case] = [*(_unframed(stored) if stored else ()), record]
+        # The index first: a reader (without the lock) bounded by the log finds it.
+        self._indexes.append(first)
+        self._log.append(case)
 
     def _keep(
         self, case: str, records: list[Record], first: int, stored: bytes | list[Record] | None
