@@ -756,10 +756,10 @@ def memory_per_case(n: int) -> dict[str, float]:
                 clock.at = command.at
                 engine.handle(command)
         events = sum(len(engine.history(c.case)) for c in inputs.opens)
-        ids = [c.case for c in inputs.opens]
         del inputs, commands, command
         gc.collect()
         after = tracemalloc.get_traced_memory()[0]
+        ids = engine.store.case_ids()  # the cases measured, and only those
         parts = _case_parts([engine.case(case_id) for case_id in ids])
         data_bytes = sum(
             len(marshal.dumps(tuple(event.data.values())))
