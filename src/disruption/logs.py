@@ -126,13 +126,9 @@ class LibraryLogger:
 
     def _bound(self, level: int) -> Any:
         """What writes a line at ``level`` as logging stands now, or ``None``: dropped."""
-        if structlog.is_configured():
-            # A host's filtering level, known without building a logger for the line.
-            lowest = _FILTERING_LEVELS.get(structlog.get_config()["wrapper_class"])
-            if lowest is not None and level < lowest:
-                return None
-            return self._configured
-        return self._stdlib if self._stdlib_logger.isEnabledFor(level) else None
+        if not self.enabled(level):
+            return None
+        return self._configured if structlog.is_configured() else self._stdlib
 
     def enabled(self, level: int) -> bool:
         """Whether a line at ``level`` may be written (``False``: it would be dropped).
@@ -141,7 +137,11 @@ class LibraryLogger:
         be dropped. ``True`` does not promise the line is written (a host's processor may
         still drop it).
         """
-        return self._bound(level) is not None
+        if structlog.is_configured():
+            # A host's filtering level, known without building a logger for the line.
+            lowest = _FILTERING_LEVELS.get(structlog.get_config()["wrapper_class"])
+            return lowest is None or level >= lowest
+        return self._stdlib_logger.isEnabledFor(level)
 
     def _log(self, level: int, method: str, event: str, fields: dict[str, Any]) -> None:
         bound = self._bound(level)
