@@ -502,11 +502,7 @@ class MemoryStore:
         """Return :class:`Applied` when ``command_id`` is stored, else the case's snapshot."""
         if command_id is not None and command_id in self._commands:
             return Applied(command_id)
-        found = self._cases.get(case)  # as snapshot() does, without a second call
-        if found is None:
-            return None
-        after = self._after.get(case) if self._after else None
-        return _NEW_SNAPSHOT(found, tuple(after) if after else (), False)
+        return self.snapshot(case)
 
     def append(
         self,
@@ -532,14 +528,7 @@ class MemoryStore:
         """
         with self._lock:  # the checks and the writes (_add) in one body: one call less
             kept = self._events.get(case.id)
-            # How many records it keeps (_counted, inline: on every append).
-            if kept is None:
-                stored = 0
-            elif type(kept) is list:
-                stored = len(kept)
-            else:
-                blob: bytes = kept  # type: ignore[assignment]
-                stored = blob[0] | blob[1] << 8
+            stored = _counted(kept)
             if stored != expected_version:
                 raise ConcurrencyError(
                     f"case {case.id} is at version {stored}, not {expected_version}",
@@ -802,11 +791,9 @@ class MemoryStore:
         for case_id in sorted(by_case):
             overdue = sorted(by_case[case_id], key=lambda d: (d.due, d.id))
             state = self._cases[case_id].state
-            events = build(
-                case_id, self._count(case_id), state, overdue, on=on, recorded_at=recorded_at
-            )
             kept = self._events.get(case_id)
             first = _counted(kept)
+            events = build(case_id, first, state, overdue, on=on, recorded_at=recorded_at)
             codec = self._codec
             records = [_compact(e, codec, seq) for seq, e in enumerate(events, first + 1)]
             self._keep(case_id, records, first, kept)
