@@ -185,7 +185,7 @@ def filled(cls: type[T], *given: str) -> Callable[..., T]:
 def _filling(cls: type[T], given: tuple[str, ...] = ()) -> Callable[..., T]:
     """:func:`filled`'s constructor, not checking the class (its caller checks the values)."""
     fields = attrs.fields(cast("type[attrs.AttrsInstance]", cls))
-    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    namespace: dict[str, Any] = {}
     values = {}  # each field's value: an argument, or (not given) its default
     for i, field in enumerate(fields):
         if given and field.name not in given:
@@ -193,9 +193,29 @@ def _filling(cls: type[T], given: tuple[str, ...] = ()) -> Callable[..., T]:
             values[field.name] = f"d{i}"
     names = [f"v{i}" for i in range(len(given or fields))]
     values.update(zip(given or [f.name for f in fields], names, strict=True))
-    twin = _twin(cls)
-    namespace["twin"] = twin
-    lines = [f"def build({', '.join(names)}):"]
+    build: Callable[..., T] = _compiled(cls, names, values, namespace, "filled")
+    build.__doc__ = (
+        f"Return a {cls.__name__} of {', '.join(given)}, every other field its default."
+        if given
+        else f"Return a {cls.__name__} of every field's value, in order."
+    )
+    return build
+
+
+def _compiled(
+    cls: type, params: list[str], values: dict[str, str], namespace: dict[str, Any], label: str
+) -> Callable[..., Any]:
+    """A function of ``params`` returning a new ``cls``, each field set to its expression.
+
+    ``values`` maps every field's name to the Python expression of its value (a parameter,
+    a name in ``namespace``, or an expression of the parameters). The instance is filled
+    through the class's twin (:func:`_twin`), or through each slot's descriptor when it has
+    none. What :func:`filled` and :func:`_rebuilder` compile.
+    """
+    fields = attrs.fields(cast("type[attrs.AttrsInstance]", cls))
+    twin = _TWINS[cls] if cls in _TWINS else _TWINS.setdefault(cls, _twin(cls))
+    namespace |= {"new": object.__new__, "cls": cls, "twin": twin}
+    lines = [f"def build({', '.join(params)}):"]
     if twin is not None:
         lines.append("    made = new(twin)")
         lines += [f"    made.{field.name} = {values[field.name]}" for field in fields]
@@ -206,14 +226,14 @@ def _filling(cls: type[T], given: tuple[str, ...] = ()) -> Callable[..., T]:
             namespace[f"set{i}"] = cls.__dict__[field.name].__set__
             lines.append(f"    set{i}(made, {values[field.name]})")
     lines.append("    return made")
-    exec(compile("\n".join(lines), f"<filled {cls.__qualname__}>", "exec"), namespace)
-    build: Callable[..., T] = namespace["build"]
-    build.__doc__ = (
-        f"Return a {cls.__name__} of {', '.join(given)}, every other field its default."
-        if given
-        else f"Return a {cls.__name__} of every field's value, in order."
-    )
+    exec(compile("\n".join(lines), f"<{label} {cls.__qualname__}>", "exec"), namespace)
+    build: Callable[..., Any] = namespace["build"]
     return build
+
+
+_TWINS: dict[type, type | None] = {}
+"""Each class's :func:`_twin`, made once: every function :func:`_compiled` makes of a class
+fills the same twin."""
 
 
 def _twin(cls: type) -> type | None:
@@ -779,7 +799,6 @@ _FILE_INDEX = {name: i for i, name in enumerate(_FILE_NAMES)}
 _OPEN_INDEX = _FILE_INDEX["open_deadlines"]
 _NEW_CASE = filled(Case)
 _NEW_FILE = filled(CaseFile)
-_FILE_TWIN = _twin(CaseFile)
 
 _REBUILDERS: dict[tuple[str, ...], Callable[..., CaseFile]] = {}
 """A compiled :func:`_rebuilder` per tuple of changed fields (a recorder's are the same on
@@ -793,12 +812,10 @@ def _rebuilder(names: tuple[str, ...]) -> Callable[..., CaseFile] | None:
     The file :meth:`Case.rebuilt` builds, every other field read from the old file (each slot
     read and stored directly, as :func:`filled` stores them): ``open_deadlines`` is ``None``
     when ``deadlines`` changes without it. ``None`` when a name is no field of the file (or
-    repeats), when the file class has no twin, or when enough are compiled already: the
-    caller builds the file field by field.
+    repeats), or when enough are compiled already: the caller builds the file field by field.
     """
     if (
-        _FILE_TWIN is None
-        or len(_REBUILDERS) >= _REBUILDERS_LIMIT
+        len(_REBUILDERS) >= _REBUILDERS_LIMIT
         or len(set(names)) != len(names)
         or not all(type(n) is str and n in _FILE_INDEX for n in names)
     ):
@@ -806,12 +823,8 @@ def _rebuilder(names: tuple[str, ...]) -> Callable[..., CaseFile] | None:
     given = {name: f"v{i}" for i, name in enumerate(names)}
     if "deadlines" in given and "open_deadlines" not in given:
         given["open_deadlines"] = "None"  # no longer known
-    lines = [f"def rebuild(file, {', '.join(f'v{i}' for i in range(len(names)))}):"]
-    lines.append("    made = new(twin)")
-    lines += [f"    made.{n} = {given.get(n, f'file.{n}')}" for n in _FILE_NAMES]
-    lines += ["    made.__class__ = cls", "    return made"]
-    namespace: dict[str, Any] = {"new": object.__new__, "cls": CaseFile, "twin": _FILE_TWIN}
-    exec(compile("\n".join(lines), "<rebuild CaseFile>", "exec"), namespace)
-    rebuild: Callable[..., CaseFile] = namespace["rebuild"]
+    params = ["file", *(f"v{i}" for i in range(len(names)))]
+    values = {n: given.get(n, f"file.{n}") for n in _FILE_NAMES}
+    rebuild: Callable[..., CaseFile] = _compiled(CaseFile, params, values, {}, "rebuild")
     _REBUILDERS[names] = rebuild
     return rebuild
